@@ -1,0 +1,60 @@
+"""Coalition: the web application a national, multi-stakeholder AI coalition runs on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config, config_from_environment
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the app from a config object (by default, the one COALITION_ENV names)."""
+    app = Flask(__name__, template_folder=str(TEMPLATES_DIR))
+    app.config.from_object(config if config is not None else config_from_environment())
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    from . import db, i18n
+    from .auth import login
+    from .errors import register_error_handlers
+
+    db.init_app(app)
+    i18n.init_app(app)
+    login.init_app(app)
+    register_error_handlers(app)
+    _register_blueprints(app)
+
+    from .cli import register_commands
+
+    register_commands(app)
+
+    from .policy import can
+
+    app.jinja_env.globals["can"] = can
+
+    @app.context_processor
+    def _inbox_count() -> dict:
+        from flask_login import current_user
+
+        from .services.notifications import unread_count
+
+        if current_user and current_user.is_authenticated:
+            return {"unread_count": unread_count(current_user)}
+        return {"unread_count": 0}
+
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .auth.views import bp as auth_bp
+    from .groups.views import bp as groups_bp
+    from .main.views import bp as main_bp
+    from .work.views import bp as work_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(groups_bp)
+    app.register_blueprint(work_bp)

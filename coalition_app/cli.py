@@ -1,0 +1,72 @@
+"""Commands for `flask --app wsgi ...`: schema migrations and seed data."""
+
+from __future__ import annotations
+
+import click
+from alembic import command
+from flask import Flask, current_app
+
+from . import migrations
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(db_group)
+    app.cli.add_command(seed_command)
+
+
+def _database_url() -> str:
+    return current_app.config["SQLALCHEMY_DATABASE_URI"]
+
+
+@click.group("db", help="Manage the database schema with Alembic migrations.")
+def db_group() -> None:
+    pass
+
+
+@db_group.command("upgrade", help="Migrate the schema to a revision (default: the newest).")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    migrations.upgrade(_database_url(), revision)
+
+
+@db_group.command("downgrade", help="Migrate the schema back to a revision.")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    migrations.downgrade(_database_url(), revision)
+
+
+@db_group.command("current", help="Show the schema's current revision.")
+def db_current() -> None:
+    command.current(migrations.alembic_config(_database_url()), verbose=True)
+
+
+@db_group.command("revision", help="Write a new migration, compared against the models.")
+@click.option("-m", "--message", required=True)
+@click.option("--autogenerate/--empty", default=True)
+def db_revision(message: str, autogenerate: bool) -> None:
+    command.revision(
+        migrations.alembic_config(_database_url()), message=message, autogenerate=autogenerate
+    )
+
+
+@db_group.command("check", help="Fail if the models differ from the migrated schema.")
+def db_check() -> None:
+    command.check(migrations.alembic_config(_database_url()))
+
+
+@click.command("seed", help="Load the coalition's reference, real and demo data (idempotent).")
+@click.option("--no-demo", is_flag=True, help="Only reference and real data, no demo content.")
+def seed_command(no_demo: bool) -> None:
+    from seeds import load_all
+
+    from .db import get_database
+
+    session = get_database().session()
+    summary = load_all(
+        session,
+        demo=not no_demo,
+        password_hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+    )
+    session.commit()
+    for name, count in summary.items():
+        click.echo(f"{name}: {count}")

@@ -1,0 +1,60 @@
+"""Error pages in the app's style, and JSON errors for the API. Never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .db import get_database
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Please check and retry.")),
+    401: (_l("Sign-in needed"), _l("Please sign in to continue.")),
+    403: (_l("Not allowed"), _l("You do not have permission to do this.")),
+    404: (_l("Page not found"), _l("There is nothing here. It may have moved or been removed.")),
+    405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    409: (_l("Conflict"), _l("Someone else changed this in the meantime. Reload and retry.")),
+    413: (_l("Too large"), _l("What you sent is larger than this site accepts.")),
+    500: (_l("Something went wrong"), _l("We could not finish this. Nothing was half-saved.")),
+    503: (_l("Temporarily unavailable"), _l("The service is briefly unavailable. Please retry.")),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
+    )
+
+
+def render_error(code: int, detail: str | None = None):
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    if _wants_json():
+        body = {"error": {"status": code, "title": str(title), "message": detail or str(message)}}
+        return jsonify(body), code
+    return render_template(
+        "errors/error.html", code=code, title=title, message=detail or message
+    ), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):
+        return render_error(
+            400,
+            str(_l("The form expired or was sent from elsewhere. Reload the page and try again.")),
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        return render_error(error.code)
+
+    @app.errorhandler(Exception)
+    def _unexpected_error(error: Exception):
+        # Undo whatever the failed request half-did before rendering anything.
+        get_database().session.rollback()
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return render_error(InternalServerError.code)

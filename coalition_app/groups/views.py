@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from models import GroupRole
+
+from ..forms import ActionForm
+from ..forms import choices as select_choices
+from ..policy import authorize
+from ..services import groups as group_service
+from ..services import notifications
+from ..services.errors import DomainError
+from .forms import DigestForm, MembershipForm
+
+bp = Blueprint("groups", __name__, url_prefix="/groups")
+
+
+@bp.get("/")
+def index():
+    return render_template("groups/index.html", groups=group_service.list_groups())
+
+
+@bp.get("/<slug>")
+def detail(slug: str):
+    page = group_service.group_page(
+        slug, date.today(), stale_after_weeks=current_app.config["STALE_AFTER_WEEKS"]
+    )
+    authorize(current_user, "view_group", page.group)
+    return render_template(
+        "groups/detail.html",
+        page=page,
+        action_form=ActionForm(),
+        digest=notifications.digest_preference(current_user, page.group),
+    )
+
+
+@bp.post("/<slug>/digest")
+def digest(slug: str):
+    group = group_service.load_group(slug)
+    authorize(current_user, "view_group", group)
+    form = DigestForm()
+    if not form.validate_on_submit() or form.subscribed.data not in {"yes", "no"}:
+        abort(400)
+    notifications.set_digest_preference(current_user, group, form.subscribed.data == "yes")
+    flash(
+        _("You will get this group's weekly digest.")
+        if form.subscribed.data == "yes"
+        else _("You will no longer get this group's weekly digest."),
+        "success",
+    )
+    return redirect(url_for("groups.detail", slug=slug))
+
+
+@bp.route("/<slug>/members", methods=["GET", "POST"])
+def members(slug: str):
+    group = group_service.load_group(slug)
+    authorize(current_user, "manage_coalition", group)
+    today = date.today()
+    form = MembershipForm()
+    choices = [(m.institution_id, m.institution.name) for m in group.memberships if m.until is None]
+    choices += [(i.id, i.name) for i in group_service.institutions_outside(group, today)]
+    form.institution_id.choices = select_choices(sorted(choices, key=lambda c: c[1].casefold()))
+    status = 200
+    if form.validate_on_submit():
+        role = None if form.role.data == "none" else GroupRole(form.role.data)
+        try:
+            group_service.set_membership(group, form.institution_id.data, role, current_user, today)
+        except DomainError as error:
+            form.institution_id.errors = [*form.institution_id.errors, str(error.message)]
+            status = 400
+        else:
+            flash(_("Membership saved."), "success")
+            return redirect(url_for("groups.members", slug=slug))
+    elif request.method == "POST":
+        status = 400
+    history = sorted(group.memberships, key=lambda m: (m.institution.name.casefold(), m.since))
+    return render_template(
+        "groups/members.html", group=group, form=form, history=history, today=today
+    ), status

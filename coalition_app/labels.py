@@ -1,0 +1,51 @@
+"""Translated labels for the values people see (statuses, roles, kinds of tie)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from models import GroupRole, Role, TieKind, WorkStatus
+
+LABELS = {
+    WorkStatus.PLANNED: _l("Planned"),
+    WorkStatus.IN_PROGRESS: _l("In progress"),
+    WorkStatus.IN_REVIEW: _l("In review"),
+    WorkStatus.DONE: _l("Done"),
+    Role.COORDINATOR: _l("Coordinator"),
+    Role.MEMBER: _l("Member"),
+    GroupRole.LEAD: _l("Lead"),
+    GroupRole.MEMBER: _l("Member"),
+    TieKind.JOINT_PROJECT: _l("Joint project"),
+    TieKind.AGREEMENT: _l("Agreement"),
+    TieKind.EVENT: _l("Event"),
+    TieKind.COAUTHORSHIP: _l("Co-authorship"),
+}
+
+
+def label(value) -> str:
+    return str(LABELS.get(value, value))
+
+
+FIELD_LABELS = {
+    "title": _l("Title"),
+    "description": _l("Description"),
+    "status": _l("Status"),
+    "progress": _l("Progress"),
+    "progress_mode": _l("Progress mode"),
+    "due_on": _l("Due date"),
+    "owner": _l("Owner institution"),
+    "assignee": _l("Assignee"),
+    "archived": _l("Archive"),
+}
+
+
+def field_label(field: str) -> str:
+    return str(FIELD_LABELS.get(field, field))
+
+
+def status_label_of(value: str) -> str:
+    """The label of a status stored as text (in the history's before/after values)."""
+    try:
+        return label(WorkStatus(value))
+    except ValueError:
+        return value

@@ -1,0 +1,1 @@
+"""Stakeholder-network analysis: pure functions of a networkx graph (see ``measures``)."""

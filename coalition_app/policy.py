@@ -1,0 +1,125 @@
+"""Who may do what. Every view asks here; templates only use `can` to hide what would fail.
+
+Roles: a coordinator runs the whole coalition; a chair is a person of an institution that
+currently leads a group; a member is a person of an institution that currently belongs to
+a group (lead institutions belong to their groups too).
+
+`authorize` raises Forbidden (403). Objects a person may not even see (archived work, for
+those who cannot restore it) are answered with NotFound (404) by the loaders, see `visible`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from werkzeug.exceptions import Forbidden
+
+from models import Deliverable, GroupRole, Task, User, WorkingGroup, WorkStatus
+
+# Status moves a member may make on a deliverable of their group; chairs may make any move
+# that the workflow allows (see services.work.DELIVERABLE_FLOW).
+MEMBER_DELIVERABLE_MOVES = {
+    (WorkStatus.PLANNED, WorkStatus.IN_PROGRESS),
+    (WorkStatus.IN_PROGRESS, WorkStatus.IN_REVIEW),
+}
+
+
+def _current_roles(user: User, group: WorkingGroup) -> set[GroupRole]:
+    return {
+        membership.role
+        for membership in group.memberships
+        if membership.until is None and membership.institution_id == user.institution_id
+    }
+
+
+def is_chair(user: User, group: WorkingGroup) -> bool:
+    return GroupRole.LEAD in _current_roles(user, group)
+
+
+def is_group_member(user: User, group: WorkingGroup) -> bool:
+    return bool(_current_roles(user, group))
+
+
+def _view_group(user: User, group: WorkingGroup) -> bool:
+    return True  # every signed-in person sees every group: the coalition works in the open
+
+
+def _manage_group(user: User, group: WorkingGroup) -> bool:
+    """Create and edit deliverables and tasks, assign, review, archive and restore."""
+    return user.is_coordinator or is_chair(user, group)
+
+
+def _manage_coalition(user: User, _obj: object) -> bool:
+    return user.is_coordinator
+
+
+def _view_deliverable(user: User, deliverable: Deliverable) -> bool:
+    return deliverable.archived_at is None or _manage_group(user, deliverable.group)
+
+
+def _view_task(user: User, task: Task) -> bool:
+    return (task.archived_at is None and task.deliverable.archived_at is None) or _manage_group(
+        user, task.deliverable.group
+    )
+
+
+def _update_deliverable(user: User, deliverable: Deliverable) -> bool:
+    """Record progress (percent, note, allowed status moves) on a deliverable."""
+    if deliverable.archived_at is not None:
+        return False
+    group = deliverable.group
+    return _manage_group(user, group) or is_group_member(user, group)
+
+
+def _update_task(user: User, task: Task) -> bool:
+    """Record progress on a task: its assignee, or whoever manages the group."""
+    if task.archived_at is not None or task.deliverable.archived_at is not None:
+        return False
+    return task.assignee_id == user.id or _manage_group(user, task.deliverable.group)
+
+
+def _manage_deliverable(user: User, deliverable: Deliverable) -> bool:
+    return _manage_group(user, deliverable.group)
+
+
+def _manage_task(user: User, task: Task) -> bool:
+    return _manage_group(user, task.deliverable.group)
+
+
+def _move_deliverable(user: User, move: tuple[Deliverable, WorkStatus]) -> bool:
+    """Change a deliverable's status from its current one to the given one."""
+    deliverable, target = move
+    if target == deliverable.status:
+        return _update_deliverable(user, deliverable)
+    if _manage_deliverable(user, deliverable):
+        return deliverable.archived_at is None
+    return _update_deliverable(user, deliverable) and (
+        (deliverable.status, target) in MEMBER_DELIVERABLE_MOVES
+    )
+
+
+RULES: dict[str, Callable[[User, object], bool]] = {
+    "view_group": _view_group,
+    "manage_group": _manage_group,
+    "manage_coalition": _manage_coalition,
+    "view_deliverable": _view_deliverable,
+    "update_deliverable": _update_deliverable,
+    "manage_deliverable": _manage_deliverable,
+    "move_deliverable": _move_deliverable,
+    "view_task": _view_task,
+    "update_task": _update_task,
+    "manage_task": _manage_task,
+}
+
+
+def can(user: User | None, action: str, obj: object = None) -> bool:
+    """May this signed-in, active user do `action` to `obj`? Unknown actions are refused."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    rule = RULES.get(action)
+    return bool(rule and rule(user, obj))
+
+
+def authorize(user: User | None, action: str, obj: object = None) -> None:
+    if not can(user, action, obj):
+        raise Forbidden()

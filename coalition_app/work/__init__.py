@@ -1,0 +1,1 @@
+"""Deliverables, tasks, progress, "My work" and the inbox."""

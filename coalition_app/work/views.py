@@ -1,0 +1,475 @@
+"""Deliverables and tasks: load → authorise → validate → call a service → redirect or render."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from models import Deliverable, ProgressMode, Task, WorkStatus
+
+from .. import policy
+from ..forms import ActionForm, choices
+from ..services import groups as group_service
+from ..services import notifications
+from ..services import work as work_service
+from ..services.errors import DomainError, EditConflict
+from .forms import DeliverableForm, ProgressForm, ReviewForm, TaskForm
+
+bp = Blueprint("work", __name__)
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _attach(form, error: DomainError) -> None:
+    """Put a service's message next to its field, or at the top of the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(error.message)]
+    else:
+        form.form_errors.append(str(error.message))
+
+
+def _conflict_message(conflict: EditConflict) -> str:
+    from flask_babel import format_datetime
+
+    when = format_datetime(conflict.changed_at, "medium") if conflict.changed_at else "—"
+    return _(
+        "Not saved: %(who)s changed this at %(when)s, after you opened the form. Their "
+        "version is shown below; your entries are kept in the form: review them and save "
+        "again.",
+        who=conflict.changed_by or _("someone"),
+        when=when,
+    )
+
+
+def _owner_choices(group):
+    members = sorted(
+        ((m.institution_id, m.institution.name) for m in group.memberships if m.until is None),
+        key=lambda choice: choice[1].casefold(),
+    )
+    return choices([("", _("— none —")), *members])
+
+
+def _assignee_choices(group):
+    return choices(
+        [("", _("— unassigned —"))]
+        + [
+            (u.id, f"{u.full_name} ({u.institution.acronym or u.institution.name})")
+            for u in work_service.eligible_assignees(group)
+        ]
+    )
+
+
+def _statuses(flow, current: WorkStatus, allowed=lambda status: True) -> list[WorkStatus]:
+    return [current] + [s for s in WorkStatus if s in flow.get(current, set()) and allowed(s)]
+
+
+def _deliverable_progress_form(deliverable: Deliverable, formdata=None) -> ProgressForm:
+    form = ProgressForm(formdata=formdata)
+    form.set_statuses(
+        _statuses(
+            work_service.DELIVERABLE_FLOW,
+            deliverable.status,
+            lambda s: policy.can(current_user, "move_deliverable", (deliverable, s)),
+        )
+    )
+    if formdata is None:
+        form.status.data = deliverable.status.value
+        form.progress.data = deliverable.progress
+        form.version.data = deliverable.version
+    return form
+
+
+def _task_progress_form(task: Task, formdata=None) -> ProgressForm:
+    form = ProgressForm(formdata=formdata)
+    form.set_statuses(_statuses(work_service.TASK_FLOW, task.status))
+    if formdata is None:
+        form.status.data = task.status.value
+        form.progress.data = task.progress
+        form.version.data = task.version
+    return form
+
+
+def _review_form(deliverable: Deliverable, formdata=None) -> ReviewForm:
+    form = ReviewForm(formdata=formdata)
+    if formdata is None:
+        form.version.data = deliverable.version
+    return form
+
+
+def _render_deliverable(
+    deliverable: Deliverable,
+    status: int = 200,
+    *,
+    progress_form=None,
+    review_form=None,
+    conflict: str | None = None,
+):
+    return render_template(
+        "work/deliverable.html",
+        deliverable=deliverable,
+        history=work_service.history(deliverable),
+        progress_form=progress_form or _deliverable_progress_form(deliverable),
+        review_form=review_form or _review_form(deliverable),
+        action_form=ActionForm(),
+        conflict=conflict,
+        today=date.today(),
+    ), status
+
+
+def _render_task(task: Task, status: int = 200, *, progress_form=None, conflict=None):
+    return render_template(
+        "work/task.html",
+        task=task,
+        history=work_service.task_history(task),
+        progress_form=progress_form or _task_progress_form(task),
+        action_form=ActionForm(),
+        conflict=conflict,
+        today=date.today(),
+    ), status
+
+
+def _require_action_form() -> None:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+
+
+# --- my work and the inbox ------------------------------------------------------------------
+
+
+@bp.get("/my-work")
+def my_work():
+    today = date.today()
+    return render_template(
+        "work/my_work.html", work=work_service.my_work(current_user, today), today=today
+    )
+
+
+@bp.get("/inbox")
+def inbox():
+    return render_template(
+        "work/inbox.html",
+        items=notifications.inbox(current_user),
+        message=notifications.message,
+        action_form=ActionForm(),
+    )
+
+
+@bp.post("/inbox/read")
+def mark_all_read():
+    _require_action_form()
+    notifications.mark_read(current_user)
+    return redirect(url_for("work.inbox"))
+
+
+@bp.post("/inbox/<int:notification_id>/read")
+def mark_read(notification_id: int):
+    _require_action_form()
+    # Scoped to the signed-in person: someone else's id simply matches nothing.
+    if not notifications.mark_read(current_user, notification_id):
+        abort(404)
+    target = request.form.get("next", "")
+    from ..auth.views import safe_next_url
+
+    return redirect(safe_next_url(target) or url_for("work.inbox"))
+
+
+# --- deliverables ---------------------------------------------------------------------------
+
+
+@bp.route("/groups/<slug>/deliverables/new", methods=["GET", "POST"])
+def new_deliverable(slug: str):
+    group = group_service.load_group(slug)
+    policy.authorize(current_user, "manage_group", group)
+    form = DeliverableForm()
+    form.owner_institution_id.choices = _owner_choices(group)
+    if form.validate_on_submit():
+        try:
+            deliverable = work_service.create_deliverable(
+                group,
+                current_user,
+                title=form.title.data,
+                description=form.description.data,
+                due_on=form.due_on.data,
+                owner_institution_id=form.owner_institution_id.data,
+                progress_mode=ProgressMode(form.progress_mode.data),
+            )
+        except DomainError as error:
+            _attach(form, error)
+        else:
+            flash(_("Deliverable created."), "success")
+            return redirect(url_for("work.deliverable", deliverable_id=deliverable.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "work/deliverable_form.html", form=form, group=group, deliverable=None
+    ), status
+
+
+@bp.get("/deliverables/<int:deliverable_id>")
+def deliverable(deliverable_id: int):
+    return _render_deliverable(work_service.load_deliverable(deliverable_id, current_user))
+
+
+@bp.route("/deliverables/<int:deliverable_id>/edit", methods=["GET", "POST"])
+def edit_deliverable(deliverable_id: int):
+    deliverable = work_service.load_deliverable(deliverable_id, current_user)
+    policy.authorize(current_user, "manage_deliverable", deliverable)
+    form = DeliverableForm(obj=deliverable if request.method == "GET" else None)
+    form.owner_institution_id.choices = _owner_choices(deliverable.group)
+    if request.method == "GET":
+        form.progress_mode.data = deliverable.progress_mode.value
+    conflict = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            work_service.edit_deliverable(
+                deliverable,
+                current_user,
+                expected_version=form.expected_version(),
+                title=form.title.data,
+                description=form.description.data,
+                due_on=form.due_on.data,
+                owner_institution_id=form.owner_institution_id.data,
+                progress_mode=ProgressMode(form.progress_mode.data),
+            )
+        except EditConflict as error:
+            deliverable = error.subject
+            conflict = _conflict_message(error)
+            form.version.data = deliverable.version
+            status = 409
+        except DomainError as error:
+            _attach(form, error)
+            status = 400
+        else:
+            flash(_("Deliverable saved."), "success")
+            return redirect(url_for("work.deliverable", deliverable_id=deliverable.id))
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "work/deliverable_form.html",
+        form=form,
+        group=deliverable.group,
+        deliverable=deliverable,
+        conflict=conflict,
+    ), status
+
+
+@bp.post("/deliverables/<int:deliverable_id>/progress")
+def deliverable_progress(deliverable_id: int):
+    deliverable = work_service.load_deliverable(deliverable_id, current_user)
+    policy.authorize(current_user, "update_deliverable", deliverable)
+    form = _deliverable_progress_form(deliverable, formdata=request.form)
+    # Any status is parsed; the service decides whether the move is allowed and says why.
+    form.status.choices = choices((s.value, s.value) for s in WorkStatus)
+    if form.validate_on_submit():
+        try:
+            work_service.record_deliverable_progress(
+                deliverable,
+                current_user,
+                expected_version=form.expected_version(),
+                status=WorkStatus(form.status.data),
+                progress=form.progress.data,
+                note=form.note.data,
+                evidence_url=form.evidence_url.data,
+            )
+        except EditConflict as error:
+            form.version.data = error.subject.version
+            _restore_status_choices(form, error.subject)
+            return _render_deliverable(
+                error.subject, 409, progress_form=form, conflict=_conflict_message(error)
+            )
+        except DomainError as error:
+            _attach(form, error)
+        else:
+            flash(_("Progress recorded."), "success")
+            return redirect(url_for("work.deliverable", deliverable_id=deliverable.id))
+    _restore_status_choices(form, deliverable)
+    return _render_deliverable(deliverable, 400, progress_form=form)
+
+
+def _restore_status_choices(form: ProgressForm, deliverable: Deliverable) -> None:
+    form.set_statuses(
+        _statuses(
+            work_service.DELIVERABLE_FLOW,
+            deliverable.status,
+            lambda s: policy.can(current_user, "move_deliverable", (deliverable, s)),
+        )
+    )
+
+
+@bp.post("/deliverables/<int:deliverable_id>/review")
+def review_deliverable(deliverable_id: int):
+    deliverable = work_service.load_deliverable(deliverable_id, current_user)
+    policy.authorize(current_user, "manage_deliverable", deliverable)
+    form = _review_form(deliverable, formdata=request.form)
+    if form.validate_on_submit():
+        try:
+            work_service.review_deliverable(
+                deliverable,
+                current_user,
+                expected_version=form.expected_version(),
+                approve=form.decision.data == "approve",
+                comment=form.comment.data,
+            )
+        except EditConflict as error:
+            form.version.data = error.subject.version
+            return _render_deliverable(
+                error.subject, 409, review_form=form, conflict=_conflict_message(error)
+            )
+        except DomainError as error:
+            _attach(form, error)
+        else:
+            flash(_("Review recorded."), "success")
+            return redirect(url_for("work.deliverable", deliverable_id=deliverable.id))
+    return _render_deliverable(deliverable, 400, review_form=form)
+
+
+@bp.post("/deliverables/<int:deliverable_id>/archive")
+def archive_deliverable(deliverable_id: int):
+    deliverable = work_service.load_deliverable(deliverable_id, current_user)
+    _require_action_form()
+    work_service.archive(deliverable, current_user)
+    flash(_("Deliverable archived. It can be restored from the group page."), "info")
+    return redirect(url_for("groups.detail", slug=deliverable.group.slug))
+
+
+@bp.post("/deliverables/<int:deliverable_id>/restore")
+def restore_deliverable(deliverable_id: int):
+    deliverable = work_service.load_deliverable(deliverable_id, current_user)
+    _require_action_form()
+    work_service.restore(deliverable, current_user)
+    flash(_("Deliverable restored."), "success")
+    return redirect(url_for("work.deliverable", deliverable_id=deliverable.id))
+
+
+# --- tasks ----------------------------------------------------------------------------------
+
+
+@bp.route("/deliverables/<int:deliverable_id>/tasks/new", methods=["GET", "POST"])
+def new_task(deliverable_id: int):
+    deliverable = work_service.load_deliverable(deliverable_id, current_user)
+    policy.authorize(current_user, "manage_deliverable", deliverable)
+    form = TaskForm()
+    form.assignee_id.choices = _assignee_choices(deliverable.group)
+    if form.validate_on_submit():
+        try:
+            task = work_service.create_task(
+                deliverable,
+                current_user,
+                title=form.title.data,
+                description=form.description.data,
+                assignee_id=form.assignee_id.data,
+                due_on=form.due_on.data,
+            )
+        except DomainError as error:
+            _attach(form, error)
+        else:
+            flash(_("Task created."), "success")
+            return redirect(
+                url_for(
+                    "work.deliverable", deliverable_id=deliverable.id, _anchor=f"task-{task.id}"
+                )
+            )
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "work/task_form.html", form=form, deliverable=deliverable, task=None
+    ), status
+
+
+@bp.get("/tasks/<int:task_id>")
+def task(task_id: int):
+    return _render_task(work_service.load_task(task_id, current_user))
+
+
+@bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
+def edit_task(task_id: int):
+    task = work_service.load_task(task_id, current_user)
+    policy.authorize(current_user, "manage_task", task)
+    form = TaskForm(obj=task if request.method == "GET" else None)
+    form.assignee_id.choices = _assignee_choices(task.deliverable.group)
+    conflict, status = None, 200
+    if form.validate_on_submit():
+        try:
+            work_service.edit_task(
+                task,
+                current_user,
+                expected_version=form.expected_version(),
+                title=form.title.data,
+                description=form.description.data,
+                assignee_id=form.assignee_id.data,
+                due_on=form.due_on.data,
+            )
+        except EditConflict as error:
+            task = error.subject
+            conflict = _conflict_message(error)
+            form.version.data = task.version
+            status = 409
+        except DomainError as error:
+            _attach(form, error)
+            status = 400
+        else:
+            flash(_("Task saved."), "success")
+            return redirect(url_for("work.task", task_id=task.id))
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "work/task_form.html", form=form, deliverable=task.deliverable, task=task, conflict=conflict
+    ), status
+
+
+@bp.post("/tasks/<int:task_id>/progress")
+def task_progress(task_id: int):
+    task = work_service.load_task(task_id, current_user)
+    policy.authorize(current_user, "update_task", task)
+    form = _task_progress_form(task, formdata=request.form)
+    form.status.choices = choices((s.value, s.value) for s in WorkStatus)
+    if form.validate_on_submit():
+        try:
+            work_service.record_task_progress(
+                task,
+                current_user,
+                expected_version=form.expected_version(),
+                status=WorkStatus(form.status.data),
+                progress=form.progress.data,
+                note=form.note.data,
+                evidence_url=form.evidence_url.data,
+            )
+        except EditConflict as error:
+            form.version.data = error.subject.version
+            form.set_statuses(_statuses(work_service.TASK_FLOW, error.subject.status))
+            return _render_task(
+                error.subject, 409, progress_form=form, conflict=_conflict_message(error)
+            )
+        except DomainError as error:
+            _attach(form, error)
+        else:
+            flash(_("Progress recorded."), "success")
+            return redirect(
+                request.form.get("return_to") == "my-work"
+                and url_for("work.my_work")
+                or url_for("work.task", task_id=task.id)
+            )
+    form.set_statuses(_statuses(work_service.TASK_FLOW, task.status))
+    return _render_task(task, 400, progress_form=form)
+
+
+@bp.post("/tasks/<int:task_id>/archive")
+def archive_task(task_id: int):
+    task = work_service.load_task(task_id, current_user)
+    _require_action_form()
+    work_service.archive(task, current_user)
+    flash(_("Task archived. It can be restored from its deliverable."), "info")
+    return redirect(url_for("work.deliverable", deliverable_id=task.deliverable_id))
+
+
+@bp.post("/tasks/<int:task_id>/restore")
+def restore_task(task_id: int):
+    task = work_service.load_task(task_id, current_user)
+    _require_action_form()
+    work_service.restore(task, current_user)
+    flash(_("Task restored."), "success")
+    return redirect(url_for("work.task", task_id=task.id))

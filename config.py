@@ -1,0 +1,120 @@
+"""Settings read from the environment. One class per way of running the app."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("COALITION_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def development_secret_key(instance_dir: Path = INSTANCE_DIR) -> str:
+    """Generate a secret once and keep it under instance/, so sessions survive restarts."""
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Written with owner-only permissions: the key signs every session cookie.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+class Config:
+    """Development defaults: an SQLite file under instance/, a generated secret key."""
+
+    ENV_NAME = "development"
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so long forms do not expire
+    BABEL_DEFAULT_LOCALE = "es"
+    BABEL_DEFAULT_TIMEZONE = "America/Mexico_City"
+    LANGUAGES = ("es", "en")
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # werkzeug's scrypt: memory-hard and needs no extra dependency.
+    PASSWORD_HASH_METHOD = "scrypt"
+    DUE_SOON_DAYS = 30  # the home page's horizon
+    DUE_SOON_NOTICE_DAYS = 3  # a task due this soon puts a notice in its assignee's inbox
+    STALE_AFTER_WEEKS = int(os.environ.get("STALE_AFTER_WEEKS", "3"))
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # E-mail is off unless MAIL_ENABLED is set; MAIL_BACKEND "memory" captures (tests).
+    MAIL_ENABLED = _env_bool("MAIL_ENABLED", False)
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "coalition@example.org")
+
+    def __init__(self) -> None:
+        # Read at instantiation so the environment of the running process wins.
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or development_secret_key()
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get(
+            "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'coalition.sqlite3'}"
+        )
+        self.SQLALCHEMY_ECHO = _env_bool("SQLALCHEMY_ECHO", False)
+
+
+class ProductionConfig(Config):
+    """Production: every secret from the environment, secure cookies."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+    def __init__(self) -> None:
+        key = os.environ.get("SECRET_KEY")
+        if not key:
+            raise RuntimeError(
+                "SECRET_KEY must be set in the environment when COALITION_ENV=production."
+            )
+        self.SECRET_KEY = key
+        self.SQLALCHEMY_ECHO = False
+        if "DATABASE_URL" not in os.environ:
+            raise RuntimeError("DATABASE_URL must be set when COALITION_ENV=production.")
+        self.SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]
+
+
+class TestConfig(Config):
+    """Tests: a database given by TEST_DATABASE_URL (or a temporary SQLite), fast hashing."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    # Low-cost hashing keeps the suite fast; production keeps scrypt's defaults.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    SECRET_KEY = "test-secret-key"
+    # Tests read e-mail from a captured outbox; nothing ever reaches a real server.
+    MAIL_ENABLED = True
+    MAIL_BACKEND = "memory"
+
+    def __init__(self, database_url: str | None = None) -> None:
+        self.SQLALCHEMY_ECHO = False
+        self.SQLALCHEMY_DATABASE_URI = database_url or os.environ.get(
+            "TEST_DATABASE_URL", "sqlite://"
+        )
+
+
+def config_from_environment() -> Config:
+    """Pick the configuration named by COALITION_ENV (development by default)."""
+    name = os.environ.get("COALITION_ENV", "development").lower()
+    if name == "production":
+        return ProductionConfig()
+    if name in {"test", "testing"}:
+        return TestConfig()
+    return Config()

@@ -1,0 +1,37 @@
+"""The coalition's data model: plain SQLAlchemy 2.0, importable without Flask."""
+
+from .base import Base, Basis, comparison_key, utcnow
+from .groups import GroupMembership, GroupRole, WorkingGroup
+from .institution import Institution
+from .notifications import DigestPreference, DigestRun, Notification, NotificationKind
+from .people import Role, User
+from .reference import OUTSIDE_MEXICO, Sector, State
+from .ties import Tie, TieKind
+from .work import Deliverable, ProgressMode, ProgressUpdate, Task, WorkStatus
+
+__all__ = [
+    "OUTSIDE_MEXICO",
+    "Base",
+    "Basis",
+    "Deliverable",
+    "DigestPreference",
+    "DigestRun",
+    "GroupMembership",
+    "GroupRole",
+    "Institution",
+    "Notification",
+    "NotificationKind",
+    "ProgressMode",
+    "ProgressUpdate",
+    "Role",
+    "Sector",
+    "State",
+    "Task",
+    "Tie",
+    "TieKind",
+    "User",
+    "WorkStatus",
+    "WorkingGroup",
+    "comparison_key",
+    "utcnow",
+]

@@ -1,0 +1,64 @@
+"""Declarative base shared by every model. Plain SQLAlchemy: no Flask here."""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, Enum, MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+# Stable constraint names, so Alembic migrations can drop and alter them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def str_enum(enum_class: type[enum.Enum], name: str) -> Enum:
+    """Store an enum by its value as a short string guarded by a CHECK constraint.
+
+    Native enum types are avoided: adding a value to a PostgreSQL ENUM needs special
+    migrations, and SQLite has none.
+    """
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+def comparison_key(text: str) -> str:
+    """The form of a name used to detect duplicates: case, accents and spacing ignored.
+
+    >>> comparison_key("  Secretaría de  Economía ") == comparison_key("secretaria de economia")
+    True
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    without_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(without_marks.casefold().split())
+
+
+class Basis(enum.StrEnum):
+    """How we know a seeded fact: from a public document, a report, or invented for the demo."""
+
+    DOCUMENTED = "documented"
+    REPORTED = "reported"
+    DEMO = "demo"

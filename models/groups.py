@@ -1,0 +1,85 @@
+"""Working groups and which institutions take part in (or lead) each, with dates."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, Basis, str_enum
+from .institution import Institution
+
+if TYPE_CHECKING:
+    from .work import Deliverable
+
+
+class GroupRole(enum.StrEnum):
+    LEAD = "lead"
+    MEMBER = "member"
+
+
+class WorkingGroup(Base):
+    __tablename__ = "working_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name_es: Mapped[str] = mapped_column(String(160), unique=True)
+    name_en: Mapped[str] = mapped_column(String(160), unique=True)
+    description_es: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    memberships: Mapped[list[GroupMembership]] = relationship(back_populates="group")
+    deliverables: Mapped[list[Deliverable]] = relationship(back_populates="group")
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_es
+
+    def description(self, locale: str) -> str:
+        return self.description_en if locale == "en" else self.description_es
+
+    def __repr__(self) -> str:
+        return f"<WorkingGroup {self.slug}>"
+
+
+class GroupMembership(Base):
+    """An institution in a group, as lead or member, from `since` until `until` (open: current).
+
+    A change of role or an exit closes the row and opens another, so the history of who led
+    what, and when, is kept.
+    """
+
+    __tablename__ = "group_memberships"
+    __table_args__ = (
+        CheckConstraint("until IS NULL OR until >= since", name="until_after_since"),
+        # At most one current row per institution and group.
+        Index(
+            "uq_group_memberships_current",
+            "group_id",
+            "institution_id",
+            unique=True,
+            sqlite_where=text("until IS NULL"),
+            postgresql_where=text("until IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("working_groups.id"), index=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    role: Mapped[GroupRole] = mapped_column(str_enum(GroupRole, "group_role"))
+    since: Mapped[date]
+    until: Mapped[date | None]
+    basis: Mapped[Basis] = mapped_column(str_enum(Basis, "basis"), default=Basis.DEMO)
+
+    group: Mapped[WorkingGroup] = relationship(back_populates="memberships")
+    institution: Mapped[Institution] = relationship(back_populates="memberships")
+
+    @property
+    def is_current(self) -> bool:
+        return self.until is None
+
+    def __repr__(self) -> str:
+        return f"<GroupMembership g={self.group_id} i={self.institution_id} {self.role}>"

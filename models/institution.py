@@ -1,0 +1,67 @@
+"""Member institutions of the coalition."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from .base import Base, Basis, comparison_key, str_enum, utcnow
+from .reference import Sector, State
+
+if TYPE_CHECKING:
+    from .groups import GroupMembership
+    from .people import User
+
+
+class Institution(Base):
+    """An institution that is or was a member. Leaving sets left_on; rows are never deleted."""
+
+    __tablename__ = "institutions"
+    __table_args__ = (
+        CheckConstraint("left_on IS NULL OR left_on >= joined_on", name="left_after_joined"),
+        CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    # Case- and accent-folded name: the database itself refuses "UNAM" next to "unam".
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    acronym: Mapped[str | None] = mapped_column(String(40))
+    sector_slug: Mapped[str] = mapped_column(ForeignKey("sectors.slug"), index=True)
+    state_code: Mapped[str | None] = mapped_column(ForeignKey("states.code"), index=True)
+    website: Mapped[str | None] = mapped_column(String(300))
+    joined_on: Mapped[date] = mapped_column(index=True)
+    left_on: Mapped[date | None]
+    is_founder: Mapped[bool] = mapped_column(default=False)
+    basis: Mapped[Basis] = mapped_column(str_enum(Basis, "basis"), default=Basis.DEMO)
+    source: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    sector: Mapped[Sector] = relationship(lazy="joined", innerjoin=True)
+    state: Mapped[State | None] = relationship(lazy="joined")
+    memberships: Mapped[list[GroupMembership]] = relationship(back_populates="institution")
+    people: Mapped[list[User]] = relationship(back_populates="institution")
+
+    @validates("name")
+    def _keep_name_key(self, _key: str, name: str) -> str:
+        name = " ".join(name.split())
+        self.name_key = comparison_key(name)
+        return name
+
+    def is_active_on(self, day: date) -> bool:
+        return self.joined_on <= day and (self.left_on is None or self.left_on > day)
+
+    @classmethod
+    def active_on(cls, day: date):
+        """Condition selecting institutions that were members on `day`."""
+        return (cls.joined_on <= day) & ((cls.left_on.is_(None)) | (cls.left_on > day))
+
+    @classmethod
+    def by_name(cls, name: str):
+        return select(cls).where(cls.name_key == comparison_key(name))
+
+    def __repr__(self) -> str:
+        return f"<Institution {self.id} {self.acronym or self.name!r}>"

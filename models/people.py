@@ -1,0 +1,57 @@
+"""People who sign in: members of institutions and the coalition's coordinators."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from .base import Base, str_enum, utcnow
+from .institution import Institution
+
+
+class Role(enum.StrEnum):
+    COORDINATOR = "coordinator"
+    MEMBER = "member"
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        # E-mail addresses are stored folded, so the unique constraint is case-insensitive.
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+        CheckConstraint("length(trim(full_name)) > 0", name="full_name_not_blank"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"), default=Role.MEMBER)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    institution: Mapped[Institution] = relationship(back_populates="people", lazy="joined")
+
+    @validates("email")
+    def _fold_email(self, _key: str, email: str) -> str:
+        return email.strip().lower()
+
+    # The interface Flask-Login expects, written out so models/ needs no Flask import.
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == Role.COORDINATOR
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"

@@ -1,0 +1,143 @@
+"""What the working groups produce: deliverables, their tasks and the history of progress."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, Basis, str_enum, utcnow
+from .groups import WorkingGroup
+from .institution import Institution
+from .people import User
+
+
+class WorkStatus(enum.StrEnum):
+    """planned → in_progress → in_review → done, with in_review → in_progress as send-back."""
+
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    IN_REVIEW = "in_review"
+    DONE = "done"
+
+
+class ProgressMode(enum.StrEnum):
+    DERIVED = "derived"  # the mean of its open and closed tasks
+    MANUAL = "manual"  # set by hand
+
+
+PROGRESS_RANGE = "progress >= 0 AND progress <= 100"
+
+
+class Deliverable(Base):
+    __tablename__ = "deliverables"
+    __table_args__ = (
+        CheckConstraint(PROGRESS_RANGE, name="progress_range"),
+        CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("working_groups.id"), index=True)
+    owner_institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("institutions.id"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    due_on: Mapped[date | None] = mapped_column(index=True)
+    status: Mapped[WorkStatus] = mapped_column(
+        str_enum(WorkStatus, "work_status"), default=WorkStatus.PLANNED
+    )
+    progress: Mapped[int] = mapped_column(default=0)
+    progress_mode: Mapped[ProgressMode] = mapped_column(
+        str_enum(ProgressMode, "progress_mode"), default=ProgressMode.DERIVED
+    )
+    basis: Mapped[Basis] = mapped_column(str_enum(Basis, "basis"), default=Basis.DEMO)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    archived_at: Mapped[datetime | None]
+    # Optimistic locking: a save carrying an old version is refused instead of overwriting.
+    version: Mapped[int] = mapped_column(default=1)
+
+    group: Mapped[WorkingGroup] = relationship(back_populates="deliverables")
+    owner_institution: Mapped[Institution | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+    tasks: Mapped[list[Task]] = relationship(back_populates="deliverable")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Deliverable {self.id} {self.title!r}>"
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        CheckConstraint(PROGRESS_RANGE, name="progress_range"),
+        CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deliverable_id: Mapped[int] = mapped_column(ForeignKey("deliverables.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    due_on: Mapped[date | None] = mapped_column(index=True)
+    status: Mapped[WorkStatus] = mapped_column(
+        str_enum(WorkStatus, "work_status"), default=WorkStatus.PLANNED
+    )
+    progress: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    archived_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    deliverable: Mapped[Deliverable] = relationship(back_populates="tasks")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Task {self.id} {self.title!r}>"
+
+
+class ProgressUpdate(Base):
+    """One recorded change to a deliverable or a task. Rows are only ever added.
+
+    `changes` maps each changed field to its [before, after] values, for example
+    {"status": ["planned", "in_progress"], "progress": [0, 20]}.
+    """
+
+    __tablename__ = "progress_updates"
+    __table_args__ = (
+        CheckConstraint(
+            "(deliverable_id IS NOT NULL AND task_id IS NULL)"
+            " OR (deliverable_id IS NULL AND task_id IS NOT NULL)",
+            name="one_subject",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deliverable_id: Mapped[int | None] = mapped_column(ForeignKey("deliverables.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")
+    evidence_url: Mapped[str | None] = mapped_column(String(500))
+
+    deliverable: Mapped[Deliverable | None] = relationship()
+    task: Mapped[Task | None] = relationship()
+    author: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ProgressUpdate {self.id}>"

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Fetch front-end libraries from the npm registry and copy the files we serve, with their
+# licences, into coalition_app/static/vendor/. The result is committed: the app never needs
+# the network at run time. Run again (make vendor) to upgrade a pinned version.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dest=coalition_app/static/vendor
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+fetch() {  # name@version -> unpacked package dir
+  local spec=$1
+  (cd "$work" && npm pack --silent "$spec" >/dev/null)
+  local tarball
+  tarball=$(ls -t "$work"/*.tgz | head -n 1)
+  local out="$work/unpacked-$(basename "$tarball" .tgz)"
+  mkdir -p "$out"
+  tar -xzf "$tarball" -C "$out"
+  rm "$tarball"
+  echo "$out/package"
+}
+
+copy() {  # package-dir target-subdir files...
+  local pkg=$1 sub=$2
+  shift 2
+  mkdir -p "$dest/$sub"
+  for f in "$@"; do cp "$pkg/$f" "$dest/$sub/"; done
+  cp "$pkg"/LICENSE* "$dest/$sub/" 2>/dev/null || cp "$pkg"/LICENCE* "$dest/$sub/"
+  node -e "const p=require('$pkg/package.json'); console.log(p.name+'@'+p.version+' '+p.license)" \
+    > "$dest/$sub/VERSION"
+}
+
+pkg=$(fetch bootstrap@5.3.8)
+copy "$pkg" bootstrap dist/css/bootstrap.min.css \
+  dist/js/bootstrap.bundle.min.js
+
+# Source maps are not shipped; drop the comments that point at them.
+for f in "$dest"/*/*.min.*; do
+  sed -i -e 's|/\*# sourceMappingURL=.*\*/||' -e 's|//# sourceMappingURL=.*||' "$f"
+done
+
+echo "vendored into $dest:"
+cat "$dest"/*/VERSION
