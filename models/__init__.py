@@ -7,12 +7,15 @@ from .notifications import DigestPreference, DigestRun, Notification, Notificati
 from .people import Role, User
 from .reference import OUTSIDE_MEXICO, Sector, State
 from .ties import Tie, TieKind
+from .versions import NETWORK, DataVersion, current_version
 from .work import Deliverable, ProgressMode, ProgressUpdate, Task, WorkStatus
 
 __all__ = [
+    "NETWORK",
     "OUTSIDE_MEXICO",
     "Base",
     "Basis",
+    "DataVersion",
     "Deliverable",
     "DigestPreference",
     "DigestRun",
@@ -33,5 +36,6 @@ __all__ = [
     "WorkStatus",
     "WorkingGroup",
     "comparison_key",
+    "current_version",
     "utcnow",
 ]
