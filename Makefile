@@ -53,5 +53,9 @@ chromium:
 vendor:
 	./scripts/vendor-assets.sh
 
+# Benchmarks print figures and ratios measured in one run (BENCH=name runs one of them).
+bench: install chromium
+	$(PY) -m bench.run
+
 clean:
 	rm -rf $(VENV) .pytest_cache test-output
