@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from alembic import command
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from . import migrations
 
@@ -12,6 +13,8 @@ from . import migrations
 def register_commands(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(seed_command)
+    app.cli.add_command(send_digests_command)
+    app.cli.add_command(send_reminders_command)
 
 
 def _database_url() -> str:
@@ -25,17 +28,20 @@ def db_group() -> None:
 
 @db_group.command("upgrade", help="Migrate the schema to a revision (default: the newest).")
 @click.argument("revision", default="head")
+@with_appcontext
 def db_upgrade(revision: str) -> None:
     migrations.upgrade(_database_url(), revision)
 
 
 @db_group.command("downgrade", help="Migrate the schema back to a revision.")
 @click.argument("revision")
+@with_appcontext
 def db_downgrade(revision: str) -> None:
     migrations.downgrade(_database_url(), revision)
 
 
 @db_group.command("current", help="Show the schema's current revision.")
+@with_appcontext
 def db_current() -> None:
     command.current(migrations.alembic_config(_database_url()), verbose=True)
 
@@ -43,6 +49,7 @@ def db_current() -> None:
 @db_group.command("revision", help="Write a new migration, compared against the models.")
 @click.option("-m", "--message", required=True)
 @click.option("--autogenerate/--empty", default=True)
+@with_appcontext
 def db_revision(message: str, autogenerate: bool) -> None:
     command.revision(
         migrations.alembic_config(_database_url()), message=message, autogenerate=autogenerate
@@ -50,12 +57,14 @@ def db_revision(message: str, autogenerate: bool) -> None:
 
 
 @db_group.command("check", help="Fail if the models differ from the migrated schema.")
+@with_appcontext
 def db_check() -> None:
     command.check(migrations.alembic_config(_database_url()))
 
 
 @click.command("seed", help="Load the coalition's reference, real and demo data (idempotent).")
 @click.option("--no-demo", is_flag=True, help="Only reference and real data, no demo content.")
+@with_appcontext
 def seed_command(no_demo: bool) -> None:
     from seeds import load_all
 
@@ -70,3 +79,32 @@ def seed_command(no_demo: bool) -> None:
     session.commit()
     for name, count in summary.items():
         click.echo(f"{name}: {count}")
+
+
+def _day(value: str | None):
+    from datetime import date
+
+    return date.fromisoformat(value) if value else date.today()
+
+
+@click.command("send-digests", help="Send each group's weekly digest (once per ISO week; cron).")
+@click.option("--date", "day", default=None, help="The day to send for (YYYY-MM-DD; today).")
+@with_appcontext
+def send_digests_command(day: str | None) -> None:
+    from .services.notifications import send_digests
+
+    sent = send_digests(_day(day))
+    if not sent:
+        click.echo("No digest to send: every group already has this week's.")
+    for group, recipients in sent.items():
+        click.echo(f"{group}: {recipients} recipients")
+
+
+@click.command("send-reminders", help="Notify due-soon, overdue and stale work (daily; cron).")
+@click.option("--date", "day", default=None, help="The day to check (YYYY-MM-DD; today).")
+@with_appcontext
+def send_reminders_command(day: str | None) -> None:
+    from .services.notifications import send_reminders
+
+    for kind, count in send_reminders(_day(day)).items():
+        click.echo(f"{kind}: {count}")

@@ -82,7 +82,7 @@ def test_home_shows_the_headline_figures(client, login_as, coalition, db_session
     assert "Ética de la IA" in page and "LA" in page
 
 
-@pytest.mark.parametrize("path", ["/", "/groups/etica", "/groups/"])
+@pytest.mark.parametrize("path", ["/", "/groups/etica", "/groups/", "/my-work", "/inbox"])
 def test_page_runs_a_fixed_number_of_queries(app, client, login_as, coalition, db_session, path):
     login_as(institution=coalition["member"])
     engine = app.extensions["database"].engine
@@ -151,3 +151,30 @@ def test_an_unexpected_error_is_a_styled_500_without_a_trace(app, client, login_
     body = response.get_data(as_text=True)
     assert "secret internals" not in body and "Traceback" not in body
     assert "Algo salió mal" in body
+
+
+def test_deliverable_page_runs_a_fixed_number_of_queries(
+    app, client, login_as, coalition, db_session
+):
+    from models import ProgressUpdate
+
+    login_as(institution=coalition["member"])
+    deliverable = Deliverable(group_id=coalition["group"].id, title="Medido")
+    db_session.add(deliverable)
+    db_session.commit()
+    engine = app.extensions["database"].engine
+
+    def add_tasks(n):
+        for i in range(n):
+            task = Task(deliverable_id=deliverable.id, title=f"T{i}")
+            db_session.add(task)
+            db_session.add(ProgressUpdate(task=task, changes={"progress": [0, 10]}))
+        db_session.commit()
+
+    add_tasks(2)
+    with count_statements(engine) as small:
+        assert client.get(f"/deliverables/{deliverable.id}").status_code == 200
+    add_tasks(40)
+    with count_statements(engine) as large:
+        assert client.get(f"/deliverables/{deliverable.id}").status_code == 200
+    assert large.count == small.count

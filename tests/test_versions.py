@@ -14,8 +14,9 @@ def test_a_new_tie_bumps_the_network_version(db_session, make_institution):
     assert current_version(db_session) == before + 1
 
 
-def test_membership_and_assignment_changes_bump_it(db_session, make_group, make_institution,
-                                                   make_user):
+def test_membership_and_assignment_changes_bump_it(
+    db_session, make_group, make_institution, make_user
+):
     institution = make_institution()
     group = make_group(members=[institution])
     deliverable = Deliverable(group=group, title="D")
@@ -30,8 +31,14 @@ def test_membership_and_assignment_changes_bump_it(db_session, make_group, make_
     assert current_version(db_session) == before + 2
     membership = db_session.get(GroupMembership, group.memberships[0].id)
     membership.until = date(2021, 1, 1)
-    db_session.add(GroupMembership(group_id=group.id, institution_id=institution.id,
-                                   role=GroupRole.LEAD, since=date(2021, 1, 1)))
+    db_session.add(
+        GroupMembership(
+            group_id=group.id,
+            institution_id=institution.id,
+            role=GroupRole.LEAD,
+            since=date(2021, 1, 1),
+        )
+    )
     db_session.commit()
     assert current_version(db_session) == before + 3
 
