@@ -47,6 +47,11 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # werkzeug's scrypt: memory-hard and needs no extra dependency.
     PASSWORD_HASH_METHOD = "scrypt"
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+    # Failed sign-ins allowed per account and per client address before a pause.
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes")
     DUE_SOON_DAYS = 30  # the home page's horizon
     DUE_SOON_NOTICE_DAYS = 3  # a task due this soon puts a notice in its assignee's inbox
     STALE_AFTER_WEEKS = int(os.environ.get("STALE_AFTER_WEEKS", "3"))
@@ -76,6 +81,7 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    HSTS_ENABLED = True
 
     def __init__(self) -> None:
         key = os.environ.get("SECRET_KEY")

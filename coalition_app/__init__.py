@@ -17,7 +17,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_object(config if config is not None else config_from_environment())
     app.jinja_env.add_extension("jinja2.ext.do")
 
-    from . import db, i18n
+    from . import db, i18n, security
     from .auth import login
     from .errors import register_error_handlers
 
@@ -25,6 +25,7 @@ def create_app(config: Config | None = None) -> Flask:
     i18n.init_app(app)
     login.init_app(app)
     register_error_handlers(app)
+    security.init_app(app)
     _register_blueprints(app)
 
     from .cli import register_commands

@@ -35,7 +35,16 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         _make_sqlite_strict(engine)
         return engine
     # pre_ping: a connection dropped by a database restart is replaced, not handed out.
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # A short connect timeout: with the database down, pages answer 503 quickly, not hang.
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        pool_timeout=5,
+        connect_args={"connect_timeout": 2},
+    )
 
 
 def _make_sqlite_strict(engine: Engine) -> None:

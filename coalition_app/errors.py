@@ -16,7 +16,12 @@ MESSAGES = {
     404: (_l("Page not found"), _l("There is nothing here. It may have moved or been removed.")),
     405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
     409: (_l("Conflict"), _l("Someone else changed this in the meantime. Reload and retry.")),
+    410: (_l("No longer available"), _l("This link has expired or was already used.")),
     413: (_l("Too large"), _l("What you sent is larger than this site accepts.")),
+    429: (
+        _l("Too many attempts"),
+        _l("Too many attempts in a short time. Wait a few minutes and try again."),
+    ),
     500: (_l("Something went wrong"), _l("We could not finish this. Nothing was half-saved.")),
     503: (_l("Temporarily unavailable"), _l("The service is briefly unavailable. Please retry.")),
 }

@@ -150,3 +150,21 @@ def test_login_with_csrf_token_works_when_csrf_is_on(csrf_app):
     # Signing out without the token is refused: the person stays signed in.
     assert client.post("/logout").status_code == 400
     assert client.get("/").status_code == 200
+
+
+def test_failed_sign_ins_are_throttled_per_account_with_the_same_message(client, make_user):
+    user = make_user()
+    for _ in range(5):
+        assert sign_in(client, user.email, "wrong password").status_code == 401
+    blocked = sign_in(client, user.email)  # even the right password waits now
+    assert blocked.status_code == 429
+    unknown = [sign_in(client, "ghost@example.org", "x").status_code for _ in range(6)]
+    assert unknown[-1] == 429  # an unknown address is throttled the same way
+    assert "Demasiados intentos" in blocked.get_data(as_text=True)
+
+
+def test_successful_sign_ins_do_not_count_towards_the_limit(client, make_user):
+    user = make_user()
+    for _ in range(8):
+        assert sign_in(client, user.email).status_code == 302
+        client.post("/logout")

@@ -6,15 +6,25 @@ from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..extensions import csrf, login_manager
+from ..extensions import csrf, limiter, login_manager
 from ..services import accounts
 
 # Endpoints reachable without signing in. Everything else redirects to the sign-in page.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "main.set_language"})
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "auth.login",
+        "static",
+        "main.set_language",
+        "health.healthz",
+        "health.readyz",
+        "directory.accept_invitation",
+    }
+)
 
 
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")

@@ -4,16 +4,44 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from ..extensions import limiter
 from ..forms import ActionForm
 from ..i18n import LOCALE_SESSION_KEY
 from ..services import accounts
 from .forms import LoginForm
 
 bp = Blueprint("auth", __name__)
+
+
+def _attempted_account() -> str:
+    """Throttle key for the account being tried, whether or not it exists."""
+    return "login-account:" + request.form.get("email", "").strip().lower()[:254]
+
+
+def _failed(response) -> bool:
+    # Only failed sign-ins count: a successful one redirects.
+    return response.status_code != 302
+
+
+def _account_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+
+
+def _address_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
 
 
 def safe_next_url(target: str | None) -> str | None:
@@ -30,6 +58,8 @@ def safe_next_url(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_account_limit, key_func=_attempted_account, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
