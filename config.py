@@ -99,6 +99,7 @@ class ProductionConfig(Config):
 class TestConfig(Config):
     """Tests: a database given by TEST_DATABASE_URL (or a temporary SQLite), fast hashing."""
 
+    __test__ = False  # not a pytest test class, despite its name
     ENV_NAME = "testing"
     TESTING = True
     WTF_CSRF_ENABLED = False

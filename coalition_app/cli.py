@@ -15,6 +15,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(send_digests_command)
     app.cli.add_command(send_reminders_command)
+    app.cli.add_command(export_data_command)
+    app.cli.add_command(import_data_command)
 
 
 def _database_url() -> str:
@@ -108,3 +110,37 @@ def send_reminders_command(day: str | None) -> None:
 
     for kind, count in send_reminders(_day(day)).items():
         click.echo(f"{kind}: {count}")
+
+
+@click.command("export-data", help="Write every table to one JSON document (a backup).")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def export_data_command(path: str) -> None:
+    from .backup import dumps, export_data
+    from .db import get_database
+
+    with get_database().engine.connect() as connection:
+        document = export_data(connection)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(dumps(document))
+    rows = sum(len(rows) for rows in document["tables"].values())
+    click.echo(f"Exported {rows} rows from {len(document['tables'])} tables to {path}.")
+
+
+@click.command("import-data", help="Restore an export-data file into an empty database.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_data_command(path: str) -> None:
+    import json
+
+    from .backup import ImportRefused, import_data
+    from .db import get_database
+
+    with open(path, encoding="utf-8") as handle:
+        document = json.load(handle)
+    try:
+        with get_database().engine.begin() as connection:
+            counts = import_data(connection, document)
+    except ImportRefused as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Imported {sum(counts.values())} rows into {len(counts)} tables.")
