@@ -49,9 +49,16 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "coalition")
     # Failed sign-ins allowed per account and per client address before a pause.
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes")
+    # A session ends after this long without a request, or this long after sign-in.
+    SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(2 * 3600)))
+    SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT", str(12 * 3600)))
+    PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_TIMEOUT
+    REMEMBER_COOKIE_DURATION = SESSION_ABSOLUTE_TIMEOUT
+    PASSWORD_RESET_MAX_AGE = 3600
     DUE_SOON_DAYS = 30  # the home page's horizon
     DUE_SOON_NOTICE_DAYS = 3  # a task due this soon puts a notice in its assignee's inbox
     STALE_AFTER_WEEKS = int(os.environ.get("STALE_AFTER_WEEKS", "3"))

@@ -38,12 +38,15 @@ def create_app(config: Config | None = None) -> Flask:
 
     @app.context_processor
     def _inbox_count() -> dict:
-        from flask_login import current_user
+        from flask import g
 
         from .services.notifications import unread_count
 
-        if current_user and current_user.is_authenticated:
-            return {"unread_count": unread_count(current_user)}
+        # Only for a person already loaded by this request (never load one just for the
+        # badge: the 503 page is rendered while the database is down).
+        user = g.get("_login_user")
+        if user is not None and user.is_authenticated:
+            return {"unread_count": unread_count(user)}
         return {"unread_count": 0}
 
     return app
@@ -51,7 +54,9 @@ def create_app(config: Config | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
+    from .directory.views import bp as directory_bp
     from .groups.views import bp as groups_bp
+    from .growth.views import bp as growth_bp
     from .main.views import bp as main_bp
     from .work.views import bp as work_bp
 
@@ -59,3 +64,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(work_bp)
+    app.register_blueprint(directory_bp)
+    app.register_blueprint(growth_bp)

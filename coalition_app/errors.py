@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .db import get_database
+from .extensions import login_manager
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Please check and retry.")),
@@ -56,6 +58,31 @@ def register_error_handlers(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         return render_error(error.code)
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(error: OperationalError):
+        # The database is down or unreachable: say so quickly (503) instead of hanging or
+        # showing a 500; pool_pre_ping replaces dead connections once it is back.
+        try:
+            get_database().session.rollback()
+        except Exception:  # noqa: BLE001 - the connection is already gone
+            pass
+        app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path,
+                           error.__class__.__name__)
+        # Flask-Login's template context would try to load the person again (from the
+        # database that is down): this page is rendered for nobody in particular.
+        g._login_user = login_manager.anonymous_user()
+        if _wants_json():
+            response = render_error(503)[0]
+        else:
+            title, message = MESSAGES[503]
+            response = make_response(
+                render_template("errors/unavailable.html", code=503, title=title,
+                                message=message)
+            )
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected_error(error: Exception):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, g, session
 from flask_babel import format_date, format_datetime, format_decimal, format_number, get_locale
-from flask_login import current_user
 
 from .extensions import babel
 from .labels import field_label, label, status_label_of
@@ -19,8 +18,11 @@ def select_locale() -> str:
     chosen = session.get(LOCALE_SESSION_KEY)
     if chosen in languages:
         return chosen
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+    # Only a person already loaded for this request: asking Flask-Login to load one here would
+    # query the database, which may be the very thing that is down (the 503 page).
+    user = g.get("_login_user")
+    if user is not None and user.is_authenticated and user.locale in languages:
+        return user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -98,7 +98,14 @@ def _move_deliverable(user: User, move: tuple[Deliverable, WorkStatus]) -> bool:
     )
 
 
+def _signed_in(user: User, _obj: object) -> bool:
+    return True  # `can` has already checked that the user is signed in and active
+
+
 RULES: dict[str, Callable[[User, object], bool]] = {
+    "view_directory": _signed_in,
+    "manage_institutions": _manage_coalition,
+    "manage_people": _manage_coalition,
     "view_group": _view_group,
     "manage_group": _manage_group,
     "manage_coalition": _manage_coalition,

@@ -1,8 +1,10 @@
 """The coalition's data model: plain SQLAlchemy 2.0, importable without Flask."""
 
+from .audit import AuditEvent
 from .base import Base, Basis, comparison_key, utcnow
 from .groups import GroupMembership, GroupRole, WorkingGroup
 from .institution import Institution
+from .invitations import Invitation, token_digest
 from .notifications import DigestPreference, DigestRun, Notification, NotificationKind
 from .people import Role, User
 from .reference import OUTSIDE_MEXICO, Sector, State
@@ -13,6 +15,7 @@ from .work import Deliverable, ProgressMode, ProgressUpdate, Task, WorkStatus
 __all__ = [
     "NETWORK",
     "OUTSIDE_MEXICO",
+    "AuditEvent",
     "Base",
     "Basis",
     "DataVersion",
@@ -22,6 +25,7 @@ __all__ = [
     "GroupMembership",
     "GroupRole",
     "Institution",
+    "Invitation",
     "Notification",
     "NotificationKind",
     "ProgressMode",
@@ -37,5 +41,6 @@ __all__ = [
     "WorkingGroup",
     "comparison_key",
     "current_version",
+    "token_digest",
     "utcnow",
 ]

@@ -34,11 +34,12 @@ class Institution(Base):
     state_code: Mapped[str | None] = mapped_column(ForeignKey("states.code"), index=True)
     website: Mapped[str | None] = mapped_column(String(300))
     joined_on: Mapped[date] = mapped_column(index=True)
-    left_on: Mapped[date | None]
+    left_on: Mapped[date | None] = mapped_column(index=True)
     is_founder: Mapped[bool] = mapped_column(default=False)
     basis: Mapped[Basis] = mapped_column(str_enum(Basis, "basis"), default=Basis.DEMO)
     source: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(onupdate=utcnow)
 
     sector: Mapped[Sector] = relationship(lazy="joined", innerjoin=True)
     state: Mapped[State | None] = relationship(lazy="joined")

@@ -35,6 +35,9 @@ class User(Base):
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Part of every session's identity: bumping it ends all of this person's sessions
+    # (sign-out, password change, deactivation, "end all sessions").
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     institution: Mapped[Institution] = relationship(back_populates="people", lazy="joined")
 
@@ -47,7 +50,10 @@ class User(Base):
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}.{self.session_version}"
+
+    def end_all_sessions(self) -> None:
+        self.session_version = (self.session_version or 1) + 1
 
     @property
     def is_coordinator(self) -> bool:

@@ -34,6 +34,11 @@ pkg=$(fetch bootstrap@5.3.8)
 copy "$pkg" bootstrap dist/css/bootstrap.min.css \
   dist/js/bootstrap.bundle.min.js
 
+# Charts on the growth dashboard: the UMD build works from a plain <script> tag.
+pkg=$(fetch chart.js@4.5.1)
+copy "$pkg" chartjs dist/chart.umd.min.js
+
+
 # Source maps are not shipped; drop the comments that point at them.
 for f in "$dest"/*/*.min.*; do
   sed -i -e 's|/\*# sourceMappingURL=.*\*/||' -e 's|//# sourceMappingURL=.*||' "$f"
@@ -41,3 +46,16 @@ done
 
 echo "vendored into $dest:"
 cat "$dest"/*/VERSION
+
+# The common-passwords list that new passwords are checked against (zxcvbn-ts, MIT).
+pkg=$(fetch @zxcvbn-ts/language-common@4.1.3)
+list=coalition_app/data/common-passwords
+mkdir -p "$list"
+python3 - "$pkg/src/passwords.json" "$list/passwords.txt.gz" <<'PY'
+import gzip, json, sys
+words = sorted({w.strip().lower() for w in json.load(open(sys.argv[1])) if w.strip()})
+with gzip.GzipFile(sys.argv[2], "wb", mtime=0) as out:
+    out.write(("\n".join(words) + "\n").encode())
+PY
+cp "$pkg/LICENSE.txt" "$list/LICENSE.txt"
+echo "@zxcvbn-ts/language-common@4.1.3 MIT (src/passwords.json, lowercased, deduplicated)" > "$list/VERSION"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+import time
+
+from flask import Flask, current_app, flash, request, session
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, logout_user
 
 from ..extensions import csrf, limiter, login_manager
 from ..services import accounts
@@ -13,6 +15,8 @@ from ..services import accounts
 PUBLIC_ENDPOINTS = frozenset(
     {
         "auth.login",
+        "auth.forgot_password",
+        "auth.reset_password",
         "static",
         "main.set_language",
         "health.healthz",
@@ -40,5 +44,28 @@ def init_app(app: Flask) -> None:
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
             return None
         if not current_user.is_authenticated:
+            if request.path.startswith("/api/"):
+                from ..errors import render_error
+
+                return render_error(401)  # an API client gets JSON, not the sign-in page
             return login_manager.unauthorized()
+        if _session_timed_out():
+            logout_user()
+            session.clear()
+            flash(_l("Your session ended after a period of inactivity. Please sign in again."),
+                  "info")
+            return login_manager.unauthorized()
+        session["seen_at"] = int(time.time())
         return None
+
+
+def _session_timed_out() -> bool:
+    """Idle for too long, or signed in for too long, whatever the activity."""
+    now = int(time.time())
+    config = current_app.config
+    signed_in_at = session.get("signed_in_at", 0)
+    seen_at = session.get("seen_at", 0)
+    return (
+        now - seen_at > config["SESSION_IDLE_TIMEOUT"]
+        or now - signed_in_at > config["SESSION_ABSOLUTE_TIMEOUT"]
+    )

@@ -9,9 +9,10 @@ real concurrency).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -39,6 +40,7 @@ from ..db import session
 from . import notifications
 from .errors import DomainError, EditConflict
 
+T = TypeVar("T")
 S = WorkStatus
 # The paths statuses may take. Deliverables go through review; tasks do not.
 DELIVERABLE_FLOW: dict[WorkStatus, set[WorkStatus]] = {
@@ -221,18 +223,28 @@ def _record(
 
 
 def _commit(subject: Deliverable | Task) -> None:
-    """Commit, turning a lost race on the version column into an EditConflict."""
-    try:
-        session.commit()
-    except StaleDataError:
-        session.rollback()
-        fresh = session.get(type(subject), subject.id, populate_existing=True)
-        raise EditConflict(
-            fresh,
-            fresh.updated_by.full_name if fresh and fresh.updated_by else None,
-            fresh.updated_at if fresh else None,
-        ) from None
+    session.commit()
     notifications.send_pending_email()
+
+
+def guarded(use_case: Callable[..., T]) -> Callable[..., T]:
+    """Turn a lost race on the version column, wherever the flush happens (an autoflush
+    while reading counts too), into an EditConflict, with nothing written."""
+
+    @wraps(use_case)
+    def run(subject: Deliverable | Task, *args: Any, **kwargs: Any) -> T:
+        try:
+            return use_case(subject, *args, **kwargs)
+        except StaleDataError:
+            session.rollback()
+            fresh = session.get(type(subject), subject.id, populate_existing=True)
+            raise EditConflict(
+                fresh,
+                fresh.updated_by.full_name if fresh and fresh.updated_by else None,
+                fresh.updated_at if fresh else None,
+            ) from None
+
+    return run
 
 
 def _derive_progress(deliverable: Deliverable) -> None:
@@ -296,6 +308,7 @@ def create_deliverable(
     return deliverable
 
 
+@guarded
 def edit_deliverable(
     deliverable: Deliverable,
     by: User,
@@ -342,6 +355,7 @@ def edit_deliverable(
     return deliverable
 
 
+@guarded
 def record_deliverable_progress(
     deliverable: Deliverable,
     by: User,
@@ -378,6 +392,7 @@ def record_deliverable_progress(
     return update
 
 
+@guarded
 def review_deliverable(
     deliverable: Deliverable,
     by: User,
@@ -446,6 +461,7 @@ def _iso(day: date | None) -> str | None:
 # --- tasks ----------------------------------------------------------------------------------
 
 
+@guarded
 def create_task(
     deliverable: Deliverable,
     by: User,
@@ -502,6 +518,7 @@ def _notify_assigned(task: Task, assignee: User, by: User) -> None:
     )
 
 
+@guarded
 def edit_task(
     task: Task,
     by: User,
@@ -550,6 +567,7 @@ def edit_task(
     return task
 
 
+@guarded
 def record_task_progress(
     task: Task,
     by: User,
@@ -585,6 +603,7 @@ def record_task_progress(
 # --- archive and restore (soft delete) ------------------------------------------------------
 
 
+@guarded
 def archive(subject: Deliverable | Task, by: User) -> None:
     _authorize_manage(subject, by)
     if subject.archived_at is not None:
@@ -596,6 +615,7 @@ def archive(subject: Deliverable | Task, by: User) -> None:
     _commit(subject)
 
 
+@guarded
 def restore(subject: Deliverable | Task, by: User) -> None:
     _authorize_manage(subject, by)
     if subject.archived_at is None:

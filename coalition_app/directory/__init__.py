@@ -1,0 +1,1 @@
+"""The directory of institutions, people admin and invitations."""

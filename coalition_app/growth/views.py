@@ -1,0 +1,147 @@
+"""The growth dashboard: how the coalition grew, where its members are, which gaps remain."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Blueprint, Response, abort, render_template
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..i18n import current_language
+from ..policy import authorize
+from ..services import growth
+
+bp = Blueprint("growth", __name__)
+
+SERIES = ("members", "joins", "sectors", "states", "groups")
+
+
+@dataclass
+class Dashboard:
+    """The dashboard's tables: each is a header row and data rows (also the CSV downloads)."""
+
+    data: growth.GrowthData
+    members: growth.Series
+    year_ends: list[tuple[int, int]]
+    joins: list[tuple[str, int]]
+    by_sector: list[tuple[str, str, int]]  # slug, label, count
+    by_state: list[tuple[str, int]]
+    mix: dict[str, dict[str, int]]
+    gaps: dict[str, list[str]]
+
+
+def build(today: date) -> Dashboard:
+    data = growth.load(today)
+    slugs = data.sector_slugs
+    language = current_language()
+    sector_counts = growth.breakdown(data.rows, today, "sector")
+    state_counts = growth.breakdown(data.rows, today, "state")
+    state_names = {s.code: s.name(language) for s in data.states}
+    by_state = sorted(
+        (
+            (state_names.get(code, _("(not recorded)")) if code else _("(not recorded)"), n)
+            for code, n in state_counts.items()
+        ),
+        key=lambda pair: (-pair[1], pair[0]),
+    )
+    mix = growth.group_sector_mix(data.group_rows, [g.slug for g in data.groups], slugs)
+    return Dashboard(
+        data=data,
+        members=growth.membership_series(data.rows, slugs, today),
+        year_ends=growth.year_end_totals(data.rows, today),
+        joins=growth.joins_per_quarter(data.rows, today),
+        by_sector=[(s.slug, s.name(language), sector_counts.get(s.slug, 0)) for s in data.sectors],
+        by_state=by_state,
+        mix=mix,
+        gaps=growth.missing_sectors(mix),
+    )
+
+
+def table(dashboard: Dashboard, series: str) -> list[list]:
+    """The numbers behind one chart, header first."""
+    language = current_language()
+    sectors = dashboard.data.sectors
+    if series == "members":
+        s = dashboard.members
+        return [["date", *s.sectors, "total"]] + [
+            [day.isoformat(), *(s.counts[k][i] for k in s.sectors), s.totals[i]]
+            for i, day in enumerate(s.days)
+        ]
+    if series == "joins":
+        return [["quarter", "joined"]] + [list(pair) for pair in dashboard.joins]
+    if series == "sectors":
+        return [["sector", "members"]] + [[slug, n] for slug, _label, n in dashboard.by_sector]
+    if series == "states":
+        return [["state", "members"]] + [list(pair) for pair in dashboard.by_state]
+    if series == "groups":
+        return [["group", *(s.slug for s in sectors), "missing_sectors"]] + [
+            [
+                g.name(language),
+                *(dashboard.mix[g.slug][s.slug] for s in sectors),
+                " ".join(dashboard.gaps[g.slug]),
+            ]
+            for g in dashboard.data.groups
+        ]
+    abort(404)
+
+
+def chart_data(dashboard: Dashboard) -> dict:
+    """What growth.js draws, as JSON in the page (data, not script: allowed under a strict CSP)."""
+    language = current_language()
+    s = dashboard.members
+    sector_labels = {sector.slug: sector.name(language) for sector in dashboard.data.sectors}
+    year_ends = set(s.year_end_indexes)
+    return {
+        "sectors": [{"slug": k, "label": sector_labels[k]} for k in s.sectors],
+        "members": {
+            "labels": [day.isoformat() for day in s.days],
+            "counts": s.counts,
+            "yearEnds": sorted(year_ends),
+            "totals": s.totals,
+        },
+        "joins": {
+            "labels": [q for q, _n in dashboard.joins],
+            "counts": [n for _q, n in dashboard.joins],
+        },
+        "bySector": {
+            "labels": [label for _slug, label, _n in dashboard.by_sector],
+            "slugs": [slug for slug, _label, _n in dashboard.by_sector],
+            "counts": [n for _slug, _label, n in dashboard.by_sector],
+        },
+        "byState": {
+            "labels": [name for name, _n in dashboard.by_state],
+            "counts": [n for _name, n in dashboard.by_state],
+        },
+        "groups": {
+            "labels": [g.name(language) for g in dashboard.data.groups],
+            "counts": {
+                k: [dashboard.mix[g.slug][k] for g in dashboard.data.groups] for k in s.sectors
+            },
+        },
+        "text": {"members": _("Members"), "joined": _("Joined")},
+    }
+
+
+@bp.get("/growth")
+def dashboard():
+    authorize(current_user, "view_directory")
+    board = build(date.today())
+    return render_template("growth/dashboard.html", board=board, chart=chart_data(board))
+
+
+@bp.get("/growth/<series>.csv")
+def series_csv(series: str):
+    authorize(current_user, "view_directory")
+    if series not in SERIES:
+        abort(404)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(table(build(date.today()), series))
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="growth-{series}.csv"'},
+    )

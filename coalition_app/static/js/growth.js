@@ -1,0 +1,120 @@
+// Draws the growth dashboard's charts from the JSON the page carries (#growth-data).
+// No inline script: this file is served from /static, so a strict CSP can forbid inline code.
+(function () {
+  "use strict";
+  var source = document.getElementById("growth-data");
+  if (!source || typeof Chart === "undefined") {
+    return;
+  }
+  var data = JSON.parse(source.textContent);
+  var rootStyle = getComputedStyle(document.documentElement);
+
+  function sectorColor(slug) {
+    return rootStyle.getPropertyValue("--sector-" + slug).trim() || "#0b5d57";
+  }
+
+  function withAlpha(hex, alpha) {
+    var value = hex.replace("#", "");
+    if (value.length !== 6) {
+      return hex;
+    }
+    var r = parseInt(value.slice(0, 2), 16);
+    var g = parseInt(value.slice(2, 4), 16);
+    var b = parseInt(value.slice(4, 6), 16);
+    return "rgba(" + r + ", " + g + ", " + b + ", " + alpha + ")";
+  }
+
+  function draw(id, config) {
+    var canvas = document.getElementById(id);
+    if (!canvas) {
+      return null;
+    }
+    config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false }, config.options || {});
+    var chart = new Chart(canvas, config);
+    canvas.dataset.drawn = "true";
+    return chart;
+  }
+
+  var yearEnds = {};
+  data.members.yearEnds.forEach(function (index) { yearEnds[index] = true; });
+  var radius = data.members.labels.map(function (_label, index) { return yearEnds[index] ? 4 : 0; });
+
+  draw("chart-members", {
+    type: "line",
+    data: {
+      labels: data.members.labels,
+      datasets: data.sectors.map(function (sector) {
+        var color = sectorColor(sector.slug);
+        return {
+          label: sector.label,
+          data: data.members.counts[sector.slug],
+          borderColor: color,
+          backgroundColor: withAlpha(color, 0.55),
+          fill: true,
+          pointRadius: radius,
+          pointHoverRadius: 5,
+          borderWidth: 1
+        };
+      })
+    },
+    options: {
+      interaction: { mode: "index", intersect: false },
+      scales: {
+        y: { stacked: true, beginAtZero: true, title: { display: true, text: data.text.members } },
+        x: {
+          ticks: {
+            autoSkip: false,
+            maxRotation: 0,
+            callback: function (_value, index) {
+              return yearEnds[index] ? data.members.labels[index].slice(0, 4) : null;
+            }
+          }
+        }
+      }
+    }
+  });
+
+  draw("chart-joins", {
+    type: "bar",
+    data: {
+      labels: data.joins.labels,
+      datasets: [{ label: data.text.joined, data: data.joins.counts, backgroundColor: "#0b5d57" }]
+    },
+    options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
+  });
+
+  draw("chart-sectors", {
+    type: "doughnut",
+    data: {
+      labels: data.bySector.labels,
+      datasets: [{ data: data.bySector.counts, backgroundColor: data.bySector.slugs.map(sectorColor) }]
+    }
+  });
+
+  draw("chart-states", {
+    type: "bar",
+    data: {
+      labels: data.byState.labels,
+      datasets: [{ label: data.text.members, data: data.byState.counts, backgroundColor: "#1f5fa8" }]
+    },
+    options: {
+      indexAxis: "y",
+      plugins: { legend: { display: false } },
+      scales: { x: { beginAtZero: true, ticks: { precision: 0 } }, y: { ticks: { autoSkip: false } } }
+    }
+  });
+
+  draw("chart-groups", {
+    type: "bar",
+    data: {
+      labels: data.groups.labels,
+      datasets: data.sectors.map(function (sector) {
+        return { label: sector.label, data: data.groups.counts[sector.slug], backgroundColor: sectorColor(sector.slug) };
+      })
+    },
+    options: {
+      indexAxis: "y",
+      scales: { x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } }, y: { stacked: true } }
+    }
+  });
+})();
