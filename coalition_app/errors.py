@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -63,12 +65,14 @@ def register_error_handlers(app: Flask) -> None:
     def _database_unavailable(error: OperationalError):
         # The database is down or unreachable: say so quickly (503) instead of hanging or
         # showing a 500; pool_pre_ping replaces dead connections once it is back.
-        try:
+        with suppress(Exception):  # the connection may already be gone
             get_database().session.rollback()
-        except Exception:  # noqa: BLE001 - the connection is already gone
-            pass
-        app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path,
-                           error.__class__.__name__)
+        app.logger.warning(
+            "Database unavailable on %s %s: %s",
+            request.method,
+            request.path,
+            error.__class__.__name__,
+        )
         # Flask-Login's template context would try to load the person again (from the
         # database that is down): this page is rendered for nobody in particular.
         g._login_user = login_manager.anonymous_user()
@@ -77,8 +81,7 @@ def register_error_handlers(app: Flask) -> None:
         else:
             title, message = MESSAGES[503]
             response = make_response(
-                render_template("errors/unavailable.html", code=503, title=title,
-                                message=message)
+                render_template("errors/unavailable.html", code=503, title=title, message=message)
             )
         response.status_code = 503
         response.headers["Retry-After"] = "5"

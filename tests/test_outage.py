@@ -26,8 +26,9 @@ def test_database_outage_gives_503_within_2_seconds_and_recovers(seeded_database
     app = create_app(config)
     client = app.test_client()
     try:
-        response = client.post("/login", data={"email": "member@example.org",
-                                               "password": "coalition-demo"})
+        response = client.post(
+            "/login", data={"email": "member@example.org", "password": "coalition-demo"}
+        )
         assert response.status_code == 302
         assert client.get("/").status_code == 200
 

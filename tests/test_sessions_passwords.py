@@ -34,14 +34,16 @@ def test_a_session_cookie_replayed_after_sign_out_is_refused(app, client, make_u
     assert _replay(app, stolen).status_code == 302
 
 
-def test_changing_the_password_ends_the_other_sessions_but_not_this_one(app, client,
-                                                                         make_user, db_session):
+def test_changing_the_password_ends_the_other_sessions_but_not_this_one(
+    app, client, make_user, db_session
+):
     user = make_user()
     laptop = app.test_client()
     sign_in(laptop, user.email)
     sign_in(client, user.email)
-    response = client.post("/account/password", data={
-        "current_password": PASSWORD, "password": NEW, "confirm": NEW})
+    response = client.post(
+        "/account/password", data={"current_password": PASSWORD, "password": NEW, "confirm": NEW}
+    )
     assert response.status_code == 302
     assert client.get("/").status_code == 200
     assert laptop.get("/").status_code == 302
@@ -50,8 +52,9 @@ def test_changing_the_password_ends_the_other_sessions_but_not_this_one(app, cli
 
 def test_password_change_needs_the_current_password(client, make_user):
     sign_in(client, make_user().email)
-    response = client.post("/account/password", data={
-        "current_password": "not it", "password": NEW, "confirm": NEW})
+    response = client.post(
+        "/account/password", data={"current_password": "not it", "password": NEW, "confirm": NEW}
+    )
     assert response.status_code == 400
     assert "contraseña actual no es correcta" in response.get_data(as_text=True)
 
@@ -90,20 +93,24 @@ def test_sessions_end_after_the_absolute_timeout_even_when_active(app, client, m
     assert client.get("/").status_code == 302
 
 
-@pytest.mark.parametrize("password, reason", [
-    ("short", "12"),
-    ("passwordpassword", "comunes"),
-    ("Password1234!", "comunes"),
-    ("qwertyuiop123", "comunes"),
-    ("aaaaaaaaaaaaaaaa", "variados"),
-    ("coalition-2030!!", "comunes"),
-    ("rosa.martinez-lopez-99", "nombre"),
-])
+@pytest.mark.parametrize(
+    "password, reason",
+    [
+        ("short", "12"),
+        ("passwordpassword", "comunes"),
+        ("Password1234!", "comunes"),
+        ("qwertyuiop123", "comunes"),
+        ("aaaaaaaaaaaaaaaa", "variados"),
+        ("coalition-2030!!", "comunes"),
+        ("rosa.martinez-lopez-99", "nombre"),
+    ],
+)
 def test_weak_passwords_are_refused(app, password, reason):
     with app.test_request_context():
         with pytest.raises(DomainError) as error:
-            check_new_password(password, email="rosa.martinez@example.org",
-                               full_name="Rosa Martínez")
+            check_new_password(
+                password, email="rosa.martinez@example.org", full_name="Rosa Martínez"
+            )
         assert reason in str(error.value.message)
 
 
@@ -112,8 +119,7 @@ def test_a_good_password_is_accepted(app):
         check_new_password(NEW, email="rosa@example.org", full_name="Rosa")
 
 
-def test_reset_link_works_once_and_says_nothing_about_unknown_addresses(app, client,
-                                                                        make_user):
+def test_reset_link_works_once_and_says_nothing_about_unknown_addresses(app, client, make_user):
     user = make_user(email="olvido@example.org")
     unknown = client.post("/password/forgot", data={"email": "nadie@example.org"})
     known = client.post("/password/forgot", data={"email": "olvido@example.org"})
@@ -122,8 +128,10 @@ def test_reset_link_works_once_and_says_nothing_about_unknown_addresses(app, cli
     with app.app_context():
         messages = [m for m in outbox() if m["To"] == user.email]
         assert len(outbox()) == 1 and len(messages) == 1
-    link = next(line for line in messages[0].get_content().splitlines() if "/password/reset/" in line)
-    path = link[link.index("/password/reset/"):]
+    link = next(
+        line for line in messages[0].get_content().splitlines() if "/password/reset/" in line
+    )
+    path = link[link.index("/password/reset/") :]
     assert client.get(path).status_code == 200
     assert client.post(path, data={"password": NEW, "confirm": NEW}).status_code == 302
     assert client.post(path, data={"password": NEW + "x", "confirm": NEW + "x"}).status_code == 410
@@ -139,7 +147,8 @@ def test_reset_tokens_expire_and_cannot_be_forged(app, client, make_user):
 
         token = accounts.reset_token(user)
     forged = URLSafeTimedSerializer("not-our-key", salt="password-reset").dumps(
-        {"u": user.id, "h": user.password_hash[-16:]})
+        {"u": user.id, "h": user.password_hash[-16:]}
+    )
     assert client.get(f"/password/reset/{forged}").status_code == 410
     app.config["PASSWORD_RESET_MAX_AGE"] = -1
     assert client.get(f"/password/reset/{token}").status_code == 410

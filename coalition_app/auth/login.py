@@ -52,8 +52,9 @@ def init_app(app: Flask) -> None:
         if _session_timed_out():
             logout_user()
             session.clear()
-            flash(_l("Your session ended after a period of inactivity. Please sign in again."),
-                  "info")
+            flash(
+                _l("Your session ended after a period of inactivity. Please sign in again."), "info"
+            )
             return login_manager.unauthorized()
         session["seen_at"] = int(time.time())
         return None

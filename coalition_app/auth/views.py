@@ -23,8 +23,8 @@ from flask_login import current_user, login_user, logout_user
 from ..extensions import limiter
 from ..forms import ActionForm
 from ..i18n import LOCALE_SESSION_KEY
-from ..services import accounts
 from ..mail import send_mail
+from ..services import accounts
 from ..services.errors import DomainError
 from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
 
@@ -124,8 +124,9 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
-            accounts.change_password(user, form.current_password.data, form.password.data,
-                                     form.confirm.data)
+            accounts.change_password(
+                user, form.current_password.data, form.password.data, form.confirm.data
+            )
         except DomainError as error:
             target = getattr(form, error.field or "password", form.password)
             target.errors = [*target.errors, str(error.message)]
@@ -145,19 +146,21 @@ def forgot_password():
     if form.validate_on_submit():
         user = accounts.user_by_email(form.email.data)
         if user is not None and user.is_active:
-            link = url_for("auth.reset_password", token=accounts.reset_token(user),
-                           _external=True)
+            link = url_for("auth.reset_password", token=accounts.reset_token(user), _external=True)
             with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-                body = _("Someone asked to reset the password of your Coalition account. "
-                         "If it was you, open this link within an hour (it works once):"
-                         "\n\n%(link)s\n\nIf it was not you, ignore this message.",
-                         link=link)
+                body = _(
+                    "Someone asked to reset the password of your Coalition account. "
+                    "If it was you, open this link within an hour (it works once):"
+                    "\n\n%(link)s\n\nIf it was not you, ignore this message.",
+                    link=link,
+                )
                 subject = _("[Coalition] Reset your password")
             if not send_mail(user.email, subject, body) and current_app.debug:
                 current_app.logger.info("Password reset link (mail is off): %s", link)
         # The same answer whether or not the address has an account.
-        flash(_("If that address has an account, a link to reset its password is on its way."),
-              "info")
+        flash(
+            _("If that address has an account, a link to reset its password is on its way."), "info"
+        )
         return redirect(url_for("auth.login"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/forgot_password.html", form=form), status

@@ -35,9 +35,7 @@ def check_new_password(password: str | None, *, email: str = "", full_name: str 
     """Raise DomainError (field "password") unless the password is acceptable."""
     password = password or ""
     if len(password) < MIN_LENGTH:
-        raise DomainError(
-            _l("Use at least %(n)s characters.", n=MIN_LENGTH), field="password"
-        )
+        raise DomainError(_l("Use at least %(n)s characters.", n=MIN_LENGTH), field="password")
     if len(password) > MAX_LENGTH:
         raise DomainError(_l("That password is too long."), field="password")
     if len(set(password)) < 4:

@@ -60,10 +60,26 @@ class Server:
     def __init__(self, env: dict[str, str], workers: int = 2) -> None:
         self.port = free_port()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", "4",
-             "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "5",
-             "--log-level", "warning", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(workers),
+                "--threads",
+                "4",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--graceful-timeout",
+                "5",
+                "--log-level",
+                "warning",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         self._wait_ready()
 
@@ -130,15 +146,17 @@ class Browserless:
         return self.request("POST", path, form)
 
     def csrf(self, page: str) -> str:
-        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
-            re.search(r'name="csrf_token" value="([^"]+)"', page)
+        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+            r'name="csrf_token" value="([^"]+)"', page
+        )
         assert match, "no CSRF token on the page"
         return match.group(1)
 
     def sign_in(self, email: str, password: str = "coalition-demo") -> int:
         _, page, _ = self.get("/login")
-        status, _, _ = self.post("/login", {"email": email, "password": password,
-                                            "csrf_token": self.csrf(page)})
+        status, _, _ = self.post(
+            "/login", {"email": email, "password": password, "csrf_token": self.csrf(page)}
+        )
         return status
 
 
@@ -158,13 +176,15 @@ def system_database_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def server_env(system_database_url) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "COALITION_ENV": "production",
-        "SECRET_KEY": secrets.token_hex(32),
-        "DATABASE_URL": system_database_url,
-        "RATELIMIT_STORAGE_URI": REDIS_URL,
-        # A fresh key space per run, so earlier runs' counts never leak in.
-        "RATELIMIT_KEY_PREFIX": f"test-{secrets.token_hex(4)}",
-        "MAIL_ENABLED": "0",
-    })
+    env.update(
+        {
+            "COALITION_ENV": "production",
+            "SECRET_KEY": secrets.token_hex(32),
+            "DATABASE_URL": system_database_url,
+            "RATELIMIT_STORAGE_URI": REDIS_URL,
+            # A fresh key space per run, so earlier runs' counts never leak in.
+            "RATELIMIT_KEY_PREFIX": f"test-{secrets.token_hex(4)}",
+            "MAIL_ENABLED": "0",
+        }
+    )
     return env

@@ -22,8 +22,11 @@ def test_concurrent_progress_updates_lose_nothing(server_env, system_database_ur
     engine = make_engine(system_database_url)
     with Session(engine) as session:
         member = session.scalar(select(User).where(User.email == "member@example.org"))
-        task = session.scalar(select(Task).where(Task.assignee_id == member.id,
-                                                 Task.archived_at.is_(None)).order_by(Task.id))
+        task = session.scalar(
+            select(Task)
+            .where(Task.assignee_id == member.id, Task.archived_at.is_(None))
+            .order_by(Task.id)
+        )
         task_id = task.id
 
     server = Server(server_env, workers=4)
@@ -51,9 +54,16 @@ def test_concurrent_progress_updates_lose_nothing(server_env, system_database_ur
             version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
             progress = rng.randint(1, 99)
             note = f"c{number}-u{update}"
-            status, _, _ = http.post(f"/tasks/{task_id}/progress", {
-                "csrf_token": http.csrf(page), "version": version, "status": "in_progress",
-                "progress": str(progress), "note": note})
+            status, _, _ = http.post(
+                f"/tasks/{task_id}/progress",
+                {
+                    "csrf_token": http.csrf(page),
+                    "version": version,
+                    "status": "in_progress",
+                    "progress": str(progress),
+                    "note": note,
+                },
+            )
             with lock:
                 results.append((note, status, progress))
 
@@ -75,9 +85,11 @@ def test_concurrent_progress_updates_lose_nothing(server_env, system_database_ur
     assert accepted, "nothing was accepted"
 
     with Session(engine) as session:
-        history = session.scalars(select(ProgressUpdate).where(
-            ProgressUpdate.task_id == task_id, ProgressUpdate.note.like("c%-u%"))
-            .order_by(ProgressUpdate.id)).all()
+        history = session.scalars(
+            select(ProgressUpdate)
+            .where(ProgressUpdate.task_id == task_id, ProgressUpdate.note.like("c%-u%"))
+            .order_by(ProgressUpdate.id)
+        ).all()
         final = session.get(Task, task_id)
         notes = [update.note for update in history]
         assert sorted(notes) == sorted(accepted)  # each accepted update once, no refused one

@@ -52,14 +52,18 @@ def test_the_sign_in_limit_counts_across_both_servers(servers):
     assert statuses[5] == 429
 
 
-def test_a_change_through_one_server_is_seen_through_the_other_at_once(servers,
-                                                                      system_database_url):
+def test_a_change_through_one_server_is_seen_through_the_other_at_once(
+    servers, system_database_url
+):
     a, b = servers
     engine = make_engine(system_database_url)
     with Session(engine) as session:
         member = session.scalar(select(User).where(User.email == "member@example.org"))
-        task = session.scalar(select(Task).where(Task.assignee_id == member.id,
-                                                 Task.archived_at.is_(None)).order_by(Task.id))
+        task = session.scalar(
+            select(Task)
+            .where(Task.assignee_id == member.id, Task.archived_at.is_(None))
+            .order_by(Task.id)
+        )
         task_id = task.id
     engine.dispose()
     writer, reader = Browserless(a.port), Browserless(b.port)
@@ -70,9 +74,16 @@ def test_a_change_through_one_server_is_seen_through_the_other_at_once(servers,
     version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
     status = re.search(r'<option selected value="([a-z_]+)"', page).group(1)
     note = "Visto desde el otro servidor"
-    posted, _, _ = writer.post(f"/tasks/{task_id}/progress", {
-        "csrf_token": writer.csrf(page), "version": version, "status": status,
-        "progress": "77", "note": note})
+    posted, _, _ = writer.post(
+        f"/tasks/{task_id}/progress",
+        {
+            "csrf_token": writer.csrf(page),
+            "version": version,
+            "status": status,
+            "progress": "77",
+            "note": note,
+        },
+    )
     assert posted == 302
     _, seen, _ = reader.get(f"/tasks/{task_id}")
     assert note in seen and "77%" in seen
