@@ -33,6 +33,15 @@ run: install
 	$(FLASK) seed
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# Production serving: settings from the environment only (COALITION_ENV=production,
+# SECRET_KEY, DATABASE_URL, RATELIMIT_STORAGE_URI=redis://..., NETWORK_CACHE_URL=redis://...).
+WORKERS ?= 4
+BIND ?= 127.0.0.1:8000
+serve: install
+	COALITION_ENV=production $(FLASK) db upgrade
+	COALITION_ENV=production $(VENV)/bin/gunicorn --workers $(WORKERS) --threads 2 \
+	  --bind $(BIND) --access-logfile - --graceful-timeout 20 wsgi:app
+
 test: install chromium
 	$(PY) -m pytest
 

@@ -53,6 +53,7 @@ def create_app(config: Config | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
     from .directory.views import bp as directory_bp
     from .groups.views import bp as groups_bp
@@ -61,6 +62,7 @@ def _register_blueprints(app: Flask) -> None:
     from .work.views import bp as work_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(audit_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(work_bp)

@@ -140,9 +140,17 @@ def test_deactivated_user_cannot_sign_in_and_is_signed_out(
     assert client.post(f"/people/{person.id}/active", data={"active": "1"}).status_code == 302
     assert sign_in(app.test_client(), person.email).status_code == 302
     actions = db_session.scalars(
-        select(AuditEvent.action).where(AuditEvent.target_id == person.id).order_by(AuditEvent.id)
+        select(AuditEvent.action)
+        .where(AuditEvent.target_id == person.id, AuditEvent.action.like("person.%"))
+        .order_by(AuditEvent.id)
     ).all()
     assert actions == ["person.deactivate", "person.activate"]
+    sign_ins = db_session.scalars(
+        select(AuditEvent.action)
+        .where(AuditEvent.target_id == person.id, AuditEvent.action.like("sign_in%"))
+        .order_by(AuditEvent.id)
+    ).all()
+    assert sign_ins == ["sign_in", "sign_in_failed", "sign_in"]  # ok and failed are recorded
 
 
 def test_coordinator_changes_a_role_but_not_their_own(client, login_as, make_user, db_session):

@@ -6,8 +6,8 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
 
 
-class LoginForm(FlaskForm):
-    email = EmailField(
+def _email_field(**render_kw) -> EmailField:
+    return EmailField(
         _l("E-mail"),
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
@@ -15,8 +15,12 @@ class LoginForm(FlaskForm):
             Email(_l("Enter a valid e-mail address."), check_deliverability=False),
             Length(max=254),
         ],
-        render_kw={"autocomplete": "username", "autofocus": True},
+        render_kw={"autocomplete": "username", **render_kw},
     )
+
+
+class LoginForm(FlaskForm):
+    email = _email_field(autofocus=True)
     password = PasswordField(
         _l("Password"),
         validators=[DataRequired(_l("Enter your password.")), Length(max=1024)],
@@ -26,45 +30,32 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ChangePasswordForm(FlaskForm):
+class NewPasswordForm(FlaskForm):
+    """A new password typed twice (the rules are checked by services.passwords)."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Choose a new password.")), Length(max=1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("New password, again"),
+        validators=[DataRequired(_l("Repeat the new password.")), Length(max=1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
     current_password = PasswordField(
         _l("Current password"),
         validators=[DataRequired(_l("Enter your current password.")), Length(max=1024)],
         render_kw={"autocomplete": "current-password"},
     )
-    password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(_l("Choose a new password.")), Length(max=1024)],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("New password, again"),
-        validators=[DataRequired(_l("Repeat the new password.")), Length(max=1024)],
-        render_kw={"autocomplete": "new-password"},
-    )
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(
-        _l("E-mail"),
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        validators=[
-            DataRequired(_l("Enter your e-mail address.")),
-            Email(_l("Enter a valid e-mail address."), check_deliverability=False),
-            Length(max=254),
-        ],
-        render_kw={"autocomplete": "username"},
-    )
+    email = _email_field()
 
 
-class ResetPasswordForm(FlaskForm):
-    password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(_l("Choose a new password.")), Length(max=1024)],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("New password, again"),
-        validators=[DataRequired(_l("Repeat the new password.")), Length(max=1024)],
-        render_kw={"autocomplete": "new-password"},
-    )
+class ResetPasswordForm(NewPasswordForm):
+    pass

@@ -196,6 +196,6 @@ def end_sessions(user_id: int):
     person = accounts.user_by_id(user_id)
     if person is None:
         abort(404)
-    accounts.end_all_sessions(person)
+    accounts.end_all_sessions(person, by=current_user._get_current_object(), reason="ended")
     flash(_("All sessions of %(name)s have ended.", name=person.full_name), "success")
     return redirect(safe_next_url(request.form.get("next")) or url_for("main.home"))

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from models import User, utcnow
 
 from ..db import session
+from . import audit
 from .errors import DomainError
 from .passwords import check_new_password
 
@@ -41,19 +42,29 @@ def needs_rehash(password_hash: str) -> bool:
 
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None (whatever the reason)."""
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    address = email.strip().lower()
+    user = session.scalar(select(User).where(User.email == address))
     if user is None or not user.password_hash:
         check_password_hash(_UNKNOWN_USER_HASH, password)
+        _record_failure(None, address, "unknown account")
         return None
     if not check_password_hash(user.password_hash, password) or not user.is_active:
+        _record_failure(user, address, "inactive" if user.is_active is False else "password")
         return None
     if needs_rehash(user.password_hash):
         # The hashing parameters moved on since this hash was made: upgrade it now that we
         # briefly know the password.
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
+    audit.record(user, "sign_in", "user", user.id)
     session.commit()
     return user
+
+
+def _record_failure(user: User | None, address: str, reason: str) -> None:
+    audit.record(None, "sign_in_failed", "user", user.id if user else None,
+                 email=address[:254], reason=reason)
+    session.commit()
 
 
 def load_active_user(session_id: str) -> User | None:
@@ -67,9 +78,10 @@ def load_active_user(session_id: str) -> User | None:
     return user
 
 
-def end_all_sessions(user: User) -> None:
+def end_all_sessions(user: User, by: User | None = None, reason: str = "sign_out") -> None:
     """Every session of this person, on every device and server, stops working now."""
     user.end_all_sessions()
+    audit.record(by or user, f"sessions.{reason}", "user", user.id)
     session.commit()
 
 
@@ -86,6 +98,7 @@ def set_password(user: User, new: str, confirm: str) -> None:
     check_new_password(new, email=user.email, full_name=user.full_name)
     user.password_hash = hash_password(new)
     user.end_all_sessions()
+    audit.record(user, "password.set", "user", user.id)
     session.commit()
 
 

@@ -27,6 +27,7 @@ from models import (
 )
 
 from ..db import session
+from . import audit
 
 
 @dataclass
@@ -170,6 +171,9 @@ def set_membership(
         else:
             current.until = today
         session.flush()
+    audit.record(by, "group.membership", "working_group", group.id,
+                 institution=institution.name, before=current.role if current else None,
+                 after=role)
     membership = None
     if role is not None:
         membership = GroupMembership(

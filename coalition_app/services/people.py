@@ -18,6 +18,7 @@ from models import Institution, Invitation, Role, User, token_digest
 from ..db import session
 from . import audit
 from .errors import DomainError
+from .passwords import check_new_password
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -104,10 +105,7 @@ def usable_invitation(token: str, now: datetime) -> Invitation:
 def accept_invitation(token: str, password: str, now: datetime) -> User:
     """Create the account and spend the token, once (a concurrent second use gets 410)."""
     invitation = usable_invitation(token, now)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(
-            _l("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field="password"
-        )
+    check_new_password(password, email=invitation.email, full_name=invitation.full_name)
     if session.scalar(select(User.id).where(User.email == invitation.email)) is not None:
         raise DomainError(_l("Someone already has an account with this e-mail."), field="password")
     spent = session.execute(
@@ -141,6 +139,8 @@ def set_active(user: User, active: bool, by: User) -> None:
     if user.is_active == active:
         return
     user.is_active = active
+    if not active:
+        user.end_all_sessions()  # reactivating later must not revive old sessions
     audit.record(by, "person.activate" if active else "person.deactivate", "user", user.id)
     session.commit()
 

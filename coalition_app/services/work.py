@@ -37,7 +37,7 @@ from models import (
 
 from .. import policy
 from ..db import session
-from . import notifications
+from . import audit, notifications
 from .errors import DomainError, EditConflict
 
 T = TypeVar("T")
@@ -610,6 +610,8 @@ def archive(subject: Deliverable | Task, by: User) -> None:
         return
     subject.archived_at = utcnow()
     _record(subject, by, {"archived": [False, True]})
+    audit.record(by, "work.archive", type(subject).__name__.lower(), subject.id,
+                 title=subject.title)
     if isinstance(subject, Task):
         _derive_progress(subject.deliverable)
     _commit(subject)
@@ -622,6 +624,8 @@ def restore(subject: Deliverable | Task, by: User) -> None:
         return
     subject.archived_at = None
     _record(subject, by, {"archived": [True, False]})
+    audit.record(by, "work.restore", type(subject).__name__.lower(), subject.id,
+                 title=subject.title)
     if isinstance(subject, Task):
         _derive_progress(subject.deliverable)
     _commit(subject)

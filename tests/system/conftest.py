@@ -188,3 +188,22 @@ def server_env(system_database_url) -> dict[str, str]:
         }
     )
     return env
+
+
+def first_task_of(database_url: str, email: str) -> int:
+    """The id of the first live task assigned to the person with this e-mail."""
+    from sqlalchemy import select
+
+    from models import Task, User
+
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            person = session.scalar(select(User).where(User.email == email))
+            return session.scalar(
+                select(Task.id)
+                .where(Task.assignee_id == person.id, Task.archived_at.is_(None))
+                .order_by(Task.id)
+            )
+    finally:
+        engine.dispose()

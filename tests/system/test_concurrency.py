@@ -12,22 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coalition_app.db import make_engine
-from models import ProgressUpdate, Task, User
-from tests.system.conftest import Browserless, Server
+from models import ProgressUpdate, Task
+from tests.system.conftest import Browserless, Server, first_task_of
 
 CLIENTS, UPDATES = 20, 25
 
 
 def test_concurrent_progress_updates_lose_nothing(server_env, system_database_url):
+    task_id = first_task_of(system_database_url, "member@example.org")
     engine = make_engine(system_database_url)
-    with Session(engine) as session:
-        member = session.scalar(select(User).where(User.email == "member@example.org"))
-        task = session.scalar(
-            select(Task)
-            .where(Task.assignee_id == member.id, Task.archived_at.is_(None))
-            .order_by(Task.id)
-        )
-        task_id = task.id
 
     server = Server(server_env, workers=4)
     results: list[tuple[str, int, int]] = []

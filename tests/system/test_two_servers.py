@@ -5,12 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from coalition_app.db import make_engine
-from models import Task, User
-from tests.system.conftest import Browserless, Server
+from tests.system.conftest import Browserless, Server, first_task_of
 
 
 @pytest.fixture(scope="module")
@@ -56,16 +52,7 @@ def test_a_change_through_one_server_is_seen_through_the_other_at_once(
     servers, system_database_url
 ):
     a, b = servers
-    engine = make_engine(system_database_url)
-    with Session(engine) as session:
-        member = session.scalar(select(User).where(User.email == "member@example.org"))
-        task = session.scalar(
-            select(Task)
-            .where(Task.assignee_id == member.id, Task.archived_at.is_(None))
-            .order_by(Task.id)
-        )
-        task_id = task.id
-    engine.dispose()
+    task_id = first_task_of(system_database_url, "member@example.org")
     writer, reader = Browserless(a.port), Browserless(b.port)
     writer.sign_in("member@example.org")
     reader.sign_in("chair@example.org")

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from flask import Blueprint, Response, render_template, request
+from flask_login import current_user
+
+from ..policy import authorize
+from ..services import audit
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+def _filters() -> dict:
+    def day(name: str) -> date | None:
+        try:
+            return date.fromisoformat(request.args.get(name, ""))
+        except ValueError:
+            return None  # a bad date is ignored, and the form shows it empty
+
+    return {
+        "action": request.args.get("action", "").strip()[:64] or None,
+        "actor": request.args.get("actor", "").strip()[:254] or None,
+        "since": day("since"),
+        "until": day("until"),
+    }
+
+
+@bp.get("/")
+def index():
+    authorize(current_user, "manage_coalition")
+    filters = _filters()
+    page = request.args.get("page", "1")
+    results = audit.search(**filters, page=int(page) if page.isdigit() else 1)
+    return render_template("audit/index.html", results=results, filters=filters,
+                           actions=audit.actions())
+
+
+@bp.get("/export.csv")
+def export():
+    authorize(current_user, "manage_coalition")
+    filters = _filters()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in audit.export_rows(**filters):
+        writer.writerow(row)
+    audit.record(current_user, "audit.export", "audit_log", None,
+                 filters={k: v for k, v in filters.items() if v})
+    from ..db import session
+
+    session.commit()
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=audit.csv"})
