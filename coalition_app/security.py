@@ -5,10 +5,12 @@ Flask-Talisman has had no release since 2023; these few headers are ours and tes
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, current_app, jsonify, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
 from .db import get_database
+from .errors import render_error
 
 # No inline script or style anywhere in the app: scripts and styles come from our own files.
 # `data:` images are Bootstrap's SVG icons embedded in its CSS.
@@ -33,6 +35,16 @@ health = Blueprint("health", __name__)
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(health)
+
+    @app.before_request
+    def _refuse_nul_characters():
+        # No text field may hold NUL: PostgreSQL refuses it and SQLite truncates at it.
+        values = [*request.args.values(), *request.form.values()]
+        if any("\x00" in value for value in values):
+            return render_error(
+                400, str(_l("Text cannot contain NUL characters. Remove them and retry."))
+            )
+        return None
 
     @app.after_request
     def _security_headers(response):

@@ -45,6 +45,9 @@ def str_enum(enum_class: type[enum.Enum], name: str) -> Enum:
     )
 
 
+NAME_KEY_LENGTH = 200
+
+
 def comparison_key(text: str) -> str:
     """The form of a name used to detect duplicates: case, accents and spacing ignored.
 
@@ -53,7 +56,8 @@ def comparison_key(text: str) -> str:
     """
     decomposed = unicodedata.normalize("NFKD", text)
     without_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(without_marks.casefold().split())
+    # Folding can lengthen a name ("ß" -> "ss"): the key is capped to fit its column.
+    return " ".join(without_marks.casefold().split())[:NAME_KEY_LENGTH]
 
 
 class Basis(enum.StrEnum):

@@ -114,7 +114,8 @@ def send_pending_email() -> int:
             if _email(user, notification):
                 notification.emailed_at = utcnow()
                 sent += 1
-        except OSError:
+        except (OSError, ValueError):
+            # The change is already saved: a mail problem is logged, never shown as an error.
             current_app.logger.exception("Could not e-mail notification %s", notification.id)
     session.commit()
     return sent
@@ -130,6 +131,8 @@ def _email(user: User, notification: Notification, body: str | None = None) -> b
 
 
 def _shorten(text: str, limit: int) -> str:
+    """One line for an e-mail subject: user text may carry line breaks, which headers refuse."""
+    text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -388,7 +391,7 @@ def send_digests(today: date, now: datetime | None = None) -> dict[str, int]:
             try:
                 if _email(person, notification, body=body):
                     notification.emailed_at = utcnow()
-            except OSError:
+            except (OSError, ValueError):
                 current_app.logger.exception("Could not e-mail the digest to %s", person.id)
         session.add(DigestRun(group_id=group.id, week=week, recipients=len(recipients)))
         session.commit()

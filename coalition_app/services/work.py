@@ -371,6 +371,8 @@ def record_deliverable_progress(
     _check_version(deliverable, expected_version)
     _check_move(DELIVERABLE_FLOW, deliverable.status, status)
     policy.authorize(by, "move_deliverable", (deliverable, status))
+    if progress is not None:
+        _check_progress(progress)  # before anything changes, so a refusal leaves no trace
     changes: dict[str, list[Any]] = {}
     if status != deliverable.status:
         changes["status"] = [deliverable.status.value, status.value]
@@ -581,6 +583,8 @@ def record_task_progress(
     policy.authorize(by, "update_task", task)
     _check_version(task, expected_version)
     _check_move(TASK_FLOW, task.status, status)
+    if progress is not None:
+        _check_progress(progress)  # before anything changes, so a refusal leaves no trace
     changes: dict[str, list[Any]] = {}
     if status != task.status:
         changes["status"] = [task.status.value, status.value]
