@@ -72,6 +72,15 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "coalition@example.org")
+    # The stakeholder network (coalition_app/services/network_cache.py). A shared Redis cache
+    # when a URL is given (else one per process); nodes + edges above which a rebuild runs in
+    # the background ("thread", or "rq": an `rq worker network` fed through Redis).
+    NETWORK_CACHE_URL = os.environ.get("NETWORK_CACHE_URL") or os.environ.get("REDIS_URL")
+    NETWORK_REBUILD = os.environ.get("NETWORK_REBUILD", "thread")
+    NETWORK_BACKGROUND_THRESHOLD = int(os.environ.get("NETWORK_BACKGROUND_THRESHOLD", "20000"))
+    BETWEENNESS_EXACT_LIMIT = int(os.environ.get("BETWEENNESS_EXACT_LIMIT", "500"))
+    BETWEENNESS_SAMPLE = int(os.environ.get("BETWEENNESS_SAMPLE", "50"))
+    NETWORK_PAIR_LIMIT = int(os.environ.get("NETWORK_PAIR_LIMIT", "100"))
 
     def __init__(self) -> None:
         # Read at instantiation so the environment of the running process wins.
@@ -116,6 +125,9 @@ class TestConfig(Config):
     # Tests read e-mail from a captured outbox; nothing ever reaches a real server.
     MAIL_ENABLED = True
     MAIL_BACKEND = "memory"
+    # Each test app gets its own in-memory network cache, even where Redis is configured.
+    NETWORK_CACHE_URL = None
+    NETWORK_REBUILD = "thread"
 
     def __init__(self, database_url: str | None = None) -> None:
         self.SQLALCHEMY_ECHO = False

@@ -59,11 +59,13 @@ def _register_blueprints(app: Flask) -> None:
     from .groups.views import bp as groups_bp
     from .growth.views import bp as growth_bp
     from .main.views import bp as main_bp
+    from .network.views import bp as network_bp
     from .work.views import bp as work_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(network_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(work_bp)
     app.register_blueprint(directory_bp)

@@ -15,7 +15,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(send_digests_command)
     app.cli.add_command(send_reminders_command)
+    from .network.synthetic import seed_synthetic_command
 
+    app.cli.add_command(seed_synthetic_command)
     app.cli.add_command(export_data_command)
     app.cli.add_command(import_data_command)
 

@@ -109,6 +109,8 @@ RULES: dict[str, Callable[[User, object], bool]] = {
     "view_group": _view_group,
     "manage_group": _manage_group,
     "manage_coalition": _manage_coalition,
+    # The stakeholder network: every signed-in person (the coalition works in the open).
+    "view_network": lambda user, _obj: True,
     "view_deliverable": _view_deliverable,
     "update_deliverable": _update_deliverable,
     "manage_deliverable": _manage_deliverable,

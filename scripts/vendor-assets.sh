@@ -38,6 +38,10 @@ copy "$pkg" bootstrap dist/css/bootstrap.min.css \
 pkg=$(fetch chart.js@4.5.1)
 copy "$pkg" chartjs dist/chart.umd.min.js
 
+# The stakeholder network's graph (issue 5): Cytoscape.js ships one UMD file, drawn on canvas
+# (no WebGL needed, so headless Chromium draws it too), with no dependencies.
+pkg=$(fetch cytoscape@3.34.4)
+copy "$pkg" cytoscape dist/cytoscape.min.js
 
 # Source maps are not shipped; drop the comments that point at them.
 for f in "$dest"/*/*.min.*; do

@@ -81,11 +81,14 @@ class PageWatcher:
         self.errors: list[str] = []
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
-        page.on(
-            "requestfailed",
-            lambda request: self.errors.append(f"requestfailed: {request.url}"),
-        )
+        page.on("requestfailed", self._on_request_failed)
         page.on("response", self._on_response)
+
+    def _on_request_failed(self, request) -> None:
+        # A navigation cancels what the previous page was still loading (ERR_ABORTED):
+        # that is the browser's housekeeping, not a broken request.
+        if "ERR_ABORTED" not in (request.failure or ""):
+            self.errors.append(f"requestfailed: {request.url} ({request.failure})")
 
     def _on_console(self, message) -> None:
         if message.type == "error":

@@ -1,0 +1,255 @@
+"""The stakeholder network at 110 (seed), 1,000 and 10,000 institutions, measured in one run.
+
+Prints, per size: reading the rows, building the graph, the measures, the over-time figures,
+the whole pipeline, networkx's own calls on the same graph and the ratio of the two (our
+overhead), and the process's peak memory so far; then, on 10,000 institutions with 100,000
+ties, the cached page and JSON response times and the browser page's time to interactive
+in headless Chromium. Targets (issue 5): 10,000 / 100,000 computed in under 10 s, served
+from cache in under 100 ms, interactive in the browser within 3 s.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import resource
+import statistics
+import tempfile
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import networkx as nx
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from coalition_app import create_app, migrations
+from coalition_app.db import make_engine
+from coalition_app.network import measures
+from coalition_app.network.synthetic import COORDINATOR_EMAIL, PASSWORD, seed_synthetic
+from coalition_app.services import network
+from config import TestConfig
+
+FAST_HASH = TestConfig.PASSWORD_HASH_METHOD
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SIZES = [(1_000, 10_000), (10_000, 100_000)]
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _seeded_url(directory: Path) -> str:
+    from seeds import load_all
+
+    url = f"sqlite:///{directory / 'seed.sqlite3'}"
+    migrations.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        load_all(session, demo=True, password_hash_method=FAST_HASH)
+        session.commit()
+    engine.dispose()
+    return url
+
+
+def _synthetic_url(directory: Path, institutions: int, ties: int) -> tuple[str, float]:
+    url = f"sqlite:///{directory / f'synthetic-{institutions}.sqlite3'}"
+    migrations.upgrade(url)
+    engine = make_engine(url)
+    started = time.perf_counter()
+    with Session(engine) as session:
+        seed_synthetic(
+            session,
+            institutions=institutions,
+            ties=ties,
+            seed=1,
+            password_hash=generate_password_hash(PASSWORD, FAST_HASH),
+        )
+        session.commit()
+    engine.dispose()
+    return url, time.perf_counter() - started
+
+
+def _networkx_only(G: nx.Graph, settings: network.NetworkSettings) -> float:
+    """networkx's own calls that our measures wrap, on the same graph (CPU seconds)."""
+    started = time.process_time()
+    if G.number_of_nodes() <= settings.betweenness_exact_limit:
+        nx.betweenness_centrality(G)
+        nx.closeness_centrality(G)
+    else:
+        nx.betweenness_centrality(G, k=settings.betweenness_sample, seed=network.SEED)
+    with contextlib.suppress(nx.PowerIterationFailedConvergence):
+        nx.eigenvector_centrality(G, weight="weight", max_iter=500)
+    dict(G.degree(weight="weight"))
+    communities = nx.community.louvain_communities(G, weight="weight", seed=network.SEED)
+    nx.community.modularity(G, communities, weight="weight")
+    nx.density(G)
+    nx.number_connected_components(G)
+    return time.process_time() - started
+
+
+def _pipeline(url: str, label: str) -> dict:
+    settings = network.NetworkSettings()
+    engine = make_engine(url)
+    today = date.today()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    with Session(engine) as session:
+        rows = network.load_rows(session)
+    loaded = time.perf_counter()
+    document = network.compute_network(rows, today, settings)
+    finished, cpu = time.perf_counter(), time.process_time() - cpu_started
+    engine.dispose()
+    G = network.graph_for(rows, today, settings.pair_limit)
+    # Our measures alone (the same calls compute_network makes) against networkx's alone,
+    # in CPU seconds: other processes on the machine then barely move the ratio.
+    measured_started = time.process_time()
+    measures.node_measures(
+        G,
+        betweenness_exact_limit=settings.betweenness_exact_limit,
+        betweenness_sample=settings.betweenness_sample,
+        seed=network.SEED,
+    )
+    measures.coalition_measures(G, seed=network.SEED)
+    ours = time.process_time() - measured_started
+    theirs = _networkx_only(G, settings)
+    timings = document["timings"]
+    return {
+        "label": label,
+        "nodes": G.number_of_nodes(),
+        "edges": G.number_of_edges(),
+        "load": loaded - started,
+        "build": timings["build"],
+        "measures": timings["measures"],
+        "over_time": timings["over_time"],
+        "total": finished - started,
+        "cpu": cpu,
+        "ours": ours,
+        "networkx": theirs,
+        "betweenness": document["measures_info"]["betweenness"],
+        "peak_mb": _peak_mb(),
+    }
+
+
+def _served(url: str) -> dict:
+    config = TestConfig(url)
+    config.NETWORK_BACKGROUND_THRESHOLD = 10**9  # build the first one in the request
+    app = create_app(config)
+    client = app.test_client()
+    response = client.post("/login", data={"email": COORDINATOR_EMAIL, "password": PASSWORD})
+    assert response.status_code == 302, response.status_code
+    started = time.perf_counter()
+    assert client.get("/api/v1/network").status_code == 200
+    cold = time.perf_counter() - started
+    times: dict[str, list[float]] = {"/network": [], "/api/v1/network": []}
+    for _ in range(5):
+        for path in times:
+            started = time.perf_counter()
+            response = client.get(path)
+            response.get_data()
+            times[path].append(time.perf_counter() - started)
+            assert response.status_code == 200, (path, response.status_code)
+    app.extensions["database"].engine.dispose()
+    return {
+        "cold": cold,
+        "page": statistics.median(times["/network"]),
+        "api": statistics.median(times["/api/v1/network"]),
+        "api_bytes": len(response.data),
+    }
+
+
+def _browser_time_to_interactive(url: str) -> tuple[float, float, int]:
+    from playwright.sync_api import sync_playwright
+    from werkzeug.serving import make_server
+
+    config = TestConfig(url)
+    config.NETWORK_BACKGROUND_THRESHOLD = 10**9
+    app = create_app(config)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(base_url=base)
+            page.goto("/login")
+            page.fill("#email", COORDINATOR_EMAIL)
+            page.fill("#password", PASSWORD)
+            page.locator("main form [type=submit]").first.click()
+            page.wait_for_url(f"{base}/")
+            # The first visit builds the network in the request (a fresh app, an empty
+            # cache) and warms the browser's file cache; the second one is measured.
+            page.goto("/network", timeout=300_000)
+            page.wait_for_selector("#network-graph[data-ready='1']", timeout=120_000)
+            page.goto("/network", timeout=120_000)
+            page.wait_for_selector("#network-graph[data-ready='1']", timeout=120_000)
+            page.wait_for_selector("#network-graph[data-edges='1']", timeout=120_000)
+            ready, edges, drawn = page.evaluate(
+                "() => [window.coalitionNetwork.readyAt, window.coalitionNetwork.edgesAt,"
+                " window.coalitionNetwork.cy.edges().length]"
+            )
+            browser.close()
+            return ready / 1000, edges / 1000, drawn
+    finally:
+        server.shutdown()
+        app.extensions["database"].engine.dispose()
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-network-") as tmp:
+        directory = Path(tmp)
+        print("building the databases (seed data, then synthetic coalitions)...", flush=True)
+        urls = [("seed data", _seeded_url(directory))]
+        for institutions, ties in SIZES:
+            url, seconds = _synthetic_url(directory, institutions, ties)
+            print(f"  seed-synthetic {institutions:,} / {ties:,} ties: {seconds:.1f} s", flush=True)
+            urls.append((f"{institutions:,} synthetic", url))
+
+        header = (
+            f"{'network':<18}{'nodes':>7}{'edges':>8}{'rows':>7}{'build':>7}{'measures':>9}"
+            f"{'over time':>10}{'total':>7}{'CPU':>7}{'ours':>7}{'networkx':>9}{'ratio':>7}"
+            f"{'peak MB':>9}"
+            "  betweenness"
+        )
+        print(header)
+        for label, url in urls:
+            r = _pipeline(url, label)
+            print(
+                f"{r['label']:<18}{r['nodes']:>7,}{r['edges']:>8,}{r['load']:>7.2f}"
+                f"{r['build']:>7.2f}{r['measures']:>9.2f}{r['over_time']:>10.2f}"
+                f"{r['total']:>7.2f}{r['cpu']:>7.2f}{r['ours']:>7.2f}{r['networkx']:>9.2f}"
+                f"{r['ours'] / r['networkx']:>7.2f}{r['peak_mb']:>9.0f}  {r['betweenness']}",
+                flush=True,
+            )
+        print(
+            "(wall seconds, except CPU; rows = the four queries; total = rows + build + measures"
+            " + introductions + over time + serialising, CPU = its CPU seconds;\n ours / networkx ="
+            " CPU seconds of our node and coalition measures against the networkx calls they wrap,"
+            " on the same graph; peak MB = process peak so far)"
+        )
+
+        big = urls[-1][1]
+        served = _served(big)
+        print(
+            f"10,000 institutions served: first (cold, built in the request) "
+            f"{served['cold']:.2f} s; cached page {1000 * served['page']:.0f} ms; "
+            f"cached JSON {1000 * served['api']:.0f} ms ({served['api_bytes'] / 1e6:.1f} MB)",
+            flush=True,
+        )
+        tti, edges_at, drawn = _browser_time_to_interactive(big)
+        print(
+            f"10,000 institutions in headless Chromium (cache warm, from navigation start): "
+            f"interactive (nodes drawn, search, panel and table wired) {tti:.2f} s; "
+            f"backbone of {drawn:,} strongest links drawn {edges_at:.2f} s",
+            flush=True,
+        )
+        print(f"peak memory of the run: {_peak_mb():.0f} MB")

@@ -1,0 +1,587 @@
+/* The stakeholder network page: draws the node-link JSON with Cytoscape.js (vendored),
+   and wires the filters, the search, the table and the institution panel.
+   Institution names are user text: they only ever reach the page through textContent,
+   element properties or Cytoscape's canvas labels, never innerHTML. */
+(function () {
+  "use strict";
+
+  var configElement = document.getElementById("network-config");
+  var container = document.getElementById("network-graph");
+  if (!configElement || !container || typeof window.cytoscape !== "function") {
+    return;
+  }
+  var config = JSON.parse(configElement.textContent);
+  var strings = config.strings || {};
+  var loading = document.getElementById("network-loading");
+  var cy = null;
+  var nodeById = {};
+  // Edge indexes of the document by node id: the panel lists every link from here, also
+  // those not drawn.
+  var adjacency = {};
+  // Above this many institutions only each one's strongest links are drawn (a backbone):
+  // Cytoscape then stays responsive; the panel, the table and the downloads keep them all.
+  var BACKBONE_ABOVE = 2000;
+  var BACKBONE_PER_NODE = 2;
+  var drawnEdges = 0;
+
+  var MEASURES = [
+    "degree", "weighted_degree", "betweenness", "eigenvector", "closeness",
+    "sectors_reached", "broker"
+  ];
+  var rootStyle = window.getComputedStyle(document.documentElement);
+
+  var colours = {};
+  function sectorColour(slug) {
+    if (!(slug in colours)) {
+      colours[slug] = rootStyle.getPropertyValue("--sector-" + slug).trim() || "#6c757d";
+    }
+    return colours[slug];
+  }
+
+  function text(key, fallback) {
+    return strings[key] || fallback || key;
+  }
+
+  function formatNumber(value, digits) {
+    if (value === null || value === undefined) {
+      return "–";
+    }
+    return Number(value).toLocaleString(document.documentElement.lang || "es", {
+      maximumFractionDigits: digits === undefined ? 3 : digits
+    });
+  }
+
+  /* Positions: communities (Louvain, from the server) laid out as sunflower clusters,
+     themselves on a sunflower; cheap for 10,000 nodes, and small networks then get a
+     force-directed refinement. */
+  function initialPositions(data) {
+    var communityOf = {};
+    var communities = (data.coalition && data.coalition.communities) || [];
+    communities.forEach(function (members, index) {
+      members.forEach(function (id) { communityOf[id] = index; });
+    });
+    var golden = Math.PI * (3 - Math.sqrt(5));
+    var positions = {};
+    var centre = [];
+    var offset = 0;
+    communities.forEach(function (members, index) {
+      var radius = Math.sqrt(members.length) * 14;
+      var distance = index === 0 ? 0 : offset + radius;
+      centre[index] = {
+        x: Math.cos(index * golden) * distance,
+        y: Math.sin(index * golden) * distance,
+        r: radius
+      };
+      offset = Math.max(offset, distance + radius);
+    });
+    var seen = {};
+    data.nodes.forEach(function (node) {
+      var c = communityOf[node.id];
+      if (c === undefined) {
+        c = 0;
+      }
+      var i = seen[c] = (seen[c] || 0) + 1;
+      var base = centre[c] || { x: 0, y: 0 };
+      var r = 14 * Math.sqrt(i);
+      positions[node.id] = {
+        x: base.x + Math.cos(i * golden) * r,
+        y: base.y + Math.sin(i * golden) * r
+      };
+    });
+    return positions;
+  }
+
+  function sizesFor(nodes, measure) {
+    var max = 0;
+    nodes.forEach(function (node) {
+      var value = node[measure];
+      if (typeof value === "number" && value > max) {
+        max = value;
+      }
+    });
+    return function (node) {
+      var value = node[measure];
+      var share = max > 0 && typeof value === "number" ? Math.sqrt(Math.max(value, 0) / max) : 0;
+      return 8 + 34 * share;
+    };
+  }
+
+  function backbone(data) {
+    var keep = {};
+    Object.keys(adjacency).forEach(function (id) {
+      adjacency[id]
+        .slice()
+        .sort(function (a, b) { return data.edges[b].weight - data.edges[a].weight || a - b; })
+        .slice(0, BACKBONE_PER_NODE)
+        .forEach(function (index) { keep[index] = true; });
+    });
+    return keep;
+  }
+
+  function elementsOf(data, measure) {
+    var positions = initialPositions(data);
+    var size = sizesFor(data.nodes, measure);
+    var nodes = [];
+    var edges = [];
+    data.nodes.forEach(function (node) {
+      nodeById[node.id] = node;
+      adjacency[node.id] = [];
+      nodes.push({
+        group: "nodes",
+        data: {
+          id: String(node.id),
+          label: node.label,
+          colour: sectorColour(node.sector),
+          size: size(node)
+        },
+        position: positions[node.id]
+      });
+    });
+    data.edges.forEach(function (edge, index) {
+      adjacency[edge.source].push(index);
+      adjacency[edge.target].push(index);
+    });
+    var keep = data.nodes.length > BACKBONE_ABOVE ? backbone(data) : null;
+    data.edges.forEach(function (edge, index) {
+      if (keep && !keep[index]) {
+        return;
+      }
+      drawnEdges += 1;
+      var kinds = [];
+      (edge.reasons || []).forEach(function (reason) {
+        kinds.push(reason.type);
+        if (reason.type === "tie") {
+          kinds.push("tie:" + reason.kind);
+        }
+      });
+      edges.push({
+        group: "edges",
+        data: {
+          id: "e" + index,
+          source: String(edge.source),
+          target: String(edge.target),
+          weight: edge.weight,
+          kinds: kinds,
+          reasons: edge.reasons || []
+        }
+      });
+    });
+    return { nodes: nodes, edges: edges };
+  }
+
+  function resize(measure) {
+    var size = sizesFor(data().nodes, measure);
+    cy.batch(function () {
+      cy.nodes().forEach(function (element) {
+        element.data("size", size(nodeById[element.id()]));
+      });
+    });
+  }
+
+  var loaded = null;
+  function data() {
+    return loaded;
+  }
+
+  function reasonText(reason) {
+    if (reason.type === "tie") {
+      return (config.tieKinds[reason.kind] || reason.kind) + " (" + reason.since + ")";
+    }
+    if (reason.type === "group") {
+      return text("group", "Group") + ": " + (config.groups[reason.group] || reason.group);
+    }
+    if (reason.type === "deliverable") {
+      return text("deliverable", "Deliverable") + " #" + reason.deliverable_id;
+    }
+    return reason.type;
+  }
+
+  function clear(element) {
+    while (element.firstChild) {
+      element.removeChild(element.firstChild);
+    }
+  }
+
+  function showPanel(id) {
+    var node = nodeById[id];
+    if (!node) {
+      return;
+    }
+    document.getElementById("network-panel-empty").classList.add("d-none");
+    document.getElementById("network-panel-body").classList.remove("d-none");
+    document.getElementById("network-panel-title").textContent = node.label;
+    var meta = [config.sectors[node.sector] || node.sector];
+    if (node.state) {
+      meta.push(node.state);
+    }
+    if (node.joined_on) {
+      meta.push(text("joined", "Joined") + " " + node.joined_on);
+    }
+    if (node.founder) {
+      meta.push(text("founder", "Founder"));
+    }
+    if (node.groups && node.groups.length) {
+      meta.push(node.groups.map(function (slug) { return config.groups[slug] || slug; }).join(", "));
+    }
+    document.getElementById("network-panel-meta").textContent = meta.join(" · ");
+
+    var figures = document.getElementById("network-panel-figures");
+    clear(figures);
+    MEASURES.forEach(function (key) {
+      if (key === "closeness" && (node.closeness === null || node.closeness === undefined)) {
+        return;
+      }
+      var dt = document.createElement("dt");
+      dt.className = "col-7 fw-normal";
+      dt.textContent = text(key, key);
+      var dd = document.createElement("dd");
+      dd.className = "col-5 text-end mb-0";
+      dd.textContent = formatNumber(node[key]);
+      figures.appendChild(dt);
+      figures.appendChild(dd);
+    });
+
+    var ties = document.getElementById("network-panel-ties");
+    clear(ties);
+    var edges = (adjacency[id] || []).map(function (index) { return data().edges[index]; });
+    edges.sort(function (a, b) { return b.weight - a.weight; });
+    edges.slice(0, 15).forEach(function (edge) {
+      var other = edge.source === id ? edge.target : edge.source;
+      var li = document.createElement("li");
+      li.className = "mb-1";
+      var name = document.createElement("strong");
+      name.textContent = nodeById[other].label;
+      li.appendChild(name);
+      li.appendChild(document.createTextNode(
+        " — " + (edge.reasons || []).map(reasonText).join("; ") +
+        " (" + text("weight", "weight") + " " + formatNumber(edge.weight, 1) + ")"
+      ));
+      ties.appendChild(li);
+    });
+    if (!edges.length) {
+      var none = document.createElement("li");
+      none.textContent = text("no_ties", "No links.");
+      ties.appendChild(none);
+    }
+    document.getElementById("network-panel-profile").href = config.profileUrl + encodeURIComponent(id);
+  }
+
+  function select(id, focusPanel) {
+    var element = cy.getElementById(String(id));
+    if (!element.length) {
+      return false;
+    }
+    cy.batch(function () {
+      cy.elements().removeClass("faded highlighted");
+      cy.nodes(":selected").unselect();
+      element.select();
+      if (cy.nodes().length <= BACKBONE_ABOVE) {
+        var hood = element.closedNeighborhood();
+        cy.elements().not(hood).addClass("faded");
+        hood.addClass("highlighted");
+      }
+    });
+    if (element.visible()) {
+      cy.animate({ center: { eles: element }, duration: 0 });
+    }
+    showPanel(Number(id));
+    document.querySelectorAll("#network-table tr.table-active").forEach(function (row) {
+      row.classList.remove("table-active");
+    });
+    var row = document.querySelector('#network-table tr[data-node-id="' + Number(id) + '"]');
+    if (row) {
+      row.classList.add("table-active");
+    }
+    if (focusPanel) {
+      document.getElementById("network-panel").focus();
+    }
+    return true;
+  }
+
+  function edgesDrawn() {
+    mark("edges");
+    container.dataset.edges = "1";
+    if (window.coalitionNetwork) {
+      window.coalitionNetwork.edgesAt = performance.now();
+    }
+  }
+
+  function filtersActive() {
+    var unchecked = document.querySelectorAll(".network-sector:not(:checked)").length;
+    return Boolean(unchecked || document.getElementById("network-group").value ||
+      document.getElementById("network-link").value);
+  }
+
+  /* Adds edges in slices between frames, so the page answers clicks meanwhile. */
+  function streamEdges(edges) {
+    var index = 0;
+    var SLICE = 6000;
+    function next() {
+      cy.add(edges.slice(index, index + SLICE));
+      index += SLICE;
+      if (index < edges.length) {
+        window.setTimeout(next, 0);
+      } else {
+        if (filtersActive()) {
+          applyFilters();
+        }
+        edgesDrawn();
+      }
+    }
+    window.setTimeout(next, 0);
+  }
+
+  function showCount(nodes, edges) {
+    var message = text("visible", "Shown: %(nodes)s institutions, %(edges)s links")
+      .replace("%(nodes)s", formatNumber(nodes, 0))
+      .replace("%(edges)s", formatNumber(edges, 0));
+    if (drawnEdges < data().edges.length) {
+      message += " " + text("backbone", "")
+        .replace("%(k)s", String(BACKBONE_PER_NODE))
+        .replace("%(total)s", formatNumber(data().edges.length, 0));
+    }
+    document.getElementById("network-visible").textContent = message;
+  }
+
+  function applyFilters() {
+    var sectors = {};
+    document.querySelectorAll(".network-sector").forEach(function (box) {
+      sectors[box.value] = box.checked;
+    });
+    var group = document.getElementById("network-group").value;
+    var link = document.getElementById("network-link").value;
+    var shown = 0;
+    var shownEdges = 0;
+    cy.batch(function () {
+      cy.nodes().forEach(function (element) {
+        var node = nodeById[element.id()];
+        var visible = sectors[node.sector] !== false &&
+          (!group || (node.groups || []).indexOf(group) !== -1);
+        element.toggleClass("hidden", !visible);
+        if (visible) {
+          shown += 1;
+        }
+      });
+      cy.edges().forEach(function (edge) {
+        var visible = !edge.source().hasClass("hidden") && !edge.target().hasClass("hidden") &&
+          (!link || edge.data("kinds").indexOf(link) !== -1);
+        edge.toggleClass("hidden", !visible);
+        if (visible) {
+          shownEdges += 1;
+        }
+      });
+    });
+    showCount(shown, shownEdges);
+  }
+
+  function search(event) {
+    event.preventDefault();
+    var query = document.getElementById("network-search").value.trim().toLocaleLowerCase();
+    var missing = document.getElementById("network-search-missing");
+    if (!query) {
+      return;
+    }
+    var exact = null;
+    var partial = null;
+    data().nodes.forEach(function (node) {
+      var label = String(node.label).toLocaleLowerCase();
+      var acronym = String(node.acronym || "").toLocaleLowerCase();
+      if (!exact && (label === query || acronym === query)) {
+        exact = node;
+      } else if (!partial && label.indexOf(query) !== -1) {
+        partial = node;
+      }
+    });
+    var found = exact || partial;
+    missing.classList.toggle("d-none", Boolean(found));
+    if (found) {
+      select(found.id, true);
+    }
+  }
+
+  function sortTable(button) {
+    var key = button.dataset.key;
+    var table = document.getElementById("network-table");
+    var body = table.tBodies[0];
+    var current = button.dataset.order;
+    var ascending = current ? current !== "asc" : key === "label";
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = a.dataset[key];
+      var y = b.dataset[key];
+      var order = key === "label" ? x.localeCompare(y) : Number(x) - Number(y);
+      return ascending ? order : -order;
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+    table.querySelectorAll("th").forEach(function (th) { th.removeAttribute("aria-sort"); });
+    document.querySelectorAll(".network-sort").forEach(function (b) { delete b.dataset.order; });
+    button.dataset.order = ascending ? "asc" : "desc";
+    button.closest("th").setAttribute("aria-sort", ascending ? "ascending" : "descending");
+  }
+
+  function mark(name) {
+    if (window.performance && performance.mark) {
+      performance.mark("network-" + name);
+    }
+  }
+
+  /* Every style property costs time per element: large networks get the bare minimum
+     (no labels but the selected one's, one edge width). */
+  function styleFor(large) {
+    var selected = {
+      selector: "node:selected",
+      style: {
+        label: "data(label)",
+        "border-width": 3,
+        "border-color": "#f4b942",
+        "font-size": large ? 14 : 11,
+        "font-weight": "bold",
+        "z-index": 10
+      }
+    };
+    if (large) {
+      return [
+        {
+          selector: "node",
+          style: { "background-color": "data(colour)", width: "data(size)", height: "data(size)" }
+        },
+        {
+          selector: "edge",
+          style: { "curve-style": "haystack", "line-color": "#9aa7a4", opacity: 0.3, width: 0.6 }
+        },
+        { selector: ".hidden", style: { display: "none" } },
+        selected
+      ];
+    }
+    return [
+      {
+        selector: "node",
+        style: {
+          "background-color": "data(colour)",
+          width: "data(size)",
+          height: "data(size)",
+          label: "data(label)",
+          "font-size": 8,
+          "min-zoomed-font-size": 9,
+          "text-valign": "bottom",
+          "text-margin-y": 2,
+          color: "#1f2a28",
+          "border-width": 0
+        }
+      },
+      {
+        selector: "edge",
+        style: {
+          "curve-style": "haystack",
+          width: "mapData(weight, 1, 12, 0.5, 5)",
+          "line-color": "#9aa7a4",
+          opacity: 0.45
+        }
+      },
+      { selector: ".hidden", style: { display: "none" } },
+      { selector: ".faded", style: { opacity: 0.12 } },
+      { selector: "edge.highlighted", style: { opacity: 0.9, "line-color": "#0b5d57" } },
+      selected
+    ];
+  }
+
+  function draw(document_) {
+    mark("parsed");
+    loaded = document_;
+    var n = document_.nodes.length;
+    var large = n > 2000;
+    var elements = elementsOf(document_, document.getElementById("network-size").value);
+    mark("elements");
+    cy = window.cytoscape({
+      container: container,
+      // A large network shows its nodes first; its edges stream in after (streamEdges).
+      elements: large ? elements.nodes : elements.nodes.concat(elements.edges),
+      layout: { name: "preset" },
+      minZoom: 0.02,
+      maxZoom: 4,
+      pixelRatio: large ? 1 : "auto",
+      textureOnViewport: large,
+      hideEdgesOnViewport: large,
+      motionBlur: false,
+      boxSelectionEnabled: false,
+      style: styleFor(large)
+    });
+    mark("created");
+    if (n <= 300) {
+      cy.layout({
+        name: "cose",
+        animate: false,
+        randomize: false,
+        nodeRepulsion: function () { return 8000; },
+        idealEdgeLength: function () { return 60; },
+        numIter: 600
+      }).run();
+    }
+    cy.fit(undefined, 20);
+
+    // Suggestions for the search box, filled when it is first used (10,000 options cost).
+    var searchBox = document.getElementById("network-search");
+    function fillNames() {
+      searchBox.removeEventListener("focus", fillNames);
+      var names = document.getElementById("network-names");
+      var fragment = document.createDocumentFragment();
+      document_.nodes.forEach(function (node) {
+        var option = document.createElement("option");
+        option.value = node.label;
+        fragment.appendChild(option);
+      });
+      names.appendChild(fragment);
+    }
+    searchBox.addEventListener("focus", fillNames);
+
+    cy.on("tap", "node", function (event) {
+      select(event.target.id(), false);
+    });
+    cy.on("tap", function (event) {
+      if (event.target === cy) {
+        cy.elements().removeClass("faded highlighted");
+      }
+    });
+    document.getElementById("network-size").addEventListener("change", function (event) {
+      resize(event.target.value);
+    });
+    document.querySelectorAll(".network-sector").forEach(function (box) {
+      box.addEventListener("change", applyFilters);
+    });
+    document.getElementById("network-group").addEventListener("change", applyFilters);
+    document.getElementById("network-link").addEventListener("change", applyFilters);
+    document.getElementById("network-controls").addEventListener("submit", search);
+    document.querySelectorAll(".network-select").forEach(function (button) {
+      button.addEventListener("click", function () {
+        select(button.dataset.nodeId, true);
+      });
+    });
+    document.querySelectorAll(".network-sort").forEach(function (button) {
+      button.addEventListener("click", function () { sortTable(button); });
+    });
+    mark("wired");
+    showCount(n, drawnEdges);
+    loading.textContent = "";
+    loading.classList.add("d-none");
+    container.dataset.ready = "1";
+    container.dataset.nodes = String(n);
+    window.coalitionNetwork = { cy: cy, select: select, ready: true, readyAt: performance.now() };
+    if (large) {
+      streamEdges(elements.edges);
+    } else {
+      edgesDrawn();
+    }
+  }
+
+  fetch(config.dataUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then(function (response) {
+      if (!response.ok || response.status === 202) {
+        throw new Error("network data: HTTP " + response.status);
+      }
+      return response.json();
+    })
+    .then(draw)
+    .catch(function (error) {
+      loading.textContent = text("failed", "The graph could not be drawn.") + " " + error.message;
+    });
+}());

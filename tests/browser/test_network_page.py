@@ -1,0 +1,155 @@
+"""The network page in headless Chromium: it draws, a node opens its panel, names stay text."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
+
+from coalition_app import create_app
+from coalition_app.db import make_engine
+from config import TestConfig
+from models import Institution, Tie, TieKind, comparison_key
+from tests.browser.conftest import sign_in
+from tests.databases import fresh_database_url
+
+pytestmark = pytest.mark.browser
+
+HOSTILE = '<script>alert("network")</script> Laboratorio'
+
+
+@pytest.fixture(scope="module")
+def network_server(tmp_path_factory) -> Iterator[str]:
+    """A seeded live server whose data also holds an institution named like a script."""
+    from seeds import load_all
+
+    url = fresh_database_url("network_live", tmp_path_factory.mktemp("network_live"))
+    engine = make_engine(url)
+    with Session(engine) as session:
+        load_all(session, demo=True, password_hash_method=TestConfig.PASSWORD_HASH_METHOD)
+        hostile = Institution(name=HOSTILE, sector_slug="academia", joined_on=date(2019, 1, 1))
+        session.add(hostile)
+        session.flush()
+        other = session.scalars(Institution.by_name("C Minds")).one()
+        session.add(Tie.between(hostile, other, kind=TieKind.EVENT, since=date(2020, 1, 1)))
+        session.commit()
+    engine.dispose()
+    config = TestConfig(url)
+    config.WTF_CSRF_ENABLED = True
+    app = create_app(config)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        app.extensions["database"].engine.dispose()
+
+
+@pytest.fixture
+def network_page(browser, network_server):
+    from tests.browser.conftest import PageWatcher
+
+    context = browser.new_context(base_url=network_server, locale="es-MX")
+    page = context.new_page()
+    page.watcher = PageWatcher(page)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.dialogs = dialogs
+    yield page
+    context.close()
+
+
+def _open(page) -> None:
+    sign_in(page, "member@example.org")
+    page.goto("/network")
+    page.wait_for_selector("#network-graph[data-ready='1']", timeout=15_000)
+
+
+def test_network_page_draws_and_a_click_on_a_node_opens_its_panel(network_page, shoot):
+    page = network_page
+    _open(page)
+    canvas_count = page.locator("#network-graph canvas").count()
+    assert canvas_count > 0
+    # The canvas is not blank: some pixel of the drawn layer is coloured.
+    painted = page.evaluate(
+        """() => {
+          const canvases = document.querySelectorAll('#network-graph canvas');
+          for (const c of canvases) {
+            const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            for (let i = 3; i < data.length; i += 4) { if (data[i] > 0) return true; }
+          }
+          return false;
+        }"""
+    )
+    assert painted
+    assert int(page.get_attribute("#network-graph", "data-nodes")) > 100
+
+    # Click the node of C Minds where Cytoscape drew it.
+    point = page.evaluate(
+        """() => {
+          const cy = window.coalitionNetwork.cy;
+          const node = cy.nodes().filter(n => n.data('label') === 'C Minds')[0];
+          const box = document.getElementById('network-graph').getBoundingClientRect();
+          const p = node.renderedPosition();
+          return {x: box.left + p.x, y: box.top + p.y};
+        }"""
+    )
+    page.mouse.click(point["x"], point["y"])
+    title = page.locator("#network-panel-title")
+    assert title.text_content() == "C Minds"
+    assert page.locator("#network-panel-ties li").count() > 0
+    assert page.get_attribute("#network-panel-profile", "href").startswith("/institutions/")
+    shoot(page, "network")
+    assert page.watcher.errors == []
+
+
+def test_keyboard_search_selects_an_institution(network_page):
+    page = network_page
+    _open(page)
+    page.get_by_label("Buscar una institución").fill("Tecnológico de Monterrey")
+    page.keyboard.press("Enter")
+    assert page.locator("#network-panel-title").text_content() == "Tecnológico de Monterrey"
+    # And from the table, by keyboard.
+    button = page.locator("#network-table .network-select").nth(2)
+    name = button.text_content()
+    button.focus()
+    page.keyboard.press("Enter")
+    assert page.locator("#network-panel-title").text_content() == name
+    assert page.watcher.errors == []
+
+
+def test_filters_hide_nodes_and_the_table_sorts(network_page):
+    page = network_page
+    _open(page)
+    before = page.text_content("#network-visible")
+    page.locator("#sector-academia").uncheck()
+    expect(page.locator("#network-visible")).not_to_have_text(before)
+    hidden = page.evaluate("() => window.coalitionNetwork.cy.nodes('.hidden').length")
+    assert hidden > 0
+    page.locator(".network-sort[data-key='label']").click()
+    first = page.locator("#network-table tbody tr").first.get_attribute("data-label")
+    second = page.locator("#network-table tbody tr").nth(1).get_attribute("data-label")
+    assert comparison_key(first) <= comparison_key(second) or first[0] == "<"
+    assert page.watcher.errors == []
+
+
+def test_a_script_saved_as_a_name_is_shown_as_text(network_page):
+    page = network_page
+    _open(page)
+    page.get_by_label("Buscar una institución").fill("Laboratorio")
+    page.keyboard.press("Enter")
+    assert "<script>" in page.locator("#network-panel-title").text_content()
+    assert page.locator("#network-panel-title script").count() == 0
+    label = page.evaluate(
+        """() => window.coalitionNetwork.cy.nodes(':selected')[0].data('label')"""
+    )
+    assert "<script>" in label
+    assert page.dialogs == []
+    assert page.watcher.errors == []
