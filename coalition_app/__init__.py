@@ -53,6 +53,8 @@ def create_app(config: Config | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .api.tokens import bp as tokens_bp
+    from .api.views import bp as api_bp
     from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
     from .directory.views import bp as directory_bp
@@ -70,3 +72,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(work_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(growth_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(tokens_bp)

@@ -1,5 +1,6 @@
 """The coalition's data model: plain SQLAlchemy 2.0, importable without Flask."""
 
+from .api_tokens import ApiToken, TokenScope
 from .audit import AuditEvent
 from .base import Base, Basis, comparison_key, utcnow
 from .groups import GroupMembership, GroupRole, WorkingGroup
@@ -15,6 +16,7 @@ from .work import Deliverable, ProgressMode, ProgressUpdate, Task, WorkStatus
 __all__ = [
     "NETWORK",
     "OUTSIDE_MEXICO",
+    "ApiToken",
     "AuditEvent",
     "Base",
     "Basis",
@@ -36,6 +38,7 @@ __all__ = [
     "Task",
     "Tie",
     "TieKind",
+    "TokenScope",
     "User",
     "WorkStatus",
     "WorkingGroup",

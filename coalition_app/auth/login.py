@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, current_app, flash, request, session
+from flask import Flask, current_app, flash, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
@@ -22,6 +22,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "health.healthz",
         "health.readyz",
         "directory.accept_invitation",
+        "api.openapi",
     }
 )
 
@@ -49,6 +50,8 @@ def init_app(app: Flask) -> None:
 
                 return render_error(401)  # an API client gets JSON, not the sign-in page
             return login_manager.unauthorized()
+        if g.get("api_token") is not None:
+            return None  # a personal API token, checked just now: no cookie session to time
         if _session_timed_out():
             logout_user()
             session.clear()
