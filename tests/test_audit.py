@@ -11,10 +11,14 @@ def test_sign_ins_ok_and_failed_are_recorded(client, make_user, db_session):
     sign_in(client, user.email, "wrong password")
     sign_in(client, "nobody@example.org", "x")
     sign_in(client, user.email)
-    rows = db_session.execute(select(AuditEvent.action, AuditEvent.target_id,
-                                     AuditEvent.details).order_by(AuditEvent.id)).all()
-    assert [(a, t) for a, t, _ in rows] == [("sign_in_failed", user.id),
-                                            ("sign_in_failed", None), ("sign_in", user.id)]
+    rows = db_session.execute(
+        select(AuditEvent.action, AuditEvent.target_id, AuditEvent.details).order_by(AuditEvent.id)
+    ).all()
+    assert [(a, t) for a, t, _ in rows] == [
+        ("sign_in_failed", user.id),
+        ("sign_in_failed", None),
+        ("sign_in", user.id),
+    ]
     assert rows[1][2]["email"] == "nobody@example.org"
 
 
@@ -28,8 +32,10 @@ def test_coordinators_read_filter_and_export_the_trail(client, make_user, db_ses
     csv_text = client.get("/audit/export.csv?actor=coord").get_data(as_text=True)
     assert csv_text.splitlines()[0].startswith("time,actor,action")
     assert "sessions.ended" in csv_text and "coord@example.org" in csv_text
-    assert db_session.scalar(select(AuditEvent.action).order_by(AuditEvent.id.desc())) \
+    assert (
+        db_session.scalar(select(AuditEvent.action).order_by(AuditEvent.id.desc()))
         == "audit.export"
+    )
 
 
 def test_members_cannot_read_the_trail(client, make_user):
@@ -43,8 +49,9 @@ def test_bad_filters_are_ignored_not_errors(client, make_user):
     assert client.get("/audit/?since=not-a-date&page=x&action=%25").status_code == 200
 
 
-def test_membership_changes_and_archive_are_recorded(client, make_user, make_group,
-                                                     make_institution, db_session):
+def test_membership_changes_and_archive_are_recorded(
+    client, make_user, make_group, make_institution, db_session
+):
     from models import Deliverable
 
     coordinator = make_user(role=Role.COORDINATOR)
@@ -54,8 +61,9 @@ def test_membership_changes_and_archive_are_recorded(client, make_user, make_gro
     db_session.add(deliverable)
     db_session.commit()
     sign_in(client, coordinator.email)
-    client.post("/groups/auditada/members", data={"institution_id": str(institution.id),
-                                                 "role": "lead"})
+    client.post(
+        "/groups/auditada/members", data={"institution_id": str(institution.id), "role": "lead"}
+    )
     client.post(f"/deliverables/{deliverable.id}/archive")
     actions = set(db_session.scalars(select(AuditEvent.action)))
     assert {"group.membership", "work.archive"} <= actions

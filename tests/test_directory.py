@@ -310,7 +310,14 @@ def test_members_get_403_on_coordinator_pages_and_nothing_changes(
     other = db_session.get(type(other), other.id)
     assert (institution.name, institution.left_on) == ("Intocable AC", None)
     assert other.is_active and other.role == Role.MEMBER
-    assert db_session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action.not_like("sign_in%"))) == 0
+    assert (
+        db_session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action.not_like("sign_in%"))
+        )
+        == 0
+    )
     assert member.role == Role.MEMBER
 
 

@@ -45,7 +45,10 @@ def test_templates_have_no_text_outside_translation_calls(path):
 
 def test_the_checker_catches_raw_text():
     assert _template_text('<p title="Hola">Save now {{ _("ok") }}</p>') == [
-        'title="Hola"', "Save", "now"]
+        'title="Hola"',
+        "Save",
+        "now",
+    ]
     assert _template_text('<p>{{ _("Save now") }} · 50%</p>') == []
 
 
@@ -71,9 +74,23 @@ def test_every_string_in_the_code_is_in_the_spanish_catalogue(tmp_path):
     """Extract afresh: a string added to the code but not to the catalogue fails here."""
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [str(Path(sys.executable).parent / "pybabel"), "extract", "-F", "babel.cfg",
-         "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "--no-location", "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            str(Path(sys.executable).parent / "pybabel"),
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(pot),
+            "--no-location",
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with open(pot, "rb") as handle:
         wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}

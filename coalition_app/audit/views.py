@@ -34,8 +34,9 @@ def index():
     filters = _filters()
     page = request.args.get("page", "1")
     results = audit.search(**filters, page=int(page) if page.isdigit() else 1)
-    return render_template("audit/index.html", results=results, filters=filters,
-                           actions=audit.actions())
+    return render_template(
+        "audit/index.html", results=results, filters=filters, actions=audit.actions()
+    )
 
 
 @bp.get("/export.csv")
@@ -46,10 +47,18 @@ def export():
     writer = csv.writer(buffer)
     for row in audit.export_rows(**filters):
         writer.writerow(row)
-    audit.record(current_user, "audit.export", "audit_log", None,
-                 filters={k: v for k, v in filters.items() if v})
+    audit.record(
+        current_user,
+        "audit.export",
+        "audit_log",
+        None,
+        filters={k: v for k, v in filters.items() if v},
+    )
     from ..db import session
 
     session.commit()
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=audit.csv"})
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=audit.csv"},
+    )

@@ -62,8 +62,14 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def _record_failure(user: User | None, address: str, reason: str) -> None:
-    audit.record(None, "sign_in_failed", "user", user.id if user else None,
-                 email=address[:254], reason=reason)
+    audit.record(
+        None,
+        "sign_in_failed",
+        "user",
+        user.id if user else None,
+        email=address[:254],
+        reason=reason,
+    )
     session.commit()
 
 

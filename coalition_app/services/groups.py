@@ -171,9 +171,15 @@ def set_membership(
         else:
             current.until = today
         session.flush()
-    audit.record(by, "group.membership", "working_group", group.id,
-                 institution=institution.name, before=current.role if current else None,
-                 after=role)
+    audit.record(
+        by,
+        "group.membership",
+        "working_group",
+        group.id,
+        institution=institution.name,
+        before=current.role if current else None,
+        after=role,
+    )
     membership = None
     if role is not None:
         membership = GroupMembership(

@@ -614,8 +614,9 @@ def archive(subject: Deliverable | Task, by: User) -> None:
         return
     subject.archived_at = utcnow()
     _record(subject, by, {"archived": [False, True]})
-    audit.record(by, "work.archive", type(subject).__name__.lower(), subject.id,
-                 title=subject.title)
+    audit.record(
+        by, "work.archive", type(subject).__name__.lower(), subject.id, title=subject.title
+    )
     if isinstance(subject, Task):
         _derive_progress(subject.deliverable)
     _commit(subject)
@@ -628,8 +629,9 @@ def restore(subject: Deliverable | Task, by: User) -> None:
         return
     subject.archived_at = None
     _record(subject, by, {"archived": [True, False]})
-    audit.record(by, "work.restore", type(subject).__name__.lower(), subject.id,
-                 title=subject.title)
+    audit.record(
+        by, "work.restore", type(subject).__name__.lower(), subject.id, title=subject.title
+    )
     if isinstance(subject, Task):
         _derive_progress(subject.deliverable)
     _commit(subject)
