@@ -9,6 +9,7 @@ from .invitations import Invitation, token_digest
 from .notifications import DigestPreference, DigestRun, Notification, NotificationKind
 from .people import Role, User
 from .reference import OUTSIDE_MEXICO, Sector, State
+from .security import RecoveryCode, SiteSetting
 from .ties import Tie, TieKind
 from .versions import NETWORK, DataVersion, current_version
 from .work import Deliverable, ProgressMode, ProgressUpdate, Task, WorkStatus
@@ -32,8 +33,10 @@ __all__ = [
     "NotificationKind",
     "ProgressMode",
     "ProgressUpdate",
+    "RecoveryCode",
     "Role",
     "Sector",
+    "SiteSetting",
     "State",
     "Task",
     "Tie",

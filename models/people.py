@@ -38,6 +38,11 @@ class User(Base):
     # Part of every session's identity: bumping it ends all of this person's sessions
     # (sign-out, password change, deactivation, "end all sessions").
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Two-factor sign-in (TOTP, RFC 6238). The base32 secret is kept in clear (see SECURITY.md);
+    # the last accepted time step refuses a code used twice within its window.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
 
     institution: Mapped[Institution] = relationship(back_populates="people", lazy="joined")
 
@@ -54,6 +59,10 @@ class User(Base):
 
     def end_all_sessions(self) -> None:
         self.session_version = (self.session_version or 1) + 1
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None and bool(self.totp_secret)
 
     @property
     def is_coordinator(self) -> bool:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
 
@@ -59,3 +59,41 @@ class ForgotPasswordForm(FlaskForm):
 
 class ResetPasswordForm(NewPasswordForm):
     pass
+
+
+class TwoFactorCodeForm(FlaskForm):
+    """The second step of signing in: a code from the app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[
+            DataRequired(_l("Enter the code from your app or a recovery code.")),
+            Length(max=32, message=_l("That code is too long.")),
+        ],
+        render_kw={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"},
+    )
+
+
+class EnableTwoFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code from your app"),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[
+            DataRequired(_l("Enter the 6-digit code your app shows.")),
+            Length(max=32, message=_l("That code is too long.")),
+        ],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class DisableTwoFactorForm(FlaskForm):
+    password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class TwoFactorRequirementForm(FlaskForm):
+    required = BooleanField(_l("Require two-factor sign-in for coordinators and chairs"))

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, current_app, flash, g, request, session
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
 from ..extensions import csrf, limiter, login_manager
-from ..services import accounts
+from ..services import accounts, two_factor
 
 # Endpoints reachable without signing in. Everything else redirects to the sign-in page.
 PUBLIC_ENDPOINTS = frozenset(
     {
         "auth.login",
+        "auth.two_factor_login",
         "auth.forgot_password",
         "auth.reset_password",
         "static",
@@ -24,6 +25,10 @@ PUBLIC_ENDPOINTS = frozenset(
         "directory.accept_invitation",
         "api.openapi",
     }
+)
+# What a coordinator or chair who must turn on two-factor sign-in may still reach.
+ENROLMENT_ENDPOINTS = frozenset(
+    {"auth.account_security", "auth.enable_two_factor", "auth.logout", "main.set_language"}
 )
 
 
@@ -60,6 +65,15 @@ def init_app(app: Flask) -> None:
             )
             return login_manager.unauthorized()
         session["seen_at"] = int(time.time())
+        if request.endpoint not in ENROLMENT_ENDPOINTS and two_factor.enrolment_required(
+            current_user
+        ):
+            if request.path.startswith("/api/"):
+                from ..errors import render_error
+
+                return render_error(403)
+            flash(_l("Turn on two-factor sign-in to continue."), "warning")
+            return redirect(url_for("auth.account_security"))
         return None
 
 

@@ -24,9 +24,18 @@ from ..extensions import limiter
 from ..forms import ActionForm
 from ..i18n import LOCALE_SESSION_KEY
 from ..mail import send_mail
-from ..services import accounts
+from ..services import accounts, two_factor
 from ..services.errors import DomainError
-from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
+from .forms import (
+    ChangePasswordForm,
+    DisableTwoFactorForm,
+    EnableTwoFactorForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    TwoFactorCodeForm,
+    TwoFactorRequirementForm,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -73,20 +82,28 @@ def login():
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None and user.has_two_factor:
+            # The password is right, but no session yet: the second step must follow.
+            _start_two_factor(user, remember=form.remember.data, next_url=form.next.data)
+            return redirect(url_for("auth.two_factor_login"))
         if user is not None:
-            # A fresh session at sign-in: nothing from before (but the language) carries over.
-            language = session.get(LOCALE_SESSION_KEY)
-            session.clear()
-            _keep_language(language)
-            login_user(user, remember=form.remember.data)
-            mark_signed_in()
-            flash(_("Welcome, %(name)s.", name=user.full_name), "success")
-            return redirect(safe_next_url(form.next.data) or url_for("main.home"))
+            return _complete_sign_in(user, form.remember.data, form.next.data)
         # The same words whether the address is unknown, the password wrong or the account off.
         flash(_("That e-mail and password do not match an active account."), "danger")
         return render_template("auth/login.html", form=form), 401
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
+
+
+def _complete_sign_in(user, remember: bool, next_url: str | None):
+    # A fresh session at sign-in: nothing from before (but the language) carries over.
+    language = session.get(LOCALE_SESSION_KEY)
+    session.clear()
+    _keep_language(language)
+    login_user(user, remember=remember)
+    mark_signed_in()
+    flash(_("Welcome, %(name)s.", name=user.full_name), "success")
+    return redirect(safe_next_url(next_url) or url_for("main.home"))
 
 
 @bp.post("/logout")
@@ -199,3 +216,198 @@ def end_sessions(user_id: int):
     accounts.end_all_sessions(person, by=current_user._get_current_object(), reason="ended")
     flash(_("All sessions of %(name)s have ended.", name=person.full_name), "success")
     return redirect(safe_next_url(request.form.get("next")) or url_for("main.home"))
+
+
+# --- two-factor sign-in -----------------------------------------------------------------------
+
+PENDING_KEY = "two_factor_pending"
+ENROL_SECRET_KEY = "two_factor_enrol_secret"
+
+
+def _start_two_factor(user, remember: bool, next_url: str | None) -> None:
+    """Remember, for a few minutes, whose password was right; nobody is signed in yet."""
+    language = session.get(LOCALE_SESSION_KEY)
+    session.clear()
+    _keep_language(language)
+    session[PENDING_KEY] = {
+        "user": user.id,
+        "version": user.session_version,
+        "until": int(time.time()) + current_app.config["TWO_FACTOR_PENDING_SECONDS"],
+        "remember": bool(remember),
+        "next": safe_next_url(next_url) or "",
+    }
+
+
+def _pending_user():
+    """The person half-way through signing in, if the step has not expired."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or pending.get("until", 0) < time.time():
+        return None, None
+    user = accounts.user_by_id(pending.get("user"))
+    if (
+        user is None
+        or not user.is_active
+        or not user.has_two_factor
+        or user.session_version != pending.get("version")
+    ):
+        return None, None
+    return user, pending
+
+
+def _pending_account() -> str:
+    """Throttle key for the second step: the account whose password was right."""
+    pending = session.get(PENDING_KEY)
+    user_id = pending.get("user") if isinstance(pending, dict) else None
+    return f"login-2fa:{user_id}" if user_id else f"login-2fa-address:{request.remote_addr}"
+
+
+def _two_factor_limit() -> str:
+    return current_app.config["TWO_FACTOR_LIMIT"]
+
+
+@bp.route("/login/two-factor", methods=["GET", "POST"])
+@limiter.limit(_two_factor_limit, key_func=_pending_account, methods=["POST"], deduct_when=_failed)
+def two_factor_login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    user, pending = _pending_user()
+    if user is None:
+        session.pop(PENDING_KEY, None)
+        flash(_("Your sign-in took too long or was interrupted. Please sign in again."), "info")
+        return redirect(url_for("auth.login"))
+    form = TwoFactorCodeForm()
+    if form.validate_on_submit():
+        method = two_factor.verify(user, form.code.data)
+        if method is not None:
+            two_factor.record_sign_in(user, method)
+            if method == "recovery_code":
+                flash(
+                    _(
+                        "You used a recovery code; it will not work again. "
+                        "Recovery codes left: %(num)s.",
+                        num=two_factor.unused_recovery_codes(user),
+                    ),
+                    "warning",
+                )
+            return _complete_sign_in(user, pending["remember"], pending["next"])
+        two_factor.record_failure(user)
+        form.code.errors = [
+            *form.code.errors,
+            _("That code is not right, or it was already used. Try the newest code."),
+        ]
+        return render_template("auth/two_factor_login.html", form=form), 401
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/two_factor_login.html", form=form), status
+
+
+def _render_security(status: int = 200, **forms):
+    user = current_user._get_current_object()
+    context = {
+        "enable_form": forms.get("enable_form") or EnableTwoFactorForm(formdata=None),
+        "disable_form": forms.get("disable_form") or DisableTwoFactorForm(formdata=None),
+        "regenerate_form": ActionForm(formdata=None),
+        "requirement_form": None,
+        "recovery_left": 0,
+        "secret": None,
+        "required": two_factor.enrolment_required(user),
+    }
+    if user.has_two_factor:
+        context["recovery_left"] = two_factor.unused_recovery_codes(user)
+    else:
+        # A secret offered for enrolment; kept in the session until a code confirms it.
+        secret = session.get(ENROL_SECRET_KEY)
+        if not isinstance(secret, str) or len(secret) != 32:
+            secret = session[ENROL_SECRET_KEY] = two_factor.new_secret()
+        context["secret"] = secret
+        context["secret_grouped"] = two_factor.grouped(secret)
+        context["uri"] = two_factor.provisioning_uri(user, secret)
+    if user.is_coordinator:
+        requirement = forms.get("requirement_form") or TwoFactorRequirementForm(formdata=None)
+        requirement.required.data = two_factor.required_for_leads()
+        context["requirement_form"] = requirement
+    response = render_template("auth/security.html", **context)
+    return response, status, {"Cache-Control": "no-store"}
+
+
+def _show_recovery_codes(codes: list[str]):
+    response = render_template("auth/recovery_codes.html", codes=codes)
+    return response, 200, {"Cache-Control": "no-store"}
+
+
+def _keep_this_session(user) -> None:
+    # Other sessions ended with the old version; this one carries on with the new.
+    login_user(user)
+    mark_signed_in()
+
+
+@bp.get("/account/security")
+def account_security():
+    return _render_security()
+
+
+@bp.post("/account/security/two-factor")
+def enable_two_factor():
+    user = current_user._get_current_object()
+    form = EnableTwoFactorForm()
+    if user.has_two_factor:
+        return redirect(url_for("auth.account_security"))
+    if not form.validate_on_submit():
+        return _render_security(400, enable_form=form)
+    try:
+        codes = two_factor.enable(user, session.get(ENROL_SECRET_KEY), form.code.data)
+    except DomainError as error:
+        form.code.errors = [*form.code.errors, str(error.message)]
+        return _render_security(400, enable_form=form)
+    session.pop(ENROL_SECRET_KEY, None)
+    _keep_this_session(user)
+    flash(_("Two-factor sign-in is on. Your other sessions have been signed out."), "success")
+    return _show_recovery_codes(codes)
+
+
+@bp.post("/account/security/two-factor/off")
+def disable_two_factor():
+    user = current_user._get_current_object()
+    form = DisableTwoFactorForm()
+    if not user.has_two_factor:
+        return redirect(url_for("auth.account_security"))
+    if not form.validate_on_submit():
+        return _render_security(400, disable_form=form)
+    try:
+        two_factor.disable(user, form.password.data)
+    except DomainError as error:
+        form.password.errors = [*form.password.errors, str(error.message)]
+        return _render_security(400, disable_form=form)
+    _keep_this_session(user)
+    flash(_("Two-factor sign-in is off. Your other sessions have been signed out."), "success")
+    return redirect(url_for("auth.account_security"))
+
+
+@bp.post("/account/security/recovery-codes")
+def regenerate_recovery_codes():
+    user = current_user._get_current_object()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        codes = two_factor.regenerate_recovery_codes(user)
+    except DomainError as error:
+        flash(str(error.message), "warning")
+        return redirect(url_for("auth.account_security"))
+    _keep_this_session(user)
+    flash(_("New recovery codes made; the old ones no longer work."), "success")
+    return _show_recovery_codes(codes)
+
+
+@bp.post("/account/security/requirement")
+def set_two_factor_requirement():
+    from ..policy import authorize
+
+    authorize(current_user, "manage_coalition")
+    form = TwoFactorRequirementForm()
+    if not form.validate_on_submit():
+        return _render_security(400, requirement_form=form)
+    two_factor.set_required_for_leads(form.required.data, by=current_user._get_current_object())
+    if form.required.data:
+        flash(_("Coordinators and chairs now need two-factor sign-in."), "success")
+    else:
+        flash(_("Two-factor sign-in is no longer required."), "success")
+    return redirect(url_for("auth.account_security"))

@@ -55,8 +55,12 @@ def authenticate(email: str, password: str) -> User | None:
         # The hashing parameters moved on since this hash was made: upgrade it now that we
         # briefly know the password.
         user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
-    audit.record(user, "sign_in", "user", user.id)
+    if user.has_two_factor:
+        # Only half a sign-in: services.two_factor records the sign-in after the second step.
+        audit.record(user, "sign_in.password_ok", "user", user.id)
+    else:
+        user.last_login_at = utcnow()
+        audit.record(user, "sign_in", "user", user.id)
     session.commit()
     return user
 
