@@ -43,6 +43,11 @@ copy "$pkg" chartjs dist/chart.umd.min.js
 pkg=$(fetch cytoscape@3.34.4)
 copy "$pkg" cytoscape dist/cytoscape.min.js
 
+# Accessibility checks in the browser tests only (issue 7): no page loads it; the tests
+# inject it into the page under test. MPL-2.0.
+pkg=$(fetch axe-core@4.11.0)
+copy "$pkg" axe-core axe.min.js
+
 # Source maps are not shipped; drop the comments that point at them.
 for f in "$dest"/*/*.min.*; do
   sed -i -e 's|/\*# sourceMappingURL=.*\*/||' -e 's|//# sourceMappingURL=.*||' "$f"

@@ -128,3 +128,16 @@ def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.get_by_label("Contraseña").fill(password)
     page.get_by_role("button", name="Iniciar sesión").click()
     page.wait_for_url("**/")
+
+
+def choose_language(page, lang: str) -> None:
+    """Press the footer's language button. Signed out, the choice lasts for the browser's session
+    (signing in keeps it); signed in, it is also kept on the account for later sign-ins."""
+    from playwright.sync_api import expect
+
+    name = {"es": "Español", "en": "English"}[lang]
+    page.get_by_role("button", name=name, exact=True).click()
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    expect(page.get_by_role("button", name=name, exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
