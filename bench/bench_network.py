@@ -29,18 +29,9 @@ from coalition_app.network import measures
 from coalition_app.network.synthetic import COORDINATOR_EMAIL, PASSWORD, seed_synthetic
 from coalition_app.services import network
 from config import TestConfig
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 
 FAST_HASH = TestConfig.PASSWORD_HASH_METHOD
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SIZES = [(1_000, 10_000), (10_000, 100_000)]
 
 

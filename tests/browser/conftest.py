@@ -18,21 +18,11 @@ from werkzeug.serving import make_server
 from coalition_app import create_app
 from coalition_app.db import make_engine
 from config import TestConfig
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.databases import fresh_database_url
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 DEMO_PASSWORD = "coalition-demo"
-# The probe found that Chromium's background services fail on this closed network.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")
