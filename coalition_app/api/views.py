@@ -443,10 +443,10 @@ def institutions():
     page = _int_arg("page", 1, 1, 9_999_999)
     per_page = _int_arg("per_page", 25, 1, MAX_PER_PAGE)
     today = date.today()
-    conditions = directory._conditions(query, today, _known_references(query))
+    conditions = directory.matching_conditions(query, today, _known_references(query))
     total = session.scalar(select(func.count()).select_from(Institution).where(*conditions))
     last = max(1, math.ceil(total / per_page))
-    statement = directory._ordered(select(Institution).where(*conditions), query)
+    statement = directory.in_directory_order(select(Institution).where(*conditions), query)
     rows = session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
 
     def link(number: int) -> str:

@@ -126,7 +126,7 @@ class DirectoryPage:
         return min(self.total, self.query.page * PAGE_SIZE)
 
 
-def _conditions(query: DirectoryQuery, today: date, groups: list[WorkingGroup]) -> list:
+def matching_conditions(query: DirectoryQuery, today: date, groups: list[WorkingGroup]) -> list:
     conditions = []
     if query.q:
         key = comparison_key(query.q)
@@ -160,7 +160,7 @@ def _conditions(query: DirectoryQuery, today: date, groups: list[WorkingGroup]) 
     return conditions
 
 
-def _ordered(statement: Select, query: DirectoryQuery) -> Select:
+def in_directory_order(statement: Select, query: DirectoryQuery) -> Select:
     def direction(column):
         return column.desc() if query.desc else column.asc()
 
@@ -186,7 +186,7 @@ def directory_page(query: DirectoryQuery, today: date) -> DirectoryPage:
         raise BadRequest()
     if query.state and query.state not in {s.code for s in states}:
         raise BadRequest()
-    conditions = _conditions(query, today, groups)
+    conditions = matching_conditions(query, today, groups)
     active = Institution.active_on(today)
     total, active_count = session.execute(
         select(func.count(), func.coalesce(func.sum(case((active, 1), else_=0)), 0))
@@ -195,7 +195,7 @@ def directory_page(query: DirectoryQuery, today: date) -> DirectoryPage:
     ).one()
     pages = max(1, math.ceil(total / PAGE_SIZE))
     query.page = min(query.page, pages)
-    statement = _ordered(select(Institution).where(*conditions), query)
+    statement = in_directory_order(select(Institution).where(*conditions), query)
     institutions = list(
         session.scalars(statement.limit(PAGE_SIZE).offset((query.page - 1) * PAGE_SIZE))
     )
