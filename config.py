@@ -85,6 +85,8 @@ class Config:
     BETWEENNESS_EXACT_LIMIT = int(os.environ.get("BETWEENNESS_EXACT_LIMIT", "500"))
     BETWEENNESS_SAMPLE = int(os.environ.get("BETWEENNESS_SAMPLE", "50"))
     NETWORK_PAIR_LIMIT = int(os.environ.get("NETWORK_PAIR_LIMIT", "100"))
+    # Institutions above which betweenness runs in a second process beside the rest (0: never).
+    NETWORK_PARALLEL_ABOVE = int(os.environ.get("NETWORK_PARALLEL_ABOVE", "2000"))
 
     def __init__(self) -> None:
         # Read at instantiation so the environment of the running process wins.

@@ -178,6 +178,58 @@ def test_seeded_network_has_the_recorded_ties_with_their_reasons(seeded_app):
     assert kinds == {"tie", "group", "deliverable"}
 
 
+def test_over_time_figures_are_those_of_each_years_graph(seeded_app):
+    with seeded_app.app_context():
+        rows = network.load_rows(seeded_app.extensions["database"].session)
+    days = [date(year, 12, 31) for year in range(network.FIRST_YEAR, TODAY.year)] + [TODAY]
+
+    history = network.over_time(rows, TODAY)
+
+    expected = measures.measures_over_time(
+        (day.isoformat(), network.graph_for(rows, day)) for day in days
+    )
+    assert history == expected
+    assert [row["node_count"] for row in history][:3] == [10, 40, 115]
+    assert history[-1]["edge_count"] > history[0]["edge_count"] > 0
+
+
+def test_betweenness_in_a_second_process_gives_the_same_figures(seeded_app):
+    with seeded_app.app_context():
+        rows = network.load_rows(seeded_app.extensions["database"].session)
+    # Sampled (exact limit below the size), so the seeded sample must match too.
+    serial = network.NetworkSettings(betweenness_exact_limit=50, parallel_above=0)
+    parallel = network.NetworkSettings(betweenness_exact_limit=50, parallel_above=10)
+
+    here = network.compute_network(rows, TODAY, serial)
+    there = network.compute_network(rows, TODAY, parallel)
+
+    assert there["measures_info"] == here["measures_info"]
+    assert there["measures_info"]["betweenness"] == "sampled"
+    betweenness = {n["id"]: n["betweenness"] for n in here["nodes"]}
+    assert {n["id"]: n["betweenness"] for n in there["nodes"]} == pytest.approx(betweenness)
+    assert max(betweenness.values()) > 0
+    for document in (here, there):
+        document.pop("timings")
+        for node in document["nodes"]:
+            node.pop("betweenness")
+    assert there == here
+
+
+def test_without_a_second_process_the_figures_are_computed_here(seeded_app, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(network, "ProcessPoolExecutor", refuse)
+    with seeded_app.app_context():
+        rows = network.load_rows(seeded_app.extensions["database"].session)
+    settings = network.NetworkSettings(parallel_above=10)
+
+    document = network.compute_network(rows, TODAY, settings)
+
+    assert document["measures_info"]["betweenness"] == "exact"
+    assert max(n["betweenness"] for n in document["nodes"]) > 0
+
+
 def test_building_the_graph_takes_a_fixed_number_of_queries(
     app, make_institution, make_group, make_tie, make_user, make_deliverable
 ):

@@ -30,7 +30,7 @@ import io
 import json
 import math
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from typing import Any
 
 import networkx as nx
@@ -44,8 +44,11 @@ __all__ = [
     "build_graph",
     "coalition_measures",
     "edge_weight",
+    "headline_figures",
     "measures_over_time",
     "node_measures",
+    "path_centralities",
+    "path_centralities_of_edges",
     "suggest_introductions",
     "to_gexf_bytes",
     "to_graphml_bytes",
@@ -181,19 +184,43 @@ def build_graph(
         G.add_node(node, **rows[node])
 
     merged: dict[tuple[Node, Node], dict[Hashable, dict[str, Any]]] = {}
+    weights: dict[tuple[Node, Node], float] = {}
+    # One group's (or deliverable's) pairs usually share one reason object: work out its
+    # identity and weight once per object rather than once per pair (the rows keep the
+    # objects alive, so their ids stay unique while this loop runs).
+    known: dict[int, tuple[Hashable, float]] = {}
     for a, b, reason in edges:
         if a == b:
             continue
-        for end in (a, b):
-            if end not in rows:
-                raise ValueError(f"edge ({a!r}, {b!r}) refers to unknown node {end!r}")
+        if a not in rows or b not in rows:
+            end = a if a not in rows else b
+            raise ValueError(f"edge ({a!r}, {b!r}) refers to unknown node {end!r}")
+        identity_weight = known.get(id(reason))
+        if identity_weight is None:
+            identity_weight = known[id(reason)] = (
+                _reason_identity(reason),
+                edge_weight([reason]),
+            )
+        identity, weight = identity_weight
         pair = (a, b) if a < b else (b, a)
-        merged.setdefault(pair, {})[_reason_identity(reason)] = dict(reason)
-    for pair in sorted(merged):
-        reasons = list(merged[pair].values())
-        if len(reasons) > 1:
-            reasons.sort(key=_reason_sort_key)
-        G.add_edge(*pair, weight=edge_weight(reasons), reasons=reasons)
+        reasons_of_pair = merged.get(pair)
+        if reasons_of_pair is None:
+            merged[pair] = {identity: dict(reason)}
+            weights[pair] = weight
+        elif identity not in reasons_of_pair:
+            reasons_of_pair[identity] = dict(reason)
+            weights[pair] += weight
+
+    def edge_rows() -> Iterator[tuple[Node, Node, dict[str, Any]]]:
+        for pair in sorted(merged):
+            reasons = list(merged[pair].values())
+            if len(reasons) > 1:
+                reasons.sort(key=_reason_sort_key)
+            # What edge_weight(reasons) gives: the weights are whole numbers, so adding
+            # them in another order changes nothing.
+            yield pair[0], pair[1], {"weight": weights[pair], "reasons": reasons}
+
+    G.add_edges_from(edge_rows())
     return G
 
 
@@ -285,6 +312,50 @@ def _eigenvector(G: nx.Graph, max_iter: int) -> tuple[dict[Node, float], str]:
     return values, "per_component"
 
 
+#: ``(betweenness, closeness or None, info)`` as `path_centralities` returns them.
+Centralities = tuple[dict[Node, float], dict[Node, float] | None, dict[str, Any]]
+
+
+def path_centralities(G: nx.Graph, *, exact_limit: int, sample: int, seed: int) -> Centralities:
+    """Return hop-based betweenness and closeness (see `node_measures`), and how.
+
+    Betweenness is exact up to `exact_limit` nodes, otherwise estimated from
+    ``k = min(sample, n)`` source nodes drawn with `seed`; closeness is skipped (None)
+    above `exact_limit`.  ``info`` holds ``betweenness`` ("exact" or "sampled"), ``k``
+    (None when exact) and ``closeness`` ("exact" or "skipped").
+    """
+    n = G.number_of_nodes()
+    if n <= exact_limit:
+        return (
+            nx.betweenness_centrality(G),
+            nx.closeness_centrality(G),
+            {"betweenness": "exact", "k": None, "closeness": "exact"},
+        )
+    k = min(sample, n)
+    return (
+        nx.betweenness_centrality(G, k=k, seed=seed),
+        None,
+        {"betweenness": "sampled", "k": k, "closeness": "skipped"},
+    )
+
+
+def path_centralities_of_edges(
+    nodes: list[Node], edges: list[tuple[Node, Node]], *, exact_limit: int, sample: int, seed: int
+) -> Centralities:
+    """Return `path_centralities` of the graph made of bare `nodes` and `edges`.
+
+    What a second process receives: hop-based measures need no attributes, and the bare
+    lists cross a process boundary in milliseconds.  Edges may repeat and come in either
+    orientation; self-pairs are ignored.  Nodes and links are inserted in sorted order,
+    as `build_graph` does, so the graph, its seeded sample and its figures are those of
+    `build_graph` on the same rows.
+    """
+    H = nx.Graph()
+    H.add_nodes_from(sorted(nodes))
+    H.add_edges_from(sorted({(a, b) if a < b else (b, a) for a, b in edges if a != b}))
+    return path_centralities(H, exact_limit=exact_limit, sample=sample, seed=seed)
+
+
 def node_measures(
     G: nx.Graph,
     *,
@@ -292,8 +363,13 @@ def node_measures(
     betweenness_sample: int = DEFAULT_BETWEENNESS_SAMPLE,
     seed: int = 42,
     eigenvector_max_iter: int = 500,
+    centralities: Callable[[], Centralities] | None = None,
 ) -> tuple[dict[Node, dict[str, Any]], dict[str, Any]]:
     """Return per-node measures and an ``info`` dict saying how they were computed.
+
+    ``centralities``, if given, returns what `path_centralities` would (for instance from
+    another process, see `path_centralities_of_edges`); the betweenness settings are then
+    the caller's business.
 
     Each node maps to a dict with:
 
@@ -337,21 +413,18 @@ def node_measures(
     >>> values[1]["betweenness"], info["betweenness"]
     (1.0, 'exact')
     """
-    n = G.number_of_nodes()
-    info: dict[str, Any] = {}
-    if n <= betweenness_exact_limit:
-        betweenness = nx.betweenness_centrality(G)
-        closeness: dict[Node, float] | None = nx.closeness_centrality(G)
-        info.update(betweenness="exact", k=None, closeness="exact")
-    else:
-        k = min(betweenness_sample, n)
-        betweenness = nx.betweenness_centrality(G, k=k, seed=seed)
-        closeness = None
-        info.update(betweenness="sampled", k=k, closeness="skipped")
-    eigenvector, info["eigenvector"] = _eigenvector(G, eigenvector_max_iter)
+    eigenvector, eigenvector_info = _eigenvector(G, eigenvector_max_iter)
     nbrs = _neighbour_sets(G)
     reached, broker = _sector_brokerage(G, nbrs)
     weighted = dict(G.degree(weight="weight"))
+    # Asked for last: when another process computes them, everything above overlaps.
+    if centralities is None:
+        betweenness, closeness, info = path_centralities(
+            G, exact_limit=betweenness_exact_limit, sample=betweenness_sample, seed=seed
+        )
+    else:
+        betweenness, closeness, info = centralities()
+    info = {**info, "eigenvector": eigenvector_info}
 
     values: dict[Node, dict[str, Any]] = {}
     for v in G:
@@ -656,20 +729,46 @@ def measures_over_time(snapshots: Iterable[tuple[str, nx.Graph]]) -> list[dict[s
     Each entry has ``label``, ``node_count``, ``edge_count``, ``density``,
     ``cross_sector_share`` (None without edges) and ``largest_component_size``.
     """
-    rows = []
-    for label, G in snapshots:
-        n = G.number_of_nodes()
-        rows.append(
-            {
-                "label": label,
-                "node_count": n,
-                "edge_count": G.number_of_edges(),
-                "density": nx.density(G) if n > 1 else 0.0,
-                "cross_sector_share": _cross_sector_shares(G)[0],
-                "largest_component_size": _largest_component_size(G),
-            }
-        )
-    return rows
+    return [
+        {"label": label, **headline_figures(dict(G.nodes(data="sector")), G.edges())}
+        for label, G in snapshots
+    ]
+
+
+def headline_figures(
+    sectors: Mapping[Node, Any], pairs: Iterable[tuple[Node, Node]]
+) -> dict[str, Any]:
+    """Return `measures_over_time`'s figures (without ``label``) of a bare network.
+
+    `sectors` maps every node to its sector; `pairs` are its links in any orientation,
+    repeats and self-pairs ignored.  No graph is built (components come from a
+    union-find), so a figure per year costs a fraction of building that year's graph.
+    """
+    links = {(a, b) if a < b else (b, a) for a, b in pairs if a != b}
+    n, m = len(sectors), len(links)
+    parent: dict[Node, Node] = {}
+
+    def root(v: Node) -> Node:
+        while (up := parent.get(v, v)) != v:
+            parent[v] = parent.get(up, up)  # path halving
+            v = up
+        return v
+
+    cross = 0
+    for a, b in links:
+        if sectors[a] != sectors[b]:
+            cross += 1
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[ra] = rb
+    sizes = Counter(root(v) for v in sectors)
+    return {
+        "node_count": n,
+        "edge_count": m,
+        "density": 2 * m / (n * (n - 1)) if n > 1 else 0.0,
+        "cross_sector_share": cross / m if m else None,
+        "largest_component_size": max(sizes.values(), default=0),
+    }
 
 
 # --------------------------------------------------------------------------------------
@@ -690,6 +789,10 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _finite(value: Any) -> Any:
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
 def to_node_link(
     G: nx.Graph,
     node_values: Mapping[Node, Mapping[str, Any]],
@@ -697,21 +800,41 @@ def to_node_link(
 ) -> dict[str, Any]:
     """Return a JSON-serialisable node-link dict of `G` with the measures attached.
 
-    Uses ``nx.node_link_data(G, edges="edges")`` (nodes under ``"nodes"`` with an ``"id"``,
-    edges under ``"edges"`` with ``"source"``/``"target"``, ``"weight"`` and
-    ``"reasons"``).  Each node also carries its entry of `node_values` (from
-    `node_measures`) as attributes, and `coalition` (from `coalition_measures`), if
-    given, is included under ``"coalition"``.
+    The same document as ``nx.node_link_data(G, edges="edges")`` (nodes under ``"nodes"``
+    with an ``"id"``, edges under ``"edges"`` with ``"source"``/``"target"``,
+    ``"weight"`` and ``"reasons"``; a test checks they agree), written directly: copying
+    the graph and walking every value generically took seconds on 100,000 edges.  Each
+    node also carries its entry of `node_values` (from `node_measures`) as attributes,
+    and `coalition` (from `coalition_measures`), if given, is included under
+    ``"coalition"``.  Edge reasons are shared with `G`, not copied: treat them as
+    read-only.
     """
-    H = G.copy()
-    for v, measures in node_values.items():
-        if v in H:
-            H.nodes[v].update(measures)
-    # Passing edges= explicitly also avoids networkx 3.4's FutureWarning about "links".
-    data = nx.node_link_data(H, edges="edges")
+    nodes = []
+    for v, attrs in G.nodes(data=True):
+        node = _jsonable(attrs)
+        for key, value in node_values.get(v, {}).items():
+            node[key] = _finite(value)
+        node["id"] = v
+        nodes.append(node)
+    edges = []
+    for u, v, attrs in G.edges(data=True):
+        edge = {
+            key: (list(value) if key == "reasons" else _jsonable(value))
+            for key, value in attrs.items()
+        }
+        edge["source"] = u
+        edge["target"] = v
+        edges.append(edge)
+    data: dict[str, Any] = {
+        "directed": False,
+        "multigraph": False,
+        "graph": _jsonable(G.graph),
+        "nodes": nodes,
+        "edges": edges,
+    }
     if coalition is not None:
-        data["coalition"] = coalition
-    return _jsonable(data)
+        data["coalition"] = _jsonable(coalition)
+    return data
 
 
 def _reason_string(reason: Mapping[str, Any]) -> str:

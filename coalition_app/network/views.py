@@ -41,8 +41,8 @@ PANEL_STRINGS = {
     "visible": _l("Shown: %(nodes)s institutions, %(edges)s links."),
     "failed": _l("The graph could not be drawn."),
     "backbone": _l(
-        "A large network: only each institution's %(k)s strongest links are drawn, of "
-        "%(total)s; the panel and the downloads have them all."
+        "A large network: only the strongest links of each institution are drawn (%(k)s "
+        "each), of %(total)s; the panel and the downloads have them all."
     ),
 }
 

@@ -465,6 +465,32 @@ def test_the_candidate_cap_keeps_pairs_found_through_the_least_linked_go_between
     assert [(s["u"], s["v"]) for s in capped] == [(1, 2), (3, 4)]
 
 
+def test_centralities_of_bare_edges_are_those_of_the_built_graph():
+    rng = random.Random(7)
+    nodes = [institution(i, SECTORS[i % 5]) for i in range(60)]
+    edges = [(rng.randrange(60), rng.randrange(60), TIE) for _ in range(200)]
+    G = build_graph(nodes, edges)
+    options = {"exact_limit": 20, "sample": 15, "seed": 3}
+
+    expected = measures.path_centralities(G, **options)
+    # Either orientation, repeats and self-pairs, in any order: as the rows come.
+    bare = measures.path_centralities_of_edges(
+        [n["id"] for n in reversed(nodes)], [(b, a) for a, b, _ in reversed(edges)], **options
+    )
+
+    assert bare == expected
+    assert expected[2] == {"betweenness": "sampled", "k": 15, "closeness": "skipped"}
+
+
+def test_node_measures_take_centralities_computed_elsewhere(bridged):
+    computed = measures.path_centralities(bridged, exact_limit=500, sample=50, seed=42)
+
+    values, info = node_measures(bridged, centralities=lambda: computed)
+
+    assert values == node_measures(bridged)[0]
+    assert info["betweenness"] == "exact" and info["eigenvector"] == "per_component"
+
+
 # -- over time ---------------------------------------------------------------------------
 
 
@@ -572,6 +598,32 @@ def test_node_link_json_carries_measures_weights_and_reasons(bridged):
     assert data["coalition"]["communities"] == [[1, 2, 3, 7], [4, 5, 6]]
     # Nothing is attached to the caller's graph.
     assert "broker" not in bridged.nodes[7]
+
+
+def test_node_link_json_is_what_networkx_writes(bridged):
+    values, _ = node_measures(bridged)
+    coalition = coalition_measures(bridged)
+    H = bridged.copy()
+    for v, measured in values.items():
+        H.nodes[v].update(measured)
+    expected = nx.node_link_data(H, edges="edges")
+    expected["coalition"] = coalition
+
+    ours = to_node_link(bridged, values, coalition)
+
+    assert json.loads(json.dumps(ours, sort_keys=True)) == json.loads(
+        json.dumps(expected, sort_keys=True)
+    )
+
+
+def test_node_link_json_turns_non_finite_measures_into_null(bridged):
+    values, _ = node_measures(bridged)
+    values[7]["eigenvector"] = math.nan
+
+    node = next(n for n in to_node_link(bridged, values)["nodes"] if n["id"] == 7)
+
+    assert node["eigenvector"] is None
+    json.dumps(node, allow_nan=False)
 
 
 def test_the_docstring_examples_hold():
