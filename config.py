@@ -61,6 +61,9 @@ class Config:
     SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(2 * 3600)))
     SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT", str(12 * 3600)))
     PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_TIMEOUT
+    # The cookie is re-sent when the session changes (at least once a minute of activity,
+    # see auth/login.py), not on every response: signing it each time cost every page.
+    SESSION_REFRESH_EACH_REQUEST = False
     REMEMBER_COOKIE_DURATION = SESSION_ABSOLUTE_TIMEOUT
     PASSWORD_RESET_MAX_AGE = 3600
     DUE_SOON_DAYS = 30  # the home page's horizon
@@ -85,6 +88,10 @@ class Config:
     BETWEENNESS_EXACT_LIMIT = int(os.environ.get("BETWEENNESS_EXACT_LIMIT", "500"))
     BETWEENNESS_SAMPLE = int(os.environ.get("BETWEENNESS_SAMPLE", "50"))
     NETWORK_PAIR_LIMIT = int(os.environ.get("NETWORK_PAIR_LIMIT", "100"))
+    # Rendered parts of busy pages (coalition_app/page_cache.py): seconds an entry lives at
+    # most (bounds how late a mark derived from the clock shows) and bytes per process.
+    PAGE_CACHE_TTL = int(os.environ.get("PAGE_CACHE_TTL", "300"))
+    PAGE_CACHE_MAX_BYTES = int(os.environ.get("PAGE_CACHE_MAX_BYTES", str(32 * 1024 * 1024)))
     # Institutions above which betweenness runs in a second process beside the rest (0: never).
     NETWORK_PARALLEL_ABOVE = int(os.environ.get("NETWORK_PARALLEL_ABOVE", "2000"))
 

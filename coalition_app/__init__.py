@@ -17,7 +17,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_object(config if config is not None else config_from_environment())
     app.jinja_env.add_extension("jinja2.ext.do")
 
-    from . import db, i18n, security
+    from . import db, i18n, page_cache, security
     from .auth import login
     from .errors import register_error_handlers
 
@@ -26,6 +26,7 @@ def create_app(config: Config | None = None) -> Flask:
     login.init_app(app)
     register_error_handlers(app)
     security.init_app(app)
+    page_cache.init_app(app)
     _register_blueprints(app)
 
     from .cli import register_commands

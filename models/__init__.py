@@ -11,12 +11,13 @@ from .people import Role, User
 from .reference import OUTSIDE_MEXICO, Sector, State
 from .security import RecoveryCode, SiteSetting
 from .ties import Tie, TieKind
-from .versions import NETWORK, DataVersion, current_version
+from .versions import NETWORK, PAGES, DataVersion, current_version, version_stamp
 from .work import Deliverable, ProgressMode, ProgressUpdate, Task, WorkStatus
 
 __all__ = [
     "NETWORK",
     "OUTSIDE_MEXICO",
+    "PAGES",
     "ApiToken",
     "AuditEvent",
     "Base",
@@ -49,4 +50,5 @@ __all__ = [
     "current_version",
     "token_digest",
     "utcnow",
+    "version_stamp",
 ]

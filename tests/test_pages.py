@@ -85,14 +85,15 @@ def test_home_shows_the_headline_figures(client, login_as, coalition, db_session
 @pytest.mark.parametrize("path", ["/", "/groups/etica", "/groups/", "/my-work", "/inbox"])
 def test_page_runs_a_fixed_number_of_queries(app, client, login_as, coalition, db_session, path):
     login_as(institution=coalition["member"])
-    engine = app.extensions["database"].engine
+    client.get("/my-work")  # read the welcome message: both views below carry none
+    engine = app.extensions["database"].session.get_bind()
     _grow(db_session, coalition["group"], 3, "small")
     with count_statements(engine) as small:
         assert client.get(path).status_code == 200
     _grow(db_session, coalition["group"], 60, "large")
     with count_statements(engine) as large:
         assert client.get(path).status_code == 200
-    assert large.count == small.count, large.statements
+    assert large.count == small.count > 0, large.statements
 
 
 def test_group_page_shows_members_by_sector_and_leads(client, login_as, coalition):
@@ -162,7 +163,7 @@ def test_deliverable_page_runs_a_fixed_number_of_queries(
     deliverable = Deliverable(group_id=coalition["group"].id, title="Medido")
     db_session.add(deliverable)
     db_session.commit()
-    engine = app.extensions["database"].engine
+    engine = app.extensions["database"].session.get_bind()
 
     def add_tasks(n):
         for i in range(n):
@@ -177,4 +178,4 @@ def test_deliverable_page_runs_a_fixed_number_of_queries(
     add_tasks(40)
     with count_statements(engine) as large:
         assert client.get(f"/deliverables/{deliverable.id}").status_code == 200
-    assert large.count == small.count
+    assert large.count == small.count > 0

@@ -26,6 +26,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "api.openapi",
     }
 )
+#: Seconds of activity the idle timeout may overlook (it is counted in hours).
+SEEN_AT_GRANULARITY = 60
 # What a coordinator or chair who must turn on two-factor sign-in may still reach.
 ENROLMENT_ENDPOINTS = frozenset(
     {"auth.account_security", "auth.enable_two_factor", "auth.logout", "main.set_language"}
@@ -64,7 +66,11 @@ def init_app(app: Flask) -> None:
                 _l("Your session ended after a period of inactivity. Please sign in again."), "info"
             )
             return login_manager.unauthorized()
-        session["seen_at"] = int(time.time())
+        now = int(time.time())
+        if now - session.get("seen_at", 0) >= SEEN_AT_GRANULARITY:
+            # Rewritten at most once a minute: a changed session is signed and sent back as
+            # a new cookie, a cost every request would otherwise pay for nothing.
+            session["seen_at"] = now
         if request.endpoint not in ENROLMENT_ENDPOINTS and two_factor.enrolment_required(
             current_user
         ):

@@ -6,11 +6,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from models import GroupRole
+from models import GroupRole, WorkingGroup
 
+from .. import page_cache
 from ..forms import ActionForm
 from ..forms import choices as select_choices
-from ..policy import authorize
+from ..i18n import current_language
+from ..policy import authorize, can
 from ..services import groups as group_service
 from ..services import notifications
 from ..services.errors import DomainError
@@ -26,15 +28,35 @@ def index():
 
 @bp.get("/<slug>")
 def detail(slug: str):
-    page = group_service.group_page(
-        slug, date.today(), stale_after_weeks=current_app.config["STALE_AFTER_WEEKS"]
+    group = group_service.find_group(slug)
+    authorize(current_user, "view_group", group)
+    digest = notifications.digest_preference(current_user, group)
+    # Served from the cache while nothing it shows has changed (coalition_app/page_cache).
+    return page_cache.render_page((digest,), lambda: _render_detail(group, digest))
+
+
+def _render_detail(group: WorkingGroup, digest: bool) -> str:
+    today = date.today()
+    # The shared part (deliverables, tasks, activity, institutions) is the same for every
+    # viewer: rendered once per data version, language and day.
+    body = page_cache.render_part(
+        "groups/_detail_body.html",
+        (group.slug, current_language(), today),
+        lambda: {
+            "page": group_service.group_page(
+                group.slug, today, stale_after_weeks=current_app.config["STALE_AFTER_WEEKS"]
+            )
+        },
     )
-    authorize(current_user, "view_group", page.group)
+    manage = can(current_user, "manage_group", group)
     return render_template(
         "groups/detail.html",
-        page=page,
+        group=group,
+        body=body,
+        manage=manage,
+        archived=group_service.archived_deliverables(group) if manage else [],
         action_form=ActionForm(),
-        digest=notifications.digest_preference(current_user, page.group),
+        digest=digest,
     )
 
 

@@ -5,6 +5,7 @@ from datetime import date
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session
 from flask_login import current_user
 
+from .. import page_cache
 from ..auth.views import safe_next_url
 from ..db import session as db_session
 from ..forms import ActionForm
@@ -16,6 +17,11 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def home():
+    # Served from the cache while nothing it shows has changed (coalition_app/page_cache).
+    return page_cache.render_page((), _render_home)
+
+
+def _render_home() -> str:
     overview = coalition_overview(date.today(), due_within_days=current_app.config["DUE_SOON_DAYS"])
     return render_template("main/home.html", overview=overview)
 

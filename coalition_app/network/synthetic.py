@@ -32,8 +32,8 @@ from models import (
     User,
     WorkingGroup,
 )
-from models.base import comparison_key
-from models.versions import NETWORK, DataVersion
+from models.base import comparison_key, utcnow
+from models.versions import NETWORK, PAGES, DataVersion
 
 SECTOR_SHARES = {
     "academia": 0.30,
@@ -243,14 +243,15 @@ def seed_synthetic(
             )
     session.execute(insert(Deliverable), deliverables)
     session.execute(insert(Task), tasks)
-    # Bulk inserts skip the ORM's flush hooks: bump the network's data version by hand.
-    bumped = session.execute(
-        update(DataVersion)
-        .where(DataVersion.name == NETWORK)
-        .values(version=DataVersion.version + 1)
-    )
-    if bumped.rowcount == 0:
-        session.add(DataVersion(name=NETWORK, version=1))
+    # Bulk inserts skip the ORM's flush hooks: bump the data versions by hand.
+    for name in (NETWORK, PAGES):
+        bumped = session.execute(
+            update(DataVersion)
+            .where(DataVersion.name == name)
+            .values(version=DataVersion.version + 1, changed_at=utcnow())
+        )
+        if bumped.rowcount == 0:
+            session.add(DataVersion(name=name, version=1))
     return {
         "institutions": institutions,
         "groups": group_count,

@@ -6,7 +6,8 @@ from functools import cache
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import lazyload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import User, utcnow
@@ -77,12 +78,19 @@ def _record_failure(user: User | None, address: str, reason: str) -> None:
     session.commit()
 
 
+# Every request loads its person: the statement is built once (building costs more than
+# running it), and the institution loads only when a page asks for it.
+_SIGNED_IN_USER = (
+    select(User).where(User.id == bindparam("user_id")).options(lazyload(User.institution))
+)
+
+
 def load_active_user(session_id: str) -> User | None:
     """The person a session belongs to, if the session is still valid ("id.version")."""
     user_id, _, version = session_id.partition(".")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = session.get(User, int(user_id))
+    user = session.scalar(_SIGNED_IN_USER, {"user_id": int(user_id)})
     if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import NotFound
 
@@ -71,6 +71,29 @@ def load_group(slug: str) -> WorkingGroup:
     if group is None:
         raise NotFound()
     return group
+
+
+# Asked on every view of a group's page: built once.
+_GROUP_BY_SLUG = select(WorkingGroup).where(WorkingGroup.slug == bindparam("slug"))
+
+
+def find_group(slug: str) -> WorkingGroup:
+    """The group alone (its memberships load when asked for), or 404."""
+    group = session.scalar(_GROUP_BY_SLUG, {"slug": slug})
+    if group is None:
+        raise NotFound()
+    return group
+
+
+def archived_deliverables(group: WorkingGroup) -> list[Deliverable]:
+    """The group's archived deliverables, most recently archived first (for its managers)."""
+    return list(
+        session.scalars(
+            select(Deliverable)
+            .where(Deliverable.group_id == group.id, Deliverable.archived_at.is_not(None))
+            .order_by(Deliverable.archived_at.desc(), Deliverable.id)
+        )
+    )
 
 
 def group_page(

@@ -9,13 +9,14 @@ from typing import Any
 from flask import current_app, g
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from models import (
     Deliverable,
     DigestPreference,
     DigestRun,
+    GroupMembership,
     Notification,
     NotificationKind,
     ProgressUpdate,
@@ -139,15 +140,16 @@ def _shorten(text: str, limit: int) -> str:
 # --- the inbox ------------------------------------------------------------------------------
 
 
+# Every page shows it: built once.
+_UNREAD_COUNT = (
+    select(func.count())
+    .select_from(Notification)
+    .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+)
+
+
 def unread_count(user: User) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        )
-        or 0
-    )
+    return session.scalar(_UNREAD_COUNT, {"user_id": user.id}) or 0
 
 
 def inbox(user: User, limit: int = 100) -> list[Notification]:
@@ -281,13 +283,33 @@ def set_digest_preference(user: User, group: WorkingGroup, subscribed: bool) -> 
     session.commit()
 
 
-def digest_preference(user: User, group: WorkingGroup) -> bool:
-    preference = session.get(DigestPreference, (user.id, group.id))
-    if preference is not None:
-        return preference.subscribed
-    return any(
-        m.institution_id == user.institution_id and m.until is None for m in group.memberships
+# One statement, built once (a group's page asks on every view): the person's choice if
+# made, else whether their institution is currently in the group.
+_DIGEST_CHOICE = (
+    select(DigestPreference.subscribed)
+    .where(
+        DigestPreference.user_id == bindparam("user_id"),
+        DigestPreference.group_id == bindparam("group_id"),
     )
+    .scalar_subquery()
+)
+_DIGEST_PREFERENCE = select(
+    func.coalesce(
+        _DIGEST_CHOICE,
+        exists().where(
+            GroupMembership.group_id == bindparam("group_id"),
+            GroupMembership.institution_id == bindparam("institution_id"),
+            GroupMembership.until.is_(None),
+        ),
+    )
+)
+
+
+def digest_preference(user: User, group: WorkingGroup) -> bool:
+    """Whether this person gets the group's weekly digest: their choice, or by default
+    whether their institution is currently in the group."""
+    parameters = {"user_id": user.id, "group_id": group.id, "institution_id": user.institution_id}
+    return bool(session.scalar(_DIGEST_PREFERENCE, parameters))
 
 
 def build_digest(group: WorkingGroup, today: date, now: datetime) -> dict[str, Any]:

@@ -188,9 +188,12 @@ def record_failure(user: User) -> None:
 # --- the requirement --------------------------------------------------------------------------
 
 
+# Asked on every request: built once (building a statement costs more than running it).
+_REQUIRED_FOR_LEADS = select(SiteSetting.value).where(SiteSetting.key == REQUIRE_SETTING)
+
+
 def required_for_leads() -> bool:
-    value = session.scalar(select(SiteSetting.value).where(SiteSetting.key == REQUIRE_SETTING))
-    return value == "on"
+    return session.scalar(_REQUIRED_FOR_LEADS) == "on"
 
 
 def set_required_for_leads(on: bool, by: User) -> None:
