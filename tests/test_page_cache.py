@@ -205,3 +205,27 @@ def test_the_home_page_is_cached_and_follows_changes(app, client, signed_in, gro
     db_session.add(Deliverable(group_id=group.id, title="Nuevo en portada", due_on=date.today()))
     db_session.commit()
     assert "Nuevo en portada" in client.get("/").get_data(as_text=True)
+
+
+def test_the_network_page_is_cached_until_the_network_changes(
+    app, client, signed_in, group, db_session, make_institution
+):
+    from models import Tie, TieKind
+
+    signed_in(institution=_member_of(group, GroupRole.MEMBER))
+    engine = app.extensions["database"].session.get_bind()
+    first = client.get("/network").get_data(as_text=True)
+    with count_statements(engine) as again:
+        second = client.get("/network").get_data(as_text=True)
+    assert second == first and again.count <= 6, again.statements
+
+    newcomer = make_institution(name="Recién Vinculada")
+    db_session.add(
+        Tie.between(
+            _member_of(group, GroupRole.LEAD), newcomer, kind=TieKind.EVENT, since=date(2020, 1, 1)
+        )
+    )
+    db_session.commit()
+
+    third = client.get("/network").get_data(as_text=True)
+    assert "Recién Vinculada" in third and "Recién Vinculada" not in first

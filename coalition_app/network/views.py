@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from models import Sector, TieKind, WorkingGroup
 
+from .. import page_cache
 from ..db import session as db_session
 from ..i18n import current_language
 from ..labels import label
@@ -155,6 +156,19 @@ def _number_formatter():
 def page():
     as_of = _as_of()
     snapshot = _snapshot(as_of)
+    if snapshot is None:
+        return _render_page(as_of, None), 202  # the first build is on its way
+    if snapshot.building or snapshot.stale:
+        return _render_page(as_of, snapshot)
+    # A current version: served from the cache while nothing it shows has changed
+    # (coalition_app/page_cache); the age it states, in minutes, is part of the key.
+    age_minutes = int(snapshot.age_seconds // 60)
+    return page_cache.render_page(
+        (snapshot.key, age_minutes), lambda: _render_page(as_of, snapshot)
+    )
+
+
+def _render_page(as_of: date, snapshot) -> str:
     lang = current_language()
     sectors = db_session.scalars(select(Sector).order_by(Sector.position, Sector.slug)).all()
     groups = db_session.scalars(
@@ -171,7 +185,6 @@ def page():
         "tieKinds": {kind.value: label(kind) for kind in TieKind},
         "strings": {key: str(value) for key, value in PANEL_STRINGS.items()},
     }
-    status = 200 if snapshot is not None else 202
     return render_template(
         "network/page.html",
         snapshot=snapshot,
@@ -191,4 +204,4 @@ def page():
         },
         client_config=client_config,
         number=_number_formatter(),
-    ), status
+    )
