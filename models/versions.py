@@ -106,7 +106,7 @@ def _bump_versions(session: Session, _context, _instances) -> None:
         if any(type(obj) in models for obj in created_or_deleted) or any(
             _changed(obj, models) for obj in session.dirty
         ):
-            _bump(session, name)
+            bump(session, name)
 
 
 def _changed(obj: object, models: dict[type, tuple[str, ...] | None]) -> bool:
@@ -118,7 +118,9 @@ def _changed(obj: object, models: dict[type, tuple[str, ...] | None]) -> bool:
     return any(state.attrs[name].history.has_changes() for name in names)
 
 
-def _bump(session: Session, name: str) -> None:
+def bump(session: Session, name: str) -> None:
+    """Move version `name` on, once per transaction (the flush hook calls this; so must
+    code that writes watched rows without the ORM, such as bulk inserts)."""
     if session.info.get(("bumped", name)):
         return  # once per transaction is enough
     session.info[("bumped", name)] = True

@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -32,8 +32,8 @@ from models import (
     User,
     WorkingGroup,
 )
-from models.base import comparison_key, utcnow
-from models.versions import NETWORK, PAGES, DataVersion
+from models.base import comparison_key
+from models.versions import NETWORK, PAGES, bump
 
 SECTOR_SHARES = {
     "academia": 0.30,
@@ -245,13 +245,7 @@ def seed_synthetic(
     session.execute(insert(Task), tasks)
     # Bulk inserts skip the ORM's flush hooks: bump the data versions by hand.
     for name in (NETWORK, PAGES):
-        bumped = session.execute(
-            update(DataVersion)
-            .where(DataVersion.name == name)
-            .values(version=DataVersion.version + 1, changed_at=utcnow())
-        )
-        if bumped.rowcount == 0:
-            session.add(DataVersion(name=name, version=1))
+        bump(session, name)
     return {
         "institutions": institutions,
         "groups": group_count,
