@@ -261,6 +261,30 @@ def test_when_required_a_coordinator_without_it_is_sent_to_enrol_and_gets_nothin
     assert client.get("/").status_code == 200
 
 
+def test_when_required_an_api_token_does_not_go_round_it(app, client, make_user, db_session):
+    from coalition_app.services import api_tokens
+    from models import TokenScope
+
+    coordinator = make_user(role=Role.COORDINATOR)
+    with app.test_request_context():
+        session = app.extensions["database"].session
+        _row, value = api_tokens.create_token(
+            session.get(User, coordinator.id), "script", TokenScope.READ
+        )
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {value}"}
+    assert api.get("/api/v1/groups", headers=headers).status_code == 200
+
+    _require(client, make_user)
+    refused = api.get("/api/v1/groups", headers=headers)
+
+    assert refused.status_code == 403
+    assert "API" in refused.json["error"]["message"]  # says why, not a bare 403
+    sign_in(client, coordinator.email)
+    enrol(client)
+    assert api.get("/api/v1/groups", headers=headers).status_code == 200
+
+
 def test_when_required_a_chair_is_sent_to_enrol_and_a_plain_member_is_not(
     client, make_user, make_institution, make_group
 ):

@@ -58,7 +58,9 @@ def init_app(app: Flask) -> None:
                 return render_error(401)  # an API client gets JSON, not the sign-in page
             return login_manager.unauthorized()
         if g.get("api_token") is not None:
-            return None  # a personal API token, checked just now: no cookie session to time
+            # A personal API token, checked just now: no cookie session to time. A person
+            # who must turn on two-factor sign-in cannot go round it with a token.
+            return _two_factor_enrolment_gate()
         if _session_timed_out():
             logout_user()
             session.clear()
@@ -71,16 +73,19 @@ def init_app(app: Flask) -> None:
             # Rewritten at most once a minute: a changed session is signed and sent back as
             # a new cookie, a cost every request would otherwise pay for nothing.
             session["seen_at"] = now
-        if request.endpoint not in ENROLMENT_ENDPOINTS and two_factor.enrolment_required(
-            current_user
-        ):
-            if request.path.startswith("/api/"):
-                from ..errors import render_error
+        return _two_factor_enrolment_gate()
 
-                return render_error(403)
-            flash(_l("Turn on two-factor sign-in to continue."), "warning")
-            return redirect(url_for("auth.account_security"))
+
+def _two_factor_enrolment_gate():
+    """Send a coordinator or chair who must turn on two-factor sign-in to do so first."""
+    if request.endpoint in ENROLMENT_ENDPOINTS or not two_factor.enrolment_required(current_user):
         return None
+    if request.path.startswith("/api/"):
+        from ..errors import render_error
+
+        return render_error(403, _l("Turn on two-factor sign-in (in the browser) to use the API."))
+    flash(_l("Turn on two-factor sign-in to continue."), "warning")
+    return redirect(url_for("auth.account_security"))
 
 
 def _session_timed_out() -> bool:
