@@ -92,6 +92,11 @@ class Config:
     # most (bounds how late a mark derived from the clock shows) and bytes per process.
     PAGE_CACHE_TTL = int(os.environ.get("PAGE_CACHE_TTL", "300"))
     PAGE_CACHE_MAX_BYTES = int(os.environ.get("PAGE_CACHE_MAX_BYTES", str(32 * 1024 * 1024)))
+    # Key sealing two-factor secrets in the database (Fernet: 32 url-safe base64 bytes, e.g.
+    # from `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key())"`).
+    # Unset, one is derived from SECRET_KEY: then changing SECRET_KEY leaves the sealed
+    # secrets unreadable and their owners sign in with recovery codes. Set it in production.
+    TWO_FACTOR_KEY = os.environ.get("TWO_FACTOR_KEY")
     # Institutions above which betweenness runs in a second process beside the rest (0: never).
     NETWORK_PARALLEL_ABOVE = int(os.environ.get("NETWORK_PARALLEL_ABOVE", "2000"))
 

@@ -40,7 +40,8 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     # Two-factor sign-in (TOTP, RFC 6238). The base32 secret is kept in clear (see SECURITY.md);
     # the last accepted time step refuses a code used twice within its window.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Sealed (coalition_app/services/sealed.py): "fernet:" and a Fernet token.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_enabled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None]
 

@@ -7,10 +7,12 @@ import time
 
 import pyotp
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from coalition_app.auth.views import ENROL_SECRET_KEY, PENDING_KEY
 from coalition_app.extensions import limiter
+from coalition_app.services import sealed
 from models import AuditEvent, RecoveryCode, Role, SiteSetting, User
 from tests.conftest import PASSWORD, sign_in
 
@@ -86,7 +88,11 @@ def test_enrolment_with_the_right_code_turns_it_on_with_ten_recovery_codes(
     assert len(codes) == 10 and len(set(codes)) == 10
     db_session.expire_all()
     stored = db_session.get(User, user.id)
-    assert stored.totp_enabled_at is not None and stored.totp_secret == secret
+    # Sealed in the database: the secret itself is nowhere in the row.
+    assert stored.totp_enabled_at is not None and stored.totp_secret.startswith("fernet:")
+    assert secret not in stored.totp_secret
+    with client.application.app_context():
+        assert sealed.unseal(stored.totp_secret) == secret
     rows = db_session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)).all()
     assert len(rows) == 10
     assert all(code.replace("-", "") not in {row.code_hash for row in rows} for code in codes)
@@ -117,6 +123,32 @@ def test_the_right_code_signs_in_and_is_audited(client, enrolled, db_session):
     actions = _actions(db_session, user)
     assert ("sign_in", {"two_factor": True, "method": "totp"}) in actions
     assert "sign_in.password_ok" in [action for action, _ in actions]
+
+
+def test_a_secret_stored_before_sealing_still_works_and_is_sealed_then(
+    client, enrolled, db_session
+):
+    user, secret, _codes = enrolled
+    db_session.get(User, user.id).totp_secret = secret  # as stored before sealing
+    db_session.commit()
+
+    sign_in(client, user.email)
+    assert client.post("/login/two-factor", data={"code": next_code(secret)}).status_code == 302
+
+    db_session.expire_all()
+    assert db_session.get(User, user.id).totp_secret.startswith("fernet:")
+
+
+def test_with_another_key_codes_fail_closed_and_recovery_codes_still_work(
+    app, client, enrolled, db_session
+):
+    user, secret, codes = enrolled
+    app.config["TWO_FACTOR_KEY"] = Fernet.generate_key().decode()  # the key changed
+
+    sign_in(client, user.email)
+    refused = client.post("/login/two-factor", data={"code": next_code(secret)})
+    assert refused.status_code == 401  # a clear refusal, not a 500
+    assert client.post("/login/two-factor", data={"code": codes[0]}).status_code == 302
 
 
 def test_a_wrong_code_is_refused_with_a_clear_message(client, enrolled, db_session):

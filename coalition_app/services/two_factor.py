@@ -9,6 +9,7 @@ import secrets
 import time
 
 import pyotp
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, select, update
 from werkzeug.security import check_password_hash
@@ -16,7 +17,7 @@ from werkzeug.security import check_password_hash
 from models import GroupMembership, GroupRole, RecoveryCode, SiteSetting, User, utcnow
 
 from ..db import session
-from . import audit
+from . import audit, sealed
 from .errors import DomainError
 
 ISSUER = "Coalition"
@@ -75,7 +76,7 @@ def enable(user: User, secret: str, code: str) -> list[str]:
             _l("That code is not right. Check the clock of your device and try again."),
             field="code",
         )
-    user.totp_secret = secret
+    user.totp_secret = sealed.seal(secret)
     user.totp_enabled_at = utcnow()
     user.totp_last_step = step
     codes = _replace_recovery_codes(user)
@@ -146,15 +147,23 @@ def verify(user: User, code: str) -> str | None:
         return None
     code = _normalise(code)
     if _is_totp_code(code):
-        step = _matching_step(user.totp_secret, code)
+        try:
+            secret = sealed.unseal(user.totp_secret)
+        except sealed.UnreadableSecret:
+            # The key changed: no code can match; recovery codes still work.
+            current_app.logger.error("two-factor secret of user %s cannot be unsealed", user.id)
+            return None
+        step = _matching_step(secret, code)
         if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
             return None
+        # A secret stored before sealing existed is sealed now that it has been used.
+        reseal = {} if sealed.is_sealed(user.totp_secret) else {"totp_secret": sealed.seal(secret)}
         # Conditional update: a concurrent request with the same code loses the race.
         claimed = session.execute(
             update(User)
             .where(User.id == user.id)
             .where((User.totp_last_step.is_(None)) | (User.totp_last_step < step))
-            .values(totp_last_step=step)
+            .values(totp_last_step=step, **reseal)
         ).rowcount
         session.commit()
         session.refresh(user)
