@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from config import Config, config_from_environment
+from models.base import MAX_ID
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -16,6 +18,9 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(TEMPLATES_DIR))
     app.config.from_object(config if config is not None else config_from_environment())
     app.jinja_env.add_extension("jinja2.ext.do")
+    # Every <int:...> in a route is a database key: a number beyond the keys' range is a
+    # 404 at routing, never a query the database refuses (SQLite raises on it: a 500).
+    app.url_map.converters["int"] = KeyConverter
 
     from . import db, i18n, page_cache, security
     from .auth import login
@@ -51,6 +56,13 @@ def create_app(config: Config | None = None) -> Flask:
         return {"unread_count": 0}
 
     return app
+
+
+class KeyConverter(IntegerConverter):
+    """`<int:...>` limited to database keys: 1 to `models.base.MAX_ID`."""
+
+    def __init__(self, url_map, fixed_digits=0, min=1, max=MAX_ID, signed=False) -> None:  # noqa: A002
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def _register_blueprints(app: Flask) -> None:

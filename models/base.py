@@ -66,3 +66,8 @@ class Basis(enum.StrEnum):
     DOCUMENTED = "documented"
     REPORTED = "reported"
     DEMO = "demo"
+
+
+#: The largest id the databases' integer keys hold (SQLite raises on a larger number, and
+#: PostgreSQL's integer stops there): an id from outside beyond it is simply not found.
+MAX_ID = 2**31 - 1

@@ -355,6 +355,7 @@ def test_new_deliverable_form_refuses_cleanly_or_records_one_update(
 @example(title="T", description="", due_on="99999-01-01", assignee="outsider")
 @example(title="T", description="", due_on="1999-12-31", assignee="")
 @example(title="T", description="", due_on="", assignee="-5")
+@example(title="T", description="", due_on="", assignee="9" * 25)  # beyond the keys' range
 @nul_variants(fails_on_sqlite=True)
 def test_new_task_form_refuses_cleanly_or_records_one_update(
     client,

@@ -15,11 +15,11 @@ from typing import Any
 from flask import Flask
 
 from models import WorkStatus
+from models.base import MAX_ID
 
 Schema = dict[str, Any]
 OPENAPI_VERSION = "3.1.0"
 API_PREFIX = "/api/v1"
-MAX_ID = 2**31 - 1  # the databases' integer keys; larger ids are simply not found
 
 
 # --- schema builders --------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
 from models import ProgressMode, WorkStatus
+from models.base import MAX_ID
 
 from ..forms import choices
 from ..labels import label
@@ -28,9 +29,11 @@ def _optional_int(value):
     if value in (None, "", "None"):
         return None
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return -1  # refused by the service with a message next to the field
+    # Beyond the keys' range the database itself would fail: refused the same way.
+    return number if 0 < number <= MAX_ID else -1
 
 
 class VersionedForm(FlaskForm):
