@@ -17,8 +17,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from coalition_app import create_app, migrations
-from coalition_app.db import make_engine
+from coalition_app import create_app
+from coalition_app.core import migrations
+from coalition_app.core.db import make_engine
 from config import TestConfig
 from models import GroupMembership, Institution, Role, Sector, State, User, WorkingGroup
 

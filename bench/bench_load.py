@@ -34,8 +34,8 @@ from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
-from coalition_app import migrations
-from coalition_app.db import make_engine
+from coalition_app.core import migrations
+from coalition_app.core.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_EMAIL = "member@example.org"

@@ -24,11 +24,12 @@ import networkx as nx
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from coalition_app import create_app, migrations
-from coalition_app.db import make_engine
+from coalition_app import create_app
+from coalition_app.core import migrations
+from coalition_app.core.db import make_engine
+from coalition_app.network import build as network
 from coalition_app.network import measures
 from coalition_app.network.synthetic import COORDINATOR_EMAIL, PASSWORD, seed_synthetic
-from coalition_app.services import network
 from config import TestConfig
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 

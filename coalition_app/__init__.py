@@ -22,9 +22,9 @@ def create_app(config: Config | None = None) -> Flask:
     # 404 at routing, never a query the database refuses (SQLite raises on it: a 500).
     app.url_map.converters["int"] = KeyConverter
 
-    from . import db, i18n, page_cache, security
-    from .auth import login
-    from .errors import register_error_handlers
+    from .account import sign_in as login
+    from .core import db, i18n, page_cache, security
+    from .core.errors import register_error_handlers
 
     db.init_app(app)
     i18n.init_app(app)
@@ -34,7 +34,7 @@ def create_app(config: Config | None = None) -> Flask:
     page_cache.init_app(app)
     _register_blueprints(app)
 
-    from .cli import register_commands
+    from .core.cli import register_commands
 
     register_commands(app)
 
@@ -46,7 +46,7 @@ def create_app(config: Config | None = None) -> Flask:
     def _inbox_count() -> dict:
         from flask import g
 
-        from .services.notifications import unread_count
+        from .notifications.service import unread_count
 
         # Only for a person already loaded by this request (never load one just for the
         # badge: the 503 page is rendered while the database is down).
@@ -66,24 +66,29 @@ class KeyConverter(IntegerConverter):
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .api.tokens import bp as tokens_bp
+    from .account.views import bp as account_bp
     from .api.views import bp as api_bp
     from .audit.views import bp as audit_bp
-    from .auth.views import bp as auth_bp
     from .directory.views import bp as directory_bp
     from .groups.views import bp as groups_bp
     from .growth.views import bp as growth_bp
-    from .main.views import bp as main_bp
+    from .home.views import bp as home_bp
     from .network.views import bp as network_bp
+    from .notifications.views import bp as notifications_bp
+    from .people.views import bp as people_bp
     from .work.views import bp as work_bp
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(audit_bp)
-    app.register_blueprint(main_bp)
-    app.register_blueprint(network_bp)
-    app.register_blueprint(groups_bp)
-    app.register_blueprint(work_bp)
-    app.register_blueprint(directory_bp)
-    app.register_blueprint(growth_bp)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(tokens_bp)
+    for blueprint in (
+        account_bp,
+        audit_bp,
+        home_bp,
+        network_bp,
+        groups_bp,
+        work_bp,
+        notifications_bp,
+        directory_bp,
+        people_bp,
+        growth_bp,
+        api_bp,
+    ):
+        app.register_blueprint(blueprint)

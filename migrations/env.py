@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from coalition_app.db import make_engine
+from coalition_app.core.db import make_engine
 from models import Base
 
 config = context.config

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from coalition_app import create_app
-from coalition_app.db import make_engine
+from coalition_app.core.db import make_engine
 from config import TestConfig
 from models import (
     GroupMembership,
@@ -30,9 +30,7 @@ from models import (
     WorkingGroup,
 )
 from tests.databases import fresh_database_url
-
-PASSWORD = "correct horse battery"
-FAST_HASH = TestConfig.PASSWORD_HASH_METHOD
+from tests.helpers import FAST_HASH, PASSWORD, sign_in
 
 
 @pytest.fixture(scope="session")
@@ -185,10 +183,6 @@ def make_group(db_session) -> Callable[..., WorkingGroup]:
         return group
 
     return make
-
-
-def sign_in(client: FlaskClient, email: str, password: str = PASSWORD, **extra):
-    return client.post("/login", data={"email": email, "password": password, **extra})
 
 
 @pytest.fixture

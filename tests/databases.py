@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
 
-from coalition_app import migrations
+from coalition_app.core import migrations
 
 
 def base_url() -> str | None:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from flask import Flask, Request, g
 from flask.sessions import NullSession, SecureCookieSessionInterface
 
-from ..extensions import login_manager
-from ..services import api_tokens
+from ..account import tokens as api_tokens
+from ..core.extensions import login_manager
 
 API_PREFIX = "/api/"
 

@@ -29,14 +29,14 @@ from models import (
     WorkStatus,
 )
 
-from ..db import session
-from ..errors import render_error
-from ..extensions import csrf
+from ..core.db import session
+from ..core.errors import DomainError, EditConflict, render_error
+from ..core.extensions import csrf
+from ..directory import service as directory
+from ..groups import service as groups_service
+from ..growth import series as growth
 from ..policy import authorize, can
-from ..services import directory, growth
-from ..services import groups as groups_service
-from ..services import work as work_service
-from ..services.errors import DomainError, EditConflict
+from ..work import service as work_service
 from . import auth
 from .openapi import (
     BOOLEAN,

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
+from ..core.csv import csv_response
 from ..policy import authorize
-from ..services import audit
+from . import service as audit
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -43,10 +42,7 @@ def index():
 def export():
     authorize(current_user, "manage_coalition")
     filters = _filters()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in audit.export_rows(**filters):
-        writer.writerow(row)
+    rows = list(audit.export_rows(**filters))
     audit.record(
         current_user,
         "audit.export",
@@ -54,11 +50,7 @@ def export():
         None,
         filters={k: v for k, v in filters.items() if v},
     )
-    from ..db import session
+    from ..core.db import session
 
     session.commit()
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=audit.csv"},
-    )
+    return csv_response(rows, "audit.csv")

@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired
 
 from models import GroupRole
 
-from ..forms import choices
+from ..core.forms import choices
 
 
 class MembershipForm(FlaskForm):

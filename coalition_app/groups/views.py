@@ -5,17 +5,21 @@ from datetime import date
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from models import GroupRole, WorkingGroup
+from models import GroupMembership, GroupRole, WorkingGroup
 
-from .. import page_cache
-from ..forms import ActionForm
-from ..forms import choices as select_choices
-from ..i18n import current_language
+from ..core import page_cache
+from ..core.csv import csv_response
+from ..core.db import session as db_session
+from ..core.errors import DomainError
+from ..core.forms import ActionForm
+from ..core.forms import choices as select_choices
+from ..core.i18n import current_language
+from ..notifications import service as notifications
 from ..policy import authorize, can
-from ..services import groups as group_service
-from ..services import notifications
-from ..services.errors import DomainError
+from . import service as group_service
 from .forms import DigestForm, MembershipForm
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
@@ -103,3 +107,31 @@ def members(slug: str):
     return render_template(
         "groups/members.html", group=group, form=form, history=history, today=today
     ), status
+
+
+# --- group leadership history ------------------------------------------------------------------
+
+
+@bp.get("/leadership.csv")
+def leadership_csv():
+    authorize(current_user, "view_directory")
+    rows = db_session.scalars(
+        select(GroupMembership)
+        .where(GroupMembership.role == GroupRole.LEAD)
+        .options(joinedload(GroupMembership.group), joinedload(GroupMembership.institution))
+    ).all()
+    rows = sorted(rows, key=lambda m: (m.group.position, m.since, m.institution.name_key))
+    return csv_response(
+        [["group", "institution", "role", "since", "until"]]
+        + [
+            [
+                m.group.slug,
+                m.institution.name,
+                m.role.value,
+                m.since.isoformat(),
+                m.until.isoformat() if m.until else "",
+            ]
+            for m in rows
+        ],
+        "group-leadership.csv",
+    )

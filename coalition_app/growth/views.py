@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, abort, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..i18n import current_language
+from ..core.csv import csv_response
+from ..core.i18n import current_language
 from ..policy import authorize
-from ..services import growth
+from . import series as growth
 
 bp = Blueprint("growth", __name__)
 
@@ -138,10 +137,4 @@ def series_csv(series: str):
     authorize(current_user, "view_directory")
     if series not in SERIES:
         abort(404)
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(table(build(date.today()), series))
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="growth-{series}.csv"'},
-    )
+    return csv_response(table(build(date.today()), series), f"growth-{series}.csv")

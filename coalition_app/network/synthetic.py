@@ -272,8 +272,8 @@ def seed_synthetic_command(institutions: int, ties: int, seed: int, database_url
 
     from config import INSTANCE_DIR
 
-    from .. import migrations
-    from ..db import make_engine
+    from ..core import migrations
+    from ..core.db import make_engine
 
     url = database_url or default_database_url(institutions, ties, seed, INSTANCE_DIR)
     if url == current_app.config["SQLALCHEMY_DATABASE_URI"]:

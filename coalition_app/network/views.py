@@ -13,14 +13,14 @@ from sqlalchemy import select
 
 from models import Sector, TieKind, WorkingGroup
 
-from .. import page_cache
-from ..db import session as db_session
-from ..i18n import current_language
-from ..labels import label
+from ..core import page_cache
+from ..core.db import session as db_session
+from ..core.i18n import current_language
+from ..core.labels import label
 from ..policy import authorize
-from ..services import network_cache
-from ..services.network import FIRST_YEAR
+from . import cache as network_cache
 from . import measures
+from .build import FIRST_YEAR
 
 bp = Blueprint("network", __name__)
 

@@ -17,12 +17,8 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 from models import ProgressMode, WorkStatus
 from models.base import MAX_ID
 
-from ..forms import choices
-from ..labels import label
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+from ..core.forms import choices, strip
+from ..core.labels import label
 
 
 def _optional_int(value):
@@ -51,10 +47,10 @@ class VersionedForm(FlaskForm):
 class DeliverableForm(VersionedForm):
     title = StringField(
         _l("Title"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(_l("Give the deliverable a title.")), Length(max=200)],
     )
-    description = TextAreaField(_l("Description"), filters=[_strip], validators=[Length(max=5000)])
+    description = TextAreaField(_l("Description"), filters=[strip], validators=[Length(max=5000)])
     due_on = DateField(_l("Due date"), validators=[Optional()])
     owner_institution_id = SelectField(
         _l("Owner institution"), coerce=_optional_int, validate_choice=False
@@ -73,10 +69,10 @@ class DeliverableForm(VersionedForm):
 class TaskForm(VersionedForm):
     title = StringField(
         _l("Title"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(_l("Give the task a title.")), Length(max=200)],
     )
-    description = TextAreaField(_l("Description"), filters=[_strip], validators=[Length(max=5000)])
+    description = TextAreaField(_l("Description"), filters=[strip], validators=[Length(max=5000)])
     assignee_id = SelectField(_l("Assignee"), coerce=_optional_int, validate_choice=False)
     due_on = DateField(_l("Due date"), validators=[Optional()])
 
@@ -87,10 +83,10 @@ class ProgressForm(VersionedForm):
         _l("Progress (%)"),
         validators=[Optional(), NumberRange(0, 100, _l("Progress is a percentage from 0 to 100."))],
     )
-    note = TextAreaField(_l("What was done"), filters=[_strip], validators=[Length(max=5000)])
+    note = TextAreaField(_l("What was done"), filters=[strip], validators=[Length(max=5000)])
     evidence_url = URLField(
         _l("Link to evidence (optional)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             Optional(),
             URL(message=_l("Enter a full web address (https://…).")),
@@ -110,4 +106,4 @@ class ReviewForm(VersionedForm):
         ),
         validators=[DataRequired(_l("Choose a decision."))],
     )
-    comment = TextAreaField(_l("Comment"), filters=[_strip], validators=[Length(max=5000)])
+    comment = TextAreaField(_l("Comment"), filters=[strip], validators=[Length(max=5000)])

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import Deliverable, ProgressMode, Task, WorkStatus
 
 from .. import policy
-from ..forms import ActionForm, choices
-from ..services import groups as group_service
-from ..services import notifications
-from ..services import work as work_service
-from ..services.errors import DomainError, EditConflict
+from ..core.errors import DomainError, EditConflict
+from ..core.forms import ActionForm, choices, require_action_form
+from ..groups import service as group_service
+from . import service as work_service
 from .forms import DeliverableForm, ProgressForm, ReviewForm, TaskForm
 
 bp = Blueprint("work", __name__)
@@ -133,12 +132,7 @@ def _render_task(task: Task, status: int = 200, *, progress_form=None, conflict=
     ), status
 
 
-def _require_action_form() -> None:
-    if not ActionForm().validate_on_submit():
-        abort(400)
-
-
-# --- my work and the inbox ------------------------------------------------------------------
+# --- my work ------------------------------------------------------------------
 
 
 @bp.get("/my-work")
@@ -147,35 +141,6 @@ def my_work():
     return render_template(
         "work/my_work.html", work=work_service.my_work(current_user, today), today=today
     )
-
-
-@bp.get("/inbox")
-def inbox():
-    return render_template(
-        "work/inbox.html",
-        items=notifications.inbox(current_user),
-        message=notifications.message,
-        action_form=ActionForm(),
-    )
-
-
-@bp.post("/inbox/read")
-def mark_all_read():
-    _require_action_form()
-    notifications.mark_read(current_user)
-    return redirect(url_for("work.inbox"))
-
-
-@bp.post("/inbox/<int:notification_id>/read")
-def mark_read(notification_id: int):
-    _require_action_form()
-    # Scoped to the signed-in person: someone else's id simply matches nothing.
-    if not notifications.mark_read(current_user, notification_id):
-        abort(404)
-    target = request.form.get("next", "")
-    from ..auth.views import safe_next_url
-
-    return redirect(safe_next_url(target) or url_for("work.inbox"))
 
 
 # --- deliverables ---------------------------------------------------------------------------
@@ -331,7 +296,7 @@ def review_deliverable(deliverable_id: int):
 @bp.post("/deliverables/<int:deliverable_id>/archive")
 def archive_deliverable(deliverable_id: int):
     deliverable = work_service.load_deliverable(deliverable_id, current_user)
-    _require_action_form()
+    require_action_form()
     work_service.archive(deliverable, current_user)
     flash(_("Deliverable archived. It can be restored from the group page."), "info")
     return redirect(url_for("groups.detail", slug=deliverable.group.slug))
@@ -340,7 +305,7 @@ def archive_deliverable(deliverable_id: int):
 @bp.post("/deliverables/<int:deliverable_id>/restore")
 def restore_deliverable(deliverable_id: int):
     deliverable = work_service.load_deliverable(deliverable_id, current_user)
-    _require_action_form()
+    require_action_form()
     work_service.restore(deliverable, current_user)
     flash(_("Deliverable restored."), "success")
     return redirect(url_for("work.deliverable", deliverable_id=deliverable.id))
@@ -460,7 +425,7 @@ def task_progress(task_id: int):
 @bp.post("/tasks/<int:task_id>/archive")
 def archive_task(task_id: int):
     task = work_service.load_task(task_id, current_user)
-    _require_action_form()
+    require_action_form()
     work_service.archive(task, current_user)
     flash(_("Task archived. It can be restored from its deliverable."), "info")
     return redirect(url_for("work.deliverable", deliverable_id=task.deliverable_id))
@@ -469,7 +434,7 @@ def archive_task(task_id: int):
 @bp.post("/tasks/<int:task_id>/restore")
 def restore_task(task_id: int):
     task = work_service.load_task(task_id, current_user)
-    _require_action_form()
+    require_action_form()
     work_service.restore(task, current_user)
     flash(_("Task restored."), "success")
     return redirect(url_for("work.task", task_id=task.id))

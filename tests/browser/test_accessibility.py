@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD, PageWatcher, choose_language, sign_in
+from tests.browser.helpers import DEMO_PASSWORD, PageWatcher, choose_language, sign_in
 
 pytestmark = pytest.mark.browser
 

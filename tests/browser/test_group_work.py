@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.browser.conftest import sign_in
+from tests.browser.helpers import sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -17,7 +17,7 @@ import pytest
 from babel.support import Translations
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PageWatcher, choose_language
+from tests.browser.helpers import PageWatcher, choose_language
 
 pytestmark = pytest.mark.browser
 

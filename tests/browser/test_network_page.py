@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from coalition_app import create_app
-from coalition_app.db import make_engine
+from coalition_app.core.db import make_engine
 from config import TestConfig
 from models import Institution, Tie, TieKind, comparison_key
-from tests.browser.conftest import sign_in
+from tests.browser.helpers import sign_in
 from tests.databases import fresh_database_url
 
 pytestmark = pytest.mark.browser
@@ -54,7 +54,7 @@ def network_server(tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture
 def network_page(browser, network_server):
-    from tests.browser.conftest import PageWatcher
+    from tests.browser.helpers import PageWatcher
 
     context = browser.new_context(base_url=network_server, locale="es-MX")
     page = context.new_page()

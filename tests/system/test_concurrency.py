@@ -11,9 +11,9 @@ import threading
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coalition_app.db import make_engine
+from coalition_app.core.db import make_engine
 from models import ProgressUpdate, Task
-from tests.system.conftest import Browserless, Server, first_task_of
+from tests.system.helpers import Browserless, Server, first_task_of
 
 CLIENTS, UPDATES = 20, 25
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.system.conftest import Browserless, Server, first_task_of
+from tests.system.helpers import Browserless, Server, first_task_of
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,129 @@
+"""Forms of the account pages: sign-in, passwords, two-factor sign-in, API tokens."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms.validators import DataRequired, Email, Length
+
+from models import TokenScope
+
+from ..core.forms import choices, strip
+
+
+def _email_field(**render_kw) -> EmailField:
+    return EmailField(
+        _l("E-mail"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Enter your e-mail address.")),
+            Email(_l("Enter a valid e-mail address."), check_deliverability=False),
+            Length(max=254),
+        ],
+        render_kw={"autocomplete": "username", **render_kw},
+    )
+
+
+class LoginForm(FlaskForm):
+    email = _email_field(autofocus=True)
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("Keep me signed in on this device"))
+    next = HiddenField()
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password typed twice (the rules are checked by services.passwords)."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Choose a new password.")), Length(max=1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("New password, again"),
+        validators=[DataRequired(_l("Repeat the new password.")), Length(max=1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = _email_field()
+
+
+class ResetPasswordForm(NewPasswordForm):
+    pass
+
+
+class TwoFactorCodeForm(FlaskForm):
+    """The second step of signing in: a code from the app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Enter the code from your app or a recovery code.")),
+            Length(max=32, message=_l("That code is too long.")),
+        ],
+        render_kw={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"},
+    )
+
+
+class EnableTwoFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code from your app"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Enter the 6-digit code your app shows.")),
+            Length(max=32, message=_l("That code is too long.")),
+        ],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class DisableTwoFactorForm(FlaskForm):
+    password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class TwoFactorRequirementForm(FlaskForm):
+    required = BooleanField(_l("Require two-factor sign-in for coordinators and chairs"))
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        description=_l("What the token is for, e.g. “Monthly report spreadsheet”."),
+        filters=[lambda value: " ".join(value.split()) if value else value],
+        validators=[DataRequired(_l("Give the token a name.")), Length(max=100)],
+    )
+    scope = RadioField(
+        _l("Access"),
+        choices=choices(
+            [
+                (TokenScope.READ.value, _l("Read only")),
+                (TokenScope.READ_WRITE.value, _l("Read and record progress")),
+            ]
+        ),
+        default=TokenScope.READ.value,
+        validators=[DataRequired(_l("Choose the access."))],
+    )
+
+
+class RevokeForm(FlaskForm):
+    """Carries only the CSRF token."""

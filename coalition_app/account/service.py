@@ -1,0 +1,166 @@
+"""Accounts: checking credentials, loading the signed-in person, passwords and sessions."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import lazyload
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from models import User, utcnow
+
+from ..audit import service as audit
+from ..core.db import session
+from ..core.errors import DomainError
+from .passwords import check_new_password
+
+# Compared against when the e-mail is unknown, so a wrong address costs as long as a wrong
+# password and the response time says nothing about which accounts exist.
+_UNKNOWN_USER_HASH = (
+    "scrypt:32768:8:1$k2zVJfJ1eYb0Vw0T$7e1b3d2f3f0b0c4d5fb5e3a0fbd8f1b2c5a4f7e2c8d1b9a6e4f3c2b1"
+    "a0d9e8f7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6"
+)
+RESET_SALT = "password-reset"
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@cache
+def _current_parameters(method: str) -> str:
+    """The 'method:params' prefix that hashes made now carry, e.g. 'scrypt:32768:8:1'."""
+    return generate_password_hash("probe", method).split("$", 1)[0]
+
+
+def needs_rehash(password_hash: str) -> bool:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    return password_hash.split("$", 1)[0] != _current_parameters(method)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None (whatever the reason)."""
+    address = email.strip().lower()
+    user = session.scalar(select(User).where(User.email == address))
+    if user is None or not user.password_hash:
+        check_password_hash(_UNKNOWN_USER_HASH, password)
+        _record_failure(None, address, "unknown account")
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.is_active:
+        _record_failure(user, address, "inactive" if user.is_active is False else "password")
+        return None
+    if needs_rehash(user.password_hash):
+        # The hashing parameters moved on since this hash was made: upgrade it now that we
+        # briefly know the password.
+        user.password_hash = hash_password(password)
+    if user.has_two_factor:
+        # Only half a sign-in: services.two_factor records the sign-in after the second step.
+        audit.record(user, "sign_in.password_ok", "user", user.id)
+    else:
+        user.last_login_at = utcnow()
+        audit.record(user, "sign_in", "user", user.id)
+    session.commit()
+    return user
+
+
+def _record_failure(user: User | None, address: str, reason: str) -> None:
+    audit.record(
+        None,
+        "sign_in_failed",
+        "user",
+        user.id if user else None,
+        email=address[:254],
+        reason=reason,
+    )
+    session.commit()
+
+
+# Every request loads its person: the statement is built once (building costs more than
+# running it), and the institution loads only when a page asks for it.
+_SIGNED_IN_USER = (
+    select(User).where(User.id == bindparam("user_id")).options(lazyload(User.institution))
+)
+
+
+def load_active_user(session_id: str) -> User | None:
+    """The person a session belongs to, if the session is still valid ("id.version")."""
+    user_id, _, version = session_id.partition(".")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = session.scalar(_SIGNED_IN_USER, {"user_id": int(user_id)})
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
+
+
+def end_all_sessions(user: User, by: User | None = None, reason: str = "sign_out") -> None:
+    """Every session of this person, on every device and server, stops working now."""
+    user.end_all_sessions()
+    audit.record(by or user, f"sessions.{reason}", "user", user.id)
+    session.commit()
+
+
+def change_password(user: User, current: str, new: str, confirm: str) -> None:
+    if not user.password_hash or not check_password_hash(user.password_hash, current or ""):
+        raise DomainError(_l_current_wrong(), field="current_password")
+    set_password(user, new, confirm)
+
+
+def set_password(user: User, new: str, confirm: str) -> None:
+    """Set a new password (checked against the rules); other sessions end."""
+    if (new or "") != (confirm or ""):
+        raise DomainError(_l_mismatch(), field="confirm")
+    check_new_password(new, email=user.email, full_name=user.full_name)
+    user.password_hash = hash_password(new)
+    user.end_all_sessions()
+    audit.record(user, "password.set", "user", user.id)
+    session.commit()
+
+
+def _l_current_wrong():
+    from flask_babel import lazy_gettext as _l
+
+    return _l("Your current password is not right.")
+
+
+def _l_mismatch():
+    from flask_babel import lazy_gettext as _l
+
+    return _l("The two passwords differ.")
+
+
+# --- password reset by e-mail ---------------------------------------------------------------
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def reset_token(user: User) -> str:
+    """A signed token naming the user and a fingerprint of their current password hash:
+    once the password changes, the token no longer matches (single use)."""
+    return _serializer().dumps({"u": user.id, "h": (user.password_hash or "")[-16:]})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    try:
+        data = _serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        return None
+    user = session.get(User, data["u"])
+    if user is None or not user.is_active or (user.password_hash or "")[-16:] != data.get("h"):
+        return None
+    return user
+
+
+def user_by_email(email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+
+
+def user_by_id(user_id: int) -> User | None:
+    return session.get(User, user_id)

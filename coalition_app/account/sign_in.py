@@ -1,0 +1,101 @@
+"""Flask-Login wiring: load the signed-in person, and keep every page behind sign-in."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user
+
+from ..core.extensions import csrf, limiter, login_manager
+from . import service as accounts
+from . import two_factor
+
+# Endpoints reachable without signing in. Everything else redirects to the sign-in page.
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "account.login",
+        "account.two_factor_login",
+        "account.forgot_password",
+        "account.reset_password",
+        "static",
+        "home.set_language",
+        "health.healthz",
+        "health.readyz",
+        "people.accept_invitation",
+        "api.openapi",
+    }
+)
+#: Seconds of activity the idle timeout may overlook (it is counted in hours).
+SEEN_AT_GRANULARITY = 60
+# What a coordinator or chair who must turn on two-factor sign-in may still reach.
+ENROLMENT_ENDPOINTS = frozenset(
+    {"account.account_security", "account.enable_two_factor", "account.logout", "home.set_language"}
+)
+
+
+def init_app(app: Flask) -> None:
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "account.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        return accounts.load_active_user(user_id)
+
+    @app.before_request
+    def _require_sign_in():
+        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+            return None
+        if not current_user.is_authenticated:
+            if request.path.startswith("/api/"):
+                from ..core.errors import render_error
+
+                return render_error(401)  # an API client gets JSON, not the sign-in page
+            return login_manager.unauthorized()
+        if g.get("api_token") is not None:
+            # A personal API token, checked just now: no cookie session to time. A person
+            # who must turn on two-factor sign-in cannot go round it with a token.
+            return _two_factor_enrolment_gate()
+        if _session_timed_out():
+            logout_user()
+            session.clear()
+            flash(
+                _l("Your session ended after a period of inactivity. Please sign in again."), "info"
+            )
+            return login_manager.unauthorized()
+        now = int(time.time())
+        if now - session.get("seen_at", 0) >= SEEN_AT_GRANULARITY:
+            # Rewritten at most once a minute: a changed session is signed and sent back as
+            # a new cookie, a cost every request would otherwise pay for nothing.
+            session["seen_at"] = now
+        return _two_factor_enrolment_gate()
+
+
+def _two_factor_enrolment_gate():
+    """Send a coordinator or chair who must turn on two-factor sign-in to do so first."""
+    if request.endpoint in ENROLMENT_ENDPOINTS or not two_factor.enrolment_required(current_user):
+        return None
+    if request.path.startswith("/api/"):
+        from ..core.errors import render_error
+
+        return render_error(403, _l("Turn on two-factor sign-in (in the browser) to use the API."))
+    flash(_l("Turn on two-factor sign-in to continue."), "warning")
+    return redirect(url_for("account.account_security"))
+
+
+def _session_timed_out() -> bool:
+    """Idle for too long, or signed in for too long, whatever the activity."""
+    now = int(time.time())
+    config = current_app.config
+    signed_in_at = session.get("signed_in_at", 0)
+    seen_at = session.get("seen_at", 0)
+    return (
+        now - seen_at > config["SESSION_IDLE_TIMEOUT"]
+        or now - signed_in_at > config["SESSION_ABSOLUTE_TIMEOUT"]
+    )

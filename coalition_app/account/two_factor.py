@@ -1,0 +1,240 @@
+"""Two-factor sign-in: TOTP (RFC 6238) with one-time recovery codes, and the requirement
+that coordinators and chairs use it."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+
+import pyotp
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, exists, select, update
+from werkzeug.security import check_password_hash
+
+from models import GroupMembership, GroupRole, RecoveryCode, SiteSetting, User, utcnow
+
+from ..audit import service as audit
+from ..core import sealed
+from ..core.db import session
+from ..core.errors import DomainError
+
+ISSUER = "Coalition"
+RECOVERY_CODE_COUNT = 10
+REQUIRE_SETTING = "require_two_factor_for_leads"
+# One step either side of now: clocks on phones drift.
+VALID_WINDOW = 1
+_RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
+
+
+def new_secret() -> str:
+    return pyotp.random_base32()  # 32 base32 characters, 160 bits
+
+
+def grouped(secret: str) -> str:
+    """The secret in groups of four, easier to type into an authenticator."""
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def provisioning_uri(user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+
+
+def _normalise(code: str | None) -> str:
+    return "".join((code or "").split()).replace("-", "").lower()
+
+
+def _matching_step(secret: str, code: str, now: float | None = None) -> int | None:
+    """The time step within the window whose code is `code`, or None."""
+    totp = pyotp.TOTP(secret)
+    current = int((time.time() if now is None else now) // totp.interval)
+    for step in range(current - VALID_WINDOW, current + VALID_WINDOW + 1):
+        if hmac.compare_digest(totp.at(step * totp.interval), code):
+            return step
+    return None
+
+
+def _is_totp_code(code: str) -> bool:
+    return len(code) == 6 and code.isdigit()
+
+
+# --- enrolment --------------------------------------------------------------------------------
+
+
+def enable(user: User, secret: str, code: str) -> list[str]:
+    """Turn two-factor on once the person proves their authenticator has the secret.
+
+    Returns the recovery codes, in clear, for showing once. Other sessions end.
+    """
+    code = _normalise(code)
+    if not secret or not _is_totp_code(code):
+        raise DomainError(_l("Enter the 6-digit code your app shows."), field="code")
+    step = _matching_step(secret, code)
+    if step is None:
+        raise DomainError(
+            _l("That code is not right. Check the clock of your device and try again."),
+            field="code",
+        )
+    user.totp_secret = sealed.seal(secret)
+    user.totp_enabled_at = utcnow()
+    user.totp_last_step = step
+    codes = _replace_recovery_codes(user)
+    user.end_all_sessions()
+    audit.record(user, "two_factor.enabled", "user", user.id)
+    session.commit()
+    return codes
+
+
+def disable(user: User, password: str) -> None:
+    """Turn two-factor off; needs the current password. Other sessions end."""
+    if not user.password_hash or not check_password_hash(user.password_hash, password or ""):
+        raise DomainError(_l("Your current password is not right."), field="password")
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    user.end_all_sessions()
+    audit.record(user, "two_factor.disabled", "user", user.id)
+    session.commit()
+
+
+def regenerate_recovery_codes(user: User) -> list[str]:
+    """New recovery codes; the old ones stop working. Other sessions end."""
+    if not user.has_two_factor:
+        raise DomainError(_l("Two-factor sign-in is off."))
+    codes = _replace_recovery_codes(user)
+    user.end_all_sessions()
+    audit.record(user, "two_factor.recovery_codes_regenerated", "user", user.id)
+    session.commit()
+    return codes
+
+
+def _replace_recovery_codes(user: User) -> list[str]:
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = []
+    for _ in range(RECOVERY_CODE_COUNT):
+        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
+        codes.append(f"{raw[:5]}-{raw[5:]}")
+        session.add(RecoveryCode(user_id=user.id, code_hash=_digest(raw)))
+    return codes
+
+
+def _digest(normalised_code: str) -> str:
+    return hashlib.sha256(normalised_code.encode()).hexdigest()
+
+
+def unused_recovery_codes(user: User) -> int:
+    return len(
+        session.scalars(
+            select(RecoveryCode.id).where(
+                RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+            )
+        ).all()
+    )
+
+
+# --- the second step of signing in ---------------------------------------------------------
+
+
+def verify(user: User, code: str) -> str | None:
+    """Check a TOTP or recovery code at sign-in. Returns "totp" or "recovery_code", or None.
+
+    A TOTP code is accepted once: its time step must be later than the last one used.
+    A recovery code is marked used (an atomic UPDATE, so two requests cannot both use it).
+    """
+    if not user.has_two_factor:
+        return None
+    code = _normalise(code)
+    if _is_totp_code(code):
+        try:
+            secret = sealed.unseal(user.totp_secret)
+        except sealed.UnreadableSecret:
+            # The key changed: no code can match; recovery codes still work.
+            current_app.logger.error("two-factor secret of user %s cannot be unsealed", user.id)
+            return None
+        step = _matching_step(secret, code)
+        if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+            return None
+        # A secret stored before sealing existed is sealed now that it has been used.
+        reseal = {} if sealed.is_sealed(user.totp_secret) else {"totp_secret": sealed.seal(secret)}
+        # Conditional update: a concurrent request with the same code loses the race.
+        claimed = session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .where((User.totp_last_step.is_(None)) | (User.totp_last_step < step))
+            .values(totp_last_step=step, **reseal)
+        ).rowcount
+        session.commit()
+        session.refresh(user)
+        return "totp" if claimed == 1 else None
+    if len(code) != 10:
+        return None
+    claimed = session.execute(
+        update(RecoveryCode)
+        .where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == _digest(code),
+            RecoveryCode.used_at.is_(None),
+        )
+        .values(used_at=utcnow())
+    ).rowcount
+    session.commit()
+    return "recovery_code" if claimed == 1 else None
+
+
+def record_sign_in(user: User, method: str) -> None:
+    user.last_login_at = utcnow()
+    audit.record(user, "sign_in", "user", user.id, two_factor=True, method=method)
+    session.commit()
+
+
+def record_failure(user: User) -> None:
+    audit.record(None, "sign_in_failed", "user", user.id, email=user.email, reason="two_factor")
+    session.commit()
+
+
+# --- the requirement --------------------------------------------------------------------------
+
+
+# Asked on every request: built once (building a statement costs more than running it).
+_REQUIRED_FOR_LEADS = select(SiteSetting.value).where(SiteSetting.key == REQUIRE_SETTING)
+
+
+def required_for_leads() -> bool:
+    return session.scalar(_REQUIRED_FOR_LEADS) == "on"
+
+
+def set_required_for_leads(on: bool, by: User) -> None:
+    setting = session.get(SiteSetting, REQUIRE_SETTING)
+    value = "on" if on else "off"
+    if setting is None:
+        setting = SiteSetting(key=REQUIRE_SETTING, value=value)
+        session.add(setting)
+    setting.value = value
+    setting.updated_by_id = by.id
+    audit.record(by, "settings.two_factor_required", "setting", None, value=value)
+    session.commit()
+
+
+def is_lead(user: User) -> bool:
+    """A coordinator, or a person whose institution currently leads a group (a chair)."""
+    if user.is_coordinator:
+        return True
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    GroupMembership.institution_id == user.institution_id,
+                    GroupMembership.role == GroupRole.LEAD,
+                    GroupMembership.until.is_(None),
+                )
+            )
+        )
+    )
+
+
+def enrolment_required(user: User) -> bool:
+    """Must this person turn two-factor on before using the site?"""
+    return not user.has_two_factor and required_for_leads() and is_lead(user)

@@ -1,0 +1,454 @@
+"""A person's own account: sign-in and sign-out, passwords, two-factor sign-in, API tokens."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from models import TokenScope
+
+from ..core.errors import DomainError
+from ..core.extensions import limiter
+from ..core.forms import ActionForm
+from ..core.i18n import LOCALE_SESSION_KEY
+from ..core.mail import send_mail
+from . import service as accounts
+from . import tokens as api_tokens
+from . import two_factor
+from .forms import (
+    ChangePasswordForm,
+    DisableTwoFactorForm,
+    EnableTwoFactorForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    RevokeForm,
+    TokenForm,
+    TwoFactorCodeForm,
+    TwoFactorRequirementForm,
+)
+
+bp = Blueprint("account", __name__)
+
+
+def _attempted_account() -> str:
+    """Throttle key for the account being tried, whether or not it exists."""
+    return "login-account:" + request.form.get("email", "").strip().lower()[:254]
+
+
+def _failed(response) -> bool:
+    # Only failed sign-ins count: a successful one redirects.
+    return response.status_code != 302
+
+
+def _account_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+
+
+def _address_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """Only a path on this site: no scheme, no host, no protocol-relative '//' or backslashes."""
+    if not target:
+        return None
+    target = target.strip()
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_account_limit, key_func=_attempted_account, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None and user.has_two_factor:
+            # The password is right, but no session yet: the second step must follow.
+            _start_two_factor(user, remember=form.remember.data, next_url=form.next.data)
+            return redirect(url_for("account.two_factor_login"))
+        if user is not None:
+            return _complete_sign_in(user, form.remember.data, form.next.data)
+        # The same words whether the address is unknown, the password wrong or the account off.
+        flash(_("That e-mail and password do not match an active account."), "danger")
+        return render_template("account/login.html", form=form), 401
+    status = 400 if request.method == "POST" else 200
+    return render_template("account/login.html", form=form), status
+
+
+def _complete_sign_in(user, remember: bool, next_url: str | None):
+    # A fresh session at sign-in: nothing from before (but the language) carries over.
+    language = session.get(LOCALE_SESSION_KEY)
+    session.clear()
+    _keep_language(language)
+    login_user(user, remember=remember)
+    mark_signed_in()
+    flash(_("Welcome, %(name)s.", name=user.full_name), "success")
+    return redirect(safe_next_url(next_url) or url_for("home.index"))
+
+
+@bp.post("/logout")
+def logout():
+    form = ActionForm()
+    if not form.validate_on_submit():
+        flash(_("Your session form expired; please try again."), "warning")
+        return redirect(url_for("home.index"))
+    language = session.get(LOCALE_SESSION_KEY)
+    # Ending the session server-side: a copy of this cookie replayed later is refused.
+    accounts.end_all_sessions(current_user._get_current_object())
+    logout_user()
+    session.clear()
+    _keep_language(language)
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("account.login"))
+
+
+def mark_signed_in() -> None:
+    """Start the idle and absolute clocks of a new session."""
+    now = int(time.time())
+    session["signed_in_at"] = now
+    session["seen_at"] = now
+    session.permanent = True
+
+
+def _keep_language(language: str | None) -> None:
+    if language:
+        session[LOCALE_SESSION_KEY] = language
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            accounts.change_password(
+                user, form.current_password.data, form.password.data, form.confirm.data
+            )
+        except DomainError as error:
+            target = getattr(form, error.field or "password", form.password)
+            target.errors = [*target.errors, str(error.message)]
+        else:
+            # Other sessions ended with the old version; this one carries on with the new.
+            login_user(user)
+            mark_signed_in()
+            flash(_("Password changed. Your other sessions have been signed out."), "success")
+            return redirect(url_for("home.index"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("account/change_password.html", form=form), status
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = accounts.user_by_email(form.email.data)
+        if user is not None and user.is_active:
+            link = url_for(
+                "account.reset_password", token=accounts.reset_token(user), _external=True
+            )
+            with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+                body = _(
+                    "Someone asked to reset the password of your Coalition account. "
+                    "If it was you, open this link within an hour (it works once):"
+                    "\n\n%(link)s\n\nIf it was not you, ignore this message.",
+                    link=link,
+                )
+                subject = _("[Coalition] Reset your password")
+            if not send_mail(user.email, subject, body) and current_app.debug:
+                current_app.logger.info("Password reset link (mail is off): %s", link)
+        # The same answer whether or not the address has an account.
+        flash(
+            _("If that address has an account, a link to reset its password is on its way."), "info"
+        )
+        return redirect(url_for("account.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("account/forgot_password.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = accounts.user_for_reset_token(token)
+    if user is None:
+        abort(410)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_password(user, form.password.data, form.confirm.data)
+        except DomainError as error:
+            target = getattr(form, error.field or "password", form.password)
+            target.errors = [*target.errors, str(error.message)]
+        else:
+            flash(_("Your password is set. Sign in with it."), "success")
+            return redirect(url_for("account.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("account/reset_password.html", form=form), status
+
+
+# --- two-factor sign-in -----------------------------------------------------------------------
+
+PENDING_KEY = "two_factor_pending"
+ENROL_SECRET_KEY = "two_factor_enrol_secret"
+
+
+def _start_two_factor(user, remember: bool, next_url: str | None) -> None:
+    """Remember, for a few minutes, whose password was right; nobody is signed in yet."""
+    language = session.get(LOCALE_SESSION_KEY)
+    session.clear()
+    _keep_language(language)
+    session[PENDING_KEY] = {
+        "user": user.id,
+        "version": user.session_version,
+        "until": int(time.time()) + current_app.config["TWO_FACTOR_PENDING_SECONDS"],
+        "remember": bool(remember),
+        "next": safe_next_url(next_url) or "",
+    }
+
+
+def _pending_user():
+    """The person half-way through signing in, if the step has not expired."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or pending.get("until", 0) < time.time():
+        return None, None
+    user = accounts.user_by_id(pending.get("user"))
+    if (
+        user is None
+        or not user.is_active
+        or not user.has_two_factor
+        or user.session_version != pending.get("version")
+    ):
+        return None, None
+    return user, pending
+
+
+def _pending_account() -> str:
+    """Throttle key for the second step: the account whose password was right."""
+    pending = session.get(PENDING_KEY)
+    user_id = pending.get("user") if isinstance(pending, dict) else None
+    return f"login-2fa:{user_id}" if user_id else f"login-2fa-address:{request.remote_addr}"
+
+
+def _two_factor_limit() -> str:
+    return current_app.config["TWO_FACTOR_LIMIT"]
+
+
+@bp.route("/login/two-factor", methods=["GET", "POST"])
+@limiter.limit(_two_factor_limit, key_func=_pending_account, methods=["POST"], deduct_when=_failed)
+def two_factor_login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    user, pending = _pending_user()
+    if user is None:
+        session.pop(PENDING_KEY, None)
+        flash(_("Your sign-in took too long or was interrupted. Please sign in again."), "info")
+        return redirect(url_for("account.login"))
+    form = TwoFactorCodeForm()
+    if form.validate_on_submit():
+        method = two_factor.verify(user, form.code.data)
+        if method is not None:
+            two_factor.record_sign_in(user, method)
+            if method == "recovery_code":
+                flash(
+                    _(
+                        "You used a recovery code; it will not work again. "
+                        "Recovery codes left: %(num)s.",
+                        num=two_factor.unused_recovery_codes(user),
+                    ),
+                    "warning",
+                )
+            return _complete_sign_in(user, pending["remember"], pending["next"])
+        two_factor.record_failure(user)
+        form.code.errors = [
+            *form.code.errors,
+            _("That code is not right, or it was already used. Try the newest code."),
+        ]
+        return render_template("account/two_factor_login.html", form=form), 401
+    status = 400 if request.method == "POST" else 200
+    return render_template("account/two_factor_login.html", form=form), status
+
+
+def _render_security(status: int = 200, **forms):
+    user = current_user._get_current_object()
+    context = {
+        "enable_form": forms.get("enable_form") or EnableTwoFactorForm(formdata=None),
+        "disable_form": forms.get("disable_form") or DisableTwoFactorForm(formdata=None),
+        "regenerate_form": ActionForm(formdata=None),
+        "requirement_form": None,
+        "recovery_left": 0,
+        "secret": None,
+        "required": two_factor.enrolment_required(user),
+    }
+    if user.has_two_factor:
+        context["recovery_left"] = two_factor.unused_recovery_codes(user)
+    else:
+        # A secret offered for enrolment; kept in the session until a code confirms it.
+        secret = session.get(ENROL_SECRET_KEY)
+        if not isinstance(secret, str) or len(secret) != 32:
+            secret = session[ENROL_SECRET_KEY] = two_factor.new_secret()
+        context["secret"] = secret
+        context["secret_grouped"] = two_factor.grouped(secret)
+        context["uri"] = two_factor.provisioning_uri(user, secret)
+    if user.is_coordinator:
+        requirement = forms.get("requirement_form") or TwoFactorRequirementForm(formdata=None)
+        requirement.required.data = two_factor.required_for_leads()
+        context["requirement_form"] = requirement
+    response = render_template("account/security.html", **context)
+    return response, status, {"Cache-Control": "no-store"}
+
+
+def _show_recovery_codes(codes: list[str]):
+    response = render_template("account/recovery_codes.html", codes=codes)
+    return response, 200, {"Cache-Control": "no-store"}
+
+
+def _keep_this_session(user) -> None:
+    # Other sessions ended with the old version; this one carries on with the new.
+    login_user(user)
+    mark_signed_in()
+
+
+@bp.get("/account/security")
+def account_security():
+    return _render_security()
+
+
+@bp.post("/account/security/two-factor")
+def enable_two_factor():
+    user = current_user._get_current_object()
+    form = EnableTwoFactorForm()
+    if user.has_two_factor:
+        return redirect(url_for("account.account_security"))
+    if not form.validate_on_submit():
+        return _render_security(400, enable_form=form)
+    try:
+        codes = two_factor.enable(user, session.get(ENROL_SECRET_KEY), form.code.data)
+    except DomainError as error:
+        form.code.errors = [*form.code.errors, str(error.message)]
+        return _render_security(400, enable_form=form)
+    session.pop(ENROL_SECRET_KEY, None)
+    _keep_this_session(user)
+    flash(_("Two-factor sign-in is on. Your other sessions have been signed out."), "success")
+    return _show_recovery_codes(codes)
+
+
+@bp.post("/account/security/two-factor/off")
+def disable_two_factor():
+    user = current_user._get_current_object()
+    form = DisableTwoFactorForm()
+    if not user.has_two_factor:
+        return redirect(url_for("account.account_security"))
+    if not form.validate_on_submit():
+        return _render_security(400, disable_form=form)
+    try:
+        two_factor.disable(user, form.password.data)
+    except DomainError as error:
+        form.password.errors = [*form.password.errors, str(error.message)]
+        return _render_security(400, disable_form=form)
+    _keep_this_session(user)
+    flash(_("Two-factor sign-in is off. Your other sessions have been signed out."), "success")
+    return redirect(url_for("account.account_security"))
+
+
+@bp.post("/account/security/recovery-codes")
+def regenerate_recovery_codes():
+    user = current_user._get_current_object()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        codes = two_factor.regenerate_recovery_codes(user)
+    except DomainError as error:
+        flash(str(error.message), "warning")
+        return redirect(url_for("account.account_security"))
+    _keep_this_session(user)
+    flash(_("New recovery codes made; the old ones no longer work."), "success")
+    return _show_recovery_codes(codes)
+
+
+@bp.post("/account/security/requirement")
+def set_two_factor_requirement():
+    from ..policy import authorize
+
+    authorize(current_user, "manage_coalition")
+    form = TwoFactorRequirementForm()
+    if not form.validate_on_submit():
+        return _render_security(400, requirement_form=form)
+    two_factor.set_required_for_leads(form.required.data, by=current_user._get_current_object())
+    if form.required.data:
+        flash(_("Coordinators and chairs now need two-factor sign-in."), "success")
+    else:
+        flash(_("Two-factor sign-in is no longer required."), "success")
+    return redirect(url_for("account.account_security"))
+
+
+# --- personal API tokens ------------------------------------------------------------------
+
+
+def _render_tokens(form: TokenForm, new_token: str | None = None, status: int = 200):
+    return render_template(
+        "account/tokens.html",
+        form=form,
+        revoke_form=RevokeForm(),
+        tokens=api_tokens.tokens_of(current_user),
+        new_token=new_token,
+    ), status
+
+
+@bp.get("/account/tokens")
+def tokens():
+    return _render_tokens(TokenForm())
+
+
+@bp.post("/account/tokens")
+def create_token():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _render_tokens(form, status=400)
+    try:
+        _token, value = api_tokens.create_token(
+            current_user, form.name.data, TokenScope(form.scope.data)
+        )
+    except DomainError as error:
+        form.name.errors = [*form.name.errors, str(error.message)]
+        return _render_tokens(form, status=400)
+    # Shown on this response only: the token is not stored, only its digest.
+    response, status = _render_tokens(TokenForm(formdata=None), new_token=value, status=201)
+    return response, status, {"Cache-Control": "no-store"}
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int):
+    token = api_tokens.load_own_token(token_id, current_user)
+    if not RevokeForm().validate_on_submit():
+        flash(
+            _("The form expired or was sent from elsewhere. Reload the page and try again."),
+            "danger",
+        )
+        return redirect(url_for("account.tokens"))
+    api_tokens.revoke_token(token, current_user)
+    flash(_("Token “%(name)s” revoked: it no longer works.", name=token.name), "success")
+    return redirect(url_for("account.tokens"))

@@ -1,0 +1,125 @@
+"""The audit trail: every change a coordinator makes (and every export) leaves a row."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from flask import has_request_context, request
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from models import AuditEvent, User
+
+from ..core.db import session
+
+
+def record(
+    actor: User | None,
+    action: str,
+    target_type: str,
+    target_id: int | None = None,
+    **details: Any,
+) -> AuditEvent:
+    """Add an event to the session; the caller's transaction commits it with the change."""
+    event = AuditEvent(
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        details=_plain(details),
+        ip=request.remote_addr if has_request_context() else None,
+    )
+    session.add(event)
+    return event
+
+
+def recent(limit: int = 25) -> list[AuditEvent]:
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .options(joinedload(AuditEvent.actor))
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe details: dates and enums become strings."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+@dataclass
+class AuditPage:
+    events: list[AuditEvent]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _filtered(action: str | None, actor: str | None, since: date | None, until: date | None):
+    statement = select(AuditEvent)
+    if action:
+        statement = statement.where(AuditEvent.action.startswith(action, autoescape=True))
+    if actor:
+        statement = statement.join(User, AuditEvent.actor_id == User.id).where(
+            User.email.contains(actor.strip().lower(), autoescape=True)
+        )
+    if since:
+        statement = statement.where(AuditEvent.created_at >= datetime.combine(since, time.min, UTC))
+    if until:
+        statement = statement.where(
+            AuditEvent.created_at < datetime.combine(until + timedelta(days=1), time.min, UTC)
+        )
+    return statement
+
+
+def search(action=None, actor=None, since=None, until=None, page=1, per_page=50) -> AuditPage:
+    """Events matching the filters, newest first, one page of them (two queries)."""
+    statement = _filtered(action, actor, since, until)
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    page = max(1, page)
+    events = session.scalars(
+        statement.options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return AuditPage(list(events), total, page, per_page)
+
+
+def actions() -> list[str]:
+    return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+def export_rows(action=None, actor=None, since=None, until=None):
+    """Every matching event, oldest first, as CSV rows (a header first)."""
+    yield ["time", "actor", "action", "target_type", "target_id", "details", "ip"]
+    statement = (
+        _filtered(action, actor, since, until)
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.created_at, AuditEvent.id)
+    )
+    for event in session.scalars(statement):
+        yield [
+            event.created_at.isoformat(),
+            event.actor.email if event.actor else "",
+            event.action,
+            event.target_type,
+            event.target_id if event.target_id is not None else "",
+            json.dumps(event.details, ensure_ascii=False, sort_keys=True),
+            event.ip or "",
+        ]

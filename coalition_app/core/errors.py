@@ -1,0 +1,117 @@
+"""Errors: the ones use cases raise (a broken rule, a lost edit race) and the pages that
+answer every HTTP error in the app's style, or as JSON for the API. Never a stack trace."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from datetime import datetime
+
+from flask import Flask, g, jsonify, make_response, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .db import get_database
+from .extensions import login_manager
+
+
+class DomainError(Exception):
+    """A rule was broken. `field` names the form field the message belongs next to."""
+
+    def __init__(self, message, field: str | None = None) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class EditConflict(Exception):
+    """Someone saved the object after the form was loaded: nothing was overwritten."""
+
+    def __init__(self, subject, changed_by: str | None, changed_at: datetime | None) -> None:
+        super().__init__(f"{subject!r} changed by {changed_by} at {changed_at}")
+        self.subject = subject
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Please check and retry.")),
+    401: (_l("Sign-in needed"), _l("Please sign in to continue.")),
+    403: (_l("Not allowed"), _l("You do not have permission to do this.")),
+    404: (_l("Page not found"), _l("There is nothing here. It may have moved or been removed.")),
+    405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    409: (_l("Conflict"), _l("Someone else changed this in the meantime. Reload and retry.")),
+    410: (_l("No longer available"), _l("This link has expired or was already used.")),
+    413: (_l("Too large"), _l("What you sent is larger than this site accepts.")),
+    429: (
+        _l("Too many attempts"),
+        _l("Too many attempts in a short time. Wait a few minutes and try again."),
+    ),
+    500: (_l("Something went wrong"), _l("We could not finish this. Nothing was half-saved.")),
+    503: (_l("Temporarily unavailable"), _l("The service is briefly unavailable. Please retry.")),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
+    )
+
+
+def render_error(code: int, detail: str | None = None):
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    if _wants_json():
+        body = {"error": {"status": code, "title": str(title), "message": detail or str(message)}}
+        return jsonify(body), code
+    return render_template(
+        "errors/error.html", code=code, title=title, message=detail or message
+    ), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):
+        return render_error(
+            400,
+            str(_l("The form expired or was sent from elsewhere. Reload the page and try again.")),
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        return render_error(error.code)
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(error: OperationalError):
+        # The database is down or unreachable: say so quickly (503) instead of hanging or
+        # showing a 500; pool_pre_ping replaces dead connections once it is back.
+        with suppress(Exception):  # the connection may already be gone
+            get_database().session.rollback()
+        app.logger.warning(
+            "Database unavailable on %s %s: %s",
+            request.method,
+            request.path,
+            error.__class__.__name__,
+        )
+        # Flask-Login's template context would try to load the person again (from the
+        # database that is down): this page is rendered for nobody in particular.
+        g._login_user = login_manager.anonymous_user()
+        if _wants_json():
+            response = render_error(503)[0]
+        else:
+            title, message = MESSAGES[503]
+            response = make_response(
+                render_template("errors/unavailable.html", code=503, title=title, message=message)
+            )
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected_error(error: Exception):
+        # Undo whatever the failed request half-did before rendering anything.
+        get_database().session.rollback()
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return render_error(InternalServerError.code)

@@ -1,0 +1,103 @@
+"""Busy pages and their parts, kept per data version instead of rebuilt on every request.
+
+An entry is stored under a key made of everything it depends on: its template or path,
+the arguments that vary (a group's slug, the language, the day) and the stamp of the
+"pages" data version (`models.versions`), which is bumped in the same transaction as any
+change to what shared pages show. So a change made through any server is seen at once by
+every other one: each process keeps its own copies, but asks the database for the version
+on every request. Entries also expire after ``PAGE_CACHE_TTL`` seconds, which bounds how
+late a mark derived from the clock (a deliverable turning stale) can appear.
+
+Two kinds of entry:
+
+- `render_part`: a part shared by every viewer; it must hold nothing personal (no CSRF
+  token, no viewer's name, nothing a policy check would hide from someone).
+- `render_page`: a whole page for one browser session. Its key adds what the layout shows
+  of the person (who they are, their unread count, their session's CSRF secret, so the
+  forms' tokens stay theirs) and whatever the view passes. Pages carrying a one-time
+  message (a flash) are never stored.
+
+Nothing rendered inside a transaction that changed watched data is stored (it would show
+rows that may yet be rolled back).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Hashable, Mapping
+from datetime import date
+from typing import Any
+
+from flask import Flask, current_app, g, render_template, request
+from flask import session as cookie_session
+from flask_login import current_user
+from markupsafe import Markup
+
+from models.versions import PAGES, bumped_in_this_transaction, version_stamp
+
+from ..notifications.service import unread_count
+from .db import session
+from .i18n import current_language
+from .stores import MemoryBackend
+
+EXTENSION = "page_cache"
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("PAGE_CACHE_TTL", 300)
+    app.config.setdefault("PAGE_CACHE_MAX_BYTES", 32 * 1024 * 1024)
+    app.extensions[EXTENSION] = MemoryBackend(
+        max_items=10_000, max_bytes=int(app.config["PAGE_CACHE_MAX_BYTES"])
+    )
+
+
+def render_part(
+    template: str, key: tuple[Hashable, ...], context: Callable[[], Mapping[str, Any]]
+) -> Markup:
+    """Return `template` rendered with `context()`, from the cache when `key` is known.
+
+    `context` is only called on a miss, so the queries behind it run once per version.
+    """
+    return Markup(_cached(("part", template, *key), lambda: render_template(template, **context())))
+
+
+def render_page(key: tuple[Hashable, ...], render: Callable[[], str]) -> str:
+    """Return the page `render()` makes for this request, from the cache when it is known.
+
+    `key` holds what the page shows that this module cannot see (for example whether
+    the person gets the group's digest); the signed-in person, their unread count, the
+    language, the day and the path with its query are added here.
+    """
+    secret = cookie_session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if not secret or "_flashes" in cookie_session or not current_user.is_authenticated:
+        return render()
+    full_key = (
+        "page",
+        request.full_path,
+        date.today(),
+        current_language(),
+        current_user.id,
+        hashlib.sha256(str(secret).encode()).hexdigest()[:32],
+        unread_count(current_user),
+        *key,
+    )
+    return _cached(full_key, render)
+
+
+def _cached(key: tuple[Hashable, ...], render: Callable[[], str]) -> str:
+    store: MemoryBackend = current_app.extensions[EXTENSION]
+    full_key = "\x1f".join(map(str, (*key, _pages_version())))
+    cached = store.get(full_key)
+    if cached is not None:
+        return cached.decode()
+    html = render()
+    if not bumped_in_this_transaction(session, PAGES):
+        store.set(full_key, html.encode(), int(current_app.config["PAGE_CACHE_TTL"]))
+    return html
+
+
+def _pages_version() -> str:
+    # Asked once per request, however many entries the request reads.
+    if "pages_version" not in g:
+        g.pages_version = version_stamp(session, PAGES)
+    return g.pages_version

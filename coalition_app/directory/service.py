@@ -1,0 +1,417 @@
+"""The directory of institutions: search, profiles, and the coordinator's membership changes."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, case, exists, func, or_, select
+from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import BadRequest, NotFound
+
+from models import (
+    Basis,
+    Deliverable,
+    GroupMembership,
+    Institution,
+    Sector,
+    State,
+    Tie,
+    User,
+    WorkingGroup,
+    comparison_key,
+)
+
+from ..audit import service as audit
+from ..core.db import session
+from ..core.errors import DomainError
+
+PAGE_SIZE = 25
+SORTS = ("name", "sector", "state", "joined_on")
+STATUSES = ("all", "active", "former")
+
+
+# --- searching --------------------------------------------------------------------------------
+
+
+@dataclass
+class DirectoryQuery:
+    """What the directory page was asked for; `from_args` refuses values it does not know."""
+
+    q: str = ""
+    sector: str = ""
+    state: str = ""
+    group: str = ""
+    founder: str = ""  # "", "yes", "no"
+    status: str = "all"
+    sort: str = "name"
+    desc: bool = False
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> DirectoryQuery:
+        query = cls(
+            q=" ".join(args.get("q", "").split())[:200],
+            sector=args.get("sector", ""),
+            state=args.get("state", ""),
+            group=args.get("group", ""),
+            founder=args.get("founder", ""),
+            status=args.get("status", "all") or "all",
+            sort=args.get("sort", "name") or "name",
+            desc=args.get("dir", "asc") == "desc",
+        )
+        page = args.get("page", "1") or "1"
+        if not page.isdigit() or int(page) < 1 or len(page) > 7:
+            raise BadRequest()
+        query.page = int(page)
+        if query.sort not in SORTS or query.status not in STATUSES:
+            raise BadRequest()
+        if query.founder not in ("", "yes", "no") or args.get("dir", "asc") not in ("asc", "desc"):
+            raise BadRequest()
+        return query
+
+    def args(self, **changes) -> dict[str, str]:
+        """Query-string arguments for a link to this query with some values changed."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        out = {
+            "q": values["q"],
+            "sector": values["sector"],
+            "state": values["state"],
+            "group": values["group"],
+            "founder": values["founder"],
+            "status": "" if values["status"] == "all" else values["status"],
+            "sort": "" if values["sort"] == "name" else values["sort"],
+            "dir": "desc" if values["desc"] else "",
+            "page": "" if values["page"] == 1 else str(values["page"]),
+        }
+        return {k: v for k, v in out.items() if v}
+
+
+@dataclass
+class DirectoryPage:
+    query: DirectoryQuery
+    institutions: list[Institution]
+    total: int
+    active: int
+    former: int
+    pages: int
+    sectors: list[Sector]
+    states: list[State]
+    groups: list[WorkingGroup]
+    today: date
+
+    @property
+    def page_links(self) -> list[int | None]:
+        """Page numbers to link to, None where a gap is shown."""
+        current, last = self.query.page, self.pages
+        wanted = {1, last, *range(max(1, current - 2), min(last, current + 2) + 1)}
+        links: list[int | None] = []
+        previous = 0
+        for number in sorted(wanted):
+            if number - previous > 1:
+                links.append(None)
+            links.append(number)
+            previous = number
+        return links
+
+    @property
+    def first_index(self) -> int:
+        return (self.query.page - 1) * PAGE_SIZE + 1 if self.total else 0
+
+    @property
+    def last_index(self) -> int:
+        return min(self.total, self.query.page * PAGE_SIZE)
+
+
+def matching_conditions(query: DirectoryQuery, today: date, groups: list[WorkingGroup]) -> list:
+    conditions = []
+    if query.q:
+        key = comparison_key(query.q)
+        conditions.append(
+            or_(
+                Institution.name_key.contains(key, autoescape=True),
+                func.lower(Institution.acronym).contains(query.q.lower(), autoescape=True),
+            )
+        )
+    if query.sector:
+        conditions.append(Institution.sector_slug == query.sector)
+    if query.state:
+        conditions.append(Institution.state_code == query.state)
+    if query.group:
+        group = next((g for g in groups if g.slug == query.group), None)
+        if group is None:
+            raise BadRequest()
+        conditions.append(
+            exists().where(
+                GroupMembership.institution_id == Institution.id,
+                GroupMembership.group_id == group.id,
+                GroupMembership.until.is_(None),
+            )
+        )
+    if query.founder:
+        conditions.append(Institution.is_founder.is_(query.founder == "yes"))
+    if query.status == "active":
+        conditions.append(Institution.active_on(today))
+    elif query.status == "former":
+        conditions.append(~Institution.active_on(today))
+    return conditions
+
+
+def in_directory_order(statement: Select, query: DirectoryQuery) -> Select:
+    def direction(column):
+        return column.desc() if query.desc else column.asc()
+
+    if query.sort == "sector":
+        statement = statement.join(Sector, Sector.slug == Institution.sector_slug)
+        keys = [direction(Sector.position), Institution.name_key]
+    elif query.sort == "state":
+        statement = statement.outerjoin(State, State.code == Institution.state_code)
+        keys = [State.name_es.is_(None), direction(State.name_es), Institution.name_key]
+    elif query.sort == "joined_on":
+        keys = [direction(Institution.joined_on), Institution.name_key]
+    else:
+        keys = [direction(Institution.name_key)]
+    return statement.order_by(*keys, Institution.id)
+
+
+def directory_page(query: DirectoryQuery, today: date) -> DirectoryPage:
+    """One page of the directory in a fixed number of queries (five), whatever the data."""
+    sectors = list(session.scalars(select(Sector).order_by(Sector.position)))
+    states = list(session.scalars(select(State).order_by(State.name_es)))
+    groups = list(session.scalars(select(WorkingGroup).order_by(WorkingGroup.position)))
+    if query.sector and query.sector not in {s.slug for s in sectors}:
+        raise BadRequest()
+    if query.state and query.state not in {s.code for s in states}:
+        raise BadRequest()
+    conditions = matching_conditions(query, today, groups)
+    active = Institution.active_on(today)
+    total, active_count = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((active, 1), else_=0)), 0))
+        .select_from(Institution)
+        .where(*conditions)
+    ).one()
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    query.page = min(query.page, pages)
+    statement = in_directory_order(select(Institution).where(*conditions), query)
+    institutions = list(
+        session.scalars(statement.limit(PAGE_SIZE).offset((query.page - 1) * PAGE_SIZE))
+    )
+    return DirectoryPage(
+        query=query,
+        institutions=institutions,
+        total=total,
+        active=int(active_count),
+        former=total - int(active_count),
+        pages=pages,
+        sectors=sectors,
+        states=states,
+        groups=groups,
+        today=today,
+    )
+
+
+# --- profile ------------------------------------------------------------------------------------
+
+
+@dataclass
+class TieView:
+    other: Institution
+    tie: Tie
+
+
+@dataclass
+class Profile:
+    institution: Institution
+    memberships: list[GroupMembership]
+    people: list[User]
+    ties: list[TieView]
+    deliverables: list[Deliverable]
+    today: date
+
+    @property
+    def current_memberships(self) -> list[GroupMembership]:
+        return [m for m in self.memberships if m.until is None]
+
+    @property
+    def past_memberships(self) -> list[GroupMembership]:
+        return [m for m in self.memberships if m.until is not None]
+
+
+def load_institution(institution_id: int) -> Institution:
+    institution = session.get(Institution, institution_id)
+    if institution is None:
+        raise NotFound()
+    return institution
+
+
+def profile(institution_id: int, today: date) -> Profile:
+    """Everything the profile page shows, in a fixed number of queries (five)."""
+    institution = load_institution(institution_id)
+    memberships = list(
+        session.scalars(
+            select(GroupMembership)
+            .where(GroupMembership.institution_id == institution.id)
+            .options(joinedload(GroupMembership.group))
+            .order_by(GroupMembership.since.desc(), GroupMembership.id)
+        )
+    )
+    people = list(
+        session.scalars(
+            select(User)
+            .where(User.institution_id == institution.id)
+            .options(joinedload(User.institution))
+            .order_by(User.full_name)
+        )
+    )
+    ties = session.scalars(
+        select(Tie)
+        .where(or_(Tie.institution_a_id == institution.id, Tie.institution_b_id == institution.id))
+        .options(joinedload(Tie.institution_a), joinedload(Tie.institution_b))
+        .order_by(Tie.since, Tie.id)
+    ).all()
+    tie_views = [
+        TieView(t.institution_b if t.institution_a_id == institution.id else t.institution_a, t)
+        for t in ties
+    ]
+    deliverables = list(
+        session.scalars(
+            select(Deliverable)
+            .where(
+                Deliverable.owner_institution_id == institution.id,
+                Deliverable.archived_at.is_(None),
+            )
+            .options(joinedload(Deliverable.group))
+            .order_by(Deliverable.due_on.is_(None), Deliverable.due_on, Deliverable.id)
+        )
+    )
+    return Profile(institution, memberships, people, tie_views, deliverables, today)
+
+
+# --- coordinator's changes --------------------------------------------------------------------
+
+
+@dataclass
+class InstitutionData:
+    """The editable facts of an institution, as a form or an imported row gives them."""
+
+    name: str
+    sector_slug: str
+    joined_on: date
+    acronym: str | None = None
+    state_code: str | None = None
+    website: str | None = None
+    left_on: date | None = None
+    is_founder: bool = False
+    basis: Basis = Basis.DOCUMENTED
+    source: str | None = None
+
+    def as_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass
+class ReferenceSets:
+    sectors: set[str] = field(default_factory=set)
+    states: set[str] = field(default_factory=set)
+
+    @classmethod
+    def load(cls) -> ReferenceSets:
+        return cls(
+            set(session.scalars(select(Sector.slug))), set(session.scalars(select(State.code)))
+        )
+
+
+def rule_errors(data: InstitutionData, today: date, refs: ReferenceSets) -> list[DomainError]:
+    """Every rule the data breaks (not uniqueness, which needs the database)."""
+    errors = []
+    if not data.name or not data.name.strip():
+        errors.append(DomainError(_l("Give the institution's name."), field="name"))
+    if data.sector_slug not in refs.sectors:
+        errors.append(DomainError(_l("Unknown sector."), field="sector"))
+    if data.state_code and data.state_code not in refs.states:
+        errors.append(DomainError(_l("Unknown state."), field="state"))
+    if data.joined_on > today:
+        errors.append(DomainError(_l("The join date cannot be in the future."), field="joined_on"))
+    if data.left_on is not None and data.left_on < data.joined_on:
+        errors.append(
+            DomainError(_l("The end date cannot be before the join date."), field="left_on")
+        )
+    if data.website and not data.website.startswith(("http://", "https://")):
+        errors.append(
+            DomainError(_l("The website must start with http:// or https://."), field="website")
+        )
+    return errors
+
+
+def duplicate_of(name: str, except_id: int | None = None) -> Institution | None:
+    """An institution whose name equals this one once case, accents and spacing are ignored."""
+    statement = select(Institution).where(Institution.name_key == comparison_key(name))
+    if except_id is not None:
+        statement = statement.where(Institution.id != except_id)
+    return session.scalar(statement)
+
+
+def _check(data: InstitutionData, today: date, except_id: int | None = None) -> None:
+    errors = rule_errors(data, today, ReferenceSets.load())
+    if errors:
+        raise errors[0]
+    other = duplicate_of(data.name, except_id)
+    if other is not None:
+        raise DomainError(
+            _l(
+                "“%(name)s” is already in the directory (case and accents are ignored).",
+                name=other.name,
+            ),
+            field="name",
+        )
+
+
+def create_institution(data: InstitutionData, by: User, today: date) -> Institution:
+    _check(data, today)
+    institution = Institution(**data.as_dict())
+    session.add(institution)
+    session.flush()
+    audit.record(by, "institution.create", "institution", institution.id, **data.as_dict())
+    session.commit()
+    return institution
+
+
+def update_institution(
+    institution: Institution, data: InstitutionData, by: User, today: date
+) -> Institution:
+    """Save edits; the membership's end date is changed with `end_membership` only."""
+    data.left_on = institution.left_on
+    _check(data, today, except_id=institution.id)
+    changes = {}
+    for key, value in data.as_dict().items():
+        if key == "left_on":
+            continue
+        before = getattr(institution, key)
+        if before != value:
+            changes[key] = [before, value]
+            setattr(institution, key, value)
+    if changes:
+        audit.record(by, "institution.update", "institution", institution.id, changes=changes)
+    session.commit()
+    return institution
+
+
+def end_membership(institution: Institution, left_on: date, by: User, today: date) -> None:
+    """The institution leaves on `left_on`: it stays in the directory, as former from then."""
+    if institution.left_on is not None:
+        raise DomainError(_l("This membership has already ended."), field="left_on")
+    if left_on < institution.joined_on:
+        raise DomainError(_l("The end date cannot be before the join date."), field="left_on")
+    institution.left_on = left_on
+    audit.record(by, "institution.end_membership", "institution", institution.id, left_on=left_on)
+    session.commit()
+
+
+def reference_lists() -> tuple[list[Sector], list[State]]:
+    return (
+        list(session.scalars(select(Sector).order_by(Sector.position))),
+        list(session.scalars(select(State).order_by(State.name_es))),
+    )

@@ -1,0 +1,186 @@
+"""The coalition's growth as numbers: pure functions over plain rows, plus one loader.
+
+The functions take rows (joined_on, left_on, sector, state) and dates, never a session, so
+tests can compute the same series from the seed files that the page shows.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from models import GroupMembership, Institution, Sector, State, WorkingGroup
+
+from ..core.db import session
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    joined_on: date
+    left_on: date | None
+    sector: str
+    state: str | None = None
+    founder: bool = False
+
+    def active_on(self, day: date) -> bool:
+        return self.joined_on <= day and (self.left_on is None or self.left_on > day)
+
+
+@dataclass(frozen=True)
+class GroupMemberRow:
+    group: str
+    sector: str
+
+
+def members_on(rows: Iterable[MemberRow], day: date) -> Counter:
+    """Members on `day`, counted by sector."""
+    return Counter(row.sector for row in rows if row.active_on(day))
+
+
+def month_ends(start: date, end: date) -> list[date]:
+    """The last day of every month from `start`'s to `end`'s; the last point is `end` itself."""
+    points = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        last = date(year, month, calendar.monthrange(year, month)[1])
+        points.append(min(last, end))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return points
+
+
+@dataclass
+class Series:
+    """Cumulative members by sector at each point (month ends), with year ends marked."""
+
+    days: list[date]
+    sectors: list[str]
+    counts: dict[str, list[int]]
+
+    @property
+    def totals(self) -> list[int]:
+        return [sum(self.counts[s][i] for s in self.sectors) for i in range(len(self.days))]
+
+    @property
+    def year_end_indexes(self) -> list[int]:
+        return [i for i, day in enumerate(self.days) if day.month == 12 and day.day == 31]
+
+
+def membership_series(rows: Sequence[MemberRow], sectors: Sequence[str], today: date) -> Series:
+    """Members over time, from the month of the first join to `today`."""
+    if not rows:
+        return Series([], list(sectors), {s: [] for s in sectors})
+    days = month_ends(min(row.joined_on for row in rows), today)
+    counts: dict[str, list[int]] = {s: [] for s in sectors}
+    for day in days:
+        on_day = members_on(rows, day)
+        for sector in sectors:
+            counts[sector].append(on_day.get(sector, 0))
+    return Series(days, list(sectors), counts)
+
+
+def year_end_totals(rows: Sequence[MemberRow], today: date) -> list[tuple[int, int]]:
+    """(year, members on 31 December) for every year from the first join; this year as of today."""
+    if not rows:
+        return []
+    first = min(row.joined_on for row in rows).year
+    out = []
+    for year in range(first, today.year + 1):
+        day = min(date(year, 12, 31), today)
+        out.append((year, sum(members_on(rows, day).values())))
+    return out
+
+
+def quarter_of(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def joins_per_quarter(rows: Sequence[MemberRow], today: date) -> list[tuple[str, int]]:
+    """Institutions that joined in each quarter, every quarter from the first to today's."""
+    if not rows:
+        return []
+    joined = Counter(quarter_of(row.joined_on) for row in rows)
+    first = min(row.joined_on for row in rows)
+    out = []
+    year, quarter = first.year, (first.month - 1) // 3 + 1
+    last = (today.year, (today.month - 1) // 3 + 1)
+    while (year, quarter) <= last:
+        label = f"{year}-Q{quarter}"
+        out.append((label, joined.get(label, 0)))
+        year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+    return out
+
+
+def breakdown(rows: Iterable[MemberRow], today: date, by: str) -> Counter:
+    """Current members counted by "sector" or "state" (None: no state recorded)."""
+    return Counter(getattr(row, by) for row in rows if row.active_on(today))
+
+
+def group_sector_mix(
+    rows: Iterable[GroupMemberRow], groups: Sequence[str], sectors: Sequence[str]
+) -> dict[str, dict[str, int]]:
+    """For each group, its current member institutions counted by sector (zeros included)."""
+    mix = {group: dict.fromkeys(sectors, 0) for group in groups}
+    for row in rows:
+        if row.group in mix and row.sector in mix[row.group]:
+            mix[row.group][row.sector] += 1
+    return mix
+
+
+def missing_sectors(mix: dict[str, dict[str, int]]) -> dict[str, list[str]]:
+    """The sectors each group lacks: a gap its chairs should fill."""
+    return {group: [s for s, n in counts.items() if n == 0] for group, counts in mix.items()}
+
+
+# --- loading the rows (a fixed number of queries) --------------------------------------------
+
+
+@dataclass
+class GrowthData:
+    today: date
+    rows: list[MemberRow]
+    group_rows: list[GroupMemberRow]
+    sectors: list[Sector]
+    states: list[State]
+    groups: list[WorkingGroup]
+
+    @property
+    def sector_slugs(self) -> list[str]:
+        return [s.slug for s in self.sectors]
+
+
+def load(today: date) -> GrowthData:
+    """Every row the dashboard needs, in five queries whatever the size of the coalition."""
+    rows = [
+        MemberRow(joined_on, left_on, sector, state, founder)
+        for joined_on, left_on, sector, state, founder in session.execute(
+            select(
+                Institution.joined_on,
+                Institution.left_on,
+                Institution.sector_slug,
+                Institution.state_code,
+                Institution.is_founder,
+            )
+        )
+    ]
+    group_rows = [
+        GroupMemberRow(slug, sector)
+        for slug, sector in session.execute(
+            select(WorkingGroup.slug, Institution.sector_slug)
+            .join(GroupMembership, GroupMembership.group_id == WorkingGroup.id)
+            .join(Institution, GroupMembership.institution_id == Institution.id)
+            .where(GroupMembership.until.is_(None), Institution.active_on(today))
+        )
+    ]
+    return GrowthData(
+        today=today,
+        rows=rows,
+        group_rows=group_rows,
+        sectors=list(session.scalars(select(Sector).order_by(Sector.position))),
+        states=list(session.scalars(select(State).order_by(State.name_es))),
+        groups=list(session.scalars(select(WorkingGroup).order_by(WorkingGroup.position))),
+    )

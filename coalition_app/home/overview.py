@@ -1,0 +1,101 @@
+"""Where the coalition stands today: the figures on the home page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from models import (
+    Deliverable,
+    GroupMembership,
+    GroupRole,
+    Institution,
+    Sector,
+    WorkingGroup,
+    WorkStatus,
+)
+
+from ..core.db import session
+
+
+@dataclass
+class GroupSummary:
+    group: WorkingGroup
+    leads: list[Institution] = field(default_factory=list)
+    member_count: int = 0
+    open_deliverables: int = 0
+
+
+@dataclass
+class CoalitionOverview:
+    today: date
+    active_institutions: int
+    founders: int
+    by_sector: list[tuple[Sector, int]]
+    groups: list[GroupSummary]
+    due_soon: list[Deliverable]
+    overdue: int
+
+    @property
+    def sectors_present(self) -> int:
+        return sum(1 for _sector, count in self.by_sector if count)
+
+
+def coalition_overview(today: date, due_within_days: int = 30) -> CoalitionOverview:
+    """Headline figures in a fixed number of queries (five), whatever the size of the data."""
+    active = Institution.active_on(today)
+    by_sector_counts = dict(
+        session.execute(
+            select(Institution.sector_slug, func.count())
+            .where(active)
+            .group_by(Institution.sector_slug)
+        ).all()
+    )
+    sectors = session.scalars(select(Sector).order_by(Sector.position)).all()
+    founders = session.scalar(
+        select(func.count()).select_from(Institution).where(active, Institution.is_founder)
+    )
+
+    groups = {
+        group.id: GroupSummary(group)
+        for group in session.scalars(select(WorkingGroup).order_by(WorkingGroup.position))
+    }
+    current_memberships = session.execute(
+        select(GroupMembership, Institution)
+        .join(Institution, GroupMembership.institution_id == Institution.id)
+        .where(GroupMembership.until.is_(None), active)
+        .order_by(Institution.name)
+    ).all()
+    for membership, institution in current_memberships:
+        summary = groups[membership.group_id]
+        summary.member_count += 1
+        if membership.role == GroupRole.LEAD:
+            summary.leads.append(institution)
+
+    open_work = session.scalars(
+        select(Deliverable)
+        .options(joinedload(Deliverable.group))
+        .where(
+            Deliverable.archived_at.is_(None),
+            Deliverable.status != WorkStatus.DONE,
+            Deliverable.due_on.is_not(None),
+            Deliverable.due_on <= today + timedelta(days=due_within_days),
+        )
+        .order_by(Deliverable.due_on, Deliverable.id)
+    ).all()
+    for deliverable in open_work:
+        groups[deliverable.group_id].open_deliverables += 1
+    due_soon = [d for d in open_work if d.due_on >= today]
+
+    return CoalitionOverview(
+        today=today,
+        active_institutions=sum(by_sector_counts.values()),
+        founders=founders or 0,
+        by_sector=[(sector, by_sector_counts.get(sector.slug, 0)) for sector in sectors],
+        groups=list(groups.values()),
+        due_soon=due_soon,
+        overdue=len(open_work) - len(due_soon),
+    )

@@ -1,0 +1,1 @@
+"""The inbox, e-mail copies of notifications, daily reminders and weekly group digests."""

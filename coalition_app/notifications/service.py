@@ -1,0 +1,421 @@
+"""The in-app inbox, its e-mail copies, daily reminders and the weekly group digests."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import current_app, g
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy.orm import joinedload, selectinload
+
+from models import (
+    Deliverable,
+    DigestPreference,
+    DigestRun,
+    GroupMembership,
+    Notification,
+    NotificationKind,
+    ProgressUpdate,
+    Task,
+    User,
+    WorkingGroup,
+    WorkStatus,
+    utcnow,
+)
+
+from ..core.db import session
+from ..core.mail import send_mail
+
+K = NotificationKind
+
+
+def notify(
+    user_id: int,
+    kind: NotificationKind,
+    params: dict[str, Any],
+    *,
+    link: str | None = None,
+    task_id: int | None = None,
+    deliverable_id: int | None = None,
+    dedup_key: str | None = None,
+) -> Notification:
+    """Queue a notification in the caller's transaction; e-mail goes out after the commit."""
+    notification = Notification(
+        user_id=user_id,
+        kind=kind,
+        params=params,
+        link=link,
+        task_id=task_id,
+        deliverable_id=deliverable_id,
+        dedup_key=dedup_key,
+    )
+    session.add(notification)
+    g.setdefault("pending_notifications", []).append(notification)
+    return notification
+
+
+def message(notification: Notification) -> str:
+    """The notification's text in the current language."""
+    p = notification.params or {}
+    kind = notification.kind
+    if kind == K.TASK_ASSIGNED:
+        return _(
+            "%(by)s assigned you the task “%(title)s” (%(deliverable)s).",
+            **_fill(p, "by", "title", "deliverable"),
+        )
+    if kind == K.TASK_REASSIGNED:
+        return _(
+            "%(by)s reassigned the task “%(title)s” to %(to)s.", **_fill(p, "by", "title", "to")
+        )
+    if kind == K.TASK_DUE_SOON:
+        return _("Your task “%(title)s” is due on %(due_on)s.", **_fill(p, "title", "due_on"))
+    if kind == K.TASK_OVERDUE:
+        return _(
+            "Your task “%(title)s” was due on %(due_on)s and is not done.",
+            **_fill(p, "title", "due_on"),
+        )
+    if kind == K.DELIVERABLE_SENT_BACK:
+        return _("%(by)s sent “%(title)s” back: %(comment)s", **_fill(p, "by", "title", "comment"))
+    if kind == K.DELIVERABLE_STALE:
+        return _("“%(title)s” has had no update for %(weeks)s weeks.", **_fill(p, "title", "weeks"))
+    if kind == K.DIGEST:
+        if str(get_locale()) == "en" and p.get("group_en"):
+            p = {**p, "group": p["group_en"]}
+        return _(
+            "Weekly digest of %(group)s: %(moved)s updates, %(stale)s stale, %(due)s due soon.",
+            **_fill(p, "group", "moved", "stale", "due"),
+        )
+    return str(kind)
+
+
+def _fill(params: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {key: params.get(key) if params.get(key) is not None else "—" for key in keys}
+
+
+def send_pending_email() -> int:
+    """E-mail the notifications this request queued (after its commit), in each reader's
+    language. Failures are logged, never raised: the change itself is already saved."""
+    pending = g.pop("pending_notifications", [])
+    if not pending or not current_app.config.get("MAIL_ENABLED"):
+        return 0
+    sent = 0
+    users = {
+        u.id: u
+        for u in session.scalars(select(User).where(User.id.in_({n.user_id for n in pending})))
+    }
+    for notification in pending:
+        user = users.get(notification.user_id)
+        if user is None or not user.is_active:
+            continue
+        try:
+            if _email(user, notification):
+                notification.emailed_at = utcnow()
+                sent += 1
+        except (OSError, ValueError):
+            # The change is already saved: a mail problem is logged, never shown as an error.
+            current_app.logger.exception("Could not e-mail notification %s", notification.id)
+    session.commit()
+    return sent
+
+
+def _email(user: User, notification: Notification, body: str | None = None) -> bool:
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        text = body or message(notification)
+        subject = _("[Coalition] %(text)s", text=_shorten(message(notification), 90))
+        if notification.link:
+            text += "\n\n" + current_app.config["BASE_URL"].rstrip("/") + notification.link
+    return send_mail(user.email, subject, text)
+
+
+def _shorten(text: str, limit: int) -> str:
+    """One line for an e-mail subject: user text may carry line breaks, which headers refuse."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- the inbox ------------------------------------------------------------------------------
+
+
+# Every page shows it: built once.
+_UNREAD_COUNT = (
+    select(func.count())
+    .select_from(Notification)
+    .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+)
+
+
+def unread_count(user: User) -> int:
+    return session.scalar(_UNREAD_COUNT, {"user_id": user.id}) or 0
+
+
+def inbox(user: User, limit: int = 100) -> list[Notification]:
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(
+                Notification.read_at.is_not(None),
+                Notification.created_at.desc(),
+                Notification.id.desc(),
+            )
+            .limit(limit)
+        )
+    )
+
+
+def mark_read(user: User, notification_id: int | None = None) -> int:
+    """Mark one (or, without an id, every) unread notification of this person as read."""
+    statement = update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
+    if notification_id is not None:
+        statement = statement.where(Notification.id == notification_id)
+    result = session.execute(statement.values(read_at=utcnow()))
+    session.commit()
+    return result.rowcount
+
+
+# --- daily reminders (flask send-reminders) -------------------------------------------------
+
+
+def send_reminders(today: date, now: datetime | None = None) -> dict[str, int]:
+    """Due-soon, overdue and stale notices, each once (dedup keys), for cron to run daily."""
+    from ..work.service import lead_people, stale_deliverables
+
+    now = now or utcnow()
+    counts = {"due_soon": 0, "overdue": 0, "stale": 0}
+    soon = today + timedelta(days=current_app.config["DUE_SOON_NOTICE_DAYS"])
+    tasks = session.scalars(
+        select(Task)
+        .join(Task.deliverable)
+        .where(
+            Task.assignee_id.is_not(None),
+            Task.archived_at.is_(None),
+            Deliverable.archived_at.is_(None),
+            Task.status != WorkStatus.DONE,
+            Task.due_on.is_not(None),
+            Task.due_on <= soon,
+        )
+    ).all()
+    wanted: dict[str, tuple] = {}
+    for task in tasks:
+        overdue = task.due_on < today
+        key = f"{'overdue' if overdue else 'due'}:{task.id}:{task.due_on.isoformat()}"
+        wanted[key] = (task, overdue)
+    weeks = current_app.config["STALE_AFTER_WEEKS"]
+    in_progress = session.scalars(
+        select(Deliverable)
+        .where(Deliverable.status == WorkStatus.IN_PROGRESS, Deliverable.archived_at.is_(None))
+        .options(joinedload(Deliverable.group).selectinload(WorkingGroup.memberships))
+    ).all()
+    stale_ids = stale_deliverables(in_progress, weeks, now)
+    week = today.isocalendar()
+    stale_keys = {
+        f"stale:{d.id}:{week.year}-W{week.week:02d}": d for d in in_progress if d.id in stale_ids
+    }
+    person_keys = {
+        f"{key}:{person.id}": (deliverable, person)
+        for key, deliverable in stale_keys.items()
+        for person in lead_people(deliverable.group)
+    }
+    existing = set(
+        session.scalars(
+            select(Notification.dedup_key).where(
+                Notification.dedup_key.in_(list(wanted) + list(person_keys))
+            )
+        )
+    )
+    for key, (task, overdue) in wanted.items():
+        if key in existing:
+            continue
+        notify(
+            task.assignee_id,
+            K.TASK_OVERDUE if overdue else K.TASK_DUE_SOON,
+            {"title": task.title, "due_on": task.due_on.isoformat()},
+            link=f"/tasks/{task.id}",
+            task_id=task.id,
+            dedup_key=key,
+        )
+        counts["overdue" if overdue else "due_soon"] += 1
+    for key, (deliverable, person) in person_keys.items():
+        if key in existing:
+            continue
+        notify(
+            person.id,
+            K.DELIVERABLE_STALE,
+            {"title": deliverable.title, "weeks": weeks},
+            link=f"/deliverables/{deliverable.id}",
+            deliverable_id=deliverable.id,
+            dedup_key=key,
+        )
+        counts["stale"] += 1
+    session.commit()
+    send_pending_email()
+    return counts
+
+
+# --- weekly digests (flask send-digests) ----------------------------------------------------
+
+
+def wants_digest(
+    user: User,
+    group: WorkingGroup,
+    preferences: dict[tuple[int, int], bool],
+    member_institutions: set[int],
+) -> bool:
+    """An explicit choice wins; without one, people of the group's institutions get it."""
+    chosen = preferences.get((user.id, group.id))
+    if chosen is not None:
+        return chosen
+    return user.institution_id in member_institutions
+
+
+def set_digest_preference(user: User, group: WorkingGroup, subscribed: bool) -> None:
+    preference = session.get(DigestPreference, (user.id, group.id))
+    if preference is None:
+        session.add(DigestPreference(user_id=user.id, group_id=group.id, subscribed=subscribed))
+    else:
+        preference.subscribed = subscribed
+    session.commit()
+
+
+# One statement, built once (a group's page asks on every view): the person's choice if
+# made, else whether their institution is currently in the group.
+_DIGEST_CHOICE = (
+    select(DigestPreference.subscribed)
+    .where(
+        DigestPreference.user_id == bindparam("user_id"),
+        DigestPreference.group_id == bindparam("group_id"),
+    )
+    .scalar_subquery()
+)
+_DIGEST_PREFERENCE = select(
+    func.coalesce(
+        _DIGEST_CHOICE,
+        exists().where(
+            GroupMembership.group_id == bindparam("group_id"),
+            GroupMembership.institution_id == bindparam("institution_id"),
+            GroupMembership.until.is_(None),
+        ),
+    )
+)
+
+
+def digest_preference(user: User, group: WorkingGroup) -> bool:
+    """Whether this person gets the group's weekly digest: their choice, or by default
+    whether their institution is currently in the group."""
+    parameters = {"user_id": user.id, "group_id": group.id, "institution_id": user.institution_id}
+    return bool(session.scalar(_DIGEST_PREFERENCE, parameters))
+
+
+def build_digest(group: WorkingGroup, today: date, now: datetime) -> dict[str, Any]:
+    """What moved in the last week, what is stale and what is due in the coming week."""
+    from ..work.service import stale_deliverables
+
+    since = now - timedelta(days=7)
+    deliverables = [d for d in group.deliverables if d.archived_at is None]
+    ids = [d.id for d in deliverables]
+    moved = (
+        list(
+            session.scalars(
+                select(ProgressUpdate)
+                .outerjoin(Task, ProgressUpdate.task_id == Task.id)
+                .where(
+                    func.coalesce(ProgressUpdate.deliverable_id, Task.deliverable_id).in_(ids),
+                    ProgressUpdate.created_at >= since,
+                )
+                .options(
+                    joinedload(ProgressUpdate.author),
+                    joinedload(ProgressUpdate.task),
+                    joinedload(ProgressUpdate.deliverable),
+                )
+                .order_by(ProgressUpdate.created_at)
+            )
+        )
+        if ids
+        else []
+    )
+    stale_ids = stale_deliverables(deliverables, current_app.config["STALE_AFTER_WEEKS"], now)
+    due = [
+        d
+        for d in deliverables
+        if d.status != WorkStatus.DONE and d.due_on and d.due_on <= today + timedelta(days=7)
+    ]
+    return {
+        "moved": moved,
+        "stale": [d for d in deliverables if d.id in stale_ids],
+        "due": sorted(due, key=lambda d: d.due_on),
+    }
+
+
+def _digest_body(group: WorkingGroup, digest: dict[str, Any], locale: str) -> str:
+    lines = [_("Weekly digest of %(group)s", group=group.name(locale)), ""]
+    lines.append(_("What moved:"))
+    for update_ in digest["moved"] or []:
+        subject = (
+            update_.task.title
+            if update_.task
+            else (update_.deliverable.title if update_.deliverable else "")
+        )
+        who = update_.author.full_name if update_.author else "—"
+        lines.append(f"- {subject} ({who}) {update_.note}".rstrip())
+    if not digest["moved"]:
+        lines.append("- " + _("nothing this week"))
+    lines += ["", _("Stale (no recent update):")]
+    lines += [f"- {d.title}" for d in digest["stale"]] or ["- " + _("none")]
+    lines += ["", _("Due within a week or overdue:")]
+    lines += [f"- {d.title} ({d.due_on.isoformat()})" for d in digest["due"]] or ["- " + _("none")]
+    return "\n".join(lines)
+
+
+def send_digests(today: date, now: datetime | None = None) -> dict[str, int]:
+    """One digest per group per ISO week to each person who wants it; re-running sends none."""
+    now = now or utcnow()
+    iso = today.isocalendar()
+    week = f"{iso.year}-W{iso.week:02d}"
+    groups = session.scalars(
+        select(WorkingGroup)
+        .order_by(WorkingGroup.position)
+        .options(selectinload(WorkingGroup.memberships), selectinload(WorkingGroup.deliverables))
+    ).all()
+    done_groups = set(session.scalars(select(DigestRun.group_id).where(DigestRun.week == week)))
+    preferences = {
+        (p.user_id, p.group_id): p.subscribed for p in session.scalars(select(DigestPreference))
+    }
+    people = session.scalars(select(User).where(User.is_active.is_(True))).all()
+    sent: dict[str, int] = defaultdict(int)
+    for group in groups:
+        if group.id in done_groups:
+            continue
+        members = {m.institution_id for m in group.memberships if m.until is None}
+        recipients = [u for u in people if wants_digest(u, group, preferences, members)]
+        digest = build_digest(group, today, now)
+        params = {
+            "group": group.name_es,
+            "group_en": group.name_en,
+            "week": week,
+            "moved": len(digest["moved"]),
+            "stale": len(digest["stale"]),
+            "due": len(digest["due"]),
+        }
+        for person in recipients:
+            notification = Notification(
+                user_id=person.id, kind=K.DIGEST, params=params, link=f"/groups/{group.slug}"
+            )
+            session.add(notification)
+            locale = person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+            with force_locale(locale):
+                body = _digest_body(group, digest, locale)
+            try:
+                if _email(person, notification, body=body):
+                    notification.emailed_at = utcnow()
+            except (OSError, ValueError):
+                current_app.logger.exception("Could not e-mail the digest to %s", person.id)
+        session.add(DigestRun(group_id=group.id, week=week, recipients=len(recipients)))
+        session.commit()
+        sent[group.slug] = len(recipients)
+    return dict(sent)

@@ -1,0 +1,39 @@
+"""The inbox: what a person has been told, marked read one by one or all at once."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..account.views import safe_next_url
+from ..core.forms import ActionForm, require_action_form
+from . import service as notifications
+
+bp = Blueprint("notifications", __name__)
+
+
+@bp.get("/inbox")
+def inbox():
+    return render_template(
+        "notifications/inbox.html",
+        items=notifications.inbox(current_user),
+        message=notifications.message,
+        action_form=ActionForm(),
+    )
+
+
+@bp.post("/inbox/read")
+def mark_all_read():
+    require_action_form()
+    notifications.mark_read(current_user)
+    return redirect(url_for("notifications.inbox"))
+
+
+@bp.post("/inbox/<int:notification_id>/read")
+def mark_read(notification_id: int):
+    require_action_form()
+    # Scoped to the signed-in person: someone else's id simply matches nothing.
+    if not notifications.mark_read(current_user, notification_id):
+        abort(404)
+    target = request.form.get("next", "")
+    return redirect(safe_next_url(target) or url_for("notifications.inbox"))

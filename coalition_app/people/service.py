@@ -1,0 +1,156 @@
+"""People admin: invitations with one-time expiring links, deactivation and roles."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import Gone, NotFound
+from werkzeug.security import generate_password_hash
+
+from models import Institution, Invitation, Role, User, token_digest
+
+from ..account.passwords import check_new_password
+from ..audit import service as audit
+from ..core.db import session
+from ..core.errors import DomainError
+
+MIN_PASSWORD_LENGTH = 12
+
+
+def list_people() -> list[User]:
+    return list(
+        session.scalars(
+            select(User)
+            .options(joinedload(User.institution))
+            .order_by(User.is_active.desc(), User.full_name)
+        )
+    )
+
+
+def pending_invitations(now: datetime) -> list[Invitation]:
+    return list(
+        session.scalars(
+            select(Invitation)
+            .where(Invitation.used_at.is_(None), Invitation.expires_at > now)
+            .order_by(Invitation.created_at.desc())
+        )
+    )
+
+
+def load_person(user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    return user
+
+
+@dataclass
+class NewInvitation:
+    invitation: Invitation
+    token: str  # shown once to the coordinator and e-mailed; never stored
+
+
+def invite(
+    email: str, full_name: str, institution_id: int, role: Role, by: User, now: datetime
+) -> NewInvitation:
+    email = email.strip().lower()
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise DomainError(_l("Someone already has an account with this e-mail."), field="email")
+    institution = session.get(Institution, institution_id)
+    if institution is None or institution.left_on is not None:
+        raise DomainError(_l("Choose a member institution."), field="institution_id")
+    token = secrets.token_urlsafe(32)
+    days = int(current_app.config.get("INVITATION_VALID_DAYS", 7))
+    invitation = Invitation(
+        email=email,
+        full_name=" ".join(full_name.split()),
+        institution_id=institution.id,
+        role=role,
+        token_hash=token_digest(token),
+        expires_at=now + timedelta(days=days),
+        created_by_id=by.id,
+    )
+    session.add(invitation)
+    session.flush()
+    audit.record(
+        by, "person.invite", "invitation", invitation.id, email=email, role=role, days=days
+    )
+    session.commit()
+    return NewInvitation(invitation, token)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they are stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def usable_invitation(token: str, now: datetime) -> Invitation:
+    """The invitation this token opens: 404 if unknown, 410 if used or expired."""
+    if not token or len(token) > 100:
+        raise NotFound()
+    invitation = session.scalar(Invitation.by_token(token))
+    if invitation is None:
+        raise NotFound()
+    if invitation.used_at is not None or _aware(invitation.expires_at) <= now:
+        raise Gone()
+    return invitation
+
+
+def accept_invitation(token: str, password: str, now: datetime) -> User:
+    """Create the account and spend the token, once (a concurrent second use gets 410)."""
+    invitation = usable_invitation(token, now)
+    check_new_password(password, email=invitation.email, full_name=invitation.full_name)
+    if session.scalar(select(User.id).where(User.email == invitation.email)) is not None:
+        raise DomainError(_l("Someone already has an account with this e-mail."), field="password")
+    spent = session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if spent.rowcount != 1:
+        session.rollback()
+        raise Gone()
+    user = User(
+        email=invitation.email,
+        full_name=invitation.full_name,
+        institution_id=invitation.institution_id,
+        role=invitation.role,
+        password_hash=generate_password_hash(
+            password, method=current_app.config["PASSWORD_HASH_METHOD"]
+        ),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(user, "person.accept_invitation", "user", user.id, invitation=invitation.id)
+    session.commit()
+    return user
+
+
+def set_active(user: User, active: bool, by: User) -> None:
+    if user.id == by.id and not active:
+        raise DomainError(_l("You cannot deactivate your own account."), field="active")
+    if user.is_active == active:
+        return
+    user.is_active = active
+    if not active:
+        user.end_all_sessions()  # reactivating later must not revive old sessions
+    audit.record(by, "person.activate" if active else "person.deactivate", "user", user.id)
+    session.commit()
+
+
+def set_role(user: User, role: Role, by: User) -> None:
+    if user.id == by.id and role != Role.COORDINATOR:
+        raise DomainError(_l("You cannot remove your own coordinator role."), field="role")
+    if user.role == role:
+        return
+    before = user.role
+    user.role = role
+    audit.record(by, "person.role", "user", user.id, before=before, after=role)
+    session.commit()

@@ -1,0 +1,190 @@
+"""People admin (coordinators): accounts, roles, invitations and ending sessions; and the
+public page where an invitation is accepted."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+from sqlalchemy import select
+from werkzeug.exceptions import Gone, NotFound
+
+from models import Institution, Role, utcnow
+
+from ..account import service as accounts
+from ..account.views import mark_signed_in, safe_next_url
+from ..audit import service as audit
+from ..core.db import session as db_session
+from ..core.errors import DomainError
+from ..core.forms import ActionForm, attach_error
+from ..core.forms import choices as select_choices
+from ..core.mail import send_mail
+from ..policy import authorize
+from . import service as people
+from .forms import AcceptInvitationForm, InviteForm, RoleForm
+
+bp = Blueprint("people", __name__)
+
+
+# --- people ------------------------------------------------------------------------------------
+
+
+def _invite_form(blank: bool = False) -> InviteForm:
+    form = InviteForm(formdata=None) if blank else InviteForm()
+    institutions = db_session.execute(
+        select(Institution.id, Institution.name)
+        .where(Institution.left_on.is_(None))
+        .order_by(Institution.name_key)
+    ).all()
+    form.institution_id.choices = select_choices([(0, _("Choose…"))] + list(institutions))
+    return form
+
+
+def _people_page(invite_form: InviteForm, status: int = 200, new_link: str | None = None):
+    return render_template(
+        "people/index.html",
+        people=people.list_people(),
+        invitations=people.pending_invitations(utcnow()),
+        invite_form=invite_form,
+        action_form=ActionForm(),
+        role_form=RoleForm(formdata=None),
+        events=audit.recent(20),
+        new_link=new_link,
+        roles=[Role.MEMBER, Role.COORDINATOR],
+    ), status
+
+
+@bp.get("/people")
+def index():
+    authorize(current_user, "manage_people")
+    return _people_page(_invite_form())
+
+
+@bp.post("/people/invite")
+def invite():
+    authorize(current_user, "manage_people")
+    form = _invite_form()
+    if not form.validate_on_submit():
+        return _people_page(form, 400)
+    try:
+        created = people.invite(
+            form.email.data,
+            form.full_name.data,
+            form.institution_id.data,
+            Role(form.role.data),
+            current_user,
+            utcnow(),
+        )
+    except DomainError as error:
+        db_session.rollback()
+        attach_error(form, error)
+        return _people_page(form, 400)
+    link = current_app.config["BASE_URL"].rstrip("/") + url_for(
+        "people.accept_invitation", token=created.token
+    )
+    send_mail(
+        created.invitation.email,
+        _("Your invitation to the Coalition"),
+        _(
+            "Hello %(name)s,\n\nYou have been invited to the Coalition's workspace. Open this "
+            "link to choose your password (it works once, until %(until)s):\n\n%(link)s\n",
+            name=created.invitation.full_name,
+            until=created.invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+            link=link,
+        ),
+    )
+    flash(_("Invitation created and sent to %(email)s.", email=created.invitation.email), "success")
+    return _people_page(_invite_form(blank=True), 200, new_link=link)
+
+
+@bp.post("/people/<int:user_id>/active")
+def set_active(user_id: int):
+    authorize(current_user, "manage_people")
+    user = people.load_person(user_id)
+    if not ActionForm().validate_on_submit() or request.form.get("active") not in ("0", "1"):
+        abort(400)
+    try:
+        people.set_active(user, request.form["active"] == "1", current_user)
+    except DomainError as error:
+        db_session.rollback()
+        flash(str(error.message), "danger")
+        return redirect(url_for("people.index")), 303
+    flash(_("Account updated."), "success")
+    return redirect(url_for("people.index"))
+
+
+@bp.post("/people/<int:user_id>/role")
+def set_role(user_id: int):
+    authorize(current_user, "manage_people")
+    user = people.load_person(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        people.set_role(user, Role(form.role.data), current_user)
+    except DomainError as error:
+        db_session.rollback()
+        flash(str(error.message), "danger")
+        return redirect(url_for("people.index")), 303
+    flash(_("Role changed."), "success")
+    return redirect(url_for("people.index"))
+
+
+# --- accepting an invitation (public) ----------------------------------------------------------
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    now = utcnow()
+    try:
+        invitation = people.usable_invitation(token, now)
+    except NotFound:
+        return render_template("people/invitation_invalid.html", gone=False), 404
+    except Gone:
+        return render_template("people/invitation_invalid.html", gone=True), 410
+    form = AcceptInvitationForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = people.accept_invitation(token, form.password.data, now)
+        except Gone:
+            return render_template("people/invitation_invalid.html", gone=True), 410
+        except DomainError as error:
+            db_session.rollback()
+            attach_error(form, error)
+            status = 400
+        else:
+            session.clear()
+            login_user(user)
+            mark_signed_in()  # the idle and absolute session clocks (auth.views)
+            flash(_("Welcome, %(name)s. Your account is ready.", name=user.full_name), "success")
+            return redirect(url_for("home.index"))
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "people/accept_invitation.html", form=form, invitation=invitation
+    ), status
+
+
+@bp.post("/people/<int:user_id>/end-sessions")
+def end_sessions(user_id: int):
+    """A coordinator ends every session of a person (a lost laptop, a departure)."""
+    authorize(current_user, "manage_coalition")
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    person = accounts.user_by_id(user_id)
+    if person is None:
+        abort(404)
+    accounts.end_all_sessions(person, by=current_user._get_current_object(), reason="ended")
+    flash(_("All sessions of %(name)s have ended.", name=person.full_name), "success")
+    return redirect(safe_next_url(request.form.get("next")) or url_for("people.index"))

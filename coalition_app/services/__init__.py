@@ -1,1 +1,0 @@
-"""Use cases: each function is one thing a person does, in one transaction."""

@@ -1,0 +1,231 @@
+"""Cached pages: served again while nothing they show changed, never across people, never stale."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from coalition_app import create_app
+from coalition_app.core import page_cache
+from config import TestConfig
+from models import Base, Deliverable, GroupRole, Role, User
+from models.versions import NOT_ON_SHARED_PAGES, PAGES, WATCHED
+from tests.helpers import count_statements, sign_in
+
+
+@pytest.fixture
+def group(make_group, make_institution):
+    lead = make_institution(name="Líder Uno", acronym="LU")
+    member = make_institution(name="Miembro Dos", acronym="MD", sector_slug="industry")
+    return make_group(leads=[lead], members=[member], slug="etica", name_es="Ética de la IA")
+
+
+def _member_of(group, role: GroupRole):
+    return next(m.institution for m in group.memberships if m.role == role)
+
+
+@pytest.fixture
+def signed_in(client, login_as):
+    """Sign in and read the welcome message, so that the next pages carry none."""
+
+    def sign(**fields) -> User:
+        user = login_as(**fields)
+        client.get("/my-work")
+        return user
+
+    return sign
+
+
+def _entries(app: Flask) -> dict[str, bytes]:
+    return {key: value for key, (value, _expires) in app.extensions["page_cache"]._items.items()}
+
+
+def test_every_table_is_watched_for_shared_pages_or_declared_not_shown():
+    watched = {model.__tablename__ for model in WATCHED[PAGES]}
+    tables = set(Base.metadata.tables)
+    assert watched | NOT_ON_SHARED_PAGES == tables
+    assert not watched & NOT_ON_SHARED_PAGES
+
+
+def test_a_second_view_is_served_from_the_cache_with_few_queries(
+    app, client, signed_in, group, db_session
+):
+    db_session.add(Deliverable(group_id=group.id, title="Código de ética"))
+    db_session.commit()
+    signed_in(institution=_member_of(group, GroupRole.MEMBER))
+    engine = app.extensions["database"].session.get_bind()
+
+    with count_statements(engine) as first:
+        page = client.get("/groups/etica").get_data(as_text=True)
+    with count_statements(engine) as second:
+        again = client.get("/groups/etica").get_data(as_text=True)
+
+    assert again == page and "Código de ética" in page
+    # The person, the two-factor setting, the group, the digest choice, the unread count
+    # and the data version: nothing of the page itself.
+    assert second.count <= 6 < first.count, second.statements
+
+
+def test_a_change_to_what_the_page_shows_is_seen_at_once(client, signed_in, group, db_session):
+    deliverable = Deliverable(group_id=group.id, title="Primera versión")
+    db_session.add(deliverable)
+    db_session.commit()
+    signed_in(institution=_member_of(group, GroupRole.MEMBER))
+    assert "Primera versión" in client.get("/groups/etica").get_data(as_text=True)
+
+    db_session.get(Deliverable, deliverable.id).title = "Segunda versión"
+    db_session.commit()
+
+    page = client.get("/groups/etica").get_data(as_text=True)
+    assert "Segunda versión" in page and "Primera versión" not in page
+
+
+def test_a_change_made_through_another_server_is_seen_at_once(
+    app, client, signed_in, group, db_session
+):
+    deliverable = Deliverable(group_id=group.id, title="Antes")
+    db_session.add(deliverable)
+    db_session.commit()
+    signed_in(institution=_member_of(group, GroupRole.LEAD))
+    assert "Antes" in client.get("/groups/etica").get_data(as_text=True)
+    assert "Antes" in client.get("/groups/etica").get_data(as_text=True)  # now cached
+    # A second app (its own process cache) on the same database, as a second server.
+    other = create_app(TestConfig(app.config["SQLALCHEMY_DATABASE_URI"]))
+    other.extensions["database"].engine.dispose()
+    other.extensions["database"].bind_to(
+        db_session.connection(), join_transaction_mode="create_savepoint"
+    )
+    chair = db_session.scalar(
+        select(User).where(User.institution_id == _member_of(group, GroupRole.LEAD).id)
+    )
+    other_client = other.test_client()
+    sign_in(other_client, chair.email)
+    response = other_client.post(
+        f"/deliverables/{deliverable.id}/edit",
+        data={
+            "title": "Después",
+            "description": "",
+            "due_on": "",
+            "owner_institution_id": "",
+            "progress_mode": "derived",
+            "version": "1",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+    page = client.get("/groups/etica").get_data(as_text=True)
+    assert "Después" in page and "Antes" not in page
+
+
+def test_each_person_gets_their_own_page(app, group, make_user):
+    member = make_user(institution=_member_of(group, GroupRole.MEMBER), full_name="Ana Miembro")
+    chair = make_user(institution=_member_of(group, GroupRole.LEAD), full_name="Carlos Chair")
+    pages = {}
+    tokens = {}
+    for person in (member, chair):
+        client = app.test_client()
+        sign_in(client, person.email)
+        client.get("/my-work")
+        client.get("/groups/etica")
+        pages[person.full_name] = client.get("/groups/etica").get_data(as_text=True)
+        tokens[person.full_name] = set(
+            re.findall(r'name="csrf_token" value="([^"]+)"', pages[person.full_name])
+        )
+        # The page's forms work for its person.
+        assert client.post("/groups/etica/digest", data={"subscribed": "no"}).status_code == 302
+
+    assert "Ana Miembro" in pages["Ana Miembro"] and "Carlos Chair" not in pages["Ana Miembro"]
+    assert "Carlos Chair" in pages["Carlos Chair"] and "Ana Miembro" not in pages["Carlos Chair"]
+    assert "/deliverables/new" not in pages["Ana Miembro"].replace(
+        "groups/etica/deliverables/new", ""
+    )
+    assert (
+        "Nuevo entregable" in pages["Carlos Chair"]
+        and "Nuevo entregable" not in pages["Ana Miembro"]
+    )
+    assert tokens["Ana Miembro"].isdisjoint(tokens["Carlos Chair"])
+
+
+def test_the_shared_part_holds_nothing_personal(app, client, signed_in, group):
+    signed_in(institution=_member_of(group, GroupRole.MEMBER), full_name="Persona Única")
+    client.get("/groups/etica")
+
+    parts = [v.decode() for k, v in _entries(app).items() if k.startswith("part")]
+    assert len(parts) == 1 and "Ética de la IA" not in parts[0]  # the heading is outside
+    assert "csrf_token" not in parts[0] and "Persona Única" not in parts[0]
+    assert "Miembro Dos" in parts[0]
+
+
+def test_one_time_messages_are_never_cached(client, signed_in, group):
+    signed_in(institution=_member_of(group, GroupRole.MEMBER))
+    client.get("/groups/etica")
+
+    client.post("/groups/etica/digest", data={"subscribed": "no"})
+    flashed = client.get("/groups/etica").get_data(as_text=True)
+    after = client.get("/groups/etica").get_data(as_text=True)
+
+    assert "ya no recibirás" in flashed.lower()
+    assert "ya no recibirás" not in after.lower()
+    assert "Recibir el resumen semanal" in after  # the choice itself is part of the key
+
+
+def test_nothing_rendered_inside_an_uncommitted_change_is_stored(app, group, db_session):
+    deliverable = Deliverable(group_id=group.id, title="Sin confirmar")
+    with app.test_request_context("/"):
+        db_session.add(deliverable)
+        db_session.flush()  # bumps the version inside this transaction
+        html = page_cache.render_part(
+            "groups/_detail_body.html",
+            ("etica", "es", date.today()),
+            lambda: {"page": _group_page("etica")},
+        )
+        assert "Sin confirmar" in html
+        assert _entries(app) == {}
+        db_session.rollback()
+
+
+def _group_page(slug: str):
+    from coalition_app.groups.service import group_page
+
+    return group_page(slug, date.today())
+
+
+def test_the_home_page_is_cached_and_follows_changes(app, client, signed_in, group, db_session):
+    signed_in(institution=_member_of(group, GroupRole.MEMBER), role=Role.MEMBER)
+    engine = app.extensions["database"].session.get_bind()
+    client.get("/")
+    with count_statements(engine) as again:
+        client.get("/")
+    assert again.count <= 5, again.statements
+
+    db_session.add(Deliverable(group_id=group.id, title="Nuevo en portada", due_on=date.today()))
+    db_session.commit()
+    assert "Nuevo en portada" in client.get("/").get_data(as_text=True)
+
+
+def test_the_network_page_is_cached_until_the_network_changes(
+    app, client, signed_in, group, db_session, make_institution
+):
+    from models import Tie, TieKind
+
+    signed_in(institution=_member_of(group, GroupRole.MEMBER))
+    engine = app.extensions["database"].session.get_bind()
+    first = client.get("/network").get_data(as_text=True)
+    with count_statements(engine) as again:
+        second = client.get("/network").get_data(as_text=True)
+    assert second == first and again.count <= 6, again.statements
+
+    newcomer = make_institution(name="Recién Vinculada")
+    db_session.add(
+        Tie.between(
+            _member_of(group, GroupRole.LEAD), newcomer, kind=TieKind.EVENT, since=date(2020, 1, 1)
+        )
+    )
+    db_session.commit()
+
+    third = client.get("/network").get_data(as_text=True)
+    assert "Recién Vinculada" in third and "Recién Vinculada" not in first

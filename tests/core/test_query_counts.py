@@ -1,0 +1,181 @@
+"""The home and group pages: what they show, and a fixed number of queries whatever the data."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from models import Deliverable, GroupMembership, GroupRole, Institution, Task, WorkStatus
+from tests.helpers import count_statements
+
+
+@pytest.fixture
+def coalition(db_session, make_institution, make_group, make_user):
+    """A small coalition: one group led by one institution with one member institution."""
+    lead = make_institution(name="Líder A", acronym="LA", sector_slug="civil_society")
+    member = make_institution(name="Miembro B", acronym="MB", sector_slug="industry")
+    group = make_group(
+        leads=[lead], members=[member], slug="etica", name_es="Ética de la IA", name_en="AI Ethics"
+    )
+    return {"lead": lead, "member": member, "group": group}
+
+
+def _grow(db_session, group, n: int, batch: str) -> None:
+    """Add n institutions in the group, each with a deliverable and two tasks."""
+    for i in range(n):
+        institution = Institution(
+            name=f"Crecimiento {batch}-{i}",
+            sector_slug="academia",
+            state_code="MX-JAL",
+            joined_on=date(2020, 1, 1),
+        )
+        db_session.add(institution)
+        db_session.add(
+            GroupMembership(
+                group_id=group.id,
+                institution=institution,
+                role=GroupRole.MEMBER,
+                since=date(2020, 1, 1),
+            )
+        )
+        deliverable = Deliverable(
+            group_id=group.id,
+            title=f"Entregable {i}",
+            owner_institution=institution,
+            due_on=date.today() + timedelta(days=i % 40),
+        )
+        db_session.add(deliverable)
+        db_session.add_all(
+            [Task(deliverable=deliverable, title=f"Tarea {i}-{k}") for k in range(2)]
+        )
+    db_session.commit()
+
+
+def test_home_shows_the_headline_figures(client, login_as, coalition, db_session):
+    db_session.add(
+        Deliverable(
+            group_id=coalition["group"].id,
+            title="Código de ética",
+            due_on=date.today() + timedelta(days=10),
+        )
+    )
+    db_session.add(
+        Deliverable(
+            group_id=coalition["group"].id,
+            title="Ya vencido",
+            due_on=date.today() - timedelta(days=3),
+        )
+    )
+    db_session.add(
+        Deliverable(
+            group_id=coalition["group"].id,
+            title="Terminado",
+            status=WorkStatus.DONE,
+            due_on=date.today(),
+        )
+    )
+    db_session.commit()
+    login_as(institution=coalition["member"])
+    page = client.get("/").get_data(as_text=True)
+    assert "Código de ética" in page
+    assert "Ya vencido" not in page and "Terminado" not in page
+    assert "1 entregable abierto ya pasó su fecha límite." in page
+    assert "Ética de la IA" in page and "LA" in page
+
+
+@pytest.mark.parametrize("path", ["/", "/groups/etica", "/groups/", "/my-work", "/inbox"])
+def test_page_runs_a_fixed_number_of_queries(app, client, login_as, coalition, db_session, path):
+    login_as(institution=coalition["member"])
+    client.get("/my-work")  # read the welcome message: both views below carry none
+    engine = app.extensions["database"].session.get_bind()
+    _grow(db_session, coalition["group"], 3, "small")
+    with count_statements(engine) as small:
+        assert client.get(path).status_code == 200
+    _grow(db_session, coalition["group"], 60, "large")
+    with count_statements(engine) as large:
+        assert client.get(path).status_code == 200
+    assert large.count == small.count > 0, large.statements
+
+
+def test_group_page_shows_members_by_sector_and_leads(client, login_as, coalition):
+    login_as(institution=coalition["member"])
+    page = client.get("/groups/etica").get_data(as_text=True)
+    assert "Instituciones líderes" in page
+    assert "Líder A" in page and "Miembro B" in page
+    assert "Sociedad civil" in page and "Industria" in page
+
+
+def test_former_members_are_not_listed_in_a_group(client, login_as, coalition, db_session):
+    gone = db_session.get(Institution, coalition["member"].id)
+    gone.left_on = date.today() - timedelta(days=1)
+    db_session.commit()
+    login_as()
+    assert "Miembro B" not in client.get("/groups/etica").get_data(as_text=True)
+
+
+def test_unknown_group_is_a_styled_404(client, login_as):
+    login_as()
+    response = client.get("/groups/nope")
+    assert response.status_code == 404
+    assert "Página no encontrada" in response.get_data(as_text=True)
+
+
+def test_english_is_one_click_away_and_remembered(client, login_as, coalition, db_session):
+    user = login_as()
+    response = client.post("/language/en", data={"next": "/groups/etica"})
+    assert response.headers["Location"] == "/groups/etica"
+    assert "Lead institutions" in client.get("/groups/etica").get_data(as_text=True)
+    from models import User
+
+    assert db_session.get(User, user.id).locale == "en"
+
+
+def test_unknown_language_is_a_404(client, login_as):
+    login_as()
+    assert client.post("/language/fr").status_code == 404
+
+
+def test_api_paths_get_json_errors(client, login_as):
+    login_as()
+    response = client.get("/api/v1/nothing")
+    assert response.status_code == 404
+    assert response.json["error"]["status"] == 404
+
+
+def test_an_unexpected_error_is_a_styled_500_without_a_trace(app, client, login_as):
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    login_as()
+    response = client.get("/boom")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "secret internals" not in body and "Traceback" not in body
+    assert "Algo salió mal" in body
+
+
+def test_deliverable_page_runs_a_fixed_number_of_queries(
+    app, client, login_as, coalition, db_session
+):
+    from models import ProgressUpdate
+
+    login_as(institution=coalition["member"])
+    deliverable = Deliverable(group_id=coalition["group"].id, title="Medido")
+    db_session.add(deliverable)
+    db_session.commit()
+    engine = app.extensions["database"].session.get_bind()
+
+    def add_tasks(n):
+        for i in range(n):
+            task = Task(deliverable_id=deliverable.id, title=f"T{i}")
+            db_session.add(task)
+            db_session.add(ProgressUpdate(task=task, changes={"progress": [0, 10]}))
+        db_session.commit()
+
+    add_tasks(2)
+    with count_statements(engine) as small:
+        assert client.get(f"/deliverables/{deliverable.id}").status_code == 200
+    add_tasks(40)
+    with count_statements(engine) as large:
+        assert client.get(f"/deliverables/{deliverable.id}").status_code == 200
+    assert large.count == small.count > 0

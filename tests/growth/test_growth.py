@@ -1,0 +1,106 @@
+"""The growth series, computed from the seed data, and the dashboard built on them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from coalition_app.directory import service as directory
+from coalition_app.growth import series as growth
+from coalition_app.growth.series import GroupMemberRow, MemberRow
+from tests.helpers import sign_in
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def seed_growth(seeded_app):
+    with seeded_app.test_request_context():
+        yield growth.load(TODAY)
+
+
+def test_ten_members_at_the_end_of_2018_as_the_seed_records_them(seed_growth):
+    assert sum(growth.members_on(seed_growth.rows, date(2018, 12, 31)).values()) == 10
+    assert dict(growth.year_end_totals(seed_growth.rows, TODAY))[2018] == 10
+
+
+def test_more_than_110_members_at_the_end_of_2020(seed_growth):
+    assert sum(growth.members_on(seed_growth.rows, date(2020, 12, 31)).values()) >= 110
+
+
+def test_series_runs_monthly_from_the_first_founder_to_today(seed_growth):
+    series = growth.membership_series(seed_growth.rows, seed_growth.sector_slugs, TODAY)
+    first = min(row.joined_on for row in seed_growth.rows)
+    assert series.days[0].year == first.year and series.days[0].month == first.month
+    assert series.days[-1] == TODAY
+    index = series.days.index(date(2018, 12, 31))
+    assert index in series.year_end_indexes
+    assert series.totals[index] == 10
+    assert series.totals == sorted(series.totals) or any(r.left_on for r in seed_growth.rows)
+
+
+def test_each_sector_count_matches_the_directory(seeded_app, seed_growth):
+    counts = growth.breakdown(seed_growth.rows, TODAY, "sector")
+    with seeded_app.test_request_context():
+        for sector in seed_growth.sector_slugs:
+            page = directory.directory_page(
+                directory.DirectoryQuery(sector=sector, status="active"), TODAY
+            )
+            assert page.total == counts.get(sector, 0), sector
+        everyone = directory.directory_page(directory.DirectoryQuery(status="active"), TODAY)
+    assert everyone.total == sum(counts.values())
+
+
+def test_joins_per_quarter_add_up_to_every_institution(seed_growth):
+    joins = growth.joins_per_quarter(seed_growth.rows, TODAY)
+    assert sum(n for _q, n in joins) == len(seed_growth.rows)
+    assert joins[0][0] == "2018-Q2"
+
+
+def test_pure_functions_on_tiny_rows():
+    rows = [
+        MemberRow(date(2018, 6, 1), None, "academia", "MX-CMX"),
+        MemberRow(date(2018, 6, 1), date(2019, 3, 1), "industry", "MX-JAL"),
+        MemberRow(date(2019, 2, 10), None, "academia", None),
+    ]
+    assert growth.members_on(rows, date(2018, 12, 31)) == {"academia": 1, "industry": 1}
+    assert growth.year_end_totals(rows, date(2019, 6, 1)) == [(2018, 2), (2019, 2)]
+    assert growth.joins_per_quarter(rows, date(2019, 4, 1)) == [
+        ("2018-Q2", 2),
+        ("2018-Q3", 0),
+        ("2018-Q4", 0),
+        ("2019-Q1", 1),
+        ("2019-Q2", 0),
+    ]
+    assert growth.breakdown(rows, date(2019, 6, 1), "state") == {"MX-CMX": 1, None: 1}
+    mix = growth.group_sector_mix(
+        [GroupMemberRow("etica", "academia"), GroupMemberRow("etica", "industry")],
+        ["etica", "datos"],
+        ["academia", "industry"],
+    )
+    assert mix == {"etica": {"academia": 1, "industry": 1}, "datos": {"academia": 0, "industry": 0}}
+    assert growth.missing_sectors(mix) == {"etica": [], "datos": ["academia", "industry"]}
+
+
+def test_dashboard_shows_charts_tables_and_csv(seeded_client):
+    sign_in(seeded_client, "member@example.org", "coalition-demo")
+    response = seeded_client.get("/growth")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'id="growth-data"' in html and 'type="application/json"' in html
+    assert "chart.umd.min.js" in html and "js/growth.js" in html
+    assert "Crecimiento" in html
+    assert 'style="' not in html and " onclick" not in html
+    for series in ("members", "joins", "sectors", "states", "groups"):
+        csv = seeded_client.get(f"/growth/{series}.csv")
+        assert csv.status_code == 200, series
+        assert csv.mimetype == "text/csv"
+    members = seeded_client.get("/growth/members.csv").get_data(as_text=True).splitlines()
+    year_end = next(line for line in members if line.startswith("2018-12-31"))
+    assert year_end.endswith(",10")
+    assert seeded_client.get("/growth/nothing.csv").status_code == 404
+
+
+def test_dashboard_needs_sign_in(seeded_client):
+    assert seeded_client.get("/growth").status_code == 302

@@ -1,0 +1,45 @@
+"""What tests share (fixtures live in conftest.py): the test password, signing in through the
+sign-in page, and counting the SQL statements a block of code runs."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from flask.testing import FlaskClient
+from sqlalchemy import event
+
+from config import TestConfig
+
+PASSWORD = "correct horse battery"
+FAST_HASH = TestConfig.PASSWORD_HASH_METHOD
+
+
+def sign_in(client: FlaskClient, email: str, password: str = PASSWORD, **extra):
+    """Post the sign-in form as a browser would."""
+    return client.post("/login", data={"email": email, "password": password, **extra})
+
+
+class StatementCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, _conn, _cursor, statement, _params, _context, _executemany):
+        # Savepoint bookkeeping comes from the test harness, not from the page.
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@contextmanager
+def count_statements(engine_or_connection):
+    """Yield a counter of statements executed on the given engine or connection."""
+    target = getattr(engine_or_connection, "engine", engine_or_connection)
+    counter = StatementCounter()
+    event.listen(target, "before_cursor_execute", counter)
+    try:
+        yield counter
+    finally:
+        event.remove(target, "before_cursor_execute", counter)

@@ -1,0 +1,205 @@
+"""The network page, its downloads and GET /api/v1/network."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date, timedelta
+
+import networkx as nx
+import pytest
+
+from coalition_app.network import cache as network_cache
+from models import Role, Tie, TieKind
+from tests.helpers import FAST_HASH, count_statements
+
+DEMO_PASSWORD = "coalition-demo"
+
+
+def _sign_in_demo(client, email="member@example.org"):
+    response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    return response
+
+
+@pytest.fixture
+def member_client(seeded_client):
+    _sign_in_demo(seeded_client)
+    return seeded_client
+
+
+def test_api_requires_sign_in_with_a_json_401(seeded_client):
+    response = seeded_client.get("/api/v1/network")
+    assert response.status_code == 401
+    assert response.is_json and response.json["error"]["status"] == 401
+
+
+@pytest.mark.parametrize("path", ["/network", "/network.json", "/network.gexf", "/network.graphml"])
+def test_pages_and_downloads_redirect_anonymous_people_to_sign_in(seeded_client, path):
+    response = seeded_client.get(path)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_api_returns_node_link_json_with_measures(member_client):
+    response = member_client.get("/api/v1/network")
+    assert response.status_code == 200 and response.is_json
+    data = response.json
+    assert {"nodes", "edges", "coalition", "measures_info", "weight_rule"} <= set(data)
+    node = data["nodes"][0]
+    for key in ("id", "label", "sector", "groups", "degree", "weighted_degree", "betweenness"):
+        assert key in node
+    assert data["measures_info"]["betweenness"] == "exact"
+    edge = data["edges"][0]
+    assert {"source", "target", "weight", "reasons"} <= set(edge)
+    assert 0 < data["coalition"]["cross_sector_share"] < 1
+    assert response.headers["X-Network-Version"].isdigit()
+
+
+@pytest.mark.parametrize(
+    "query", ["as_of=yesterday", "as_of=2017-12-31", f"as_of={date.today() + timedelta(days=1)}"]
+)
+def test_bad_dates_are_a_json_400_on_the_api_and_a_400_page(member_client, query):
+    api = member_client.get(f"/api/v1/network?{query}")
+    assert api.status_code == 400 and api.json["error"]["status"] == 400
+    assert member_client.get(f"/network?{query}").status_code == 400
+
+
+def test_an_earlier_date_gives_a_smaller_network(member_client):
+    now = member_client.get("/api/v1/network").json
+    then = member_client.get("/api/v1/network?as_of=2019-01-01").json
+    assert then["as_of"] == "2019-01-01"
+    assert 0 < len(then["nodes"]) < len(now["nodes"])
+
+
+def test_the_network_page_shows_the_figures_rule_and_downloads(member_client):
+    response = member_client.get("/network")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'id="network-graph"' in html and 'id="network-config"' in html
+    assert "cada vínculo registrado entre dos instituciones cuenta 3" in html
+    assert "La intermediación es exacta" in html
+    assert 'id="mixing-table"' in html and "heat-" in html
+    assert 'id="over-time-table"' in html and "2018-12-31" in html
+    assert "/network.gexf" in html and "/network.graphml" in html
+    assert "/static/vendor/cytoscape/cytoscape.min.js" in html
+    # No inline code or style: strict CSP ready.
+    assert "style=" not in html and " onclick=" not in html
+    config = json.loads(html.split('id="network-config">', 1)[1].split("</script>", 1)[0])
+    assert config["dataUrl"] == "/network.json"
+
+
+def test_page_shows_the_age_of_the_version_it_serves(member_client):
+    html = member_client.get("/network").get_data(as_text=True)
+    assert 'id="network-status"' in html
+
+
+def test_institution_names_are_escaped_on_the_page(seeded_app, seeded_session):
+    from werkzeug.security import generate_password_hash
+
+    from models import Institution, User
+
+    hostile = Institution(
+        name='<script>alert("x")</script> Lab',
+        sector_slug="academia",
+        joined_on=date(2019, 1, 1),
+    )
+    seeded_session.add(hostile)
+    seeded_session.flush()
+    other = seeded_session.scalars(
+        Institution.by_name("Universidad Nacional Autónoma de México")
+    ).one()
+    seeded_session.add(Tie.between(hostile, other, kind=TieKind.EVENT, since=date(2020, 1, 1)))
+    seeded_session.add(
+        User(
+            email="hostile@example.org",
+            full_name="Persona",
+            institution=hostile,
+            role=Role.MEMBER,
+            password_hash=generate_password_hash("pw-123456789", FAST_HASH),
+        )
+    )
+    seeded_session.commit()
+    client = seeded_app.test_client()
+    client.post("/login", data={"email": "hostile@example.org", "password": "pw-123456789"})
+    html = client.get("/network").get_data(as_text=True)
+    assert '<script>alert("x")' not in html
+    assert "&lt;script&gt;alert(" in html
+    # In the embedded JSON the name never closes the script element either.
+    assert client.get("/api/v1/network").json["nodes"]
+
+
+def test_page_runs_a_fixed_number_of_queries(seeded_app, member_client, seeded_session):
+    member_client.get("/network")  # build the cache
+    engine = seeded_app.extensions["database"].session.get_bind()
+    with count_statements(engine) as cached:
+        assert member_client.get("/network").status_code == 200
+    with count_statements(engine) as api:
+        assert member_client.get("/api/v1/network").status_code == 200
+    assert cached.count <= 8
+    assert api.count <= 4
+
+
+def _parse(fmt: str, payload: bytes) -> nx.Graph:
+    reader = nx.read_gexf if fmt == "gexf" else nx.read_graphml
+    return reader(io.BytesIO(payload))
+
+
+@pytest.mark.parametrize("fmt", ["gexf", "graphml"])
+def test_exports_parse_back_with_the_same_nodes_edges_and_attributes(member_client, fmt):
+    data = member_client.get("/network.json").json
+    response = member_client.get(f"/network.{fmt}")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    G = _parse(fmt, response.data)
+    assert {int(v) for v in G} == {n["id"] for n in data["nodes"]}
+    assert {tuple(sorted((int(u), int(v)))) for u, v in G.edges()} == {
+        tuple(sorted((e["source"], e["target"]))) for e in data["edges"]
+    }
+    node = data["nodes"][0]
+    attrs = G.nodes[str(node["id"])]
+    assert attrs["label"] == node["label"]
+    assert attrs["sector"] == node["sector"]
+    assert attrs["degree"] == node["degree"]
+    assert attrs["betweenness"] == pytest.approx(node["betweenness"])
+    if node["groups"]:
+        assert attrs["groups"] == ";".join(node["groups"])
+    edge = data["edges"][0]
+    exported = G.edges[str(edge["source"]), str(edge["target"])]
+    assert exported["weight"] == pytest.approx(edge["weight"])
+    assert exported["reasons"].split(";")[0].startswith(edge["reasons"][0]["type"])
+
+
+def test_json_download_is_the_api_document(member_client):
+    download = member_client.get("/network.json?download=1")
+    assert "attachment" in download.headers["Content-Disposition"]
+    assert download.json == member_client.get("/api/v1/network").json
+
+
+def test_a_change_rebuilds_what_the_api_serves(seeded_app, member_client, seeded_session):
+    from models import Institution
+
+    first = member_client.get("/api/v1/network")
+    cache = seeded_app.extensions[network_cache.EXTENSION]
+    member_client.get("/api/v1/network")
+    assert cache.builds == 1
+    newcomer = Institution(
+        name="Recién llegada", sector_slug="industry", joined_on=date(2020, 1, 1)
+    )
+    seeded_session.add(newcomer)
+    seeded_session.commit()
+    second = member_client.get("/api/v1/network")
+    assert cache.builds == 2
+    assert int(second.headers["X-Network-Version"]) > int(first.headers["X-Network-Version"])
+    assert len(second.json["nodes"]) == len(first.json["nodes"]) + 1
+
+
+def test_a_first_large_build_answers_202_and_a_waiting_page(seeded_app, member_client):
+    cache = seeded_app.extensions[network_cache.EXTENSION]
+    cache.threshold = 0
+    cache.schedule = lambda c, day: None
+    api = member_client.get("/api/v1/network")
+    assert api.status_code == 202 and api.json["status"] == "building"
+    assert api.headers["Retry-After"] == "5"
+    page = member_client.get("/network")
+    assert page.status_code == 202
+    assert 'http-equiv="refresh"' in page.get_data(as_text=True)
