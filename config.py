@@ -38,7 +38,7 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so long forms do not expire
     BABEL_DEFAULT_LOCALE = "es"
-    BABEL_DEFAULT_TIMEZONE = "America/Mexico_City"
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("COALITION_TIMEZONE", "America/Mexico_City")
     LANGUAGES = ("es", "en")
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
@@ -79,6 +79,19 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "coalition@example.org")
+    # E-mail leaves through the outbox (coalition_app/core/outbox.py) after the commit: "rq"
+    # (an `rq worker mail` through Redis; the default when REDIS_URL is set), "thread" (this
+    # process, in the background), "inline" (at once, tests) or "command" (only
+    # `flask deliver-mail`, e.g. from cron). Failed sends are retried MAIL_MAX_ATTEMPTS times.
+    MAIL_DELIVERY = os.environ.get(
+        "MAIL_DELIVERY", "rq" if os.environ.get("REDIS_URL") else "thread"
+    )
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "6"))
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+    REDIS_URL = os.environ.get("REDIS_URL")
+    MAIL_QUEUE_URL = os.environ.get("MAIL_QUEUE_URL") or os.environ.get("REDIS_URL")
+    # The coalition's day: "today" (due dates, overdue, the network's date) is this zone's.
+    COALITION_TIMEZONE = os.environ.get("COALITION_TIMEZONE", "America/Mexico_City")
     # The stakeholder network (coalition_app/services/network_cache.py). A shared Redis cache
     # when a URL is given (else one per process); nodes + edges above which a rebuild runs in
     # the background ("thread", or "rq": an `rq worker network` fed through Redis).
@@ -143,6 +156,7 @@ class TestConfig(Config):
     # Tests read e-mail from a captured outbox; nothing ever reaches a real server.
     MAIL_ENABLED = True
     MAIL_BACKEND = "memory"
+    MAIL_DELIVERY = "inline"
     # Each test app gets its own in-memory network cache, even where Redis is configured.
     NETWORK_CACHE_URL = None
     NETWORK_REBUILD = "thread"

@@ -55,6 +55,11 @@ def create_app(config: Config | None = None) -> Flask:
             return {"unread_count": unread_count(user)}
         return {"unread_count": 0}
 
+    from .core.errors import commit_or_answer
+
+    # The request's one commit. Registered last, so it runs before the other after-request
+    # hooks, which then see (and dress) whatever it answers.
+    app.after_request(commit_or_answer)
     return app
 
 

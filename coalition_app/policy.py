@@ -1,34 +1,65 @@
-"""Who may do what. Every view asks here; templates only use `can` to hide what would fail.
+"""Who may do what. Every request handler asks here before it acts (load → check → act);
+use cases assume an authorised actor. Templates only use `can` to hide what would fail.
 
 Roles: a coordinator runs the whole coalition; a chair is a person of an institution that
 currently leads a group; a member is a person of an institution that currently belongs to
-a group (lead institutions belong to their groups too).
+a group (lead institutions belong to their groups too). "Currently" is one rule,
+`GroupMembership.current_on(today)`: the membership is open today and the institution is a
+coalition member today.
 
 `authorize` raises Forbidden (403). Objects a person may not even see (archived work, for
-those who cannot restore it) are answered with NotFound (404) by the loaders, see `visible`.
+those who cannot restore it) are answered with NotFound (404): loaders call
+`require_visible`. A handler that asks nothing must say why: `@public` (reachable without
+signing in) or `@personal` (acts only on the signed-in person's own things).
+`tests/core/test_access.py` walks every route and fails on one that does neither.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
-from werkzeug.exceptions import Forbidden
+from flask import g, has_request_context
+from werkzeug.exceptions import Forbidden, NotFound
 
-from models import Deliverable, GroupRole, Task, User, WorkingGroup, WorkStatus
+from models import DELIVERABLE_FLOW, Deliverable, GroupRole, Task, User, WorkingGroup, WorkStatus
+
+from .core import clock
 
 # Status moves a member may make on a deliverable of their group; chairs may make any move
-# that the workflow allows (see services.work.DELIVERABLE_FLOW).
+# that the workflow allows (models.work.DELIVERABLE_FLOW). A move the workflow never allows
+# is not a question of access: the use case refuses it and says why.
 MEMBER_DELIVERABLE_MOVES = {
     (WorkStatus.PLANNED, WorkStatus.IN_PROGRESS),
     (WorkStatus.IN_PROGRESS, WorkStatus.IN_REVIEW),
 }
+PUBLIC = "public"
+PERSONAL = "personal"
+View = TypeVar("View", bound=Callable)
+
+
+def public(view: View) -> View:
+    """Declare a handler reachable without signing in (it asks the policy nothing)."""
+    view.access = PUBLIC  # type: ignore[attr-defined]
+    return view
+
+
+def personal(view: View) -> View:
+    """Declare a handler that only reads or changes the signed-in person's own things."""
+    view.access = PERSONAL  # type: ignore[attr-defined]
+    return view
+
+
+def declared_access(view: Callable | None) -> str | None:
+    return getattr(view, "access", None)
 
 
 def _current_roles(user: User, group: WorkingGroup) -> set[GroupRole]:
+    day = clock.today()
     return {
         membership.role
         for membership in group.memberships
-        if membership.until is None and membership.institution_id == user.institution_id
+        if membership.institution_id == user.institution_id and membership.current_on(day)
     }
 
 
@@ -72,10 +103,14 @@ def _update_deliverable(user: User, deliverable: Deliverable) -> bool:
 
 
 def _update_task(user: User, task: Task) -> bool:
-    """Record progress on a task: its assignee, or whoever manages the group."""
+    """Record progress on a task: its assignee while their institution is in the group, or
+    whoever manages the group (who can reassign the task of someone whose institution left)."""
     if task.archived_at is not None or task.deliverable.archived_at is not None:
         return False
-    return task.assignee_id == user.id or _manage_group(user, task.deliverable.group)
+    group = task.deliverable.group
+    if _manage_group(user, group):
+        return True
+    return task.assignee_id == user.id and is_group_member(user, group)
 
 
 def _manage_deliverable(user: User, deliverable: Deliverable) -> bool:
@@ -93,8 +128,9 @@ def _move_deliverable(user: User, move: tuple[Deliverable, WorkStatus]) -> bool:
         return _update_deliverable(user, deliverable)
     if _manage_deliverable(user, deliverable):
         return deliverable.archived_at is None
+    move_exists = target in DELIVERABLE_FLOW.get(deliverable.status, set())
     return _update_deliverable(user, deliverable) and (
-        (deliverable.status, target) in MEMBER_DELIVERABLE_MOVES
+        (deliverable.status, target) in MEMBER_DELIVERABLE_MOVES or not move_exists
     )
 
 
@@ -103,6 +139,8 @@ def _signed_in(user: User, _obj: object) -> bool:
 
 
 RULES: dict[str, Callable[[User, object], bool]] = {
+    # The coalition's own pages (home, groups, directory): every signed-in person.
+    "view_coalition": _signed_in,
     "view_directory": _signed_in,
     "manage_institutions": _manage_coalition,
     "manage_people": _manage_coalition,
@@ -130,5 +168,24 @@ def can(user: User | None, action: str, obj: object = None) -> bool:
 
 
 def authorize(user: User | None, action: str, obj: object = None) -> None:
+    """Refuse (403) unless `user` may do `action` to `obj`. Handlers call this before acting."""
+    _mark_checked()
     if not can(user, action, obj):
         raise Forbidden()
+
+
+def require_visible(user: User | None, action: str, obj: object) -> None:
+    """Answer 404, as if it did not exist, unless `user` may see `obj` (loaders call this)."""
+    _mark_checked()
+    if not can(user, action, obj):
+        raise NotFound()
+
+
+def access_checked() -> bool:
+    """Whether this request's handler has asked the policy (the route walk test reads it)."""
+    return bool(g.get("_access_checked"))
+
+
+def _mark_checked() -> None:
+    if has_request_context():
+        g._access_checked = True

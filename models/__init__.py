@@ -7,14 +7,25 @@ from .groups import GroupMembership, GroupRole, WorkingGroup
 from .institution import Institution
 from .invitations import Invitation, token_digest
 from .notifications import DigestPreference, DigestRun, Notification, NotificationKind
+from .outbox import OutboxMessage, OutboxStatus
 from .people import Role, User
 from .reference import OUTSIDE_MEXICO, Sector, State
 from .security import RecoveryCode, SiteSetting
 from .ties import Tie, TieKind
 from .versions import NETWORK, PAGES, DataVersion, current_version, version_stamp
-from .work import Deliverable, ProgressMode, ProgressUpdate, Task, WorkStatus
+from .work import (
+    DELIVERABLE_FLOW,
+    TASK_FLOW,
+    Deliverable,
+    ProgressMode,
+    ProgressUpdate,
+    Task,
+    WorkStatus,
+)
 
 __all__ = [
+    "DELIVERABLE_FLOW",
+    "TASK_FLOW",
     "NETWORK",
     "OUTSIDE_MEXICO",
     "PAGES",
@@ -32,6 +43,8 @@ __all__ = [
     "Invitation",
     "Notification",
     "NotificationKind",
+    "OutboxMessage",
+    "OutboxStatus",
     "ProgressMode",
     "ProgressUpdate",
     "RecoveryCode",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import unicodedata
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -24,8 +25,17 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: DateTime(timezone=True)}
 
 
+#: Where the coalition lives: its "today" is this zone's day (the app may configure another).
+COALITION_TIMEZONE = "America/Mexico_City"
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def local_now(zone: str = COALITION_TIMEZONE) -> datetime:
+    """The current moment in the coalition's zone (the app's clock, `core.clock`, uses this)."""
+    return utcnow().astimezone(ZoneInfo(zone))
 
 
 def str_enum(enum_class: type[enum.Enum], name: str) -> Enum:

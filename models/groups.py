@@ -6,7 +6,8 @@ import enum
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, Text, select, text
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Basis, str_enum
@@ -45,6 +46,12 @@ class WorkingGroup(Base):
         return f"<WorkingGroup {self.slug}>"
 
 
+def open_on(since: date, until: date | None, day: date) -> bool:
+    """Whether a membership row from `since` until `until` (exclusive; open if None) covers
+    `day`. Closing a row on a day and opening the next on the same day hands over cleanly."""
+    return since <= day and (until is None or until > day)
+
+
 class GroupMembership(Base):
     """An institution in a group, as lead or member, from `since` until `until` (open: current).
 
@@ -78,8 +85,28 @@ class GroupMembership(Base):
     institution: Mapped[Institution] = relationship(back_populates="memberships")
 
     @property
-    def is_current(self) -> bool:
+    def is_open(self) -> bool:
+        """Not closed yet (the row a change of role or an exit closes)."""
         return self.until is None
+
+    @hybrid_method
+    def current_on(self, day: date) -> bool:
+        """Whether this row makes its institution a current member of the group on `day`:
+        the row is open that day and the institution is a coalition member that day.
+
+        The one definition of "current member of a group", for pages, the policy, the API,
+        notifications and SQL alike (`GroupMembership.current_on(day)` is a condition).
+        """
+        return open_on(self.since, self.until, day) and self.institution.is_active_on(day)
+
+    @current_on.inplace.expression
+    @classmethod
+    def _current_on_condition(cls, day: date) -> ColumnElement[bool]:
+        return (
+            (cls.since <= day)
+            & (cls.until.is_(None) | (cls.until > day))
+            & cls.institution_id.in_(select(Institution.id).where(Institution.active_on(day)))
+        )
 
     def __repr__(self) -> str:
         return f"<GroupMembership g={self.group_id} i={self.institution_id} {self.role}>"

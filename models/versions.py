@@ -60,6 +60,7 @@ NOT_ON_SHARED_PAGES = frozenset(
         "digest_runs",
         "invitations",
         "notifications",
+        "outbox_messages",
         "recovery_codes",
         "site_settings",
     }

@@ -24,6 +24,21 @@ class WorkStatus(enum.StrEnum):
     DONE = "done"
 
 
+S = WorkStatus
+#: The paths statuses may take. Deliverables go through review; tasks do not.
+DELIVERABLE_FLOW: dict[WorkStatus, set[WorkStatus]] = {
+    S.PLANNED: {S.IN_PROGRESS},
+    S.IN_PROGRESS: {S.IN_REVIEW, S.PLANNED},
+    S.IN_REVIEW: {S.DONE, S.IN_PROGRESS},  # in_review -> in_progress is the send-back
+    S.DONE: {S.IN_PROGRESS},  # reopen
+}
+TASK_FLOW: dict[WorkStatus, set[WorkStatus]] = {
+    S.PLANNED: {S.IN_PROGRESS, S.DONE},
+    S.IN_PROGRESS: {S.DONE, S.PLANNED},
+    S.DONE: {S.IN_PROGRESS},
+}
+
+
 class ProgressMode(enum.StrEnum):
     DERIVED = "derived"  # the mean of its open and closed tasks
     MANUAL = "manual"  # set by hand

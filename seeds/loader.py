@@ -48,6 +48,7 @@ from models import (
     WorkStatus,
     comparison_key,
 )
+from models.base import local_now
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 #: The password of every demo account (public: the accounts exist to show the app).
@@ -741,7 +742,7 @@ def load_all(
     and the documented or reported ties only: no people, no demo ties, no demo work.
     """
     data = read_seed_data(Path(data_dir) if data_dir else DATA_DIR, demo=demo)
-    today = today or date.today()
+    today = today or local_now().date()
 
     _load_reference(session, data)
     institutions = _load_institutions(session, data.institutions)

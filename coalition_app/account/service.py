@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cache
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
@@ -13,8 +15,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from models import User, utcnow
 
 from ..audit import service as audit
-from ..core.db import session
+from ..core import outbox
+from ..core.db import session, use_case
 from ..core.errors import DomainError
+from ..core.links import external_url
 from .passwords import check_new_password
 
 # Compared against when the e-mail is unknown, so a wrong address costs as long as a wrong
@@ -41,6 +45,7 @@ def needs_rehash(password_hash: str) -> bool:
     return password_hash.split("$", 1)[0] != _current_parameters(method)
 
 
+@use_case
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None (whatever the reason)."""
     address = email.strip().lower()
@@ -57,12 +62,12 @@ def authenticate(email: str, password: str) -> User | None:
         # briefly know the password.
         user.password_hash = hash_password(password)
     if user.has_two_factor:
-        # Only half a sign-in: services.two_factor records the sign-in after the second step.
+        # Only half a sign-in: account.two_factor records the sign-in after the second step.
         audit.record(user, "sign_in.password_ok", "user", user.id)
     else:
         user.last_login_at = utcnow()
         audit.record(user, "sign_in", "user", user.id)
-    session.commit()
+    session.flush()
     return user
 
 
@@ -75,7 +80,6 @@ def _record_failure(user: User | None, address: str, reason: str) -> None:
         email=address[:254],
         reason=reason,
     )
-    session.commit()
 
 
 # Every request loads its person: the statement is built once (building costs more than
@@ -96,19 +100,22 @@ def load_active_user(session_id: str) -> User | None:
     return user
 
 
+@use_case
 def end_all_sessions(user: User, by: User | None = None, reason: str = "sign_out") -> None:
     """Every session of this person, on every device and server, stops working now."""
     user.end_all_sessions()
     audit.record(by or user, f"sessions.{reason}", "user", user.id)
-    session.commit()
+    session.flush()
 
 
+@use_case
 def change_password(user: User, current: str, new: str, confirm: str) -> None:
     if not user.password_hash or not check_password_hash(user.password_hash, current or ""):
         raise DomainError(_l_current_wrong(), field="current_password")
     set_password(user, new, confirm)
 
 
+@use_case
 def set_password(user: User, new: str, confirm: str) -> None:
     """Set a new password (checked against the rules); other sessions end."""
     if (new or "") != (confirm or ""):
@@ -117,7 +124,7 @@ def set_password(user: User, new: str, confirm: str) -> None:
     user.password_hash = hash_password(new)
     user.end_all_sessions()
     audit.record(user, "password.set", "user", user.id)
-    session.commit()
+    session.flush()
 
 
 def _l_current_wrong():
@@ -143,6 +150,36 @@ def reset_token(user: User) -> str:
     """A signed token naming the user and a fingerprint of their current password hash:
     once the password changes, the token no longer matches (single use)."""
     return _serializer().dumps({"u": user.id, "h": (user.password_hash or "")[-16:]})
+
+
+@use_case
+def set_language(user: User, code: str) -> None:
+    """Remember the language a person chose, for their next sign-ins and their e-mail."""
+    user.locale = code
+    session.flush()
+
+
+@use_case
+def send_reset_link(email: str) -> None:
+    """Queue a reset link to the account with this address, if there is an active one.
+
+    Nothing is sent, or waited for, in the request: the caller answers the same, in about
+    the same time, whether or not the account exists.
+    """
+    user = user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    link = external_url("account.reset_password", token=reset_token(user))
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        body = _(
+            "Someone asked to reset the password of your Coalition account. "
+            "If it was you, open this link within an hour (it works once):"
+            "\n\n%(link)s\n\nIf it was not you, ignore this message.",
+            link=link,
+        )
+        subject = _("[Coalition] Reset your password")
+    if outbox.queue(user.email, subject, body) is None and current_app.debug:
+        current_app.logger.info("Password reset link (mail is off): %s", link)
 
 
 def user_for_reset_token(token: str) -> User | None:

@@ -9,24 +9,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
 from ..core.extensions import csrf, limiter, login_manager
+from ..policy import PUBLIC, declared_access
 from . import service as accounts
 from . import two_factor
 
-# Endpoints reachable without signing in. Everything else redirects to the sign-in page.
-PUBLIC_ENDPOINTS = frozenset(
-    {
-        "account.login",
-        "account.two_factor_login",
-        "account.forgot_password",
-        "account.reset_password",
-        "static",
-        "home.set_language",
-        "health.healthz",
-        "health.readyz",
-        "people.accept_invitation",
-        "api.openapi",
-    }
-)
 #: Seconds of activity the idle timeout may overlook (it is counted in hours).
 SEEN_AT_GRANULARITY = 60
 # What a coordinator or chair who must turn on two-factor sign-in may still reach.
@@ -50,7 +36,7 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _require_sign_in():
-        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        if request.endpoint is None or _is_public(app, request.endpoint):
             return None
         if not current_user.is_authenticated:
             if request.path.startswith("/api/"):
@@ -75,6 +61,11 @@ def init_app(app: Flask) -> None:
             # a new cookie, a cost every request would otherwise pay for nothing.
             session["seen_at"] = now
         return _two_factor_enrolment_gate()
+
+
+def _is_public(app: Flask, endpoint: str) -> bool:
+    """Reachable without signing in: static files and the handlers declared `@public`."""
+    return endpoint == "static" or declared_access(app.view_functions.get(endpoint)) == PUBLIC
 
 
 def _two_factor_enrolment_gate():

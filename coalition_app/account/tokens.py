@@ -12,7 +12,7 @@ from werkzeug.exceptions import NotFound
 from models import ApiToken, TokenScope, User, token_digest, utcnow
 
 from ..audit import service as audit
-from ..core.db import session
+from ..core.db import session, use_case
 from ..core.errors import DomainError
 
 PREFIX = "coal_"
@@ -35,6 +35,7 @@ def tokens_of(user: User) -> list[ApiToken]:
     )
 
 
+@use_case
 def create_token(user: User, name: str, scope: TokenScope) -> tuple[ApiToken, str]:
     """A new token for `user`; returns the row and the token, which is never shown again."""
     name = " ".join((name or "").split())
@@ -50,7 +51,7 @@ def create_token(user: User, name: str, scope: TokenScope) -> tuple[ApiToken, st
     session.add(token)
     session.flush()
     audit.record(user, "api_token.create", "api_token", token.id, name=token.name, scope=scope)
-    session.commit()
+    session.flush()
     return token, value
 
 
@@ -61,12 +62,13 @@ def load_own_token(token_id: int, user: User) -> ApiToken:
     return token
 
 
+@use_case
 def revoke_token(token: ApiToken, by: User) -> None:
     if token.revoked_at is not None:
         return
     token.revoked_at = utcnow()
     audit.record(by, "api_token.revoke", "api_token", token.id, name=token.name)
-    session.commit()
+    session.flush()
 
 
 def authenticate(value: str) -> ApiToken | None:
@@ -81,6 +83,5 @@ def authenticate(value: str) -> ApiToken | None:
     if last is not None and last.tzinfo is None:  # SQLite gives naive UTC datetimes back
         last = last.replace(tzinfo=now.tzinfo)
     if last is None or now - last >= LAST_USED_RESOLUTION:
-        token.last_used_at = now
-        session.commit()
+        token.last_used_at = now  # committed with the request
     return token

@@ -17,8 +17,8 @@ from werkzeug.security import check_password_hash
 from models import GroupMembership, GroupRole, RecoveryCode, SiteSetting, User, utcnow
 
 from ..audit import service as audit
-from ..core import sealed
-from ..core.db import session
+from ..core import clock, sealed
+from ..core.db import session, use_case
 from ..core.errors import DomainError
 
 ISSUER = "Coalition"
@@ -63,6 +63,7 @@ def _is_totp_code(code: str) -> bool:
 # --- enrolment --------------------------------------------------------------------------------
 
 
+@use_case
 def enable(user: User, secret: str, code: str) -> list[str]:
     """Turn two-factor on once the person proves their authenticator has the secret.
 
@@ -83,10 +84,11 @@ def enable(user: User, secret: str, code: str) -> list[str]:
     codes = _replace_recovery_codes(user)
     user.end_all_sessions()
     audit.record(user, "two_factor.enabled", "user", user.id)
-    session.commit()
+    session.flush()
     return codes
 
 
+@use_case
 def disable(user: User, password: str) -> None:
     """Turn two-factor off; needs the current password. Other sessions end."""
     if not user.password_hash or not check_password_hash(user.password_hash, password or ""):
@@ -97,9 +99,10 @@ def disable(user: User, password: str) -> None:
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     user.end_all_sessions()
     audit.record(user, "two_factor.disabled", "user", user.id)
-    session.commit()
+    session.flush()
 
 
+@use_case
 def regenerate_recovery_codes(user: User) -> list[str]:
     """New recovery codes; the old ones stop working. Other sessions end."""
     if not user.has_two_factor:
@@ -107,7 +110,7 @@ def regenerate_recovery_codes(user: User) -> list[str]:
     codes = _replace_recovery_codes(user)
     user.end_all_sessions()
     audit.record(user, "two_factor.recovery_codes_regenerated", "user", user.id)
-    session.commit()
+    session.flush()
     return codes
 
 
@@ -138,6 +141,7 @@ def unused_recovery_codes(user: User) -> int:
 # --- the second step of signing in ---------------------------------------------------------
 
 
+@use_case
 def verify(user: User, code: str) -> str | None:
     """Check a TOTP or recovery code at sign-in. Returns "totp" or "recovery_code", or None.
 
@@ -166,7 +170,6 @@ def verify(user: User, code: str) -> str | None:
             .where((User.totp_last_step.is_(None)) | (User.totp_last_step < step))
             .values(totp_last_step=step, **reseal)
         ).rowcount
-        session.commit()
         session.refresh(user)
         return "totp" if claimed == 1 else None
     if len(code) != 10:
@@ -180,19 +183,20 @@ def verify(user: User, code: str) -> str | None:
         )
         .values(used_at=utcnow())
     ).rowcount
-    session.commit()
     return "recovery_code" if claimed == 1 else None
 
 
+@use_case
 def record_sign_in(user: User, method: str) -> None:
     user.last_login_at = utcnow()
     audit.record(user, "sign_in", "user", user.id, two_factor=True, method=method)
-    session.commit()
+    session.flush()
 
 
+@use_case
 def record_failure(user: User) -> None:
     audit.record(None, "sign_in_failed", "user", user.id, email=user.email, reason="two_factor")
-    session.commit()
+    session.flush()
 
 
 # --- the requirement --------------------------------------------------------------------------
@@ -206,6 +210,7 @@ def required_for_leads() -> bool:
     return session.scalar(_REQUIRED_FOR_LEADS) == "on"
 
 
+@use_case
 def set_required_for_leads(on: bool, by: User) -> None:
     setting = session.get(SiteSetting, REQUIRE_SETTING)
     value = "on" if on else "off"
@@ -215,7 +220,7 @@ def set_required_for_leads(on: bool, by: User) -> None:
     setting.value = value
     setting.updated_by_id = by.id
     audit.record(by, "settings.two_factor_required", "setting", None, value=value)
-    session.commit()
+    session.flush()
 
 
 def is_lead(user: User) -> bool:
@@ -228,7 +233,7 @@ def is_lead(user: User) -> bool:
                 exists().where(
                     GroupMembership.institution_id == user.institution_id,
                     GroupMembership.role == GroupRole.LEAD,
-                    GroupMembership.until.is_(None),
+                    GroupMembership.current_on(clock.today()),
                 )
             )
         )

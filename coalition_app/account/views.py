@@ -16,7 +16,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -26,7 +25,7 @@ from ..core.errors import DomainError
 from ..core.extensions import limiter
 from ..core.forms import ActionForm
 from ..core.i18n import LOCALE_SESSION_KEY
-from ..core.mail import send_mail
+from ..policy import authorize, personal, public
 from . import service as accounts
 from . import tokens as api_tokens
 from . import two_factor
@@ -78,6 +77,7 @@ def safe_next_url(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 @limiter.limit(_account_limit, key_func=_attempted_account, methods=["POST"], deduct_when=_failed)
 @limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed)
 def login():
@@ -113,6 +113,7 @@ def _complete_sign_in(user, remember: bool, next_url: str | None):
 
 
 @bp.post("/logout")
+@personal
 def logout():
     form = ActionForm()
     if not form.validate_on_submit():
@@ -142,6 +143,7 @@ def _keep_language(language: str | None) -> None:
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@personal
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -164,24 +166,11 @@ def change_password():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@public
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = accounts.user_by_email(form.email.data)
-        if user is not None and user.is_active:
-            link = url_for(
-                "account.reset_password", token=accounts.reset_token(user), _external=True
-            )
-            with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-                body = _(
-                    "Someone asked to reset the password of your Coalition account. "
-                    "If it was you, open this link within an hour (it works once):"
-                    "\n\n%(link)s\n\nIf it was not you, ignore this message.",
-                    link=link,
-                )
-                subject = _("[Coalition] Reset your password")
-            if not send_mail(user.email, subject, body) and current_app.debug:
-                current_app.logger.info("Password reset link (mail is off): %s", link)
+        accounts.send_reset_link(form.email.data)
         # The same answer whether or not the address has an account.
         flash(
             _("If that address has an account, a link to reset its password is on its way."), "info"
@@ -192,6 +181,7 @@ def forgot_password():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
 def reset_password(token: str):
     user = accounts.user_for_reset_token(token)
     if user is None:
@@ -258,6 +248,7 @@ def _two_factor_limit() -> str:
 
 
 @bp.route("/login/two-factor", methods=["GET", "POST"])
+@public
 @limiter.limit(_two_factor_limit, key_func=_pending_account, methods=["POST"], deduct_when=_failed)
 def two_factor_login():
     if current_user.is_authenticated:
@@ -333,11 +324,13 @@ def _keep_this_session(user) -> None:
 
 
 @bp.get("/account/security")
+@personal
 def account_security():
     return _render_security()
 
 
 @bp.post("/account/security/two-factor")
+@personal
 def enable_two_factor():
     user = current_user._get_current_object()
     form = EnableTwoFactorForm()
@@ -357,6 +350,7 @@ def enable_two_factor():
 
 
 @bp.post("/account/security/two-factor/off")
+@personal
 def disable_two_factor():
     user = current_user._get_current_object()
     form = DisableTwoFactorForm()
@@ -375,6 +369,7 @@ def disable_two_factor():
 
 
 @bp.post("/account/security/recovery-codes")
+@personal
 def regenerate_recovery_codes():
     user = current_user._get_current_object()
     if not ActionForm().validate_on_submit():
@@ -391,8 +386,6 @@ def regenerate_recovery_codes():
 
 @bp.post("/account/security/requirement")
 def set_two_factor_requirement():
-    from ..policy import authorize
-
     authorize(current_user, "manage_coalition")
     form = TwoFactorRequirementForm()
     if not form.validate_on_submit():
@@ -419,11 +412,13 @@ def _render_tokens(form: TokenForm, new_token: str | None = None, status: int = 
 
 
 @bp.get("/account/tokens")
+@personal
 def tokens():
     return _render_tokens(TokenForm())
 
 
 @bp.post("/account/tokens")
+@personal
 def create_token():
     form = TokenForm()
     if not form.validate_on_submit():
@@ -441,6 +436,7 @@ def create_token():
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
+@personal
 def revoke_token(token_id: int):
     token = api_tokens.load_own_token(token_id, current_user)
     if not RevokeForm().validate_on_submit():

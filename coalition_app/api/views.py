@@ -29,13 +29,15 @@ from models import (
     WorkStatus,
 )
 
+from ..core import clock
 from ..core.db import session
 from ..core.errors import DomainError, EditConflict, render_error
 from ..core.extensions import csrf
 from ..directory import service as directory
 from ..groups import service as groups_service
 from ..growth import series as growth
-from ..policy import authorize, can
+from ..policy import authorize, can, public
+from ..work import queries as work_queries
 from ..work import service as work_service
 from . import auth
 from .openapi import (
@@ -442,7 +444,7 @@ def institutions():
     query = _directory_query()
     page = _int_arg("page", 1, 1, 9_999_999)
     per_page = _int_arg("per_page", 25, 1, MAX_PER_PAGE)
-    today = date.today()
+    today = clock.today()
     conditions = directory.matching_conditions(query, today, _known_references(query))
     total = session.scalar(select(func.count()).select_from(Institution).where(*conditions))
     last = max(1, math.ceil(total / per_page))
@@ -478,7 +480,7 @@ def institutions():
 )
 def institution(institution_id: int):
     authorize(current_user, "view_directory")
-    today = date.today()
+    today = clock.today()
     profile = directory.profile(_id(institution_id), today)
     return jsonify(
         {
@@ -536,7 +538,7 @@ def group(slug: str):
     group = groups_service.load_group(slug)
     authorize(current_user, "view_group", group)
     current = sorted(
-        (m for m in group.memberships if m.until is None),
+        work_queries.current_memberships(group),
         key=lambda m: (m.role.value != "lead", m.institution.name_key),
     )
     deliverables = session.scalars(
@@ -649,11 +651,13 @@ def _csrf_refused(error: CSRFError):
     return _error(400, _("With the session, send the page's CSRF token in an X-CSRFToken header."))
 
 
-def _record(subject, use_case):
+def _record(subject, use_case, move_action: str | None = None):
     _require_write_scope()
     data = _progress_payload()
     if data["status"] is None:
         data["status"] = subject.status
+    if move_action:
+        authorize(current_user, move_action, (subject, data["status"]))
     use_case(subject, current_user, **data)
 
 
@@ -665,7 +669,7 @@ def _record(subject, use_case):
     responses={200: ("The deliverable", DELIVERABLE), 404: ("No such deliverable", None)},
 )
 def deliverable(deliverable_id: int):
-    return jsonify(_deliverable(work_service.load_deliverable(_id(deliverable_id), current_user)))
+    return jsonify(_deliverable(work_queries.load_deliverable(_id(deliverable_id), current_user)))
 
 
 @bp.patch("/deliverables/<int:deliverable_id>")
@@ -683,10 +687,10 @@ def deliverable(deliverable_id: int):
     },
 )
 def update_deliverable(deliverable_id: int):
-    subject = work_service.load_deliverable(_id(deliverable_id), current_user)
+    subject = work_queries.load_deliverable(_id(deliverable_id), current_user)
     authorize(current_user, "update_deliverable", subject)
-    _record(subject, work_service.record_deliverable_progress)
-    return jsonify(_deliverable(work_service.load_deliverable(subject.id, current_user)))
+    _record(subject, work_service.record_deliverable_progress, move_action="move_deliverable")
+    return jsonify(_deliverable(work_queries.load_deliverable(subject.id, current_user)))
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -697,7 +701,7 @@ def update_deliverable(deliverable_id: int):
     responses={200: ("The task", TASK), 404: ("No such task", None)},
 )
 def task(task_id: int):
-    return jsonify(_task(work_service.load_task(_id(task_id), current_user)))
+    return jsonify(_task(work_queries.load_task(_id(task_id), current_user)))
 
 
 @bp.patch("/tasks/<int:task_id>")
@@ -715,10 +719,10 @@ def task(task_id: int):
     },
 )
 def update_task(task_id: int):
-    subject = work_service.load_task(_id(task_id), current_user)
+    subject = work_queries.load_task(_id(task_id), current_user)
     authorize(current_user, "update_task", subject)
     _record(subject, work_service.record_task_progress)
-    return jsonify(_task(work_service.load_task(subject.id, current_user)))
+    return jsonify(_task(work_queries.load_task(subject.id, current_user)))
 
 
 # --- growth ------------------------------------------------------------------------------------
@@ -733,7 +737,7 @@ def update_task(task_id: int):
 )
 def growth_series():
     authorize(current_user, "view_directory")
-    today = date.today()
+    today = clock.today()
     data = growth.load(today)
     slugs = data.sector_slugs
     series = growth.membership_series(data.rows, slugs, today)
@@ -800,6 +804,7 @@ describe_endpoint(
 
 
 @bp.get("/openapi.json")
+@public
 @operation(
     "GET",
     summary="This OpenAPI document",

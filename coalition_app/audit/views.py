@@ -50,7 +50,4 @@ def export():
         None,
         filters={k: v for k, v in filters.items() if v},
     )
-    from ..core.db import session
-
-    session.commit()
     return csv_response(rows, "audit.csv")

@@ -7,12 +7,16 @@ from alembic import command
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from . import migrations
+from . import clock, migrations
+from .db import unit_of_work
 
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(seed_command)
+    app.cli.add_command(deliver_mail_command)
+    from ..notifications.cli import send_digests_command, send_reminders_command
+
     app.cli.add_command(send_digests_command)
     app.cli.add_command(send_reminders_command)
     from ..network.synthetic import seed_synthetic_command
@@ -73,46 +77,36 @@ def db_check() -> None:
 def seed_command(no_demo: bool) -> None:
     from seeds import load_all
 
-    from .db import get_database
-
-    session = get_database().session()
-    summary = load_all(
-        session,
-        demo=not no_demo,
-        password_hash_method=current_app.config["PASSWORD_HASH_METHOD"],
-    )
-    session.commit()
+    with unit_of_work() as session:
+        summary = load_all(
+            session,
+            demo=not no_demo,
+            password_hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+            today=clock.today(),
+        )
     for name, count in summary.items():
         click.echo(f"{name}: {count}")
 
 
-def _day(value: str | None):
-    from datetime import date
-
-    return date.fromisoformat(value) if value else date.today()
-
-
-@click.command("send-digests", help="Send each group's weekly digest (once per ISO week; cron).")
-@click.option("--date", "day", default=None, help="The day to send for (YYYY-MM-DD; today).")
+@click.command("deliver-mail", help="Send the queued e-mail that is due (retries included).")
+@click.option("--loop", is_flag=True, help="Keep going, every --every seconds (a worker).")
+@click.option("--every", default=30, show_default=True, help="Seconds between rounds.")
 @with_appcontext
-def send_digests_command(day: str | None) -> None:
-    from ..notifications.service import send_digests
+def deliver_mail_command(loop: bool, every: int) -> None:
+    import time
 
-    sent = send_digests(_day(day))
-    if not sent:
-        click.echo("No digest to send: every group already has this week's.")
-    for group, recipients in sent.items():
-        click.echo(f"{group}: {recipients} recipients")
+    from . import outbox
 
-
-@click.command("send-reminders", help="Notify due-soon, overdue and stale work (daily; cron).")
-@click.option("--date", "day", default=None, help="The day to check (YYYY-MM-DD; today).")
-@with_appcontext
-def send_reminders_command(day: str | None) -> None:
-    from ..notifications.service import send_reminders
-
-    for kind, count in send_reminders(_day(day)).items():
-        click.echo(f"{kind}: {count}")
+    while True:
+        report = outbox.deliver_due()
+        if report.sent or report.retried or report.failed or not loop:
+            click.echo(
+                f"sent: {report.sent}, to retry: {report.retried}, failed: {report.failed}, "
+                f"queued: {outbox.pending_count()}"
+            )
+        if not loop:
+            return
+        time.sleep(every)
 
 
 @click.command("export-data", help="Write every table to one JSON document (a backup).")

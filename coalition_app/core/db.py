@@ -1,14 +1,23 @@
-"""The database binding: one engine and one scoped session per app, removed after each request.
+"""The database binding and the unit of work.
 
-We use plain SQLAlchemy 2.x rather than Flask-SQLAlchemy (no release since 2023) so that
-`models/` imports no Flask and the same models serve the CLI, the seeds and the tests.
+One engine and one scoped session per app, removed after each request. We use plain
+SQLAlchemy 2.x rather than Flask-SQLAlchemy (no release since 2023) so that `models/` imports
+no Flask and the same models serve the CLI, the seeds and the tests.
+
+The unit of work: use cases change objects and flush, never commit (`@use_case` runs each in
+a savepoint, so one that raises leaves nothing behind); the request commits once, after its
+handler returns, and a CLI command once at its end (`unit_of_work`). Work that must wait for
+the commit (delivering queued e-mail, say) registers with `after_commit`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from werkzeug.local import LocalProxy
@@ -69,9 +78,74 @@ def init_app(app: Flask) -> Database:
 
     @app.teardown_appcontext
     def _remove_session(_exc: BaseException | None) -> None:
+        # Whatever was not committed (a request that failed) is rolled back here.
         app.extensions["database"].session.remove()
 
     return database
+
+
+def commit_request(response):
+    """Commit what the request did, once, after its handler has answered (an after_request
+    hook, registered last so that it runs first: the other hooks see its answer).
+
+    A request that failed has already been rolled back by the error handlers; a commit
+    that fails is answered by them too (a lost race: 409; the database away: 503).
+    """
+    if g.pop("_abandoned", False):
+        return response  # a failed request: the session's removal rolls it back
+    session = get_database().session()
+    if session.in_transaction():
+        session.commit()
+    _run_after_commit()
+    return response
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def use_case(function: Callable[P, T]) -> Callable[P, T]:
+    """Run a use case in a savepoint: if it raises, nothing it wrote is kept (the request's
+    other work is), and its objects are as they were in the database."""
+
+    @wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        with get_database().session.begin_nested():
+            return function(*args, **kwargs)
+
+    return run
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """A CLI command's transaction: committed at the end of the block, rolled back if it raises."""
+    session = get_database().session()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    _run_after_commit()
+
+
+def after_commit(callback: Callable[[], Any]) -> None:
+    """Run `callback` once this request's (or command's) transaction has been committed."""
+    pending = g.setdefault("_after_commit", [])
+    if callback not in pending:
+        pending.append(callback)
+
+
+def _run_after_commit() -> None:
+    for callback in g.pop("_after_commit", []):
+        callback()
+
+
+def abandon_request() -> None:
+    """Keep nothing of this request: no commit, and what was to follow it is forgotten."""
+    g._abandoned = True
+    g.pop("_after_commit", None)
+    g.pop("_outbox_queued", None)
 
 
 def get_database() -> Database:

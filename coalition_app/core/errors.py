@@ -6,13 +6,14 @@ from __future__ import annotations
 from contextlib import suppress
 from datetime import datetime
 
-from flask import Flask, g, jsonify, make_response, render_template, request
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .db import get_database
+from .db import abandon_request, commit_request, get_database
 from .extensions import login_manager
 
 
@@ -69,9 +70,33 @@ def render_error(code: int, detail: str | None = None):
     ), code
 
 
+def _roll_back() -> None:
+    """Keep nothing of a failed request: its commit is skipped (the session's removal at
+    teardown rolls back what it wrote) and what was to follow the commit is forgotten."""
+    abandon_request()
+
+
+def commit_or_answer(response):
+    """The request's single commit (see `core.db`); a commit that fails gets a clear answer."""
+    try:
+        return commit_request(response)
+    except (StaleDataError, IntegrityError):
+        # Another request changed the same rows first: nothing of this one was kept.
+        _roll_back()
+        get_database().session.rollback()
+        current_app.logger.info("Commit refused on %s %s", request.method, request.path)
+        return make_response(render_error(409))
+    except OperationalError as error:
+        _roll_back()
+        with suppress(Exception):
+            get_database().session.rollback()
+        return _unavailable(error)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
+        _roll_back()
         return render_error(
             400,
             str(_l("The form expired or was sent from elsewhere. Reload the page and try again.")),
@@ -81,37 +106,42 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        _roll_back()
         return render_error(error.code)
 
     @app.errorhandler(OperationalError)
     def _database_unavailable(error: OperationalError):
-        # The database is down or unreachable: say so quickly (503) instead of hanging or
-        # showing a 500; pool_pre_ping replaces dead connections once it is back.
+        _roll_back()
         with suppress(Exception):  # the connection may already be gone
             get_database().session.rollback()
-        app.logger.warning(
-            "Database unavailable on %s %s: %s",
-            request.method,
-            request.path,
-            error.__class__.__name__,
-        )
-        # Flask-Login's template context would try to load the person again (from the
-        # database that is down): this page is rendered for nobody in particular.
-        g._login_user = login_manager.anonymous_user()
-        if _wants_json():
-            response = render_error(503)[0]
-        else:
-            title, message = MESSAGES[503]
-            response = make_response(
-                render_template("errors/unavailable.html", code=503, title=title, message=message)
-            )
-        response.status_code = 503
-        response.headers["Retry-After"] = "5"
-        return response
+        return _unavailable(error)
 
     @app.errorhandler(Exception)
     def _unexpected_error(error: Exception):
         # Undo whatever the failed request half-did before rendering anything.
-        get_database().session.rollback()
+        _roll_back()
+        with suppress(Exception):
+            get_database().session.rollback()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         return render_error(InternalServerError.code)
+
+
+def _unavailable(error: OperationalError):
+    """The database is down or unreachable: say so quickly (503) instead of hanging or
+    showing a 500; pool_pre_ping replaces dead connections once it is back."""
+    current_app.logger.warning(
+        "Database unavailable on %s %s: %s", request.method, request.path, type(error).__name__
+    )
+    # Flask-Login's template context would try to load the person again (from the
+    # database that is down): this page is rendered for nobody in particular.
+    g._login_user = login_manager.anonymous_user()
+    if _wants_json():
+        response = render_error(503)[0]
+    else:
+        title, message = MESSAGES[503]
+        response = make_response(
+            render_template("errors/unavailable.html", code=503, title=title, message=message)
+        )
+    response.status_code = 503
+    response.headers["Retry-After"] = "5"
+    return response

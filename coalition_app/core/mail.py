@@ -1,37 +1,54 @@
-"""Outgoing e-mail through the SMTP server named in the config; off by default.
+"""The transport: hands one message to the SMTP server named in the config.
 
-MAIL_BACKEND "memory" keeps messages in `app.extensions["mail_outbox"]` (tests read it);
-"smtp" sends through MAIL_SERVER:MAIL_PORT. Nothing is sent unless MAIL_ENABLED is true.
+Only the outbox's worker calls this (`core.outbox`); requests never wait for an SMTP
+server. MAIL_BACKEND "memory" keeps the messages in `app.extensions["mail_outbox"]` (tests
+read it with `sent_messages()`); "smtp" sends through MAIL_SERVER:MAIL_PORT.
 """
 
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Iterable, Mapping
 from email.message import EmailMessage
 
 from flask import current_app
 
 
-def send_mail(to: str, subject: str, body: str) -> bool:
+def build_message(
+    to: str, subject: str, body: str, attachments: Iterable[Mapping[str, str]] = ()
+) -> EmailMessage:
     config = current_app.config
-    if not config.get("MAIL_ENABLED"):
-        return False
     message = EmailMessage()
     message["From"] = config["MAIL_DEFAULT_SENDER"]
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)
+    for attachment in attachments:
+        maintype, _, subtype = attachment["content_type"].partition("/")
+        message.add_attachment(
+            attachment["content"].encode(),
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment["filename"],
+        )
+    return message
+
+
+def transmit(message: EmailMessage) -> None:
+    """Send one message; raises OSError or smtplib.SMTPException when the server refuses."""
+    config = current_app.config
     if config.get("MAIL_BACKEND") == "memory":
         current_app.extensions.setdefault("mail_outbox", []).append(message)
-        return True
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+        return
+    timeout = float(config.get("MAIL_TIMEOUT", 10))
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout) as smtp:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         smtp.send_message(message)
-    return True
 
 
-def outbox() -> list[EmailMessage]:
+def sent_messages() -> list[EmailMessage]:
+    """What the memory backend has "sent" (tests)."""
     return current_app.extensions.setdefault("mail_outbox", [])

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Hashable, Mapping
-from datetime import date
 from typing import Any
 
 from flask import Flask, current_app, g, render_template, request
@@ -36,6 +35,7 @@ from markupsafe import Markup
 from models.versions import PAGES, bumped_in_this_transaction, version_stamp
 
 from ..notifications.service import unread_count
+from . import clock
 from .db import session
 from .i18n import current_language
 from .stores import MemoryBackend
@@ -74,7 +74,7 @@ def render_page(key: tuple[Hashable, ...], render: Callable[[], str]) -> str:
     full_key = (
         "page",
         request.full_path,
-        date.today(),
+        clock.today(),
         current_language(),
         current_user.id,
         hashlib.sha256(str(secret).encode()).hexdigest()[:32],

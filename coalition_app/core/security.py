@@ -11,6 +11,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
+from ..policy import public
 from .db import get_database
 from .errors import render_error
 
@@ -66,12 +67,14 @@ def init_app(app: Flask) -> None:
 
 
 @health.get("/healthz")
+@public
 def healthz():
     """The process is up (no database call: a load balancer polls this often)."""
     return jsonify(status="ok")
 
 
 @health.get("/readyz")
+@public
 def readyz():
     """The database answers; 503 otherwise, so a load balancer stops sending traffic."""
     session = get_database().session

@@ -15,9 +15,9 @@ from models import Basis, Institution, User, comparison_key
 
 from ..audit import service as audit
 from ..core.csv import unguard
-from ..core.db import session
+from ..core.db import session, use_case
 from ..core.errors import DomainError
-from .service import InstitutionData, ReferenceSets, rule_errors
+from .service import InstitutionData, ReferenceSets, close_group_memberships, rule_errors
 
 COLUMNS = [
     "name",
@@ -59,7 +59,6 @@ def export_table(by: User) -> list[list[str]]:
     """The whole directory as CSV rows, header first; the export is recorded in the audit trail."""
     rows = export_rows()
     audit.record(by, "institutions.export", "institution", None, rows=len(rows))
-    session.commit()
     return [COLUMNS, *([row[column] for column in COLUMNS] for row in rows)]
 
 
@@ -228,6 +227,7 @@ def preview(content: bytes, today: date) -> ImportPreview:
     return ImportPreview(rows)
 
 
+@use_case
 def apply(content: bytes, by: User, today: date) -> ImportPreview:
     """Check the file again and apply it in one transaction; any error and nothing is written."""
     result = preview(content, today)
@@ -241,6 +241,8 @@ def apply(content: bytes, by: User, today: date) -> ImportPreview:
                 institution = session.get(Institution, row.existing_id)
                 for key in row.changes:
                     setattr(institution, key, getattr(row.data, key))
+                if "left_on" in row.changes and institution.left_on is not None:
+                    close_group_memberships(institution, institution.left_on)
         session.flush()
         audit.record(
             by,
@@ -251,9 +253,7 @@ def apply(content: bytes, by: User, today: date) -> ImportPreview:
             updated=result.count(UPDATE),
             unchanged=result.count(UNCHANGED),
         )
-        session.commit()
     except IntegrityError:
-        session.rollback()
         raise DomainError(
             _l("The database refused the file (it changed meanwhile): nothing was imported."),
             field="file",

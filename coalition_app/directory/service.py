@@ -25,7 +25,7 @@ from models import (
 )
 
 from ..audit import service as audit
-from ..core.db import session
+from ..core.db import session, use_case
 from ..core.errors import DomainError
 
 PAGE_SIZE = 25
@@ -148,7 +148,7 @@ def matching_conditions(query: DirectoryQuery, today: date, groups: list[Working
             exists().where(
                 GroupMembership.institution_id == Institution.id,
                 GroupMembership.group_id == group.id,
-                GroupMembership.until.is_(None),
+                GroupMembership.current_on(today),
             )
         )
     if query.founder:
@@ -233,11 +233,11 @@ class Profile:
 
     @property
     def current_memberships(self) -> list[GroupMembership]:
-        return [m for m in self.memberships if m.until is None]
+        return [m for m in self.memberships if m.current_on(self.today)]
 
     @property
     def past_memberships(self) -> list[GroupMembership]:
-        return [m for m in self.memberships if m.until is not None]
+        return [m for m in self.memberships if not m.current_on(self.today)]
 
 
 def load_institution(institution_id: int) -> Institution:
@@ -369,16 +369,17 @@ def _check(data: InstitutionData, today: date, except_id: int | None = None) -> 
         )
 
 
+@use_case
 def create_institution(data: InstitutionData, by: User, today: date) -> Institution:
     _check(data, today)
     institution = Institution(**data.as_dict())
     session.add(institution)
     session.flush()
     audit.record(by, "institution.create", "institution", institution.id, **data.as_dict())
-    session.commit()
     return institution
 
 
+@use_case
 def update_institution(
     institution: Institution, data: InstitutionData, by: User, today: date
 ) -> Institution:
@@ -395,10 +396,11 @@ def update_institution(
             setattr(institution, key, value)
     if changes:
         audit.record(by, "institution.update", "institution", institution.id, changes=changes)
-    session.commit()
+    session.flush()
     return institution
 
 
+@use_case
 def end_membership(institution: Institution, left_on: date, by: User, today: date) -> None:
     """The institution leaves on `left_on`: it stays in the directory, as former from then."""
     if institution.left_on is not None:
@@ -406,8 +408,33 @@ def end_membership(institution: Institution, left_on: date, by: User, today: dat
     if left_on < institution.joined_on:
         raise DomainError(_l("The end date cannot be before the join date."), field="left_on")
     institution.left_on = left_on
-    audit.record(by, "institution.end_membership", "institution", institution.id, left_on=left_on)
-    session.commit()
+    closed = close_group_memberships(institution, left_on)
+    audit.record(
+        by,
+        "institution.end_membership",
+        "institution",
+        institution.id,
+        left_on=left_on,
+        groups_left=closed,
+    )
+    session.flush()
+
+
+def close_group_memberships(institution: Institution, day: date) -> list[str]:
+    """An institution that leaves the coalition leaves its groups the same day: their rows
+    are closed then (the leadership history keeps them). Returns the groups' slugs."""
+    rows = session.scalars(
+        select(GroupMembership)
+        .where(
+            GroupMembership.institution_id == institution.id,
+            GroupMembership.until.is_(None) | (GroupMembership.until > day),
+        )
+        .options(joinedload(GroupMembership.group))
+    ).all()
+    for membership in rows:
+        # A row that would only start after the exit is closed where it starts.
+        membership.until = max(day, membership.since)
+    return sorted(m.group.slug for m in rows)
 
 
 def reference_lists() -> tuple[list[Sector], list[State]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from datetime import date
 from pathlib import Path
 
 from flask import (
@@ -24,8 +23,8 @@ from flask_login import current_user
 
 from models import Basis
 
+from ..core import clock
 from ..core.csv import csv_response
-from ..core.db import session as db_session
 from ..core.errors import DomainError
 from ..core.forms import attach_error
 from ..core.forms import choices as select_choices
@@ -53,14 +52,14 @@ IMPORT_MAX_AGE_SECONDS = 24 * 3600
 def index():
     authorize(current_user, "view_directory")
     query = directory.DirectoryQuery.from_args(request.args)
-    page = directory.directory_page(query, date.today())
+    page = directory.directory_page(query, clock.today())
     return render_template("directory/index.html", page=page)
 
 
 @bp.get("/institutions/<int:institution_id>")
 def profile(institution_id: int):
     authorize(current_user, "view_directory")
-    data = directory.profile(institution_id, date.today())
+    data = directory.profile(institution_id, clock.today())
     return render_template("directory/profile.html", profile=data)
 
 
@@ -95,7 +94,9 @@ def create():
     status = 200
     if form.validate_on_submit():
         try:
-            institution = directory.create_institution(_data_from(form), current_user, date.today())
+            institution = directory.create_institution(
+                _data_from(form), current_user, clock.today()
+            )
         except DomainError as error:
             attach_error(form, error)
             status = 400
@@ -132,9 +133,8 @@ def edit(institution_id: int):
         data = _data_from(form)
         data.basis = institution.basis
         try:
-            directory.update_institution(institution, data, current_user, date.today())
+            directory.update_institution(institution, data, current_user, clock.today())
         except DomainError as error:
-            db_session.rollback()
             attach_error(form, error)
             status = 400
         else:
@@ -159,9 +159,10 @@ def end(institution_id: int):
     end_form = EndMembershipForm()
     if end_form.validate_on_submit():
         try:
-            directory.end_membership(institution, end_form.left_on.data, current_user, date.today())
+            directory.end_membership(
+                institution, end_form.left_on.data, current_user, clock.today()
+            )
         except DomainError as error:
-            db_session.rollback()
             attach_error(end_form, error)
         else:
             flash(_("Membership ended. The institution now shows as former."), "success")
@@ -181,7 +182,7 @@ def end(institution_id: int):
 def export():
     authorize(current_user, "manage_institutions")
     rows = institution_io.export_table(current_user)
-    return csv_response(rows, f"institutions-{date.today().isoformat()}.csv")
+    return csv_response(rows, f"institutions-{clock.today().isoformat()}.csv")
 
 
 def _imports_dir() -> Path:
@@ -219,7 +220,7 @@ def import_upload():
         return render_template("directory/import.html", form=form, preview=None), status
     content = form.file.data.read(institution_io.MAX_UPLOAD_BYTES + 1)
     try:
-        preview = institution_io.preview(content, date.today())
+        preview = institution_io.preview(content, clock.today())
     except DomainError as error:
         attach_error(form, error)
         return render_template("directory/import.html", form=form, preview=None), 400
@@ -250,11 +251,11 @@ def import_confirm():
         return redirect(url_for("directory.import_upload"))
     content = path.read_bytes()
     try:
-        result = institution_io.apply(content, current_user, date.today())
+        result = institution_io.apply(content, current_user, clock.today())
     except DomainError as error:
         form = ImportForm(formdata=None)
         attach_error(form, error)
-        preview = institution_io.preview(content, date.today())
+        preview = institution_io.preview(content, clock.today())
         return render_template("directory/import.html", form=form, preview=preview), 400
     path.unlink(missing_ok=True)
     session.pop(IMPORT_SESSION_KEY, None)

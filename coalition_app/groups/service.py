@@ -27,7 +27,8 @@ from models import (
 )
 
 from ..audit import service as audit
-from ..core.db import session
+from ..core.db import session, use_case
+from ..core.errors import DomainError
 
 
 @dataclass
@@ -102,15 +103,13 @@ def group_page(
     """Everything the group page shows, in a fixed number of queries."""
     group = load_group(slug)
     sectors = session.scalars(select(Sector).order_by(Sector.position)).all()
-    current = [
-        m for m in group.memberships if m.until is None and m.institution.is_active_on(today)
-    ]
+    current = [m for m in group.memberships if m.current_on(today)]
     current.sort(key=lambda m: m.institution.name.casefold())
     by_sector: dict[str, list[GroupMembership]] = defaultdict(list)
     for membership in current:
         by_sector[membership.institution.sector_slug].append(membership)
     past_leads = sorted(
-        (m for m in group.memberships if m.until is not None and m.role == GroupRole.LEAD),
+        (m for m in group.memberships if not m.is_open and m.role == GroupRole.LEAD),
         key=lambda m: m.since,
     )
     every_deliverable = session.scalars(
@@ -139,7 +138,7 @@ def group_page(
             .limit(activity_limit)
         )
     )
-    from ..work.service import stale_deliverables
+    from ..work.queries import stale_deliverables
 
     return GroupPage(
         group=group,
@@ -159,13 +158,14 @@ def group_page(
 
 def institutions_outside(group: WorkingGroup, today: date) -> list[Institution]:
     """Active institutions not currently in the group: candidates to add."""
-    inside = {m.institution_id for m in group.memberships if m.until is None}
+    inside = {m.institution_id for m in group.memberships if m.current_on(today)}
     candidates = session.scalars(
         select(Institution).where(Institution.active_on(today)).order_by(Institution.name)
     )
     return [i for i in candidates if i.id not in inside]
 
 
+@use_case
 def set_membership(
     group: WorkingGroup, institution_id: int, role: GroupRole | None, by: User, today: date
 ) -> GroupMembership | None:
@@ -174,15 +174,11 @@ def set_membership(
     The current row is closed (`until` = today) and a new one opened, so the history of who
     led the group, and when, is never overwritten.
     """
-    from .. import policy
-    from ..core.errors import DomainError
-
-    policy.authorize(by, "manage_coalition", group)
     institution = session.get(Institution, institution_id)
     if institution is None or not institution.is_active_on(today):
         raise DomainError(_l("Choose an active member institution."), field="institution_id")
     current = next(
-        (m for m in group.memberships if m.until is None and m.institution_id == institution_id),
+        (m for m in group.memberships if m.is_open and m.institution_id == institution_id),
         None,
     )
     if current is not None and current.role == role:
@@ -209,5 +205,5 @@ def set_membership(
             group=group, institution=institution, role=role, since=today, basis=Basis.DOCUMENTED
         )
         session.add(membership)
-    session.commit()
+    session.flush()
     return membership

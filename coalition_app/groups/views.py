@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,7 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from models import GroupMembership, GroupRole, WorkingGroup
 
-from ..core import page_cache
+from ..core import clock, page_cache
 from ..core.csv import csv_response
 from ..core.db import session as db_session
 from ..core.errors import DomainError
@@ -19,6 +17,7 @@ from ..core.forms import choices as select_choices
 from ..core.i18n import current_language
 from ..notifications import service as notifications
 from ..policy import authorize, can
+from ..work import queries as work_queries
 from . import service as group_service
 from .forms import DigestForm, MembershipForm
 
@@ -27,6 +26,7 @@ bp = Blueprint("groups", __name__, url_prefix="/groups")
 
 @bp.get("/")
 def index():
+    authorize(current_user, "view_coalition")
     return render_template("groups/index.html", groups=group_service.list_groups())
 
 
@@ -40,7 +40,7 @@ def detail(slug: str):
 
 
 def _render_detail(group: WorkingGroup, digest: bool) -> str:
-    today = date.today()
+    today = clock.today()
     # The shared part (deliverables, tasks, activity, institutions) is the same for every
     # viewer: rendered once per data version, language and day.
     body = page_cache.render_part(
@@ -59,6 +59,7 @@ def _render_detail(group: WorkingGroup, digest: bool) -> str:
         body=body,
         manage=manage,
         archived=group_service.archived_deliverables(group) if manage else [],
+        left_behind=work_queries.tasks_left_behind(group) if manage else [],
         action_form=ActionForm(),
         digest=digest,
     )
@@ -85,9 +86,11 @@ def digest(slug: str):
 def members(slug: str):
     group = group_service.load_group(slug)
     authorize(current_user, "manage_coalition", group)
-    today = date.today()
+    today = clock.today()
     form = MembershipForm()
-    choices = [(m.institution_id, m.institution.name) for m in group.memberships if m.until is None]
+    choices = [
+        (m.institution_id, m.institution.name) for m in group.memberships if m.current_on(today)
+    ]
     choices += [(i.id, i.name) for i in group_service.institutions_outside(group, today)]
     form.institution_id.choices = select_choices(sorted(choices, key=lambda c: c[1].casefold()))
     status = 200

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..core import clock
 from ..core.csv import csv_response
 from ..core.i18n import current_language
 from ..policy import authorize
@@ -128,7 +129,7 @@ def chart_data(dashboard: Dashboard) -> dict:
 @bp.get("/growth")
 def dashboard():
     authorize(current_user, "view_directory")
-    board = build(date.today())
+    board = build(clock.today())
     return render_template("growth/dashboard.html", board=board, chart=chart_data(board))
 
 
@@ -137,4 +138,4 @@ def series_csv(series: str):
     authorize(current_user, "view_directory")
     if series not in SERIES:
         abort(404)
-    return csv_response(table(build(date.today()), series), f"growth-{series}.csv")
+    return csv_response(table(build(clock.today()), series), f"growth-{series}.csv")

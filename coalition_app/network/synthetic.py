@@ -32,7 +32,7 @@ from models import (
     User,
     WorkingGroup,
 )
-from models.base import comparison_key
+from models.base import comparison_key, local_now
 from models.versions import NETWORK, PAGES, bump
 
 SECTOR_SHARES = {
@@ -77,7 +77,7 @@ def seed_synthetic(
     if ties > max_ties:
         raise SyntheticError(f"{institutions} institutions allow at most {max_ties} ties")
     rng = random.Random(seed)
-    today = today or date.today()
+    today = today or local_now().date()
     span = (today - START).days - 30
 
     _load_reference(session, read_seed_data(demo=False))  # sectors and states

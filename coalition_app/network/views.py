@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from models import Sector, TieKind, WorkingGroup
 
-from ..core import page_cache
+from ..core import clock, page_cache
 from ..core.db import session as db_session
 from ..core.i18n import current_language
 from ..core.labels import label
@@ -56,7 +56,7 @@ def _create_cache(state) -> None:
 def _as_of() -> date:
     """The "as of" date from the query string (default today); anything else is a 400."""
     raw = request.args.get("as_of", "").strip()
-    today = date.today()
+    today = clock.today()
     if not raw:
         return today
     try:
@@ -190,7 +190,7 @@ def _render_page(as_of: date, snapshot) -> str:
         snapshot=snapshot,
         summary=snapshot.summary if snapshot else None,
         as_of=as_of,
-        today=date.today(),
+        today=clock.today(),
         first_day=date(FIRST_YEAR, 1, 1),
         query=query,
         sectors=sectors,

@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app, g
+from flask import current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, exists, func, select, update
@@ -27,8 +27,9 @@ from models import (
     utcnow,
 )
 
-from ..core.db import session
-from ..core.mail import send_mail
+from ..core import clock, outbox
+from ..core.db import session, use_case
+from ..core.links import absolute
 
 K = NotificationKind
 
@@ -43,7 +44,8 @@ def notify(
     deliverable_id: int | None = None,
     dedup_key: str | None = None,
 ) -> Notification:
-    """Queue a notification in the caller's transaction; e-mail goes out after the commit."""
+    """Put a notification in a person's inbox and queue its e-mail copy, in the caller's
+    transaction (the e-mail leaves after the commit, through the outbox)."""
     notification = Notification(
         user_id=user_id,
         kind=kind,
@@ -54,7 +56,9 @@ def notify(
         dedup_key=dedup_key,
     )
     session.add(notification)
-    g.setdefault("pending_notifications", []).append(notification)
+    recipient = session.get(User, user_id)
+    if recipient is not None and recipient.is_active:
+        queue_email(recipient, notification)
     return notification
 
 
@@ -96,39 +100,14 @@ def _fill(params: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {key: params.get(key) if params.get(key) is not None else "—" for key in keys}
 
 
-def send_pending_email() -> int:
-    """E-mail the notifications this request queued (after its commit), in each reader's
-    language. Failures are logged, never raised: the change itself is already saved."""
-    pending = g.pop("pending_notifications", [])
-    if not pending or not current_app.config.get("MAIL_ENABLED"):
-        return 0
-    sent = 0
-    users = {
-        u.id: u
-        for u in session.scalars(select(User).where(User.id.in_({n.user_id for n in pending})))
-    }
-    for notification in pending:
-        user = users.get(notification.user_id)
-        if user is None or not user.is_active:
-            continue
-        try:
-            if _email(user, notification):
-                notification.emailed_at = utcnow()
-                sent += 1
-        except (OSError, ValueError):
-            # The change is already saved: a mail problem is logged, never shown as an error.
-            current_app.logger.exception("Could not e-mail notification %s", notification.id)
-    session.commit()
-    return sent
-
-
-def _email(user: User, notification: Notification, body: str | None = None) -> bool:
+def queue_email(user: User, notification: Notification, body: str | None = None) -> None:
+    """Queue the e-mail copy of a notification, written in its reader's language."""
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         text = body or message(notification)
         subject = _("[Coalition] %(text)s", text=_shorten(message(notification), 90))
         if notification.link:
-            text += "\n\n" + current_app.config["BASE_URL"].rstrip("/") + notification.link
-    return send_mail(user.email, subject, text)
+            text += "\n\n" + absolute(notification.link)
+    outbox.queue(user.email, subject, text, notification=notification)
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -167,6 +146,7 @@ def inbox(user: User, limit: int = 100) -> list[Notification]:
     )
 
 
+@use_case
 def mark_read(user: User, notification_id: int | None = None) -> int:
     """Mark one (or, without an id, every) unread notification of this person as read."""
     statement = update(Notification).where(
@@ -175,16 +155,16 @@ def mark_read(user: User, notification_id: int | None = None) -> int:
     if notification_id is not None:
         statement = statement.where(Notification.id == notification_id)
     result = session.execute(statement.values(read_at=utcnow()))
-    session.commit()
     return result.rowcount
 
 
 # --- daily reminders (flask send-reminders) -------------------------------------------------
 
 
+@use_case
 def send_reminders(today: date, now: datetime | None = None) -> dict[str, int]:
     """Due-soon, overdue and stale notices, each once (dedup keys), for cron to run daily."""
-    from ..work.service import lead_people, stale_deliverables
+    from ..work.queries import chairs, stale_deliverables
 
     now = now or utcnow()
     counts = {"due_soon": 0, "overdue": 0, "stale": 0}
@@ -210,7 +190,11 @@ def send_reminders(today: date, now: datetime | None = None) -> dict[str, int]:
     in_progress = session.scalars(
         select(Deliverable)
         .where(Deliverable.status == WorkStatus.IN_PROGRESS, Deliverable.archived_at.is_(None))
-        .options(joinedload(Deliverable.group).selectinload(WorkingGroup.memberships))
+        .options(
+            joinedload(Deliverable.group)
+            .selectinload(WorkingGroup.memberships)
+            .joinedload(GroupMembership.institution)
+        )
     ).all()
     stale_ids = stale_deliverables(in_progress, weeks, now)
     week = today.isocalendar()
@@ -220,7 +204,7 @@ def send_reminders(today: date, now: datetime | None = None) -> dict[str, int]:
     person_keys = {
         f"{key}:{person.id}": (deliverable, person)
         for key, deliverable in stale_keys.items()
-        for person in lead_people(deliverable.group)
+        for person in chairs(deliverable.group)
     }
     existing = set(
         session.scalars(
@@ -253,8 +237,7 @@ def send_reminders(today: date, now: datetime | None = None) -> dict[str, int]:
             dedup_key=key,
         )
         counts["stale"] += 1
-    session.commit()
-    send_pending_email()
+    session.flush()
     return counts
 
 
@@ -274,13 +257,14 @@ def wants_digest(
     return user.institution_id in member_institutions
 
 
+@use_case
 def set_digest_preference(user: User, group: WorkingGroup, subscribed: bool) -> None:
     preference = session.get(DigestPreference, (user.id, group.id))
     if preference is None:
         session.add(DigestPreference(user_id=user.id, group_id=group.id, subscribed=subscribed))
     else:
         preference.subscribed = subscribed
-    session.commit()
+    session.flush()
 
 
 # One statement, built once (a group's page asks on every view): the person's choice if
@@ -299,7 +283,7 @@ _DIGEST_PREFERENCE = select(
         exists().where(
             GroupMembership.group_id == bindparam("group_id"),
             GroupMembership.institution_id == bindparam("institution_id"),
-            GroupMembership.until.is_(None),
+            GroupMembership.current_on(bindparam("today")),
         ),
     )
 )
@@ -308,13 +292,18 @@ _DIGEST_PREFERENCE = select(
 def digest_preference(user: User, group: WorkingGroup) -> bool:
     """Whether this person gets the group's weekly digest: their choice, or by default
     whether their institution is currently in the group."""
-    parameters = {"user_id": user.id, "group_id": group.id, "institution_id": user.institution_id}
+    parameters = {
+        "user_id": user.id,
+        "group_id": group.id,
+        "institution_id": user.institution_id,
+        "today": clock.today(),
+    }
     return bool(session.scalar(_DIGEST_PREFERENCE, parameters))
 
 
 def build_digest(group: WorkingGroup, today: date, now: datetime) -> dict[str, Any]:
     """What moved in the last week, what is stale and what is due in the coming week."""
-    from ..work.service import stale_deliverables
+    from ..work.queries import stale_deliverables
 
     since = now - timedelta(days=7)
     deliverables = [d for d in group.deliverables if d.archived_at is None]
@@ -372,6 +361,7 @@ def _digest_body(group: WorkingGroup, digest: dict[str, Any], locale: str) -> st
     return "\n".join(lines)
 
 
+@use_case
 def send_digests(today: date, now: datetime | None = None) -> dict[str, int]:
     """One digest per group per ISO week to each person who wants it; re-running sends none."""
     now = now or utcnow()
@@ -380,7 +370,10 @@ def send_digests(today: date, now: datetime | None = None) -> dict[str, int]:
     groups = session.scalars(
         select(WorkingGroup)
         .order_by(WorkingGroup.position)
-        .options(selectinload(WorkingGroup.memberships), selectinload(WorkingGroup.deliverables))
+        .options(
+            selectinload(WorkingGroup.memberships).joinedload(GroupMembership.institution),
+            selectinload(WorkingGroup.deliverables),
+        )
     ).all()
     done_groups = set(session.scalars(select(DigestRun.group_id).where(DigestRun.week == week)))
     preferences = {
@@ -391,7 +384,7 @@ def send_digests(today: date, now: datetime | None = None) -> dict[str, int]:
     for group in groups:
         if group.id in done_groups:
             continue
-        members = {m.institution_id for m in group.memberships if m.until is None}
+        members = {m.institution_id for m in group.memberships if m.current_on(today)}
         recipients = [u for u in people if wants_digest(u, group, preferences, members)]
         digest = build_digest(group, today, now)
         params = {
@@ -410,12 +403,8 @@ def send_digests(today: date, now: datetime | None = None) -> dict[str, int]:
             locale = person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
             with force_locale(locale):
                 body = _digest_body(group, digest, locale)
-            try:
-                if _email(person, notification, body=body):
-                    notification.emailed_at = utcnow()
-            except (OSError, ValueError):
-                current_app.logger.exception("Could not e-mail the digest to %s", person.id)
+            queue_email(person, notification, body=body)
         session.add(DigestRun(group_id=group.id, week=week, recipients=len(recipients)))
-        session.commit()
+        session.flush()
         sent[group.slug] = len(recipients)
     return dict(sent)

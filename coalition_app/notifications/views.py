@@ -7,12 +7,14 @@ from flask_login import current_user
 
 from ..account.views import safe_next_url
 from ..core.forms import ActionForm, require_action_form
+from ..policy import personal
 from . import service as notifications
 
 bp = Blueprint("notifications", __name__)
 
 
 @bp.get("/inbox")
+@personal
 def inbox():
     return render_template(
         "notifications/inbox.html",
@@ -23,6 +25,7 @@ def inbox():
 
 
 @bp.post("/inbox/read")
+@personal
 def mark_all_read():
     require_action_form()
     notifications.mark_read(current_user)
@@ -30,6 +33,7 @@ def mark_all_read():
 
 
 @bp.post("/inbox/<int:notification_id>/read")
+@personal
 def mark_read(notification_id: int):
     require_action_form()
     # Scoped to the signed-in person: someone else's id simply matches nothing.

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
@@ -17,8 +18,10 @@ from models import Institution, Invitation, Role, User, token_digest
 
 from ..account.passwords import check_new_password
 from ..audit import service as audit
-from ..core.db import session
+from ..core import clock, outbox
+from ..core.db import session, use_case
 from ..core.errors import DomainError
+from ..core.links import external_url
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -54,8 +57,11 @@ def load_person(user_id: int) -> User:
 class NewInvitation:
     invitation: Invitation
     token: str  # shown once to the coordinator and e-mailed; never stored
+    link: str
+    email_queued: bool  # False when mail is off: the coordinator passes the link on
 
 
+@use_case
 def invite(
     email: str, full_name: str, institution_id: int, role: Role, by: User, now: datetime
 ) -> NewInvitation:
@@ -63,7 +69,7 @@ def invite(
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise DomainError(_l("Someone already has an account with this e-mail."), field="email")
     institution = session.get(Institution, institution_id)
-    if institution is None or institution.left_on is not None:
+    if institution is None or not institution.is_active_on(clock.today()):
         raise DomainError(_l("Choose a member institution."), field="institution_id")
     token = secrets.token_urlsafe(32)
     days = int(current_app.config.get("INVITATION_VALID_DAYS", 7))
@@ -81,8 +87,19 @@ def invite(
     audit.record(
         by, "person.invite", "invitation", invitation.id, email=email, role=role, days=days
     )
-    session.commit()
-    return NewInvitation(invitation, token)
+    link = external_url("people.accept_invitation", token=token)
+    queued = outbox.queue(
+        invitation.email,
+        _("Your invitation to the Coalition"),
+        _(
+            "Hello %(name)s,\n\nYou have been invited to the Coalition's workspace. Open this "
+            "link to choose your password (it works once, until %(until)s):\n\n%(link)s\n",
+            name=invitation.full_name,
+            until=invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+            link=link,
+        ),
+    )
+    return NewInvitation(invitation, token, link, email_queued=queued is not None)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -102,6 +119,7 @@ def usable_invitation(token: str, now: datetime) -> Invitation:
     return invitation
 
 
+@use_case
 def accept_invitation(token: str, password: str, now: datetime) -> User:
     """Create the account and spend the token, once (a concurrent second use gets 410)."""
     invitation = usable_invitation(token, now)
@@ -115,8 +133,7 @@ def accept_invitation(token: str, password: str, now: datetime) -> User:
         .execution_options(synchronize_session=False)
     )
     if spent.rowcount != 1:
-        session.rollback()
-        raise Gone()
+        raise Gone()  # another request spent it first
     user = User(
         email=invitation.email,
         full_name=invitation.full_name,
@@ -129,10 +146,10 @@ def accept_invitation(token: str, password: str, now: datetime) -> User:
     session.add(user)
     session.flush()
     audit.record(user, "person.accept_invitation", "user", user.id, invitation=invitation.id)
-    session.commit()
     return user
 
 
+@use_case
 def set_active(user: User, active: bool, by: User) -> None:
     if user.id == by.id and not active:
         raise DomainError(_l("You cannot deactivate your own account."), field="active")
@@ -142,9 +159,10 @@ def set_active(user: User, active: bool, by: User) -> None:
     if not active:
         user.end_all_sessions()  # reactivating later must not revive old sessions
     audit.record(by, "person.activate" if active else "person.deactivate", "user", user.id)
-    session.commit()
+    session.flush()
 
 
+@use_case
 def set_role(user: User, role: Role, by: User) -> None:
     if user.id == by.id and role != Role.COORDINATOR:
         raise DomainError(_l("You cannot remove your own coordinator role."), field="role")
@@ -153,4 +171,4 @@ def set_role(user: User, role: Role, by: User) -> None:
     before = user.role
     user.role = role
     audit.record(by, "person.role", "user", user.id, before=before, after=role)
-    session.commit()
+    session.flush()

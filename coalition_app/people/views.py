@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -28,8 +27,7 @@ from ..core.db import session as db_session
 from ..core.errors import DomainError
 from ..core.forms import ActionForm, attach_error
 from ..core.forms import choices as select_choices
-from ..core.mail import send_mail
-from ..policy import authorize
+from ..policy import authorize, public
 from . import service as people
 from .forms import AcceptInvitationForm, InviteForm, RoleForm
 
@@ -86,25 +84,23 @@ def invite():
             utcnow(),
         )
     except DomainError as error:
-        db_session.rollback()
         attach_error(form, error)
         return _people_page(form, 400)
-    link = current_app.config["BASE_URL"].rstrip("/") + url_for(
-        "people.accept_invitation", token=created.token
-    )
-    send_mail(
-        created.invitation.email,
-        _("Your invitation to the Coalition"),
-        _(
-            "Hello %(name)s,\n\nYou have been invited to the Coalition's workspace. Open this "
-            "link to choose your password (it works once, until %(until)s):\n\n%(link)s\n",
-            name=created.invitation.full_name,
-            until=created.invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
-            link=link,
-        ),
-    )
-    flash(_("Invitation created and sent to %(email)s.", email=created.invitation.email), "success")
-    return _people_page(_invite_form(blank=True), 200, new_link=link)
+    if created.email_queued:
+        flash(
+            _(
+                "Invitation created. The e-mail to %(email)s is on its way; the link is also "
+                "below.",
+                email=created.invitation.email,
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _("Invitation created. E-mail is off: copy the link below and send it yourself."),
+            "warning",
+        )
+    return _people_page(_invite_form(blank=True), 200, new_link=created.link)
 
 
 @bp.post("/people/<int:user_id>/active")
@@ -116,7 +112,6 @@ def set_active(user_id: int):
     try:
         people.set_active(user, request.form["active"] == "1", current_user)
     except DomainError as error:
-        db_session.rollback()
         flash(str(error.message), "danger")
         return redirect(url_for("people.index")), 303
     flash(_("Account updated."), "success")
@@ -133,7 +128,6 @@ def set_role(user_id: int):
     try:
         people.set_role(user, Role(form.role.data), current_user)
     except DomainError as error:
-        db_session.rollback()
         flash(str(error.message), "danger")
         return redirect(url_for("people.index")), 303
     flash(_("Role changed."), "success")
@@ -144,6 +138,7 @@ def set_role(user_id: int):
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
+@public
 def accept_invitation(token: str):
     now = utcnow()
     try:
@@ -160,7 +155,6 @@ def accept_invitation(token: str):
         except Gone:
             return render_template("people/invitation_invalid.html", gone=True), 410
         except DomainError as error:
-            db_session.rollback()
             attach_error(form, error)
             status = 400
         else:

@@ -1,29 +1,27 @@
 """The daily work of the groups: deliverables, tasks, progress, review and archive.
 
-Every function is one use case in one transaction: it checks the rules, writes the change,
-appends a ProgressUpdate with before/after values, queues notifications, then commits.
-Optimistic locking: callers pass the version their form was built from; a stale version
-raises EditConflict and changes nothing (the database's version column backs this under
-real concurrency).
+Every public function is one use case: it checks the rules, changes the objects, appends a
+ProgressUpdate with before/after values, queues notifications, and flushes; the request
+commits (`core.db`). The caller has already asked the policy. Optimistic locking: callers
+pass the version their form was built from; a stale version raises EditConflict and
+changes nothing (the database's version column backs this under real concurrency).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import NotFound
 
 from models import (
+    DELIVERABLE_FLOW,
+    TASK_FLOW,
     Deliverable,
-    GroupMembership,
-    GroupRole,
     Institution,
     NotificationKind,
     ProgressMode,
@@ -35,112 +33,17 @@ from models import (
     utcnow,
 )
 
-from .. import policy
 from ..audit import service as audit
-from ..core.db import session
+from ..core.db import session, use_case
 from ..core.errors import DomainError, EditConflict
 from ..notifications import service as notifications
+from . import queries
 
 T = TypeVar("T")
 S = WorkStatus
-# The paths statuses may take. Deliverables go through review; tasks do not.
-DELIVERABLE_FLOW: dict[WorkStatus, set[WorkStatus]] = {
-    S.PLANNED: {S.IN_PROGRESS},
-    S.IN_PROGRESS: {S.IN_REVIEW, S.PLANNED},
-    S.IN_REVIEW: {S.DONE, S.IN_PROGRESS},  # in_review -> in_progress is the send-back
-    S.DONE: {S.IN_PROGRESS},  # reopen
-}
-TASK_FLOW: dict[WorkStatus, set[WorkStatus]] = {
-    S.PLANNED: {S.IN_PROGRESS, S.DONE},
-    S.IN_PROGRESS: {S.DONE, S.PLANNED},
-    S.DONE: {S.IN_PROGRESS},
-}
-
-
-# --- loading, with the policy deciding what may even be seen ---------------------------------
-
-
-def _group_options():
-    return selectinload(WorkingGroup.memberships)
-
-
-def load_deliverable(deliverable_id: int, user: User) -> Deliverable:
-    deliverable = session.scalar(
-        select(Deliverable)
-        .where(Deliverable.id == deliverable_id)
-        .options(
-            joinedload(Deliverable.group).options(_group_options()),
-            joinedload(Deliverable.owner_institution),
-            joinedload(Deliverable.updated_by),
-            selectinload(Deliverable.tasks).joinedload(Task.assignee),
-        )
-    )
-    if deliverable is None or not policy.can(user, "view_deliverable", deliverable):
-        raise NotFound()
-    return deliverable
-
-
-def load_task(task_id: int, user: User) -> Task:
-    task = session.scalar(
-        select(Task)
-        .where(Task.id == task_id)
-        .options(
-            joinedload(Task.deliverable).joinedload(Deliverable.group).options(_group_options()),
-            joinedload(Task.assignee),
-            joinedload(Task.updated_by),
-        )
-    )
-    if task is None or not policy.can(user, "view_task", task):
-        raise NotFound()
-    return task
-
-
-def history(deliverable: Deliverable) -> list[ProgressUpdate]:
-    """The full history of a deliverable and its tasks, oldest first."""
-    task_ids = [task.id for task in deliverable.tasks]
-    condition = ProgressUpdate.deliverable_id == deliverable.id
-    if task_ids:
-        condition = condition | ProgressUpdate.task_id.in_(task_ids)
-    return list(
-        session.scalars(
-            select(ProgressUpdate)
-            .where(condition)
-            .options(joinedload(ProgressUpdate.author), joinedload(ProgressUpdate.task))
-            .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
-        )
-    )
-
-
-def task_history(task: Task) -> list[ProgressUpdate]:
-    return list(
-        session.scalars(
-            select(ProgressUpdate)
-            .where(ProgressUpdate.task_id == task.id)
-            .options(joinedload(ProgressUpdate.author))
-            .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
-        )
-    )
 
 
 # --- rules ----------------------------------------------------------------------------------
-
-
-def current_member_institution_ids(group: WorkingGroup) -> set[int]:
-    return {m.institution_id for m in group.memberships if m.until is None}
-
-
-def eligible_assignees(group: WorkingGroup) -> list[User]:
-    """Active people of institutions that currently belong to the group."""
-    ids = current_member_institution_ids(group)
-    if not ids:
-        return []
-    return list(
-        session.scalars(
-            select(User)
-            .where(User.institution_id.in_(ids), User.is_active.is_(True))
-            .order_by(User.full_name)
-        )
-    )
 
 
 def _check_assignee(group: WorkingGroup, assignee_id: int | None) -> User | None:
@@ -150,7 +53,7 @@ def _check_assignee(group: WorkingGroup, assignee_id: int | None) -> User | None
     if (
         assignee is None
         or not assignee.is_active
-        or assignee.institution_id not in current_member_institution_ids(group)
+        or assignee.institution_id not in queries.current_member_institution_ids(group)
     ):
         raise DomainError(
             _l("The assignee must be an active person of an institution in this group."),
@@ -162,7 +65,7 @@ def _check_assignee(group: WorkingGroup, assignee_id: int | None) -> User | None
 def _check_owner(group: WorkingGroup, owner_id: int | None) -> Institution | None:
     if owner_id is None:
         return None
-    if owner_id not in current_member_institution_ids(group):
+    if owner_id not in queries.current_member_institution_ids(group):
         raise DomainError(
             _l("The owner must be an institution of this group."), field="owner_institution_id"
         )
@@ -223,11 +126,6 @@ def _record(
     return update
 
 
-def _commit(subject: Deliverable | Task) -> None:
-    session.commit()
-    notifications.send_pending_email()
-
-
 def guarded(use_case: Callable[..., T]) -> Callable[..., T]:
     """Turn a lost race on the version column, wherever the flush happens (an autoflush
     while reading counts too), into an EditConflict, with nothing written."""
@@ -272,6 +170,7 @@ def _institution_name(institution: Institution | None) -> str | None:
 # --- deliverables ---------------------------------------------------------------------------
 
 
+@use_case
 def create_deliverable(
     group: WorkingGroup,
     by: User,
@@ -282,7 +181,6 @@ def create_deliverable(
     owner_institution_id: int | None = None,
     progress_mode: ProgressMode = ProgressMode.DERIVED,
 ) -> Deliverable:
-    policy.authorize(by, "manage_group", group)
     _check_due(due_on)
     owner = _check_owner(group, owner_institution_id)
     deliverable = Deliverable(
@@ -305,11 +203,12 @@ def create_deliverable(
             "owner": [None, _institution_name(owner)],
         },
     )
-    session.commit()
+    session.flush()
     return deliverable
 
 
 @guarded
+@use_case
 def edit_deliverable(
     deliverable: Deliverable,
     by: User,
@@ -321,7 +220,6 @@ def edit_deliverable(
     owner_institution_id: int | None,
     progress_mode: ProgressMode,
 ) -> Deliverable:
-    policy.authorize(by, "manage_deliverable", deliverable)
     _check_version(deliverable, expected_version)
     _check_due(due_on)
     owner = _check_owner(deliverable.group, owner_institution_id)
@@ -352,11 +250,12 @@ def edit_deliverable(
     if not changes:
         return deliverable
     _record(deliverable, by, changes)
-    _commit(deliverable)
+    session.flush()
     return deliverable
 
 
 @guarded
+@use_case
 def record_deliverable_progress(
     deliverable: Deliverable,
     by: User,
@@ -368,10 +267,8 @@ def record_deliverable_progress(
     evidence_url: str | None = None,
 ) -> ProgressUpdate:
     """A member's or chair's update: status, percent (which makes progress manual), note."""
-    policy.authorize(by, "update_deliverable", deliverable)
     _check_version(deliverable, expected_version)
     _check_move(DELIVERABLE_FLOW, deliverable.status, status)
-    policy.authorize(by, "move_deliverable", (deliverable, status))
     if progress is not None:
         _check_progress(progress)  # before anything changes, so a refusal leaves no trace
     changes: dict[str, list[Any]] = {}
@@ -391,11 +288,12 @@ def record_deliverable_progress(
     if not changes and not note:
         raise DomainError(_l("Nothing changed: change the status or percent, or write a note."))
     update = _record(deliverable, by, changes, note, evidence_url)
-    _commit(deliverable)
+    session.flush()
     return update
 
 
 @guarded
+@use_case
 def review_deliverable(
     deliverable: Deliverable,
     by: User,
@@ -405,7 +303,6 @@ def review_deliverable(
     comment: str = "",
 ) -> ProgressUpdate:
     """A chair's decision on a deliverable in review: done, or back to work with a comment."""
-    policy.authorize(by, "manage_deliverable", deliverable)
     _check_version(deliverable, expected_version)
     if deliverable.status != S.IN_REVIEW:
         raise DomainError(_l("Only a deliverable in review can be approved or sent back."))
@@ -429,7 +326,7 @@ def review_deliverable(
                 deliverable_id=deliverable.id,
             )
     update = _record(deliverable, by, changes, comment)
-    _commit(deliverable)
+    session.flush()
     return update
 
 
@@ -465,6 +362,7 @@ def _iso(day: date | None) -> str | None:
 
 
 @guarded
+@use_case
 def create_task(
     deliverable: Deliverable,
     by: User,
@@ -474,7 +372,6 @@ def create_task(
     assignee_id: int | None = None,
     due_on: date | None = None,
 ) -> Task:
-    policy.authorize(by, "manage_deliverable", deliverable)
     if deliverable.archived_at is not None:
         raise DomainError(_l("Restore the deliverable before adding tasks to it."))
     _check_due(due_on)
@@ -502,7 +399,7 @@ def create_task(
     _derive_progress(deliverable)
     if assignee is not None and assignee.id != by.id:
         _notify_assigned(task, assignee, by)
-    _commit(task)
+    session.flush()
     return task
 
 
@@ -522,6 +419,7 @@ def _notify_assigned(task: Task, assignee: User, by: User) -> None:
 
 
 @guarded
+@use_case
 def edit_task(
     task: Task,
     by: User,
@@ -533,7 +431,6 @@ def edit_task(
     due_on: date | None,
 ) -> Task:
     """Rename, reassign or change the due date (chairs and coordinators)."""
-    policy.authorize(by, "manage_task", task)
     _check_version(task, expected_version)
     _check_due(due_on)
     group = task.deliverable.group
@@ -566,11 +463,12 @@ def edit_task(
     if not changes:
         return task
     _record(task, by, changes)
-    _commit(task)
+    session.flush()
     return task
 
 
 @guarded
+@use_case
 def record_task_progress(
     task: Task,
     by: User,
@@ -581,7 +479,6 @@ def record_task_progress(
     note: str = "",
     evidence_url: str | None = None,
 ) -> ProgressUpdate:
-    policy.authorize(by, "update_task", task)
     _check_version(task, expected_version)
     _check_move(TASK_FLOW, task.status, status)
     if progress is not None:
@@ -601,7 +498,7 @@ def record_task_progress(
         raise DomainError(_l("Nothing changed: change the status or percent, or write a note."))
     update = _record(task, by, changes, note, evidence_url)
     _derive_progress(task.deliverable)
-    _commit(task)
+    session.flush()
     return update
 
 
@@ -609,8 +506,8 @@ def record_task_progress(
 
 
 @guarded
+@use_case
 def archive(subject: Deliverable | Task, by: User) -> None:
-    _authorize_manage(subject, by)
     if subject.archived_at is not None:
         return
     subject.archived_at = utcnow()
@@ -620,12 +517,12 @@ def archive(subject: Deliverable | Task, by: User) -> None:
     )
     if isinstance(subject, Task):
         _derive_progress(subject.deliverable)
-    _commit(subject)
+    session.flush()
 
 
 @guarded
+@use_case
 def restore(subject: Deliverable | Task, by: User) -> None:
-    _authorize_manage(subject, by)
     if subject.archived_at is None:
         return
     subject.archived_at = None
@@ -635,103 +532,4 @@ def restore(subject: Deliverable | Task, by: User) -> None:
     )
     if isinstance(subject, Task):
         _derive_progress(subject.deliverable)
-    _commit(subject)
-
-
-def _authorize_manage(subject: Deliverable | Task, by: User) -> None:
-    action = "manage_task" if isinstance(subject, Task) else "manage_deliverable"
-    policy.authorize(by, action, subject)
-
-
-# --- reading for pages ----------------------------------------------------------------------
-
-
-def my_work(user: User, today: date) -> dict[str, list]:
-    """A person's open tasks and the open deliverables of their groups, overdue first."""
-    tasks = list(
-        session.scalars(
-            select(Task)
-            .join(Task.deliverable)
-            .where(
-                Task.assignee_id == user.id,
-                Task.archived_at.is_(None),
-                Deliverable.archived_at.is_(None),
-                Task.status != S.DONE,
-            )
-            .options(joinedload(Task.deliverable).joinedload(Deliverable.group))
-        )
-    )
-    group_ids = select(GroupMembership.group_id).where(
-        GroupMembership.institution_id == user.institution_id, GroupMembership.until.is_(None)
-    )
-    deliverables = list(
-        session.scalars(
-            select(Deliverable)
-            .where(
-                Deliverable.group_id.in_(group_ids),
-                Deliverable.archived_at.is_(None),
-                Deliverable.status != S.DONE,
-            )
-            .options(joinedload(Deliverable.group), joinedload(Deliverable.owner_institution))
-        )
-    )
-    return {
-        "tasks": sorted(tasks, key=lambda t: _urgency(t.due_on, today)),
-        "deliverables": sorted(deliverables, key=lambda d: _urgency(d.due_on, today)),
-    }
-
-
-def _urgency(due_on: date | None, today: date) -> tuple[int, date]:
-    """Overdue first (oldest first), then by due date, undated last."""
-    if due_on is None:
-        return (2, date.max)
-    return (0 if due_on < today else 1, due_on)
-
-
-def last_activity(deliverable_ids: Iterable[int]) -> dict[int, Any]:
-    """When each deliverable (or one of its tasks) last had an update, in one query."""
-    ids = list(deliverable_ids)
-    if not ids:
-        return {}
-    subject = func.coalesce(ProgressUpdate.deliverable_id, Task.deliverable_id)
-    rows = session.execute(
-        select(subject, func.max(ProgressUpdate.created_at))
-        .select_from(ProgressUpdate)
-        .outerjoin(Task, ProgressUpdate.task_id == Task.id)
-        .where(subject.in_(ids))
-        .group_by(subject)
-    ).all()
-    return dict(rows)
-
-
-def stale_deliverables(deliverables: Iterable[Deliverable], weeks: int, now) -> set[int]:
-    """In-progress deliverables with no update (on them or their tasks) for `weeks` weeks."""
-    candidates = [d for d in deliverables if d.status == S.IN_PROGRESS and d.archived_at is None]
-    latest = last_activity(d.id for d in candidates)
-    limit = now - timedelta(weeks=weeks)
-    stale = set()
-    for deliverable in candidates:
-        seen = latest.get(deliverable.id) or deliverable.created_at
-        if _aware(seen) < limit:
-            stale.add(deliverable.id)
-    return stale
-
-
-def _aware(moment):
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def lead_people(group: WorkingGroup) -> list[User]:
-    lead_ids = {
-        m.institution_id for m in group.memberships if m.until is None and m.role == GroupRole.LEAD
-    }
-    if not lead_ids:
-        return []
-    return list(
-        session.scalars(
-            select(User).where(User.institution_id.in_(lead_ids), User.is_active.is_(True))
-        )
-    )
+    session.flush()

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from models import Deliverable, ProgressMode, Task, WorkStatus
+from models import DELIVERABLE_FLOW, TASK_FLOW, Deliverable, ProgressMode, Task, WorkStatus
 
 from .. import policy
+from ..core import clock
 from ..core.errors import DomainError, EditConflict
 from ..core.forms import ActionForm, choices, require_action_form
 from ..groups import service as group_service
+from ..policy import personal
+from . import queries as work_queries
 from . import service as work_service
 from .forms import DeliverableForm, ProgressForm, ReviewForm, TaskForm
 
@@ -58,7 +59,7 @@ def _assignee_choices(group):
         [("", _("— unassigned —"))]
         + [
             (u.id, f"{u.full_name} ({u.institution.acronym or u.institution.name})")
-            for u in work_service.eligible_assignees(group)
+            for u in work_queries.eligible_assignees(group)
         ]
     )
 
@@ -71,7 +72,7 @@ def _deliverable_progress_form(deliverable: Deliverable, formdata=None) -> Progr
     form = ProgressForm(formdata=formdata)
     form.set_statuses(
         _statuses(
-            work_service.DELIVERABLE_FLOW,
+            DELIVERABLE_FLOW,
             deliverable.status,
             lambda s: policy.can(current_user, "move_deliverable", (deliverable, s)),
         )
@@ -85,7 +86,7 @@ def _deliverable_progress_form(deliverable: Deliverable, formdata=None) -> Progr
 
 def _task_progress_form(task: Task, formdata=None) -> ProgressForm:
     form = ProgressForm(formdata=formdata)
-    form.set_statuses(_statuses(work_service.TASK_FLOW, task.status))
+    form.set_statuses(_statuses(TASK_FLOW, task.status))
     if formdata is None:
         form.status.data = task.status.value
         form.progress.data = task.progress
@@ -111,12 +112,12 @@ def _render_deliverable(
     return render_template(
         "work/deliverable.html",
         deliverable=deliverable,
-        history=work_service.history(deliverable),
+        history=work_queries.history(deliverable),
         progress_form=progress_form or _deliverable_progress_form(deliverable),
         review_form=review_form or _review_form(deliverable),
         action_form=ActionForm(),
         conflict=conflict,
-        today=date.today(),
+        today=clock.today(),
     ), status
 
 
@@ -124,11 +125,11 @@ def _render_task(task: Task, status: int = 200, *, progress_form=None, conflict=
     return render_template(
         "work/task.html",
         task=task,
-        history=work_service.task_history(task),
+        history=work_queries.task_history(task),
         progress_form=progress_form or _task_progress_form(task),
         action_form=ActionForm(),
         conflict=conflict,
-        today=date.today(),
+        today=clock.today(),
     ), status
 
 
@@ -136,10 +137,11 @@ def _render_task(task: Task, status: int = 200, *, progress_form=None, conflict=
 
 
 @bp.get("/my-work")
+@personal
 def my_work():
-    today = date.today()
+    today = clock.today()
     return render_template(
-        "work/my_work.html", work=work_service.my_work(current_user, today), today=today
+        "work/my_work.html", work=work_queries.my_work(current_user, today), today=today
     )
 
 
@@ -176,12 +178,12 @@ def new_deliverable(slug: str):
 
 @bp.get("/deliverables/<int:deliverable_id>")
 def deliverable(deliverable_id: int):
-    return _render_deliverable(work_service.load_deliverable(deliverable_id, current_user))
+    return _render_deliverable(work_queries.load_deliverable(deliverable_id, current_user))
 
 
 @bp.route("/deliverables/<int:deliverable_id>/edit", methods=["GET", "POST"])
 def edit_deliverable(deliverable_id: int):
-    deliverable = work_service.load_deliverable(deliverable_id, current_user)
+    deliverable = work_queries.load_deliverable(deliverable_id, current_user)
     policy.authorize(current_user, "manage_deliverable", deliverable)
     form = DeliverableForm(obj=deliverable if request.method == "GET" else None)
     form.owner_institution_id.choices = _owner_choices(deliverable.group)
@@ -225,12 +227,16 @@ def edit_deliverable(deliverable_id: int):
 
 @bp.post("/deliverables/<int:deliverable_id>/progress")
 def deliverable_progress(deliverable_id: int):
-    deliverable = work_service.load_deliverable(deliverable_id, current_user)
+    deliverable = work_queries.load_deliverable(deliverable_id, current_user)
     policy.authorize(current_user, "update_deliverable", deliverable)
     form = _deliverable_progress_form(deliverable, formdata=request.form)
     # Any status is parsed; the service decides whether the move is allowed and says why.
     form.status.choices = choices((s.value, s.value) for s in WorkStatus)
     if form.validate_on_submit():
+        # Some moves are the chairs' (done only through review, for one).
+        policy.authorize(
+            current_user, "move_deliverable", (deliverable, WorkStatus(form.status.data))
+        )
         try:
             work_service.record_deliverable_progress(
                 deliverable,
@@ -259,7 +265,7 @@ def deliverable_progress(deliverable_id: int):
 def _restore_status_choices(form: ProgressForm, deliverable: Deliverable) -> None:
     form.set_statuses(
         _statuses(
-            work_service.DELIVERABLE_FLOW,
+            DELIVERABLE_FLOW,
             deliverable.status,
             lambda s: policy.can(current_user, "move_deliverable", (deliverable, s)),
         )
@@ -268,7 +274,7 @@ def _restore_status_choices(form: ProgressForm, deliverable: Deliverable) -> Non
 
 @bp.post("/deliverables/<int:deliverable_id>/review")
 def review_deliverable(deliverable_id: int):
-    deliverable = work_service.load_deliverable(deliverable_id, current_user)
+    deliverable = work_queries.load_deliverable(deliverable_id, current_user)
     policy.authorize(current_user, "manage_deliverable", deliverable)
     form = _review_form(deliverable, formdata=request.form)
     if form.validate_on_submit():
@@ -295,7 +301,8 @@ def review_deliverable(deliverable_id: int):
 
 @bp.post("/deliverables/<int:deliverable_id>/archive")
 def archive_deliverable(deliverable_id: int):
-    deliverable = work_service.load_deliverable(deliverable_id, current_user)
+    deliverable = work_queries.load_deliverable(deliverable_id, current_user)
+    policy.authorize(current_user, "manage_deliverable", deliverable)
     require_action_form()
     work_service.archive(deliverable, current_user)
     flash(_("Deliverable archived. It can be restored from the group page."), "info")
@@ -304,7 +311,8 @@ def archive_deliverable(deliverable_id: int):
 
 @bp.post("/deliverables/<int:deliverable_id>/restore")
 def restore_deliverable(deliverable_id: int):
-    deliverable = work_service.load_deliverable(deliverable_id, current_user)
+    deliverable = work_queries.load_deliverable(deliverable_id, current_user)
+    policy.authorize(current_user, "manage_deliverable", deliverable)
     require_action_form()
     work_service.restore(deliverable, current_user)
     flash(_("Deliverable restored."), "success")
@@ -316,7 +324,7 @@ def restore_deliverable(deliverable_id: int):
 
 @bp.route("/deliverables/<int:deliverable_id>/tasks/new", methods=["GET", "POST"])
 def new_task(deliverable_id: int):
-    deliverable = work_service.load_deliverable(deliverable_id, current_user)
+    deliverable = work_queries.load_deliverable(deliverable_id, current_user)
     policy.authorize(current_user, "manage_deliverable", deliverable)
     form = TaskForm()
     form.assignee_id.choices = _assignee_choices(deliverable.group)
@@ -347,12 +355,12 @@ def new_task(deliverable_id: int):
 
 @bp.get("/tasks/<int:task_id>")
 def task(task_id: int):
-    return _render_task(work_service.load_task(task_id, current_user))
+    return _render_task(work_queries.load_task(task_id, current_user))
 
 
 @bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
 def edit_task(task_id: int):
-    task = work_service.load_task(task_id, current_user)
+    task = work_queries.load_task(task_id, current_user)
     policy.authorize(current_user, "manage_task", task)
     form = TaskForm(obj=task if request.method == "GET" else None)
     form.assignee_id.choices = _assignee_choices(task.deliverable.group)
@@ -388,7 +396,7 @@ def edit_task(task_id: int):
 
 @bp.post("/tasks/<int:task_id>/progress")
 def task_progress(task_id: int):
-    task = work_service.load_task(task_id, current_user)
+    task = work_queries.load_task(task_id, current_user)
     policy.authorize(current_user, "update_task", task)
     form = _task_progress_form(task, formdata=request.form)
     form.status.choices = choices((s.value, s.value) for s in WorkStatus)
@@ -405,7 +413,7 @@ def task_progress(task_id: int):
             )
         except EditConflict as error:
             form.version.data = error.subject.version
-            form.set_statuses(_statuses(work_service.TASK_FLOW, error.subject.status))
+            form.set_statuses(_statuses(TASK_FLOW, error.subject.status))
             return _render_task(
                 error.subject, 409, progress_form=form, conflict=_conflict_message(error)
             )
@@ -418,13 +426,14 @@ def task_progress(task_id: int):
                 and url_for("work.my_work")
                 or url_for("work.task", task_id=task.id)
             )
-    form.set_statuses(_statuses(work_service.TASK_FLOW, task.status))
+    form.set_statuses(_statuses(TASK_FLOW, task.status))
     return _render_task(task, 400, progress_form=form)
 
 
 @bp.post("/tasks/<int:task_id>/archive")
 def archive_task(task_id: int):
-    task = work_service.load_task(task_id, current_user)
+    task = work_queries.load_task(task_id, current_user)
+    policy.authorize(current_user, "manage_task", task)
     require_action_form()
     work_service.archive(task, current_user)
     flash(_("Task archived. It can be restored from its deliverable."), "info")
@@ -433,7 +442,8 @@ def archive_task(task_id: int):
 
 @bp.post("/tasks/<int:task_id>/restore")
 def restore_task(task_id: int):
-    task = work_service.load_task(task_id, current_user)
+    task = work_queries.load_task(task_id, current_user)
+    policy.authorize(current_user, "manage_task", task)
     require_action_form()
     work_service.restore(task, current_user)
     flash(_("Task restored."), "success")

@@ -9,7 +9,7 @@ from werkzeug.security import generate_password_hash
 
 from coalition_app.account.passwords import check_new_password
 from coalition_app.core.errors import DomainError
-from coalition_app.core.mail import outbox
+from coalition_app.core.mail import sent_messages as outbox
 from models import Role, User
 from tests.helpers import PASSWORD, sign_in
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from coalition_app.account.views import ENROL_SECRET_KEY, PENDING_KEY
 from coalition_app.core import sealed
+from coalition_app.core.db import unit_of_work
 from coalition_app.core.extensions import limiter
 from models import AuditEvent, RecoveryCode, Role, SiteSetting, User
 from tests.helpers import PASSWORD, sign_in
@@ -298,7 +299,7 @@ def test_when_required_an_api_token_does_not_go_round_it(app, client, make_user,
     from models import TokenScope
 
     coordinator = make_user(role=Role.COORDINATOR)
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         session = app.extensions["database"].session
         _row, value = api_tokens.create_token(
             session.get(User, coordinator.id), "script", TokenScope.READ

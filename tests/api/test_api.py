@@ -10,6 +10,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from coalition_app.account import tokens as api_tokens
+from coalition_app.core.db import unit_of_work
 from models import (
     ApiToken,
     Deliverable,
@@ -25,7 +26,7 @@ from tests.helpers import FAST_HASH, PASSWORD, sign_in
 
 
 def _token_for(app, user, scope=TokenScope.READ_WRITE) -> str:
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         session = app.extensions["database"].session
         _row, value = api_tokens.create_token(session.get(User, user.id), "test", scope)
     return value

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from coalition_app.account import tokens as api_tokens
 from coalition_app.api.openapi import api_rules, document
+from coalition_app.core.db import unit_of_work
 from models import Deliverable, Institution, Task, TokenScope, User, WorkingGroup
 
 CHECKS = [
@@ -34,7 +35,7 @@ CHECKS = [
 
 @pytest.fixture
 def coordinator_headers(seeded_app) -> dict[str, str]:
-    with seeded_app.test_request_context():
+    with seeded_app.test_request_context(), unit_of_work():
         session = seeded_app.extensions["database"].session
         coordinator = session.scalar(select(User).where(User.email == "coordinator@example.org"))
         _row, value = api_tokens.create_token(coordinator, "schemathesis", TokenScope.READ_WRITE)

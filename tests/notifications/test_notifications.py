@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from coalition_app.core.mail import outbox
+from coalition_app.core.db import unit_of_work
+from coalition_app.core.mail import sent_messages as outbox
 from models import (
     Deliverable,
     DigestPreference,
@@ -91,8 +92,10 @@ def test_reminders_tell_assignees_and_chairs_once(app, db_session, team):
     from coalition_app.notifications.service import send_reminders
 
     with app.app_context():
-        first = send_reminders(TODAY, NOW)
-        second = send_reminders(TODAY, NOW)
+        with unit_of_work():
+            first = send_reminders(TODAY, NOW)
+        with unit_of_work():
+            second = send_reminders(TODAY, NOW)
     assert first == {"due_soon": 1, "overdue": 1, "stale": 1}
     assert second == {"due_soon": 0, "overdue": 0, "stale": 0}
     assert _kinds(db_session, team["person"].id) == [
@@ -114,7 +117,7 @@ def test_a_recent_update_means_not_stale(app, db_session, team):
         )
     )
     db_session.commit()
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert send_reminders(TODAY, NOW)["stale"] == 0
 
 
@@ -127,7 +130,8 @@ def test_reminder_emails_go_out_in_the_readers_language(app, db_session, team):
     from coalition_app.notifications.service import send_reminders
 
     with app.app_context():
-        send_reminders(TODAY, NOW)
+        with unit_of_work():
+            send_reminders(TODAY, NOW)
         mail = {}
         for message in outbox():
             mail[message["To"]] = mail.get(message["To"], "") + message.get_content()
@@ -149,8 +153,10 @@ def test_weekly_digest_is_one_message_per_person_per_group_and_week(app, db_sess
     )
     db_session.commit()
     with app.app_context():
-        assert send_digests(TODAY, NOW) == {"datos": 2}
-        assert send_digests(TODAY, NOW) == {}
+        with unit_of_work():
+            assert send_digests(TODAY, NOW) == {"datos": 2}
+        with unit_of_work():
+            assert send_digests(TODAY, NOW) == {}
         mails = [
             m for m in outbox() if "datos" in m.get_content().lower() or "Data" in m.get_content()
         ]
@@ -173,7 +179,8 @@ def test_digest_choice_per_group_is_respected(app, client, db_session, team):
         db_session.get(DigestPreference, (team["person"].id, team["group"].id)).subscribed is False
     )
     with app.app_context():
-        send_digests(TODAY, NOW)
+        with unit_of_work():
+            send_digests(TODAY, NOW)
         recipients = sorted(m["To"] for m in outbox())
     assert recipients == sorted([team["chair"].email, team["outsider"].email])
 

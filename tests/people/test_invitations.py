@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from coalition_app.core.mail import outbox
+from coalition_app.core.mail import sent_messages as outbox
 from models import AuditEvent, Invitation, Role, User, token_digest, utcnow
 from tests.helpers import sign_in
 

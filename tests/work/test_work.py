@@ -443,7 +443,7 @@ def test_archive_is_soft_and_restorable(client, db_session, world):
 def test_assignment_and_reassignment_notify_both_people_and_email_them(
     app, client, db_session, world
 ):
-    from coalition_app.core.mail import outbox
+    from coalition_app.core.mail import sent_messages as outbox
 
     sign_in(client, world["people"]["chair"].email)
     client.post(

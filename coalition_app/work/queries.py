@@ -1,0 +1,247 @@
+"""Reading the groups' work for pages, the API and notifications: loaders (with the policy
+deciding what may even be seen), histories, "my work", activity and staleness."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.exceptions import NotFound
+
+from models import (
+    Deliverable,
+    GroupMembership,
+    GroupRole,
+    ProgressUpdate,
+    Task,
+    User,
+    WorkingGroup,
+    WorkStatus,
+)
+
+from .. import policy
+from ..core import clock
+from ..core.db import session
+
+S = WorkStatus
+
+
+# --- loading, with the policy deciding what may even be seen ---------------------------------
+
+
+def _group_options():
+    # With their institutions: who currently belongs depends on the institution's dates.
+    return selectinload(WorkingGroup.memberships).joinedload(GroupMembership.institution)
+
+
+def load_deliverable(deliverable_id: int, user: User) -> Deliverable:
+    deliverable = session.scalar(
+        select(Deliverable)
+        .where(Deliverable.id == deliverable_id)
+        .options(
+            joinedload(Deliverable.group).options(_group_options()),
+            joinedload(Deliverable.owner_institution),
+            joinedload(Deliverable.updated_by),
+            selectinload(Deliverable.tasks).joinedload(Task.assignee),
+        )
+    )
+    if deliverable is None:
+        raise NotFound()
+    policy.require_visible(user, "view_deliverable", deliverable)
+    return deliverable
+
+
+def load_task(task_id: int, user: User) -> Task:
+    task = session.scalar(
+        select(Task)
+        .where(Task.id == task_id)
+        .options(
+            joinedload(Task.deliverable).joinedload(Deliverable.group).options(_group_options()),
+            joinedload(Task.assignee),
+            joinedload(Task.updated_by),
+        )
+    )
+    if task is None:
+        raise NotFound()
+    policy.require_visible(user, "view_task", task)
+    return task
+
+
+def history(deliverable: Deliverable) -> list[ProgressUpdate]:
+    """The full history of a deliverable and its tasks, oldest first."""
+    task_ids = [task.id for task in deliverable.tasks]
+    condition = ProgressUpdate.deliverable_id == deliverable.id
+    if task_ids:
+        condition = condition | ProgressUpdate.task_id.in_(task_ids)
+    return list(
+        session.scalars(
+            select(ProgressUpdate)
+            .where(condition)
+            .options(joinedload(ProgressUpdate.author), joinedload(ProgressUpdate.task))
+            .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
+        )
+    )
+
+
+def task_history(task: Task) -> list[ProgressUpdate]:
+    return list(
+        session.scalars(
+            select(ProgressUpdate)
+            .where(ProgressUpdate.task_id == task.id)
+            .options(joinedload(ProgressUpdate.author))
+            .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
+        )
+    )
+
+
+# --- who takes part ---
+
+
+def current_member_institution_ids(group: WorkingGroup) -> set[int]:
+    """The institutions that currently belong to the group (`GroupMembership.current_on`)."""
+    day = clock.today()
+    return {m.institution_id for m in group.memberships if m.current_on(day)}
+
+
+def current_memberships(group: WorkingGroup) -> list[GroupMembership]:
+    day = clock.today()
+    return [m for m in group.memberships if m.current_on(day)]
+
+
+def eligible_assignees(group: WorkingGroup) -> list[User]:
+    """Active people of institutions that currently belong to the group."""
+    ids = current_member_institution_ids(group)
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.institution_id.in_(ids), User.is_active.is_(True))
+            .order_by(User.full_name)
+        )
+    )
+
+
+# --- reading for pages ----------------------------------------------------------------------
+
+
+def my_work(user: User, today: date) -> dict[str, list]:
+    """A person's open tasks and the open deliverables of their groups, overdue first."""
+    tasks = list(
+        session.scalars(
+            select(Task)
+            .join(Task.deliverable)
+            .where(
+                Task.assignee_id == user.id,
+                Task.archived_at.is_(None),
+                Deliverable.archived_at.is_(None),
+                Task.status != S.DONE,
+            )
+            .options(joinedload(Task.deliverable).joinedload(Deliverable.group))
+        )
+    )
+    group_ids = select(GroupMembership.group_id).where(
+        GroupMembership.institution_id == user.institution_id, GroupMembership.current_on(today)
+    )
+    deliverables = list(
+        session.scalars(
+            select(Deliverable)
+            .where(
+                Deliverable.group_id.in_(group_ids),
+                Deliverable.archived_at.is_(None),
+                Deliverable.status != S.DONE,
+            )
+            .options(joinedload(Deliverable.group), joinedload(Deliverable.owner_institution))
+        )
+    )
+    return {
+        "tasks": sorted(tasks, key=lambda t: _urgency(t.due_on, today)),
+        "deliverables": sorted(deliverables, key=lambda d: _urgency(d.due_on, today)),
+    }
+
+
+def _urgency(due_on: date | None, today: date) -> tuple[int, date]:
+    """Overdue first (oldest first), then by due date, undated last."""
+    if due_on is None:
+        return (2, date.max)
+    return (0 if due_on < today else 1, due_on)
+
+
+def last_activity(deliverable_ids: Iterable[int]) -> dict[int, Any]:
+    """When each deliverable (or one of its tasks) last had an update, in one query."""
+    ids = list(deliverable_ids)
+    if not ids:
+        return {}
+    subject = func.coalesce(ProgressUpdate.deliverable_id, Task.deliverable_id)
+    rows = session.execute(
+        select(subject, func.max(ProgressUpdate.created_at))
+        .select_from(ProgressUpdate)
+        .outerjoin(Task, ProgressUpdate.task_id == Task.id)
+        .where(subject.in_(ids))
+        .group_by(subject)
+    ).all()
+    return dict(rows)
+
+
+def stale_deliverables(deliverables: Iterable[Deliverable], weeks: int, now) -> set[int]:
+    """In-progress deliverables with no update (on them or their tasks) for `weeks` weeks."""
+    candidates = [d for d in deliverables if d.status == S.IN_PROGRESS and d.archived_at is None]
+    latest = last_activity(d.id for d in candidates)
+    limit = now - timedelta(weeks=weeks)
+    stale = set()
+    for deliverable in candidates:
+        seen = latest.get(deliverable.id) or deliverable.created_at
+        if _aware(seen) < limit:
+            stale.add(deliverable.id)
+    return stale
+
+
+def _aware(moment):
+    # SQLite hands back naive datetimes; everything we store is UTC.
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def chairs(group: WorkingGroup) -> list[User]:
+    """The active people of the institutions that currently lead the group."""
+    day = clock.today()
+    lead_ids = {
+        m.institution_id
+        for m in group.memberships
+        if m.role == GroupRole.LEAD and m.current_on(day)
+    }
+    if not lead_ids:
+        return []
+    return list(
+        session.scalars(
+            select(User).where(User.institution_id.in_(lead_ids), User.is_active.is_(True))
+        )
+    )
+
+
+def tasks_left_behind(group: WorkingGroup) -> list[Task]:
+    """Open tasks of the group whose assignee's institution no longer belongs to it: they can
+    no longer record progress on them, so the chair reassigns them."""
+    day = clock.today()
+    members = select(GroupMembership.institution_id).where(
+        GroupMembership.group_id == group.id, GroupMembership.current_on(day)
+    )
+    return list(
+        session.scalars(
+            select(Task)
+            .join(Task.deliverable)
+            .join(User, Task.assignee_id == User.id)
+            .where(
+                Deliverable.group_id == group.id,
+                Deliverable.archived_at.is_(None),
+                Task.archived_at.is_(None),
+                Task.status != S.DONE,
+                User.institution_id.not_in(members),
+            )
+            .options(joinedload(Task.assignee).joinedload(User.institution))
+            .order_by(Task.due_on.is_(None), Task.due_on, Task.id)
+        )
+    )

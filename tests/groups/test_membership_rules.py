@@ -1,0 +1,161 @@
+"""One rule for "current member of a group": the membership is open that day and the
+institution is a coalition member that day (`GroupMembership.current_on`). Pages, the
+policy and the API follow it; an institution that leaves the coalition leaves its groups."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from coalition_app.core import clock
+from coalition_app.core.db import unit_of_work
+from models import Deliverable, GroupMembership, GroupRole, Institution, Role, Task, WorkStatus
+from tests.helpers import sign_in
+
+
+@pytest.fixture
+def ethics(db_session, make_institution, make_group, make_user):
+    """A group led by Lead (and co-led by Other), with Member; a task for a person of Member."""
+    lead, other_lead, member = make_institution(), make_institution(), make_institution()
+    group = make_group(slug="etica-x", leads=[lead, other_lead], members=[member])
+    chair = make_user(institution=lead)
+    worker = make_user(institution=member)
+    coordinator = make_user(role=Role.COORDINATOR)
+    deliverable = Deliverable(group=group, title="Código", created_by_id=coordinator.id)
+    task = Task(deliverable=deliverable, title="Borrador", assignee_id=worker.id)
+    db_session.add_all([deliverable, task])
+    db_session.commit()
+    return {
+        "group": group,
+        "lead": lead,
+        "member": member,
+        "chair": chair,
+        "worker": worker,
+        "coordinator": coordinator,
+        "deliverable": deliverable,
+        "task": task,
+    }
+
+
+def _leave_coalition(db_session, institution, day=None):
+    # Loaded again: a request in between has closed the session the fixture used.
+    row = db_session.get(Institution, institution.id)
+    row.left_on = day or clock.today() - timedelta(days=1)
+    db_session.commit()
+
+
+def _token(app, user) -> dict:
+    from coalition_app.account import tokens
+    from models import TokenScope, User
+
+    with app.test_request_context(), unit_of_work() as session:
+        _row, value = tokens.create_token(session.get(User, user.id), "t", TokenScope.READ_WRITE)
+    return {"Authorization": f"Bearer {value}"}
+
+
+def test_the_rule_reads_the_same_in_python_and_in_sql(db_session, ethics):
+    today = clock.today()
+    _leave_coalition(db_session, ethics["lead"])
+    rows = db_session.scalars(
+        select(GroupMembership).where(GroupMembership.group_id == ethics["group"].id)
+    ).all()
+    in_python = {m.institution_id for m in rows if m.current_on(today)}
+    in_sql = set(
+        db_session.scalars(
+            select(GroupMembership.institution_id).where(
+                GroupMembership.group_id == ethics["group"].id, GroupMembership.current_on(today)
+            )
+        )
+    )
+    assert in_python == in_sql
+    assert ethics["lead"].id not in in_sql and ethics["member"].id in in_sql
+
+
+def test_a_chair_whose_institution_left_the_coalition_is_no_chair_on_page_or_api(
+    app, client, db_session, ethics
+):
+    sign_in(client, ethics["chair"].email)
+    assert client.get("/groups/etica-x/deliverables/new").status_code == 200
+    _leave_coalition(db_session, ethics["lead"])
+    assert client.get("/groups/etica-x/deliverables/new").status_code == 403
+    page = client.get("/groups/etica-x").get_data(as_text=True)
+    assert "Nuevo entregable" not in page
+    api = app.test_client().get("/api/v1/groups/etica-x", headers=_token(app, ethics["worker"]))
+    listed = {row["institution"]["id"] for row in api.json["institutions"]}
+    assert ethics["lead"].id not in listed and ethics["member"].id in listed
+
+
+def test_people_of_an_institution_out_of_the_group_cannot_record_progress(
+    app, client, db_session, ethics
+):
+    headers = _token(app, ethics["worker"])
+    task_id = ethics["task"].id
+    sign_in(client, ethics["worker"].email)
+    # Taken out of the group (a coordinator closes the row), the institution stays a member.
+    row = db_session.scalar(
+        select(GroupMembership).where(GroupMembership.institution_id == ethics["member"].id)
+    )
+    row.until = clock.today()
+    db_session.commit()
+    form = client.post(
+        f"/tasks/{task_id}/progress",
+        data={"status": "in_progress", "progress": "30", "version": "1", "note": ""},
+    )
+    assert form.status_code == 403
+    api = app.test_client().patch(
+        f"/api/v1/tasks/{task_id}", json={"version": 1, "progress": 30}, headers=headers
+    )
+    assert api.status_code == 403
+    assert db_session.get(Task, task_id).progress == 0
+    # The chair sees the task waiting to be reassigned.
+    chair = app.test_client()
+    sign_in(chair, ethics["chair"].email)
+    page = chair.get("/groups/etica-x").get_data(as_text=True)
+    assert "Tareas por reasignar" in page and "Borrador" in page
+
+
+def test_ending_a_coalition_membership_closes_the_group_memberships(client, db_session, ethics):
+    left_on = clock.today() - timedelta(days=2)
+    sign_in(client, ethics["coordinator"].email)
+    response = client.post(
+        f"/institutions/{ethics['member'].id}/end", data={"left_on": left_on.isoformat()}
+    )
+    assert response.status_code == 302
+    rows = db_session.scalars(
+        select(GroupMembership).where(GroupMembership.institution_id == ethics["member"].id)
+    ).all()
+    assert rows and all(row.until == left_on for row in rows)
+    csv = client.get("/groups/leadership.csv").get_data(as_text=True)
+    assert ethics["lead"].name in csv  # the leadership history is still there
+
+
+def test_a_membership_starts_on_its_day_and_hands_over_on_the_day_it_closes(db_session, ethics):
+    row = db_session.scalar(
+        select(GroupMembership).where(GroupMembership.institution_id == ethics["member"].id)
+    )
+    row.since, row.until = date(2024, 3, 1), date(2025, 3, 1)
+    db_session.commit()
+    assert not row.current_on(date(2024, 2, 29))
+    assert row.current_on(date(2024, 3, 1)) and row.current_on(date(2025, 2, 28))
+    assert not row.current_on(date(2025, 3, 1))
+
+
+def test_a_done_task_of_someone_who_left_is_not_waiting_to_be_reassigned(
+    client, db_session, ethics
+):
+    db_session.get(Task, ethics["task"].id).status = WorkStatus.DONE
+    _leave_coalition(db_session, ethics["member"])
+    sign_in(client, ethics["chair"].email)
+    assert "Tareas por reasignar" not in client.get("/groups/etica-x").get_data(as_text=True)
+
+
+def test_only_the_lead_rows_make_chairs(db_session, ethics):
+    from coalition_app import policy
+
+    group = ethics["group"]
+    assert policy.is_chair(ethics["chair"], group)
+    assert not policy.is_chair(ethics["worker"], group)
+    assert policy.is_group_member(ethics["worker"], group)
+    assert GroupRole.LEAD.value == "lead"
