@@ -101,8 +101,11 @@ class Config:
     BETWEENNESS_EXACT_LIMIT = int(os.environ.get("BETWEENNESS_EXACT_LIMIT", "500"))
     BETWEENNESS_SAMPLE = int(os.environ.get("BETWEENNESS_SAMPLE", "50"))
     NETWORK_PAIR_LIMIT = int(os.environ.get("NETWORK_PAIR_LIMIT", "100"))
-    # Rendered parts of busy pages (coalition_app/page_cache.py): seconds an entry lives at
-    # most (bounds how late a mark derived from the clock shows) and bytes per process.
+    # Busy pages and their shared parts kept per data version (coalition_app/core/page_cache.py):
+    # off in development, so a template edit shows at once (PAGE_CACHE_ENABLED=1 turns it on,
+    # read in __init__); on in production. Seconds an entry lives at most (bounds how late a
+    # mark derived from the clock shows) and bytes per process.
+    PAGE_CACHE_ENABLED = False
     PAGE_CACHE_TTL = int(os.environ.get("PAGE_CACHE_TTL", "300"))
     PAGE_CACHE_MAX_BYTES = int(os.environ.get("PAGE_CACHE_MAX_BYTES", str(32 * 1024 * 1024)))
     # Key sealing two-factor secrets in the database (Fernet: 32 url-safe base64 bytes, e.g.
@@ -120,6 +123,7 @@ class Config:
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'coalition.sqlite3'}"
         )
         self.SQLALCHEMY_ECHO = _env_bool("SQLALCHEMY_ECHO", False)
+        self.PAGE_CACHE_ENABLED = _env_bool("PAGE_CACHE_ENABLED", False)
 
 
 class ProductionConfig(Config):
@@ -141,6 +145,7 @@ class ProductionConfig(Config):
         if "DATABASE_URL" not in os.environ:
             raise RuntimeError("DATABASE_URL must be set when COALITION_ENV=production.")
         self.SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]
+        self.PAGE_CACHE_ENABLED = _env_bool("PAGE_CACHE_ENABLED", True)
 
 
 class TestConfig(Config):
@@ -160,6 +165,10 @@ class TestConfig(Config):
     # Each test app gets its own in-memory network cache, even where Redis is configured.
     NETWORK_CACHE_URL = None
     NETWORK_REBUILD = "thread"
+    # On, as in production, whatever the environment says: the suite exercises the cache the
+    # servers run, and its freshness tests (tests/core/test_page_cache_freshness.py) need it.
+    # A test about rendering without it sets app.config["PAGE_CACHE_ENABLED"] = False.
+    PAGE_CACHE_ENABLED = True
 
     def __init__(self, database_url: str | None = None) -> None:
         self.SQLALCHEMY_ECHO = False

@@ -19,6 +19,12 @@ Two kinds of entry:
 
 Nothing rendered inside a transaction that changed watched data is stored (it would show
 rows that may yet be rolled back).
+
+A view opts a page in by returning ``render_page(key, render)``: `key` must hold whatever
+the page shows that neither a data version nor what is added here captures (a choice of the
+person's, the network snapshot). ``PAGE_CACHE_ENABLED`` turns both kinds off (the default
+in development, so that a template edit shows at once): every request then renders, and
+nothing is stored.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ EXTENSION = "page_cache"
 
 
 def init_app(app: Flask) -> None:
+    app.config.setdefault("PAGE_CACHE_ENABLED", False)
     app.config.setdefault("PAGE_CACHE_TTL", 300)
     app.config.setdefault("PAGE_CACHE_MAX_BYTES", 32 * 1024 * 1024)
     app.extensions[EXTENSION] = MemoryBackend(
@@ -58,6 +65,8 @@ def render_part(
 
     `context` is only called on a miss, so the queries behind it run once per version.
     """
+    if not enabled():
+        return Markup(render_template(template, **context()))
     return Markup(_cached(("part", template, *key), lambda: render_template(template, **context())))
 
 
@@ -68,6 +77,8 @@ def render_page(key: tuple[Hashable, ...], render: Callable[[], str]) -> str:
     the person gets the group's digest); the signed-in person, their unread count, the
     language, the day and the path with its query are added here.
     """
+    if not enabled():
+        return render()
     secret = cookie_session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
     if not secret or "_flashes" in cookie_session or not current_user.is_authenticated:
         return render()
@@ -82,6 +93,12 @@ def render_page(key: tuple[Hashable, ...], render: Callable[[], str]) -> str:
         *key,
     )
     return _cached(full_key, render)
+
+
+def enabled() -> bool:
+    """Whether pages and parts are kept (``PAGE_CACHE_ENABLED``), read on every call so that
+    a test may turn it off on a running app."""
+    return bool(current_app.config["PAGE_CACHE_ENABLED"])
 
 
 def _cached(key: tuple[Hashable, ...], render: Callable[[], str]) -> str:

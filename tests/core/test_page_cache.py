@@ -6,14 +6,15 @@ import re
 from datetime import date
 
 import pytest
-from flask import Flask
+from flask import Flask, template_rendered
 from sqlalchemy import select
 
+import config
 from coalition_app import create_app
 from coalition_app.core import page_cache
 from config import TestConfig
-from models import Base, Deliverable, GroupRole, Role, User
-from models.versions import NOT_ON_SHARED_PAGES, PAGES, WATCHED
+from models import Base, Deliverable, GroupRole, Notification, NotificationKind, Role, User
+from models.versions import NOT_ON_SHARED_PAGES, NOT_SHOWN_COLUMNS, PAGES, watched_columns
 from tests.helpers import count_statements, sign_in
 
 
@@ -45,10 +46,18 @@ def _entries(app: Flask) -> dict[str, bytes]:
 
 
 def test_every_table_is_watched_for_shared_pages_or_declared_not_shown():
-    watched = {model.__tablename__ for model in WATCHED[PAGES]}
-    tables = set(Base.metadata.tables)
-    assert watched | NOT_ON_SHARED_PAGES == tables
-    assert not watched & NOT_ON_SHARED_PAGES
+    # Watched is the default: a new table or column needs no entry to be watched, and one
+    # declared not shown must exist (a misspelt declaration would hide nothing, silently).
+    tables = Base.metadata.tables
+    watched = watched_columns(PAGES)
+    assert set(watched) | NOT_ON_SHARED_PAGES == set(tables)
+    assert not set(watched) & NOT_ON_SHARED_PAGES
+    for name, columns in NOT_SHOWN_COLUMNS.items():
+        assert name in watched, f"{name}: declare the whole table in NOT_ON_SHARED_PAGES"
+        assert columns <= set(tables[name].columns.keys()), f"{name}: no such columns"
+    for name, columns in watched.items():
+        every = {column.name for column in tables[name].columns}
+        assert columns == every - NOT_SHOWN_COLUMNS.get(name, frozenset()), name
 
 
 def test_a_second_view_is_served_from_the_cache_with_few_queries(
@@ -229,3 +238,61 @@ def test_the_network_page_is_cached_until_the_network_changes(
 
     third = client.get("/network").get_data(as_text=True)
     assert "Recién Vinculada" in third and "Recién Vinculada" not in first
+
+
+def _badge(page: str) -> int | None:
+    match = re.search(r'id="unread-count">(\d+)', page)
+    return int(match.group(1)) if match else None
+
+
+@pytest.mark.parametrize("path", ["/", "/groups/etica", "/network"])
+def test_a_cached_page_shows_the_unread_count_as_it_is(
+    app, path, client, signed_in, group, db_session
+):
+    # Notifications are not watched for shared pages: the count is in each page's key.
+    person = signed_in(institution=_member_of(group, GroupRole.MEMBER))
+    client.get(path)
+    assert _badge(client.get(path).get_data(as_text=True)) is None
+    assert any(key.startswith(f"page\x1f{path}?") for key in _entries(app))
+
+    db_session.add(Notification(user_id=person.id, kind=NotificationKind.TASK_ASSIGNED))
+    db_session.commit()
+    assert _badge(client.get(path).get_data(as_text=True)) == 1
+
+    assert client.post("/inbox/read").status_code == 302  # a bulk UPDATE of notifications
+    assert _badge(client.get(path).get_data(as_text=True)) is None
+
+
+@pytest.mark.parametrize(("enabled", "renders"), [(True, 1), (False, 2)])
+def test_with_the_cache_off_every_request_renders_and_nothing_is_stored(
+    app, client, signed_in, group, enabled, renders
+):
+    app.config["PAGE_CACHE_ENABLED"] = enabled
+    signed_in(institution=_member_of(group, GroupRole.MEMBER))
+    rendered: list[str] = []
+
+    def record(_sender, template, **_extra):
+        rendered.append(template.name)
+
+    with template_rendered.connected_to(record, app):
+        for path in ("/", "/groups/etica", "/network"):
+            client.get(path)
+            client.get(path)
+
+    for template in ("home/index.html", "groups/_detail_body.html", "network/page.html"):
+        assert rendered.count(template) == renders, (template, rendered)
+    assert (_entries(app) != {}) is enabled
+
+
+def test_the_page_cache_is_off_in_development_and_on_in_production(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.delenv("PAGE_CACHE_ENABLED", raising=False)
+    assert config.Config().PAGE_CACHE_ENABLED is False
+    assert config.ProductionConfig().PAGE_CACHE_ENABLED is True
+    monkeypatch.setenv("PAGE_CACHE_ENABLED", "1")
+    assert config.Config().PAGE_CACHE_ENABLED is True
+    monkeypatch.setenv("PAGE_CACHE_ENABLED", "0")
+    assert config.ProductionConfig().PAGE_CACHE_ENABLED is False
+    # The suite runs the cache as production does, whatever the shell says.
+    assert config.TestConfig().PAGE_CACHE_ENABLED is True
