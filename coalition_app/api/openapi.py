@@ -1,88 +1,34 @@
-"""The OpenAPI 3 document, generated from the routes: each view declares its operation with
-`@operation(...)` next to its code, and `document(app)` walks `app.url_map` for them.
+"""The OpenAPI 3.1 document, generated from the routes and the pydantic models they declare.
 
-Schemas are plain JSON Schema dicts built by the small helpers below, so the document and the
-code that answers cannot drift apart silently: `tests/test_api_schema.py` checks every
-response against them with schemathesis.
+Each API view declares its operation with `@operation(...)` next to its code, naming the
+models of its query string, body and responses (`api/schemas.py` and the features'
+`schemas.py`). `document(app)` walks `app.url_map` for the routes under /api/v1 (a route left
+undescribed is an error) and takes every schema from the models' own `model_json_schema`: the
+definition that validates the request and produces the answer is the one in the document.
+`tests/api/test_api_schema.py` runs schemathesis against it, and checks that each declared
+model is the document's schema and that every answer validates against its model.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from flask import Flask
+from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
-from models import WorkStatus
 from models.base import MAX_ID
 
-Schema = dict[str, Any]
+from .schemas import Error
+
+JsonSchema = dict[str, Any]
+Mode = Literal["validation", "serialization"]
 OPENAPI_VERSION = "3.1.0"
 API_PREFIX = "/api/v1"
-
-
-# --- schema builders --------------------------------------------------------------------------
-
-
-def ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def nullable(schema: Schema) -> Schema:
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
-def obj(required: dict[str, Schema], optional: dict[str, Schema] | None = None, **extra) -> Schema:
-    """An object with these required and optional properties, and no others."""
-    properties = {**required, **(optional or {})}
-    schema: Schema = {
-        "type": "object",
-        "properties": properties,
-        "required": list(required),
-        "additionalProperties": False,
-    }
-    schema.update(extra)
-    return schema
-
-
-def array(items: Schema) -> Schema:
-    return {"type": "array", "items": items}
-
-
-STRING: Schema = {"type": "string"}
-INTEGER: Schema = {"type": "integer"}
-BOOLEAN: Schema = {"type": "boolean"}
-DATE: Schema = {"type": "string", "format": "date"}
-DATETIME: Schema = {"type": "string", "format": "date-time"}
-PERCENT: Schema = {"type": "integer", "minimum": 0, "maximum": 100}
-STATUS: Schema = {"type": "string", "enum": [s.value for s in WorkStatus]}
-ID: Schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
-
-# Every component the operations refer to, by name.
-COMPONENTS: dict[str, Schema] = {}
-
-
-def component(name: str, schema: Schema) -> Schema:
-    """Register a named schema and return a reference to it."""
-    COMPONENTS[name] = schema
-    return ref(name)
-
-
-ERROR = component(
-    "Error",
-    obj(
-        {
-            "error": obj(
-                {"status": INTEGER, "title": STRING, "message": STRING},
-                {
-                    "field": nullable(STRING),
-                    "current_version": INTEGER,
-                },
-            )
-        }
-    ),
-)
+REF_TEMPLATE = "#/components/schemas/{model}"
+ID: JsonSchema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 ERROR_DESCRIPTIONS = {
     400: "Malformed request (a parameter or body that cannot be read)",
@@ -98,79 +44,97 @@ ERROR_DESCRIPTIONS = {
 }
 
 
-def page_of(item: Schema) -> Schema:
-    return obj(
-        {
-            "data": array(item),
-            "links": obj(
-                {
-                    "self": STRING,
-                    "first": STRING,
-                    "last": STRING,
-                    "next": nullable(STRING),
-                    "prev": nullable(STRING),
-                }
-            ),
-            "meta": obj(
-                {
-                    "page": {"type": "integer", "minimum": 1},
-                    "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
-                    "total": {"type": "integer", "minimum": 0},
-                }
-            ),
-        }
+class SchemaGenerator(GenerateJsonSchema):
+    """Pydantic's JSON Schema, without a title on every property (the name says it)."""
+
+    def field_title_should_be_set(self, schema) -> bool:
+        return False
+
+
+def json_schema(model: type[BaseModel], mode: Mode) -> JsonSchema:
+    """The model's JSON Schema as the document has it (its `$defs` are components)."""
+    return model.model_json_schema(
+        mode=mode, ref_template=REF_TEMPLATE, schema_generator=SchemaGenerator
     )
-
-
-def query(name: str, schema: Schema, description: str = "") -> dict:
-    param = {"name": name, "in": "query", "required": False, "schema": schema}
-    if description:
-        param["description"] = description
-    return param
 
 
 # --- operations declared next to the views ------------------------------------------------------
 
-# Operations of views that are not in the api blueprint (the network blueprint's route),
-# by endpoint; filled with `describe_endpoint`.
-EXTERNAL: dict[str, dict[str, dict]] = {}
+Responses = dict[int, tuple[str, type[BaseModel] | None]]
 
 
-def _spec(
-    summary: str,
+def operation(
+    method: str,
     *,
+    summary: str,
     tag: str,
-    responses: dict[int, tuple[str, Schema | None]],
-    params: list[dict] | None = None,
-    body: Schema | None = None,
+    responses: Responses,
+    query: type[BaseModel] | None = None,
+    body: type[BaseModel] | None = None,
     description: str = "",
     writes: bool = False,
-) -> dict:
-    return {
+) -> Callable:
+    """Attach the OpenAPI description of `method` to a view function.
+
+    `responses` maps a status to its description and the model of its body (None: no body,
+    or for an error status the `Error` model). `query` is the model of the query string,
+    `body` the model of the JSON body; `writes` adds the 403 and the CSRF header.
+    """
+    spec = {
         "summary": summary,
         "tag": tag,
         "responses": responses,
-        "params": params or [],
+        "query": query,
         "body": body,
         "description": description,
         "writes": writes,
     }
 
-
-def operation(method: str, **kwargs) -> Callable:
-    """Attach the OpenAPI description of `method` to a view function."""
-
     def attach(view: Callable) -> Callable:
-        specs = view.__dict__.setdefault("_openapi", {})
-        specs[method.upper()] = _spec(**kwargs)
+        view.__dict__.setdefault("_openapi", {})[method.upper()] = spec
         return view
 
     return attach
 
 
-def describe_endpoint(endpoint: str, method: str, **kwargs) -> None:
-    """Describe a route that lives in another blueprint."""
-    EXTERNAL.setdefault(endpoint, {})[method.upper()] = _spec(**kwargs)
+def specs_for(app: Flask, endpoint: str) -> dict[str, dict]:
+    view = app.view_functions.get(endpoint)
+    return getattr(view, "_openapi", None) or {}
+
+
+def api_rules(app: Flask):
+    """Every route under /api/v1, sorted by path."""
+    return sorted(
+        (rule for rule in app.url_map.iter_rules() if rule.rule.startswith(API_PREFIX + "/")),
+        key=lambda rule: rule.rule,
+    )
+
+
+def declared_models(spec: dict) -> list[tuple[type[BaseModel], Mode]]:
+    """The models an operation's bodies are made of: the request's, then each answer's."""
+    models: list[tuple[type[BaseModel], Mode]] = []
+    if spec["body"] is not None:
+        models.append((spec["body"], "validation"))
+    for status, (_description, model) in statuses(spec).items():
+        if status >= 400:
+            model = Error
+        if model is not None:
+            models.append((model, "serialization"))
+    return models
+
+
+def statuses(spec: dict) -> dict[int, tuple[str, type[BaseModel] | None]]:
+    """Every status an operation may answer, with its description and model."""
+    out: dict[int, tuple[str, type[BaseModel] | None]] = {
+        status: (ERROR_DESCRIPTIONS[status], Error) for status in (401, 429, 500)
+    }
+    if spec["query"] is not None or spec["body"] is not None:
+        out[400] = (ERROR_DESCRIPTIONS[400], Error)
+    if spec["writes"]:
+        out[403] = (ERROR_DESCRIPTIONS[403], Error)
+    for status, (description, model) in spec["responses"].items():
+        out[status] = (description, Error if status >= 400 else model)
+    return dict(sorted(out.items()))
 
 
 # --- the document ---------------------------------------------------------------------------------
@@ -192,84 +156,91 @@ def _path_and_params(rule: str) -> tuple[str, list[dict]]:
     return _CONVERTER.sub(replace, rule), params
 
 
-def _responses(spec: dict) -> dict:
-    out: dict[str, Any] = {}
-    statuses = {401: None, 429: None, 500: None, **spec["responses"]}
-    if spec["params"] or spec["body"] is not None:
-        statuses.setdefault(400, None)
-    if spec["writes"]:
-        statuses.setdefault(403, None)
-    for status in sorted(statuses):
-        entry = statuses[status]
-        if entry is None or status >= 400:
-            description = ERROR_DESCRIPTIONS.get(status, "Error")
-            if entry is not None:
-                description = entry[0]
-            out[str(status)] = {
-                "description": description,
-                "content": {"application/json": {"schema": ERROR}},
-            }
-        else:
-            description, schema = entry
-            content = {"application/json": {"schema": schema}} if schema is not None else None
-            out[str(status)] = {"description": description}
-            if content:
-                out[str(status)]["content"] = content
-    out["default"] = {
+def _query_params(model: type[BaseModel], components: dict[str, JsonSchema]) -> list[dict]:
+    """One query parameter per field of the model, in its order."""
+    schema = json_schema(model, "validation")
+    components.update(schema.get("$defs", {}))
+    required = set(schema.get("required", ()))
+    params = []
+    for name, prop in schema["properties"].items():
+        prop = dict(prop)
+        param = {"name": name, "in": "query", "required": name in required}
+        description = prop.pop("description", "")
+        if description:
+            param["description"] = description
+        param["schema"] = prop
+        params.append(param)
+    return params
+
+
+def _content(schema: JsonSchema) -> dict:
+    return {"application/json": {"schema": schema}}
+
+
+def _operation(
+    endpoint: str,
+    method: str,
+    spec: dict,
+    path_params: list[dict],
+    refs: dict[tuple[type[BaseModel], Mode], JsonSchema],
+    components: dict[str, JsonSchema],
+) -> dict:
+    responses: dict[str, Any] = {}
+    for status, (description, model) in statuses(spec).items():
+        responses[str(status)] = {"description": description}
+        if model is not None:
+            responses[str(status)]["content"] = _content(refs[(model, "serialization")])
+    responses["default"] = {
         "description": "Any other error, in the same shape",
-        "content": {"application/json": {"schema": ERROR}},
+        "content": _content(refs[(Error, "serialization")]),
     }
-    return out
-
-
-def _operation(endpoint: str, method: str, spec: dict, path_params: list[dict]) -> dict:
     op: dict[str, Any] = {
         "operationId": f"{endpoint.replace('.', '_')}_{method.lower()}",
         "summary": spec["summary"],
         "tags": [spec["tag"]],
-        "responses": _responses(spec),
+        "responses": responses,
     }
     if spec["description"]:
         op["description"] = spec["description"]
-    parameters = path_params + spec["params"]
+    parameters = path_params
+    if spec["query"] is not None:
+        parameters = parameters + _query_params(spec["query"], components)
     if parameters:
         op["parameters"] = parameters
     if spec["body"] is not None:
-        op["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": spec["body"]}},
-        }
+        body = refs[(spec["body"], "validation")]
+        op["requestBody"] = {"required": True, "content": _content(body)}
     if spec["writes"]:
         op["security"] = [{"bearer": []}, {"cookie": [], "csrf": []}]
     return op
 
 
-def specs_for(app: Flask, endpoint: str) -> dict[str, dict]:
-    view = app.view_functions.get(endpoint)
-    return getattr(view, "_openapi", None) or EXTERNAL.get(endpoint, {})
-
-
-def api_rules(app: Flask):
-    """Every route under /api/v1, sorted by path."""
-    return sorted(
-        (rule for rule in app.url_map.iter_rules() if rule.rule.startswith(API_PREFIX + "/")),
-        key=lambda rule: rule.rule,
-    )
-
-
 def document(app: Flask) -> dict:
     """The OpenAPI document of every route under /api/v1 (a route left undescribed is an error)."""
-    paths: dict[str, dict] = {}
+    operations = []
     for rule in api_rules(app):
         specs = specs_for(app, rule.endpoint)
         methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
         missing = [m for m in methods if m not in specs]
         if missing:
             raise LookupError(f"{rule.rule} {missing}: describe it with @operation")
+        operations.extend((rule, method, specs[method]) for method in methods)
+
+    # Every model any operation names, in one pass: shared parts become one component each.
+    wanted = {(Error, "serialization"): None}
+    for _rule, _method, spec in operations:
+        wanted.update(dict.fromkeys(declared_models(spec)))
+    refs, definitions = models_json_schema(
+        list(wanted), ref_template=REF_TEMPLATE, schema_generator=SchemaGenerator
+    )
+    components: dict[str, JsonSchema] = dict(definitions.get("$defs", {}))
+
+    paths: dict[str, dict] = {}
+    for rule, method, spec in operations:
         path, path_params = _path_and_params(rule.rule)
-        item = paths.setdefault(path, {})
-        for method in methods:
-            item[method.lower()] = _operation(rule.endpoint, method, specs[method], path_params)
+        paths.setdefault(path, {})[method.lower()] = _operation(
+            rule.endpoint, method, spec, path_params, refs, components
+        )
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -287,7 +258,7 @@ def document(app: Flask) -> dict:
         "security": [{"bearer": []}, {"cookie": []}],
         "paths": paths,
         "components": {
-            "schemas": dict(sorted(COMPONENTS.items())),
+            "schemas": dict(sorted(components.items())),
             "securitySchemes": {
                 "bearer": {
                     "type": "http",

@@ -1,4 +1,8 @@
-"""The network page, its downloads and `GET /api/v1/network`: load → authorise → serve cache."""
+"""The network page and its downloads: load → authorise → serve the cache.
+
+`GET /api/v1/network` is in `network/api.py`, on the API blueprint; it serves the same
+cached document as `/network.json` (`serve_json`).
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from ..policy import authorize
 from . import cache as network_cache
 from . import measures
 from .build import FIRST_YEAR
+from .schemas import NetworkBuilding, parse_as_of
 
 bp = Blueprint("network", __name__)
 
@@ -55,17 +60,10 @@ def _create_cache(state) -> None:
 
 def _as_of() -> date:
     """The "as of" date from the query string (default today); anything else is a 400."""
-    raw = request.args.get("as_of", "").strip()
-    today = clock.today()
-    if not raw:
-        return today
     try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        abort(400, description="as_of must be a date written YYYY-MM-DD")
-    if day < date(FIRST_YEAR, 1, 1) or day > today:
-        abort(400, description=f"as_of must be between {FIRST_YEAR}-01-01 and today")
-    return day
+        return parse_as_of(request.args.get("as_of", ""))
+    except ValueError as error:
+        abort(400, description=str(error))
 
 
 def _snapshot(as_of: date):
@@ -74,9 +72,7 @@ def _snapshot(as_of: date):
 
 
 def _building_response() -> Response:
-    response = current_app.json.response(
-        {"status": "building", "message": "The network is being computed. Retry shortly."}
-    )
+    response = current_app.json.response(NetworkBuilding.now().model_dump(mode="json"))
     response.status_code = 202
     response.headers["Retry-After"] = "5"
     return response
@@ -90,7 +86,8 @@ def _headers(response: Response, snapshot) -> Response:
     return response
 
 
-def _json(as_of: date, download: bool) -> Response:
+def serve_json(as_of: date, download: bool) -> Response:
+    """The cached node-link JSON of `as_of` (202 while a first large build runs)."""
     snapshot = _snapshot(as_of)
     if snapshot is None:
         return _building_response()
@@ -106,14 +103,9 @@ def _json(as_of: date, download: bool) -> Response:
     return _headers(response, snapshot)
 
 
-@bp.get("/api/v1/network")
-def api_network():
-    return _json(_as_of(), download=False)
-
-
 @bp.get("/network.json")
 def network_json():
-    return _json(_as_of(), download=request.args.get("download") == "1")
+    return serve_json(_as_of(), download=request.args.get("download") == "1")
 
 
 EXPORTS = {

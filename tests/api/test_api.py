@@ -221,6 +221,9 @@ def test_institution_search_ignores_case_and_accents(client, login_as, make_inst
         "founder=maybe",
         "group=nope",
         "q=%00",
+        "page=%C2%B2",  # a digit, but not one of 0-9 (was a 500)
+        "per_page=1.5",
+        "dir=",
     ],
 )
 def test_bad_filters_get_json_400(client, login_as, query):
@@ -228,6 +231,27 @@ def test_bad_filters_get_json_400(client, login_as, query):
     response = client.get(f"/api/v1/institutions?{query}")
     assert response.status_code == 400
     assert response.get_json()["error"]["status"] == 400
+
+
+def test_blank_filters_are_their_defaults(client, login_as):
+    login_as()
+    response = client.get("/api/v1/institutions?founder=&status=&sort=&page=&per_page=+")
+    assert response.status_code == 200
+    assert response.get_json()["meta"] == {"page": 1, "per_page": 25, "total": 1}
+
+
+def test_filter_refusals_say_which_and_come_in_the_pages_order(client, login_as):
+    login_as()
+    cases = {
+        "per_page=101": "per_page debe ser un número entero de 1 a 100.",
+        "sector=nope": "Sector desconocido.",
+        "sector=nope&page=0": "page debe ser un número entero de 1 a 9999999.",
+        "state=XX&sort=size": "No se pudo entender la solicitud. Revísala e inténtalo de nuevo.",
+        "q=%01&page=0": "No se admiten caracteres de control.",
+    }
+    for query, message in cases.items():
+        error = client.get(f"/api/v1/institutions?{query}").get_json()["error"]
+        assert (error["status"], error["message"]) == (400, message), query
 
 
 def test_one_institution_with_its_memberships(client, login_as, world):
@@ -336,6 +360,30 @@ def test_broken_rules_get_422_with_the_field(app, world, body, field):
     assert response.get_json()["error"]["field"] == field
 
 
+def test_the_note_and_the_numbers_are_checked_as_the_document_says(app, world):
+    headers = bearer(_token_for(app, world["people"]["member"]))
+    url = f"/api/v1/tasks/{world['own'].id}"
+    client = app.test_client()
+    refused = [
+        ({"version": 1, "note": "x" * 5001}, "note"),
+        ({"version": 1, "note": None}, "note"),
+        ({"version": "1", "note": "x"}, "version"),
+        ({"version": True, "note": "x"}, "version"),
+        ({"version": 1, "progress": 12.5}, "progress"),
+        ({"version": 1, "evidence_url": "https://exa mple.org", "note": "x"}, "evidence_url"),
+        ({"version": 1, "zeta": 1, "alpha": 2, "progress": 500}, "alpha"),  # unknown first
+    ]
+    for body, field in refused:
+        response = client.patch(url, json=body, headers=headers)
+        assert response.status_code == 422, body
+        assert response.get_json()["error"]["field"] == field, body
+    accepted = client.patch(
+        url, json={"version": 1.0, "progress": 20.0, "note": "x" * 5000}, headers=headers
+    )
+    assert accepted.status_code == 200, accepted.get_json()
+    assert accepted.get_json()["progress"] == 20
+
+
 def test_a_body_that_is_not_a_json_object_gets_400(app, world):
     headers = bearer(_token_for(app, world["people"]["member"]))
     response = app.test_client().patch(
@@ -374,6 +422,21 @@ def test_archived_work_is_404_for_a_member(client, world, db_session):
     db_session.commit()
     sign_in(client, world["people"]["member"].email)
     assert client.get(f"/api/v1/tasks/{world['own'].id}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("as_of=yesterday", "as_of debe ser una fecha escrita AAAA-MM-DD."),
+        ("as_of=2017-12-31", "as_of debe ser un día del 2018-01-01 a hoy."),
+    ],
+)
+def test_network_errors_are_the_apis_with_their_reason(client, login_as, query, message):
+    login_as()
+    response = client.get(f"/api/v1/network?{query}")
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error == {"status": 400, "title": "Solicitud incorrecta", "message": message}
 
 
 def test_wrong_method_gets_json_405(client, login_as):

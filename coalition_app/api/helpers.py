@@ -1,0 +1,98 @@
+"""What the features' API views share: read the request through its model, answer a model.
+
+`parse_query(Model)` and `parse_body(Model)` validate with the model the operation declares
+(so what is refused is what the document says); a refusal names the field and gives the
+message of the field's `Refusal` (`api/schemas.py`), in the person's language.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TypeVar
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import BadRequest, Forbidden
+
+from . import auth
+from .schemas import Refusal, Refused
+
+Model = TypeVar("Model", bound=BaseModel)
+
+# Characters a database text column must not receive (PostgreSQL refuses NUL outright).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class Invalid(Exception):
+    """A request whose shape is wrong, about one field: 422 (a body) or 400 (the query)."""
+
+    def __init__(self, status: int, message: Any, field: str | None) -> None:
+        super().__init__(str(message))
+        self.status = status
+        self.message = message
+        self.field = field
+
+
+def answer(model: BaseModel, status: int = 200):
+    """The JSON of a response model (Flask's JSON, as every other answer of the app)."""
+    response = jsonify(model.model_dump(mode="json"))
+    response.status_code = status
+    return response
+
+
+def no_control_characters(value: str) -> str:
+    if CONTROL.search(value):
+        raise ValueError("control characters")
+    return value
+
+
+def require_write_scope() -> None:
+    token = auth.current_token()
+    if token is not None and not token.can_write:
+        raise Forbidden(_("This token is read-only: create a read-write token to record progress."))
+
+
+def parse_query(model: type[Model], context: dict[str, Any] | None = None) -> Model:
+    """The query string, validated by `model` (unknown parameters are ignored); else 400."""
+    for value in request.args.values():
+        if CONTROL.search(value):
+            raise BadRequest(_("Control characters are not allowed."))
+    try:
+        return model.model_validate(request.args.to_dict(), context=context)
+    except ValidationError as error:
+        field, message = _refusal(model, error)
+        raise Invalid(400, message, field) from None
+
+
+def parse_body(model: type[Model]) -> Model:
+    """The JSON object of the body, validated by `model`; else 400 (not an object) or 422."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise BadRequest(_("Send a JSON object."))
+    try:
+        return model.model_validate(payload)
+    except ValidationError as error:
+        field, message = _refusal(model, error)
+        raise Invalid(422, message, field) from None
+
+
+def _refusal(model: type[BaseModel], error: ValidationError) -> tuple[str | None, Any]:
+    """The field to answer about and its message: an unknown field first (the first by
+    name), else the first refused field in the model's order."""
+    order = {name: i for i, name in enumerate(model.model_fields)}
+    problems = []
+    for problem in error.errors():
+        name = str(problem["loc"][0]) if problem["loc"] else None
+        unknown = problem["type"] == "extra_forbidden"
+        problems.append(((0, name) if unknown else (1, order.get(name, len(order))), problem))
+    _key, first = min(problems, key=lambda item: item[0])
+    name = str(first["loc"][0]) if first["loc"] else None
+    if first["type"] == "extra_forbidden":
+        return name, _("Unknown field: %(name)s.", name=name)
+    info = model.model_fields.get(name) if name else None
+    refusals = [m for m in (info.metadata if info else []) if isinstance(m, Refusal)]
+    if refusals:
+        return name, refusals[0].message
+    cause = first.get("ctx", {}).get("error")
+    return name, str(cause) if isinstance(cause, Refused) else None
