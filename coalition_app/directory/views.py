@@ -234,9 +234,10 @@ def import_upload():
             handle.write(content)
         session[IMPORT_SESSION_KEY] = upload_id
         confirm.upload.data = upload_id
+    # A file with errors is refused (400): the preview says what to mend, row by row.
     return render_template(
         "directory/import.html", form=ImportForm(formdata=None), preview=preview, confirm=confirm
-    )
+    ), (200 if preview.ok else 400)
 
 
 @bp.post("/institutions/import/confirm")

@@ -126,15 +126,14 @@ def test_directory_paginates_by_25(reference, client, login_as, db_session):
 def test_directory_runs_a_fixed_number_of_queries(reference, app, client, login_as, db_session):
     login_as()
     _bulk(db_session, 5)
-    engine = app.extensions["database"].engine
     url = "/institutions?q=centro&sort=state&status=active&page=1"
     with count_statements(db_session.get_bind()) as few:
         assert client.get(url).status_code == 200
     _bulk(db_session, 600, start=5)
     with count_statements(db_session.get_bind()) as many:
         assert client.get(url).status_code == 200
+    assert few.count > 0  # the statements were really counted
     assert many.count == few.count, (few.statements, many.statements)
-    assert engine is not None
 
 
 def test_profile_shows_groups_people_ties_deliverables_in_fixed_queries(
