@@ -8,7 +8,7 @@ TRANSLATIONS := coalition_app/translations
 PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install run serve test test-postgres lint translations extract-messages vendor chromium clean bench
+.PHONY: install run serve test test-postgres lint format-check typecheck translations extract-messages vendor chromium clean bench
 
 install: $(STAMP) $(MO_FILES)
 
@@ -52,6 +52,13 @@ test-postgres: install chromium
 lint: install
 	$(VENV)/bin/ruff check .
 
+format-check: install
+	$(VENV)/bin/ruff format --check .
+
+# The models, the use cases and core/ (the files and settings are in pyproject.toml).
+typecheck: install
+	$(VENV)/bin/mypy
+
 # Browser tests drive Debian's Chromium; Playwright cannot download its own browser here.
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -67,4 +74,4 @@ bench: install chromium
 	$(PY) -m bench.run
 
 clean:
-	rm -rf $(VENV) .pytest_cache test-output
+	rm -rf $(VENV) .pytest_cache .mypy_cache test-output

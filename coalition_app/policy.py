@@ -17,7 +17,7 @@ signing in) or `@personal` (acts only on the signed-in person's own things).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import g, has_request_context
 from werkzeug.exceptions import Forbidden, NotFound
@@ -35,7 +35,7 @@ MEMBER_DELIVERABLE_MOVES = {
 }
 PUBLIC = "public"
 PERSONAL = "personal"
-View = TypeVar("View", bound=Callable)
+View = TypeVar("View", bound=Callable[..., object])
 
 
 def public(view: View) -> View:
@@ -50,7 +50,7 @@ def personal(view: View) -> View:
     return view
 
 
-def declared_access(view: Callable | None) -> str | None:
+def declared_access(view: Callable[..., object] | None) -> str | None:
     return getattr(view, "access", None)
 
 
@@ -138,7 +138,8 @@ def _signed_in(user: User, _obj: object) -> bool:
     return True  # `can` has already checked that the user is signed in and active
 
 
-RULES: dict[str, Callable[[User, object], bool]] = {
+# Each rule takes the kind of object its action is about (a group, a task, ...).
+RULES: dict[str, Callable[[User, Any], bool]] = {
     # The coalition's own pages (home, groups, directory): every signed-in person.
     "view_coalition": _signed_in,
     "view_directory": _signed_in,

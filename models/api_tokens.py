@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, select
+from sqlalchemy import CheckConstraint, ForeignKey, Select, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, str_enum, utcnow
@@ -38,7 +38,7 @@ class ApiToken(Base):
     user: Mapped[User] = relationship(lazy="joined")
 
     @classmethod
-    def by_token(cls, token: str):
+    def by_token(cls, token: str) -> Select[ApiToken]:
         return select(cls).where(cls.token_hash == token_digest(token))
 
     @property

@@ -99,7 +99,7 @@ class GroupMembership(Base):
         """
         return open_on(self.since, self.until, day) and self.institution.is_active_on(day)
 
-    @current_on.inplace.expression
+    @current_on.expression
     @classmethod
     def _current_on_condition(cls, day: date) -> ColumnElement[bool]:
         return (

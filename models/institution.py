@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, select
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Select, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .base import Base, Basis, comparison_key, str_enum, utcnow
@@ -56,12 +56,12 @@ class Institution(Base):
         return self.joined_on <= day and (self.left_on is None or self.left_on > day)
 
     @classmethod
-    def active_on(cls, day: date):
+    def active_on(cls, day: date) -> ColumnElement[bool]:
         """Condition selecting institutions that were members on `day`."""
         return (cls.joined_on <= day) & ((cls.left_on.is_(None)) | (cls.left_on > day))
 
     @classmethod
-    def by_name(cls, name: str):
+    def by_name(cls, name: str) -> Select[Institution]:
         return select(cls).where(cls.name_key == comparison_key(name))
 
     def __repr__(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import ForeignKey, Select, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .base import Base, str_enum, utcnow
@@ -40,7 +40,7 @@ class Invitation(Base):
         return email.strip().lower()
 
     @classmethod
-    def by_token(cls, token: str):
+    def by_token(cls, token: str) -> Select[Invitation]:
         return select(cls).where(cls.token_hash == token_digest(token))
 
     def __repr__(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -41,7 +42,7 @@ class Tie(Base):
     institution_b: Mapped[Institution] = relationship(foreign_keys=[institution_b_id])
 
     @classmethod
-    def between(cls, first: Institution, second: Institution, **fields) -> Tie:
+    def between(cls, first: Institution, second: Institution, **fields: Any) -> Tie:
         """Build a tie with the pair in canonical order."""
         a, b = sorted((first, second), key=lambda institution: institution.id)
         return cls(

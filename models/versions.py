@@ -18,13 +18,14 @@ Writes that bypass the Session (``connection.execute``, raw SQL text) must call 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import String, Table, bindparam, event, inspect, select, update
-from sqlalchemy.orm import Mapped, Mapper, ORMExecuteState, Session, mapped_column
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import Mapped, Mapper, ORMExecuteState, Session, UOWTransaction, mapped_column
 
 from .base import Base, utcnow
 from .groups import GroupMembership
@@ -156,10 +157,11 @@ def _build_plans() -> dict[str, _Plan]:
         for table in Base.metadata.tables.values()
         if table.name not in NOT_ON_SHARED_PAGES
     }
-    network = {}
+    network: dict[str, frozenset[str]] = {}
     for model, names in WATCHED[NETWORK].items():
-        mapper = inspect(model)
+        mapper: Mapper[Any] = inspect(model)
         table = mapper.local_table
+        assert isinstance(table, Table)  # every model maps a table
         if names is None:
             network[table.name] = frozenset(column.name for column in table.columns)
         else:
@@ -173,6 +175,7 @@ def _plan_for(tables: Mapping[str, frozenset[str]]) -> _Plan:
     attributes: dict[type, tuple[str, ...]] = {}
     for mapper in Base.registry.mappers:
         table = mapper.local_table
+        assert isinstance(table, Table)  # every model maps a table
         if table.name not in tables:
             continue
         watched = tables[table.name]
@@ -191,7 +194,9 @@ def _plan_for(tables: Mapping[str, frozenset[str]]) -> _Plan:
 
 
 @event.listens_for(Session, "before_flush")
-def _bump_versions(session: Session, _context, _instances) -> None:
+def _bump_versions(
+    session: Session, _context: UOWTransaction, _instances: Sequence[Any] | None
+) -> None:
     created_or_deleted = (*session.new, *session.deleted)
     for name in (NETWORK, PAGES):
         plan = _plan(name)
@@ -234,8 +239,8 @@ def _touches(written: Mapping[str, set[str] | None], tables: Mapping[str, frozen
 
 
 def _written(
-    statement: Any, parameters: Any, mapper: Mapper | None
-) -> dict[str, set[str] | None] | None:
+    statement: Any, parameters: Any, mapper: Mapper[Any] | None
+) -> Mapping[str, set[str] | None] | None:
     """Table name -> the columns the statement sets; None for whole rows (an INSERT, a
     DELETE, or an UPDATE whose columns cannot be told). None alone: not even the table."""
     name = getattr(getattr(statement, "table", None), "name", None)
@@ -251,7 +256,7 @@ def _written(
     for row in parameters if isinstance(parameters, list | tuple) else [parameters or {}]:
         # An ORM bulk UPDATE by primary key finds its rows by the key it is given.
         keys.extend(key for key in row if not (isinstance(key, str) and key in primary))
-    written: dict[str, set[str] | None] = {}
+    written: dict[str, set[str]] = {}
     for key in keys:
         column = _column(table, mapper, key) if isinstance(key, str) else key
         column_table = getattr(getattr(column, "table", None), "name", None)
@@ -262,7 +267,7 @@ def _written(
     return written or {name: None}
 
 
-def _column(table: Table, mapper: Mapper | None, key: str) -> Any:
+def _column(table: Table, mapper: Mapper[Any] | None, key: str) -> Any:
     if mapper is not None and key in mapper.column_attrs:
         return mapper.column_attrs[key].columns[0]
     return table.columns.get(key)
@@ -274,10 +279,14 @@ def bump(session: Session, name: str) -> None:
     if session.info.get(("bumped", name)):
         return  # once per transaction is enough
     session.info[("bumped", name)] = True
-    result = session.execute(
-        update(DataVersion)
-        .where(DataVersion.name == name)
-        .values(version=DataVersion.version + 1, changed_at=utcnow())
+    # An UPDATE's result is a CursorResult (Session.execute is typed as returning a Result).
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(DataVersion)
+            .where(DataVersion.name == name)
+            .values(version=DataVersion.version + 1, changed_at=utcnow())
+        ),
     )
     if result.rowcount == 0:
         session.add(DataVersion(name=name, version=1))

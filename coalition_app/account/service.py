@@ -127,13 +127,13 @@ def set_password(user: User, new: str, confirm: str) -> None:
     session.flush()
 
 
-def _l_current_wrong():
+def _l_current_wrong() -> object:  # a lazy translation
     from flask_babel import lazy_gettext as _l
 
     return _l("Your current password is not right.")
 
 
-def _l_mismatch():
+def _l_mismatch() -> object:  # a lazy translation
     from flask_babel import lazy_gettext as _l
 
     return _l("The two passwords differ.")

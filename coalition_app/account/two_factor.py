@@ -7,11 +7,13 @@ import hashlib
 import hmac
 import secrets
 import time
+from typing import Any, cast
 
 import pyotp
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, select, update
+from sqlalchemy.engine import CursorResult
 from werkzeug.security import check_password_hash
 
 from models import GroupMembership, GroupRole, RecoveryCode, SiteSetting, User, utcnow
@@ -150,6 +152,7 @@ def verify(user: User, code: str) -> str | None:
     """
     if not user.has_two_factor:
         return None
+    assert user.totp_secret is not None  # has_two_factor: there is a secret
     code = _normalise(code)
     if _is_totp_code(code):
         try:
@@ -164,24 +167,31 @@ def verify(user: User, code: str) -> str | None:
         # A secret stored before sealing existed is sealed now that it has been used.
         reseal = {} if sealed.is_sealed(user.totp_secret) else {"totp_secret": sealed.seal(secret)}
         # Conditional update: a concurrent request with the same code loses the race.
-        claimed = session.execute(
-            update(User)
-            .where(User.id == user.id)
-            .where((User.totp_last_step.is_(None)) | (User.totp_last_step < step))
-            .values(totp_last_step=step, **reseal)
+        # An UPDATE's result is a CursorResult (Session.execute is typed as returning a Result).
+        claimed = cast(
+            CursorResult[Any],
+            session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .where((User.totp_last_step.is_(None)) | (User.totp_last_step < step))
+                .values(totp_last_step=step, **reseal)
+            ),
         ).rowcount
         session.refresh(user)
         return "totp" if claimed == 1 else None
     if len(code) != 10:
         return None
-    claimed = session.execute(
-        update(RecoveryCode)
-        .where(
-            RecoveryCode.user_id == user.id,
-            RecoveryCode.code_hash == _digest(code),
-            RecoveryCode.used_at.is_(None),
-        )
-        .values(used_at=utcnow())
+    claimed = cast(
+        CursorResult[Any],
+        session.execute(
+            update(RecoveryCode)
+            .where(
+                RecoveryCode.user_id == user.id,
+                RecoveryCode.code_hash == _digest(code),
+                RecoveryCode.used_at.is_(None),
+            )
+            .values(used_at=utcnow())
+        ),
     ).rowcount
     return "recovery_code" if claimed == 1 else None
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from models import AuditEvent, User
@@ -70,7 +71,9 @@ class AuditPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def _filtered(action: str | None, actor: str | None, since: date | None, until: date | None):
+def _filtered(
+    action: str | None, actor: str | None, since: date | None, until: date | None
+) -> Select[AuditEvent]:
     statement = select(AuditEvent)
     if action:
         statement = statement.where(AuditEvent.action.startswith(action, autoescape=True))
@@ -87,7 +90,14 @@ def _filtered(action: str | None, actor: str | None, since: date | None, until: 
     return statement
 
 
-def search(action=None, actor=None, since=None, until=None, page=1, per_page=50) -> AuditPage:
+def search(
+    action: str | None = None,
+    actor: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> AuditPage:
     """Events matching the filters, newest first, one page of them (two queries)."""
     statement = _filtered(action, actor, since, until)
     total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
@@ -105,7 +115,12 @@ def actions() -> list[str]:
     return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
 
 
-def export_rows(action=None, actor=None, since=None, until=None):
+def export_rows(
+    action: str | None = None,
+    actor: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> Iterator[list[str | int]]:
     """Every matching event, oldest first, as CSV rows (a header first)."""
     yield ["time", "actor", "action", "target_type", "target_id", "details", "ip"]
     statement = (

@@ -27,7 +27,8 @@ def register_commands(app: Flask) -> None:
 
 
 def _database_url() -> str:
-    return current_app.config["SQLALCHEMY_DATABASE_URI"]
+    url: str = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    return url
 
 
 @click.group("db", help="Manage the database schema with Alembic migrations.")

@@ -17,16 +17,18 @@ from contextlib import contextmanager
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
-from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from flask import Flask, Response, current_app, g
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 from werkzeug.local import LocalProxy
 
 
 class Database:
     """Holds an app's engine and its scoped session factory."""
 
-    def __init__(self, url: str, echo: bool = False) -> None:
+    def __init__(self, url: str, echo: bool | None = False) -> None:
         self.engine = make_engine(url, echo=echo)
         self.session = scoped_session(sessionmaker(bind=self.engine, expire_on_commit=False))
 
@@ -38,7 +40,7 @@ class Database:
         )
 
 
-def make_engine(url: str, echo: bool = False) -> Engine:
+def make_engine(url: str, echo: bool | None = False) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo)
         _make_sqlite_strict(engine)
@@ -60,7 +62,7 @@ def _make_sqlite_strict(engine: Engine) -> None:
     """Foreign keys on, and real transactions (pysqlite's own BEGIN handling breaks SAVEPOINT)."""
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
+    def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -68,7 +70,7 @@ def _make_sqlite_strict(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):
+    def _on_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
@@ -84,7 +86,7 @@ def init_app(app: Flask) -> Database:
     return database
 
 
-def commit_request(response):
+def commit_request(response: Response) -> Response:
     """Commit what the request did, once, after its handler has answered (an after_request
     hook, registered last so that it runs first: the other hooks see its answer).
 
@@ -149,7 +151,8 @@ def abandon_request() -> None:
 
 
 def get_database() -> Database:
-    return current_app.extensions["database"]
+    database: Database = current_app.extensions["database"]
+    return database
 
 
 def _current_session() -> Session:

@@ -6,7 +6,17 @@ from __future__ import annotations
 from contextlib import suppress
 from datetime import datetime
 
-from flask import Flask, current_app, g, jsonify, make_response, render_template, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+)
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -20,7 +30,8 @@ from .extensions import login_manager
 class DomainError(Exception):
     """A rule was broken. `field` names the form field the message belongs next to."""
 
-    def __init__(self, message, field: str | None = None) -> None:
+    def __init__(self, message: object, field: str | None = None) -> None:
+        # `message`: a str or a lazy translation, shown with str().
         super().__init__(str(message))
         self.message = message
         self.field = field
@@ -29,7 +40,9 @@ class DomainError(Exception):
 class EditConflict(Exception):
     """Someone saved the object after the form was loaded: nothing was overwritten."""
 
-    def __init__(self, subject, changed_by: str | None, changed_at: datetime | None) -> None:
+    def __init__(
+        self, subject: object, changed_by: str | None, changed_at: datetime | None
+    ) -> None:
         super().__init__(f"{subject!r} changed by {changed_by} at {changed_at}")
         self.subject = subject
         self.changed_by = changed_by
@@ -60,7 +73,7 @@ def _wants_json() -> bool:
     )
 
 
-def render_error(code: int, detail: str | None = None):
+def render_error(code: int, detail: str | None = None) -> tuple[Response, int] | tuple[str, int]:
     title, message = MESSAGES.get(code, MESSAGES[500])
     if _wants_json():
         body = {"error": {"status": code, "title": str(title), "message": detail or str(message)}}
@@ -76,7 +89,7 @@ def _roll_back() -> None:
     abandon_request()
 
 
-def commit_or_answer(response):
+def commit_or_answer(response: Response) -> Response:
     """The request's single commit (see `core.db`); a commit that fails gets a clear answer."""
     try:
         return commit_request(response)
@@ -95,7 +108,7 @@ def commit_or_answer(response):
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def _csrf_error(error: CSRFError):
+    def _csrf_error(error: CSRFError) -> ResponseReturnValue:
         _roll_back()
         return render_error(
             400,
@@ -103,21 +116,21 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException):
+    def _http_error(error: HTTPException) -> ResponseReturnValue:
         if error.code is None or error.code < 400:
             return error
         _roll_back()
         return render_error(error.code)
 
     @app.errorhandler(OperationalError)
-    def _database_unavailable(error: OperationalError):
+    def _database_unavailable(error: OperationalError) -> Response:
         _roll_back()
         with suppress(Exception):  # the connection may already be gone
             get_database().session.rollback()
         return _unavailable(error)
 
     @app.errorhandler(Exception)
-    def _unexpected_error(error: Exception):
+    def _unexpected_error(error: Exception) -> ResponseReturnValue:
         # Undo whatever the failed request half-did before rendering anything.
         _roll_back()
         with suppress(Exception):
@@ -126,7 +139,7 @@ def register_error_handlers(app: Flask) -> None:
         return render_error(InternalServerError.code)
 
 
-def _unavailable(error: OperationalError):
+def _unavailable(error: OperationalError) -> Response:
     """The database is down or unreachable: say so quickly (503) instead of hanging or
     showing a 500; pool_pre_ping replaces dead connections once it is back."""
     current_app.logger.warning(
@@ -137,6 +150,7 @@ def _unavailable(error: OperationalError):
     g._login_user = login_manager.anonymous_user()
     if _wants_json():
         response = render_error(503)[0]
+        assert isinstance(response, Response)  # JSON: render_error answers with jsonify
     else:
         title, message = MESSAGES[503]
         response = make_response(

@@ -16,14 +16,16 @@ LOCALE_SESSION_KEY = "locale"
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     chosen = session.get(LOCALE_SESSION_KEY)
-    if chosen in languages:
+    if isinstance(chosen, str) and chosen in languages:
         return chosen
     # Only a person already loaded for this request: asking Flask-Login to load one here would
     # query the database, which may be the very thing that is down (the 503 page).
     user = g.get("_login_user")
     if user is not None and user.is_authenticated and user.locale in languages:
-        return user.locale
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+        locale: str = user.locale
+        return locale
+    default: str = current_app.config["BABEL_DEFAULT_LOCALE"]
+    return default
 
 
 def current_language() -> str:

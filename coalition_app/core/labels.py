@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from models import GroupRole, Role, TieKind, WorkStatus
 
-LABELS = {
+LABELS: dict[str, object] = {
     WorkStatus.PLANNED: _l("Planned"),
     WorkStatus.IN_PROGRESS: _l("In progress"),
     WorkStatus.IN_REVIEW: _l("In review"),
@@ -22,7 +22,7 @@ LABELS = {
 }
 
 
-def label(value) -> str:
+def label(value: str) -> str:
     return str(LABELS.get(value, value))
 
 

@@ -51,4 +51,5 @@ def transmit(message: EmailMessage) -> None:
 
 def sent_messages() -> list[EmailMessage]:
     """What the memory backend has "sent" (tests)."""
-    return current_app.extensions.setdefault("mail_outbox", [])
+    outbox: list[EmailMessage] = current_app.extensions.setdefault("mail_outbox", [])
+    return outbox

@@ -21,9 +21,11 @@ def alembic_config(database_url: str, connection: Connection | None = None) -> A
     return config
 
 
-def upgrade(database_url: str, revision: str = "head", connection: Connection | None = None):
+def upgrade(
+    database_url: str, revision: str = "head", connection: Connection | None = None
+) -> None:
     command.upgrade(alembic_config(database_url, connection), revision)
 
 
-def downgrade(database_url: str, revision: str, connection: Connection | None = None):
+def downgrade(database_url: str, revision: str, connection: Connection | None = None) -> None:
     command.downgrade(alembic_config(database_url, connection), revision)

@@ -23,9 +23,11 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from flask import Flask, current_app, g
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 
 from models import Notification, OutboxMessage, OutboxStatus, utcnow
 
@@ -100,20 +102,25 @@ def deliver(message_id: int, now: datetime | None = None) -> OutboxStatus | None
     held by another worker).
     """
     now = now or utcnow()
-    claimed = session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.status == OutboxStatus.QUEUED,
-            (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now),
-        )
-        .values(claimed_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a CursorResult (Session.execute is typed as returning a Result).
+    claimed = cast(
+        CursorResult[Any],
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.status == OutboxStatus.QUEUED,
+                (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now),
+            )
+            .values(claimed_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     session.commit()
     if claimed != 1:
         return None
     message = session.get(OutboxMessage, message_id, populate_existing=True)
+    assert message is not None  # the claim above just updated it
     try:
         transmit(
             build_message(message.recipient, message.subject, message.body, message.attachments)
@@ -160,10 +167,12 @@ def pending_count() -> int:
 def _start_delivery() -> None:
     ids = [message.id for message in g.pop("_outbox_queued", [])]
     mode = current_app.config.get("MAIL_DELIVERY", "thread")
+    # Flask types `current_app` as the app itself, not as the proxy it is: the proxy's
+    # _get_current_object() is unknown to the type checker.
     if mode == "inline":
-        _deliver_logged(current_app._get_current_object())
+        _deliver_logged(current_app._get_current_object())  # type: ignore[attr-defined]
     elif mode == "thread":
-        app = current_app._get_current_object()
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
         threading.Thread(target=_deliver_in_thread, args=(app,), daemon=True).start()
     elif mode == "rq":
         _enqueue(ids)
@@ -193,6 +202,8 @@ def _enqueue(ids: list[int]) -> None:
         from rq import Queue, Retry
 
         url = current_app.config.get("MAIL_QUEUE_URL") or current_app.config.get("REDIS_URL")
+        if not url:
+            raise RuntimeError("MAIL_DELIVERY is rq but no MAIL_QUEUE_URL or REDIS_URL is set")
         mail_queue = Queue(QUEUE_NAME, connection=Redis.from_url(url))
         for message_id in ids:
             mail_queue.enqueue(

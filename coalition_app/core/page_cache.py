@@ -117,4 +117,5 @@ def _pages_version() -> str:
     # Asked once per request, however many entries the request reads.
     if "pages_version" not in g:
         g.pages_version = version_stamp(session, PAGES)
-    return g.pages_version
+    version: str = g.pages_version
+    return version

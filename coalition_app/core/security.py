@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from contextlib import suppress
 
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
@@ -40,7 +41,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(health)
 
     @app.before_request
-    def _refuse_nul_characters():
+    def _refuse_nul_characters() -> ResponseReturnValue | None:
         # No text field may hold NUL: PostgreSQL refuses it and SQLite truncates at it.
         values = [*request.args.values(), *request.form.values()]
         if any("\x00" in value for value in values):
@@ -50,7 +51,7 @@ def init_app(app: Flask) -> None:
         return None
 
     @app.after_request
-    def _security_headers(response):
+    def _security_headers(response: Response) -> Response:
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -68,14 +69,14 @@ def init_app(app: Flask) -> None:
 
 @health.get("/healthz")
 @public
-def healthz():
+def healthz() -> Response:
     """The process is up (no database call: a load balancer polls this often)."""
     return jsonify(status="ok")
 
 
 @health.get("/readyz")
 @public
-def readyz():
+def readyz() -> ResponseReturnValue:
     """The database answers; 503 otherwise, so a load balancer stops sending traffic."""
     session = get_database().session
     try:

@@ -82,7 +82,8 @@ class RedisBackend:
         self.client = redis.Redis.from_url(url)
 
     def get(self, key: str) -> bytes | None:
-        return self.client.get(key)
+        # redis-py types each command as sync or async: this client is the sync one.
+        return self.client.get(key)  # type: ignore[return-value]
 
     def set(self, key: str, value: bytes, ttl: int | None = None) -> None:
         self.client.set(key, value, ex=ttl)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -124,7 +125,9 @@ def _date(text: str, column: str, errors: list[str]) -> date | None:
         return None
 
 
-def _parse_row(line: int, raw: dict, today: date, refs: ReferenceSets) -> ImportRow:
+def _parse_row(
+    line: int, raw: Mapping[str, str | None], today: date, refs: ReferenceSets
+) -> ImportRow:
     values = {k: unguard((raw.get(k) or "").strip()) for k in COLUMNS}
     row = ImportRow(line=line, values=values)
     errors = row.errors
@@ -236,9 +239,11 @@ def apply(content: bytes, by: User, today: date) -> ImportPreview:
     try:
         for row in result.rows:
             if row.action == NEW:
+                assert row.data is not None  # preview: a new row parsed without errors
                 session.add(Institution(**row.data.as_dict()))
             elif row.action == UPDATE:
                 institution = session.get(Institution, row.existing_id)
+                assert institution is not None  # preview found it (institutions stay)
                 for key in row.changes:
                     setattr(institution, key, getattr(row.data, key))
                 if "left_on" in row.changes and institution.left_on is not None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
+from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, exists, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import ColumnElement, Select, UnaryExpression, case, exists, func, or_, select
+from sqlalchemy.orm import QueryableAttribute, joinedload
 from werkzeug.exceptions import BadRequest, NotFound
 
 from models import (
@@ -31,6 +33,7 @@ from ..core.errors import DomainError
 PAGE_SIZE = 25
 SORTS = ("name", "sector", "state", "joined_on")
 STATUSES = ("all", "active", "former")
+SelectT = TypeVar("SelectT", bound="Select[Any]")
 
 
 # --- searching --------------------------------------------------------------------------------
@@ -51,7 +54,7 @@ class DirectoryQuery:
     page: int = 1
 
     @classmethod
-    def from_args(cls, args) -> DirectoryQuery:
+    def from_args(cls, args: Mapping[str, str]) -> DirectoryQuery:
         query = cls(
             q=" ".join(args.get("q", "").split())[:200],
             sector=args.get("sector", ""),
@@ -72,7 +75,7 @@ class DirectoryQuery:
             raise BadRequest()
         return query
 
-    def args(self, **changes) -> dict[str, str]:
+    def args(self, **changes: object) -> dict[str, str]:
         """Query-string arguments for a link to this query with some values changed."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update(changes)
@@ -126,8 +129,10 @@ class DirectoryPage:
         return min(self.total, self.query.page * PAGE_SIZE)
 
 
-def matching_conditions(query: DirectoryQuery, today: date, groups: list[WorkingGroup]) -> list:
-    conditions = []
+def matching_conditions(
+    query: DirectoryQuery, today: date, groups: list[WorkingGroup]
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     if query.q:
         key = comparison_key(query.q)
         conditions.append(
@@ -160,8 +165,8 @@ def matching_conditions(query: DirectoryQuery, today: date, groups: list[Working
     return conditions
 
 
-def in_directory_order(statement: Select, query: DirectoryQuery) -> Select:
-    def direction(column):
+def in_directory_order(statement: SelectT, query: DirectoryQuery) -> SelectT:
+    def direction(column: QueryableAttribute[Any]) -> UnaryExpression[Any]:
         return column.desc() if query.desc else column.asc()
 
     if query.sort == "sector":
@@ -308,7 +313,7 @@ class InstitutionData:
     basis: Basis = Basis.DOCUMENTED
     source: str | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 

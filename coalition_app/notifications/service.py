@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from flask_babel import force_locale, get_locale
-from flask_babel import gettext as _
+from flask_babel import force_locale, get_locale, gettext
 from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload, selectinload
 
 from models import (
@@ -32,6 +33,8 @@ from ..core.db import session, use_case
 from ..core.links import absolute
 
 K = NotificationKind
+# Flask-Babel ships no types: its gettext gives a str.
+_: Callable[..., str] = gettext
 
 
 def notify(
@@ -154,7 +157,8 @@ def mark_read(user: User, notification_id: int | None = None) -> int:
     )
     if notification_id is not None:
         statement = statement.where(Notification.id == notification_id)
-    result = session.execute(statement.values(read_at=utcnow()))
+    # An UPDATE's result is a CursorResult (Session.execute is typed as returning a Result).
+    result = cast(CursorResult[Any], session.execute(statement.values(read_at=utcnow())))
     return result.rowcount
 
 
@@ -181,8 +185,9 @@ def send_reminders(today: date, now: datetime | None = None) -> dict[str, int]:
             Task.due_on <= soon,
         )
     ).all()
-    wanted: dict[str, tuple] = {}
+    wanted: dict[str, tuple[Task, bool]] = {}
     for task in tasks:
+        assert task.due_on is not None  # the query asks for a due date
         overdue = task.due_on < today
         key = f"{'overdue' if overdue else 'due'}:{task.id}:{task.due_on.isoformat()}"
         wanted[key] = (task, overdue)
@@ -216,6 +221,8 @@ def send_reminders(today: date, now: datetime | None = None) -> dict[str, int]:
     for key, (task, overdue) in wanted.items():
         if key in existing:
             continue
+        # The query asks for an assignee and a due date.
+        assert task.assignee_id is not None and task.due_on is not None
         notify(
             task.assignee_id,
             K.TASK_OVERDUE if overdue else K.TASK_DUE_SOON,
@@ -283,7 +290,9 @@ _DIGEST_PREFERENCE = select(
         exists().where(
             GroupMembership.group_id == bindparam("group_id"),
             GroupMembership.institution_id == bindparam("institution_id"),
-            GroupMembership.current_on(bindparam("today")),
+            # The hybrid's SQL side takes a bound parameter as well as a date; SQLAlchemy
+            # types both sides with the Python side's signature.
+            GroupMembership.current_on(bindparam("today")),  # type: ignore[arg-type]
         ),
     )
 )

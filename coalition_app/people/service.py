@@ -5,11 +5,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import Gone, NotFound
 from werkzeug.security import generate_password_hash
@@ -126,11 +128,15 @@ def accept_invitation(token: str, password: str, now: datetime) -> User:
     check_new_password(password, email=invitation.email, full_name=invitation.full_name)
     if session.scalar(select(User.id).where(User.email == invitation.email)) is not None:
         raise DomainError(_l("Someone already has an account with this e-mail."), field="password")
-    spent = session.execute(
-        update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a CursorResult (Session.execute is typed as returning a Result).
+    spent = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Invitation)
+            .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     )
     if spent.rowcount != 1:
         raise Gone()  # another request spent it first

@@ -4,8 +4,8 @@ deciding what may even be seen), histories, "my work", activity and staleness.""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -26,13 +26,16 @@ from .. import policy
 from ..core import clock
 from ..core.db import session
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm.strategy_options import _AbstractLoad
+
 S = WorkStatus
 
 
 # --- loading, with the policy deciding what may even be seen ---------------------------------
 
 
-def _group_options():
+def _group_options() -> _AbstractLoad:
     # With their institutions: who currently belongs depends on the institution's dates.
     return selectinload(WorkingGroup.memberships).joinedload(GroupMembership.institution)
 
@@ -128,7 +131,7 @@ def eligible_assignees(group: WorkingGroup) -> list[User]:
 # --- reading for pages ----------------------------------------------------------------------
 
 
-def my_work(user: User, today: date) -> dict[str, list]:
+def my_work(user: User, today: date) -> dict[str, list[Task] | list[Deliverable]]:
     """A person's open tasks and the open deliverables of their groups, overdue first."""
     tasks = list(
         session.scalars(
@@ -186,12 +189,12 @@ def last_activity(deliverable_ids: Iterable[int]) -> dict[int, Any]:
     return dict(rows)
 
 
-def stale_deliverables(deliverables: Iterable[Deliverable], weeks: int, now) -> set[int]:
+def stale_deliverables(deliverables: Iterable[Deliverable], weeks: int, now: datetime) -> set[int]:
     """In-progress deliverables with no update (on them or their tasks) for `weeks` weeks."""
     candidates = [d for d in deliverables if d.status == S.IN_PROGRESS and d.archived_at is None]
     latest = last_activity(d.id for d in candidates)
     limit = now - timedelta(weeks=weeks)
-    stale = set()
+    stale: set[int] = set()
     for deliverable in candidates:
         seen = latest.get(deliverable.id) or deliverable.created_at
         if _aware(seen) < limit:
@@ -199,7 +202,7 @@ def stale_deliverables(deliverables: Iterable[Deliverable], weeks: int, now) -> 
     return stale
 
 
-def _aware(moment):
+def _aware(moment: datetime) -> datetime:
     # SQLite hands back naive datetimes; everything we store is UTC.
 
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

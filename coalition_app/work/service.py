@@ -40,6 +40,8 @@ from ..notifications import service as notifications
 from . import queries
 
 T = TypeVar("T")
+#: What a guarded use case works on (its first argument).
+Subject = TypeVar("Subject", Deliverable, Task)
 S = WorkStatus
 
 
@@ -81,7 +83,9 @@ def _check_version(subject: Deliverable | Task, expected_version: int | None) ->
         )
 
 
-def _check_move(flow: dict[WorkStatus, set[WorkStatus]], current: WorkStatus, target: WorkStatus):
+def _check_move(
+    flow: dict[WorkStatus, set[WorkStatus]], current: WorkStatus, target: WorkStatus
+) -> None:
     if target != current and target not in flow.get(current, set()):
         raise DomainError(
             _l(
@@ -131,7 +135,7 @@ def guarded(use_case: Callable[..., T]) -> Callable[..., T]:
     while reading counts too), into an EditConflict, with nothing written."""
 
     @wraps(use_case)
-    def run(subject: Deliverable | Task, *args: Any, **kwargs: Any) -> T:
+    def run(subject: Subject, *args: Any, **kwargs: Any) -> T:
         try:
             return use_case(subject, *args, **kwargs)
         except StaleDataError:
@@ -308,7 +312,7 @@ def review_deliverable(
         raise DomainError(_l("Only a deliverable in review can be approved or sent back."))
     comment = (comment or "").strip()
     if approve:
-        changes = {"status": [S.IN_REVIEW.value, S.DONE.value]}
+        changes: dict[str, list[Any]] = {"status": [S.IN_REVIEW.value, S.DONE.value]}
         if deliverable.progress != 100:
             changes["progress"] = [deliverable.progress, 100]
         deliverable.status, deliverable.progress = S.DONE, 100
