@@ -12,10 +12,11 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 install: $(STAMP) $(MO_FILES)
 
-$(STAMP): pyproject.toml
+# The versions come from constraints.txt (the same set on every machine); ranges in pyproject.toml.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test]"
 	touch $(STAMP)
 
 # Catalogues are compiled at install time; the .mo binaries are not committed.

@@ -1,16 +1,13 @@
 """The coalition's data model: plain SQLAlchemy 2.0, importable without Flask."""
 
-from .api_tokens import ApiToken, TokenScope
+from .account import ApiToken, RecoveryCode, SiteSetting, TokenScope
 from .audit import AuditEvent
 from .base import Base, Basis, comparison_key, utcnow
+from .directory import OUTSIDE_MEXICO, Institution, Sector, State
 from .groups import GroupMembership, GroupRole, WorkingGroup
-from .institution import Institution
-from .invitations import Invitation, token_digest
 from .notifications import DigestPreference, DigestRun, Notification, NotificationKind
 from .outbox import OutboxMessage, OutboxStatus
-from .people import Role, User
-from .reference import OUTSIDE_MEXICO, Sector, State
-from .security import RecoveryCode, SiteSetting
+from .people import Invitation, Role, User, token_digest
 from .ties import Tie, TieKind
 from .versions import NETWORK, PAGES, DataVersion, current_version, version_stamp
 from .work import (

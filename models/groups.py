@@ -11,7 +11,7 @@ from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Basis, str_enum
-from .institution import Institution
+from .directory import Institution
 
 if TYPE_CHECKING:
     from .work import Deliverable

@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Basis, str_enum
-from .institution import Institution
+from .directory import Institution
 
 
 class TieKind(enum.StrEnum):

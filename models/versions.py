@@ -28,8 +28,8 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Mapped, Mapper, ORMExecuteState, Session, UOWTransaction, mapped_column
 
 from .base import Base, utcnow
+from .directory import Institution
 from .groups import GroupMembership
-from .institution import Institution
 from .people import User
 from .ties import Tie
 from .work import Deliverable, Task

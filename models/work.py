@@ -10,8 +10,8 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Basis, str_enum, utcnow
+from .directory import Institution
 from .groups import WorkingGroup
-from .institution import Institution
 from .people import User
 
 

@@ -130,14 +130,14 @@ def _record(
     return update
 
 
-def guarded(use_case: Callable[..., T]) -> Callable[..., T]:
+def guarded(function: Callable[..., T]) -> Callable[..., T]:
     """Turn a lost race on the version column, wherever the flush happens (an autoflush
     while reading counts too), into an EditConflict, with nothing written."""
 
-    @wraps(use_case)
+    @wraps(function)
     def run(subject: Subject, *args: Any, **kwargs: Any) -> T:
         try:
-            return use_case(subject, *args, **kwargs)
+            return function(subject, *args, **kwargs)
         except StaleDataError:
             session.rollback()
             fresh = session.get(type(subject), subject.id, populate_existing=True)

@@ -1,4 +1,5 @@
-"""Personal API tokens: a person's key for the JSON API, stored only as a digest."""
+"""A person's account security: personal API tokens (stored only as digests), two-factor
+recovery codes, and the site-wide security settings."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Select, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, str_enum, utcnow
-from .invitations import token_digest
-from .people import User
+from .people import User, token_digest
 
 
 class TokenScope(enum.StrEnum):
@@ -47,3 +47,32 @@ class ApiToken(Base):
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.id} {self.name!r} of user {self.user_id}>"
+
+
+class RecoveryCode(Base):
+    """A one-time code to sign in without the authenticator; only its SHA-256 digest is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<RecoveryCode {self.id} of user {self.user_id}>"
+
+
+class SiteSetting(Base):
+    """A coalition-wide setting a coordinator changes on a page (key and text value)."""
+
+    __tablename__ = "site_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    def __repr__(self) -> str:
+        return f"<SiteSetting {self.key}={self.value!r}>"
