@@ -173,7 +173,7 @@ def load(today: date) -> GrowthData:
             select(WorkingGroup.slug, Institution.sector_slug)
             .join(GroupMembership, GroupMembership.group_id == WorkingGroup.id)
             .join(Institution, GroupMembership.institution_id == Institution.id)
-            .where(GroupMembership.until.is_(None), Institution.active_on(today))
+            .where(GroupMembership.current_on(today))
         )
     ]
     return GrowthData(

@@ -66,7 +66,7 @@ def coalition_overview(today: date, due_within_days: int = 30) -> CoalitionOverv
     current_memberships = session.execute(
         select(GroupMembership, Institution)
         .join(Institution, GroupMembership.institution_id == Institution.id)
-        .where(GroupMembership.until.is_(None), active)
+        .where(GroupMembership.current_on(today))
         .order_by(Institution.name)
     ).all()
     for membership, institution in current_memberships:

@@ -28,6 +28,7 @@ from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
 
 from models import Deliverable, GroupMembership, Institution, Task, Tie, User, WorkingGroup
+from models.groups import open_on
 
 from . import measures
 
@@ -181,7 +182,9 @@ def rows_for(
             }
     members: dict[str, set[int]] = defaultdict(set)
     for iid, slug, since, until in rows.memberships:
-        if iid in active and since <= day and (until is None or until > day):
+        # The one rule (GroupMembership.current_on), on bare rows: open that day, and the
+        # institution a member that day (`active`).
+        if iid in active and open_on(since, until, day):
             members[slug].add(iid)
     for slug in sorted(members):
         for iid in members[slug]:

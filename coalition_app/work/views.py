@@ -48,7 +48,7 @@ def _conflict_message(conflict: EditConflict) -> str:
 
 def _owner_choices(group):
     members = sorted(
-        ((m.institution_id, m.institution.name) for m in group.memberships if m.until is None),
+        ((m.institution_id, m.institution.name) for m in work_queries.current_memberships(group)),
         key=lambda choice: choice[1].casefold(),
     )
     return choices([("", _("— none —")), *members])
