@@ -43,6 +43,9 @@ class Config:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # No Flask-Login remember cookie is issued any more ("keep me signed in" makes the session
+    # cookie itself outlive the browser, see account/views.py::mark_signed_in); these settings
+    # name the one an older sign-in may have left, which sign-out deletes.
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # werkzeug's scrypt: memory-hard and needs no extra dependency.
@@ -60,12 +63,23 @@ class Config:
     # A session ends after this long without a request, or this long after sign-in.
     SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(2 * 3600)))
     SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT", str(12 * 3600)))
+    # Only a session whose person ticked "keep me signed in" is permanent (a cookie with an
+    # expiry, surviving the browser); any other is a browser-session cookie. Either way the
+    # timeouts above are enforced server-side (account/sign_in.py).
     PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_TIMEOUT
     # The cookie is re-sent when the session changes (at least once a minute of activity,
     # see auth/login.py), not on every response: signing it each time cost every page.
     SESSION_REFRESH_EACH_REQUEST = False
     REMEMBER_COOKIE_DURATION = SESSION_ABSOLUTE_TIMEOUT
     PASSWORD_RESET_MAX_AGE = 3600
+    # Reset requests allowed per typed address and per client address (every request counts:
+    # each one queues an e-mail).
+    FORGOT_PASSWORD_LIMIT_PER_ACCOUNT = os.environ.get(
+        "FORGOT_PASSWORD_LIMIT_PER_ACCOUNT", "3 per hour"
+    )
+    FORGOT_PASSWORD_LIMIT_PER_ADDRESS = os.environ.get(
+        "FORGOT_PASSWORD_LIMIT_PER_ADDRESS", "20 per hour"
+    )
     DUE_SOON_DAYS = 30  # the home page's horizon
     DUE_SOON_NOTICE_DAYS = 3  # a task due this soon puts a notice in its assignee's inbox
     STALE_AFTER_WEEKS = int(os.environ.get("STALE_AFTER_WEEKS", "3"))
@@ -130,7 +144,12 @@ class ProductionConfig(Config):
     """Production: every secret from the environment, secure cookies."""
 
     ENV_NAME = "production"
+    # The __Host- prefix: browsers keep this cookie only if it is Secure, for Path=/ and with
+    # no Domain, so no sibling subdomain can set or overwrite it.
+    SESSION_COOKIE_NAME = "__Host-session"
     SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_PATH = "/"
+    SESSION_COOKIE_DOMAIN = None
     REMEMBER_COOKIE_SECURE = True
     HSTS_ENABLED = True
 
