@@ -35,7 +35,8 @@ run: install
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # Production serving: settings from the environment only (COALITION_ENV=production,
-# SECRET_KEY, DATABASE_URL, RATELIMIT_STORAGE_URI=redis://..., NETWORK_CACHE_URL=redis://...).
+# SECRET_KEY, DATABASE_URL, BASE_URL, RATELIMIT_STORAGE_URI=redis://...,
+# NETWORK_CACHE_URL=redis://...).
 WORKERS ?= 4
 BIND ?= 127.0.0.1:8000
 serve: install

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("COALITION_INSTANCE_DIR", BASE_DIR / "instance"))
@@ -31,6 +32,24 @@ def development_secret_key(instance_dir: Path = INSTANCE_DIR) -> str:
     return key
 
 
+def _base_url_host(base_url: str) -> str:
+    """The host of a BASE_URL (refused unless it is a full http(s) address)."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise RuntimeError(
+            f"BASE_URL must be a full address like https://coalition.example, not {base_url!r}."
+        )
+    return parts.hostname
+
+
+def _trusted_hosts(base_url: str) -> list[str]:
+    """BASE_URL's host, and the extra names in TRUSTED_HOSTS (commas or spaces between them)."""
+    extra = os.environ.get("TRUSTED_HOSTS", "").replace(",", " ").split()
+    hosts = [_base_url_host(base_url)]
+    hosts += [host for host in extra if host not in hosts]
+    return hosts
+
+
 class Config:
     """Development defaults: an SQLite file under instance/, a generated secret key."""
 
@@ -43,6 +62,9 @@ class Config:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # No Flask-Login remember cookie is issued any more ("keep me signed in" makes the session
+    # cookie itself outlive the browser, see account/views.py::mark_signed_in); these settings
+    # name the one an older sign-in may have left, which sign-out deletes.
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # werkzeug's scrypt: memory-hard and needs no extra dependency.
@@ -60,16 +82,33 @@ class Config:
     # A session ends after this long without a request, or this long after sign-in.
     SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(2 * 3600)))
     SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT", str(12 * 3600)))
+    # Only a session whose person ticked "keep me signed in" is permanent (a cookie with an
+    # expiry, surviving the browser); any other is a browser-session cookie. Either way the
+    # timeouts above are enforced server-side (account/sign_in.py).
     PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_TIMEOUT
     # The cookie is re-sent when the session changes (at least once a minute of activity,
     # see auth/login.py), not on every response: signing it each time cost every page.
     SESSION_REFRESH_EACH_REQUEST = False
     REMEMBER_COOKIE_DURATION = SESSION_ABSOLUTE_TIMEOUT
     PASSWORD_RESET_MAX_AGE = 3600
+    # Reset requests allowed per typed address and per client address (every request counts:
+    # each one queues an e-mail).
+    FORGOT_PASSWORD_LIMIT_PER_ACCOUNT = os.environ.get(
+        "FORGOT_PASSWORD_LIMIT_PER_ACCOUNT", "3 per hour"
+    )
+    FORGOT_PASSWORD_LIMIT_PER_ADDRESS = os.environ.get(
+        "FORGOT_PASSWORD_LIMIT_PER_ADDRESS", "20 per hour"
+    )
     DUE_SOON_DAYS = 30  # the home page's horizon
     DUE_SOON_NOTICE_DAYS = 3  # a task due this soon puts a notice in its assignee's inbox
     STALE_AFTER_WEEKS = int(os.environ.get("STALE_AFTER_WEEKS", "3"))
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # Every link that leaves the app (e-mail) starts with BASE_URL (core/links.py), never with
+    # the request's Host header. Required in production; in development, unset, it is the
+    # address the development server listens on (`flask run --port 5101`: port 5101).
+    BASE_URL: str | None = None
+    # Host names the app answers to; None: any (development). Production: BASE_URL's host and
+    # those listed in the TRUSTED_HOSTS environment variable; any other Host gets a 400.
+    TRUSTED_HOSTS: list[str] | None = None
     # E-mail is off unless MAIL_ENABLED is set; MAIL_BACKEND "memory" captures (tests).
     MAIL_ENABLED = _env_bool("MAIL_ENABLED", False)
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
@@ -124,13 +163,22 @@ class Config:
         )
         self.SQLALCHEMY_ECHO = _env_bool("SQLALCHEMY_ECHO", False)
         self.PAGE_CACHE_ENABLED = _env_bool("PAGE_CACHE_ENABLED", False)
+        base_url = os.environ.get("BASE_URL", "").strip()
+        if base_url:
+            _base_url_host(base_url)
+            self.BASE_URL = base_url.rstrip("/")
 
 
 class ProductionConfig(Config):
     """Production: every secret from the environment, secure cookies."""
 
     ENV_NAME = "production"
+    # The __Host- prefix: browsers keep this cookie only if it is Secure, for Path=/ and with
+    # no Domain, so no sibling subdomain can set or overwrite it.
+    SESSION_COOKIE_NAME = "__Host-session"
     SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_PATH = "/"
+    SESSION_COOKIE_DOMAIN = None
     REMEMBER_COOKIE_SECURE = True
     HSTS_ENABLED = True
 
@@ -146,6 +194,14 @@ class ProductionConfig(Config):
             raise RuntimeError("DATABASE_URL must be set when COALITION_ENV=production.")
         self.SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]
         self.PAGE_CACHE_ENABLED = _env_bool("PAGE_CACHE_ENABLED", True)
+        base_url = os.environ.get("BASE_URL", "").strip()
+        if not base_url:
+            raise RuntimeError(
+                "BASE_URL must be set when COALITION_ENV=production (the address people use, "
+                "e.g. https://coalition.example): every link in e-mail starts with it."
+            )
+        self.TRUSTED_HOSTS = _trusted_hosts(base_url)
+        self.BASE_URL = base_url.rstrip("/")
 
 
 class TestConfig(Config):
@@ -158,6 +214,8 @@ class TestConfig(Config):
     # Low-cost hashing keeps the suite fast; production keeps scrypt's defaults.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     SECRET_KEY = "test-secret-key"
+    # Links in the suite's e-mail; a test about the development default sets it to None.
+    BASE_URL = "http://127.0.0.1:5000"
     # Tests read e-mail from a captured outbox; nothing ever reaches a real server.
     MAIL_ENABLED = True
     MAIL_BACKEND = "memory"

@@ -23,13 +23,14 @@ def create_app(config: Config | None = None) -> Flask:
     app.url_map.converters["int"] = KeyConverter
 
     from .account import sign_in as login
-    from .core import db, i18n, page_cache, security
+    from .core import db, i18n, links, page_cache, security
     from .core.errors import register_error_handlers
 
     db.init_app(app)
     i18n.init_app(app)
     login.init_app(app)
     register_error_handlers(app)
+    links.init_app(app)  # BASE_URL, and the 400 page for a Host not in TRUSTED_HOSTS
     security.init_app(app)
     page_cache.init_app(app)
     _register_blueprints(app)

@@ -93,9 +93,13 @@ class Invitation(Base):
     used_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Withdrawn by a coordinator, or when the coordinator who sent it was deactivated: the
+    # link then answers 410, like a used or expired one.
+    revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     institution: Mapped[Institution] = relationship(lazy="joined")
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
     @validates("email")
     def _fold_email(self, _key: str, email: str) -> str:

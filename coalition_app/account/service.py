@@ -19,6 +19,7 @@ from ..core import outbox
 from ..core.db import session, use_case
 from ..core.errors import DomainError
 from ..core.links import external_url
+from . import tokens
 from .passwords import check_new_password
 
 # Compared against when the e-mail is unknown, so a wrong address costs as long as a wrong
@@ -101,30 +102,41 @@ def load_active_user(session_id: str) -> User | None:
 
 
 @use_case
-def end_all_sessions(user: User, by: User | None = None, reason: str = "sign_out") -> None:
-    """Every session of this person, on every device and server, stops working now."""
+def end_all_sessions(user: User, by: User | None = None, reason: str = "sign_out") -> int:
+    """Every session of this person, on every device and server, stops working now.
+
+    Ended on purpose ("ended": a coordinator's "end all sessions", a lost laptop), their
+    personal API tokens are revoked too; signing out ("sign_out") leaves them alone. Returns
+    how many tokens were revoked.
+    """
     user.end_all_sessions()
     audit.record(by or user, f"sessions.{reason}", "user", user.id)
+    revoked = tokens.revoke_all(user, by=by, reason=reason) if reason == "ended" else 0
     session.flush()
+    return revoked
 
 
 @use_case
-def change_password(user: User, current: str, new: str, confirm: str) -> None:
+def change_password(user: User, current: str, new: str, confirm: str) -> int:
     if not user.password_hash or not check_password_hash(user.password_hash, current or ""):
         raise DomainError(_l_current_wrong(), field="current_password")
-    set_password(user, new, confirm)
+    return set_password(user, new, confirm)
 
 
 @use_case
-def set_password(user: User, new: str, confirm: str) -> None:
-    """Set a new password (checked against the rules); other sessions end."""
+def set_password(user: User, new: str, confirm: str) -> int:
+    """Set a new password (checked against the rules); other sessions end and the personal
+    API tokens are revoked (whoever knew the old password may have made one). Returns how
+    many tokens were revoked."""
     if (new or "") != (confirm or ""):
         raise DomainError(_l_mismatch(), field="confirm")
     check_new_password(new, email=user.email, full_name=user.full_name)
     user.password_hash = hash_password(new)
     user.end_all_sessions()
     audit.record(user, "password.set", "user", user.id)
+    revoked = tokens.revoke_all(user, by=user, reason="password")
     session.flush()
+    return revoked
 
 
 def _l_current_wrong() -> object:  # a lazy translation
@@ -161,24 +173,45 @@ def set_language(user: User, code: str) -> None:
 
 @use_case
 def send_reset_link(email: str) -> None:
-    """Queue a reset link to the account with this address, if there is an active one.
+    """Queue an e-mail to this address: a reset link if it has an active account, else a
+    note that it has none.
 
-    Nothing is sent, or waited for, in the request: the caller answers the same, in about
-    the same time, whether or not the account exists.
+    The same steps either way (one look-up, one audit row, one message in the outbox, sent
+    after the commit): the caller answers the same, in about the same time, and a failing
+    mail server changes nothing in the request, whether or not the account exists.
     """
-    user = user_by_email(email)
-    if user is None or not user.is_active:
-        return
-    link = external_url("account.reset_password", token=reset_token(user))
-    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        body = _(
-            "Someone asked to reset the password of your Coalition account. "
-            "If it was you, open this link within an hour (it works once):"
-            "\n\n%(link)s\n\nIf it was not you, ignore this message.",
-            link=link,
-        )
+    address = (email or "").strip().lower()[:254]
+    user = user_by_email(address)
+    active = user is not None and user.is_active
+    audit.record(
+        None,
+        "password.reset_requested",
+        "user",
+        user.id if active and user else None,
+        email=address,
+    )
+    with force_locale(
+        (user.locale if active and user else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    ):
         subject = _("[Coalition] Reset your password")
-    if outbox.queue(user.email, subject, body) is None and current_app.debug:
+        if active and user is not None:
+            link = external_url("account.reset_password", token=reset_token(user))
+            body = _(
+                "Someone asked to reset the password of your Coalition account. "
+                "If it was you, open this link within an hour (it works once):"
+                "\n\n%(link)s\n\nIf it was not you, ignore this message.",
+                link=link,
+            )
+        else:
+            link = external_url("account.login")
+            body = _(
+                "Someone asked to reset the password of a Coalition account with this e-mail "
+                "address, but there is no active account with it. If it was you, check which "
+                "address your account uses, or ask a coordinator for an invitation:"
+                "\n\n%(link)s\n\nIf it was not you, ignore this message.",
+                link=link,
+            )
+    if outbox.queue(address, subject, body) is None and current_app.debug and active:
         current_app.logger.info("Password reset link (mail is off): %s", link)
 
 

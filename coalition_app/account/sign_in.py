@@ -49,8 +49,7 @@ def init_app(app: Flask) -> None:
             # who must turn on two-factor sign-in cannot go round it with a token.
             return _two_factor_enrolment_gate()
         if _session_timed_out():
-            logout_user()
-            session.clear()
+            end_browser_session()
             flash(
                 _l("Your session ended after a period of inactivity. Please sign in again."), "info"
             )
@@ -61,6 +60,15 @@ def init_app(app: Flask) -> None:
             # a new cookie, a cost every request would otherwise pay for nothing.
             session["seen_at"] = now
         return _two_factor_enrolment_gate()
+
+
+def end_browser_session() -> None:
+    """Sign out of this browser: the session emptied (and no longer permanent), and the
+    remember cookie an older sign-in may have left deleted with it."""
+    session.clear()
+    # After the clear: logout_user() asks for the remember cookie's deletion through the
+    # session (Flask-Login reads it after the request), which the clear would have wiped.
+    logout_user()
 
 
 def _is_public(app: Flask, endpoint: str) -> bool:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 from werkzeug.exceptions import NotFound
 
 from models import ApiToken, TokenScope, User, token_digest, utcnow
@@ -69,6 +71,28 @@ def revoke_token(token: ApiToken, by: User) -> None:
     token.revoked_at = utcnow()
     audit.record(by, "api_token.revoke", "api_token", token.id, name=token.name)
     session.flush()
+
+
+@use_case
+def revoke_all(user: User, by: User | None, reason: str) -> int:
+    """Revoke every live token of this person (a password change, two-factor turned on, their
+    sessions ended or their account deactivated: whatever reached the API before must sign in
+    again). Returns how many were live."""
+    # An UPDATE's result is a CursorResult (Session.execute is typed as returning a Result).
+    revoked = cast(
+        CursorResult[Any],
+        session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        ),
+    ).rowcount
+    if revoked:
+        audit.record(
+            by or user, "api_token.revoke_all", "user", user.id, reason=reason, count=revoked
+        )
+        session.flush()
+    return revoked
 
 
 def authenticate(value: str) -> ApiToken | None:

@@ -22,6 +22,7 @@ from ..audit import service as audit
 from ..core import clock, sealed
 from ..core.db import session, use_case
 from ..core.errors import DomainError
+from . import tokens
 
 ISSUER = "Coalition"
 RECOVERY_CODE_COUNT = 10
@@ -66,10 +67,12 @@ def _is_totp_code(code: str) -> bool:
 
 
 @use_case
-def enable(user: User, secret: str, code: str) -> list[str]:
+def enable(user: User, secret: str, code: str) -> tuple[list[str], int]:
     """Turn two-factor on once the person proves their authenticator has the secret.
 
-    Returns the recovery codes, in clear, for showing once. Other sessions end.
+    Returns the recovery codes, in clear, for showing once, and how many personal API tokens
+    were revoked: other sessions end, and no token made before (perhaps by whoever had only
+    the password) goes round the second factor.
     """
     code = _normalise(code)
     if not secret or not _is_totp_code(code):
@@ -86,8 +89,9 @@ def enable(user: User, secret: str, code: str) -> list[str]:
     codes = _replace_recovery_codes(user)
     user.end_all_sessions()
     audit.record(user, "two_factor.enabled", "user", user.id)
+    revoked = tokens.revoke_all(user, by=user, reason="two_factor")
     session.flush()
-    return codes
+    return codes, revoked
 
 
 @use_case

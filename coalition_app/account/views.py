@@ -17,7 +17,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_babel import ngettext
+from flask_login import current_user, login_user
 
 from models import TokenScope
 
@@ -41,6 +42,7 @@ from .forms import (
     TwoFactorCodeForm,
     TwoFactorRequirementForm,
 )
+from .sign_in import end_browser_session
 
 bp = Blueprint("account", __name__)
 
@@ -61,6 +63,30 @@ def _account_limit() -> str:
 
 def _address_limit() -> str:
     return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
+
+
+def _forgot_account() -> str:
+    """Throttle key for reset requests: the address typed, whether or not it has an account."""
+    return "forgot-account:" + request.form.get("email", "").strip().lower()[:254]
+
+
+def _forgot_account_limit() -> str:
+    return current_app.config["FORGOT_PASSWORD_LIMIT_PER_ACCOUNT"]
+
+
+def _forgot_address_limit() -> str:
+    return current_app.config["FORGOT_PASSWORD_LIMIT_PER_ADDRESS"]
+
+
+def tokens_revoked_note(count: int) -> str:
+    """Said after an event that revoked personal API tokens (nothing when there were none)."""
+    if not count:
+        return ""
+    return " " + ngettext(
+        "%(num)s personal API token was revoked: programs using it must get a new one.",
+        "%(num)s personal API tokens were revoked: programs using them must get new ones.",
+        count,
+    )
 
 
 def safe_next_url(target: str | None) -> str | None:
@@ -106,8 +132,8 @@ def _complete_sign_in(user, remember: bool, next_url: str | None):
     language = session.get(LOCALE_SESSION_KEY)
     session.clear()
     _keep_language(language)
-    login_user(user, remember=remember)
-    mark_signed_in()
+    login_user(user)
+    mark_signed_in(remember=remember)
     flash(_("Welcome, %(name)s.", name=user.full_name), "success")
     return redirect(safe_next_url(next_url) or url_for("home.index"))
 
@@ -122,19 +148,31 @@ def logout():
     language = session.get(LOCALE_SESSION_KEY)
     # Ending the session server-side: a copy of this cookie replayed later is refused.
     accounts.end_all_sessions(current_user._get_current_object())
-    logout_user()
-    session.clear()
+    end_browser_session()
     _keep_language(language)
     flash(_("You have signed out."), "info")
     return redirect(url_for("account.login"))
 
 
-def mark_signed_in() -> None:
-    """Start the idle and absolute clocks of a new session."""
+REMEMBER_KEY = "remember"
+
+
+def mark_signed_in(remember: bool | None = None) -> None:
+    """Start the idle and absolute clocks of a new session.
+
+    Only when the person asked to stay signed in ("keep me signed in") is the cookie
+    permanent (it outlives the browser, until the absolute timeout); otherwise it is a
+    browser-session cookie, gone when the browser closes. None keeps the choice this
+    session was signed in with (a password change renews the session). The timeouts are
+    enforced server-side either way (sign_in.py).
+    """
+    if remember is None:
+        remember = bool(session.get(REMEMBER_KEY))
     now = int(time.time())
     session["signed_in_at"] = now
     session["seen_at"] = now
-    session.permanent = True
+    session[REMEMBER_KEY] = bool(remember)
+    session.permanent = bool(remember)
 
 
 def _keep_language(language: str | None) -> None:
@@ -149,17 +187,19 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
-            accounts.change_password(
+            revoked = accounts.change_password(
                 user, form.current_password.data, form.password.data, form.confirm.data
             )
         except DomainError as error:
             target = getattr(form, error.field or "password", form.password)
             target.errors = [*target.errors, str(error.message)]
         else:
-            # Other sessions ended with the old version; this one carries on with the new.
-            login_user(user)
-            mark_signed_in()
-            flash(_("Password changed. Your other sessions have been signed out."), "success")
+            _keep_this_session(user)
+            flash(
+                _("Password changed. Your other sessions have been signed out.")
+                + tokens_revoked_note(revoked),
+                "success",
+            )
             return redirect(url_for("home.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("account/change_password.html", form=form), status
@@ -167,6 +207,8 @@ def change_password():
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @public
+@limiter.limit(_forgot_account_limit, key_func=_forgot_account, methods=["POST"])
+@limiter.limit(_forgot_address_limit, methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -189,12 +231,15 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.set_password(user, form.password.data, form.confirm.data)
+            revoked = accounts.set_password(user, form.password.data, form.confirm.data)
         except DomainError as error:
             target = getattr(form, error.field or "password", form.password)
             target.errors = [*target.errors, str(error.message)]
         else:
-            flash(_("Your password is set. Sign in with it."), "success")
+            flash(
+                _("Your password is set. Sign in with it.") + tokens_revoked_note(revoked),
+                "success",
+            )
             return redirect(url_for("account.login"))
     status = 400 if request.method == "POST" else 200
     return render_template("account/reset_password.html", form=form), status
@@ -318,7 +363,8 @@ def _show_recovery_codes(codes: list[str]):
 
 
 def _keep_this_session(user) -> None:
-    # Other sessions ended with the old version; this one carries on with the new.
+    # Other sessions ended with the old version; this one carries on with the new (and
+    # with the "keep me signed in" choice it was signed in with).
     login_user(user)
     mark_signed_in()
 
@@ -339,13 +385,17 @@ def enable_two_factor():
     if not form.validate_on_submit():
         return _render_security(400, enable_form=form)
     try:
-        codes = two_factor.enable(user, session.get(ENROL_SECRET_KEY), form.code.data)
+        codes, revoked = two_factor.enable(user, session.get(ENROL_SECRET_KEY), form.code.data)
     except DomainError as error:
         form.code.errors = [*form.code.errors, str(error.message)]
         return _render_security(400, enable_form=form)
     session.pop(ENROL_SECRET_KEY, None)
     _keep_this_session(user)
-    flash(_("Two-factor sign-in is on. Your other sessions have been signed out."), "success")
+    flash(
+        _("Two-factor sign-in is on. Your other sessions have been signed out.")
+        + tokens_revoked_note(revoked),
+        "success",
+    )
     return _show_recovery_codes(codes)
 
 

@@ -16,8 +16,9 @@ from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import Gone, NotFound
 from werkzeug.security import generate_password_hash
 
-from models import Institution, Invitation, Role, User, token_digest
+from models import Institution, Invitation, Role, User, token_digest, utcnow
 
+from ..account import tokens
 from ..account.passwords import check_new_password
 from ..audit import service as audit
 from ..core import clock, outbox
@@ -39,13 +40,27 @@ def list_people() -> list[User]:
 
 
 def pending_invitations(now: datetime) -> list[Invitation]:
+    """Invitations whose link still works (not used, withdrawn or expired), with who sent
+    them, newest first."""
     return list(
         session.scalars(
             select(Invitation)
-            .where(Invitation.used_at.is_(None), Invitation.expires_at > now)
-            .order_by(Invitation.created_at.desc())
+            .where(
+                Invitation.used_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > now,
+            )
+            .options(joinedload(Invitation.created_by))
+            .order_by(Invitation.created_at.desc(), Invitation.id.desc())
         )
     )
+
+
+def load_invitation(invitation_id: int) -> Invitation:
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None:
+        raise NotFound()
+    return invitation
 
 
 def load_person(user_id: int) -> User:
@@ -109,16 +124,62 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+class InvitationWithdrawn(Gone):
+    """The invitation was withdrawn (a 410, like a used or expired one)."""
+
+
 def usable_invitation(token: str, now: datetime) -> Invitation:
-    """The invitation this token opens: 404 if unknown, 410 if used or expired."""
+    """The invitation this token opens: 404 if unknown, 410 if used, expired or withdrawn."""
     if not token or len(token) > 100:
         raise NotFound()
     invitation = session.scalar(Invitation.by_token(token))
     if invitation is None:
         raise NotFound()
+    if invitation.revoked_at is not None:
+        raise InvitationWithdrawn()
     if invitation.used_at is not None or _aware(invitation.expires_at) <= now:
         raise Gone()
     return invitation
+
+
+@use_case
+def revoke_invitation(invitation: Invitation, by: User, now: datetime) -> None:
+    """Withdraw a pending invitation: its link answers 410 from now on."""
+    if invitation.used_at is not None:
+        raise DomainError(_l("This invitation was already used: the account exists."))
+    if invitation.revoked_at is not None:
+        return
+    invitation.revoked_at = now
+    invitation.revoked_by_id = by.id
+    audit.record(
+        by, "person.invitation_revoke", "invitation", invitation.id, email=invitation.email
+    )
+    session.flush()
+
+
+def _revoke_invitations_sent_by(sender: User, by: User, now: datetime) -> int:
+    """Withdraw every invitation still open that `sender` sent (they were deactivated: what
+    they started on the coalition's behalf stops with them). Returns how many."""
+    invitations = session.scalars(
+        select(Invitation).where(
+            Invitation.created_by_id == sender.id,
+            Invitation.used_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now,
+        )
+    ).all()
+    for invitation in invitations:
+        invitation.revoked_at = now
+        invitation.revoked_by_id = by.id
+        audit.record(
+            by,
+            "person.invitation_revoke",
+            "invitation",
+            invitation.id,
+            email=invitation.email,
+            reason="sender_deactivated",
+        )
+    return len(invitations)
 
 
 @use_case
@@ -133,13 +194,17 @@ def accept_invitation(token: str, password: str, now: datetime) -> User:
         CursorResult[Any],
         session.execute(
             update(Invitation)
-            .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+            .where(
+                Invitation.id == invitation.id,
+                Invitation.used_at.is_(None),
+                Invitation.revoked_at.is_(None),
+            )
             .values(used_at=now)
             .execution_options(synchronize_session=False)
         ),
     )
     if spent.rowcount != 1:
-        raise Gone()  # another request spent it first
+        raise Gone()  # another request spent (or a coordinator withdrew) it first
     user = User(
         email=invitation.email,
         full_name=invitation.full_name,
@@ -155,17 +220,32 @@ def accept_invitation(token: str, password: str, now: datetime) -> User:
     return user
 
 
+@dataclass
+class Deactivation:
+    """What a deactivation stopped besides the account (for the coordinator's message)."""
+
+    tokens_revoked: int = 0
+    invitations_revoked: int = 0
+
+
 @use_case
-def set_active(user: User, active: bool, by: User) -> None:
+def set_active(user: User, active: bool, by: User, now: datetime | None = None) -> Deactivation:
+    """Deactivate (or reactivate) an account. Deactivation ends its sessions, revokes its
+    personal API tokens and withdraws the invitations it sent that are still open, so that
+    reactivating it later revives none of them."""
     if user.id == by.id and not active:
         raise DomainError(_l("You cannot deactivate your own account."), field="active")
+    outcome = Deactivation()
     if user.is_active == active:
-        return
+        return outcome
     user.is_active = active
-    if not active:
-        user.end_all_sessions()  # reactivating later must not revive old sessions
     audit.record(by, "person.activate" if active else "person.deactivate", "user", user.id)
+    if not active:
+        user.end_all_sessions()
+        outcome.tokens_revoked = tokens.revoke_all(user, by=by, reason="deactivated")
+        outcome.invitations_revoked = _revoke_invitations_sent_by(user, by, now or utcnow())
     session.flush()
+    return outcome
 
 
 @use_case

@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user
 from sqlalchemy import select
 from werkzeug.exceptions import Gone, NotFound
@@ -21,7 +22,7 @@ from werkzeug.exceptions import Gone, NotFound
 from models import Institution, Role, utcnow
 
 from ..account import service as accounts
-from ..account.views import mark_signed_in, safe_next_url
+from ..account.views import mark_signed_in, safe_next_url, tokens_revoked_note
 from ..audit import service as audit
 from ..core.db import session as db_session
 from ..core.errors import DomainError
@@ -110,11 +111,37 @@ def set_active(user_id: int):
     if not ActionForm().validate_on_submit() or request.form.get("active") not in ("0", "1"):
         abort(400)
     try:
-        people.set_active(user, request.form["active"] == "1", current_user)
+        outcome = people.set_active(user, request.form["active"] == "1", current_user)
     except DomainError as error:
         flash(str(error.message), "danger")
         return redirect(url_for("people.index")), 303
-    flash(_("Account updated."), "success")
+    message = _("Account updated.") + tokens_revoked_note(outcome.tokens_revoked)
+    if outcome.invitations_revoked:
+        message += " " + ngettext(
+            "%(num)s pending invitation this person sent was withdrawn.",
+            "%(num)s pending invitations this person sent were withdrawn.",
+            outcome.invitations_revoked,
+        )
+    flash(message, "success")
+    return redirect(url_for("people.index"))
+
+
+@bp.post("/people/invitations/<int:invitation_id>/revoke")
+def revoke_invitation(invitation_id: int):
+    """Withdraw a pending invitation (its link then answers 410)."""
+    authorize(current_user, "manage_people")
+    invitation = people.load_invitation(invitation_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        people.revoke_invitation(invitation, current_user, utcnow())
+    except DomainError as error:
+        flash(str(error.message), "danger")
+        return redirect(url_for("people.index")), 303
+    flash(
+        _("Invitation to %(email)s withdrawn: its link no longer works.", email=invitation.email),
+        "success",
+    )
     return redirect(url_for("people.index"))
 
 
@@ -145,6 +172,8 @@ def accept_invitation(token: str):
         invitation = people.usable_invitation(token, now)
     except NotFound:
         return render_template("people/invitation_invalid.html", gone=False), 404
+    except people.InvitationWithdrawn:
+        return render_template("people/invitation_invalid.html", gone=True, withdrawn=True), 410
     except Gone:
         return render_template("people/invitation_invalid.html", gone=True), 410
     form = AcceptInvitationForm()
@@ -152,6 +181,8 @@ def accept_invitation(token: str):
     if form.validate_on_submit():
         try:
             user = people.accept_invitation(token, form.password.data, now)
+        except people.InvitationWithdrawn:
+            return render_template("people/invitation_invalid.html", gone=True, withdrawn=True), 410
         except Gone:
             return render_template("people/invitation_invalid.html", gone=True), 410
         except DomainError as error:
@@ -179,6 +210,12 @@ def end_sessions(user_id: int):
     person = accounts.user_by_id(user_id)
     if person is None:
         abort(404)
-    accounts.end_all_sessions(person, by=current_user._get_current_object(), reason="ended")
-    flash(_("All sessions of %(name)s have ended.", name=person.full_name), "success")
+    revoked = accounts.end_all_sessions(
+        person, by=current_user._get_current_object(), reason="ended"
+    )
+    flash(
+        _("All sessions of %(name)s have ended.", name=person.full_name)
+        + tokens_revoked_note(revoked),
+        "success",
+    )
     return redirect(safe_next_url(request.form.get("next")) or url_for("people.index"))

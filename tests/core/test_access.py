@@ -10,7 +10,7 @@ from flask import g
 from sqlalchemy import select
 
 from coalition_app.policy import PERSONAL, PUBLIC, declared_access
-from models import ApiToken, Deliverable, Institution, Notification, Task, User
+from models import ApiToken, Deliverable, Institution, Invitation, Notification, Task, User
 from tests.helpers import sign_in
 
 DEMO_PASSWORD = "coalition-demo"
@@ -27,6 +27,7 @@ def _samples(session) -> dict[str, object]:
         "user_id": member.id,
         "notification_id": session.scalar(select(Notification.id)) or 1,
         "token_id": session.scalar(select(ApiToken.id)) or 1,
+        "invitation_id": session.scalar(select(Invitation.id)) or 1,
         "slug": "etica",
         "series": "members",
         "fmt": "gexf",

@@ -287,6 +287,7 @@ def test_with_the_cache_off_every_request_renders_and_nothing_is_stored(
 def test_the_page_cache_is_off_in_development_and_on_in_production(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "s" * 32)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("BASE_URL", "https://coalition.example")
     monkeypatch.delenv("PAGE_CACHE_ENABLED", raising=False)
     assert config.Config().PAGE_CACHE_ENABLED is False
     assert config.ProductionConfig().PAGE_CACHE_ENABLED is True

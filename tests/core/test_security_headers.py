@@ -37,8 +37,9 @@ def test_hsts_in_production(monkeypatch):
     monkeypatch.setenv("COALITION_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 32)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("BASE_URL", "https://coalition.example")
     app = create_app()
-    response = app.test_client().get("/healthz")
+    response = app.test_client().get("/healthz", base_url="https://coalition.example")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
 

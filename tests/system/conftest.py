@@ -59,6 +59,8 @@ def server_env(system_database_url) -> dict[str, str]:
             "COALITION_ENV": "production",
             "SECRET_KEY": secrets.token_hex(32),
             "DATABASE_URL": system_database_url,
+            # Production requires it; its host (any port) is the one the servers answer to.
+            "BASE_URL": "http://127.0.0.1",
             "RATELIMIT_STORAGE_URI": REDIS_URL,
             # A fresh key space per run, so earlier runs' counts never leak in.
             "RATELIMIT_KEY_PREFIX": f"test-{secrets.token_hex(4)}",
