@@ -91,8 +91,8 @@ class Config:
     SESSION_REFRESH_EACH_REQUEST = False
     REMEMBER_COOKIE_DURATION = SESSION_ABSOLUTE_TIMEOUT
     PASSWORD_RESET_MAX_AGE = 3600
-    # Reset requests allowed per typed address and per client address (every request counts:
-    # each one queues an e-mail).
+    # Reset requests allowed per typed address and per client address (every request counts,
+    # whether or not the address has an account).
     FORGOT_PASSWORD_LIMIT_PER_ACCOUNT = os.environ.get(
         "FORGOT_PASSWORD_LIMIT_PER_ACCOUNT", "3 per hour"
     )

@@ -88,6 +88,7 @@ def start_gunicorn(url: str, port: int, log_path: Path) -> subprocess.Popen:
         COALITION_ENV="production",
         SECRET_KEY=secrets.token_hex(32),
         DATABASE_URL=url,
+        BASE_URL=f"http://127.0.0.1:{port}",  # production requires it (and trusts its host)
         RATELIMIT_STORAGE_URI="memory://",
     )
     log = log_path.open("wb")

@@ -173,45 +173,36 @@ def set_language(user: User, code: str) -> None:
 
 @use_case
 def send_reset_link(email: str) -> None:
-    """Queue an e-mail to this address: a reset link if it has an active account, else a
-    note that it has none.
+    """Queue a reset link to this address if it has an active account; nothing else.
 
-    The same steps either way (one look-up, one audit row, one message in the outbox, sent
-    after the commit): the caller answers the same, in about the same time, and a failing
-    mail server changes nothing in the request, whether or not the account exists.
+    Known or not, the request takes the same steps (one look-up, one audit row) and the
+    e-mail, when there is one, leaves after the commit through the outbox: the caller
+    answers the same, in about the same time (one INSERT apart), and a failing mail server
+    changes nothing in the request. Addresses without an account get no e-mail: the form
+    must not let anyone make the coalition write to any address.
     """
     address = (email or "").strip().lower()[:254]
     user = user_by_email(address)
-    active = user is not None and user.is_active
+    active = user if user is not None and user.is_active else None
     audit.record(
         None,
         "password.reset_requested",
         "user",
-        user.id if active and user else None,
+        active.id if active else None,
         email=address,
     )
-    with force_locale(
-        (user.locale if active and user else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
-    ):
+    if active is None:
+        return
+    link = external_url("account.reset_password", token=reset_token(active))
+    with force_locale(active.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject = _("[Coalition] Reset your password")
-        if active and user is not None:
-            link = external_url("account.reset_password", token=reset_token(user))
-            body = _(
-                "Someone asked to reset the password of your Coalition account. "
-                "If it was you, open this link within an hour (it works once):"
-                "\n\n%(link)s\n\nIf it was not you, ignore this message.",
-                link=link,
-            )
-        else:
-            link = external_url("account.login")
-            body = _(
-                "Someone asked to reset the password of a Coalition account with this e-mail "
-                "address, but there is no active account with it. If it was you, check which "
-                "address your account uses, or ask a coordinator for an invitation:"
-                "\n\n%(link)s\n\nIf it was not you, ignore this message.",
-                link=link,
-            )
-    if outbox.queue(address, subject, body) is None and current_app.debug and active:
+        body = _(
+            "Someone asked to reset the password of your Coalition account. "
+            "If it was you, open this link within an hour (it works once):"
+            "\n\n%(link)s\n\nIf it was not you, ignore this message.",
+            link=link,
+        )
+    if outbox.queue(address, subject, body) is None and current_app.debug:
         current_app.logger.info("Password reset link (mail is off): %s", link)
 
 
