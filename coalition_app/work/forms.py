@@ -12,12 +12,12 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+from wtforms.validators import URL, DataRequired, NumberRange, Optional
 
 from models import ProgressMode, WorkStatus
 from models.base import MAX_ID
 
-from ..core.forms import choices, strip
+from ..core.forms import PlainText, choices, newlines, strip
 from ..core.labels import label
 
 
@@ -48,9 +48,11 @@ class DeliverableForm(VersionedForm):
     title = StringField(
         _l("Title"),
         filters=[strip],
-        validators=[DataRequired(_l("Give the deliverable a title.")), Length(max=200)],
+        validators=[DataRequired(_l("Give the deliverable a title.")), PlainText(200)],
     )
-    description = TextAreaField(_l("Description"), filters=[strip], validators=[Length(max=5000)])
+    description = TextAreaField(
+        _l("Description"), filters=[strip, newlines], validators=[PlainText(5000, multiline=True)]
+    )
     due_on = DateField(_l("Due date"), validators=[Optional()])
     owner_institution_id = SelectField(
         _l("Owner institution"), coerce=_optional_int, validate_choice=False
@@ -70,9 +72,11 @@ class TaskForm(VersionedForm):
     title = StringField(
         _l("Title"),
         filters=[strip],
-        validators=[DataRequired(_l("Give the task a title.")), Length(max=200)],
+        validators=[DataRequired(_l("Give the task a title.")), PlainText(200)],
     )
-    description = TextAreaField(_l("Description"), filters=[strip], validators=[Length(max=5000)])
+    description = TextAreaField(
+        _l("Description"), filters=[strip, newlines], validators=[PlainText(5000, multiline=True)]
+    )
     assignee_id = SelectField(_l("Assignee"), coerce=_optional_int, validate_choice=False)
     due_on = DateField(_l("Due date"), validators=[Optional()])
 
@@ -83,14 +87,16 @@ class ProgressForm(VersionedForm):
         _l("Progress (%)"),
         validators=[Optional(), NumberRange(0, 100, _l("Progress is a percentage from 0 to 100."))],
     )
-    note = TextAreaField(_l("What was done"), filters=[strip], validators=[Length(max=5000)])
+    note = TextAreaField(
+        _l("What was done"), filters=[strip, newlines], validators=[PlainText(5000, multiline=True)]
+    )
     evidence_url = URLField(
         _l("Link to evidence (optional)"),
         filters=[strip],
         validators=[
             Optional(),
             URL(message=_l("Enter a full web address (https://…).")),
-            Length(max=500),
+            PlainText(500),
         ],
     )
 
@@ -106,4 +112,6 @@ class ReviewForm(VersionedForm):
         ),
         validators=[DataRequired(_l("Choose a decision."))],
     )
-    comment = TextAreaField(_l("Comment"), filters=[strip], validators=[Length(max=5000)])
+    comment = TextAreaField(
+        _l("Comment"), filters=[strip, newlines], validators=[PlainText(5000, multiline=True)]
+    )
