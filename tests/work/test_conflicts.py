@@ -118,8 +118,8 @@ def test_a_field_you_did_not_change_takes_their_value_and_survives_your_second_s
     page = refused.get_data(as_text=True)
     for value in ("Título de B", "31 mar 2031", "Descripción de A"):
         assert value in page
-    assert "Su valor (usted no había cambiado este campo)" in page
-    assert "Lo que usted escribió (no habían cambiado este campo)" in page
+    assert "El valor de la otra persona (usted no había cambiado este campo)" in page
+    assert "Lo que usted escribió (la otra persona no había cambiado este campo)" in page
     db_session.expire_all()
     saved = db_session.get(Deliverable, deliverable_id)
     assert (saved.title, saved.description) == ("Título de B", "")  # nothing of A's yet
