@@ -95,6 +95,9 @@ def test_the_csv_neutralises_formulas_in_every_cell_and_is_not_stored(
         for cell in row:
             assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r"), row
     assert client.get("/audit/").headers["Cache-Control"] == "no-store"
-    assert db_session.scalar(
-        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "audit.export")
-    ) == 1
+    assert (
+        db_session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "audit.export")
+        )
+        == 1
+    )

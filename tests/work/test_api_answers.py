@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from models import Deliverable, ProgressUpdate, Task
 from tests.helpers import sign_in
-from tests.work.test_work import world  # noqa: F401 - the fixture
 
 NOT_A_STATUS = [{}, [], ["done"], {"value": "done"}, 1, 0, True, None, 1.5, "", "DONE"]
 
@@ -21,9 +20,7 @@ def _session_client(app, world, role="chair"):
 
 @pytest.mark.parametrize("kind", ["deliverables", "tasks"])
 @pytest.mark.parametrize("status", NOT_A_STATUS, ids=repr)
-def test_a_status_that_is_not_one_is_a_422_and_writes_nothing(
-    app, db_session, world, kind, status
-):
+def test_a_status_that_is_not_one_is_a_422_and_writes_nothing(app, db_session, world, kind, status):
     subject = world["deliverable"] if kind == "deliverables" else world["own_task"]
     client = _session_client(app, world)
     body = {"version": 1, "status": status, "note": "con estado raro"}

@@ -15,7 +15,6 @@ from coalition_app.notifications.service import build_digest
 from coalition_app.work import queries as work_queries
 from models import Deliverable, ProgressUpdate, WorkingGroup, WorkStatus, utcnow
 from tests.helpers import sign_in
-from tests.work.test_work import world  # noqa: F401 - the fixture
 
 NOTE = "Nota del borrador archivado"
 EVIDENCE = "https://evidencia.example.org/archivado"

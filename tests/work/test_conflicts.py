@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from models import Deliverable, ProgressUpdate, Task, WorkStatus
 from tests.helpers import sign_in
-from tests.work.test_work import world  # noqa: F401 - the fixture
 
 
 class _FormReader(HTMLParser):
@@ -212,7 +211,8 @@ def test_a_third_save_in_between_is_merged_again(app, db_session, world):
     assert b.post(path, data={**form_c, "due_on": "2030-01-15"}).status_code == 302
     second = a.post(path, data=after_conflict)
     assert second.status_code == 409
-    assert a.post(path, data=form_values(second.get_data(as_text=True), "edit-form")).status_code == 302
+    merged_again = form_values(second.get_data(as_text=True), "edit-form")
+    assert a.post(path, data=merged_again).status_code == 302
     db_session.expire_all()
     saved = db_session.get(Deliverable, deliverable_id)
     assert (saved.title, saved.description, saved.due_on) == (
@@ -306,9 +306,9 @@ def test_a_note_saved_after_a_conflict_does_not_revert_their_progress(app, db_se
     task = db_session.get(Task, task_id)
     assert (task.status, task.progress) == (WorkStatus.IN_PROGRESS, 60)
     last = db_session.scalars(
-        select(ProgressUpdate).where(ProgressUpdate.task_id == task_id).order_by(
-            ProgressUpdate.id.desc()
-        )
+        select(ProgressUpdate)
+        .where(ProgressUpdate.task_id == task_id)
+        .order_by(ProgressUpdate.id.desc())
     ).first()
     assert (last.note, last.changes) == ("Solo una nota", {})
 
