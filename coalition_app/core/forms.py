@@ -11,8 +11,8 @@ from flask import abort
 from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectChoice
-from wtforms.validators import Length, ValidationError
+from wtforms import Field, SelectChoice, ValidationError
+from wtforms import validators as wtforms_validators
 
 from .errors import DomainError
 
@@ -51,7 +51,7 @@ def control_characters_message(found: Iterable[str]) -> str:
     )
 
 
-class Limit(Length):
+class Limit(wtforms_validators.Length):
     """At most `limit` characters, refused with a message that says how many were sent.
 
     The page shows the limit before anything is typed and counts as one types

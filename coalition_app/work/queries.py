@@ -93,7 +93,7 @@ def history(deliverable: Deliverable, user: User) -> list[ProgressUpdate]:
     )
 
 
-def live_updates(deliverable_ids: Iterable[int]) -> Select[tuple[ProgressUpdate]]:
+def live_updates(deliverable_ids: Iterable[int]) -> Select[ProgressUpdate]:
     """The updates on these deliverables and their tasks that whoever may see the group may
     see: neither the task nor its deliverable archived (the policy's `view_task` and
     `view_deliverable` for someone who does not manage the group).
