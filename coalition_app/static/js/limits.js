@@ -39,6 +39,8 @@
     }
     input.setAttribute("data-limit-watched", "true");
     var count = box.querySelector(".char-limit-count");
+    // Read out only when the text crosses the limit, not at every keystroke.
+    var alert = box.querySelector(".char-limit-alert");
     var quiet = box.getAttribute("data-quiet") === "true";
     var format = formatter(box.getAttribute("data-thousands"));
     var serverInvalid = input.classList.contains("is-invalid");
@@ -59,13 +61,14 @@
           });
         }
       }
-      if (over !== wasOver) {
-        box.classList.toggle("text-danger", over);
-        box.classList.toggle("char-limit-over", over);
-        input.classList.toggle("is-invalid", over || serverInvalid);
-        input.setAttribute("aria-invalid", over || serverInvalid ? "true" : "false");
-        wasOver = over;
+      if (over !== wasOver && alert && wasOver !== null) {
+        alert.textContent = over && count ? count.textContent : "";
       }
+      wasOver = over;
+      box.classList.toggle("text-danger", over);
+      box.classList.toggle("char-limit-over", over);
+      input.classList.toggle("is-invalid", over || serverInvalid);
+      input.setAttribute("aria-invalid", over || serverInvalid ? "true" : "false");
     }
 
     input.addEventListener("input", function () {
