@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email
 
 from models import TokenScope
 
-from ..core.forms import choices, strip
+from ..core.forms import Limit, PlainText, choices, strip
 
 
 def _email_field(**render_kw) -> EmailField:
@@ -19,7 +19,7 @@ def _email_field(**render_kw) -> EmailField:
         validators=[
             DataRequired(_l("Enter your e-mail address.")),
             Email(_l("Enter a valid e-mail address."), check_deliverability=False),
-            Length(max=254),
+            PlainText(254),
         ],
         render_kw={"autocomplete": "username", **render_kw},
     )
@@ -29,7 +29,7 @@ class LoginForm(FlaskForm):
     email = _email_field(autofocus=True)
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(_l("Enter your password.")), Length(max=1024)],
+        validators=[DataRequired(_l("Enter your password.")), Limit(1024)],
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField(_l("Keep me signed in on this device"))
@@ -41,12 +41,12 @@ class NewPasswordForm(FlaskForm):
 
     password = PasswordField(
         _l("New password"),
-        validators=[DataRequired(_l("Choose a new password.")), Length(max=1024)],
+        validators=[DataRequired(_l("Choose a new password.")), Limit(1024)],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         _l("New password, again"),
-        validators=[DataRequired(_l("Repeat the new password.")), Length(max=1024)],
+        validators=[DataRequired(_l("Repeat the new password.")), Limit(1024)],
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -54,7 +54,7 @@ class NewPasswordForm(FlaskForm):
 class ChangePasswordForm(NewPasswordForm):
     current_password = PasswordField(
         _l("Current password"),
-        validators=[DataRequired(_l("Enter your current password.")), Length(max=1024)],
+        validators=[DataRequired(_l("Enter your current password.")), Limit(1024)],
         render_kw={"autocomplete": "current-password"},
     )
 
@@ -75,7 +75,7 @@ class TwoFactorCodeForm(FlaskForm):
         filters=[strip],
         validators=[
             DataRequired(_l("Enter the code from your app or a recovery code.")),
-            Length(max=32, message=_l("That code is too long.")),
+            PlainText(32, message=_l("That code is too long.")),
         ],
         render_kw={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"},
     )
@@ -87,7 +87,7 @@ class EnableTwoFactorForm(FlaskForm):
         filters=[strip],
         validators=[
             DataRequired(_l("Enter the 6-digit code your app shows.")),
-            Length(max=32, message=_l("That code is too long.")),
+            PlainText(32, message=_l("That code is too long.")),
         ],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
@@ -96,7 +96,7 @@ class EnableTwoFactorForm(FlaskForm):
 class DisableTwoFactorForm(FlaskForm):
     password = PasswordField(
         _l("Current password"),
-        validators=[DataRequired(_l("Enter your current password.")), Length(max=1024)],
+        validators=[DataRequired(_l("Enter your current password.")), Limit(1024)],
         render_kw={"autocomplete": "current-password"},
     )
 
@@ -110,7 +110,7 @@ class TokenForm(FlaskForm):
         _l("Name"),
         description=_l("What the token is for, e.g. “Monthly report spreadsheet”."),
         filters=[lambda value: " ".join(value.split()) if value else value],
-        validators=[DataRequired(_l("Give the token a name.")), Length(max=100)],
+        validators=[DataRequired(_l("Give the token a name.")), PlainText(100)],
     )
     scope = RadioField(
         _l("Access"),

@@ -68,6 +68,15 @@ def _check_csrf():
         csrf.protect()
 
 
+@bp.after_request
+def _not_stored(response):
+    """API answers carry people's names (assignees, authors of updates): no shared cache, and
+    nothing kept by the client's once it is done (as every page, `core.security`). A route
+    that says otherwise (the network's, about institutions only) keeps its own."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
 # --- errors ----------------------------------------------------------------------------------
 
 

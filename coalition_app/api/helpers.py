@@ -7,7 +7,6 @@ message of the field's `Refusal` (`api/schemas.py`), in the person's language.
 
 from __future__ import annotations
 
-import re
 from typing import Any, TypeVar
 
 from flask import jsonify, request
@@ -15,13 +14,20 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest, Forbidden
 
+from ..core.forms import (
+    CONTROL_CHARACTERS_MULTILINE,
+    control_characters,
+    control_characters_message,
+)
 from . import auth
 from .schemas import Refusal, Refused
 
 Model = TypeVar("Model", bound=BaseModel)
 
-# Characters a database text column must not receive (PostgreSQL refuses NUL outright).
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Characters no text the API receives may hold: the forms' rule (`core.forms.PlainText`), with
+#: the line breaks of multi-line text (a note) allowed. PostgreSQL refuses NUL outright, and
+#: XML, which the network's exports are, forbids most of the others.
+CONTROL = CONTROL_CHARACTERS_MULTILINE
 
 
 class Invalid(Exception):
@@ -42,8 +48,10 @@ def answer(model: BaseModel, status: int = 200):
 
 
 def no_control_characters(value: str) -> str:
-    if CONTROL.search(value):
-        raise ValueError("control characters")
+    """A pydantic validator for text fields (the same rule as every form's text fields)."""
+    found = control_characters(value, multiline=True)
+    if found:
+        raise Refused(control_characters_message(found))
     return value
 
 
@@ -90,9 +98,9 @@ def _refusal(model: type[BaseModel], error: ValidationError) -> tuple[str | None
     name = str(first["loc"][0]) if first["loc"] else None
     if first["type"] == "extra_forbidden":
         return name, _("Unknown field: %(name)s.", name=name)
+    cause = first.get("ctx", {}).get("error")
+    if isinstance(cause, Refused):  # the validator's own reason says most
+        return name, str(cause)
     info = model.model_fields.get(name) if name else None
     refusals = [m for m in (info.metadata if info else []) if isinstance(m, Refusal)]
-    if refusals:
-        return name, refusals[0].message
-    cause = first.get("ctx", {}).get("error")
-    return name, str(cause) if isinstance(cause, Refused) else None
+    return name, refusals[0].message if refusals else None

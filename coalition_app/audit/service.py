@@ -16,6 +16,9 @@ from models import AuditEvent, User
 
 from ..core.db import session
 
+#: Asks `search` for the last page, whatever it is.
+LAST_PAGE = 2**62
+
 
 def record(
     actor: User | None,
@@ -83,7 +86,7 @@ def _filtered(
         )
     if since:
         statement = statement.where(AuditEvent.created_at >= datetime.combine(since, time.min, UTC))
-    if until:
+    if until and until < date.max:  # until the last day there is: no upper bound
         statement = statement.where(
             AuditEvent.created_at < datetime.combine(until + timedelta(days=1), time.min, UTC)
         )
@@ -98,10 +101,11 @@ def search(
     page: int = 1,
     per_page: int = 50,
 ) -> AuditPage:
-    """Events matching the filters, newest first, one page of them (two queries)."""
+    """Events matching the filters, newest first, one page of them (two queries). A page
+    past the last is the last one (a number too large for the database never reaches it)."""
     statement = _filtered(action, actor, since, until)
     total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    page = max(1, page)
+    page = min(max(1, page), max(1, -(-total // per_page)))
     events = session.scalars(
         statement.options(joinedload(AuditEvent.actor))
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())

@@ -13,11 +13,14 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 
 def _filters() -> dict:
+    """The filters of the query string. A value that is not one (a date that is no date) is
+    ignored, and the form shows it empty; any real date works, 0001-01-01 to 9999-12-31."""
+
     def day(name: str) -> date | None:
         try:
             return date.fromisoformat(request.args.get(name, ""))
         except ValueError:
-            return None  # a bad date is ignored, and the form shows it empty
+            return None
 
     return {
         "action": request.args.get("action", "").strip()[:64] or None,
@@ -27,12 +30,21 @@ def _filters() -> dict:
     }
 
 
+def _page() -> int:
+    """The page asked for: a whole number from 1 (anything else is the first page; past the
+    last is the last, `audit.search`)."""
+    text = request.args.get("page", "1").strip()
+    if not (text.isascii() and text.isdigit()):
+        return 1
+    # More digits than any page count has: the last page (and int() refuses thousands).
+    return audit.LAST_PAGE if len(text) > 18 else max(1, int(text))
+
+
 @bp.get("/")
 def index():
     authorize(current_user, "manage_coalition")
     filters = _filters()
-    page = request.args.get("page", "1")
-    results = audit.search(**filters, page=int(page) if page.isdigit() else 1)
+    results = audit.search(**filters, page=_page())
     return render_template(
         "audit/index.html", results=results, filters=filters, actions=audit.actions()
     )

@@ -58,6 +58,7 @@ MESSAGES = {
     409: (_l("Conflict"), _l("Someone else changed this in the meantime. Reload and retry.")),
     410: (_l("No longer available"), _l("This link has expired or was already used.")),
     413: (_l("Too large"), _l("What you sent is larger than this site accepts.")),
+    422: (_l("Not accepted"), _l("Part of what you sent was refused. Correct it and retry.")),
     429: (
         _l("Too many attempts"),
         _l("Too many attempts in a short time. Wait a few minutes and try again."),

@@ -18,6 +18,7 @@ from ..audit import service as audit
 from ..core.csv import unguard
 from ..core.db import session, use_case
 from ..core.errors import DomainError
+from ..core.forms import control_characters, describe_characters
 from .service import InstitutionData, ReferenceSets, close_group_memberships, rule_errors
 
 COLUMNS = [
@@ -131,6 +132,21 @@ def _parse_row(
     values = {k: unguard((raw.get(k) or "").strip()) for k in COLUMNS}
     row = ImportRow(line=line, values=values)
     errors = row.errors
+    # The forms' rule (`core.forms.PlainText`): one line of text, no control characters.
+    for column in COLUMNS:
+        found = control_characters(values[column])
+        if found:
+            errors.append(
+                str(
+                    _l(
+                        "%(column)s: remove the control characters (%(characters)s).",
+                        column=column,
+                        characters=describe_characters(found),
+                    )
+                )
+            )
+    if errors:
+        return row
     if not values["name"]:
         errors.append(str(_l("The name is missing.")))
     if not values["sector"]:

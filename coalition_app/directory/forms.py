@@ -6,26 +6,26 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
-from ..core.forms import strip
+from ..core.forms import PlainText, strip
 
 
 class InstitutionForm(FlaskForm):
     name = StringField(
         _l("Name"),
         filters=[strip],
-        validators=[DataRequired(_l("Give the institution's name.")), Length(max=200)],
+        validators=[DataRequired(_l("Give the institution's name.")), PlainText(200)],
     )
-    acronym = StringField(_l("Acronym"), filters=[strip], validators=[Length(max=40)])
+    acronym = StringField(_l("Acronym"), filters=[strip], validators=[PlainText(40)])
     sector = SelectField(_l("Sector"), validators=[DataRequired(_l("Choose a sector."))])
     state = SelectField(_l("State"))
-    website = StringField(_l("Website"), filters=[strip], validators=[Length(max=300)])
+    website = StringField(_l("Website"), filters=[strip], validators=[PlainText(300)])
     joined_on = DateField(
         _l("Member since"), validators=[DataRequired(_l("Give the date it joined (YYYY-MM-DD)."))]
     )
     is_founder = BooleanField(_l("Founding member"))
-    source = StringField(_l("Source"), filters=[strip], validators=[Length(max=1000)])
+    source = StringField(_l("Source"), filters=[strip], validators=[PlainText(1000)])
 
 
 class EndMembershipForm(FlaskForm):

@@ -66,7 +66,8 @@ class DirectoryQuery:
             desc=args.get("dir", "asc") == "desc",
         )
         page = args.get("page", "1") or "1"
-        if not page.isdigit() or int(page) < 1 or len(page) > 7:
+        # ASCII digits only ("²" is a digit to isdigit, not to int), and few of them.
+        if not (page.isascii() and page.isdigit()) or len(page) > 7 or int(page) < 1:
             raise BadRequest()
         query.page = int(page)
         if query.sort not in SORTS or query.status not in STATUSES:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import NotFound
 
@@ -122,13 +122,13 @@ def group_page(
         .order_by(Deliverable.due_on.is_(None), Deliverable.due_on, Deliverable.id)
     ).all()
     deliverables = [d for d in every_deliverable if d.archived_at is None]
-    ids = [d.id for d in every_deliverable]
-    subject = func.coalesce(ProgressUpdate.deliverable_id, Task.deliverable_id)
+    from ..work.queries import live_updates, stale_deliverables
+
+    # The activity is in the part every viewer shares (`groups/_detail_body.html`, cached):
+    # nothing archived, which only the group's managers may see (on its own pages).
     activity = list(
         session.scalars(
-            select(ProgressUpdate)
-            .outerjoin(Task, ProgressUpdate.task_id == Task.id)
-            .where(subject.in_(ids or [-1]))
+            live_updates(d.id for d in deliverables)
             .options(
                 joinedload(ProgressUpdate.author),
                 joinedload(ProgressUpdate.task),
@@ -138,8 +138,6 @@ def group_page(
             .limit(activity_limit)
         )
     )
-    from ..work.queries import stale_deliverables
-
     return GroupPage(
         group=group,
         leads=[m for m in current if m.role == GroupRole.LEAD],

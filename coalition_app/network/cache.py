@@ -21,6 +21,7 @@ Backends: memory (one process; development and tests) or Redis (``NETWORK_CACHE_
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -91,9 +92,27 @@ class Snapshot:
         return value
 
 
+#: What XML 1.0 cannot hold at all, even escaped (its `Char` production): control characters
+#: other than tab, LF and CR, the surrogates and U+FFFE/U+FFFF. The forms, the CSV import and
+#: the API refuse them (`core.forms.PlainText`); a row written before that, or straight into
+#: the database, must still not make the exports unreadable for everyone: they are dropped.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(value: Any) -> Any:
+    """`value` with every text in it (also inside lists and mappings) fit for XML 1.0."""
+    if isinstance(value, str):
+        return NOT_XML.sub("", value)
+    if isinstance(value, list | tuple):
+        return type(value)(xml_safe(item) for item in value)
+    if isinstance(value, dict):
+        return {xml_safe(key): xml_safe(item) for key, item in value.items()}
+    return value
+
+
 def _export(document: dict[str, Any], fmt: str) -> bytes:
     G = nx.node_link_graph(
-        {k: document[k] for k in ("directed", "multigraph", "graph", "nodes", "edges")},
+        xml_safe({k: document[k] for k in ("directed", "multigraph", "graph", "nodes", "edges")}),
         edges="edges",
     )
     if fmt == "gexf":

@@ -312,20 +312,18 @@ def digest_preference(user: User, group: WorkingGroup) -> bool:
 
 def build_digest(group: WorkingGroup, today: date, now: datetime) -> dict[str, Any]:
     """What moved in the last week, what is stale and what is due in the coming week."""
-    from ..work.queries import stale_deliverables
+    from ..work.queries import live_updates, stale_deliverables
 
     since = now - timedelta(days=7)
     deliverables = [d for d in group.deliverables if d.archived_at is None]
     ids = [d.id for d in deliverables]
+    # One digest for every recipient: nothing archived in it (`live_updates`), as on the
+    # group page's shared part.
     moved = (
         list(
             session.scalars(
-                select(ProgressUpdate)
-                .outerjoin(Task, ProgressUpdate.task_id == Task.id)
-                .where(
-                    func.coalesce(ProgressUpdate.deliverable_id, Task.deliverable_id).in_(ids),
-                    ProgressUpdate.created_at >= since,
-                )
+                live_updates(ids)
+                .where(ProgressUpdate.created_at >= since)
                 .options(
                     joinedload(ProgressUpdate.author),
                     joinedload(ProgressUpdate.task),

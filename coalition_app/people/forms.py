@@ -9,14 +9,14 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from models import Role
 
-from ..core.forms import choices, strip
+from ..core.forms import Limit, PlainText, choices, strip
 
 
 class InviteForm(FlaskForm):
     full_name = StringField(
         _l("Full name"),
         filters=[strip],
-        validators=[DataRequired(_l("Give the person's name.")), Length(max=200)],
+        validators=[DataRequired(_l("Give the person's name.")), PlainText(200)],
     )
     email = EmailField(
         _l("E-mail"),
@@ -24,7 +24,7 @@ class InviteForm(FlaskForm):
         validators=[
             DataRequired(_l("Enter an e-mail address.")),
             Email(_l("Enter a valid e-mail address."), check_deliverability=False),
-            Length(max=254),
+            PlainText(254),
         ],
     )
     institution_id = SelectField(
@@ -55,7 +55,8 @@ class AcceptInvitationForm(FlaskForm):
         _l("Password"),
         validators=[
             DataRequired(_l("Choose a password.")),
-            Length(min=12, max=1024, message=_l("Use at least 12 characters.")),
+            Length(min=12, message=_l("Use at least 12 characters.")),
+            Limit(1024),
         ],
         render_kw={"autocomplete": "new-password"},
     )
@@ -64,6 +65,7 @@ class AcceptInvitationForm(FlaskForm):
         validators=[
             DataRequired(_l("Repeat the password.")),
             EqualTo("password", _l("The passwords do not match.")),
+            Limit(1024),
         ],
         render_kw={"autocomplete": "new-password"},
     )

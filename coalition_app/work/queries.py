@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import NotFound
 
@@ -73,9 +73,13 @@ def load_task(task_id: int, user: User) -> Task:
     return task
 
 
-def history(deliverable: Deliverable) -> list[ProgressUpdate]:
-    """The full history of a deliverable and its tasks, oldest first."""
-    task_ids = [task.id for task in deliverable.tasks]
+def history(deliverable: Deliverable, user: User) -> list[ProgressUpdate]:
+    """The history of a deliverable and of the tasks of it `user` may see, oldest first.
+
+    The same rule as the objects (`policy.can(user, "view_task", task)`): the notes and links
+    of an archived task are not shown to whoever gets a 404 on the task itself.
+    """
+    task_ids = [task.id for task in deliverable.tasks if policy.can(user, "view_task", task)]
     condition = ProgressUpdate.deliverable_id == deliverable.id
     if task_ids:
         condition = condition | ProgressUpdate.task_id.in_(task_ids)
@@ -86,6 +90,24 @@ def history(deliverable: Deliverable) -> list[ProgressUpdate]:
             .options(joinedload(ProgressUpdate.author), joinedload(ProgressUpdate.task))
             .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
         )
+    )
+
+
+def live_updates(deliverable_ids: Iterable[int]) -> Select[ProgressUpdate]:
+    """The updates on these deliverables and their tasks that whoever may see the group may
+    see: neither the task nor its deliverable archived (the policy's `view_task` and
+    `view_deliverable` for someone who does not manage the group).
+
+    For what every viewer shares (the group page's cached activity, the weekly digest):
+    archived work is left out of them entirely; its managers see it on its own pages.
+    """
+    ids = list(deliverable_ids) or [-1]
+    subject = func.coalesce(ProgressUpdate.deliverable_id, Task.deliverable_id)
+    return (
+        select(ProgressUpdate)
+        .outerjoin(Task, ProgressUpdate.task_id == Task.id)
+        .join(Deliverable, Deliverable.id == subject)
+        .where(subject.in_(ids), Deliverable.archived_at.is_(None), Task.archived_at.is_(None))
     )
 
 

@@ -16,7 +16,7 @@ from ..groups import service as group_service
 from ..policy import personal
 from . import queries as work_queries
 from . import service as work_service
-from .forms import DeliverableForm, ProgressForm, ReviewForm, TaskForm
+from .forms import DeliverableForm, FieldMerge, ProgressForm, ReviewForm, TaskForm
 
 bp = Blueprint("work", __name__)
 
@@ -38,12 +38,17 @@ def _conflict_message(conflict: EditConflict) -> str:
 
     when = format_datetime(conflict.changed_at, "medium") if conflict.changed_at else "—"
     return _(
-        "Not saved: %(who)s changed this at %(when)s, after you opened the form. Their "
-        "version is shown below; your entries are kept in the form: review them and save "
-        "again.",
+        "Not saved: %(who)s changed this at %(when)s, after you opened the form. Where they "
+        "changed a field of this form, their value is shown next to what you typed: a field "
+        "you had not changed now holds their value, one only you changed keeps what you "
+        "typed. Review the form and save again.",
         who=conflict.changed_by or _("someone"),
         when=when,
     )
+
+
+def _choices_message() -> str:
+    return _("Not saved yet: for each field you and someone else both changed, choose below.")
 
 
 def _owner_choices(group):
@@ -80,7 +85,7 @@ def _deliverable_progress_form(deliverable: Deliverable, formdata=None) -> Progr
     if formdata is None:
         form.status.data = deliverable.status.value
         form.progress.data = deliverable.progress
-        form.version.data = deliverable.version
+        form.build_from(deliverable)
     return form
 
 
@@ -90,14 +95,14 @@ def _task_progress_form(task: Task, formdata=None) -> ProgressForm:
     if formdata is None:
         form.status.data = task.status.value
         form.progress.data = task.progress
-        form.version.data = task.version
+        form.build_from(task)
     return form
 
 
 def _review_form(deliverable: Deliverable, formdata=None) -> ReviewForm:
     form = ReviewForm(formdata=formdata)
     if formdata is None:
-        form.version.data = deliverable.version
+        form.build_from(deliverable)
     return form
 
 
@@ -108,20 +113,29 @@ def _render_deliverable(
     progress_form=None,
     review_form=None,
     conflict: str | None = None,
+    merges: list[FieldMerge] | None = None,
 ):
     return render_template(
         "work/deliverable.html",
         deliverable=deliverable,
-        history=work_queries.history(deliverable),
+        history=work_queries.history(deliverable, current_user),
         progress_form=progress_form or _deliverable_progress_form(deliverable),
         review_form=review_form or _review_form(deliverable),
         action_form=ActionForm(),
         conflict=conflict,
+        merges=merges or [],
         today=clock.today(),
     ), status
 
 
-def _render_task(task: Task, status: int = 200, *, progress_form=None, conflict=None):
+def _render_task(
+    task: Task,
+    status: int = 200,
+    *,
+    progress_form=None,
+    conflict=None,
+    merges: list[FieldMerge] | None = None,
+):
     return render_template(
         "work/task.html",
         task=task,
@@ -129,6 +143,7 @@ def _render_task(task: Task, status: int = 200, *, progress_form=None, conflict=
         progress_form=progress_form or _task_progress_form(task),
         action_form=ActionForm(),
         conflict=conflict,
+        merges=merges or [],
         today=clock.today(),
     ), status
 
@@ -187,41 +202,46 @@ def edit_deliverable(deliverable_id: int):
     policy.authorize(current_user, "manage_deliverable", deliverable)
     form = DeliverableForm(obj=deliverable if request.method == "GET" else None)
     form.owner_institution_id.choices = _owner_choices(deliverable.group)
+    conflict, merges, status = None, [], 200
     if request.method == "GET":
         form.progress_mode.data = deliverable.progress_mode.value
-    conflict = None
-    status = 200
-    if form.validate_on_submit():
-        try:
-            work_service.edit_deliverable(
-                deliverable,
-                current_user,
-                expected_version=form.expected_version(),
-                title=form.title.data,
-                description=form.description.data,
-                due_on=form.due_on.data,
-                owner_institution_id=form.owner_institution_id.data,
-                progress_mode=ProgressMode(form.progress_mode.data),
-            )
-        except EditConflict as error:
-            deliverable = error.subject
-            conflict = _conflict_message(error)
-            form.version.data = deliverable.version
-            status = 409
-        except DomainError as error:
-            _attach(form, error)
-            status = 400
-        else:
-            flash(_("Deliverable saved."), "success")
-            return redirect(url_for("work.deliverable", deliverable_id=deliverable.id))
-    elif request.method == "POST":
+        form.build_from(deliverable)
+    else:
+        form.take_chosen(deliverable)
+        valid = form.validate_on_submit()
+        merges = form.choices_missing(deliverable)
         status = 400
+        if valid and not merges:
+            try:
+                work_service.edit_deliverable(
+                    deliverable,
+                    current_user,
+                    expected_version=form.expected_version(),
+                    title=form.title.data,
+                    description=form.description.data,
+                    due_on=form.due_on.data,
+                    owner_institution_id=form.owner_institution_id.data,
+                    progress_mode=ProgressMode(form.progress_mode.data),
+                )
+            except EditConflict as error:
+                deliverable = error.subject
+                conflict = _conflict_message(error)
+                merges = form.merge(deliverable)
+                status = 409
+            except DomainError as error:
+                _attach(form, error)
+            else:
+                flash(_("Deliverable saved."), "success")
+                return redirect(url_for("work.deliverable", deliverable_id=deliverable.id))
+        elif merges:
+            conflict = _choices_message()
     return render_template(
         "work/deliverable_form.html",
         form=form,
         group=deliverable.group,
         deliverable=deliverable,
         conflict=conflict,
+        merges=merges,
     ), status
 
 
@@ -232,7 +252,10 @@ def deliverable_progress(deliverable_id: int):
     form = _deliverable_progress_form(deliverable, formdata=request.form)
     # Any status is parsed; the service decides whether the move is allowed and says why.
     form.status.choices = choices((s.value, s.value) for s in WorkStatus)
-    if form.validate_on_submit():
+    form.take_chosen(deliverable)
+    valid = form.validate_on_submit()
+    merges = form.choices_missing(deliverable)
+    if valid and not merges:
         # Some moves are the chairs' (done only through review, for one).
         policy.authorize(
             current_user, "move_deliverable", (deliverable, WorkStatus(form.status.data))
@@ -248,10 +271,14 @@ def deliverable_progress(deliverable_id: int):
                 evidence_url=form.evidence_url.data,
             )
         except EditConflict as error:
-            form.version.data = error.subject.version
+            merges = form.merge(error.subject)
             _restore_status_choices(form, error.subject)
             return _render_deliverable(
-                error.subject, 409, progress_form=form, conflict=_conflict_message(error)
+                error.subject,
+                409,
+                progress_form=form,
+                conflict=_conflict_message(error),
+                merges=merges,
             )
         except DomainError as error:
             _attach(form, error)
@@ -259,7 +286,13 @@ def deliverable_progress(deliverable_id: int):
             flash(_("Progress recorded."), "success")
             return redirect(url_for("work.deliverable", deliverable_id=deliverable.id))
     _restore_status_choices(form, deliverable)
-    return _render_deliverable(deliverable, 400, progress_form=form)
+    return _render_deliverable(
+        deliverable,
+        400,
+        progress_form=form,
+        conflict=_choices_message() if merges else None,
+        merges=merges,
+    )
 
 
 def _restore_status_choices(form: ProgressForm, deliverable: Deliverable) -> None:
@@ -287,7 +320,7 @@ def review_deliverable(deliverable_id: int):
                 comment=form.comment.data,
             )
         except EditConflict as error:
-            form.version.data = error.subject.version
+            form.merge(error.subject)  # the new version; a decision is never merged
             return _render_deliverable(
                 error.subject, 409, review_form=form, conflict=_conflict_message(error)
             )
@@ -364,33 +397,44 @@ def edit_task(task_id: int):
     policy.authorize(current_user, "manage_task", task)
     form = TaskForm(obj=task if request.method == "GET" else None)
     form.assignee_id.choices = _assignee_choices(task.deliverable.group)
-    conflict, status = None, 200
-    if form.validate_on_submit():
-        try:
-            work_service.edit_task(
-                task,
-                current_user,
-                expected_version=form.expected_version(),
-                title=form.title.data,
-                description=form.description.data,
-                assignee_id=form.assignee_id.data,
-                due_on=form.due_on.data,
-            )
-        except EditConflict as error:
-            task = error.subject
-            conflict = _conflict_message(error)
-            form.version.data = task.version
-            status = 409
-        except DomainError as error:
-            _attach(form, error)
-            status = 400
-        else:
-            flash(_("Task saved."), "success")
-            return redirect(url_for("work.task", task_id=task.id))
-    elif request.method == "POST":
+    conflict, merges, status = None, [], 200
+    if request.method == "GET":
+        form.build_from(task)
+    else:
+        form.take_chosen(task)
+        valid = form.validate_on_submit()
+        merges = form.choices_missing(task)
         status = 400
+        if valid and not merges:
+            try:
+                work_service.edit_task(
+                    task,
+                    current_user,
+                    expected_version=form.expected_version(),
+                    title=form.title.data,
+                    description=form.description.data,
+                    assignee_id=form.assignee_id.data,
+                    due_on=form.due_on.data,
+                )
+            except EditConflict as error:
+                task = error.subject
+                conflict = _conflict_message(error)
+                merges = form.merge(task)
+                status = 409
+            except DomainError as error:
+                _attach(form, error)
+            else:
+                flash(_("Task saved."), "success")
+                return redirect(url_for("work.task", task_id=task.id))
+        elif merges:
+            conflict = _choices_message()
     return render_template(
-        "work/task_form.html", form=form, deliverable=task.deliverable, task=task, conflict=conflict
+        "work/task_form.html",
+        form=form,
+        deliverable=task.deliverable,
+        task=task,
+        conflict=conflict,
+        merges=merges,
     ), status
 
 
@@ -400,7 +444,10 @@ def task_progress(task_id: int):
     policy.authorize(current_user, "update_task", task)
     form = _task_progress_form(task, formdata=request.form)
     form.status.choices = choices((s.value, s.value) for s in WorkStatus)
-    if form.validate_on_submit():
+    form.take_chosen(task)
+    valid = form.validate_on_submit()
+    merges = form.choices_missing(task)
+    if valid and not merges:
         try:
             work_service.record_task_progress(
                 task,
@@ -412,10 +459,14 @@ def task_progress(task_id: int):
                 evidence_url=form.evidence_url.data,
             )
         except EditConflict as error:
-            form.version.data = error.subject.version
+            merges = form.merge(error.subject)
             form.set_statuses(_statuses(TASK_FLOW, error.subject.status))
             return _render_task(
-                error.subject, 409, progress_form=form, conflict=_conflict_message(error)
+                error.subject,
+                409,
+                progress_form=form,
+                conflict=_conflict_message(error),
+                merges=merges,
             )
         except DomainError as error:
             _attach(form, error)
@@ -427,7 +478,13 @@ def task_progress(task_id: int):
                 or url_for("work.task", task_id=task.id)
             )
     form.set_statuses(_statuses(TASK_FLOW, task.status))
-    return _render_task(task, 400, progress_form=form)
+    return _render_task(
+        task,
+        400,
+        progress_form=form,
+        conflict=_choices_message() if merges else None,
+        merges=merges,
+    )
 
 
 @bp.post("/tasks/<int:task_id>/archive")
