@@ -18,6 +18,14 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_count(name: str, default: int) -> int:
+    """A whole number from the environment, 0 or more; a clear refusal otherwise."""
+    value = os.environ.get(name, str(default)).strip()
+    if not value.isdigit():
+        raise RuntimeError(f"{name} must be a whole number, 0 or more (got {value!r}).")
+    return int(value)
+
+
 def development_secret_key(instance_dir: Path = INSTANCE_DIR) -> str:
     """Generate a secret once and keep it under instance/, so sessions survive restarts."""
     path = instance_dir / "secret_key"
@@ -72,6 +80,15 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "coalition")
+    # Reverse proxies in front of the app that set X-Forwarded-For (appending the address
+    # they received from) and X-Forwarded-Proto. 0, the default: the headers are ignored and
+    # the client is whoever connects (anyone can send such headers). 1 for the usual single
+    # nginx or Caddy; never more than there are: each one trusted lets a client choose its
+    # address. The sign-in limits and the audit trail then see each person's own address.
+    PROXY_HOPS = _env_count("PROXY_HOPS", 0)
+    # SQLite only: seconds a write waits for the database's one write lock, held by another
+    # write, before it gives up with a clear 409 (writes hold it for milliseconds).
+    SQLITE_BUSY_TIMEOUT = float(os.environ.get("SQLITE_BUSY_TIMEOUT", "10"))
     # Failed sign-ins allowed per account and per client address before a pause.
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes")
@@ -213,6 +230,8 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     # Low-cost hashing keeps the suite fast; production keeps scrypt's defaults.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    # Whatever the environment says: a test about a proxy sets it.
+    PROXY_HOPS = 0
     SECRET_KEY = "test-secret-key"
     # Links in the suite's e-mail; a test about the development default sets it to None.
     BASE_URL = "http://127.0.0.1:5000"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import Config, config_from_environment
@@ -61,6 +62,14 @@ def create_app(config: Config | None = None) -> Flask:
     # The request's one commit. Registered last, so it runs before the other after-request
     # hooks, which then see (and dress) whatever it answers.
     app.after_request(commit_or_answer)
+
+    hops = int(app.config.get("PROXY_HOPS", 0))
+    if hops > 0:
+        # Behind that many trusted proxies, the client's address (the sign-in limits, the
+        # audit trail) and scheme come from the X-Forwarded-For/-Proto entries those proxies
+        # added; entries a client wrote itself are ignored. The host is not taken from the
+        # headers: links leaving the app come from BASE_URL.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     return app
 
 

@@ -98,6 +98,12 @@ def csrf_app(empty_database_url, _engines) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def proxied_app(empty_database_url, _engines) -> Iterator[Flask]:
+    """An app behind one trusted reverse proxy (PROXY_HOPS=1)."""
+    yield from _transactional_app(empty_database_url, _engines, PROXY_HOPS=1)
+
+
+@pytest.fixture
 def db_session(app) -> Session:
     """The app's scoped session (no app context held open, so requests get their own `g`)."""
     return app.extensions["database"].session

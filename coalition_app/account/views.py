@@ -53,8 +53,10 @@ def _attempted_account() -> str:
 
 
 def _failed(response) -> bool:
-    # Only failed sign-ins count: a successful one redirects.
-    return response.status_code != 302
+    # Only wrong credentials count (answered 401): not a success (302), nor a form sent
+    # incomplete (400), nor the database busy (409) or away (503), which say nothing about
+    # the password and would otherwise lock out a whole venue sharing one address.
+    return response.status_code == 401
 
 
 def _account_limit() -> str:

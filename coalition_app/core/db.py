@@ -8,6 +8,11 @@ The unit of work: use cases change objects and flush, never commit (`@use_case` 
 a savepoint, so one that raises leaves nothing behind); the request commits once, after its
 handler returns, and a CLI command once at its end (`unit_of_work`). Work that must wait for
 the commit (delivering queued e-mail, say) registers with `after_commit`.
+
+On SQLite many people can work at once (`_make_sqlite_concurrent`): the WAL journal, so
+readers never wait for the writer; writes queue for the one write lock (up to
+SQLITE_BUSY_TIMEOUT) instead of failing on it, and hold it only from their first write to
+the commit.
 """
 
 from __future__ import annotations
@@ -19,17 +24,25 @@ from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask, Response, current_app, g
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor, ExecutionContext
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from werkzeug.local import LocalProxy
+
+#: Seconds an SQLite write waits for the write lock before giving up (SQLITE_BUSY_TIMEOUT).
+DEFAULT_SQLITE_BUSY_TIMEOUT = 10.0
 
 
 class Database:
     """Holds an app's engine and its scoped session factory."""
 
-    def __init__(self, url: str, echo: bool | None = False) -> None:
-        self.engine = make_engine(url, echo=echo)
+    def __init__(
+        self,
+        url: str,
+        echo: bool | None = False,
+        sqlite_busy_timeout: float = DEFAULT_SQLITE_BUSY_TIMEOUT,
+    ) -> None:
+        self.engine = make_engine(url, echo=echo, sqlite_busy_timeout=sqlite_busy_timeout)
         self.session = scoped_session(sessionmaker(bind=self.engine, expire_on_commit=False))
 
     def bind_to(self, bind: Any, **session_options: Any) -> None:
@@ -40,10 +53,16 @@ class Database:
         )
 
 
-def make_engine(url: str, echo: bool | None = False) -> Engine:
+def make_engine(
+    url: str,
+    echo: bool | None = False,
+    *,
+    sqlite_busy_timeout: float = DEFAULT_SQLITE_BUSY_TIMEOUT,
+) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo)
-        _make_sqlite_strict(engine)
+        _make_sqlite_strict(engine, sqlite_busy_timeout)
+        _make_sqlite_concurrent(engine)
         return engine
     # pre_ping: a connection dropped by a database restart is replaced, not handed out.
     # A short connect timeout: with the database down, pages answer 503 quickly, not hang.
@@ -58,24 +77,125 @@ def make_engine(url: str, echo: bool | None = False) -> Engine:
     )
 
 
-def _make_sqlite_strict(engine: Engine) -> None:
-    """Foreign keys on, and real transactions (pysqlite's own BEGIN handling breaks SAVEPOINT)."""
+def _make_sqlite_strict(engine: Engine, busy_timeout: float) -> None:
+    """Foreign keys on, real transactions (pysqlite's own BEGIN handling breaks SAVEPOINT),
+    and the WAL journal."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        # How long a statement waits for a lock another connection holds before SQLITE_BUSY.
+        cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
+        # Readers never wait for the writer, nor the writer for readers. Kept in the file once
+        # set (an in-memory database answers "memory" and stays so).
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # WAL's usual pairing: far fewer fsyncs; a crash of the app loses no commit, a power
+        # cut at most the last ones, and neither corrupts the file.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+
+# --- SQLite: writes queue for the lock --------------------------------------------------------
+#
+# SQLite has one write lock per database. A transaction that has read and then wants to write
+# is refused at once (SQLITE_BUSY, without waiting for busy_timeout) when another connection
+# holds the lock or has committed since its first read: waiting could not make its snapshot
+# current. Only a transaction that takes the lock before reading (BEGIN IMMEDIATE) waits for
+# it. So every transaction starts as a deferred read (one consistent snapshot, no lock: pages
+# that only read never wait); at its first write statement, when it has written nothing yet,
+# it ends that read, starts again with BEGIN IMMEDIATE (which waits its turn for the lock) and
+# reopens the savepoints that were open. What it read before is then possibly stale, as under
+# PostgreSQL's READ COMMITTED, which the app is built for: version columns and atomic updates
+# turn a lost race into a 409. The lock is held from the first write to the commit
+# (milliseconds), not while a request hashes a password or renders a page.
+
+_STATE = "coalition.sqlite_transaction"  # in connection.info, while a transaction is open
+#: Statements that never write (SAVEPOINT and the like only mark the transaction).
+_NOT_WRITES = ("SELECT", "EXPLAIN", "PRAGMA", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN")
+
+
+class _Transaction:
+    __slots__ = ("savepoints", "writing")
+
+    def __init__(self) -> None:
+        self.savepoints: list[str] = []  # the open ones' names, outermost first
+        self.writing = False  # holds the write lock (BEGIN IMMEDIATE)
+
+    def follow(self, statement: str) -> None:
+        """Keep `savepoints` in step with a SAVEPOINT, RELEASE or ROLLBACK TO statement."""
+        words = statement.split()
+        if len(words) == 2 and words[0].upper() == "SAVEPOINT":
+            self.savepoints.append(words[1])
+        elif len(words) >= 2 and words[0].upper() in {"RELEASE", "ROLLBACK"}:
+            name = words[-1]  # RELEASE [SAVEPOINT] name, ROLLBACK TO [SAVEPOINT] name
+            if name in self.savepoints:
+                # SQLAlchemy is done with a savepoint it rolled back to, as with a released one.
+                del self.savepoints[self.savepoints.index(name) :]
+
+
+def _writes(statement: str, context: ExecutionContext | None) -> bool:
+    compiled = getattr(context, "compiled", None)
+    if compiled is not None and getattr(compiled.statement, "is_select", False):
+        return False  # a SELECT, even one that starts WITH a CTE
+    return not statement.lstrip()[:10].upper().startswith(_NOT_WRITES)
+
+
+def _make_sqlite_concurrent(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN")
+        connection.info[_STATE] = _Transaction()
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection: Connection) -> None:
+        connection.info.pop(_STATE, None)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_execute(
+        connection: Connection,
+        cursor: DBAPICursor,
+        statement: str,
+        _parameters: object,
+        context: ExecutionContext | None,
+        _executemany: bool,
+    ) -> None:
+        state: _Transaction | None = connection.info.get(_STATE)
+        if state is None:
+            return
+        if not _writes(statement, context):
+            state.follow(statement)
+            return
+        if state.writing:
+            return
+        cursor.execute("COMMIT")  # the read so far: nothing written, nothing to lose
+        try:
+            cursor.execute("BEGIN IMMEDIATE")  # waits up to busy_timeout for the write lock
+        except Exception:
+            # Not had in time: back to a transaction with the same savepoints, so that the
+            # caller's rollbacks find what they expect, and the busy error is what it sees.
+            cursor.execute("BEGIN")
+            _reopen(cursor, state.savepoints)
+            raise
+        state.writing = True
+        _reopen(cursor, state.savepoints)
+
+
+def _reopen(cursor: DBAPICursor, savepoints: list[str]) -> None:
+    for name in savepoints:
+        cursor.execute(f"SAVEPOINT {name}")
 
 
 def init_app(app: Flask) -> Database:
-    database = Database(app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ECHO"))
+    database = Database(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        app.config.get("SQLALCHEMY_ECHO"),
+        sqlite_busy_timeout=float(
+            app.config.get("SQLITE_BUSY_TIMEOUT", DEFAULT_SQLITE_BUSY_TIMEOUT)
+        ),
+    )
     app.extensions["database"] = database
 
     @app.teardown_appcontext

@@ -3,6 +3,7 @@ answer every HTTP error in the app's style, or as JSON for the API. Never a stac
 
 from __future__ import annotations
 
+import sqlite3
 from contextlib import suppress
 from datetime import datetime
 
@@ -104,7 +105,7 @@ def commit_or_answer(response: Response) -> Response:
         _roll_back()
         with suppress(Exception):
             get_database().session.rollback()
-        return _unavailable(error)
+        return _busy(error) if is_busy(error) else _unavailable(error)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -128,7 +129,7 @@ def register_error_handlers(app: Flask) -> None:
         _roll_back()
         with suppress(Exception):  # the connection may already be gone
             get_database().session.rollback()
-        return _unavailable(error)
+        return _busy(error) if is_busy(error) else _unavailable(error)
 
     @app.errorhandler(Exception)
     def _unexpected_error(error: Exception) -> ResponseReturnValue:
@@ -138,6 +139,44 @@ def register_error_handlers(app: Flask) -> None:
             get_database().session.rollback()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         return render_error(InternalServerError.code)
+
+
+#: SQLite's "busy" and "locked" (extended codes keep the primary code in the low byte).
+_SQLITE_BUSY_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+#: PostgreSQL: lock_not_available, deadlock_detected, serialization_failure.
+_POSTGRES_BUSY_STATES = frozenset({"55P03", "40P01", "40001"})
+
+BUSY_MESSAGE = _l(
+    "Not saved: many people are saving at this moment and this request could not wait its "
+    "turn. Nothing of it was kept; please try again in a moment."
+)
+
+
+def is_busy(error: OperationalError) -> bool:
+    """The database is up but a lock could not be had in time (SQLite's busy timeout, a
+    PostgreSQL lock timeout or deadlock): a lost race, not an outage."""
+    original = error.orig
+    if isinstance(original, sqlite3.OperationalError):
+        code = getattr(original, "sqlite_errorcode", None)
+        if code is not None:
+            return code & 0xFF in _SQLITE_BUSY_CODES
+        return "locked" in str(original)
+    return getattr(original, "sqlstate", None) in _POSTGRES_BUSY_STATES
+
+
+def _busy(error: OperationalError) -> Response:
+    """A write that waited its turn for the lock and still could not have it: a clear 409
+    (nothing was kept; the form can be sent again), never a 503, never logged as an outage.
+    409 rather than 503: the service is up and the next try normally passes, as after an edit
+    conflict; 503 would tell monitoring, clients and people that the site is down."""
+    current_app.logger.info(
+        "Database busy on %s %s (a lock not had in time): answered 409",
+        request.method,
+        request.path,
+    )
+    response = make_response(render_error(409, str(BUSY_MESSAGE)))
+    response.headers["Retry-After"] = "2"
+    return response
 
 
 def _unavailable(error: OperationalError) -> Response:

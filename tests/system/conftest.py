@@ -1,7 +1,9 @@
 """Real servers: gunicorn processes on loopback against one PostgreSQL and one Redis.
 
 These tests run in .ci/run's PostgreSQL pass (TEST_DATABASE_URL set to PostgreSQL, Redis on
-127.0.0.1:6379); elsewhere they are skipped with that reason.
+127.0.0.1:6379); elsewhere they are skipped with that reason. A module that declares
+`ANY_DATABASE = True` needs neither: it runs in every pass, on SQLite (`make test`) as on
+PostgreSQL.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ def pytest_collection_modifyitems(config, items):
         reason = "needs Redis on 127.0.0.1:6379 (.ci/run starts it)"
     if reason:
         for item in items:
-            if "tests/system/" in str(item.fspath):
+            if "tests/system/" in str(item.fspath) and not getattr(
+                item.module, "ANY_DATABASE", False
+            ):
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 

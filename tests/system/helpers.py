@@ -10,7 +10,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -31,8 +34,11 @@ def free_port() -> int:
 class Server:
     """A gunicorn process serving the app in production mode."""
 
-    def __init__(self, env: dict[str, str], workers: int = 2) -> None:
+    def __init__(self, env: dict[str, str], workers: int = 2, threads: int = 4) -> None:
         self.port = free_port()
+        # The server's log goes to a file (a pipe nobody reads would fill and stall it).
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
+        self.log = ""
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -41,7 +47,7 @@ class Server:
                 "--workers",
                 str(workers),
                 "--threads",
-                "4",
+                str(threads),
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--graceful-timeout",
@@ -53,7 +59,7 @@ class Server:
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self._log,
         )
         self._wait_ready()
 
@@ -61,7 +67,7 @@ class Server:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(self.process.stderr.read().decode())
+                raise RuntimeError(self._read_log())
             connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
             try:
                 connection.request("GET", "/healthz")
@@ -74,13 +80,19 @@ class Server:
         raise RuntimeError("gunicorn did not start in 30 s")
 
     def stop(self) -> None:
+        """Stop the server; what it logged is then in `self.log`."""
         self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        self.process.stderr.close()
+        self.log = self._read_log()
+        self._log.close()
+
+    def _read_log(self) -> str:
+        self._log.seek(0)
+        return self._log.read().decode("utf-8", "replace")
 
 
 class Browserless:
@@ -134,6 +146,31 @@ class Browserless:
         return status
 
 
+def all_at_once(count: int, action: Callable[[int, Callable[[], None]], object]) -> list:
+    """Run `action(number, together)` in `count` threads; each calls `together()` right before
+    the request that must leave at the same moment as the others'. Returns what each action
+    returned, in order; an exception in any thread is raised here."""
+    barrier = threading.Barrier(count, timeout=60)
+    results: list = [None] * count
+    errors: list[BaseException] = []
+
+    def run(number: int) -> None:
+        try:
+            results[number] = action(number, barrier.wait)
+        except BaseException as error:  # noqa: BLE001 - raised below, in the test's thread
+            errors.append(error)
+            barrier.abort()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    if errors:
+        raise errors[0]
+    return results
+
+
 def first_task_of(database_url: str, email: str) -> int:
     """The id of the first live task assigned to the person with this e-mail."""
     from sqlalchemy import select
@@ -151,3 +188,40 @@ def first_task_of(database_url: str, email: str) -> int:
             )
     finally:
         engine.dispose()
+
+
+def people_with_their_own_task(database_url: str, count: int) -> list[tuple[str, int]]:
+    """`count` seeded people (e-mail, task id), each with a live task of their own that they
+    may record progress on, each task different."""
+    from sqlalchemy import select
+
+    from coalition_app import create_app
+    from coalition_app.policy import can
+    from config import TestConfig
+    from models import Task, User
+
+    app = create_app(TestConfig(database_url))
+    try:
+        with app.app_context():
+            session = app.extensions["database"].session
+            found: dict[str, int] = {}
+            tasks = session.scalars(
+                select(Task)
+                .join(User, Task.assignee_id == User.id)
+                .where(Task.archived_at.is_(None), User.email.like("%@example.org"))
+                .order_by(Task.id)
+            ).all()
+            for task in tasks:
+                email = task.assignee.email
+                if (
+                    email not in found
+                    and task.status.value != "done"
+                    and can(task.assignee, "update_task", task)
+                ):
+                    found[email] = task.id
+            session.remove()
+    finally:
+        app.extensions["database"].engine.dispose()
+    people = list(found.items())[:count]
+    assert len(people) == count, f"the seed has only {len(people)} such people"
+    return people
