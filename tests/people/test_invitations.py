@@ -172,3 +172,32 @@ def test_people_page_lists_people(client, login_as, make_user):
     make_user(full_name="Zoe Invitada")
     html = client.get("/people").get_data(as_text=True)
     assert "Zoe Invitada" in html and "Invitar a alguien" in html
+
+
+def _invite_page(client, institution_id: int, email: str) -> str:
+    response = client.post(
+        "/people/invite",
+        data={
+            "full_name": "Nueva Persona",
+            "email": email,
+            "institution_id": institution_id,
+            "role": "member",
+        },
+    )
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_the_page_says_truthfully_whether_the_invitation_was_e_mailed(
+    app, client, login_as, make_institution, db_session
+):
+    login_as(role=Role.COORDINATOR)
+    institution = make_institution()
+    queued = _invite_page(client, institution.id, "una@example.org")
+    assert "El correo a una@example.org va en camino" in queued
+    assert 'id="invitation-link"' in queued
+    app.config["MAIL_ENABLED"] = False
+    not_sent = _invite_page(client, institution.id, "otra@example.org")
+    assert "El correo está desactivado: copie el enlace de abajo" in not_sent
+    assert "va en camino" not in not_sent and "enviada" not in not_sent
+    assert 'id="invitation-link"' in not_sent  # the link to copy, whatever the mail
