@@ -28,7 +28,7 @@ from models import (
 
 from ..audit import service as audit
 from ..core.db import session, use_case
-from ..core.errors import DomainError
+from ..core.errors import DomainError, DomainErrors
 
 PAGE_SIZE = 25
 SORTS = ("name", "sector", "state", "joined_on")
@@ -360,19 +360,36 @@ def duplicate_of(name: str, except_id: int | None = None) -> Institution | None:
     return session.scalar(statement)
 
 
-def _check(data: InstitutionData, today: date, except_id: int | None = None) -> None:
-    errors = rule_errors(data, today, ReferenceSets.load())
-    if errors:
-        raise errors[0]
-    other = duplicate_of(data.name, except_id)
-    if other is not None:
-        raise DomainError(
+class DuplicateName(DomainError):
+    """The name is taken (case and accents ignored); `existing` is the institution that has it,
+    so a page can link to its profile."""
+
+    def __init__(self, existing: Institution) -> None:
+        super().__init__(
             _l(
                 "“%(name)s” is already in the directory (case and accents are ignored).",
-                name=other.name,
+                name=existing.name,
             ),
             field="name",
         )
+        self.existing = existing
+
+
+def institution_errors(
+    data: InstitutionData, today: date, except_id: int | None = None
+) -> list[DomainError]:
+    """Every rule the data breaks, the unique name included, so all are shown at once."""
+    errors = rule_errors(data, today, ReferenceSets.load())
+    other = duplicate_of(data.name, except_id) if data.name.strip() else None
+    if other is not None:
+        errors.append(DuplicateName(other))
+    return errors
+
+
+def _check(data: InstitutionData, today: date, except_id: int | None = None) -> None:
+    errors = institution_errors(data, today, except_id)
+    if errors:
+        raise DomainErrors(errors)
 
 
 @use_case
