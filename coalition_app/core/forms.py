@@ -9,9 +9,9 @@ from collections.abc import Iterable
 
 from flask import abort
 from flask_babel import format_number
-from markupsafe import Markup
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import Field, SelectChoice, ValidationError
 from wtforms import validators as wtforms_validators
 
