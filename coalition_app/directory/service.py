@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -318,16 +319,48 @@ class InstitutionData:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+_PARENTHESIS = re.compile(r"\s*\([^)]*\)")
+
+
 @dataclass
 class ReferenceSets:
+    """The sectors' slugs and the states' codes, and every way a coordinator may write them:
+    the Spanish or English name, the abbreviation, with or without accents, in any case."""
+
     sectors: set[str] = field(default_factory=set)
     states: set[str] = field(default_factory=set)
+    sector_names: dict[str, str] = field(default_factory=dict)
+    state_names: dict[str, str] = field(default_factory=dict)
+    sector_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
+    state_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> ReferenceSets:
-        return cls(
-            set(session.scalars(select(Sector.slug))), set(session.scalars(select(State.code)))
-        )
+        refs = cls()
+        for sector in session.scalars(select(Sector).order_by(Sector.position)):
+            refs.sectors.add(sector.slug)
+            refs.sector_labels[sector.slug] = (sector.name_es, sector.name_en)
+            for written in (sector.slug, sector.name_es, sector.name_en):
+                refs.sector_names.setdefault(comparison_key(written), sector.slug)
+                # "Industria (sector privado)" is also just "Industria".
+                short = _PARENTHESIS.sub("", written)
+                refs.sector_names.setdefault(comparison_key(short), sector.slug)
+        for state in session.scalars(select(State).order_by(State.code)):
+            refs.states.add(state.code)
+            refs.state_labels[state.code] = (state.name_es, state.name_en)
+            written_as = (state.code, state.name_es, state.name_en, state.abbreviation)
+            for written in written_as:
+                refs.state_names.setdefault(comparison_key(written), state.code)
+        return refs
+
+    def sector(self, written: str) -> str | None:
+        """The slug of the sector written as its slug or its name in Spanish or English."""
+        return self.sector_names.get(comparison_key(written))
+
+    def state(self, written: str) -> str | None:
+        """The code of the state written as its code, name (Spanish or English) or
+        abbreviation: "Yucatán", "yucatan", "MX-YUC"."""
+        return self.state_names.get(comparison_key(written))
 
 
 def rule_errors(data: InstitutionData, today: date, refs: ReferenceSets) -> list[DomainError]:
