@@ -30,6 +30,7 @@ from models import (
 from ..audit import service as audit
 from ..core.db import session, use_case
 from ..core.errors import DomainError, DomainErrors
+from ..core.paging import page_links, page_number
 
 PAGE_SIZE = 25
 SORTS = ("name", "sector", "state", "joined_on")
@@ -66,11 +67,7 @@ class DirectoryQuery:
             sort=args.get("sort", "name") or "name",
             desc=args.get("dir", "asc") == "desc",
         )
-        page = args.get("page", "1") or "1"
-        # ASCII digits only ("²" is a digit to isdigit, not to int), and few of them.
-        if not (page.isascii() and page.isdigit()) or len(page) > 7 or int(page) < 1:
-            raise BadRequest()
-        query.page = int(page)
+        query.page = page_number(args.get("page"))
         if query.sort not in SORTS or query.status not in STATUSES:
             raise BadRequest()
         if query.founder not in ("", "yes", "no") or args.get("dir", "asc") not in ("asc", "desc"):
@@ -111,16 +108,7 @@ class DirectoryPage:
     @property
     def page_links(self) -> list[int | None]:
         """Page numbers to link to, None where a gap is shown."""
-        current, last = self.query.page, self.pages
-        wanted = {1, last, *range(max(1, current - 2), min(last, current + 2) + 1)}
-        links: list[int | None] = []
-        previous = 0
-        for number in sorted(wanted):
-            if number - previous > 1:
-                links.append(None)
-            links.append(number)
-            previous = number
-        return links
+        return page_links(self.query.page, self.pages)
 
     @property
     def first_index(self) -> int:

@@ -50,9 +50,11 @@ def _invite_form(blank: bool = False) -> InviteForm:
 
 
 def _people_page(invite_form: InviteForm, status: int = 200, new_link: str | None = None):
+    page = people.people_page(people.PeopleQuery.from_args(request.args))
     return render_template(
         "people/index.html",
-        people=people.list_people(),
+        page=page,
+        people=page.people,
         invitations=people.pending_invitations(utcnow()),
         invite_form=invite_form,
         action_form=ActionForm(),
