@@ -112,3 +112,16 @@ def test_the_forms_have_a_cancel_link(client, login_as, make_institution, editin
     html = client.get(path).get_data(as_text=True)
     back = f"/institutions/{institution.id}" if editing else "/institutions"
     assert re.search(rf'<a class="btn btn-link" id="cancel" href="{back}">Cancelar</a>', html)
+
+
+def test_the_duplicate_link_escapes_the_name_it_shows(client, login_as, make_institution):
+    login_as(Role.COORDINATOR)
+    taken = make_institution(name="<b>Negritas</b> & Cía")
+    response = client.post(
+        "/institutions/new",
+        data={"name": "<B>negritas</B> & cia", "sector": "academia", "joined_on": "2020-01-01"},
+    )
+    assert response.status_code == 400
+    errors = _errors(response.get_data(as_text=True), "name")
+    assert "&lt;b&gt;Negritas&lt;/b&gt; &amp; Cía" in errors and "<b>" not in errors
+    assert f'<a href="/institutions/{taken.id}">' in errors
