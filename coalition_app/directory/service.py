@@ -481,6 +481,59 @@ def close_group_memberships(institution: Institution, day: date) -> list[str]:
     return sorted(m.group.slug for m in rows)
 
 
+# --- choosing an institution by typing its name (the pickers) --------------------------------
+
+
+def institution_named(written: str, candidates: list[Institution]) -> Institution | None:
+    """The candidate the picker's text names: its name (case, accents and spacing ignored)
+    or, when only one has it, its acronym."""
+    key = comparison_key(written)
+    by_name = [i for i in candidates if i.name_key == key]
+    if by_name:
+        return by_name[0]
+    by_acronym = [i for i in candidates if i.acronym and comparison_key(i.acronym) == key]
+    return by_acronym[0] if len(by_acronym) == 1 else None
+
+
+def similar_institutions(written: str, candidates: list[Institution], limit: int = 5) -> list[str]:
+    """Names of candidates whose name or acronym holds the text: suggestions for a miss."""
+    key = comparison_key(written)
+    if not key:
+        return []
+    return [
+        i.name
+        for i in candidates
+        if key in i.name_key or (i.acronym and key in comparison_key(i.acronym))
+    ][:limit]
+
+
+def picked_institution(written: str, candidates: list[Institution], field: str) -> Institution:
+    """The candidate a picker's text names; if none, a message next to `field` that names
+    the candidates the text could mean."""
+    found = institution_named(written, candidates)
+    if found is not None:
+        return found
+    similar = similar_institutions(written, candidates)
+    if similar:
+        raise DomainError(
+            _l(
+                "No active member institution is called “%(written)s”. Did you mean: "
+                "%(names)s? Choose one from the list.",
+                written=written,
+                names="; ".join(similar),
+            ),
+            field=field,
+        )
+    raise DomainError(
+        _l(
+            "No active member institution is called “%(written)s”. Type part of its name or "
+            "acronym and choose it from the list.",
+            written=written,
+        ),
+        field=field,
+    )
+
+
 def reference_lists() -> tuple[list[Sector], list[State]]:
     return (
         list(session.scalars(select(Sector).order_by(Sector.position))),

@@ -24,7 +24,6 @@ from models import (
     User,
     WorkingGroup,
     WorkStatus,
-    comparison_key,
     utcnow,
 )
 
@@ -163,29 +162,6 @@ def institutions_outside(group: WorkingGroup, today: date) -> list[Institution]:
         select(Institution).where(Institution.active_on(today)).order_by(Institution.name)
     )
     return [i for i in candidates if i.id not in inside]
-
-
-def institution_named(written: str, candidates: list[Institution]) -> Institution | None:
-    """The candidate the picker's text names: its name (case, accents and spacing ignored)
-    or, when only one has it, its acronym."""
-    key = comparison_key(written)
-    by_name = [i for i in candidates if i.name_key == key]
-    if by_name:
-        return by_name[0]
-    by_acronym = [i for i in candidates if i.acronym and comparison_key(i.acronym) == key]
-    return by_acronym[0] if len(by_acronym) == 1 else None
-
-
-def similar_institutions(written: str, candidates: list[Institution], limit: int = 5) -> list[str]:
-    """Names of candidates whose name or acronym holds the text: suggestions for a miss."""
-    key = comparison_key(written)
-    if not key:
-        return []
-    return [
-        i.name
-        for i in candidates
-        if key in i.name_key or (i.acronym and key in comparison_key(i.acronym))
-    ][:limit]
 
 
 def _check_start(

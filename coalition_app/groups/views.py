@@ -14,6 +14,7 @@ from ..core.db import session as db_session
 from ..core.errors import DomainError
 from ..core.forms import ActionForm, attach_error
 from ..core.i18n import current_language
+from ..directory import service as directory
 from ..notifications import service as notifications
 from ..policy import authorize, can
 from ..work import queries as work_queries
@@ -125,29 +126,7 @@ def _chosen_institution(form: MembershipForm, candidates: list[Institution]) -> 
     """The institution the picker names (by name or acronym), or the id a client sent."""
     if not form.institution.data and form.institution_id.data is not None:
         return form.institution_id.data
-    written = form.institution.data or ""
-    found = group_service.institution_named(written, candidates)
-    if found is not None:
-        return found.id
-    similar = group_service.similar_institutions(written, candidates)
-    if similar:
-        raise DomainError(
-            _(
-                "No active member institution is called “%(written)s”. Did you mean: "
-                "%(names)s? Choose one from the list.",
-                written=written,
-                names="; ".join(similar),
-            ),
-            field="institution",
-        )
-    raise DomainError(
-        _(
-            "No active member institution is called “%(written)s”. Type part of its name or "
-            "acronym and choose it from the list.",
-            written=written,
-        ),
-        field="institution",
-    )
+    return directory.picked_institution(form.institution.data or "", candidates, "institution").id
 
 
 # --- group leadership history ------------------------------------------------------------------

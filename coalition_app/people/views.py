@@ -24,10 +24,11 @@ from models import Institution, Role, utcnow
 from ..account import service as accounts
 from ..account.views import mark_signed_in, safe_next_url, tokens_revoked_note
 from ..audit import service as audit
+from ..core import clock
 from ..core.db import session as db_session
 from ..core.errors import DomainError
 from ..core.forms import ActionForm, attach_error
-from ..core.forms import choices as select_choices
+from ..directory import service as directory
 from ..policy import authorize, public
 from . import service as people
 from .forms import AcceptInvitationForm, InviteForm, RoleForm
@@ -39,21 +40,31 @@ bp = Blueprint("people", __name__)
 
 
 def _invite_form(blank: bool = False) -> InviteForm:
-    form = InviteForm(formdata=None) if blank else InviteForm()
-    institutions = db_session.execute(
-        select(Institution.id, Institution.name)
-        .where(Institution.left_on.is_(None))
-        .order_by(Institution.name_key)
-    ).all()
-    form.institution_id.choices = select_choices([(0, _("Choose…"))] + list(institutions))
-    return form
+    return InviteForm(formdata=None) if blank else InviteForm()
 
 
-def _people_page(invite_form: InviteForm, status: int = 200, new_link: str | None = None):
+def _invitable() -> list[Institution]:
+    """The institutions someone may be invited to: the coalition's active members."""
+    return list(
+        db_session.scalars(
+            select(Institution)
+            .where(Institution.active_on(clock.today()))
+            .order_by(Institution.name_key)
+        )
+    )
+
+
+def _people_page(
+    invite_form: InviteForm,
+    status: int = 200,
+    new_link: str | None = None,
+    invitable: list[Institution] | None = None,
+):
     page = people.people_page(people.PeopleQuery.from_args(request.args))
     return render_template(
         "people/index.html",
         page=page,
+        invitable=_invitable() if invitable is None else invitable,
         people=page.people,
         invitations=people.pending_invitations(utcnow()),
         invite_form=invite_form,
@@ -75,20 +86,28 @@ def index():
 def invite():
     authorize(current_user, "manage_people")
     form = _invite_form()
+    invitable = _invitable()
     if not form.validate_on_submit():
-        return _people_page(form, 400)
+        return _people_page(form, 400, invitable=invitable)
     try:
+        institution_id = form.institution_id.data
+        if form.institution.data or institution_id is None:
+            institution_id = directory.picked_institution(
+                form.institution.data or "", invitable, "institution"
+            ).id
         created = people.invite(
             form.email.data,
             form.full_name.data,
-            form.institution_id.data,
+            institution_id,
             Role(form.role.data),
             current_user,
             utcnow(),
         )
     except DomainError as error:
+        if error.field == "institution_id":
+            error.field = "institution"
         attach_error(form, error)
-        return _people_page(form, 400)
+        return _people_page(form, 400, invitable=invitable)
     if created.email_queued:
         flash(
             _(
