@@ -3,6 +3,8 @@ public page where an invitation is accepted."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import (
     Blueprint,
     abort,
@@ -41,6 +43,14 @@ bp = Blueprint("people", __name__)
 
 def _invite_form(blank: bool = False) -> InviteForm:
     return InviteForm(formdata=None) if blank else InviteForm()
+
+
+def _back_to_the_list() -> str:
+    """The people page the form was sent from (its search and page), or the plain one."""
+    target = safe_next_url(request.form.get("next"))
+    if target and urlsplit(target).path == url_for("people.index"):
+        return target
+    return url_for("people.index")
 
 
 def _invitable() -> list[Institution]:
@@ -135,7 +145,7 @@ def set_active(user_id: int):
         outcome = people.set_active(user, request.form["active"] == "1", current_user)
     except DomainError as error:
         flash(str(error.message), "danger")
-        return redirect(url_for("people.index")), 303
+        return redirect(_back_to_the_list()), 303
     message = _("Account updated.") + tokens_revoked_note(outcome.tokens_revoked)
     if outcome.invitations_revoked:
         message += " " + ngettext(
@@ -144,7 +154,7 @@ def set_active(user_id: int):
             outcome.invitations_revoked,
         )
     flash(message, "success")
-    return redirect(url_for("people.index"))
+    return redirect(_back_to_the_list())
 
 
 @bp.post("/people/invitations/<int:invitation_id>/revoke")
@@ -158,12 +168,12 @@ def revoke_invitation(invitation_id: int):
         people.revoke_invitation(invitation, current_user, utcnow())
     except DomainError as error:
         flash(str(error.message), "danger")
-        return redirect(url_for("people.index")), 303
+        return redirect(_back_to_the_list()), 303
     flash(
         _("Invitation to %(email)s withdrawn: its link no longer works.", email=invitation.email),
         "success",
     )
-    return redirect(url_for("people.index"))
+    return redirect(_back_to_the_list())
 
 
 @bp.post("/people/<int:user_id>/role")
@@ -177,9 +187,9 @@ def set_role(user_id: int):
         people.set_role(user, Role(form.role.data), current_user)
     except DomainError as error:
         flash(str(error.message), "danger")
-        return redirect(url_for("people.index")), 303
+        return redirect(_back_to_the_list()), 303
     flash(_("Role changed."), "success")
-    return redirect(url_for("people.index"))
+    return redirect(_back_to_the_list())
 
 
 # --- accepting an invitation (public) ----------------------------------------------------------

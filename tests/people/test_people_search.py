@@ -7,7 +7,7 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from models import Institution, Role, User
 from tests.helpers import count_statements
@@ -126,3 +126,25 @@ def test_the_people_page_runs_the_same_queries_at_60_and_at_500_people(
     with count_statements(db_session.get_bind()) as many:
         assert client.get(url).status_code == 200
     assert many.count == few.count
+
+
+def test_a_change_of_role_or_account_comes_back_to_the_same_search(client, db_session, staff):
+    _many(db_session, staff["unam"], 60)
+    unam = staff["unam"].id
+    html = client.get(f"/people?q=persona&institution={unam}&page=2").get_data(True)
+    back = f"/people?q=persona&amp;institution={unam}&amp;page=2"
+    assert f'<input type="hidden" name="next" value="{back}">' in html
+    person = db_session.scalar(select(User).where(User.email == "persona0055@example.org"))
+    expected = f"/people?q=persona&institution={unam}&page=2"
+    response = client.post(
+        f"/people/{person.id}/role", data={"role": "coordinator", "next": expected}
+    )
+    assert response.status_code == 302 and response.location == expected
+    response = client.post(f"/people/{person.id}/active", data={"active": "0", "next": expected})
+    assert response.status_code == 302 and response.location == expected
+    # Only back to the people page: any other address is ignored.
+    for elsewhere in ("https://evil.example/people", "//evil.example/people", "/audit/"):
+        response = client.post(
+            f"/people/{person.id}/active", data={"active": "1", "next": elsewhere}
+        )
+        assert response.location == "/people"
