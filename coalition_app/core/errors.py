@@ -38,6 +38,15 @@ class DomainError(Exception):
         self.field = field
 
 
+class DomainErrors(DomainError):
+    """Several rules broken at once, so a form shows every message in one answer (each next to
+    its field, `core.forms.attach_error`); read as one error, it is the first."""
+
+    def __init__(self, errors: list[DomainError]) -> None:
+        super().__init__(errors[0].message, field=errors[0].field)
+        self.errors = list(errors)
+
+
 class EditConflict(Exception):
     """Someone saved the object after the form was loaded: nothing was overwritten."""
 

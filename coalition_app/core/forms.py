@@ -11,10 +11,11 @@ from flask import abort
 from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import Field, SelectChoice, ValidationError
 from wtforms import validators as wtforms_validators
 
-from .errors import DomainError
+from .errors import DomainError, DomainErrors
 
 # --- what text may hold ---------------------------------------------------------------------
 
@@ -124,12 +125,19 @@ def newlines(value: object) -> object:
 
 
 def attach_error(form: FlaskForm, error: DomainError) -> None:
-    """Put a use case's message next to its field, or above the form when it names none."""
+    """Put a use case's message next to its field, or above the form when it names none; every
+    message of a `DomainErrors`. A message in `Markup` (a link to what it names) stays markup."""
+    if isinstance(error, DomainErrors):
+        for each in error.errors:
+            attach_error(form, each)
+        return
+    message = error.message if isinstance(error.message, Markup) else str(error.message)
     field = getattr(form, error.field, None) if error.field else None
     if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, str(error.message)]
+        if message not in field.errors:
+            field.errors = [*field.errors, message]
     else:
-        form.form_errors.append(str(error.message))
+        form.form_errors.append(message)
 
 
 def require_action_form() -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +21,7 @@ from ..core.csv import unguard
 from ..core.db import session, use_case
 from ..core.errors import DomainError
 from ..core.forms import control_characters, describe_characters
+from ..core.i18n import current_language
 from .service import InstitutionData, ReferenceSets, close_group_memberships, rule_errors
 
 COLUMNS = [
@@ -36,6 +39,18 @@ COLUMNS = [
 REQUIRED = {"name", "sector", "joined_on"}
 MAX_UPLOAD_BYTES = 1024 * 1024
 NEW, UPDATE, UNCHANGED = "new", "update", "unchanged"
+#: The CSV column of each field of `InstitutionData`, as the preview names a changed cell.
+COLUMN_OF = {
+    "acronym": "acronym",
+    "sector_slug": "sector",
+    "state_code": "state",
+    "website": "website",
+    "joined_on": "joined_on",
+    "left_on": "left_on",
+    "is_founder": "founder",
+    "basis": "basis",
+    "source": "source",
+}
 
 
 def export_rows() -> list[dict[str, str]]:
@@ -76,6 +91,16 @@ class ImportRow:
     action: str | None = None  # NEW, UPDATE or UNCHANGED when there are no errors
     changes: list[str] = field(default_factory=list)
     existing_id: int | None = None
+    differences: list[Difference] = field(default_factory=list)
+
+
+@dataclass
+class Difference:
+    """One changed cell of an update, as the preview shows it: the column, old → new."""
+
+    column: str
+    before: str
+    after: str
 
 
 @dataclass
@@ -110,20 +135,41 @@ def decode_upload(content: bytes) -> str:
     return text
 
 
-def _date(text: str, column: str, errors: list[str]) -> date | None:
+#: Day/month/year as coordinators write it (31/12/2020, 1/2/2021, 31-12-2020, 31.12.2020).
+DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+
+
+def parse_date(text: str) -> date | None:
+    """A date written as YYYY-MM-DD (the export's) or day/month/year; None if it is neither.
+
+    >>> parse_date("31/12/2020"), parse_date("2020-12-31"), parse_date("12/31/2020")
+    (datetime.date(2020, 12, 31), datetime.date(2020, 12, 31), None)
+    """
+    found = DAY_MONTH_YEAR.fullmatch(text)
     try:
-        return date.fromisoformat(text)
+        if found:
+            day, month, year = (int(part) for part in found.groups())
+            return date(year, month, day)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return date.fromisoformat(text)
     except ValueError:
+        return None
+    return None
+
+
+def _date(text: str, column: str, errors: list[str]) -> date | None:
+    day = parse_date(text)
+    if day is None:
         errors.append(
             str(
                 _l(
-                    "%(column)s: “%(value)s” is not a date (use YYYY-MM-DD).",
+                    "%(column)s: “%(value)s” is not a date (write 31/12/2020 or 2020-12-31).",
                     column=column,
                     value=text[:40],
                 )
             )
         )
-        return None
+    return day
 
 
 def _parse_row(
@@ -149,11 +195,13 @@ def _parse_row(
         return row
     if not values["name"]:
         errors.append(str(_l("The name is missing.")))
+    sector = refs.sector(values["sector"]) if values["sector"] else None
     if not values["sector"]:
         errors.append(str(_l("The sector is missing.")))
-    elif values["sector"] not in refs.sectors:
+    elif sector is None:
         errors.append(str(_l("Unknown sector “%(value)s”.", value=values["sector"][:40])))
-    if values["state"] and values["state"] not in refs.states:
+    state = refs.state(values["state"]) if values["state"] else None
+    if values["state"] and state is None:
         errors.append(str(_l("Unknown state “%(value)s”.", value=values["state"][:40])))
     joined_on = left_on = None
     if not values["joined_on"]:
@@ -170,13 +218,13 @@ def _parse_row(
         errors.append(str(_l("Unknown basis “%(value)s”.", value=basis[:40])))
     if len(values["name"]) > 200 or len(values["acronym"]) > 40 or len(values["website"]) > 300:
         errors.append(str(_l("A value is too long.")))
-    if errors or joined_on is None:
+    if errors or joined_on is None or sector is None:
         return row
     row.data = InstitutionData(
         name=" ".join(values["name"].split()),
         acronym=values["acronym"] or None,
-        sector_slug=values["sector"],
-        state_code=values["state"] or None,
+        sector_slug=sector,
+        state_code=state,
         website=values["website"] or None,
         joined_on=joined_on,
         left_on=left_on,
@@ -242,8 +290,35 @@ def preview(content: bytes, today: date) -> ImportPreview:
         row.changes = [
             k for k, v in row.data.as_dict().items() if k != "name" and getattr(current, k) != v
         ]
+        row.differences = [
+            Difference(
+                COLUMN_OF[k],
+                _shown(k, getattr(current, k), refs),
+                _shown(k, getattr(row.data, k), refs),
+            )
+            for k in sorted(row.changes, key=lambda k: COLUMNS.index(COLUMN_OF[k]))
+        ]
         row.action = UPDATE if row.changes else UNCHANGED
     return ImportPreview(rows)
+
+
+def _shown(key: str, value: object, refs: ReferenceSets) -> str:
+    """A cell's value as the preview shows it: names in the page's language, dates spelled
+    out, "—" for nothing."""
+    if value is None or value == "":
+        return "—"
+    english = 1 if current_language() == "en" else 0
+    if key == "sector_slug" and str(value) in refs.sector_labels:
+        return refs.sector_labels[str(value)][english]
+    if key == "state_code" and str(value) in refs.state_labels:
+        return refs.state_labels[str(value)][english]
+    if isinstance(value, date):
+        return str(format_date(value, "medium"))
+    if isinstance(value, bool):
+        return str(_l("Yes") if value else _l("No"))
+    if isinstance(value, Basis):
+        return value.value
+    return str(value)
 
 
 @use_case

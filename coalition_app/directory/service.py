@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -28,7 +29,8 @@ from models import (
 
 from ..audit import service as audit
 from ..core.db import session, use_case
-from ..core.errors import DomainError
+from ..core.errors import DomainError, DomainErrors
+from ..core.paging import page_links, page_number
 
 PAGE_SIZE = 25
 SORTS = ("name", "sector", "state", "joined_on")
@@ -65,11 +67,7 @@ class DirectoryQuery:
             sort=args.get("sort", "name") or "name",
             desc=args.get("dir", "asc") == "desc",
         )
-        page = args.get("page", "1") or "1"
-        # ASCII digits only ("²" is a digit to isdigit, not to int), and few of them.
-        if not (page.isascii() and page.isdigit()) or len(page) > 7 or int(page) < 1:
-            raise BadRequest()
-        query.page = int(page)
+        query.page = page_number(args.get("page"))
         if query.sort not in SORTS or query.status not in STATUSES:
             raise BadRequest()
         if query.founder not in ("", "yes", "no") or args.get("dir", "asc") not in ("asc", "desc"):
@@ -110,16 +108,7 @@ class DirectoryPage:
     @property
     def page_links(self) -> list[int | None]:
         """Page numbers to link to, None where a gap is shown."""
-        current, last = self.query.page, self.pages
-        wanted = {1, last, *range(max(1, current - 2), min(last, current + 2) + 1)}
-        links: list[int | None] = []
-        previous = 0
-        for number in sorted(wanted):
-            if number - previous > 1:
-                links.append(None)
-            links.append(number)
-            previous = number
-        return links
+        return page_links(self.query.page, self.pages)
 
     @property
     def first_index(self) -> int:
@@ -318,16 +307,48 @@ class InstitutionData:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+_PARENTHESIS = re.compile(r"\s*\([^)]*\)")
+
+
 @dataclass
 class ReferenceSets:
+    """The sectors' slugs and the states' codes, and every way a coordinator may write them:
+    the Spanish or English name, the abbreviation, with or without accents, in any case."""
+
     sectors: set[str] = field(default_factory=set)
     states: set[str] = field(default_factory=set)
+    sector_names: dict[str, str] = field(default_factory=dict)
+    state_names: dict[str, str] = field(default_factory=dict)
+    sector_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
+    state_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> ReferenceSets:
-        return cls(
-            set(session.scalars(select(Sector.slug))), set(session.scalars(select(State.code)))
-        )
+        refs = cls()
+        for sector in session.scalars(select(Sector).order_by(Sector.position)):
+            refs.sectors.add(sector.slug)
+            refs.sector_labels[sector.slug] = (sector.name_es, sector.name_en)
+            for written in (sector.slug, sector.name_es, sector.name_en):
+                refs.sector_names.setdefault(comparison_key(written), sector.slug)
+                # "Industria (sector privado)" is also just "Industria".
+                short = _PARENTHESIS.sub("", written)
+                refs.sector_names.setdefault(comparison_key(short), sector.slug)
+        for state in session.scalars(select(State).order_by(State.code)):
+            refs.states.add(state.code)
+            refs.state_labels[state.code] = (state.name_es, state.name_en)
+            written_as = (state.code, state.name_es, state.name_en, state.abbreviation)
+            for written in written_as:
+                refs.state_names.setdefault(comparison_key(written), state.code)
+        return refs
+
+    def sector(self, written: str) -> str | None:
+        """The slug of the sector written as its slug or its name in Spanish or English."""
+        return self.sector_names.get(comparison_key(written))
+
+    def state(self, written: str) -> str | None:
+        """The code of the state written as its code, name (Spanish or English) or
+        abbreviation: "Yucatán", "yucatan", "MX-YUC"."""
+        return self.state_names.get(comparison_key(written))
 
 
 def rule_errors(data: InstitutionData, today: date, refs: ReferenceSets) -> list[DomainError]:
@@ -360,19 +381,36 @@ def duplicate_of(name: str, except_id: int | None = None) -> Institution | None:
     return session.scalar(statement)
 
 
-def _check(data: InstitutionData, today: date, except_id: int | None = None) -> None:
-    errors = rule_errors(data, today, ReferenceSets.load())
-    if errors:
-        raise errors[0]
-    other = duplicate_of(data.name, except_id)
-    if other is not None:
-        raise DomainError(
+class DuplicateName(DomainError):
+    """The name is taken (case and accents ignored); `existing` is the institution that has it,
+    so a page can link to its profile."""
+
+    def __init__(self, existing: Institution) -> None:
+        super().__init__(
             _l(
                 "“%(name)s” is already in the directory (case and accents are ignored).",
-                name=other.name,
+                name=existing.name,
             ),
             field="name",
         )
+        self.existing = existing
+
+
+def institution_errors(
+    data: InstitutionData, today: date, except_id: int | None = None
+) -> list[DomainError]:
+    """Every rule the data breaks, the unique name included, so all are shown at once."""
+    errors = rule_errors(data, today, ReferenceSets.load())
+    other = duplicate_of(data.name, except_id) if data.name.strip() else None
+    if other is not None:
+        errors.append(DuplicateName(other))
+    return errors
+
+
+def _check(data: InstitutionData, today: date, except_id: int | None = None) -> None:
+    errors = institution_errors(data, today, except_id)
+    if errors:
+        raise DomainErrors(errors)
 
 
 @use_case
@@ -441,6 +479,59 @@ def close_group_memberships(institution: Institution, day: date) -> list[str]:
         # A row that would only start after the exit is closed where it starts.
         membership.until = max(day, membership.since)
     return sorted(m.group.slug for m in rows)
+
+
+# --- choosing an institution by typing its name (the pickers) --------------------------------
+
+
+def institution_named(written: str, candidates: list[Institution]) -> Institution | None:
+    """The candidate the picker's text names: its name (case, accents and spacing ignored)
+    or, when only one has it, its acronym."""
+    key = comparison_key(written)
+    by_name = [i for i in candidates if i.name_key == key]
+    if by_name:
+        return by_name[0]
+    by_acronym = [i for i in candidates if i.acronym and comparison_key(i.acronym) == key]
+    return by_acronym[0] if len(by_acronym) == 1 else None
+
+
+def similar_institutions(written: str, candidates: list[Institution], limit: int = 5) -> list[str]:
+    """Names of candidates whose name or acronym holds the text: suggestions for a miss."""
+    key = comparison_key(written)
+    if not key:
+        return []
+    return [
+        i.name
+        for i in candidates
+        if key in i.name_key or (i.acronym and key in comparison_key(i.acronym))
+    ][:limit]
+
+
+def picked_institution(written: str, candidates: list[Institution], field: str) -> Institution:
+    """The candidate a picker's text names; if none, a message next to `field` that names
+    the candidates the text could mean."""
+    found = institution_named(written, candidates)
+    if found is not None:
+        return found
+    similar = similar_institutions(written, candidates)
+    if similar:
+        raise DomainError(
+            _l(
+                "No active member institution is called “%(written)s”. Did you mean: "
+                "%(names)s? Choose one from the list.",
+                written=written,
+                names="; ".join(similar),
+            ),
+            field=field,
+        )
+    raise DomainError(
+        _l(
+            "No active member institution is called “%(written)s”. Type part of its name or "
+            "acronym and choose it from the list.",
+            written=written,
+        ),
+        field=field,
+    )
 
 
 def reference_lists() -> tuple[list[Sector], list[State]]:

@@ -20,12 +20,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 
-from models import Basis
+from models import Basis, Institution
 
 from ..core import clock
 from ..core.csv import csv_response
-from ..core.errors import DomainError
+from ..core.errors import DomainError, DomainErrors
 from ..core.forms import attach_error
 from ..core.forms import choices as select_choices
 from ..core.i18n import current_language
@@ -66,7 +67,10 @@ def profile(institution_id: int):
 def _institution_form(form: InstitutionForm) -> None:
     sectors, states = directory.reference_lists()
     language = current_language()
-    form.sector.choices = select_choices([(s.slug, s.name(language)) for s in sectors])
+    # No sector is chosen for the coordinator: "Choose…" is the empty, required first option.
+    form.sector.choices = select_choices(
+        [("", _("Choose…"))] + [(s.slug, s.name(language)) for s in sectors]
+    )
     form.state.choices = select_choices(
         [("", _("(not recorded)"))] + [(s.code, s.name(language)) for s in states]
     )
@@ -86,6 +90,43 @@ def _data_from(form: InstitutionForm) -> directory.InstitutionData:
     )
 
 
+def _show_error(form: InstitutionForm, error: DomainError) -> None:
+    """A rule's message next to its field; a taken name links to the institution that has it."""
+    if isinstance(error, DomainErrors):
+        for each in error.errors:
+            _show_error(form, each)
+        return
+    if isinstance(error, directory.DuplicateName):
+        error = DomainError(
+            Markup(
+                _(
+                    "“%(name)s” is already in the directory (case and accents are ignored): "
+                    '<a href="%(url)s">open its profile</a>.',
+                    name=escape(error.existing.name),
+                    url=url_for("directory.profile", institution_id=error.existing.id),
+                )
+            ),
+            field="name",
+        )
+    attach_error(form, error)
+
+
+def _check_rules_too(form: InstitutionForm, institution: Institution | None) -> None:
+    """The form refused what was typed: say what the rules would refuse as well (a website, a
+    taken name), so every problem shows in one answer, not one submit at a time."""
+    today = clock.today()
+    data = _data_from(form)
+    dated = form.joined_on.data is not None and not form.joined_on.errors
+    if not dated:
+        # A stand-in that breaks no rule: the form already says what is wrong with the date.
+        data.joined_on = today
+    data.left_on = institution.left_on if institution is not None and dated else None
+    for error in directory.institution_errors(data, today, institution.id if institution else None):
+        field = getattr(form, error.field or "", None)
+        if field is None or not field.errors:
+            _show_error(form, error)
+
+
 @bp.route("/institutions/new", methods=["GET", "POST"])
 def create():
     authorize(current_user, "manage_institutions")
@@ -98,12 +139,13 @@ def create():
                 _data_from(form), current_user, clock.today()
             )
         except DomainError as error:
-            attach_error(form, error)
+            _show_error(form, error)
             status = 400
         else:
             flash(_("Institution added."), "success")
             return redirect(url_for("directory.profile", institution_id=institution.id))
     elif request.method == "POST":
+        _check_rules_too(form, None)
         status = 400
     return render_template("directory/form.html", form=form, institution=None), status
 
@@ -135,12 +177,13 @@ def edit(institution_id: int):
         try:
             directory.update_institution(institution, data, current_user, clock.today())
         except DomainError as error:
-            attach_error(form, error)
+            _show_error(form, error)
             status = 400
         else:
             flash(_("Institution saved."), "success")
             return redirect(url_for("directory.profile", institution_id=institution.id))
     elif request.method == "POST":
+        _check_rules_too(form, institution)
         status = 400
     return render_template(
         "directory/form.html", form=form, institution=institution, end_form=end_form

@@ -2,23 +2,39 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField
-from wtforms.validators import DataRequired
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    ValidationError,
+)
+from wtforms.validators import Optional
+from wtforms.widgets import HiddenInput
 
 from models import GroupRole
 
-from ..core.forms import choices
+from ..core.forms import PlainText, choices, strip
 
 
 class MembershipForm(FlaskForm):
-    """Add an institution to a group, change its role, or take it out (role "none")."""
+    """Add an institution to a group, change its role, or take it out (role "none"), from a
+    date the coordinator picks (today unless changed).
 
-    institution_id = SelectField(
+    `institution` is a text field with a list of suggestions (`<datalist>`): at a coalition's
+    size a searchable field, not a long menu, and it works without JavaScript. The server
+    finds the institution by its name or acronym (`groups.service.institution_named`);
+    `institution_id`, never shown, lets a client name it by its id instead.
+    """
+
+    institution = StringField(
         _l("Institution"),
-        coerce=int,
-        validate_choice=False,
-        validators=[DataRequired(_l("Choose an institution."))],
+        filters=[strip],
+        validators=[PlainText(200)],
+        render_kw={"list": "institution-options", "autocomplete": "off"},
     )
+    institution_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     role = SelectField(
         _l("Role"),
         choices=choices(
@@ -29,6 +45,11 @@ class MembershipForm(FlaskForm):
             ]
         ),
     )
+    since = DateField(_l("From"), validators=[Optional()])
+
+    def validate_institution(self, field: StringField) -> None:
+        if not field.data and self.institution_id.data is None:
+            raise ValidationError(_l("Choose an institution."))
 
 
 class DigestForm(FlaskForm):

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -163,15 +164,72 @@ def institutions_outside(group: WorkingGroup, today: date) -> list[Institution]:
     return [i for i in candidates if i.id not in inside]
 
 
+def _check_start(
+    group: WorkingGroup,
+    institution: Institution,
+    current: GroupMembership | None,
+    since: date,
+    today: date,
+) -> None:
+    """A change's date: not after today (a change is recorded when it happens, so that every
+    page is right today), not before the institution joined the coalition, not before the
+    row it closes started nor before an earlier row of it in this group ended."""
+    if since > today:
+        raise DomainError(
+            _l(
+                "The date cannot be after today: record the change on the day it happens, "
+                "so that the group's pages are right until then."
+            ),
+            field="since",
+        )
+    if since < institution.joined_on:
+        raise DomainError(
+            _l(
+                "%(name)s joined the coalition on %(day)s: the date cannot be earlier.",
+                name=institution.name,
+                day=format_date(institution.joined_on, "long"),
+            ),
+            field="since",
+        )
+    if current is not None and since < current.since:
+        raise DomainError(
+            _l(
+                "Its current row in the group started on %(day)s: the date cannot be earlier.",
+                day=format_date(current.since, "long"),
+            ),
+            field="since",
+        )
+    ended = [
+        m.until
+        for m in group.memberships
+        if m.institution_id == institution.id and m is not current and m.until is not None
+    ]
+    if current is None and ended and since < max(ended):
+        raise DomainError(
+            _l(
+                "It was in the group until %(day)s: the date cannot be earlier.",
+                day=format_date(max(ended), "long"),
+            ),
+            field="since",
+        )
+
+
 @use_case
 def set_membership(
-    group: WorkingGroup, institution_id: int, role: GroupRole | None, by: User, today: date
+    group: WorkingGroup,
+    institution_id: int,
+    role: GroupRole | None,
+    by: User,
+    today: date,
+    since: date | None = None,
 ) -> GroupMembership | None:
-    """Add an institution to a group, change its role, or (role None) take it out.
+    """Add an institution to a group, change its role, or (role None) take it out, from
+    `since` (today unless given; `_check_start` says which days may be chosen).
 
-    The current row is closed (`until` = today) and a new one opened, so the history of who
+    The current row is closed (`until` = since) and a new one opened, so the history of who
     led the group, and when, is never overwritten.
     """
+    since = today if since is None else since
     institution = session.get(Institution, institution_id)
     if institution is None or not institution.is_active_on(today):
         raise DomainError(_l("Choose an active member institution."), field="institution_id")
@@ -180,13 +238,32 @@ def set_membership(
         None,
     )
     if current is not None and current.role == role:
+        if since < current.since:
+            # Already in that role: an earlier date corrects when the row started.
+            _check_start(group, institution, None, since, today)
+            audit.record(
+                by,
+                "group.membership",
+                "working_group",
+                group.id,
+                institution=institution.name,
+                before=current.role,
+                after=role,
+                since=since,
+                corrected_from=current.since,
+            )
+            current.since = since
+            session.flush()
         return current
+    if current is None and role is None:
+        return None
+    _check_start(group, institution, current, since, today)
     if current is not None:
-        if current.since == today:
+        if current.since == since:
             session.delete(current)  # a same-day correction, not history worth keeping
             group.memberships.remove(current)
         else:
-            current.until = today
+            current.until = since
         session.flush()
     audit.record(
         by,
@@ -196,11 +273,12 @@ def set_membership(
         institution=institution.name,
         before=current.role if current else None,
         after=role,
+        since=since,
     )
     membership = None
     if role is not None:
         membership = GroupMembership(
-            group=group, institution=institution, role=role, since=today, basis=Basis.DOCUMENTED
+            group=group, institution=institution, role=role, since=since, basis=Basis.DOCUMENTED
         )
         session.add(membership)
     session.flush()

@@ -6,15 +6,15 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from models import GroupMembership, GroupRole, WorkingGroup
+from models import GroupMembership, GroupRole, Institution, WorkingGroup
 
 from ..core import clock, page_cache
 from ..core.csv import csv_response
 from ..core.db import session as db_session
 from ..core.errors import DomainError
-from ..core.forms import ActionForm
-from ..core.forms import choices as select_choices
+from ..core.forms import ActionForm, attach_error
 from ..core.i18n import current_language
+from ..directory import service as directory
 from ..notifications import service as notifications
 from ..policy import authorize, can
 from ..work import queries as work_queries
@@ -88,18 +88,23 @@ def members(slug: str):
     authorize(current_user, "manage_coalition", group)
     today = clock.today()
     form = MembershipForm()
-    choices = [
-        (m.institution_id, m.institution.name) for m in group.memberships if m.current_on(today)
-    ]
-    choices += [(i.id, i.name) for i in group_service.institutions_outside(group, today)]
-    form.institution_id.choices = select_choices(sorted(choices, key=lambda c: c[1].casefold()))
+    if request.method == "GET":
+        form.since.data = today
+    candidates = [m.institution for m in group.memberships if m.current_on(today)]
+    candidates += group_service.institutions_outside(group, today)
+    candidates.sort(key=lambda i: i.name_key)
     status = 200
     if form.validate_on_submit():
         role = None if form.role.data == "none" else GroupRole(form.role.data)
         try:
-            group_service.set_membership(group, form.institution_id.data, role, current_user, today)
+            institution_id = _chosen_institution(form, candidates)
+            group_service.set_membership(
+                group, institution_id, role, current_user, today, since=form.since.data or today
+            )
         except DomainError as error:
-            form.institution_id.errors = [*form.institution_id.errors, str(error.message)]
+            if error.field == "institution_id":
+                error.field = "institution"
+            attach_error(form, error)
             status = 400
         else:
             flash(_("Membership saved."), "success")
@@ -108,8 +113,20 @@ def members(slug: str):
         status = 400
     history = sorted(group.memberships, key=lambda m: (m.institution.name.casefold(), m.since))
     return render_template(
-        "groups/members.html", group=group, form=form, history=history, today=today
+        "groups/members.html",
+        group=group,
+        form=form,
+        history=history,
+        today=today,
+        candidates=candidates,
     ), status
+
+
+def _chosen_institution(form: MembershipForm, candidates: list[Institution]) -> int:
+    """The institution the picker names (by name or acronym), or the id a client sent."""
+    if not form.institution.data and form.institution_id.data is not None:
+        return form.institution_id.data
+    return directory.picked_institution(form.institution.data or "", candidates, "institution").id
 
 
 # --- group leadership history ------------------------------------------------------------------

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import (
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from models import Role
 
@@ -27,18 +35,26 @@ class InviteForm(FlaskForm):
             PlainText(254),
         ],
     )
-    institution_id = SelectField(
+    # A text field with suggestions (`<datalist>`), as in the group membership form: the
+    # server finds the institution by name or acronym; `institution_id`, never shown, lets a
+    # client name it by its id instead.
+    institution = StringField(
         _l("Institution"),
-        coerce=int,
-        validate_choice=False,
-        validators=[DataRequired(_l("Choose an institution."))],
+        filters=[strip],
+        validators=[PlainText(200)],
+        render_kw={"list": "invite-institution-options", "autocomplete": "off"},
     )
+    institution_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     role = SelectField(
         _l("Role"),
         choices=choices(
             [(Role.MEMBER.value, _l("Member")), (Role.COORDINATOR.value, _l("Coordinator"))]
         ),
     )
+
+    def validate_institution(self, field: StringField) -> None:
+        if not field.data and self.institution_id.data is None:
+            raise ValidationError(_l("Choose an institution."))
 
 
 class RoleForm(FlaskForm):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -10,10 +12,10 @@ from typing import Any, cast
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
-from werkzeug.exceptions import Gone, NotFound
+from werkzeug.exceptions import BadRequest, Gone, NotFound
 from werkzeug.security import generate_password_hash
 
 from models import Institution, Invitation, Role, User, token_digest, utcnow
@@ -25,18 +27,131 @@ from ..core import clock, outbox
 from ..core.db import session, use_case
 from ..core.errors import DomainError
 from ..core.links import external_url
+from ..core.paging import page_links, page_number
 
 MIN_PASSWORD_LENGTH = 12
 
 
-def list_people() -> list[User]:
-    return list(
+PAGE_SIZE = 50
+ROLES = ("", Role.MEMBER.value, Role.COORDINATOR.value)
+STATUSES = ("all", "active", "inactive")
+
+
+@dataclass
+class PeopleQuery:
+    """What the people page was asked for; `from_args` refuses (400) values it does not know."""
+
+    q: str = ""
+    institution: int | None = None
+    role: str = ""
+    status: str = "all"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> PeopleQuery:
+        query = cls(
+            q=" ".join(args.get("q", "").split())[:200],
+            role=args.get("role", ""),
+            status=args.get("status", "all") or "all",
+            page=page_number(args.get("page")),
+        )
+        institution = args.get("institution", "")
+        if institution:
+            if not (institution.isascii() and institution.isdigit()) or len(institution) > 12:
+                raise BadRequest()
+            query.institution = int(institution)
+        if query.role not in ROLES or query.status not in STATUSES:
+            raise BadRequest()
+        return query
+
+    def args(self, **changes: object) -> dict[str, str]:
+        """Query-string arguments for a link to this query with some values changed (the
+        pager's links keep the search and the filters)."""
+        values: dict[str, object] = {
+            "q": self.q,
+            "institution": self.institution,
+            "role": self.role,
+            "status": self.status,
+            "page": self.page,
+            **changes,
+        }
+        out = {
+            "q": values["q"],
+            "institution": values["institution"] or "",
+            "role": values["role"],
+            "status": "" if values["status"] == "all" else values["status"],
+            "page": "" if values["page"] == 1 else values["page"],
+        }
+        return {key: str(value) for key, value in out.items() if value}
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.q or self.institution or self.role or self.status != "all")
+
+
+@dataclass
+class PeoplePage:
+    query: PeopleQuery
+    people: list[User]
+    total: int
+    pages: int
+    institutions: list[tuple[int, str]]
+
+    @property
+    def page_links(self) -> list[int | None]:
+        return page_links(self.query.page, self.pages)
+
+    @property
+    def first_index(self) -> int:
+        return (self.query.page - 1) * PAGE_SIZE + 1 if self.total else 0
+
+    @property
+    def last_index(self) -> int:
+        return min(self.total, self.query.page * PAGE_SIZE)
+
+
+def people_page(query: PeopleQuery) -> PeoplePage:
+    """One page of people matching the search, in three queries whatever their number."""
+    conditions: list[ColumnElement[bool]] = []
+    if query.q:
+        text = query.q.lower()
+        conditions.append(
+            or_(
+                func.lower(User.full_name).contains(text, autoescape=True),
+                User.email.contains(text, autoescape=True),
+            )
+        )
+    if query.institution is not None:
+        conditions.append(User.institution_id == query.institution)
+    if query.role:
+        conditions.append(User.role == Role(query.role))
+    if query.status != "all":
+        conditions.append(User.is_active.is_(query.status == "active"))
+    # The institutions someone works at: the filter's choices.
+    institutions = [
+        (row.id, row.name)
+        for row in session.execute(
+            select(Institution.id, Institution.name)
+            .where(select(User.id).where(User.institution_id == Institution.id).exists())
+            .order_by(Institution.name_key)
+        )
+    ]
+    if query.institution is not None and query.institution not in {i for i, _n in institutions}:
+        raise BadRequest()
+    total = session.scalar(select(func.count()).select_from(User).where(*conditions)) or 0
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    query.page = min(query.page, pages)
+    people = list(
         session.scalars(
             select(User)
+            .where(*conditions)
             .options(joinedload(User.institution))
-            .order_by(User.is_active.desc(), User.full_name)
+            .order_by(User.is_active.desc(), User.full_name, User.id)
+            .limit(PAGE_SIZE)
+            .offset((query.page - 1) * PAGE_SIZE)
         )
     )
+    return PeoplePage(query, people, total, pages, institutions)
 
 
 def pending_invitations(now: datetime) -> list[Invitation]:

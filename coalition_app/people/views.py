@@ -3,6 +3,8 @@ public page where an invitation is accepted."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import (
     Blueprint,
     abort,
@@ -24,10 +26,11 @@ from models import Institution, Role, utcnow
 from ..account import service as accounts
 from ..account.views import mark_signed_in, safe_next_url, tokens_revoked_note
 from ..audit import service as audit
+from ..core import clock
 from ..core.db import session as db_session
 from ..core.errors import DomainError
 from ..core.forms import ActionForm, attach_error
-from ..core.forms import choices as select_choices
+from ..directory import service as directory
 from ..policy import authorize, public
 from . import service as people
 from .forms import AcceptInvitationForm, InviteForm, RoleForm
@@ -39,20 +42,40 @@ bp = Blueprint("people", __name__)
 
 
 def _invite_form(blank: bool = False) -> InviteForm:
-    form = InviteForm(formdata=None) if blank else InviteForm()
-    institutions = db_session.execute(
-        select(Institution.id, Institution.name)
-        .where(Institution.left_on.is_(None))
-        .order_by(Institution.name_key)
-    ).all()
-    form.institution_id.choices = select_choices([(0, _("Choose…"))] + list(institutions))
-    return form
+    return InviteForm(formdata=None) if blank else InviteForm()
 
 
-def _people_page(invite_form: InviteForm, status: int = 200, new_link: str | None = None):
+def _back_to_the_list() -> str:
+    """The people page the form was sent from (its search and page), or the plain one."""
+    target = safe_next_url(request.form.get("next"))
+    if target and urlsplit(target).path == url_for("people.index"):
+        return target
+    return url_for("people.index")
+
+
+def _invitable() -> list[Institution]:
+    """The institutions someone may be invited to: the coalition's active members."""
+    return list(
+        db_session.scalars(
+            select(Institution)
+            .where(Institution.active_on(clock.today()))
+            .order_by(Institution.name_key)
+        )
+    )
+
+
+def _people_page(
+    invite_form: InviteForm,
+    status: int = 200,
+    new_link: str | None = None,
+    invitable: list[Institution] | None = None,
+):
+    page = people.people_page(people.PeopleQuery.from_args(request.args))
     return render_template(
         "people/index.html",
-        people=people.list_people(),
+        page=page,
+        invitable=_invitable() if invitable is None else invitable,
+        people=page.people,
         invitations=people.pending_invitations(utcnow()),
         invite_form=invite_form,
         action_form=ActionForm(),
@@ -73,20 +96,28 @@ def index():
 def invite():
     authorize(current_user, "manage_people")
     form = _invite_form()
+    invitable = _invitable()
     if not form.validate_on_submit():
-        return _people_page(form, 400)
+        return _people_page(form, 400, invitable=invitable)
     try:
+        institution_id = form.institution_id.data
+        if form.institution.data or institution_id is None:
+            institution_id = directory.picked_institution(
+                form.institution.data or "", invitable, "institution"
+            ).id
         created = people.invite(
             form.email.data,
             form.full_name.data,
-            form.institution_id.data,
+            institution_id,
             Role(form.role.data),
             current_user,
             utcnow(),
         )
     except DomainError as error:
+        if error.field == "institution_id":
+            error.field = "institution"
         attach_error(form, error)
-        return _people_page(form, 400)
+        return _people_page(form, 400, invitable=invitable)
     if created.email_queued:
         flash(
             _(
@@ -114,7 +145,7 @@ def set_active(user_id: int):
         outcome = people.set_active(user, request.form["active"] == "1", current_user)
     except DomainError as error:
         flash(str(error.message), "danger")
-        return redirect(url_for("people.index")), 303
+        return redirect(_back_to_the_list()), 303
     message = _("Account updated.") + tokens_revoked_note(outcome.tokens_revoked)
     if outcome.invitations_revoked:
         message += " " + ngettext(
@@ -123,7 +154,7 @@ def set_active(user_id: int):
             outcome.invitations_revoked,
         )
     flash(message, "success")
-    return redirect(url_for("people.index"))
+    return redirect(_back_to_the_list())
 
 
 @bp.post("/people/invitations/<int:invitation_id>/revoke")
@@ -137,12 +168,12 @@ def revoke_invitation(invitation_id: int):
         people.revoke_invitation(invitation, current_user, utcnow())
     except DomainError as error:
         flash(str(error.message), "danger")
-        return redirect(url_for("people.index")), 303
+        return redirect(_back_to_the_list()), 303
     flash(
         _("Invitation to %(email)s withdrawn: its link no longer works.", email=invitation.email),
         "success",
     )
-    return redirect(url_for("people.index"))
+    return redirect(_back_to_the_list())
 
 
 @bp.post("/people/<int:user_id>/role")
@@ -156,9 +187,9 @@ def set_role(user_id: int):
         people.set_role(user, Role(form.role.data), current_user)
     except DomainError as error:
         flash(str(error.message), "danger")
-        return redirect(url_for("people.index")), 303
+        return redirect(_back_to_the_list()), 303
     flash(_("Role changed."), "success")
-    return redirect(url_for("people.index"))
+    return redirect(_back_to_the_list())
 
 
 # --- accepting an invitation (public) ----------------------------------------------------------

@@ -135,9 +135,12 @@ def found(browser, live_server):
     )
     institution = next(h for h in hrefs if re.fullmatch(r"/institutions/\d+", h))
     page.goto("/people")
-    page.get_by_label("Nombre completo").fill("Persona Accesible")
-    page.get_by_label("Correo electrónico").fill("a11y-invitee@example.org")
-    page.get_by_label("Institución").select_option(index=1)
+    invite = page.locator("form[action='/people/invite']")  # not the search form above
+    invite.get_by_label("Nombre completo").fill("Persona Accesible")
+    invite.get_by_label("Correo electrónico").fill("a11y-invitee@example.org")
+    invite.get_by_label("Institución").fill(
+        page.locator("#invite-institution-options option").first.get_attribute("value")
+    )
     page.get_by_role("button", name="Crear invitación").click()
     invitation = page.locator("#invitation-link").inner_text().strip()
     context.close()

@@ -78,6 +78,8 @@ PARAMETERS = [
     "actor",
     "since",
     "until",
+    "institution",
+    "role",
     "next",
     "lang",
     "format",

@@ -74,7 +74,7 @@ def test_preview_lists_per_row_errors_and_applies_nothing(
         + "Buena AC,BAC,academia,MX-CMX,https://buena.mx,2020-01-01,,no,documented,\n"
         + "Sector raro,,space,MX-CMX,,2020-01-01,,no,,\n"
         + "Estado raro,,academia,MX-ZZZ,,2020-01-01,,no,,\n"
-        + "Fecha mala,,academia,,,01/02/2020,,no,,\n"
+        + "Fecha mala,,academia,,,31/02/2020,,no,,\n"
         + f"Del futuro,,academia,,,{FUTURE},,no,,\n"
         + "Se fue antes,,academia,,,2020-05-01,2020-01-01,no,,\n"
         + "unam,,academia,,,2020-01-01,,no,,\n"
