@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -345,8 +346,8 @@ def _render_security(status: int = 200, **forms):
         context["recovery_left"] = two_factor.unused_recovery_codes(user)
     else:
         # A secret offered for enrolment; kept in the session until a code confirms it.
-        secret = session.get(ENROL_SECRET_KEY)
-        if not isinstance(secret, str) or len(secret) != 32:
+        secret = _enrolment_secret()
+        if secret is None:
             secret = session[ENROL_SECRET_KEY] = two_factor.new_secret()
         context["secret"] = secret
         context["secret_grouped"] = two_factor.grouped(secret)
@@ -375,6 +376,25 @@ def _keep_this_session(user) -> None:
 @personal
 def account_security():
     return _render_security()
+
+
+def _enrolment_secret() -> str | None:
+    """The secret offered for enrolment in this session (see `_render_security`)."""
+    secret = session.get(ENROL_SECRET_KEY)
+    return secret if isinstance(secret, str) and len(secret) == 32 else None
+
+
+@bp.get("/account/security/two-factor/qr.svg")
+@personal
+def two_factor_qr_code():
+    """The enrolment link as a QR code, for the security page's <img>: an image of this
+    session's own offered secret, never stored by a browser or a proxy."""
+    user = current_user._get_current_object()
+    secret = _enrolment_secret()
+    if user.has_two_factor or secret is None:
+        abort(404)
+    svg = two_factor.qr_code_svg(two_factor.provisioning_uri(user, secret))
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
 @bp.post("/account/security/two-factor")
