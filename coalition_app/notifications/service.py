@@ -150,6 +150,27 @@ def inbox(user: User, limit: int = 100) -> list[Notification]:
 
 
 @use_case
+def read_inbox(user: User, limit: int = 100) -> tuple[list[Notification], set[int]]:
+    """Open the inbox: its newest notifications, unread first, and the ids of those that were
+    unread until now. Seeing them is reading them: they are marked read in this request, so
+    the badge of this very page (and of every page after) counts only what is still unseen
+    (beyond the first `limit`)."""
+    items = inbox(user, limit)
+    new_ids = {item.id for item in items if item.read_at is None}
+    if new_ids:
+        session.execute(
+            update(Notification)
+            .where(
+                Notification.user_id == user.id,
+                Notification.read_at.is_(None),
+                Notification.id.in_(sorted(new_ids)),
+            )
+            .values(read_at=utcnow())
+        )
+    return items, new_ids
+
+
+@use_case
 def mark_read(user: User, notification_id: int | None = None) -> int:
     """Mark one (or, without an id, every) unread notification of this person as read."""
     statement = update(Notification).where(

@@ -16,9 +16,12 @@ bp = Blueprint("notifications", __name__)
 @bp.get("/inbox")
 @personal
 def inbox():
+    # Read when seen: the layout's badge, rendered after this, counts what is left unread.
+    items, new_ids = notifications.read_inbox(current_user)
     return render_template(
         "notifications/inbox.html",
-        items=notifications.inbox(current_user),
+        items=items,
+        new_ids=new_ids,
         message=notifications.message,
         action_form=ActionForm(),
     )

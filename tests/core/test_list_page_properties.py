@@ -50,6 +50,7 @@ LIST_PAGES = [
 NOT_LISTS = {
     "/account/password",
     "/account/security",
+    "/account/security/two-factor/qr.svg",
     "/api/v1/openapi.json",
     "/healthz",
     "/institutions/import",
