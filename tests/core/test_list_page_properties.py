@@ -49,6 +49,7 @@ LIST_PAGES = [
 #: GET routes without a path variable that are no list: forms, sign-in steps, health checks.
 NOT_LISTS = {
     "/account/password",
+    "/account/profile",
     "/account/security",
     "/account/security/two-factor/qr.svg",
     "/api/v1/openapi.json",
