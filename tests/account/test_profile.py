@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from models import ApiToken, AuditEvent, DigestPreference, TokenScope, User
-from tests.helpers import count_statements, sign_in
+from tests.helpers import PASSWORD, count_statements, sign_in
 
 PATH = "/account/profile"
 
@@ -266,3 +266,73 @@ def test_the_profile_runs_the_same_queries_with_few_or_many_groups(app, client, 
         page = client.get(PATH).get_data(as_text=True)
     assert page.count('name="digest"') >= 26
     assert many.count == few.count > 0, many.statements
+
+
+def test_two_saves_at_once_cannot_both_win(app, person, db_session):
+    """The version check and the write are one UPDATE: a save whose form and loaded person
+    both say version 1, while the database already moved on, writes nothing."""
+    from coalition_app.account import service as accounts
+    from coalition_app.core.errors import EditConflict
+
+    with app.test_request_context():
+        session = app.extensions["database"].session
+        loaded = session.get(User, person.id)
+        assert loaded.profile_version == 1
+        # Another request saves in between, behind this one's back (its object not refreshed).
+        session.execute(
+            update(User)
+            .where(User.id == person.id)
+            .values(title="Otra", profile_version=2)
+            .execution_options(synchronize_session=False)
+        )
+        assert loaded.profile_version == 1
+        with pytest.raises(EditConflict):
+            accounts.update_profile(
+                loaded,
+                expected_version=1,
+                full_name="Ana Pérez",
+                title="Mía",
+                phone=None,
+                locale="es",
+            )
+        session.expire_all()
+        assert session.get(User, person.id).title == "Otra"
+        session.rollback()
+
+
+def test_the_profile_forms_need_their_token_when_csrf_is_on(csrf_app):
+    from datetime import date
+
+    from werkzeug.security import generate_password_hash
+
+    from models import Institution
+
+    session = csrf_app.extensions["database"].session
+    with csrf_app.app_context():
+        user = User(
+            email="perfil-csrf@example.org",
+            full_name="Con Token",
+            institution=Institution(
+                name="CSRF Perfil", sector_slug="academia", joined_on=date(2019, 1, 1)
+            ),
+            password_hash=generate_password_hash(PASSWORD, "pbkdf2:sha256:1000"),
+        )
+        session.add(user)
+        session.commit()
+        user_id = user.id
+    client = csrf_app.test_client()
+    login = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login).group(1)
+    credentials = {"email": "perfil-csrf@example.org", "password": PASSWORD}
+    signed_in = client.post("/login", data={"csrf_token": token, **credentials})
+    assert signed_in.status_code == 302
+    page = client.get(PATH).get_data(as_text=True)
+    for path in (PATH, "/account/profile/digests", "/account/profile/sessions"):
+        without = _form(page, full_name="Sin Token")
+        del without["csrf_token"]
+        assert client.post(path, data=without).status_code == 400, path
+    with csrf_app.app_context():
+        saved = session.get(User, user_id)
+        unchanged = (saved.full_name, saved.session_version, saved.profile_version)
+        assert unchanged == ("Con Token", 1, 1)
+    assert client.post(PATH, data=_form(page, full_name="Con Token Bien")).status_code == 302
