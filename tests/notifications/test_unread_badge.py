@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from models import Notification, NotificationKind
@@ -94,3 +95,26 @@ def test_an_inbox_with_nothing_new_writes_nothing(app, client, login_as, db_sess
         page = client.get("/inbox").get_data(as_text=True)
     assert badge(page) is None and "Borrador 0" in page
     assert not [s for s in seen.statements if s.lstrip().upper().startswith("UPDATE NOTIFICATIONS")]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site"},  # a link or redirect from another site
+        {"Sec-Fetch-Site": "same-site"},  # another application on a sibling subdomain
+        {"Sec-Purpose": "prefetch"},  # the browser guessing, not the person reading
+        {"Purpose": "prefetch"},
+    ],
+)
+def test_the_inbox_is_not_marked_read_by_other_sites_or_prefetches(
+    client, login_as, db_session, headers
+):
+    person = login_as()
+    _notify(db_session, person, 2)
+    page = client.get("/inbox", headers=headers).get_data(as_text=True)
+    assert page.count(">nuevo</span>") == 2 and badge(page) == 2
+    assert client.head("/inbox").status_code == 200
+    assert _unread(db_session, person) == 2
+    # Opened from the site itself (or typed in the address bar): read.
+    page = client.get("/inbox", headers={"Sec-Fetch-Site": "same-origin"}).get_data(as_text=True)
+    assert badge(page) is None and _unread(db_session, person) == 0
