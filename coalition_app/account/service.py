@@ -292,6 +292,8 @@ def update_profile(
         raise EditConflict(user, None, None)
     values = {"full_name": name, "title": title, "phone": phone, "locale": locale}
     changed = [key for key, value in values.items() if getattr(user, key) != value]
+    if not changed:
+        return []  # nothing to write: no new version, no audit row, no cached page dropped
     result = session.execute(
         update(User)
         .where(User.id == user.id, User.profile_version == expected_version)
@@ -299,7 +301,6 @@ def update_profile(
     )
     if not cast(CursorResult[Any], result).rowcount:
         raise EditConflict(user, None, None)
-    if changed:
-        audit.record(user, "profile.updated", "user", user.id, fields=changed)
+    audit.record(user, "profile.updated", "user", user.id, fields=changed)
     session.flush()
     return changed

@@ -103,6 +103,30 @@ def test_saving_the_profile_changes_it_and_the_language_at_once(client, person, 
     event = db_session.scalar(select(AuditEvent).where(AuditEvent.action == "profile.updated"))
     assert event.actor_id == person.id
     assert set(event.details["fields"]) == {"full_name", "title", "phone", "locale"}
+    # Saved unchanged: nothing written (no new version, no audit row).
+    assert (
+        client.post(
+            PATH,
+            data=_form(
+                page,
+                full_name="Ana Pérez López",
+                title="Directora de investigación",
+                phone="+52 55 1234-5678",
+                locale="en",
+            ),
+        ).status_code
+        == 302
+    )
+    db_session.expire_all()
+    assert db_session.get(User, person.id).profile_version == 2
+    assert (
+        len(
+            db_session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "profile.updated")
+            ).all()
+        )
+        == 1
+    )
     # Cleared, the optional fields are empty again (not blank strings).
     client.post(PATH, data=_form(page, full_name="Ana Pérez López", locale="en"))
     db_session.expire_all()
