@@ -13,6 +13,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from .base import Base, str_enum, utcnow
 from .directory import Institution
 
+FULL_NAME_MAX = 200
+TITLE_MAX = 120
+PHONE_MAX = 40
+
 
 class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
@@ -35,6 +39,13 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"), default=Role.MEMBER)
     locale: Mapped[str | None] = mapped_column(String(8))
+    # What the person says of themselves on their profile (account/profile): a title or
+    # position, and a phone shown only to signed-in people.
+    title: Mapped[str | None] = mapped_column(String(TITLE_MAX))
+    phone: Mapped[str | None] = mapped_column(String(PHONE_MAX))
+    # Optimistic locking of the profile form: a save from a form built on an older version
+    # is refused (two tabs, or a coordinator's correction in between), never silently undone.
+    profile_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     # Part of every session's identity: bumping it ends all of this person's sessions

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    StringField,
+    TelField,
+)
 from wtforms.validators import DataRequired, Email
 
 from models import TokenScope
+from models.people import FULL_NAME_MAX, PHONE_MAX, TITLE_MAX
 
 from ..core.forms import Limit, PlainText, choices, strip
 
@@ -127,3 +136,47 @@ class TokenForm(FlaskForm):
 
 class RevokeForm(FlaskForm):
     """Carries only the CSRF token."""
+
+
+#: The languages offered, each named in itself (a reader of the other one still finds theirs).
+LANGUAGE_NAMES = [("es", "Español"), ("en", "English")]
+
+
+class ProfileForm(FlaskForm):
+    """What a person says of themselves; `version` is the profile version it was built from."""
+
+    full_name = StringField(
+        _l("Full name"),
+        filters=[strip],
+        validators=[DataRequired(_l("Enter your name.")), PlainText(FULL_NAME_MAX)],
+        render_kw={"autocomplete": "name"},
+    )
+    title = StringField(
+        _l("Title or position"),
+        description=_l("Optional. For example “Research director” or “Policy lead”."),
+        filters=[strip],
+        validators=[PlainText(TITLE_MAX)],
+        render_kw={"autocomplete": "organization-title"},
+    )
+    phone = TelField(
+        _l("Phone"),
+        description=_l(
+            "Optional. Shown only to people signed in to the coalition's site, never to the "
+            "public. For example +52 55 1234 5678."
+        ),
+        filters=[strip],
+        validators=[PlainText(PHONE_MAX)],
+        render_kw={"autocomplete": "tel"},
+    )
+    locale = RadioField(
+        _l("Language of the site and of your e-mail"),
+        choices=choices(LANGUAGE_NAMES),
+        validators=[DataRequired(_l("Choose a language."))],
+    )
+    version = HiddenField()
+
+    def expected_version(self) -> int | None:
+        try:
+            return int(self.version.data)
+        except (TypeError, ValueError):
+            return None

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any, cast
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import lazyload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import User, utcnow
+from models.people import FULL_NAME_MAX, PHONE_MAX, TITLE_MAX
 
 from ..audit import service as audit
 from ..core import outbox
 from ..core.db import session, use_case
-from ..core.errors import DomainError
+from ..core.errors import DomainError, EditConflict
 from ..core.links import external_url
 from . import tokens
 from .passwords import check_new_password
@@ -140,13 +144,11 @@ def set_password(user: User, new: str, confirm: str) -> int:
 
 
 def _l_current_wrong() -> object:  # a lazy translation
-    from flask_babel import lazy_gettext as _l
 
     return _l("Your current password is not right.")
 
 
 def _l_mismatch() -> object:  # a lazy translation
-    from flask_babel import lazy_gettext as _l
 
     return _l("The two passwords differ.")
 
@@ -225,3 +227,80 @@ def user_by_email(email: str) -> User | None:
 
 def user_by_id(user_id: int) -> User | None:
     return session.get(User, user_id)
+
+
+# --- one's own profile ----------------------------------------------------------------------
+
+PHONE_CHARACTERS = frozenset("0123456789 +-().")
+PHONE_DIGITS = (8, 15)  # a local number without its area code is too short; E.164 allows 15
+
+
+def normalise_phone(value: str | None) -> str | None:
+    """A phone as typed, spaces collapsed; None when blank. Refused (next to the field) unless
+    it is 8 to 15 digits written with spaces, hyphens, dots, parentheses and a leading "+"."""
+    text = " ".join((value or "").split())
+    if not text:
+        return None
+    digits = sum(character in "0123456789" for character in text)
+    low, high = PHONE_DIGITS
+    if (
+        not set(text) <= PHONE_CHARACTERS
+        or "+" in text[1:]
+        or not low <= digits <= high
+        or len(text) > PHONE_MAX
+    ):
+        raise DomainError(
+            _l(
+                "Enter a phone number of %(low)s to %(high)s digits, e.g. +52 55 1234 5678: "
+                "only digits, spaces, hyphens, dots, parentheses and a “+” at the start.",
+                low=low,
+                high=high,
+            ),
+            field="phone",
+        )
+    return text
+
+
+@use_case
+def update_profile(
+    user: User,
+    *,
+    expected_version: int | None,
+    full_name: str,
+    title: str | None,
+    phone: str | None,
+    locale: str,
+) -> list[str]:
+    """Save what a person says of themselves; the names of the fields that changed.
+
+    `expected_version` is the profile version the form was built from: when the profile was
+    saved since (another tab, another device), nothing is written and `EditConflict` says so.
+    The check and the write are one conditional UPDATE, so two saves at once cannot both win.
+    """
+    name = " ".join((full_name or "").split())
+    if not name:
+        raise DomainError(_l("Enter your name."), field="full_name")
+    if len(name) > FULL_NAME_MAX:
+        raise DomainError(_l("Your name is too long."), field="full_name")
+    title = " ".join((title or "").split()) or None
+    if title is not None and len(title) > TITLE_MAX:
+        raise DomainError(_l("The title is too long."), field="title")
+    phone = normalise_phone(phone)
+    if locale not in current_app.config["LANGUAGES"]:
+        raise DomainError(_l("Choose one of the languages offered."), field="locale")
+    if expected_version is None or expected_version != user.profile_version:
+        raise EditConflict(user, None, None)
+    values = {"full_name": name, "title": title, "phone": phone, "locale": locale}
+    changed = [key for key, value in values.items() if getattr(user, key) != value]
+    if not changed:
+        return []  # nothing to write: no new version, no audit row, no cached page dropped
+    result = session.execute(
+        update(User)
+        .where(User.id == user.id, User.profile_version == expected_version)
+        .values(**values, profile_version=expected_version + 1)
+    )
+    if not cast(CursorResult[Any], result).rowcount:
+        raise EditConflict(user, None, None)
+    audit.record(user, "profile.updated", "user", user.id, fields=changed)
+    session.flush()
+    return changed

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -16,26 +17,30 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_user
 
 from models import TokenScope
 
-from ..core.errors import DomainError
+from ..core.db import session as db_session
+from ..core.errors import DomainError, EditConflict
 from ..core.extensions import limiter
-from ..core.forms import ActionForm
+from ..core.forms import ActionForm, attach_error
 from ..core.i18n import LOCALE_SESSION_KEY
+from ..notifications import service as notifications
 from ..policy import authorize, personal, public
 from . import service as accounts
 from . import tokens as api_tokens
 from . import two_factor
 from .forms import (
+    LANGUAGE_NAMES,
     ChangePasswordForm,
     DisableTwoFactorForm,
     EnableTwoFactorForm,
     ForgotPasswordForm,
     LoginForm,
+    ProfileForm,
     ResetPasswordForm,
     RevokeForm,
     TokenForm,
@@ -345,8 +350,8 @@ def _render_security(status: int = 200, **forms):
         context["recovery_left"] = two_factor.unused_recovery_codes(user)
     else:
         # A secret offered for enrolment; kept in the session until a code confirms it.
-        secret = session.get(ENROL_SECRET_KEY)
-        if not isinstance(secret, str) or len(secret) != 32:
+        secret = _enrolment_secret()
+        if secret is None:
             secret = session[ENROL_SECRET_KEY] = two_factor.new_secret()
         context["secret"] = secret
         context["secret_grouped"] = two_factor.grouped(secret)
@@ -375,6 +380,25 @@ def _keep_this_session(user) -> None:
 @personal
 def account_security():
     return _render_security()
+
+
+def _enrolment_secret() -> str | None:
+    """The secret offered for enrolment in this session (see `_render_security`)."""
+    secret = session.get(ENROL_SECRET_KEY)
+    return secret if isinstance(secret, str) and len(secret) == 32 else None
+
+
+@bp.get("/account/security/two-factor/qr.svg")
+@personal
+def two_factor_qr_code():
+    """The enrolment link as a QR code, for the security page's <img>: an image of this
+    session's own offered secret, never stored by a browser or a proxy."""
+    user = current_user._get_current_object()
+    secret = _enrolment_secret()
+    if user.has_two_factor or secret is None:
+        abort(404)
+    svg = two_factor.qr_code_svg(two_factor.provisioning_uri(user, secret))
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
 @bp.post("/account/security/two-factor")
@@ -500,3 +524,110 @@ def revoke_token(token_id: int):
     api_tokens.revoke_token(token, current_user)
     flash(_("Token “%(name)s” revoked: it no longer works.", name=token.name), "success")
     return redirect(url_for("account.tokens"))
+
+
+# --- one's own profile --------------------------------------------------------------------
+
+#: The profile's fields, in the order a conflict lists what is saved now.
+PROFILE_FIELDS = ("full_name", "title", "phone", "locale")
+
+
+def _profile_form_for(user) -> ProfileForm:
+    form = ProfileForm(formdata=None)
+    form.full_name.data = user.full_name
+    form.title.data = user.title or ""
+    form.phone.data = user.phone or ""
+    form.locale.data = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    form.version.data = str(user.profile_version)
+    return form
+
+
+def _render_profile(form: ProfileForm, status: int = 200, **context):
+    user = current_user._get_current_object()
+    response = render_template(
+        "account/profile.html",
+        form=form,
+        user=user,
+        digests=notifications.digest_choices(user),
+        action_form=ActionForm(formdata=None),
+        conflict=context.get("conflict"),
+    )
+    # Holds the phone and the session's forms: not kept by the browser or a proxy.
+    return response, status, {"Cache-Control": "no-store"}
+
+
+@bp.route("/account/profile", methods=["GET", "POST"])
+@personal
+def profile():
+    user = current_user._get_current_object()
+    if request.method == "GET":
+        return _render_profile(_profile_form_for(user))
+    form = ProfileForm()
+    if not form.validate_on_submit():
+        return _render_profile(form, 400)
+    try:
+        accounts.update_profile(
+            user,
+            expected_version=form.expected_version(),
+            full_name=form.full_name.data,
+            title=form.title.data,
+            phone=form.phone.data,
+            locale=form.locale.data,
+        )
+    except DomainError as error:
+        attach_error(form, error)
+        return _render_profile(form, 400)
+    except EditConflict:
+        # Saved elsewhere since this form was built: nothing written, what was typed stays,
+        # and what is saved now is shown beside it; saving again is a deliberate choice.
+        db_session.refresh(user)
+        languages = dict(LANGUAGE_NAMES)
+        saved = {
+            name: languages.get(value, value) if name == "locale" else value
+            for name in PROFILE_FIELDS
+            if (value := getattr(user, name) or "") != (form[name].data or "")
+        }
+        form.version.data = str(user.profile_version)
+        return _render_profile(form, 409, conflict=saved)
+    session[LOCALE_SESSION_KEY] = form.locale.data
+    with force_locale(form.locale.data):
+        flash(_("Your profile is saved."), "success")
+    return redirect(url_for("account.profile"))
+
+
+@bp.post("/account/profile/digests")
+@personal
+def profile_digests():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+
+    def ids(name: str) -> set[int]:
+        values = request.form.getlist(name)
+        if not all(value.isascii() and value.isdigit() and len(value) < 10 for value in values):
+            abort(400)
+        return {int(value) for value in values}
+
+    changed = notifications.set_digest_choices(
+        current_user._get_current_object(), shown=ids("shown"), wanted=ids("digest")
+    )
+    if changed:
+        flash(_("Your weekly digest choices are saved."), "success")
+    else:
+        flash(_("Nothing to change: your weekly digest choices are as they were."), "info")
+    return redirect(url_for("account.profile") + "#notifications")
+
+
+@bp.post("/account/profile/sessions")
+@personal
+def end_other_sessions():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    user = current_user._get_current_object()
+    revoked = accounts.end_all_sessions(user, reason="ended")
+    _keep_this_session(user)
+    flash(
+        _("Your other sessions have been signed out; this one carries on.")
+        + tokens_revoked_note(revoked),
+        "success",
+    )
+    return redirect(url_for("account.profile") + "#security")

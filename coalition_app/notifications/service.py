@@ -9,9 +9,9 @@ from typing import Any, cast
 
 from flask import current_app
 from flask_babel import force_locale, get_locale, gettext
-from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, func, select, update
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, joinedload, selectinload
 
 from models import (
     Deliverable,
@@ -150,6 +150,27 @@ def inbox(user: User, limit: int = 100) -> list[Notification]:
 
 
 @use_case
+def read_inbox(user: User, limit: int = 100) -> tuple[list[Notification], set[int]]:
+    """Open the inbox: its newest notifications, unread first, and the ids of those that were
+    unread until now. Seeing them is reading them: they are marked read in this request, so
+    the badge of this very page (and of every page after) counts only what is still unseen
+    (beyond the first `limit`)."""
+    items = inbox(user, limit)
+    new_ids = {item.id for item in items if item.read_at is None}
+    if new_ids:
+        session.execute(
+            update(Notification)
+            .where(
+                Notification.user_id == user.id,
+                Notification.read_at.is_(None),
+                Notification.id.in_(sorted(new_ids)),
+            )
+            .values(read_at=utcnow())
+        )
+    return items, new_ids
+
+
+@use_case
 def mark_read(user: User, notification_id: int | None = None) -> int:
     """Mark one (or, without an id, every) unread notification of this person as read."""
     statement = update(Notification).where(
@@ -274,39 +295,77 @@ def set_digest_preference(user: User, group: WorkingGroup, subscribed: bool) -> 
     session.flush()
 
 
-# One statement, built once (a group's page asks on every view): the person's choice if
-# made, else whether their institution is currently in the group.
-_DIGEST_CHOICE = (
-    select(DigestPreference.subscribed)
-    .where(
-        DigestPreference.user_id == bindparam("user_id"),
-        DigestPreference.group_id == bindparam("group_id"),
+_SQLInt = ColumnElement[int] | BindParameter[int] | InstrumentedAttribute[int]
+
+
+def _gets_digest(
+    group_id: _SQLInt,
+    user_id: _SQLInt,
+    institution_id: _SQLInt,
+    today: BindParameter[date],
+) -> ColumnElement[bool]:
+    """Whether a person gets a group's weekly digest, in SQL: their choice if made, else
+    whether their institution is currently in the group (the rule `wants_digest` applies
+    to rows already loaded)."""
+    choice = (
+        select(DigestPreference.subscribed)
+        .where(DigestPreference.user_id == user_id, DigestPreference.group_id == group_id)
+        .scalar_subquery()
     )
-    .scalar_subquery()
-)
-_DIGEST_PREFERENCE = select(
-    func.coalesce(
-        _DIGEST_CHOICE,
+    return func.coalesce(
+        choice,
         exists().where(
-            GroupMembership.group_id == bindparam("group_id"),
-            GroupMembership.institution_id == bindparam("institution_id"),
+            GroupMembership.group_id == group_id,
+            GroupMembership.institution_id == institution_id,
             # The hybrid's SQL side takes a bound parameter as well as a date; SQLAlchemy
             # types both sides with the Python side's signature.
-            GroupMembership.current_on(bindparam("today")),  # type: ignore[arg-type]
+            GroupMembership.current_on(today),  # type: ignore[arg-type]
         ),
     )
+
+
+# One statement, built once (a group's page asks on every view).
+_DIGEST_PREFERENCE = select(
+    _gets_digest(
+        bindparam("group_id"), bindparam("user_id"), bindparam("institution_id"), bindparam("today")
+    )
 )
+# Every group with the person's digest choice, for their profile: one statement.
+_DIGEST_CHOICES = select(
+    WorkingGroup,
+    _gets_digest(
+        WorkingGroup.id, bindparam("user_id"), bindparam("institution_id"), bindparam("today")
+    ),
+).order_by(WorkingGroup.position, WorkingGroup.name_es)
+
+
+def _digest_parameters(user: User) -> dict[str, Any]:
+    return {"user_id": user.id, "institution_id": user.institution_id, "today": clock.today()}
+
+
+def digest_choices(user: User) -> list[tuple[WorkingGroup, bool]]:
+    """Every working group and whether this person gets its weekly digest (one query)."""
+    rows = session.execute(_DIGEST_CHOICES, _digest_parameters(user))
+    return [(group, bool(gets)) for group, gets in rows]
+
+
+@use_case
+def set_digest_choices(user: User, shown: set[int], wanted: set[int]) -> int:
+    """Apply the profile's digest checkboxes: of the groups the form showed (`shown`), get
+    the digest of those in `wanted` and not of the others. Only a choice that differs from
+    what applies now is written, so an untouched group keeps following the default."""
+    changed = 0
+    for group, gets in digest_choices(user):
+        if group.id in shown and (group.id in wanted) != gets:
+            set_digest_preference(user, group, group.id in wanted)
+            changed += 1
+    return changed
 
 
 def digest_preference(user: User, group: WorkingGroup) -> bool:
     """Whether this person gets the group's weekly digest: their choice, or by default
     whether their institution is currently in the group."""
-    parameters = {
-        "user_id": user.id,
-        "group_id": group.id,
-        "institution_id": user.institution_id,
-        "today": clock.today(),
-    }
+    parameters = {**_digest_parameters(user), "group_id": group.id}
     return bool(session.scalar(_DIGEST_PREFERENCE, parameters))
 
 

@@ -16,12 +16,30 @@ bp = Blueprint("notifications", __name__)
 @bp.get("/inbox")
 @personal
 def inbox():
+    # Read when seen: the layout's badge, rendered after this, counts what is left unread.
+    if _seen_by_the_person():
+        items, new_ids = notifications.read_inbox(current_user)
+    else:
+        items = notifications.inbox(current_user)
+        new_ids = {item.id for item in items if item.read_at is None}
     return render_template(
         "notifications/inbox.html",
-        items=notifications.inbox(current_user),
+        items=items,
+        new_ids=new_ids,
         message=notifications.message,
         action_form=ActionForm(),
     )
+
+
+def _seen_by_the_person() -> bool:
+    """Whether this GET is the person opening their inbox, which marks it read: not a HEAD,
+    not a browser's prefetch, not a page of another site sending them here (the browser says
+    so in Sec-Fetch-Site; a request without the header, from an older browser, counts)."""
+    if request.method != "GET":
+        return False
+    if "prefetch" in request.headers.get("Sec-Purpose", request.headers.get("Purpose", "")):
+        return False
+    return request.headers.get("Sec-Fetch-Site", "none") in {"none", "same-origin"}
 
 
 @bp.post("/inbox/read")

@@ -49,7 +49,9 @@ LIST_PAGES = [
 #: GET routes without a path variable that are no list: forms, sign-in steps, health checks.
 NOT_LISTS = {
     "/account/password",
+    "/account/profile",
     "/account/security",
+    "/account/security/two-factor/qr.svg",
     "/api/v1/openapi.json",
     "/healthz",
     "/institutions/import",
