@@ -469,7 +469,7 @@ def test_saves_on_sibling_tasks_never_conflict(app, db_session, world, first_mov
     assert db_session.get(Task, other.id).progress == 40
 
 
-def test_the_history_of_a_deliverable_created_due_today_needs_no_confirmation(app, world):
+def test_a_deliverable_due_today_needs_no_confirmation(app, world):
     as_chair = _client(app, world, "chair")
     today = date.fromisoformat(clock.today().isoformat()).isoformat()
     response = as_chair.post(
