@@ -39,11 +39,24 @@ def _kind(values: tuple[str, ...]) -> sa.Enum:
     )
 
 
+CHECK = "ck_notifications_notification_kind"
+
+
+def _set_kinds(old: tuple[str, ...], new: tuple[str, ...]) -> None:
+    """Swap the CHECK constraint that lists the kinds (the column stays a VARCHAR(32))."""
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite cannot alter a constraint: the batch recreates the table with the new type.
+        with op.batch_alter_table("notifications", schema=None) as batch_op:
+            batch_op.alter_column(
+                "kind", existing_type=_kind(old), type_=_kind(new), existing_nullable=False
+            )
+        return
+    op.drop_constraint(op.f(CHECK), "notifications", type_="check")
+    op.create_check_constraint(op.f(CHECK), "notifications", sa.column("kind").in_(new))
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("notifications", schema=None) as batch_op:
-        batch_op.alter_column(
-            "kind", existing_type=_kind(OLD_KINDS), type_=_kind(NEW_KINDS), existing_nullable=False
-        )
+    _set_kinds(OLD_KINDS, NEW_KINDS)
     op.create_table(
         "email_choices",
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -58,12 +71,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("email_choices")
-    op.execute(
-        sa.text("DELETE FROM notifications WHERE kind IN :kinds").bindparams(
-            sa.bindparam("kinds", NEW_KINDS[len(OLD_KINDS) :], expanding=True)
-        )
-    )
-    with op.batch_alter_table("notifications", schema=None) as batch_op:
-        batch_op.alter_column(
-            "kind", existing_type=_kind(NEW_KINDS), type_=_kind(OLD_KINDS), existing_nullable=False
-        )
+    added = NEW_KINDS[len(OLD_KINDS) :]
+    notifications = sa.table("notifications", sa.column("id"), sa.column("kind"))
+    outbox = sa.table("outbox_messages", sa.column("notification_id"))
+    gone = sa.select(notifications.c.id).where(notifications.c.kind.in_(added))
+    op.execute(outbox.delete().where(outbox.c.notification_id.in_(gone)))
+    op.execute(notifications.delete().where(notifications.c.kind.in_(added)))
+    _set_kinds(NEW_KINDS, OLD_KINDS)
