@@ -477,3 +477,43 @@ def test_a_deliverable_due_today_needs_no_confirmation(app, world):
         data={"title": "Hoy", "progress_mode": "derived", "due_on": today},
     )
     assert response.status_code == 302
+
+
+def test_my_work_runs_the_same_queries_with_3_or_40_deliverables_waiting_for_review(
+    app, db_session, world, make_institution
+):
+    from models import GroupMembership, GroupRole
+    from tests.helpers import count_statements
+
+    as_chair = _client(app, world, "chair")
+    as_chair.get("/my-work")  # reads the welcome message: both views below carry none
+    engine = app.extensions["database"].session.get_bind()
+
+    def waiting(n: int) -> None:
+        for i in range(n):
+            institution = make_institution()
+            db_session.add(
+                GroupMembership(
+                    group_id=world["group_a"].id,
+                    institution_id=institution.id,
+                    role=GroupRole.MEMBER,
+                    since=date(2020, 1, 1),
+                )
+            )
+            db_session.add(
+                Deliverable(
+                    group_id=world["group_a"].id,
+                    title=f"En revisión {n}-{i}",
+                    status=WorkStatus.IN_REVIEW,
+                )
+            )
+        db_session.commit()
+
+    counts = []
+    for n, total in ((3, 3), (37, 40)):
+        waiting(n)
+        with count_statements(engine) as counted:
+            page = as_chair.get("/my-work").get_data(as_text=True)
+        assert page.count('#review-heading"') == total  # each listed as waiting for review
+        counts.append(counted.count)
+    assert counts[0] == counts[1] > 0
