@@ -95,7 +95,8 @@ def _view_task(user: User, task: Task) -> bool:
 
 
 def _update_deliverable(user: User, deliverable: Deliverable) -> bool:
-    """Record progress (percent, note, allowed status moves) on a deliverable."""
+    """Record progress (a note, allowed status moves) on a deliverable; its percent is
+    `override_deliverable_progress`."""
     if deliverable.archived_at is not None:
         return False
     group = deliverable.group
@@ -119,6 +120,13 @@ def _manage_deliverable(user: User, deliverable: Deliverable) -> bool:
 
 def _manage_task(user: User, task: Task) -> bool:
     return _manage_group(user, task.deliverable.group)
+
+
+def _chairs_decision(user: User, deliverable: Deliverable) -> bool:
+    """What its chairs and the coordinators decide on a live deliverable: its percent set by
+    hand over what its tasks say (with a reason), and its review (approve or send back).
+    Members record progress on their tasks."""
+    return deliverable.archived_at is None and _manage_deliverable(user, deliverable)
 
 
 def _move_deliverable(user: User, move: tuple[Deliverable, WorkStatus]) -> bool:
@@ -154,6 +162,8 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "update_deliverable": _update_deliverable,
     "manage_deliverable": _manage_deliverable,
     "move_deliverable": _move_deliverable,
+    "override_deliverable_progress": _chairs_decision,
+    "review_deliverable": _chairs_decision,
     "view_task": _view_task,
     "update_task": _update_task,
     "manage_task": _manage_task,

@@ -5,13 +5,14 @@ from .audit import AuditEvent
 from .base import Base, Basis, comparison_key, utcnow
 from .directory import OUTSIDE_MEXICO, Institution, Sector, State
 from .groups import GroupMembership, GroupRole, WorkingGroup
-from .notifications import DigestPreference, DigestRun, Notification, NotificationKind
+from .notifications import DigestPreference, DigestRun, EmailChoice, Notification, NotificationKind
 from .outbox import OutboxMessage, OutboxStatus
 from .people import Invitation, Role, User, token_digest
 from .ties import Tie, TieKind
 from .versions import NETWORK, PAGES, DataVersion, current_version, version_stamp
 from .work import (
     DELIVERABLE_FLOW,
+    REVIEW_MOVES,
     TASK_FLOW,
     Deliverable,
     ProgressMode,
@@ -23,6 +24,7 @@ from .work import (
 __all__ = [
     "DELIVERABLE_FLOW",
     "TASK_FLOW",
+    "REVIEW_MOVES",
     "NETWORK",
     "OUTSIDE_MEXICO",
     "PAGES",
@@ -34,6 +36,7 @@ __all__ = [
     "Deliverable",
     "DigestPreference",
     "DigestRun",
+    "EmailChoice",
     "GroupMembership",
     "GroupRole",
     "Institution",

@@ -23,6 +23,11 @@ class NotificationKind(enum.StrEnum):
     DELIVERABLE_SENT_BACK = "deliverable_sent_back"
     DELIVERABLE_STALE = "deliverable_stale"
     DIGEST = "digest"
+    # To the chairs of the group, about its work (never to whoever did it).
+    TASK_DONE = "task_done"
+    DELIVERABLE_COMPLETE = "deliverable_complete"  # its progress reached 100 %
+    DELIVERABLE_IN_REVIEW = "deliverable_in_review"  # waiting for a chair's review
+    PROGRESS_OVERRIDDEN = "progress_overridden"  # a percent set by hand, with a reason
 
 
 class Notification(Base):
@@ -72,3 +77,21 @@ class DigestRun(Base):
     week: Mapped[str] = mapped_column(String(8), primary_key=True)  # ISO week, e.g. 2026-W48
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     recipients: Mapped[int] = mapped_column(default=0)
+
+
+class EmailChoice(Base):
+    """Whether a person wants the e-mail copy of one kind of notification. No row: they do
+    (the inbox entry is written either way)."""
+
+    __tablename__ = "email_choices"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    kind: Mapped[NotificationKind] = mapped_column(
+        str_enum(NotificationKind, "notification_kind"), primary_key=True
+    )
+    wanted: Mapped[bool] = mapped_column(Boolean)
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<EmailChoice {self.user_id} {self.kind} {self.wanted}>"

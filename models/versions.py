@@ -62,6 +62,7 @@ NOT_ON_SHARED_PAGES = frozenset(
         "data_versions",
         "digest_preferences",  # the group page's digest choice is part of its key
         "digest_runs",
+        "email_choices",  # shown only on the inbox, which is not cached
         "invitations",
         "notifications",  # the unread count is part of every page's key
         "outbox_messages",

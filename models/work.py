@@ -32,6 +32,10 @@ DELIVERABLE_FLOW: dict[WorkStatus, set[WorkStatus]] = {
     S.IN_REVIEW: {S.DONE, S.IN_PROGRESS},  # in_review -> in_progress is the send-back
     S.DONE: {S.IN_PROGRESS},  # reopen
 }
+#: The moves only a chair's review makes (approve, send back): never a progress update.
+REVIEW_MOVES: frozenset[tuple[WorkStatus, WorkStatus]] = frozenset(
+    {(S.IN_REVIEW, S.DONE), (S.IN_REVIEW, S.IN_PROGRESS)}
+)
 TASK_FLOW: dict[WorkStatus, set[WorkStatus]] = {
     S.PLANNED: {S.IN_PROGRESS, S.DONE},
     S.IN_PROGRESS: {S.DONE, S.PLANNED},

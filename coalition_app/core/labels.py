@@ -36,6 +36,7 @@ FIELD_LABELS = {
     "owner": _l("Owner institution"),
     "assignee": _l("Assignee"),
     "archived": _l("Archive"),
+    "reopened": _l("Tasks reopened"),
 }
 
 

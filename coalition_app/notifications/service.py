@@ -17,6 +17,7 @@ from models import (
     Deliverable,
     DigestPreference,
     DigestRun,
+    EmailChoice,
     GroupMembership,
     Notification,
     NotificationKind,
@@ -60,9 +61,66 @@ def notify(
     )
     session.add(notification)
     recipient = session.get(User, user_id)
-    if recipient is not None and recipient.is_active:
+    if recipient is not None and recipient.is_active and wants_email(recipient, kind):
         queue_email(recipient, notification)
     return notification
+
+
+#: The kinds a person may choose to get by e-mail or not (the inbox has them all). The weekly
+#: digest has its own choice, per group.
+EMAIL_KINDS: tuple[NotificationKind, ...] = tuple(k for k in NotificationKind if k != K.DIGEST)
+
+
+def wants_email(user: User, kind: NotificationKind) -> bool:
+    """Whether this person wants the e-mail copy of this kind: their choice, by default yes."""
+    wanted = session.scalar(
+        select(EmailChoice.wanted).where(EmailChoice.user_id == user.id, EmailChoice.kind == kind)
+    )
+    return True if wanted is None else bool(wanted)
+
+
+def email_choices(user: User) -> dict[NotificationKind, bool]:
+    """Each choosable kind and whether this person gets it by e-mail."""
+    chosen = {
+        kind: wanted
+        for kind, wanted in session.execute(
+            select(EmailChoice.kind, EmailChoice.wanted).where(EmailChoice.user_id == user.id)
+        )
+    }
+    return {kind: chosen.get(kind, True) for kind in EMAIL_KINDS}
+
+
+@use_case
+def set_email_choices(user: User, wanted: set[NotificationKind]) -> None:
+    """Record, for every choosable kind, whether this person wants it by e-mail."""
+    existing = {
+        choice.kind: choice
+        for choice in session.scalars(select(EmailChoice).where(EmailChoice.user_id == user.id))
+    }
+    for kind in EMAIL_KINDS:
+        choice = existing.get(kind)
+        if choice is None:
+            session.add(EmailChoice(user_id=user.id, kind=kind, wanted=kind in wanted))
+        else:
+            choice.wanted = kind in wanted
+    session.flush()
+
+
+def kind_label(kind: NotificationKind) -> str:
+    """What a kind of notification is about, for the e-mail choices."""
+    labels = {
+        K.TASK_ASSIGNED: _("A task is assigned to me"),
+        K.TASK_REASSIGNED: _("A task of mine is given to someone else"),
+        K.TASK_DUE_SOON: _("A task of mine is due soon"),
+        K.TASK_OVERDUE: _("A task of mine is overdue"),
+        K.DELIVERABLE_SENT_BACK: _("Work of mine is sent back"),
+        K.DELIVERABLE_STALE: _("A deliverable of a group I chair has had no update for weeks"),
+        K.TASK_DONE: _("A task of a group I chair is finished"),
+        K.DELIVERABLE_COMPLETE: _("A deliverable of a group I chair reaches 100 %"),
+        K.DELIVERABLE_IN_REVIEW: _("A deliverable of a group I chair waits for review"),
+        K.PROGRESS_OVERRIDDEN: _("Someone sets a deliverable's percent by hand in a group I chair"),
+    }
+    return labels.get(kind, str(kind))
 
 
 def message(notification: Notification) -> str:
@@ -89,6 +147,28 @@ def message(notification: Notification) -> str:
         return _("%(by)s sent “%(title)s” back: %(comment)s", **_fill(p, "by", "title", "comment"))
     if kind == K.DELIVERABLE_STALE:
         return _("“%(title)s” has had no update for %(weeks)s weeks.", **_fill(p, "title", "weeks"))
+    if kind == K.TASK_DONE:
+        return _(
+            "%(by)s finished the task “%(title)s” (%(deliverable)s).",
+            **_fill(p, "by", "title", "deliverable"),
+        )
+    if kind == K.DELIVERABLE_COMPLETE:
+        return _("“%(title)s” has reached 100 %%.", **_fill(p, "title"))
+    if kind == K.DELIVERABLE_IN_REVIEW:
+        if p.get("by"):
+            return _(
+                "%(by)s sent “%(title)s” for review: it waits for your decision.",
+                **_fill(p, "by", "title"),
+            )
+        return _(
+            "All the tasks of “%(title)s” are done (%(progress)s %%): it waits for your review.",
+            **_fill(p, "title", "progress"),
+        )
+    if kind == K.PROGRESS_OVERRIDDEN:
+        return _(
+            "%(by)s set “%(title)s” by hand from %(before)s %% to %(after)s %%: %(reason)s",
+            **_fill(p, "by", "title", "before", "after", "reason"),
+        )
     if kind == K.DIGEST:
         if str(get_locale()) == "en" and p.get("group_en"):
             p = {**p, "group": p["group_en"]}
@@ -189,7 +269,8 @@ def mark_read(user: User, notification_id: int | None = None) -> int:
 @use_case
 def send_reminders(today: date, now: datetime | None = None) -> dict[str, int]:
     """Due-soon, overdue and stale notices, each once (dedup keys), for cron to run daily."""
-    from ..work.queries import chairs, stale_deliverables
+    from ..groups.queries import chairs_of
+    from ..work.queries import stale_deliverables
 
     now = now or utcnow()
     counts = {"due_soon": 0, "overdue": 0, "stale": 0}
@@ -230,7 +311,7 @@ def send_reminders(today: date, now: datetime | None = None) -> dict[str, int]:
     person_keys = {
         f"{key}:{person.id}": (deliverable, person)
         for key, deliverable in stale_keys.items()
-        for person in chairs(deliverable.group)
+        for person in chairs_of(session, deliverable.group, today)
     }
     existing = set(
         session.scalars(

@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+
+from models import NotificationKind
 
 from ..account.views import safe_next_url
 from ..core.forms import ActionForm, require_action_form
 from ..policy import personal
 from . import service as notifications
+from .forms import EmailChoicesForm
 
 bp = Blueprint("notifications", __name__)
+
+
+def _email_form(formdata=None) -> EmailChoicesForm:
+    form = EmailChoicesForm(formdata=formdata)
+    form.email.choices = [
+        (kind.value, notifications.kind_label(kind)) for kind in notifications.EMAIL_KINDS
+    ]
+    if formdata is None:
+        chosen = notifications.email_choices(current_user)
+        form.email.data = [kind.value for kind, wanted in chosen.items() if wanted]
+    return form
 
 
 @bp.get("/inbox")
 @personal
 def inbox():
+    return _render_inbox(_email_form())
+
+
+def _render_inbox(email_form: EmailChoicesForm, status: int = 200):
     # Read when seen: the layout's badge, rendered after this, counts what is left unread.
     if _seen_by_the_person():
         items, new_ids = notifications.read_inbox(current_user)
@@ -28,7 +47,22 @@ def inbox():
         new_ids=new_ids,
         message=notifications.message,
         action_form=ActionForm(),
+        email_form=email_form,
+    ), status
+
+
+@bp.post("/inbox/email")
+@personal
+def email_choices():
+    """Which kinds of notification the signed-in person also gets by e-mail."""
+    form = _email_form(formdata=request.form)
+    if not form.validate_on_submit():
+        return _render_inbox(form, 400)
+    notifications.set_email_choices(
+        current_user, {NotificationKind(value) for value in form.email.data or []}
     )
+    flash(_("Your e-mail choices are saved."), "success")
+    return redirect(url_for("notifications.inbox", _anchor="email-choices"))
 
 
 def _seen_by_the_person() -> bool:

@@ -38,7 +38,10 @@ def deliverable(deliverable_id: int):
 @bp.patch("/deliverables/<int:deliverable_id>")
 @operation(
     "PATCH",
-    summary="Record progress on a deliverable (as the page does: same policy and rules)",
+    summary=(
+        "Record progress on a deliverable (as the page does: same policy and rules; a"
+        " percent is a chair's or coordinator's override and needs a note, its reason)"
+    ),
     tag="work",
     body=ProgressUpdate,
     writes=True,
@@ -55,6 +58,9 @@ def update_deliverable(deliverable_id: int):
     require_write_scope()
     changes = parse_body(ProgressUpdate).changes(subject)
     authorize(current_user, "move_deliverable", (subject, changes["status"]))
+    if changes["progress"] is not None and changes["progress"] != subject.progress:
+        # The percent follows the tasks unless a chair or a coordinator overrides it.
+        authorize(current_user, "override_deliverable_progress", subject)
     work_service.record_deliverable_progress(subject, current_user, **changes)
     return answer(_deliverable(work_queries.load_deliverable(subject.id, current_user)))
 

@@ -23,16 +23,19 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     URLField,
 )
 from wtforms.validators import URL, DataRequired, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import ProgressMode, WorkStatus
 from models.base import MAX_ID
@@ -126,6 +129,11 @@ class VersionedForm(FlaskForm):
         if not all(isinstance(value, str) for value in base.values()):
             return None
         return base
+
+    def base_value(self, name: str) -> str | None:
+        """The value field `name` held when the form was built (None if unknown)."""
+        base = self._base()
+        return base.get(name) if base is not None else None
 
     def conflict_names(self) -> list[str]:
         """The fields both sides changed at the last conflict (each needs a choice)."""
@@ -242,6 +250,9 @@ class DeliverableForm(VersionedForm):
     owner_institution_id = SelectField(
         _l("Owner institution"), coerce=_optional_int, validate_choice=False
     )
+    confirm_past_due = BooleanField(
+        _l("Yes, this date has passed and it is right (for example, earlier work being recorded).")
+    )
     progress_mode = SelectField(
         _l("Progress"),
         choices=choices(
@@ -316,3 +327,10 @@ class ReviewForm(VersionedForm):
         validators=[DataRequired(_l("Choose a decision."))],
     )
     comment = TextAreaField(_l("Comment"), **_multiline(5000))
+    reopen = SelectMultipleField(
+        _l("Reopen these done tasks"),
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=False,
+    )

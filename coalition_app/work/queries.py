@@ -14,7 +14,6 @@ from werkzeug.exceptions import NotFound
 from models import (
     Deliverable,
     GroupMembership,
-    GroupRole,
     ProgressUpdate,
     Task,
     User,
@@ -185,7 +184,20 @@ def my_work(user: User, today: date) -> dict[str, list[Task] | list[Deliverable]
     return {
         "tasks": sorted(tasks, key=lambda t: _urgency(t.due_on, today)),
         "deliverables": sorted(deliverables, key=lambda d: _urgency(d.due_on, today)),
+        "to_review": waiting_for_review(user, today),
     }
+
+
+def waiting_for_review(user: User, today: date) -> list[Deliverable]:
+    """The deliverables in review that this person may approve or send back (those of the
+    groups they chair; every group's, for a coordinator), the longest waiting first."""
+    in_review = session.scalars(
+        select(Deliverable)
+        .where(Deliverable.status == S.IN_REVIEW, Deliverable.archived_at.is_(None))
+        .options(joinedload(Deliverable.group).options(_group_options()))
+        .order_by(Deliverable.updated_at, Deliverable.id)
+    ).unique()
+    return [d for d in in_review if policy.can(user, "review_deliverable", d)]
 
 
 def _urgency(due_on: date | None, today: date) -> tuple[int, date]:
@@ -228,23 +240,6 @@ def _aware(moment: datetime) -> datetime:
     # SQLite hands back naive datetimes; everything we store is UTC.
 
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def chairs(group: WorkingGroup) -> list[User]:
-    """The active people of the institutions that currently lead the group."""
-    day = clock.today()
-    lead_ids = {
-        m.institution_id
-        for m in group.memberships
-        if m.role == GroupRole.LEAD and m.current_on(day)
-    }
-    if not lead_ids:
-        return []
-    return list(
-        session.scalars(
-            select(User).where(User.institution_id.in_(lead_ids), User.is_active.is_(True))
-        )
-    )
 
 
 def tasks_left_behind(group: WorkingGroup) -> list[Task]:

@@ -99,8 +99,10 @@ def _web_address(value: str) -> str:
 
 class ProgressUpdate(Schema):
     """version: the version you read (a stale one is refused with 409). status: the new
-    status (default: unchanged; the workflow and your role decide which moves are allowed).
-    progress: percent. A note alone records a comment."""
+    status (default: unchanged; the workflow and your role decide which moves are allowed;
+    a deliverable is done only through its review). progress: percent; on a deliverable it
+    is a chair's or coordinator's override (403 for others) and needs a note, its reason; a
+    done task is at 100. A note alone records a comment."""
 
     version: Annotated[Key, Refusal(_l("Give the version you read (a whole number)."))]
     status: Annotated[WorkStatus | None, Refusal(_l("Unknown status."))] = None

@@ -15,11 +15,12 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Integer, case, cast, func, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import (
     DELIVERABLE_FLOW,
+    REVIEW_MOVES,
     TASK_FLOW,
     Deliverable,
     Institution,
@@ -34,8 +35,10 @@ from models import (
 )
 
 from ..audit import service as audit
+from ..core import clock
 from ..core.db import session, use_case
 from ..core.errors import DomainError, EditConflict
+from ..groups.queries import chairs_of
 from ..notifications import service as notifications
 from . import queries
 
@@ -108,6 +111,60 @@ def _check_due(due_on: date | None) -> None:
         raise DomainError(_l("Choose a due date between 2000 and 2100."), field="due_on")
 
 
+def _check_not_past(due_on: date | None, confirmed: bool) -> None:
+    """A due date already past makes the work overdue from the start: that is a typo, or
+    earlier work being recorded, which the person confirms."""
+    if due_on is not None and due_on < clock.today() and not confirmed:
+        raise DomainError(
+            _l(
+                "This date has already passed, so it would be overdue from the start. Correct"
+                " the date, or confirm below that it is right."
+            ),
+            field="due_on",
+        )
+
+
+def _check_task_due(deliverable: Deliverable, due_on: date | None) -> None:
+    """A task is due no later than its deliverable."""
+    if due_on is not None and deliverable.due_on is not None and due_on > deliverable.due_on:
+        raise DomainError(
+            _l(
+                "A task cannot be due after its deliverable (due on %(due_on)s).",
+                due_on=_format_day(deliverable.due_on),
+            ),
+            field="due_on",
+        )
+
+
+def _check_tasks_fit(deliverable: Deliverable, due_on: date | None) -> None:
+    """A deliverable is not due before its live tasks."""
+    if due_on is None:
+        return
+    later = [
+        t
+        for t in deliverable.tasks
+        if t.archived_at is None and t.due_on is not None and t.due_on > due_on
+    ]
+    if later:
+        latest = max(later, key=lambda t: t.due_on or due_on)
+        assert latest.due_on is not None
+        raise DomainError(
+            _l(
+                "Its task “%(title)s” is due later (%(due_on)s): move that task first, or"
+                " choose a later date.",
+                title=latest.title,
+                due_on=_format_day(latest.due_on),
+            ),
+            field="due_on",
+        )
+
+
+def _format_day(day: date) -> str:
+    from flask_babel import format_date
+
+    return str(format_date(day, "medium"))
+
+
 def _record(
     subject: Deliverable | Task,
     by: User,
@@ -150,17 +207,112 @@ def guarded(function: Callable[..., T]) -> Callable[..., T]:
     return run
 
 
-def _derive_progress(deliverable: Deliverable) -> None:
-    """Set a derived deliverable's progress to the mean of its live tasks (done counts 100)."""
-    if deliverable.progress_mode != ProgressMode.DERIVED:
-        return
+def _mean_of_tasks(deliverable: Deliverable) -> int | None:
+    """The mean of its live tasks' percents (a done task counts 100); None without tasks."""
     tasks = [t for t in deliverable.tasks if t.archived_at is None]
     if not tasks:
+        return None
+    return round(sum(100 if t.status == S.DONE else t.progress for t in tasks) / len(tasks))
+
+
+def _follow_tasks(deliverable: Deliverable, by: User) -> None:
+    """After a change to its tasks: a derived deliverable's percent follows them, starting a
+    task starts a planned deliverable, and all of them done puts it in front of the chairs.
+
+    Written with conditional UPDATEs computed by the database from what is committed, so
+    that two people saving sibling tasks never conflict: the percent does not change the
+    deliverable's version (nobody typed it), and a status move happens once, whoever is
+    first (the other's condition no longer matches).
+    """
+    session.flush()
+    live = (Task.deliverable_id == deliverable.id) & Task.archived_at.is_(None)
+    count, done_count, started_count = session.execute(
+        select(
+            func.count(Task.id),
+            func.coalesce(func.sum(case((Task.status == S.DONE, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Task.status != S.PLANNED, 1), else_=0)), 0),
+        ).where(live)
+    ).one()
+    if not count:
         return
-    values = [100 if t.status == S.DONE else t.progress for t in tasks]
-    derived = round(sum(values) / len(values))
-    if derived != deliverable.progress:
-        deliverable.progress = derived
+    before = deliverable.progress
+    if deliverable.progress_mode == ProgressMode.DERIVED:
+        mean = select(func.avg(case((Task.status == S.DONE, 100), else_=Task.progress))).where(live)
+        session.execute(
+            update(Deliverable)
+            .where(
+                Deliverable.id == deliverable.id,
+                Deliverable.progress_mode == ProgressMode.DERIVED,
+            )
+            .values(progress=cast(func.round(mean.scalar_subquery()), Integer))
+            .execution_options(synchronize_session=False)
+        )
+        session.expire(deliverable, ["progress", "updated_at"])
+    after = deliverable.progress
+    if done_count == count:
+        if _move_by_tasks(deliverable, by, {S.PLANNED, S.IN_PROGRESS}, S.IN_REVIEW):
+            _tell_chairs(
+                deliverable,
+                by,
+                NotificationKind.DELIVERABLE_IN_REVIEW,
+                {"title": deliverable.title, "by": None, "progress": after},
+            )
+            return
+    elif started_count:
+        _move_by_tasks(deliverable, by, {S.PLANNED}, S.IN_PROGRESS)
+    if before < 100 <= after:
+        _tell_chairs(
+            deliverable, by, NotificationKind.DELIVERABLE_COMPLETE, {"title": deliverable.title}
+        )
+
+
+def _move_by_tasks(
+    deliverable: Deliverable, by: User, current: set[WorkStatus], target: WorkStatus
+) -> bool:
+    """Move the deliverable to `target` if it is still in one of `current`; say whether it
+    moved. The move is in its history, by whoever saved the task that caused it."""
+    before = session.scalar(select(Deliverable.status).where(Deliverable.id == deliverable.id))
+    if before not in current:
+        return False
+    moved = session.execute(
+        update(Deliverable)
+        .where(Deliverable.id == deliverable.id, Deliverable.status == before)
+        .values(status=target, version=Deliverable.version + 1, updated_by_id=by.id)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(deliverable, ["status", "version", "updated_by_id", "updated_at"])
+    if not getattr(moved, "rowcount", 0):
+        return False
+    session.add(
+        ProgressUpdate(
+            deliverable_id=deliverable.id,
+            author_id=by.id,
+            changes={"status": [before.value, target.value]},
+            note="",
+        )
+    )
+    return True
+
+
+def _tell_chairs(
+    deliverable: Deliverable,
+    by: User,
+    kind: NotificationKind,
+    params: dict[str, Any],
+    task: Task | None = None,
+) -> None:
+    """An inbox entry (and e-mail, as each chose) for every chair of the group but `by`."""
+    for chair in chairs_of(session, deliverable.group, clock.today()):
+        if chair.id == by.id:
+            continue
+        notifications.notify(
+            chair.id,
+            kind,
+            params,
+            link=f"/tasks/{task.id}" if task else f"/deliverables/{deliverable.id}",
+            task_id=task.id if task else None,
+            deliverable_id=None if task else deliverable.id,
+        )
 
 
 def _name(user: User | None) -> str | None:
@@ -184,8 +336,10 @@ def create_deliverable(
     due_on: date | None = None,
     owner_institution_id: int | None = None,
     progress_mode: ProgressMode = ProgressMode.DERIVED,
+    past_due_confirmed: bool = False,
 ) -> Deliverable:
     _check_due(due_on)
+    _check_not_past(due_on, past_due_confirmed)
     owner = _check_owner(group, owner_institution_id)
     deliverable = Deliverable(
         group=group,
@@ -223,9 +377,13 @@ def edit_deliverable(
     due_on: date | None,
     owner_institution_id: int | None,
     progress_mode: ProgressMode,
+    past_due_confirmed: bool = False,
 ) -> Deliverable:
     _check_version(deliverable, expected_version)
     _check_due(due_on)
+    if due_on != deliverable.due_on:
+        _check_not_past(due_on, past_due_confirmed)
+        _check_tasks_fit(deliverable, due_on)
     owner = _check_owner(deliverable.group, owner_institution_id)
     changes: dict[str, list[Any]] = {}
     title, description = _text(title), _text(description)
@@ -247,10 +405,10 @@ def edit_deliverable(
     if progress_mode != deliverable.progress_mode:
         changes["progress_mode"] = [deliverable.progress_mode.value, progress_mode.value]
         deliverable.progress_mode = progress_mode
-        before = deliverable.progress
-        _derive_progress(deliverable)
-        if deliverable.progress != before:
-            changes["progress"] = [before, deliverable.progress]
+        derived = _mean_of_tasks(deliverable) if progress_mode == ProgressMode.DERIVED else None
+        if derived is not None and derived != deliverable.progress:
+            changes["progress"] = [deliverable.progress, derived]
+            deliverable.progress = derived
     if not changes:
         return deliverable
     _record(deliverable, by, changes)
@@ -270,30 +428,69 @@ def record_deliverable_progress(
     note: str = "",
     evidence_url: str | None = None,
 ) -> ProgressUpdate:
-    """A member's or chair's update: status, percent (which makes progress manual), note."""
+    """An update on a deliverable: a status move, a note, and (a chair's or coordinator's
+    override, which the caller has authorised) a percent set by hand, with its reason.
+
+    Done comes only through a review (`review_deliverable`), and a deliverable in review
+    leaves it only through one. A percent different from the current one is an override:
+    it makes the progress manual, needs a reason (the note) and is told to the chairs.
+    """
     _check_version(deliverable, expected_version)
     _check_move(DELIVERABLE_FLOW, deliverable.status, status)
+    if (deliverable.status, status) in REVIEW_MOVES:
+        raise DomainError(
+            _l(
+                "A deliverable in review is approved (done) or sent back through its review,"
+                " by a chair or a coordinator."
+            ),
+            field="status",
+        )
+    note = (note or "").strip()
+    overridden = progress is not None and progress != deliverable.progress
     if progress is not None:
         _check_progress(progress)  # before anything changes, so a refusal leaves no trace
+    if overridden and not note:
+        raise DomainError(
+            _l("Say why you set the percent by hand (it overrides what its tasks say)."),
+            field="note",
+        )
     changes: dict[str, list[Any]] = {}
     if status != deliverable.status:
         changes["status"] = [deliverable.status.value, status.value]
         deliverable.status = status
-    if status == S.DONE:
-        progress = 100
-    if progress is not None and progress != deliverable.progress:
-        _check_progress(progress)
+    if overridden:
+        assert progress is not None
         changes["progress"] = [deliverable.progress, progress]
         deliverable.progress = progress
         if deliverable.progress_mode != ProgressMode.MANUAL:
             changes["progress_mode"] = [deliverable.progress_mode.value, ProgressMode.MANUAL.value]
             deliverable.progress_mode = ProgressMode.MANUAL
-    note = (note or "").strip()
     if not changes and not note:
         raise DomainError(_l("Nothing changed: change the status or percent, or write a note."))
-    update = _record(deliverable, by, changes, note, evidence_url)
+    update_ = _record(deliverable, by, changes, note, evidence_url)
     session.flush()
-    return update
+    if "progress" in changes:
+        before, after = changes["progress"]
+        _tell_chairs(
+            deliverable,
+            by,
+            NotificationKind.PROGRESS_OVERRIDDEN,
+            {
+                "title": deliverable.title,
+                "by": by.full_name,
+                "before": before,
+                "after": after,
+                "reason": note,
+            },
+        )
+    if changes.get("status", [None, None])[1] == S.IN_REVIEW.value:
+        _tell_chairs(
+            deliverable,
+            by,
+            NotificationKind.DELIVERABLE_IN_REVIEW,
+            {"title": deliverable.title, "by": by.full_name, "progress": deliverable.progress},
+        )
+    return update_
 
 
 @guarded
@@ -305,13 +502,21 @@ def review_deliverable(
     expected_version: int | None,
     approve: bool,
     comment: str = "",
+    reopen_task_ids: list[int] | None = None,
 ) -> ProgressUpdate:
-    """A chair's decision on a deliverable in review: done, or back to work with a comment."""
+    """A chair's decision on a deliverable in review: done, or back to work with a comment,
+    reopening the done tasks the chair picks (they go back to in progress)."""
     _check_version(deliverable, expected_version)
     if deliverable.status != S.IN_REVIEW:
         raise DomainError(_l("Only a deliverable in review can be approved or sent back."))
     comment = (comment or "").strip()
+    reopen_ids = set(reopen_task_ids or [])
+    reopened: list[Task] = []
     if approve:
+        if reopen_ids:
+            raise DomainError(
+                _l("Tasks are reopened only when sending the deliverable back."), field="reopen"
+            )
         changes: dict[str, list[Any]] = {"status": [S.IN_REVIEW.value, S.DONE.value]}
         if deliverable.progress != 100:
             changes["progress"] = [deliverable.progress, 100]
@@ -319,8 +524,16 @@ def review_deliverable(
     else:
         if not comment:
             raise DomainError(_l("Say what needs to change when sending it back."), field="comment")
+        done = {t.id: t for t in deliverable.tasks if t.archived_at is None and t.status == S.DONE}
+        if not reopen_ids <= set(done):
+            raise DomainError(
+                _l("Only done tasks of this deliverable can be reopened."), field="reopen"
+            )
         changes = {"status": [S.IN_REVIEW.value, S.IN_PROGRESS.value]}
         deliverable.status = S.IN_PROGRESS
+        reopened = [done[task_id] for task_id in sorted(reopen_ids)]
+        if reopened:
+            changes["reopened"] = [None, [t.title for t in reopened]]
         for person_id in _people_behind(deliverable, except_id=by.id):
             notifications.notify(
                 person_id,
@@ -329,9 +542,35 @@ def review_deliverable(
                 link=f"/deliverables/{deliverable.id}",
                 deliverable_id=deliverable.id,
             )
-    update = _record(deliverable, by, changes, comment)
+    update_ = _record(deliverable, by, changes, comment)
     session.flush()
-    return update
+    if not approve:
+        for task in reopened:
+            task_changes: dict[str, list[Any]] = {"status": [S.DONE.value, S.IN_PROGRESS.value]}
+            progress = _progress_before_done(task)
+            if progress != task.progress:
+                task_changes["progress"] = [task.progress, progress]
+                task.progress = progress
+            task.status = S.IN_PROGRESS
+            _record(task, by, task_changes, comment)
+        if reopened:
+            _follow_tasks(deliverable, by)
+        session.flush()
+    return update_
+
+
+def _progress_before_done(task: Task) -> int:
+    """The percent a task had before it was last marked done (what reopening gives back)."""
+    changes = session.scalars(
+        select(ProgressUpdate.changes)
+        .where(ProgressUpdate.task_id == task.id)
+        .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())
+    )
+    for change in changes:
+        if (change.get("status") or [None, None])[1] == S.DONE.value:
+            before = (change.get("progress") or [task.progress])[0]
+            return before if isinstance(before, int) and 0 <= before < 100 else 0
+    return task.progress if task.progress < 100 else 0
 
 
 def _people_behind(deliverable: Deliverable, except_id: int) -> set[int]:
@@ -379,6 +618,7 @@ def create_task(
     if deliverable.archived_at is not None:
         raise DomainError(_l("Restore the deliverable before adding tasks to it."))
     _check_due(due_on)
+    _check_task_due(deliverable, due_on)
     assignee = _check_assignee(deliverable.group, assignee_id)
     task = Task(
         deliverable=deliverable,
@@ -400,7 +640,7 @@ def create_task(
         },
     )
     session.flush()
-    _derive_progress(deliverable)
+    _follow_tasks(deliverable, by)
     if assignee is not None and assignee.id != by.id:
         _notify_assigned(task, assignee, by)
     session.flush()
@@ -437,6 +677,8 @@ def edit_task(
     """Rename, reassign or change the due date (chairs and coordinators)."""
     _check_version(task, expected_version)
     _check_due(due_on)
+    if due_on != task.due_on:
+        _check_task_due(task.deliverable, due_on)
     group = task.deliverable.group
     changes: dict[str, list[Any]] = {}
     title, description = _text(title), _text(description)
@@ -492,6 +734,15 @@ def record_task_progress(
         changes["status"] = [task.status.value, status.value]
         task.status = status
     if status == S.DONE:
+        if progress is not None and progress != 100:
+            raise DomainError(
+                _l(
+                    "A done task is at 100 %%: set the percent to 100, or keep the task in"
+                    " progress at %(progress)s %%.",
+                    progress=progress,
+                ),
+                field="progress",
+            )
         progress = 100
     if progress is not None and progress != task.progress:
         _check_progress(progress)
@@ -501,7 +752,16 @@ def record_task_progress(
     if not changes and not note:
         raise DomainError(_l("Nothing changed: change the status or percent, or write a note."))
     update = _record(task, by, changes, note, evidence_url)
-    _derive_progress(task.deliverable)
+    session.flush()
+    if changes.get("status", [None, None])[1] == S.DONE.value:
+        _tell_chairs(
+            task.deliverable,
+            by,
+            NotificationKind.TASK_DONE,
+            {"title": task.title, "deliverable": task.deliverable.title, "by": by.full_name},
+            task=task,
+        )
+    _follow_tasks(task.deliverable, by)
     session.flush()
     return update
 
@@ -520,7 +780,7 @@ def archive(subject: Deliverable | Task, by: User) -> None:
         by, "work.archive", type(subject).__name__.lower(), subject.id, title=subject.title
     )
     if isinstance(subject, Task):
-        _derive_progress(subject.deliverable)
+        _follow_tasks(subject.deliverable, by)
     session.flush()
 
 
@@ -535,5 +795,5 @@ def restore(subject: Deliverable | Task, by: User) -> None:
         by, "work.restore", type(subject).__name__.lower(), subject.id, title=subject.title
     )
     if isinstance(subject, Task):
-        _derive_progress(subject.deliverable)
+        _follow_tasks(subject.deliverable, by)
     session.flush()

@@ -6,7 +6,15 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from models import DELIVERABLE_FLOW, TASK_FLOW, Deliverable, ProgressMode, Task, WorkStatus
+from models import (
+    DELIVERABLE_FLOW,
+    REVIEW_MOVES,
+    TASK_FLOW,
+    Deliverable,
+    ProgressMode,
+    Task,
+    WorkStatus,
+)
 
 from .. import policy
 from ..core import clock
@@ -73,15 +81,21 @@ def _statuses(flow, current: WorkStatus, allowed=lambda status: True) -> list[Wo
     return [current] + [s for s in WorkStatus if s in flow.get(current, set()) and allowed(s)]
 
 
+def _deliverable_moves(deliverable: Deliverable) -> list[WorkStatus]:
+    """The statuses this person may choose in a progress update (a review makes the rest)."""
+    return _statuses(
+        DELIVERABLE_FLOW,
+        deliverable.status,
+        lambda s: (
+            (deliverable.status, s) not in REVIEW_MOVES
+            and policy.can(current_user, "move_deliverable", (deliverable, s))
+        ),
+    )
+
+
 def _deliverable_progress_form(deliverable: Deliverable, formdata=None) -> ProgressForm:
     form = ProgressForm(formdata=formdata)
-    form.set_statuses(
-        _statuses(
-            DELIVERABLE_FLOW,
-            deliverable.status,
-            lambda s: policy.can(current_user, "move_deliverable", (deliverable, s)),
-        )
-    )
+    form.set_statuses(_deliverable_moves(deliverable))
     if formdata is None:
         form.status.data = deliverable.status.value
         form.progress.data = deliverable.progress
@@ -101,6 +115,11 @@ def _task_progress_form(task: Task, formdata=None) -> ProgressForm:
 
 def _review_form(deliverable: Deliverable, formdata=None) -> ReviewForm:
     form = ReviewForm(formdata=formdata)
+    form.reopen.choices = [
+        (t.id, t.title)
+        for t in sorted(deliverable.tasks, key=lambda t: t.id)
+        if t.archived_at is None and t.status == WorkStatus.DONE
+    ]
     if formdata is None:
         form.build_from(deliverable)
     return form
@@ -179,6 +198,7 @@ def new_deliverable(slug: str):
                 due_on=form.due_on.data,
                 owner_institution_id=form.owner_institution_id.data,
                 progress_mode=ProgressMode(form.progress_mode.data),
+                past_due_confirmed=bool(form.confirm_past_due.data),
             )
         except DomainError as error:
             _attach(form, error)
@@ -222,6 +242,7 @@ def edit_deliverable(deliverable_id: int):
                     due_on=form.due_on.data,
                     owner_institution_id=form.owner_institution_id.data,
                     progress_mode=ProgressMode(form.progress_mode.data),
+                    past_due_confirmed=bool(form.confirm_past_due.data),
                 )
             except EditConflict as error:
                 deliverable = error.subject
@@ -253,6 +274,10 @@ def deliverable_progress(deliverable_id: int):
     # Any status is parsed; the service decides whether the move is allowed and says why.
     form.status.choices = choices((s.value, s.value) for s in WorkStatus)
     form.take_chosen(deliverable)
+    if "progress" not in request.form:
+        # Whoever may not set the percent has no such field: it stays what the form showed.
+        shown = form.base_value("progress")
+        form.progress.data = int(shown) if shown and shown.isdigit() else deliverable.progress
     valid = form.validate_on_submit()
     merges = form.choices_missing(deliverable)
     if valid and not merges:
@@ -260,13 +285,17 @@ def deliverable_progress(deliverable_id: int):
         policy.authorize(
             current_user, "move_deliverable", (deliverable, WorkStatus(form.status.data))
         )
+        progress = _overridden_percent(form, deliverable)
+        if progress is not None:
+            # The percent follows the tasks unless a chair or a coordinator overrides it.
+            policy.authorize(current_user, "override_deliverable_progress", deliverable)
         try:
             work_service.record_deliverable_progress(
                 deliverable,
                 current_user,
                 expected_version=form.expected_version(),
                 status=WorkStatus(form.status.data),
-                progress=form.progress.data,
+                progress=progress,
                 note=form.note.data,
                 evidence_url=form.evidence_url.data,
             )
@@ -296,19 +325,28 @@ def deliverable_progress(deliverable_id: int):
 
 
 def _restore_status_choices(form: ProgressForm, deliverable: Deliverable) -> None:
-    form.set_statuses(
-        _statuses(
-            DELIVERABLE_FLOW,
-            deliverable.status,
-            lambda s: policy.can(current_user, "move_deliverable", (deliverable, s)),
-        )
-    )
+    form.set_statuses(_deliverable_moves(deliverable))
+
+
+def _overridden_percent(form: ProgressForm, deliverable: Deliverable) -> int | None:
+    """The percent typed, if it is a change (an override); None when it was left as shown.
+
+    Compared with what the form showed, not with the current percent: a sibling task's
+    save can move a derived percent meanwhile, and leaving the field alone overrides
+    nothing."""
+    typed = form.progress.data
+    if typed is None:
+        return None
+    shown = form.base_value("progress")
+    if shown is not None:
+        return None if shown == str(typed) else typed
+    return None if typed == deliverable.progress else typed
 
 
 @bp.post("/deliverables/<int:deliverable_id>/review")
 def review_deliverable(deliverable_id: int):
     deliverable = work_queries.load_deliverable(deliverable_id, current_user)
-    policy.authorize(current_user, "manage_deliverable", deliverable)
+    policy.authorize(current_user, "review_deliverable", deliverable)
     form = _review_form(deliverable, formdata=request.form)
     if form.validate_on_submit():
         try:
@@ -318,6 +356,7 @@ def review_deliverable(deliverable_id: int):
                 expected_version=form.expected_version(),
                 approve=form.decision.data == "approve",
                 comment=form.comment.data,
+                reopen_task_ids=form.reopen.data or [],
             )
         except EditConflict as error:
             form.merge(error.subject)  # the new version; a decision is never merged

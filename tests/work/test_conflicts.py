@@ -251,6 +251,8 @@ def test_a_form_without_what_it_was_built_from_treats_every_difference_as_a_choi
 
 def test_task_edit_conflict_keeps_their_assignee_and_due_date(app, db_session, world):
     task_id = world["own_task"].id
+    world["deliverable"].due_on = date(2031, 12, 31)  # a task is due no later than it
+    db_session.commit()
     path = f"/tasks/{task_id}/edit"
     a, b = _clients(app, world, "chair", "coordinator")
     form_a, form_b = _edit_form(a, path), _edit_form(b, path)
