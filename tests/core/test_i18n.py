@@ -96,3 +96,40 @@ def test_every_string_in_the_code_is_in_the_spanish_catalogue(tmp_path):
         wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
     have = {m.id if isinstance(m.id, str) else m.id[0] for m in _spanish() if m.id}
     assert sorted(wanted - have) == []
+
+
+# --- which language a page speaks ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header,expected",
+    [
+        (None, "es"),
+        ("en-US,en;q=0.9", "en"),
+        ("en", "en"),
+        ("es-MX,es;q=0.9,en;q=0.5", "es"),
+        ("fr-FR,fr;q=0.9", "es"),  # neither: Spanish
+        ("fr,en;q=0.8,es;q=0.5", "en"),  # the best of the two it asks for
+        ("de,es;q=0.4,en;q=0.3", "es"),
+    ],
+)
+def test_with_no_choice_the_browser_language_picks(client, header, expected):
+    headers = {"Accept-Language": header} if header else {}
+    page = client.get("/login", headers=headers).get_data(as_text=True)
+    assert f'<html lang="{expected}">' in page
+    assert ("Iniciar sesión" in page) == (expected == "es")
+
+
+def test_an_explicit_choice_beats_the_browser_language(client, login_as):
+    english_browser = {"Accept-Language": "en-US,en;q=0.9"}
+    client.post("/language/es", headers=english_browser)
+    page = client.get("/login", headers=english_browser).get_data(as_text=True)
+    assert '<html lang="es">' in page
+
+
+def test_a_signed_in_persons_language_beats_the_browser_language(client, login_as):
+    login_as(locale="es")
+    with client.session_transaction() as browser_session:
+        browser_session.pop("locale", None)
+    page = client.get("/my-work", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="es">' in page
