@@ -133,3 +133,54 @@ def test_a_signed_in_persons_language_beats_the_browser_language(client, login_a
         browser_session.pop("locale", None)
     page = client.get("/my-work", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<html lang="es">' in page
+
+
+# --- one register: Spanish speaks as *usted* ---------------------------------------------------
+
+#: Forms that only *tú* uses: its pronouns and possessives, and every *tú* verb form this
+#: catalogue ever held (imperatives, preterites, futures, presents, with their pronouns
+#: attached). Left out on purpose: words *usted* shares ("activa" is also an adjective,
+#: "cambia" and "cierra" are also third person).
+TU_FORMS = {
+    # pronouns and possessives
+    "tú", "tu", "tus", "te", "ti", "contigo", "tuyo", "tuya", "tuyos", "tuyas",
+    # imperatives
+    "elige", "inicia", "escribe", "usa", "revoca", "crea", "agrega", "consulta", "espera",
+    "prueba", "revisa", "recarga", "restaura", "repite", "dale", "ponle", "di", "envía",
+    "restablece", "ignora", "abre", "indica", "uses",
+    # with a pronoun attached
+    "guárdalo", "guárdalos", "revócalo", "cópialo", "inténtalo", "quítalos", "revísala",
+    "actívalo", "corrígelo",
+    # preterite, future and present
+    "olvidaste", "leíste", "fuiste", "enviaste", "usaste", "cerraste", "recibirás",
+    "escribirás", "tienes", "pierdes", "necesites", "puedes", "quieres",
+}  # fmt: skip
+
+
+def _tu_forms(text: str) -> list[str]:
+    return [word for word in re.findall(r"\w+", text) if word.lower() in TU_FORMS]
+
+
+def test_the_spanish_catalogue_speaks_as_usted_throughout():
+    found = []
+    for message in _spanish():
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for string in strings:
+            if message.id and _tu_forms(string):
+                found.append((string, _tu_forms(string)))
+    assert found == []
+
+
+def test_the_register_check_catches_tu_and_spares_usted():
+    assert _tu_forms("Elige una contraseña para tu cuenta; inténtalo de nuevo.") == [
+        "Elige",
+        "tu",
+        "inténtalo",
+    ]
+    assert _tu_forms("¿Olvidaste tu contraseña? Te enviaremos un enlace.") == [
+        "Olvidaste",
+        "tu",
+        "Te",
+    ]
+    assert _tu_forms("Elija una institución miembro activa; cuando cambia su contraseña") == []
+    assert _tu_forms("Inicie sesión. Use al menos 12 caracteres. Diga qué debe cambiar.") == []
