@@ -45,7 +45,7 @@ def test_chair_assigns_member_reports_chair_sees_it_in_the_feed(browser, live_se
     member.get_by_role("link", name="Mi trabajo").click()
     shoot(member, "work-03-my-work")
     member.get_by_role("link", name="Redactar el primer borrador").click()
-    member.get_by_label("Estado").select_option("in_progress")
+    member.get_by_label("Situación").select_option("in_progress")
     member.get_by_label("Avance (%)").fill("50")
     member.get_by_label("Qué se hizo").fill("Borrador de la sección de principios")
     member.get_by_role("button", name="Guardar avance").click()
