@@ -91,6 +91,13 @@ class Institution(Base):
         self.name_key = comparison_key(name)
         return name
 
+    @validates("source")
+    def _drop_stale_translation(self, _key: str, source: str | None) -> str | None:
+        # The Spanish text translated the source being replaced (a form, an import): drop it.
+        if self.source is not None and source != self.source:
+            self.source_es = None
+        return source
+
     def source_in(self, locale: str) -> str | None:
         """The provenance in `locale`: the Spanish translation on Spanish pages, if there is one."""
         if locale == "es" and self.source_es:

@@ -400,8 +400,6 @@ def update_institution(
         if before != value:
             changes[key] = [before, value]
             setattr(institution, key, value)
-    if "source" in changes:
-        institution.source_es = None  # the translation was of the text now replaced
     if changes:
         audit.record(by, "institution.update", "institution", institution.id, changes=changes)
     session.flush()

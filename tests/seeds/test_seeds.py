@@ -498,3 +498,11 @@ def test_editing_the_source_drops_its_old_translation(app, make_user, make_insti
         update_institution(institution, data, coordinator, date(2026, 1, 1))
     assert institution.source_es is None
     assert institution.source_in("es") == institution.source_in("en") == "Informe anual 2024"
+
+
+def test_an_import_that_changes_the_source_drops_its_old_translation(make_institution):
+    institution = make_institution(source="the 2018 report", source_es="el informe de 2018")
+    institution.source = "the 2018 report"  # the same text: the translation stays
+    assert institution.source_es == "el informe de 2018"
+    institution.source = "CAF Policy Brief #15 (2020)"  # what csv_io.apply does on an update
+    assert institution.source_es is None
