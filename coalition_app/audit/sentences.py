@@ -552,3 +552,43 @@ def describe(events: Iterable[AuditEvent]) -> dict[int, Sentence]:
         )
         told[event.id] = Sentence(html, text, changes)
     return told
+
+
+def _action_names() -> dict[str, str]:
+    return {
+        "sign_in": _("Sign-in"),
+        "sign_in.password_ok": _("Sign-in: password given, second step pending"),
+        "sign_in_failed": _("Failed sign-in"),
+        "sessions.sign_out": _("Sign-out"),
+        "sessions.ended": _("Sessions ended"),
+        "password.set": _("New password"),
+        "password.reset_requested": _("Password reset asked for"),
+        "two_factor.enabled": _("Two-factor sign-in turned on"),
+        "two_factor.disabled": _("Two-factor sign-in turned off"),
+        "two_factor.recovery_codes_regenerated": _("New recovery codes"),
+        "settings.two_factor_required": _("Two-factor requirement for leads"),
+        "api_token.create": _("API token created"),
+        "api_token.revoke": _("API token revoked"),
+        "api_token.revoke_all": _("API tokens revoked"),
+        "audit.export": _("Audit trail downloaded"),
+        "institutions.export": _("Directory downloaded"),
+        "institutions.import": _("Institutions imported"),
+        "institution.create": _("Institution added"),
+        "institution.update": _("Institution changed"),
+        "institution.end_membership": _("Membership ended"),
+        "group.membership": _("Group membership changed"),
+        "work.archive": _("Work archived"),
+        "work.restore": _("Work restored"),
+        "person.invite": _("Invitation sent"),
+        "person.invitation_revoke": _("Invitation withdrawn"),
+        "person.accept_invitation": _("Invitation accepted"),
+        "person.activate": _("Person reactivated"),
+        "person.deactivate": _("Person deactivated"),
+        "person.role": _("Role changed"),
+    }
+
+
+def action_choices(actions: Iterable[str]) -> list[tuple[str, str]]:
+    """(code, name in the reader's language) of each action, sorted by name, for the filter."""
+    names = _action_names()
+    return sorted(((a, names.get(a, a)) for a in actions), key=lambda pair: pair[1].casefold())

@@ -8,7 +8,7 @@ from flask_login import current_user
 from ..core.csv import csv_response
 from ..policy import authorize
 from . import service as audit
-from .sentences import describe
+from .sentences import action_choices, describe
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -50,7 +50,7 @@ def index():
         "audit/index.html",
         results=results,
         filters=filters,
-        actions=audit.actions(),
+        actions=action_choices(audit.actions()),
         sentences=describe(results.events),
     )
 

@@ -484,3 +484,22 @@ def test_the_audit_page_runs_the_same_queries_for_few_and_many_events(
     add_events(14)
     many = statements()
     assert few == many > 0
+
+
+def test_every_sentence_kind_has_a_name_in_the_filter(app):
+    from coalition_app.audit.sentences import action_choices
+
+    with app.test_request_context():
+        names = dict(action_choices(TELLERS))
+    assert all(names[code] != code for code in TELLERS)
+
+
+def test_the_action_filter_shows_names_and_filters_by_code(client, coordinator, make_user):
+    sign_in(client, coordinator.email)
+    page = client.get("/audit/?action=sign_in").get_data(as_text=True)
+    assert '<option value="sign_in" selected>Inicio de sesión</option>' in page
+    assert ">sign_in<" not in page.replace("<code>sign_in</code>", "")
+    _in("en", client)
+    page = client.get("/audit/").get_data(as_text=True)
+    assert '<option value="sign_in" >Sign-in</option>' in page
+    assert '<option value="sessions.sign_out" >Sign-out</option>' not in page  # none recorded
