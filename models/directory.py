@@ -73,7 +73,10 @@ class Institution(Base):
     left_on: Mapped[date | None] = mapped_column(index=True)
     is_founder: Mapped[bool] = mapped_column(default=False)
     basis: Mapped[Basis] = mapped_column(str_enum(Basis, "basis"), default=Basis.DEMO)
+    #: Where the facts come from, as written (the seeds write English); `source_es` is its
+    #: Spanish translation, kept only while `source` is unchanged (an edit clears it).
     source: Mapped[str | None] = mapped_column(Text)
+    source_es: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(onupdate=utcnow)
 
@@ -87,6 +90,19 @@ class Institution(Base):
         name = " ".join(name.split())
         self.name_key = comparison_key(name)
         return name
+
+    @validates("source")
+    def _drop_stale_translation(self, _key: str, source: str | None) -> str | None:
+        # The Spanish text translated the source being replaced (a form, an import): drop it.
+        if self.source is not None and source != self.source:
+            self.source_es = None
+        return source
+
+    def source_in(self, locale: str) -> str | None:
+        """The provenance in `locale`: the Spanish translation on Spanish pages, if there is one."""
+        if locale == "es" and self.source_es:
+            return self.source_es
+        return self.source
 
     def is_active_on(self, day: date) -> bool:
         return self.joined_on <= day and (self.left_on is None or self.left_on > day)

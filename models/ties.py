@@ -34,7 +34,9 @@ class Tie(Base):
     institution_b_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
     kind: Mapped[TieKind] = mapped_column(str_enum(TieKind, "tie_kind"))
     since: Mapped[date]
+    #: The note in English (what the seeds and older rows hold); `note_es` in Spanish.
     note: Mapped[str] = mapped_column(Text, default="")
+    note_es: Mapped[str | None] = mapped_column(Text)
     basis: Mapped[Basis] = mapped_column(str_enum(Basis, "basis"), default=Basis.DEMO)
     source: Mapped[str | None] = mapped_column(Text)
 
@@ -48,6 +50,12 @@ class Tie(Base):
         return cls(
             institution_a=a, institution_b=b, institution_a_id=a.id, institution_b_id=b.id, **fields
         )
+
+    def note_in(self, locale: str) -> str:
+        """The note in `locale` (Spanish, or English): the other one if only it was written."""
+        if locale == "es" and self.note_es:
+            return self.note_es
+        return self.note or self.note_es or ""
 
     def __repr__(self) -> str:
         return f"<Tie {self.institution_a_id}-{self.institution_b_id} {self.kind}>"

@@ -114,6 +114,7 @@ class InstitutionRow:
     relation: str
     basis: Basis
     source: str | None
+    source_es: str | None = None
 
     @property
     def key(self) -> str:
@@ -151,6 +152,7 @@ class TieRow:
     basis: Basis
     note: str
     source: str | None
+    note_es: str | None = None
 
 
 @dataclass(frozen=True)
@@ -378,6 +380,7 @@ def read_seed_data(directory: Path = DATA_DIR, *, demo: bool = True) -> SeedData
             relation=relation,
             basis=basis,
             source=row.text("source", required=False),
+            source_es=row.text("source_es", required=False),
         )
     data.institutions = list(institutions.values())
 
@@ -485,6 +488,7 @@ def read_seed_data(directory: Path = DATA_DIR, *, demo: bool = True) -> SeedData
                 basis,
                 row.text("note", required=False) or "",
                 row.text("source", required=False),
+                row.text("note_es", required=False),
             )
         )
 
@@ -811,6 +815,7 @@ def _load_institutions(session: Session, rows: list[InstitutionRow]) -> dict[str
             is_founder=row.founder,
             basis=row.basis,
             source=row.source,
+            source_es=row.source_es,
         )
         institution = existing.get(row.key)
         if institution is None:
@@ -894,7 +899,7 @@ def _load_ties(session: Session, rows: list[TieRow], institutions: dict[str, Ins
     for row in rows:
         first, second = institutions[row.first], institutions[row.second]
         a_id, b_id = sorted((first.id, second.id))
-        values = dict(note=row.note, basis=row.basis, source=row.source)
+        values = dict(note=row.note, note_es=row.note_es, basis=row.basis, source=row.source)
         tie = existing.get((a_id, b_id, row.kind, row.since))
         if tie is None:
             tie = Tie.between(first, second, kind=row.kind, since=row.since, **values)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from models import AuditEvent, User
 
 from ..core.db import session
+from .sentences import describe
 
 #: Asks `search` for the last page, whatever it is.
 LAST_PAGE = 2**62
@@ -125,14 +126,17 @@ def export_rows(
     since: date | None = None,
     until: date | None = None,
 ) -> Iterator[list[str | int]]:
-    """Every matching event, oldest first, as CSV rows (a header first)."""
-    yield ["time", "actor", "action", "target_type", "target_id", "details", "ip"]
+    """Every matching event, oldest first, as CSV rows (a header first): the codes, and the
+    sentence in the reader's language."""
+    yield ["time", "actor", "action", "target_type", "target_id", "details", "ip", "sentence"]
     statement = (
         _filtered(action, actor, since, until)
         .options(joinedload(AuditEvent.actor))
         .order_by(AuditEvent.created_at, AuditEvent.id)
     )
-    for event in session.scalars(statement):
+    events = list(session.scalars(statement))
+    told = describe(events)
+    for event in events:
         yield [
             event.created_at.isoformat(),
             event.actor.email if event.actor else "",
@@ -141,4 +145,5 @@ def export_rows(
             event.target_id if event.target_id is not None else "",
             json.dumps(event.details, ensure_ascii=False, sort_keys=True),
             event.ip or "",
+            told[event.id].text_with_changes,
         ]

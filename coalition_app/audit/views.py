@@ -8,6 +8,7 @@ from flask_login import current_user
 from ..core.csv import csv_response
 from ..policy import authorize
 from . import service as audit
+from .sentences import action_choices, describe
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -46,7 +47,11 @@ def index():
     filters = _filters()
     results = audit.search(**filters, page=_page())
     return render_template(
-        "audit/index.html", results=results, filters=filters, actions=audit.actions()
+        "audit/index.html",
+        results=results,
+        filters=filters,
+        actions=action_choices(audit.actions()),
+        sentences=describe(results.events),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Flask, current_app, g, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_decimal, format_number, get_locale
 
 from .extensions import babel
@@ -25,6 +25,10 @@ def select_locale() -> str:
         locale: str = user.locale
         return locale
     default: str = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if has_request_context():
+        # No choice made: the browser's Accept-Language picks, Spanish when it asks for neither.
+        best = request.accept_languages.best_match(languages, default=default)
+        return str(best)
     return default
 
 

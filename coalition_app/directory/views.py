@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -305,10 +306,14 @@ def import_confirm():
     session.pop(IMPORT_SESSION_KEY, None)
     flash(
         _(
-            "Imported: %(new)s new, %(updated)s updated, %(unchanged)s unchanged.",
-            new=result.count(institution_io.NEW),
-            updated=result.count(institution_io.UPDATE),
-            unchanged=result.count(institution_io.UNCHANGED),
+            "Imported: %(new)s, %(updated)s, %(unchanged)s.",
+            new=ngettext("%(num)s new", "%(num)s new", result.count(institution_io.NEW)),
+            updated=ngettext(
+                "%(num)s updated", "%(num)s updated", result.count(institution_io.UPDATE)
+            ),
+            unchanged=ngettext(
+                "%(num)s unchanged", "%(num)s unchanged", result.count(institution_io.UNCHANGED)
+            ),
         ),
         "success",
     )

@@ -271,6 +271,7 @@ def set_membership(
         "working_group",
         group.id,
         institution=institution.name,
+        institution_id=institution.id,
         before=current.role if current else None,
         after=role,
         since=since,

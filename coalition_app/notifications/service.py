@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from flask import current_app
-from flask_babel import force_locale, get_locale, gettext
+from flask_babel import force_locale, get_locale, gettext, ngettext
 from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import InstrumentedAttribute, joinedload, selectinload
@@ -172,11 +172,21 @@ def message(notification: Notification) -> str:
     if kind == K.DIGEST:
         if str(get_locale()) == "en" and p.get("group_en"):
             p = {**p, "group": p["group_en"]}
+        moved, stale, due = (_number(p, key) for key in ("moved", "stale", "due"))
         return _(
-            "Weekly digest of %(group)s: %(moved)s updates, %(stale)s stale, %(due)s due soon.",
-            **_fill(p, "group", "moved", "stale", "due"),
+            "Weekly digest of %(group)s: %(moved)s, %(stale)s, %(due)s.",
+            group=_fill(p, "group")["group"],
+            moved=ngettext("%(num)s update", "%(num)s updates", moved) if moved >= 0 else "—",
+            stale=ngettext("%(num)s stale", "%(num)s stale", stale) if stale >= 0 else "—",
+            due=ngettext("%(num)s due soon", "%(num)s due soon", due) if due >= 0 else "—",
         )
     return str(kind)
+
+
+def _number(params: dict[str, Any], key: str) -> int:
+    """A recorded count, or -1 when there is none (shown as "—")."""
+    value = params.get(key)
+    return value if isinstance(value, int) else -1
 
 
 def _fill(params: dict[str, Any], *keys: str) -> dict[str, Any]:

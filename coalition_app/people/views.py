@@ -26,6 +26,7 @@ from models import Institution, Role, utcnow
 from ..account import service as accounts
 from ..account.views import mark_signed_in, safe_next_url, tokens_revoked_note
 from ..audit import service as audit
+from ..audit.sentences import describe
 from ..core import clock
 from ..core.db import session as db_session
 from ..core.errors import DomainError
@@ -80,7 +81,8 @@ def _people_page(
         invite_form=invite_form,
         action_form=ActionForm(),
         role_form=RoleForm(formdata=None),
-        events=audit.recent(20),
+        events=(events := audit.recent(20)),
+        sentences=describe(events),
         new_link=new_link,
         roles=[Role.MEMBER, Role.COORDINATOR],
     ), status

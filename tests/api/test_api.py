@@ -246,7 +246,7 @@ def test_filter_refusals_say_which_and_come_in_the_pages_order(client, login_as)
         "per_page=101": "per_page debe ser un número entero de 1 a 100.",
         "sector=nope": "Sector desconocido.",
         "sector=nope&page=0": "page debe ser un número entero de 1 a 9999999.",
-        "state=XX&sort=size": "No se pudo entender la solicitud. Revísala e inténtalo de nuevo.",
+        "state=XX&sort=size": "No se pudo entender la solicitud. Revísela e inténtelo de nuevo.",
         "q=%01&page=0": "No se admiten caracteres de control.",
     }
     for query, message in cases.items():

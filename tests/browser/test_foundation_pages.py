@@ -41,7 +41,7 @@ def test_language_switch_is_remembered(page, shoot):
     assert page.locator("html").get_attribute("lang") == "en"
     shoot(page, "04-groups-en")
     # The choice is stored on the profile: signing in again elsewhere keeps English.
-    other = page.context.browser.new_context(base_url=page.url.split("/groups")[0])
+    other = page.context.browser.new_context(base_url=page.url.split("/groups")[0], locale="es-MX")
     again = other.new_page()
     again.goto("/login")
     again.get_by_label("Correo electrónico").fill("member@example.org")
@@ -77,7 +77,9 @@ def test_missing_page_is_styled_and_says_404(page, shoot):
 def test_navigation_collapses_on_a_phone_and_opens_with_the_menu_button(
     browser, live_server, shoot
 ):
-    context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844})
+    context = browser.new_context(
+        base_url=live_server, locale="es-MX", viewport={"width": 390, "height": 844}
+    )
     page = context.new_page()
     sign_in(page, "member@example.org")
     groups_link = page.get_by_role("link", name="Grupos de trabajo", exact=True)

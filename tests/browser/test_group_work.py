@@ -14,7 +14,7 @@ def test_chair_assigns_member_reports_chair_sees_it_in_the_feed(browser, live_se
     title = "Guía de uso responsable de IA generativa"
     due = (date.today() + timedelta(days=21)).isoformat()
 
-    chair_context = browser.new_context(base_url=live_server)
+    chair_context = browser.new_context(base_url=live_server, locale="es-MX")
     chair = chair_context.new_page()
     sign_in(chair, "chair@example.org")
     chair.goto("/groups/etica")
@@ -38,14 +38,14 @@ def test_chair_assigns_member_reports_chair_sees_it_in_the_feed(browser, live_se
     assert tasks.get_by_role("link", name="Redactar el primer borrador").is_visible()
     shoot(chair, "work-02-task-assigned")
 
-    member_context = browser.new_context(base_url=live_server)
+    member_context = browser.new_context(base_url=live_server, locale="es-MX")
     member = member_context.new_page()
     sign_in(member, "member@example.org")
     assert member.locator("#unread-count").is_visible()
     member.get_by_role("link", name="Mi trabajo").click()
     shoot(member, "work-03-my-work")
     member.get_by_role("link", name="Redactar el primer borrador").click()
-    member.get_by_label("Estado").select_option("in_progress")
+    member.get_by_label("Situación").select_option("in_progress")
     member.get_by_label("Avance (%)").fill("50")
     member.get_by_label("Qué se hizo").fill("Borrador de la sección de principios")
     member.get_by_role("button", name="Guardar avance").click()

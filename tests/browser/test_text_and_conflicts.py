@@ -59,8 +59,8 @@ def test_a_pasted_10000_character_note_is_counted_refused_and_kept(page, shoot):
 
 
 def test_an_edit_conflict_is_shown_field_by_field_and_merged(browser, live_server, shoot):
-    chair_context = browser.new_context(base_url=live_server)
-    coordinator_context = browser.new_context(base_url=live_server)
+    chair_context = browser.new_context(base_url=live_server, locale="es-MX")
+    coordinator_context = browser.new_context(base_url=live_server, locale="es-MX")
     chair, coordinator = chair_context.new_page(), coordinator_context.new_page()
     sign_in(chair, "chair@example.org")
     sign_in(coordinator, "coordinator@example.org")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 import sys
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from jinja2 import Environment
+
+from models import Role
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUES = ROOT / "coalition_app" / "translations"
@@ -96,3 +99,169 @@ def test_every_string_in_the_code_is_in_the_spanish_catalogue(tmp_path):
         wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
     have = {m.id if isinstance(m.id, str) else m.id[0] for m in _spanish() if m.id}
     assert sorted(wanted - have) == []
+
+
+# --- which language a page speaks ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header,expected",
+    [
+        (None, "es"),
+        ("en-US,en;q=0.9", "en"),
+        ("en", "en"),
+        ("es-MX,es;q=0.9,en;q=0.5", "es"),
+        ("fr-FR,fr;q=0.9", "es"),  # neither: Spanish
+        ("fr,en;q=0.8,es;q=0.5", "en"),  # the best of the two it asks for
+        ("de,es;q=0.4,en;q=0.3", "es"),
+    ],
+)
+def test_with_no_choice_the_browser_language_picks(client, header, expected):
+    headers = {"Accept-Language": header} if header else {}
+    page = client.get("/login", headers=headers).get_data(as_text=True)
+    assert f'<html lang="{expected}">' in page
+    assert ("Iniciar sesión" in page) == (expected == "es")
+
+
+def test_an_explicit_choice_beats_the_browser_language(client, login_as):
+    english_browser = {"Accept-Language": "en-US,en;q=0.9"}
+    client.post("/language/es", headers=english_browser)
+    page = client.get("/login", headers=english_browser).get_data(as_text=True)
+    assert '<html lang="es">' in page
+
+
+def test_a_signed_in_persons_language_beats_the_browser_language(client, login_as):
+    login_as(locale="es")
+    with client.session_transaction() as browser_session:
+        browser_session.pop("locale", None)
+    page = client.get("/my-work", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="es">' in page
+
+
+# --- one register: Spanish speaks as *usted* ---------------------------------------------------
+
+#: Forms that only *tú* uses: its pronouns and possessives, and every *tú* verb form this
+#: catalogue ever held (imperatives, preterites, futures, presents, with their pronouns
+#: attached). Left out on purpose: words *usted* shares ("activa" is also an adjective,
+#: "cambia" and "cierra" are also third person).
+TU_FORMS = {
+    # pronouns and possessives
+    "tú", "tu", "tus", "te", "ti", "contigo", "tuyo", "tuya", "tuyos", "tuyas",
+    # imperatives
+    "elige", "inicia", "escribe", "usa", "revoca", "crea", "agrega", "consulta", "espera",
+    "prueba", "revisa", "recarga", "restaura", "repite", "dale", "ponle", "di", "envía",
+    "restablece", "ignora", "abre", "indica", "uses",
+    # with a pronoun attached
+    "guárdalo", "guárdalos", "revócalo", "cópialo", "inténtalo", "quítalos", "revísala",
+    "actívalo", "corrígelo",
+    # preterite, future and present
+    "olvidaste", "leíste", "fuiste", "enviaste", "usaste", "cerraste", "recibirás",
+    "escribirás", "tienes", "pierdes", "necesites", "puedes", "quieres",
+}  # fmt: skip
+
+
+def _tu_forms(text: str) -> list[str]:
+    return [word for word in re.findall(r"\w+", text) if word.lower() in TU_FORMS]
+
+
+def test_the_spanish_catalogue_speaks_as_usted_throughout():
+    found = []
+    for message in _spanish():
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for string in strings:
+            if message.id and _tu_forms(string):
+                found.append((string, _tu_forms(string)))
+    assert found == []
+
+
+def test_the_register_check_catches_tu_and_spares_usted():
+    assert _tu_forms("Elige una contraseña para tu cuenta; inténtalo de nuevo.") == [
+        "Elige",
+        "tu",
+        "inténtalo",
+    ]
+    assert _tu_forms("¿Olvidaste tu contraseña? Te enviaremos un enlace.") == [
+        "Olvidaste",
+        "tu",
+        "Te",
+    ]
+    assert _tu_forms("Elija una institución miembro activa; cuando cambia su contraseña") == []
+    assert _tu_forms("Inicie sesión. Use al menos 12 caracteres. Diga qué debe cambiar.") == []
+
+
+# --- counts say their word in the singular or the plural ---------------------------------------
+
+#: Placeholders followed by a plural word that are settings, never one: a length limit, the
+#: days "due soon" covers, the weeks before a deliverable is stale, the sample size, the
+#: token limit; "shown" is the table's limit of rows, only shown when there are more. The
+#: network's "Shown: … institutions, … links" is formatted in JavaScript (not yet plural).
+NOT_COUNTS = {"limit", "n", "k", "days", "weeks", "count", "shown", "nodes", "edges"}
+
+
+def test_a_count_followed_by_a_plural_word_goes_through_ngettext():
+    singular_only = []
+    for message in _spanish():
+        if not message.id or not isinstance(message.id, str):
+            continue  # plural entries choose their form
+        for placeholder, word in re.findall(r"%\((\w+)\)[sd] (\w+s)\b", message.string):
+            if placeholder not in NOT_COUNTS:
+                singular_only.append((message.string, placeholder, word))
+    assert singular_only == []
+
+
+def test_one_of_a_kind_reads_in_the_singular(client, login_as, make_institution, make_group):
+    from datetime import date
+
+    login_as(Role.COORDINATOR)  # their own institution: one active
+    make_institution(name="Se fue AC", joined_on=date(2019, 1, 1), left_on=date(2020, 1, 1))
+    directory = client.get("/institutions").get_data(as_text=True)
+    assert "1 activa, 1 exmiembro" in directory
+    assert "antiguas" not in directory and "1 activas" not in directory
+
+    make_group(slug="unico")
+    home = " ".join(client.get("/").get_data(as_text=True).split())
+    figures = re.findall(r'<p class="figure-label mb-0">([^<]*)</p>', home)
+    assert "institución miembro activa" in figures
+    assert "sector representado" in figures
+    assert "grupo de trabajo" in figures
+    assert "entregables vencen en los próximos 30 días" in figures  # none: plural
+
+    content = (
+        "name,acronym,sector,state,website,joined_on,left_on,founder,basis,source\n"
+        "Nueva Única AC,,academia,,,2020-01-01,,no,,\n"
+    ).encode()
+    preview = client.post(
+        "/institutions/import",
+        data={"file": (io.BytesIO(content), "institutions.csv")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "1 nueva, 0 por actualizar, 0 sin cambios, 0 con errores" in preview
+
+
+def test_the_digest_line_counts_in_the_singular_and_plural(app):
+    from flask_babel import force_locale
+
+    from coalition_app.notifications.service import message
+    from models import Notification, NotificationKind
+
+    one = Notification(
+        kind=NotificationKind.DIGEST, params={"group": "Ética", "moved": 1, "stale": 1, "due": 2}
+    )
+    with app.test_request_context(), force_locale("es"):
+        assert message(one) == (
+            "Resumen semanal de Ética: 1 actualización, 1 detenido, 2 por vencer."
+        )
+    with app.test_request_context(), force_locale("en"):
+        assert message(one) == "Weekly digest of Ética: 1 update, 1 stale, 2 due soon."
+
+
+def test_no_two_meanings_share_a_spanish_word():
+    """ "Estado" was both the federal entity and the situation of work; "Antigua" read as
+    "old". Now: "Entidad" / "Situación", and "Exmiembro" for an institution that left."""
+    words = {"State": "Entidad", "Status": "Situación", "Former": "Exmiembro"}
+    by_id = {message.id: message.string for message in _spanish() if message.id}
+    assert {english: by_id[english] for english in words} == words
+    for message in _spanish():
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for string in strings:
+            assert not re.search(r"\b(estados?|antigu[oa]s?)\b", string, re.I), string

@@ -90,7 +90,7 @@ def test_directory_filters_sort_and_counts(
     assert newest_first.index("Tapatía SA") < newest_first.index(gone.name)
     assert founder.name in newest_first
     everything = client.get("/institutions").get_data(as_text=True)
-    assert "3 activas, 1 antiguas" in everything  # with the signed-in person's own
+    assert "3 activas, 1 exmiembro" in everything  # with the signed-in person's own
 
 
 @pytest.mark.parametrize(
@@ -227,7 +227,7 @@ def test_coordinator_adds_edits_and_ends_a_membership(reference, client, login_a
     assert response.status_code == 302
     institution = db_session.get(Institution, institution.id)
     assert institution.left_on == date(2024, 5, 1)
-    assert "Antiguo miembro" in client.get(f"/institutions/{institution.id}").get_data(as_text=True)
+    assert "Exmiembro" in client.get(f"/institutions/{institution.id}").get_data(as_text=True)
     actions = db_session.scalars(
         select(AuditEvent.action).where(AuditEvent.target_id == institution.id)
     ).all()

@@ -88,7 +88,7 @@ def test_preview_lists_per_row_errors_and_applies_nothing(
     html = response.get_data(as_text=True)
     for message in (
         "Sector desconocido «space»",
-        "Estado desconocido «MX-ZZZ»",
+        "Entidad desconocida «MX-ZZZ»",
         "no es una fecha",
         "no puede estar en el futuro",
         "anterior a la de ingreso",
@@ -141,7 +141,7 @@ def test_preview_shows_new_update_unchanged_and_apply_is_all_or_nothing(
         + "Nueva AC,NA,academia,,,2021-01-01,,yes,documented,\n"
     ).encode("utf-8")
     html = _upload(client, content).get_data(as_text=True)
-    assert "1 nuevas, 1 por actualizar, 1 sin cambios, 0 con errores" in html
+    assert "1 nueva, 1 por actualizar, 1 sin cambios, 0 con errores" in html
     # Someone creates "Nueva AC" between preview and confirm: the whole file is refused.
     make_institution(name="NUEVA ac")
     before = _count(db_session)
@@ -177,7 +177,7 @@ def test_utf8_bom_is_accepted(client, login_as):
     login_as(Role.COORDINATOR)
     content = ("\ufeff" + HEADER + "Con BOM AC,,academia,,,2020-01-01,,no,,\n").encode("utf-8")
     html = _upload(client, content).get_data(as_text=True)
-    assert "1 nuevas" in html
+    assert "1 nueva," in html
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import date
 
@@ -28,7 +29,7 @@ from models import (
     WorkStatus,
 )
 from seeds import DATA_DIR, DEMO_PASSWORD, load_all, read_seed_data
-from tests.helpers import count_statements
+from tests.helpers import count_statements, sign_in
 
 FAST_HASH = "pbkdf2:sha256:1000"
 
@@ -437,3 +438,71 @@ def test_the_loader_rejects_other_bad_rows(db_session, tmp_path, file, old, new,
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match=message):
         load(db_session, data_dir=data_dir)
+
+
+# --- seeded notes and provenance speak the page's language --------------------------------------
+
+
+def _profile(client, session, name: str, language: str) -> str:
+    institution = session.scalar(select(Institution).where(Institution.name == name))
+    client.post(f"/language/{language}")
+    return client.get(f"/institutions/{institution.id}").get_data(as_text=True)
+
+
+def test_tie_notes_and_provenance_are_in_spanish_on_a_spanish_page(seeded_client, seeded_session):
+    sign_in(seeded_client, "member@example.org", "coalition-demo")
+    page = _profile(seeded_client, seeded_session, "C Minds", "es")
+    assert "Coautoras del informe «Hacia una estrategia de IA en México" in page
+    assert "C Minds presidió los grupos de trabajo de la coalición" in page
+    assert "Co-authors of the report" not in page and "chaired the coalition" not in page
+    illustrative = _profile(seeded_client, seeded_session, "Datalia Analítica", "es")
+    assert "ilustrativo: institución inventada, no es una organización real" in illustrative
+    assert "invented institution" not in illustrative
+
+
+def test_tie_notes_and_provenance_are_in_english_on_an_english_page(seeded_client, seeded_session):
+    sign_in(seeded_client, "member@example.org", "coalition-demo")
+    page = _profile(seeded_client, seeded_session, "C Minds", "en")
+    assert "Co-authors of the report &#39;Towards an AI Strategy in Mexico" in page
+    assert "C Minds chaired the coalition&#39;s working groups" in page
+    assert "Coautoras del informe" not in page and "presidió" not in page
+    notes = re.findall(r'<td class="small tie-note">([^<]*)</td>', page)
+    assert notes and not any(
+        word in note for note in notes for word in ("Convenio", "Proyecto", "Foro", "Publicación")
+    )
+
+
+def test_every_seeded_note_and_source_has_both_languages():
+    data = read_seed_data()
+    assert all(bool(t.note) == bool(t.note_es) for t in data.ties)
+    assert all(t.note != t.note_es for t in data.ties if t.note)
+    assert all(bool(i.source) == bool(i.source_es) for i in data.institutions)
+
+
+def test_editing_the_source_drops_its_old_translation(app, make_user, make_institution):
+    from coalition_app.directory.service import InstitutionData, update_institution
+
+    institution = make_institution(source="the 2018 report", source_es="el informe de 2018")
+    assert institution.source_in("es") == "el informe de 2018"
+    assert institution.source_in("en") == "the 2018 report"
+    data = InstitutionData(
+        name=institution.name,
+        sector_slug=institution.sector_slug,
+        joined_on=institution.joined_on,
+        acronym=institution.acronym,
+        state_code=institution.state_code,
+        source="Informe anual 2024",
+    )
+    coordinator = make_user(role=Role.COORDINATOR)
+    with app.test_request_context():
+        update_institution(institution, data, coordinator, date(2026, 1, 1))
+    assert institution.source_es is None
+    assert institution.source_in("es") == institution.source_in("en") == "Informe anual 2024"
+
+
+def test_an_import_that_changes_the_source_drops_its_old_translation(make_institution):
+    institution = make_institution(source="the 2018 report", source_es="el informe de 2018")
+    institution.source = "the 2018 report"  # the same text: the translation stays
+    assert institution.source_es == "el informe de 2018"
+    institution.source = "CAF Policy Brief #15 (2020)"  # what csv_io.apply does on an update
+    assert institution.source_es is None

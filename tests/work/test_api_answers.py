@@ -33,7 +33,7 @@ def test_a_status_that_is_not_one_is_a_422_and_writes_nothing(app, db_session, w
     assert error == {
         "status": 422,
         "title": "No aceptado",
-        "message": "Estado desconocido.",
+        "message": "Situación desconocida.",
         "field": "status",
     }
     db_session.expire_all()

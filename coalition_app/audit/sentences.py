@@ -1,0 +1,594 @@
+"""The audit trail in words: each event as a sentence in the reader's language, with names and
+links instead of codes and ids. The named objects are loaded in bulk (a fixed number of queries
+for any number of events)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from flask import url_for
+from flask_babel import format_date, get_locale, get_translations
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import or_, select
+
+from models import (
+    AuditEvent,
+    Basis,
+    Deliverable,
+    Institution,
+    Sector,
+    State,
+    Task,
+    User,
+    WorkingGroup,
+)
+
+from ..core.db import session
+from ..core.labels import label
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A name in a sentence, with the page it links to (if any)."""
+
+    text: str
+    url: str | None = None
+
+    def html(self) -> Markup:
+        if self.url is None:
+            return Markup("<strong>%s</strong>") % self.text
+        return Markup('<a href="%s">%s</a>') % (self.url, self.text)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """An event told in words: `html` for pages (names linked), `text` for the CSV."""
+
+    html: Markup
+    text: str
+    changes: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def text_with_changes(self) -> str:
+        """The sentence, then each field change ("Sector: Gobierno → Sociedad civil")."""
+        return "; ".join(
+            [self.text, *(f"{name}: {before} → {after}" for name, before, after in self.changes)]
+        )
+
+
+def _say(message: str, **parts: Ref | str | int) -> tuple[Markup, str]:
+    """The translated `message` filled twice: with links (names escaped) and as plain text."""
+    html_parts = {k: v.html() if isinstance(v, Ref) else v for k, v in parts.items()}
+    text_parts = {k: v.text if isinstance(v, Ref) else v for k, v in parts.items()}
+    return Markup(message) % html_parts, message % text_parts
+
+
+@dataclass
+class _Names:
+    """The objects the events name, loaded once for the whole page."""
+
+    users: dict[int, User] = field(default_factory=dict)
+    groups: dict[int, WorkingGroup] = field(default_factory=dict)
+    institutions: dict[int, Institution] = field(default_factory=dict)
+    institutions_by_name: dict[str, Institution] = field(default_factory=dict)
+    deliverables: dict[int, Deliverable] = field(default_factory=dict)
+    tasks: dict[int, Task] = field(default_factory=dict)
+    sectors: dict[str, Sector] = field(default_factory=dict)
+    states: dict[str, State] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, events: list[AuditEvent]) -> _Names:
+        names = cls()
+        ids: dict[str, set[int]] = {}
+        institution_names: set[str] = set()
+        needs_reference = False
+        for event in events:
+            if event.target_id is not None:
+                ids.setdefault(event.target_type, set()).add(event.target_id)
+            if event.actor is not None:
+                names.users[event.actor.id] = event.actor
+            details = event.details or {}
+            if event.action == "group.membership":
+                if isinstance(details.get("institution_id"), int):
+                    ids.setdefault("institution", set()).add(details["institution_id"])
+                elif isinstance(details.get("institution"), str):
+                    institution_names.add(details["institution"])
+            if event.action in ("institution.update", "institution.create"):
+                needs_reference = True
+        wanted_users = ids.get("user", set()) - names.users.keys()
+        if wanted_users:
+            names.users.update(
+                (u.id, u) for u in session.scalars(select(User).where(User.id.in_(wanted_users)))
+            )
+        if ids.get("working_group"):
+            names.groups = {
+                g.id: g
+                for g in session.scalars(
+                    select(WorkingGroup).where(WorkingGroup.id.in_(ids["working_group"]))
+                )
+            }
+        if ids.get("institution") or institution_names:
+            for institution in session.scalars(
+                select(Institution).where(
+                    or_(
+                        Institution.id.in_(ids.get("institution", set())),
+                        Institution.name.in_(institution_names),
+                    )
+                )
+            ):
+                names.institutions[institution.id] = institution
+                names.institutions_by_name[institution.name] = institution
+        if ids.get("deliverable"):
+            names.deliverables = {
+                d.id: d
+                for d in session.scalars(
+                    select(Deliverable).where(Deliverable.id.in_(ids["deliverable"]))
+                )
+            }
+        if ids.get("task"):
+            names.tasks = {
+                t.id: t for t in session.scalars(select(Task).where(Task.id.in_(ids["task"])))
+            }
+        if needs_reference:
+            names.sectors = {s.slug: s for s in session.scalars(select(Sector))}
+            names.states = {s.code: s for s in session.scalars(select(State))}
+        return names
+
+    # --- the references -----------------------------------------------------------------------
+
+    def person(self, user_id: int | None, fallback: str = "") -> Ref:
+        user = self.users.get(user_id) if user_id is not None else None
+        if user is None:
+            return Ref(fallback or _("someone"))
+        return Ref(user.full_name, url_for("people.index", _anchor=f"person-{user.id}"))
+
+    def group(self, group_id: int | None) -> Ref:
+        group = self.groups.get(group_id) if group_id is not None else None
+        if group is None:
+            return Ref(_("a working group"))
+        return Ref(group.name(_language()), url_for("groups.detail", slug=group.slug))
+
+    def institution(self, institution_id: Any = None, name: Any = None) -> Ref:
+        found = None
+        if isinstance(institution_id, int):
+            found = self.institutions.get(institution_id)
+        if found is None and isinstance(name, str):
+            found = self.institutions_by_name.get(name)
+        if found is None:
+            return Ref(str(name) if name else _("an institution"))
+        return Ref(found.name, url_for("directory.profile", institution_id=found.id))
+
+    def work(self, kind: str, work_id: int | None, title: Any) -> Ref:
+        if kind == "deliverable" and work_id in self.deliverables:
+            return Ref(
+                self.deliverables[work_id].title,
+                url_for("work.deliverable", deliverable_id=work_id),
+            )
+        if kind == "task" and work_id in self.tasks:
+            return Ref(self.tasks[work_id].title, url_for("work.task", task_id=work_id))
+        return Ref(str(title or ""))
+
+
+def _plural() -> Any:
+    """The catalogue itself: its ngettext leaves the placeholders for `_say` to fill (Flask-Babel's
+    would fill %(num)s at once)."""
+    return get_translations()
+
+
+def _language() -> str:
+    return str(get_locale() or "es")
+
+
+def _day(value: Any) -> str:
+    """A stored ISO date in the app's format ("3 mar 2025"); anything else as it is."""
+    try:
+        return str(format_date(date.fromisoformat(str(value)[:10]), "medium"))
+    except ValueError:
+        return str(value)
+
+
+# --- field changes of an institution ----------------------------------------------------------
+
+
+def _field_labels() -> dict[str, str]:
+    return {
+        "name": _("Name"),
+        "acronym": _("Acronym"),
+        "sector_slug": _("Sector"),
+        "state_code": _("Entity"),
+        "website": _("Website"),
+        "joined_on": _("Member since"),
+        "left_on": _("Left on"),
+        "is_founder": _("Founder"),
+        "basis": _("Basis"),
+        "source": _("Source"),
+    }
+
+
+def _basis_label(value: str) -> str:
+    return {
+        Basis.DOCUMENTED: _("documented"),
+        Basis.REPORTED: _("reported"),
+        Basis.DEMO: _("demo data"),
+    }.get(value, value)
+
+
+def _value(names: _Names, key: str, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if key == "sector_slug" and value in names.sectors:
+        return names.sectors[value].name(_language())
+    if key == "state_code" and value in names.states:
+        return names.states[value].name(_language())
+    if key in ("joined_on", "left_on"):
+        return _day(value)
+    if key == "is_founder" or isinstance(value, bool):
+        return _("yes") if value in (True, "True", "true") else _("no")
+    if key == "basis":
+        return _basis_label(str(value))
+    return str(value)
+
+
+def _changes(names: _Names, changes: Any) -> list[tuple[str, str, str]]:
+    """[(label, before, after)] of an update's {field: [before, after]}."""
+    if not isinstance(changes, dict):
+        return []
+    labels = _field_labels()
+    rows = []
+    for key, pair in changes.items():
+        if isinstance(pair, list) and len(pair) == 2:
+            rows.append(
+                (labels.get(key, key), _value(names, key, pair[0]), _value(names, key, pair[1]))
+            )
+    return rows
+
+
+# --- one sentence per kind of event -----------------------------------------------------------
+
+
+def _sign_in_failure_reason(reason: Any) -> str:
+    return {
+        "password": _("wrong password"),
+        "unknown account": _("no such account"),
+        "inactive": _("the account is deactivated"),
+        "two_factor": _("wrong two-factor code"),
+    }.get(str(reason), str(reason or ""))
+
+
+def _token_revoke_reason(reason: Any) -> str:
+    return {
+        "ended": _("their sessions were ended"),
+        "password": _("a new password"),
+        "two_factor": _("two-factor sign-in turned on"),
+        "deactivated": _("the account was deactivated"),
+    }.get(str(reason), str(reason or ""))
+
+
+Teller = Callable[[AuditEvent, _Names, Ref], tuple[Markup, str]]
+
+
+def _group_membership(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    details = event.details or {}
+    institution = names.institution(details.get("institution_id"), details.get("institution"))
+    group = names.group(event.target_id)
+    before, after = details.get("before"), details.get("after")
+    parts: dict[str, Ref | str | int] = {"actor": actor, "institution": institution, "group": group}
+    if after is None:
+        return _say(_("%(actor)s removed %(institution)s from %(group)s"), **parts)
+    if after == "lead":
+        if before is None:
+            return _say(_("%(actor)s added %(institution)s to %(group)s as lead"), **parts)
+        return _say(_("%(actor)s made %(institution)s lead of %(group)s"), **parts)
+    if before is None:
+        return _say(_("%(actor)s added %(institution)s to %(group)s as a member"), **parts)
+    return _say(_("%(actor)s made %(institution)s a member (no longer lead) of %(group)s"), **parts)
+
+
+def _work(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    details = event.details or {}
+    subject = names.work(event.target_type, event.target_id, details.get("title"))
+    archive = event.action == "work.archive"
+    if event.target_type == "task":
+        message = (
+            _("%(actor)s archived the task %(subject)s")
+            if archive
+            else _("%(actor)s restored the task %(subject)s")
+        )
+    else:
+        message = (
+            _("%(actor)s archived the deliverable %(subject)s")
+            if archive
+            else _("%(actor)s restored the deliverable %(subject)s")
+        )
+    return _say(message, actor=actor, subject=subject)
+
+
+def _sign_in(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    if (event.details or {}).get("two_factor"):
+        return _say(_("%(actor)s signed in with the second step"), actor=actor)
+    return _say(_("%(actor)s signed in"), actor=actor)
+
+
+def _sign_in_failed(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    details = event.details or {}
+    return _say(
+        _("Failed sign-in as %(email)s (%(reason)s)"),
+        email=Ref(str(details.get("email", ""))),
+        reason=_sign_in_failure_reason(details.get("reason")),
+    )
+
+
+def _target_person(event: AuditEvent, names: _Names) -> Ref:
+    return names.person(event.target_id)
+
+
+def _sessions(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    person = _target_person(event, names)
+    if event.action == "sessions.sign_out":
+        return _say(_("%(actor)s signed out everywhere"), actor=actor)
+    if event.actor_id == event.target_id:
+        return _say(_("%(actor)s ended all their sessions"), actor=actor)
+    return _say(_("%(actor)s ended all sessions of %(person)s"), actor=actor, person=person)
+
+
+def _tokens_revoked(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    details = event.details or {}
+    count = int(details.get("count") or 0)
+    return _say(
+        _plural().ngettext(
+            "%(num)d API token of %(person)s was revoked (%(reason)s)",
+            "%(num)d API tokens of %(person)s were revoked (%(reason)s)",
+            count,
+        ),
+        num=count,
+        person=_target_person(event, names),
+        reason=_token_revoke_reason(details.get("reason")),
+    )
+
+
+def _institution_create(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    details = event.details or {}
+    return _say(
+        _("%(actor)s added %(institution)s to the directory"),
+        actor=actor,
+        institution=names.institution(event.target_id, details.get("name")),
+    )
+
+
+def _institution_update(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    return _say(
+        _("%(actor)s changed %(institution)s"),
+        actor=actor,
+        institution=names.institution(event.target_id),
+    )
+
+
+def _institution_end(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    details = event.details or {}
+    groups = details.get("groups_left") or []
+    institution = names.institution(event.target_id)
+    day = _day(details.get("left_on"))
+    if groups:
+        return _say(
+            _plural().ngettext(
+                "%(actor)s ended the membership of %(institution)s on %(day)s; it left "
+                "%(num)d group (%(groups)s)",
+                "%(actor)s ended the membership of %(institution)s on %(day)s; it left "
+                "%(num)d groups (%(groups)s)",
+                len(groups),
+            ),
+            actor=actor,
+            institution=institution,
+            day=day,
+            num=len(groups),
+            groups=", ".join(str(g) for g in groups),
+        )
+    return _say(
+        _("%(actor)s ended the membership of %(institution)s on %(day)s"),
+        actor=actor,
+        institution=institution,
+        day=day,
+    )
+
+
+def _institutions_import(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    details = event.details or {}
+    return _say(
+        _(
+            "%(actor)s imported institutions: %(new)s new, %(updated)s updated, "
+            "%(unchanged)s unchanged"
+        ),
+        actor=actor,
+        new=int(details.get("new") or 0),
+        updated=int(details.get("updated") or 0),
+        unchanged=int(details.get("unchanged") or 0),
+    )
+
+
+def _institutions_export(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    rows = int((event.details or {}).get("rows") or 0)
+    return _say(
+        _plural().ngettext(
+            "%(actor)s downloaded the directory (%(num)d institution)",
+            "%(actor)s downloaded the directory (%(num)d institutions)",
+            rows,
+        ),
+        actor=actor,
+        num=rows,
+    )
+
+
+def _invite(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    details = event.details or {}
+    days = int(details.get("days") or 0)
+    return _say(
+        _plural().ngettext(
+            "%(actor)s invited %(email)s as %(role)s (valid %(num)d day)",
+            "%(actor)s invited %(email)s as %(role)s (valid %(num)d days)",
+            days,
+        ),
+        actor=actor,
+        email=Ref(str(details.get("email", ""))),
+        role=label(str(details.get("role", ""))).lower(),
+        num=days,
+    )
+
+
+def _invitation_revoke(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    details = event.details or {}
+    email = Ref(str(details.get("email", "")))
+    if details.get("reason") == "sender_deactivated":
+        return _say(
+            _("%(actor)s withdrew the invitation to %(email)s (its sender was deactivated)"),
+            actor=actor,
+            email=email,
+        )
+    return _say(_("%(actor)s withdrew the invitation to %(email)s"), actor=actor, email=email)
+
+
+def _person_role(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    details = event.details or {}
+    return _say(
+        _("%(actor)s changed the role of %(person)s from %(before)s to %(after)s"),
+        actor=actor,
+        person=_target_person(event, names),
+        before=label(str(details.get("before", ""))).lower(),
+        after=label(str(details.get("after", ""))).lower(),
+    )
+
+
+def _simple(message: Callable[[], str], with_person: bool = False) -> Teller:
+    def tell(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+        if with_person:
+            return _say(message(), actor=actor, person=_target_person(event, names))
+        return _say(message(), actor=actor)
+
+    return tell
+
+
+def _token(message: Callable[[], str]) -> Teller:
+    def tell(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+        return _say(message(), actor=actor, name=Ref(str((event.details or {}).get("name", ""))))
+
+    return tell
+
+
+def _two_factor_setting(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    if (event.details or {}).get("value") == "on":
+        return _say(_("%(actor)s required two-factor sign-in for leads"), actor=actor)
+    return _say(_("%(actor)s stopped requiring two-factor sign-in for leads"), actor=actor)
+
+
+def _reset_requested(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    return _say(
+        _("A password reset was asked for %(email)s"),
+        email=Ref(str((event.details or {}).get("email", ""))),
+    )
+
+
+def _audit_export(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    return _say(_("%(actor)s downloaded the audit trail"), actor=actor)
+
+
+TELLERS: dict[str, Teller] = {
+    "sign_in": _sign_in,
+    "sign_in.password_ok": _simple(
+        lambda: _("%(actor)s gave the right password (the second step was still to come)")
+    ),
+    "sign_in_failed": _sign_in_failed,
+    "sessions.sign_out": _sessions,
+    "sessions.ended": _sessions,
+    "password.set": _simple(lambda: _("%(actor)s set a new password")),
+    "password.reset_requested": _reset_requested,
+    "two_factor.enabled": _simple(lambda: _("%(actor)s turned on two-factor sign-in")),
+    "two_factor.disabled": _simple(lambda: _("%(actor)s turned off two-factor sign-in")),
+    "two_factor.recovery_codes_regenerated": _simple(
+        lambda: _("%(actor)s made new recovery codes")
+    ),
+    "settings.two_factor_required": _two_factor_setting,
+    "api_token.create": _token(lambda: _("%(actor)s created the API token %(name)s")),
+    "api_token.revoke": _token(lambda: _("%(actor)s revoked the API token %(name)s")),
+    "api_token.revoke_all": _tokens_revoked,
+    "audit.export": _audit_export,
+    "institutions.export": _institutions_export,
+    "institutions.import": _institutions_import,
+    "institution.create": _institution_create,
+    "institution.update": _institution_update,
+    "institution.end_membership": _institution_end,
+    "group.membership": _group_membership,
+    "work.archive": _work,
+    "work.restore": _work,
+    "person.invite": _invite,
+    "person.invitation_revoke": _invitation_revoke,
+    "person.accept_invitation": _simple(
+        lambda: _("%(actor)s accepted their invitation and joined")
+    ),
+    "person.activate": _simple(lambda: _("%(actor)s reactivated %(person)s"), with_person=True),
+    "person.deactivate": _simple(lambda: _("%(actor)s deactivated %(person)s"), with_person=True),
+    "person.role": _person_role,
+}
+
+
+def describe(events: Iterable[AuditEvent]) -> dict[int, Sentence]:
+    """{event id: its sentence}, in the current language (a fixed number of queries)."""
+    events = list(events)
+    names = _Names.load(events)
+    told = {}
+    for event in events:
+        actor = names.person(event.actor_id)
+        teller = TELLERS.get(event.action)
+        if teller is None:
+            html, text = _say(_("%(actor)s: %(action)s"), actor=actor, action=Ref(event.action))
+        else:
+            html, text = teller(event, names, actor)
+        changes = (
+            _changes(names, (event.details or {}).get("changes"))
+            if event.action == "institution.update"
+            else []
+        )
+        told[event.id] = Sentence(html, text, changes)
+    return told
+
+
+def _action_names() -> dict[str, str]:
+    return {
+        "sign_in": _("Sign-in"),
+        "sign_in.password_ok": _("Sign-in: password given, second step pending"),
+        "sign_in_failed": _("Failed sign-in"),
+        "sessions.sign_out": _("Sign-out"),
+        "sessions.ended": _("Sessions ended"),
+        "password.set": _("New password"),
+        "password.reset_requested": _("Password reset asked for"),
+        "two_factor.enabled": _("Two-factor sign-in turned on"),
+        "two_factor.disabled": _("Two-factor sign-in turned off"),
+        "two_factor.recovery_codes_regenerated": _("New recovery codes"),
+        "settings.two_factor_required": _("Two-factor requirement for leads"),
+        "api_token.create": _("API token created"),
+        "api_token.revoke": _("API token revoked"),
+        "api_token.revoke_all": _("API tokens revoked"),
+        "audit.export": _("Audit trail downloaded"),
+        "institutions.export": _("Directory downloaded"),
+        "institutions.import": _("Institutions imported"),
+        "institution.create": _("Institution added"),
+        "institution.update": _("Institution changed"),
+        "institution.end_membership": _("Membership ended"),
+        "group.membership": _("Group membership changed"),
+        "work.archive": _("Work archived"),
+        "work.restore": _("Work restored"),
+        "person.invite": _("Invitation sent"),
+        "person.invitation_revoke": _("Invitation withdrawn"),
+        "person.accept_invitation": _("Invitation accepted"),
+        "person.activate": _("Person reactivated"),
+        "person.deactivate": _("Person deactivated"),
+        "person.role": _("Role changed"),
+    }
+
+
+def action_choices(actions: Iterable[str]) -> list[tuple[str, str]]:
+    """(code, name in the reader's language) of each action, sorted by name, for the filter."""
+    names = _action_names()
+    return sorted(((a, names.get(a, a)) for a in actions), key=lambda pair: pair[1].casefold())
