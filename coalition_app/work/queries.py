@@ -14,7 +14,6 @@ from werkzeug.exceptions import NotFound
 from models import (
     Deliverable,
     GroupMembership,
-    GroupRole,
     ProgressUpdate,
     Task,
     User,
@@ -231,20 +230,10 @@ def _aware(moment: datetime) -> datetime:
 
 
 def chairs(group: WorkingGroup) -> list[User]:
-    """The active people of the institutions that currently lead the group."""
-    day = clock.today()
-    lead_ids = {
-        m.institution_id
-        for m in group.memberships
-        if m.role == GroupRole.LEAD and m.current_on(day)
-    }
-    if not lead_ids:
-        return []
-    return list(
-        session.scalars(
-            select(User).where(User.institution_id.in_(lead_ids), User.is_active.is_(True))
-        )
-    )
+    """The people who chair the group today (`groups.queries.chairs_of`)."""
+    from ..groups.queries import chairs_of
+
+    return chairs_of(session, group, clock.today())
 
 
 def tasks_left_behind(group: WorkingGroup) -> list[Task]:

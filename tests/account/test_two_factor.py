@@ -331,8 +331,8 @@ def test_when_required_a_chair_is_sent_to_enrol_and_a_plain_member_is_not(
 ):
     _require(client, make_user)
     lead, member = make_institution(), make_institution()
-    make_group(leads=[lead], members=[member])
-    chair = make_user(institution=lead)
+    group = make_group(leads=[lead], members=[member])
+    chair = make_user(institution=lead, chair_of=group)
     assert sign_in(client, chair.email).status_code == 302
     assert client.get("/").headers["Location"].endswith("/account/security")
     client.post("/logout")

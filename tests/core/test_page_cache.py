@@ -99,7 +99,7 @@ def test_a_change_made_through_another_server_is_seen_at_once(
     deliverable = Deliverable(group_id=group.id, title="Antes")
     db_session.add(deliverable)
     db_session.commit()
-    signed_in(institution=_member_of(group, GroupRole.LEAD))
+    signed_in(institution=_member_of(group, GroupRole.LEAD), chair_of=group)
     assert "Antes" in client.get("/groups/etica").get_data(as_text=True)
     assert "Antes" in client.get("/groups/etica").get_data(as_text=True)  # now cached
     # A second app (its own process cache) on the same database, as a second server.
@@ -132,7 +132,9 @@ def test_a_change_made_through_another_server_is_seen_at_once(
 
 def test_each_person_gets_their_own_page(app, group, make_user):
     member = make_user(institution=_member_of(group, GroupRole.MEMBER), full_name="Ana Miembro")
-    chair = make_user(institution=_member_of(group, GroupRole.LEAD), full_name="Carlos Chair")
+    chair = make_user(
+        institution=_member_of(group, GroupRole.LEAD), full_name="Carlos Chair", chair_of=group
+    )
     pages = {}
     tokens = {}
     for person in (member, chair):

@@ -17,11 +17,11 @@ def world(db_session, make_institution, make_group, make_user):
     group_a = make_group(leads=[lead_a], members=[member_a], slug="grupo-a")
     group_b = make_group(leads=[lead_b], members=[member_b], slug="grupo-b")
     people = {
-        "chair": make_user(institution=lead_a, full_name="Chair A"),
+        "chair": make_user(institution=lead_a, full_name="Chair A", chair_of=group_a),
         "member": make_user(institution=member_a, full_name="Member A"),
         "colleague": make_user(institution=member_a, full_name="Colleague A"),
         "other_member": make_user(institution=member_b, full_name="Member B"),
-        "other_chair": make_user(institution=lead_b, full_name="Chair B"),
+        "other_chair": make_user(institution=lead_b, full_name="Chair B", chair_of=group_b),
         "coordinator": make_user(
             institution=make_institution(), role=Role.COORDINATOR, full_name="Coordinator"
         ),

@@ -1,0 +1,49 @@
+"""Reading who chairs the groups: the one rule (`GroupChair.current_on`) as queries that the
+policy, two-factor sign-in, notifications, the pages and the API call."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy.orm import Session, joinedload
+
+from models import GroupChair, User, WorkingGroup
+
+
+def chairs_of(session: Session, group: WorkingGroup, day: date) -> list[User]:
+    """The people who chair `group` on `day` (named chairs, active, of an institution that
+    leads the group that day), by name. Co-chairs are all listed."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(
+                User.id.in_(
+                    select(GroupChair.person_id).where(
+                        GroupChair.group_id == group.id, GroupChair.current_on(day)
+                    )
+                )
+            )
+            .order_by(User.full_name, User.id)
+        )
+    )
+
+
+def chairs_anything(person_id: int, day: date) -> ColumnElement[bool]:
+    """A condition: the person chairs at least one group on `day`."""
+    return exists().where(GroupChair.person_id == person_id, GroupChair.current_on(day))
+
+
+def chair_history(session: Session, group: WorkingGroup) -> list[GroupChair]:
+    """Every chairship of the group, current and past, oldest first (the leadership history)."""
+    return list(
+        session.scalars(
+            select(GroupChair)
+            .where(GroupChair.group_id == group.id)
+            .options(
+                joinedload(GroupChair.person).joinedload(User.institution),
+                joinedload(GroupChair.named_by),
+            )
+            .order_by(GroupChair.since, GroupChair.id)
+        )
+    )
