@@ -38,6 +38,8 @@ class GroupPage:
     leads: list[GroupMembership]
     members_by_sector: list[tuple[Sector, list[GroupMembership]]]
     past_leads: list[GroupMembership]
+    chairs: list[GroupChair]
+    past_chairs: list[GroupChair]
     deliverables: list[Deliverable]
     archived: list[Deliverable]
     activity: list[ProgressUpdate]
@@ -113,6 +115,9 @@ def group_page(
         (m for m in group.memberships if not m.is_open and m.role == GroupRole.LEAD),
         key=lambda m: m.since,
     )
+    from .queries import chair_history
+
+    chairships = chair_history(session, group)
     every_deliverable = session.scalars(
         select(Deliverable)
         .where(Deliverable.group_id == group.id)
@@ -144,6 +149,8 @@ def group_page(
         leads=[m for m in current if m.role == GroupRole.LEAD],
         members_by_sector=[(s, by_sector[s.slug]) for s in sectors if by_sector.get(s.slug)],
         past_leads=past_leads,
+        chairs=[c for c in chairships if c.current_on(today)],
+        past_chairs=[c for c in chairships if c.until is not None and c.until <= today],
         deliverables=deliverables,
         archived=[d for d in every_deliverable if d.archived_at is not None],
         activity=activity,

@@ -1,25 +1,28 @@
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from models import GroupMembership, GroupRole, WorkingGroup
+from models import GroupChair, GroupMembership, GroupRole, WorkingGroup
 
 from ..core import clock, page_cache
 from ..core.csv import csv_response
 from ..core.db import session as db_session
 from ..core.errors import DomainError
-from ..core.forms import ActionForm
+from ..core.forms import ActionForm, attach_error
 from ..core.forms import choices as select_choices
 from ..core.i18n import current_language
 from ..notifications import service as notifications
 from ..policy import authorize, can
 from ..work import queries as work_queries
+from . import queries as group_queries
 from . import service as group_service
-from .forms import DigestForm, MembershipForm
+from .forms import ChairForm, DigestForm, EndChairForm, MembershipForm
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 
@@ -88,11 +91,7 @@ def members(slug: str):
     authorize(current_user, "manage_coalition", group)
     today = clock.today()
     form = MembershipForm()
-    choices = [
-        (m.institution_id, m.institution.name) for m in group.memberships if m.current_on(today)
-    ]
-    choices += [(i.id, i.name) for i in group_service.institutions_outside(group, today)]
-    form.institution_id.choices = select_choices(sorted(choices, key=lambda c: c[1].casefold()))
+    form.institution_id.choices = _institution_choices(group, today)
     status = 200
     if form.validate_on_submit():
         role = None if form.role.data == "none" else GroupRole(form.role.data)
@@ -106,10 +105,96 @@ def members(slug: str):
             return redirect(url_for("groups.members", slug=slug))
     elif request.method == "POST":
         status = 400
+    return _members_page(group, today, form=form), status
+
+
+def _institution_choices(group: WorkingGroup, today: date) -> list:
+    """The group's current institutions and the active ones outside it, by name."""
+    choices = [
+        (m.institution_id, m.institution.name) for m in group.memberships if m.current_on(today)
+    ]
+    choices += [(i.id, i.name) for i in group_service.institutions_outside(group, today)]
+    return select_choices(sorted(choices, key=lambda c: c[1].casefold()))
+
+
+def _members_page(
+    group: WorkingGroup,
+    today: date,
+    form: MembershipForm | None = None,
+    chair_form: ChairForm | None = None,
+    failed_end: tuple[int, EndChairForm] | None = None,
+) -> str:
+    """The coordinators' page of a group's institutions and chairs, with their history."""
+    if form is None:
+        form = MembershipForm(formdata=None)
+        form.institution_id.choices = _institution_choices(group, today)
+    if chair_form is None:
+        chair_form = ChairForm(formdata=None, since=today)
+    chair_form.person_id.choices = select_choices(
+        [("", _("Choose a person"))]
+        + [
+            (p.id, f"{p.full_name} ({p.institution.acronym or p.institution.name})")
+            for p in group_service.chair_candidates(group, today)
+        ]
+    )
+    chairs = group_queries.chair_history(db_session, group)
+    end_forms = {
+        c.id: EndChairForm(formdata=None, prefix=f"end-{c.id}", until=today)
+        for c in chairs
+        if c.until is None
+    }
+    if failed_end is not None:
+        end_forms[failed_end[0]] = failed_end[1]
     history = sorted(group.memberships, key=lambda m: (m.institution.name.casefold(), m.since))
     return render_template(
-        "groups/members.html", group=group, form=form, history=history, today=today
-    ), status
+        "groups/members.html",
+        group=group,
+        form=form,
+        history=history,
+        chair_form=chair_form,
+        chairs=chairs,
+        end_forms=end_forms,
+        today=today,
+    )
+
+
+@bp.post("/<slug>/chairs")
+def name_chair(slug: str):
+    group = group_service.load_group(slug)
+    authorize(current_user, "manage_coalition", group)
+    today = clock.today()
+    form = ChairForm()
+    if form.validate_on_submit():
+        try:
+            chair = group_service.name_chair(
+                group, form.person_id.data, form.since.data, current_user, today
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(_("%(name)s now chairs the group.", name=chair.person.full_name), "success")
+            return redirect(url_for("groups.members", slug=slug))
+    return _members_page(group, today, chair_form=form), 400
+
+
+@bp.post("/<slug>/chairs/<int:chair_id>/end")
+def end_chair(slug: str, chair_id: int):
+    group = group_service.load_group(slug)
+    authorize(current_user, "manage_coalition", group)
+    chair = db_session.get(GroupChair, chair_id)
+    if chair is None or chair.group_id != group.id:
+        abort(404)
+    today = clock.today()
+    form = EndChairForm(prefix=f"end-{chair.id}")
+    if form.validate_on_submit():
+        try:
+            group_service.end_chair(chair, form.until.data, current_user)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(_("The chairship of %(name)s ends.", name=chair.person.full_name), "success")
+            return redirect(url_for("groups.members", slug=slug))
+    return _members_page(group, today, failed_end=(chair.id, form)), 400
 
 
 # --- group leadership history ------------------------------------------------------------------
