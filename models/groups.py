@@ -19,7 +19,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.ext.hybrid import hybrid_method
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from .base import Base, Basis, str_enum
 from .directory import Institution
@@ -188,19 +188,22 @@ class GroupChair(Base):
     @current_on.expression
     @classmethod
     def _current_on_condition(cls, day: date) -> ColumnElement[bool]:
-        person_institution = (
-            select(User.institution_id).where(User.id == cls.person_id).scalar_subquery()
-        )
+        # An alias of its own, so that a query of users around this condition (`chairs_of`)
+        # is never taken for the chair's row.
+        person = aliased(User, name="chair_person")
         return (
             (cls.since <= day)
             & (cls.until.is_(None) | (cls.until > day))
-            & cls.person_id.in_(select(User.id).where(User.is_active.is_(True)))
-            & exists().where(
+            & exists()
+            .where(
+                person.id == cls.person_id,
+                person.is_active.is_(True),
                 GroupMembership.group_id == cls.group_id,
-                GroupMembership.institution_id == person_institution,
+                GroupMembership.institution_id == person.institution_id,
                 GroupMembership.role == GroupRole.LEAD,
                 GroupMembership.current_on(day),
             )
+            .correlate_except(person, GroupMembership)
         )
 
     def __repr__(self) -> str:
