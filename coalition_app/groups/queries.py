@@ -47,3 +47,19 @@ def chair_history(session: Session, group: WorkingGroup) -> list[GroupChair]:
             .order_by(GroupChair.since, GroupChair.id)
         )
     )
+
+
+def every_chairship(session: Session) -> list[GroupChair]:
+    """Every chairship of every group, by group, start and name (the leadership CSV)."""
+    return list(
+        session.scalars(
+            select(GroupChair)
+            .join(GroupChair.group)
+            .join(GroupChair.person)
+            .options(
+                joinedload(GroupChair.group),
+                joinedload(GroupChair.person).joinedload(User.institution),
+            )
+            .order_by(WorkingGroup.position, GroupChair.since, User.full_name, GroupChair.id)
+        )
+    )

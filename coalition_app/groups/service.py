@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -270,7 +271,7 @@ def name_chair(
         raise DomainError(
             _l(
                 "The chairship cannot start before their institution led the group (%(day)s).",
-                day=lead.since.isoformat(),
+                day=format_date(lead.since, "medium"),
             ),
             field="since",
         )
@@ -297,7 +298,10 @@ def end_chair(chair: GroupChair, until: date, by: User) -> None:
         raise DomainError(_l("This chairship has already ended."), field="until")
     if until < chair.since:
         raise DomainError(
-            _l("The end cannot be before the start (%(day)s).", day=chair.since.isoformat()),
+            _l(
+                "The end cannot be before the start (%(day)s).",
+                day=format_date(chair.since, "medium"),
+            ),
             field="until",
         )
     chair.until = until

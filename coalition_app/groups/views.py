@@ -202,6 +202,8 @@ def end_chair(slug: str, chair_id: int):
 
 @bp.get("/leadership.csv")
 def leadership_csv():
+    """Who led which group, from when to when: lead institutions, then the people named to
+    chair (role "chair", with the person's name)."""
     authorize(current_user, "view_directory")
     rows = db_session.scalars(
         select(GroupMembership)
@@ -209,8 +211,9 @@ def leadership_csv():
         .options(joinedload(GroupMembership.group), joinedload(GroupMembership.institution))
     ).all()
     rows = sorted(rows, key=lambda m: (m.group.position, m.since, m.institution.name_key))
+    chairs = group_queries.every_chairship(db_session)
     return csv_response(
-        [["group", "institution", "role", "since", "until"]]
+        [["group", "institution", "role", "since", "until", "person"]]
         + [
             [
                 m.group.slug,
@@ -218,8 +221,20 @@ def leadership_csv():
                 m.role.value,
                 m.since.isoformat(),
                 m.until.isoformat() if m.until else "",
+                "",
             ]
             for m in rows
+        ]
+        + [
+            [
+                c.group.slug,
+                c.person.institution.name,
+                "chair",
+                c.since.isoformat(),
+                c.until.isoformat() if c.until else "",
+                c.person.full_name,
+            ]
+            for c in chairs
         ],
         "group-leadership.csv",
     )
