@@ -177,6 +177,7 @@ SHOWN = [
           "Academia", "Academia Ypsilon"),
     Shown("/", "group_memberships.role", _lead_membership_becomes_member,
           "LZU", "Aún sin institución líder"),
+    Shown("/", "group_chairs", _chair(None), "Ética Zeta", "Presidido por Asignada Zeta"),
     # The group page's shared part: deliverables, tasks, activity, institutions.
     Shown("/groups/etica", "deliverables.title", _set(Deliverable, "title", "Entregable Ypsilon"),
           "Entregable Zeta", "Entregable Ypsilon"),

@@ -240,6 +240,14 @@ def app_client_as(client, user):
     return client
 
 
+def test_the_home_page_says_who_chairs_each_group(client, ethics):
+    sign_in(client, ethics["member"].email)
+    page = client.get("/").get_data(as_text=True)
+    assert "Presidido por Mariana Chair" in page
+    assert "Presidido por Gabriela Otra" in page
+    assert "Jorge Colega" not in page  # of a lead institution, never named
+
+
 def test_the_api_lists_todays_chairs_by_name(app, db_session, ethics):
     response = app.test_client().get(
         "/api/v1/groups/etica-x", headers=_token(app, ethics["member"])
