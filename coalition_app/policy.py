@@ -1,9 +1,11 @@
 """Who may do what. Every request handler asks here before it acts (load → check → act);
 use cases assume an authorised actor. Templates only use `can` to hide what would fail.
 
-Roles: a coordinator runs the whole coalition; a chair is a person of an institution that
-currently leads a group; a member is a person of an institution that currently belongs to
-a group (lead institutions belong to their groups too). "Currently" is one rule,
+Roles: a coordinator runs the whole coalition; a chair is a person a coordinator named to
+chair a group, while they are active and their institution currently leads it
+(`GroupChair.current_on(today)`: other people of a lead institution are plain members); a
+member is a person of an institution that currently belongs to a group (lead institutions
+belong to their groups too). "Currently" is one rule,
 `GroupMembership.current_on(today)`: the membership is open today and the institution is a
 coalition member today.
 
@@ -64,7 +66,10 @@ def _current_roles(user: User, group: WorkingGroup) -> set[GroupRole]:
 
 
 def is_chair(user: User, group: WorkingGroup) -> bool:
-    return GroupRole.LEAD in _current_roles(user, group)
+    """Named chair of the group today (`GroupChair.current_on`), not merely a person of a lead
+    institution."""
+    day = clock.today()
+    return any(c.person_id == user.id and c.current_on(day) for c in group.chairs)
 
 
 def is_group_member(user: User, group: WorkingGroup) -> bool:

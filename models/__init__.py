@@ -4,7 +4,7 @@ from .account import ApiToken, RecoveryCode, SiteSetting, TokenScope
 from .audit import AuditEvent
 from .base import Base, Basis, comparison_key, utcnow
 from .directory import OUTSIDE_MEXICO, Institution, Sector, State
-from .groups import GroupMembership, GroupRole, WorkingGroup
+from .groups import GroupChair, GroupMembership, GroupRole, WorkingGroup
 from .notifications import DigestPreference, DigestRun, EmailChoice, Notification, NotificationKind
 from .outbox import OutboxMessage, OutboxStatus
 from .people import Invitation, Role, User, token_digest
@@ -37,6 +37,7 @@ __all__ = [
     "DigestPreference",
     "DigestRun",
     "EmailChoice",
+    "GroupChair",
     "GroupMembership",
     "GroupRole",
     "Institution",

@@ -7,6 +7,8 @@ created or brought up to date by its natural key, so running the loader again ch
 - Reference and real data (sectors, states, institutions, groups, memberships, ties) are
   created or updated to the files' values.
 - Demo people are created when missing; an existing person's password is never re-hashed.
+- Demo chairs (`group_chairs.csv`: which demo people chair which group) are named when
+  missing; a chairship the app has ended or replaced is left as the app left it.
 - Demo work (deliverables, their tasks and progress history) is created only when the
   deliverable does not exist yet: its dates are relative to the day of that first run, and the
   history is append-only, so later runs leave it alone.
@@ -32,6 +34,7 @@ from werkzeug.security import generate_password_hash
 from models import (
     Basis,
     Deliverable,
+    GroupChair,
     GroupMembership,
     GroupRole,
     Institution,
@@ -70,6 +73,7 @@ COUNTED = {
     "group_memberships": GroupMembership,
     "ties": Tie,
     "users": User,
+    "group_chairs": GroupChair,
     "deliverables": Deliverable,
     "tasks": Task,
     "progress_updates": ProgressUpdate,
@@ -166,6 +170,16 @@ class PersonRow:
 
 
 @dataclass(frozen=True)
+class ChairRow:
+    where: str
+    group: str
+    person: str  # e-mail
+    since: date
+    until: date | None
+    basis: Basis
+
+
+@dataclass(frozen=True)
 class UpdateRow:
     days_ago: int
     at: time
@@ -216,6 +230,7 @@ class SeedData:
     memberships: list[MembershipRow] = field(default_factory=list)
     ties: list[TieRow] = field(default_factory=list)
     people: list[PersonRow] = field(default_factory=list)
+    chairs: list[ChairRow] = field(default_factory=list)
     work: list[DeliverableRow] = field(default_factory=list)
 
 
@@ -514,9 +529,48 @@ def read_seed_data(directory: Path = DATA_DIR, *, demo: bool = True) -> SeedData
             row.where, email, row.text("full_name"), employer.key, row.choice("role", Role), locale
         )
     data.people = list(people.values())
+    data.chairs = _read_chairs(directory, groups, people, data.memberships)
 
     data.work = _read_work(directory / "work.yaml", groups, institutions, people)
     return data
+
+
+def _read_chairs(
+    directory: Path,
+    groups: set[str],
+    people: dict[str, PersonRow],
+    memberships: list[MembershipRow],
+) -> list[ChairRow]:
+    """Each chair is a demo person whose institution leads the group all the while."""
+    chairs: list[ChairRow] = []
+    for row in _csv_rows(
+        directory, "group_chairs.csv", ("group", "person", "since", "until", "basis")
+    ):
+        group = row.text("group")
+        if group not in groups:
+            raise row.error(f"unknown group {group!r}")
+        email = row.text("person")
+        person = people.get(email)
+        if person is None:
+            raise row.error(f"unknown person {email!r}")
+        since = row.day("since")
+        until = row.day("until", required=False)
+        if until is not None and until < since:
+            raise row.error(f"until {until} is before since {since}")
+        leads = [
+            m
+            for m in memberships
+            if m.group == group and m.institution == person.institution and m.role == GroupRole.LEAD
+        ]
+        if not any(
+            m.since <= since and (m.until is None or (until is not None and until <= m.until))
+            for m in leads
+        ):
+            raise row.error(f"{email}: their institution does not lead {group!r} all the while")
+        if any(c.group == group and c.person == email and c.since == since for c in chairs):
+            raise row.error("duplicate chair row")
+        chairs.append(ChairRow(row.where, group, email, since, until, row.choice("basis", Basis)))
+    return chairs
 
 
 def _read_work(
@@ -755,6 +809,7 @@ def load_all(
     _load_ties(session, [t for t in data.ties if demo or t.basis != Basis.DEMO], institutions)
     if demo:
         users = _load_people(session, data.people, institutions, password_hash_method)
+        _load_chairs(session, data.chairs, groups, users)
         _load_work(session, data.work, groups, institutions, users, today)
     session.flush()
     return count_rows(session)
@@ -940,6 +995,31 @@ def _load_people(
         session.add(user)
     session.flush()
     return existing
+
+
+def _load_chairs(
+    session: Session,
+    rows: list[ChairRow],
+    groups: dict[str, WorkingGroup],
+    users: dict[str, User],
+) -> None:
+    existing = {(c.group_id, c.person_id, c.since): c for c in session.scalars(select(GroupChair))}
+    holding = {(c.group_id, c.person_id) for c in existing.values() if c.until is None}
+    for row in rows:
+        group, person = groups[row.group], users[row.person]
+        chair = existing.get((group.id, person.id, row.since))
+        if chair is not None:
+            if chair.until is None and row.until is not None:
+                chair.until = row.until  # the file closes it
+            continue  # otherwise: what the app recorded (an end, a correction) stays
+        if row.until is None and (group.id, person.id) in holding:
+            continue  # the app named them again since: keep what people entered
+        session.add(
+            GroupChair(
+                group=group, person=person, since=row.since, until=row.until, basis=row.basis
+            )
+        )
+    session.flush()
 
 
 def _moment(today: date, days_ago: int, at: time) -> datetime:

@@ -22,6 +22,7 @@ from coalition_app import create_app
 from coalition_app.core.db import make_engine
 from config import TestConfig
 from models import (
+    GroupChair,
     GroupMembership,
     GroupRole,
     Institution,
@@ -151,7 +152,9 @@ def make_institution(db_session) -> Callable[..., Institution]:
 
 @pytest.fixture
 def make_user(db_session, make_institution) -> Callable[..., User]:
-    def make(password: str = PASSWORD, **fields) -> User:
+    def make(password: str = PASSWORD, chair_of=(), **fields) -> User:
+        """A person; `chair_of` (a group or several) names them its chair since 2019-11-01
+        (only current while their institution leads the group, `GroupChair.current_on`)."""
         n = next(_counter)
         values = {
             "email": f"person{n}@example.org",
@@ -163,6 +166,9 @@ def make_user(db_session, make_institution) -> Callable[..., User]:
             values["institution"] = make_institution()
         user = User(password_hash=generate_password_hash(password, FAST_HASH), **values)
         db_session.add(user)
+        groups = [chair_of] if isinstance(chair_of, WorkingGroup) else list(chair_of)
+        for group in groups:
+            db_session.add(GroupChair(group=group, person=user, since=date(2019, 11, 1)))
         db_session.commit()
         return user
 

@@ -14,16 +14,17 @@ import pyotp
 import segno
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import CursorResult
 from werkzeug.security import check_password_hash
 
-from models import GroupMembership, GroupRole, RecoveryCode, SiteSetting, User, utcnow
+from models import RecoveryCode, SiteSetting, User, utcnow
 
 from ..audit import service as audit
 from ..core import clock, sealed
 from ..core.db import session, use_case
 from ..core.errors import DomainError
+from ..groups.queries import chairs_anything
 from . import tokens
 
 ISSUER = "Coalition"
@@ -253,20 +254,10 @@ def set_required_for_leads(on: bool, by: User) -> None:
 
 
 def is_lead(user: User) -> bool:
-    """A coordinator, or a person whose institution currently leads a group (a chair)."""
+    """A coordinator, or a person who chairs a group today (`GroupChair.current_on`)."""
     if user.is_coordinator:
         return True
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    GroupMembership.institution_id == user.institution_id,
-                    GroupMembership.role == GroupRole.LEAD,
-                    GroupMembership.current_on(clock.today()),
-                )
-            )
-        )
-    )
+    return bool(session.scalar(select(chairs_anything(user.id, clock.today()))))
 
 
 def enrolment_required(user: User) -> bool:

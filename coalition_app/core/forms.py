@@ -15,6 +15,8 @@ from markupsafe import Markup
 from wtforms import Field, SelectChoice, ValidationError
 from wtforms import validators as wtforms_validators
 
+from models.base import MAX_ID
+
 from .errors import DomainError, DomainErrors
 
 # --- what text may hold ---------------------------------------------------------------------
@@ -111,6 +113,19 @@ class ActionForm(FlaskForm):
 def choices(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def optional_id(value: object) -> int | None:
+    """A select's coercion for a row id: None when nothing is chosen, -1 (refused by the use
+    case with a message next to the field) for what is no id or beyond the keys' range, where
+    the database itself would fail."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return -1
+    return number if 0 < number <= MAX_ID else -1
 
 
 def strip(value: object) -> object:

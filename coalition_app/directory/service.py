@@ -478,6 +478,10 @@ def close_group_memberships(institution: Institution, day: date) -> list[str]:
     for membership in rows:
         # A row that would only start after the exit is closed where it starts.
         membership.until = max(day, membership.since)
+    # Its people stop chairing the groups it led, the same day.
+    from ..groups.service import close_chairships
+
+    close_chairships(institution.id, day)
     return sorted(m.group.slug for m in rows)
 
 

@@ -11,9 +11,11 @@ from models import Deliverable
 from ..api.blueprint import bp
 from ..api.helpers import CONTROL, answer
 from ..api.openapi import operation
+from ..core import clock
 from ..core.db import session
 from ..policy import authorize
 from ..work import queries as work_queries
+from . import queries as group_queries
 from . import service as groups_service
 from .schemas import Group, GroupDetail, GroupList
 
@@ -33,7 +35,7 @@ def groups():
 @bp.get("/groups/<slug>")
 @operation(
     "GET",
-    summary="One working group: its current institutions and open deliverables",
+    summary="One working group: its current institutions, chairs and open deliverables",
     tag="groups",
     responses={200: ("The group", GroupDetail), 404: ("No such group", None)},
 )
@@ -51,4 +53,6 @@ def group(slug: str):
         .where(Deliverable.group_id == group.id, Deliverable.archived_at.is_(None))
         .order_by(Deliverable.due_on.is_(None), Deliverable.due_on, Deliverable.id)
     ).all()
-    return answer(GroupDetail.of(group, current, deliverables))
+    today = clock.today()
+    chairs = [c for c in group_queries.chair_history(session, group) if c.current_on(today)]
+    return answer(GroupDetail.of(group, current, deliverables, chairs))

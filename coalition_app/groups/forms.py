@@ -10,12 +10,12 @@ from wtforms import (
     StringField,
     ValidationError,
 )
-from wtforms.validators import Optional
+from wtforms.validators import DataRequired, Optional
 from wtforms.widgets import HiddenInput
 
 from models import GroupRole
 
-from ..core.forms import PlainText, choices, strip
+from ..core.forms import PlainText, choices, optional_id, strip
 
 
 class MembershipForm(FlaskForm):
@@ -50,6 +50,30 @@ class MembershipForm(FlaskForm):
     def validate_institution(self, field: StringField) -> None:
         if not field.data and self.institution_id.data is None:
             raise ValidationError(_l("Choose an institution."))
+
+
+class ChairForm(FlaskForm):
+    """Name a chair: a person of one of the group's current lead institutions, from a day."""
+
+    person_id = SelectField(
+        _l("Person"),
+        coerce=optional_id,
+        validate_choice=False,
+        validators=[DataRequired(_l("Choose a person."))],
+    )
+    since = DateField(
+        _l("Chair since"),
+        validators=[DataRequired(_l("Give the day the chairship starts (YYYY-MM-DD)."))],
+    )
+
+
+class EndChairForm(FlaskForm):
+    """End a chairship: `until` is the first day the person no longer chairs."""
+
+    until = DateField(
+        _l("Chair until"),
+        validators=[DataRequired(_l("Give the day the chairship ends (YYYY-MM-DD)."))],
+    )
 
 
 class DigestForm(FlaskForm):

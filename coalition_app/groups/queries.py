@@ -1,27 +1,65 @@
-"""Reading the groups: who chairs a group (the one definition the rest of the app asks)."""
+"""Reading who chairs the groups: the one rule (`GroupChair.current_on`) as queries that the
+policy, two-factor sign-in, notifications, the pages and the API call."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy.orm import Session, joinedload
 
-from models import GroupMembership, GroupRole, User, WorkingGroup
+from models import GroupChair, User, WorkingGroup
 
 
 def chairs_of(session: Session, group: WorkingGroup, day: date) -> list[User]:
-    """The people who chair `group` on `day`: the active people of the institutions whose
-    LEAD membership of the group is current on that day (`GroupMembership.current_on`)."""
-    lead_ids = select(GroupMembership.institution_id).where(
-        GroupMembership.group_id == group.id,
-        GroupMembership.role == GroupRole.LEAD,
-        GroupMembership.current_on(day),
-    )
+    """The people who chair `group` on `day` (named chairs, active, of an institution that
+    leads the group that day), by name. Co-chairs are all listed."""
     return list(
         session.scalars(
             select(User)
-            .where(User.institution_id.in_(lead_ids), User.is_active.is_(True))
-            .order_by(User.id)
+            .where(
+                User.id.in_(
+                    select(GroupChair.person_id).where(
+                        GroupChair.group_id == group.id, GroupChair.current_on(day)
+                    )
+                )
+            )
+            .order_by(User.full_name, User.id)
+        )
+    )
+
+
+def chairs_anything(person_id: int, day: date) -> ColumnElement[bool]:
+    """A condition: the person chairs at least one group on `day`."""
+    return exists().where(GroupChair.person_id == person_id, GroupChair.current_on(day))
+
+
+def chair_history(session: Session, group: WorkingGroup) -> list[GroupChair]:
+    """Every chairship of the group, current and past, oldest first (the leadership history)."""
+    return list(
+        session.scalars(
+            select(GroupChair)
+            .where(GroupChair.group_id == group.id)
+            .options(
+                joinedload(GroupChair.person).joinedload(User.institution),
+                joinedload(GroupChair.named_by),
+            )
+            .order_by(GroupChair.since, GroupChair.id)
+        )
+    )
+
+
+def every_chairship(session: Session) -> list[GroupChair]:
+    """Every chairship of every group, by group, start and name (the leadership CSV)."""
+    return list(
+        session.scalars(
+            select(GroupChair)
+            .join(GroupChair.group)
+            .join(GroupChair.person)
+            .options(
+                joinedload(GroupChair.group),
+                joinedload(GroupChair.person).joinedload(User.institution),
+            )
+            .order_by(WorkingGroup.position, GroupChair.since, User.full_name, GroupChair.id)
         )
     )

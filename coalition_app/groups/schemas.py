@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import url_for
 
-from models import GroupRole, WorkingGroup
+from models import GroupChair, GroupRole, WorkingGroup
 
-from ..api.schemas import DeliverableRef, InstitutionRef, Schema
+from ..api.schemas import DeliverableRef, InstitutionRef, PersonRef, Schema
 
 
 class Group(Schema):
@@ -54,16 +54,35 @@ class GroupMember(Schema):
         )
 
 
+class GroupChairOut(Schema):
+    """A person who chairs the group today (`GroupChair.current_on`), and since when."""
+
+    person: PersonRef
+    institution: InstitutionRef
+    since: date
+
+    @classmethod
+    def of(cls, chair: GroupChair) -> GroupChairOut:
+        return cls(
+            person=PersonRef.of(chair.person),
+            institution=InstitutionRef.of(chair.person.institution),
+            since=chair.since,
+        )
+
+
 class GroupDetail(Group):
-    """A group with its current institutions (leads first) and its open deliverables."""
+    """A group with its current institutions (leads first), the people who chair it today
+    and its open deliverables."""
 
     institutions: list[GroupMember]
+    chairs: list[GroupChairOut]
     deliverables: list[DeliverableRef]
 
     @classmethod
-    def of(cls, group: WorkingGroup, memberships=(), deliverables=()) -> GroupDetail:
+    def of(cls, group: WorkingGroup, memberships=(), deliverables=(), chairs=()) -> GroupDetail:
         return cls(
             **cls.fields_of(group),
             institutions=[GroupMember.of(m) for m in memberships],
+            chairs=[GroupChairOut.of(c) for c in chairs],
             deliverables=[DeliverableRef.of(d) for d in deliverables],
         )

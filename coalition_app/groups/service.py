@@ -15,6 +15,7 @@ from werkzeug.exceptions import NotFound
 from models import (
     Basis,
     Deliverable,
+    GroupChair,
     GroupMembership,
     GroupRole,
     Institution,
@@ -38,6 +39,8 @@ class GroupPage:
     leads: list[GroupMembership]
     members_by_sector: list[tuple[Sector, list[GroupMembership]]]
     past_leads: list[GroupMembership]
+    chairs: list[GroupChair]
+    past_chairs: list[GroupChair]
     deliverables: list[Deliverable]
     archived: list[Deliverable]
     activity: list[ProgressUpdate]
@@ -113,6 +116,9 @@ def group_page(
         (m for m in group.memberships if not m.is_open and m.role == GroupRole.LEAD),
         key=lambda m: m.since,
     )
+    from .queries import chair_history
+
+    chairships = chair_history(session, group)
     every_deliverable = session.scalars(
         select(Deliverable)
         .where(Deliverable.group_id == group.id)
@@ -144,6 +150,8 @@ def group_page(
         leads=[m for m in current if m.role == GroupRole.LEAD],
         members_by_sector=[(s, by_sector[s.slug]) for s in sectors if by_sector.get(s.slug)],
         past_leads=past_leads,
+        chairs=[c for c in chairships if c.current_on(today)],
+        past_chairs=[c for c in chairships if c.until is not None and c.until <= today],
         deliverables=deliverables,
         archived=[d for d in every_deliverable if d.archived_at is not None],
         activity=activity,
@@ -258,6 +266,10 @@ def set_membership(
     if current is None and role is None:
         return None
     _check_start(group, institution, current, since, today)
+    ended_chairs: list[str] = []
+    if current is not None and current.role == GroupRole.LEAD:
+        # No longer a lead: its people stop chairing the group the same day.
+        ended_chairs = close_chairships(institution.id, since, group_id=group.id)
     if current is not None:
         if current.since == since:
             session.delete(current)  # a same-day correction, not history worth keeping
@@ -275,6 +287,7 @@ def set_membership(
         before=current.role if current else None,
         after=role,
         since=since,
+        chairs_ended=ended_chairs,
     )
     membership = None
     if role is not None:
@@ -284,3 +297,120 @@ def set_membership(
         session.add(membership)
     session.flush()
     return membership
+
+
+# --- chairs (coordinators) ------------------------------------------------------------------
+
+
+def chair_candidates(group: WorkingGroup, today: date) -> list[User]:
+    """Active people of the group's current lead institutions: who may be named chair."""
+    lead_ids = {
+        m.institution_id
+        for m in group.memberships
+        if m.role == GroupRole.LEAD and m.current_on(today)
+    }
+    if not lead_ids:
+        return []
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.institution_id.in_(lead_ids), User.is_active.is_(True))
+            .order_by(User.full_name, User.id)
+        )
+    )
+
+
+@use_case
+def name_chair(
+    group: WorkingGroup, person_id: int, since: date, by: User, today: date
+) -> GroupChair:
+    """Name a person chair of the group from `since` (co-chairs allowed). The person must be
+    active and of an institution that leads the group today, and since `since`."""
+    person = session.get(User, person_id)
+    lead = next(
+        (
+            m
+            for m in group.memberships
+            if person is not None
+            and m.role == GroupRole.LEAD
+            and m.institution_id == person.institution_id
+            and m.current_on(today)
+        ),
+        None,
+    )
+    if person is None or not person.is_active or lead is None:
+        raise DomainError(
+            _l("Choose an active person of one of the group's lead institutions."),
+            field="person_id",
+        )
+    if any(c.person_id == person.id and c.is_open for c in group.chairs):
+        raise DomainError(_l("This person already chairs the group."), field="person_id")
+    if since < lead.since:
+        raise DomainError(
+            _l(
+                "The chairship cannot start before their institution led the group (%(day)s).",
+                day=format_date(lead.since, "medium"),
+            ),
+            field="since",
+        )
+    chair = GroupChair(group=group, person=person, since=since, named_by=by)
+    session.add(chair)
+    session.flush()
+    audit.record(
+        by,
+        "group.chair_named",
+        "working_group",
+        group.id,
+        person=person.full_name,
+        person_id=person.id,
+        since=since,
+    )
+    session.flush()
+    return chair
+
+
+@use_case
+def end_chair(chair: GroupChair, until: date, by: User) -> None:
+    """End a chairship on `until` (the first day they no longer chair). The row is kept."""
+    if chair.until is not None:
+        raise DomainError(_l("This chairship has already ended."), field="until")
+    if until < chair.since:
+        raise DomainError(
+            _l(
+                "The end cannot be before the start (%(day)s).",
+                day=format_date(chair.since, "medium"),
+            ),
+            field="until",
+        )
+    chair.until = until
+    audit.record(
+        by,
+        "group.chair_ended",
+        "working_group",
+        chair.group_id,
+        person=chair.person.full_name,
+        person_id=chair.person_id,
+        since=chair.since,
+        until=until,
+    )
+    session.flush()
+
+
+def close_chairships(institution_id: int, day: date, group_id: int | None = None) -> list[str]:
+    """The institution's people stop chairing (one group, or every group) on `day`: their open
+    chairships are closed then, kept in the history. Returns the names of those closed."""
+    statement = (
+        select(GroupChair)
+        .join(User, GroupChair.person_id == User.id)
+        .where(
+            User.institution_id == institution_id,
+            GroupChair.until.is_(None) | (GroupChair.until > day),
+        )
+        .options(joinedload(GroupChair.person))
+    )
+    if group_id is not None:
+        statement = statement.where(GroupChair.group_id == group_id)
+    rows = session.scalars(statement).all()
+    for chair in rows:
+        chair.until = max(day, chair.since)
+    return sorted(c.person.full_name for c in rows)

@@ -1,25 +1,29 @@
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from models import GroupMembership, GroupRole, Institution, WorkingGroup
+from models import GroupChair, GroupMembership, GroupRole, Institution, WorkingGroup
 
 from ..core import clock, page_cache
 from ..core.csv import csv_response
 from ..core.db import session as db_session
 from ..core.errors import DomainError
 from ..core.forms import ActionForm, attach_error
+from ..core.forms import choices as select_choices
 from ..core.i18n import current_language
 from ..directory import service as directory
 from ..notifications import service as notifications
 from ..policy import authorize, can
 from ..work import queries as work_queries
+from . import queries as group_queries
 from . import service as group_service
-from .forms import DigestForm, MembershipForm
+from .forms import ChairForm, DigestForm, EndChairForm, MembershipForm
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 
@@ -90,14 +94,11 @@ def members(slug: str):
     form = MembershipForm()
     if request.method == "GET":
         form.since.data = today
-    candidates = [m.institution for m in group.memberships if m.current_on(today)]
-    candidates += group_service.institutions_outside(group, today)
-    candidates.sort(key=lambda i: i.name_key)
     status = 200
     if form.validate_on_submit():
         role = None if form.role.data == "none" else GroupRole(form.role.data)
         try:
-            institution_id = _chosen_institution(form, candidates)
+            institution_id = _chosen_institution(form, _institution_candidates(group, today))
             group_service.set_membership(
                 group, institution_id, role, current_user, today, since=form.since.data or today
             )
@@ -111,15 +112,95 @@ def members(slug: str):
             return redirect(url_for("groups.members", slug=slug))
     elif request.method == "POST":
         status = 400
+    return _members_page(group, today, form=form), status
+
+
+def _institution_candidates(group: WorkingGroup, today: date) -> list[Institution]:
+    """The group's current institutions and the active ones outside it, by name."""
+    candidates = [m.institution for m in group.memberships if m.current_on(today)]
+    candidates += group_service.institutions_outside(group, today)
+    candidates.sort(key=lambda i: i.name_key)
+    return candidates
+
+
+def _members_page(
+    group: WorkingGroup,
+    today: date,
+    form: MembershipForm | None = None,
+    chair_form: ChairForm | None = None,
+    failed_end: tuple[int, EndChairForm] | None = None,
+) -> str:
+    """The coordinators' page of a group's institutions and chairs, with their history."""
+    if form is None:
+        form = MembershipForm(formdata=None, since=today)
+    if chair_form is None:
+        chair_form = ChairForm(formdata=None, since=today)
+    chair_form.person_id.choices = select_choices(
+        [("", _("Choose a person"))]
+        + [
+            (p.id, f"{p.full_name} ({p.institution.acronym or p.institution.name})")
+            for p in group_service.chair_candidates(group, today)
+        ]
+    )
+    chairs = group_queries.chair_history(db_session, group)
+    end_forms = {
+        c.id: EndChairForm(formdata=None, prefix=f"end-{c.id}", until=today)
+        for c in chairs
+        if c.until is None
+    }
+    if failed_end is not None:
+        end_forms[failed_end[0]] = failed_end[1]
     history = sorted(group.memberships, key=lambda m: (m.institution.name.casefold(), m.since))
     return render_template(
         "groups/members.html",
         group=group,
         form=form,
         history=history,
+        chair_form=chair_form,
+        chairs=chairs,
+        end_forms=end_forms,
         today=today,
-        candidates=candidates,
-    ), status
+        candidates=_institution_candidates(group, today),
+    )
+
+
+@bp.post("/<slug>/chairs")
+def name_chair(slug: str):
+    group = group_service.load_group(slug)
+    authorize(current_user, "manage_coalition", group)
+    today = clock.today()
+    form = ChairForm()
+    if form.validate_on_submit():
+        try:
+            chair = group_service.name_chair(
+                group, form.person_id.data, form.since.data, current_user, today
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(_("%(name)s now chairs the group.", name=chair.person.full_name), "success")
+            return redirect(url_for("groups.members", slug=slug))
+    return _members_page(group, today, chair_form=form), 400
+
+
+@bp.post("/<slug>/chairs/<int:chair_id>/end")
+def end_chair(slug: str, chair_id: int):
+    group = group_service.load_group(slug)
+    authorize(current_user, "manage_coalition", group)
+    chair = db_session.get(GroupChair, chair_id)
+    if chair is None or chair.group_id != group.id:
+        abort(404)
+    today = clock.today()
+    form = EndChairForm(prefix=f"end-{chair.id}")
+    if form.validate_on_submit():
+        try:
+            group_service.end_chair(chair, form.until.data, current_user)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(_("The chairship of %(name)s ends.", name=chair.person.full_name), "success")
+            return redirect(url_for("groups.members", slug=slug))
+    return _members_page(group, today, failed_end=(chair.id, form)), 400
 
 
 def _chosen_institution(form: MembershipForm, candidates: list[Institution]) -> int:
@@ -134,6 +215,8 @@ def _chosen_institution(form: MembershipForm, candidates: list[Institution]) -> 
 
 @bp.get("/leadership.csv")
 def leadership_csv():
+    """Who led which group, from when to when: lead institutions, then the people named to
+    chair (role "chair", with the person's name)."""
     authorize(current_user, "view_directory")
     rows = db_session.scalars(
         select(GroupMembership)
@@ -141,8 +224,9 @@ def leadership_csv():
         .options(joinedload(GroupMembership.group), joinedload(GroupMembership.institution))
     ).all()
     rows = sorted(rows, key=lambda m: (m.group.position, m.since, m.institution.name_key))
+    chairs = group_queries.every_chairship(db_session)
     return csv_response(
-        [["group", "institution", "role", "since", "until"]]
+        [["group", "institution", "role", "since", "until", "person"]]
         + [
             [
                 m.group.slug,
@@ -150,8 +234,20 @@ def leadership_csv():
                 m.role.value,
                 m.since.isoformat(),
                 m.until.isoformat() if m.until else "",
+                "",
             ]
             for m in rows
+        ]
+        + [
+            [
+                c.group.slug,
+                c.person.institution.name,
+                "chair",
+                c.since.isoformat(),
+                c.until.isoformat() if c.until else "",
+                c.person.full_name,
+            ]
+            for c in chairs
         ],
         "group-leadership.csv",
     )

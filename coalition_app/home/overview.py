@@ -10,10 +10,12 @@ from sqlalchemy.orm import joinedload
 
 from models import (
     Deliverable,
+    GroupChair,
     GroupMembership,
     GroupRole,
     Institution,
     Sector,
+    User,
     WorkingGroup,
     WorkStatus,
 )
@@ -25,6 +27,7 @@ from ..core.db import session
 class GroupSummary:
     group: WorkingGroup
     leads: list[Institution] = field(default_factory=list)
+    chairs: list[User] = field(default_factory=list)
     member_count: int = 0
     open_deliverables: int = 0
 
@@ -45,7 +48,7 @@ class CoalitionOverview:
 
 
 def coalition_overview(today: date, due_within_days: int = 30) -> CoalitionOverview:
-    """Headline figures in a fixed number of queries (five), whatever the size of the data."""
+    """Headline figures in a fixed number of queries (six), whatever the size of the data."""
     active = Institution.active_on(today)
     by_sector_counts = dict(
         session.execute(
@@ -74,6 +77,16 @@ def coalition_overview(today: date, due_within_days: int = 30) -> CoalitionOverv
         summary.member_count += 1
         if membership.role == GroupRole.LEAD:
             summary.leads.append(institution)
+
+    # Who chairs each group today: the one rule, `GroupChair.current_on`, in SQL.
+    for chair in session.scalars(
+        select(GroupChair)
+        .join(User, GroupChair.person_id == User.id)
+        .where(GroupChair.current_on(today))
+        .options(joinedload(GroupChair.person))
+        .order_by(User.full_name, User.id)
+    ):
+        groups[chair.group_id].chairs.append(chair.person)
 
     open_work = session.scalars(
         select(Deliverable)

@@ -38,9 +38,8 @@ from wtforms.validators import URL, DataRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import ProgressMode, WorkStatus
-from models.base import MAX_ID
 
-from ..core.forms import PlainText, choices, newlines, strip
+from ..core.forms import PlainText, choices, newlines, optional_id, strip
 from ..core.labels import label
 
 #: Where a conflicting field's choice is posted: ``keep-<field>`` = ``yours`` or ``theirs``.
@@ -48,15 +47,7 @@ CHOICE_PREFIX = "keep-"
 YOURS, THEIRS, CHOOSE = "yours", "theirs", "choose"
 
 
-def _optional_int(value):
-    if value in (None, "", "None"):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return -1  # refused by the service with a message next to the field
-    # Beyond the keys' range the database itself would fail: refused the same way.
-    return number if 0 < number <= MAX_ID else -1
+_optional_int = optional_id  # a select's row id (coalition_app/core/forms.py)
 
 
 def _canonical(value: Any) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import date, timedelta
 
 import pyotp
 import pytest
@@ -11,10 +12,10 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from coalition_app.account.views import ENROL_SECRET_KEY, PENDING_KEY
-from coalition_app.core import sealed
+from coalition_app.core import clock, sealed
 from coalition_app.core.db import unit_of_work
 from coalition_app.core.extensions import limiter
-from models import AuditEvent, RecoveryCode, Role, SiteSetting, User
+from models import AuditEvent, GroupChair, RecoveryCode, Role, SiteSetting, User
 from tests.helpers import PASSWORD, sign_in
 
 CODE_PATTERN = re.compile(r"<li>([a-z2-9]{5}-[a-z2-9]{5})</li>")
@@ -331,8 +332,8 @@ def test_when_required_a_chair_is_sent_to_enrol_and_a_plain_member_is_not(
 ):
     _require(client, make_user)
     lead, member = make_institution(), make_institution()
-    make_group(leads=[lead], members=[member])
-    chair = make_user(institution=lead)
+    group = make_group(leads=[lead], members=[member])
+    chair = make_user(institution=lead, chair_of=group)
     assert sign_in(client, chair.email).status_code == 302
     assert client.get("/").headers["Location"].endswith("/account/security")
     client.post("/logout")
@@ -340,6 +341,32 @@ def test_when_required_a_chair_is_sent_to_enrol_and_a_plain_member_is_not(
     assert sign_in(client, person.email).status_code == 302
     assert client.get("/").status_code == 200
     assert client.get("/groups/").status_code == 200
+
+
+def test_the_requirement_follows_named_chairs_not_their_institution(
+    client, db_session, make_user, make_institution, make_group
+):
+    _require(client, make_user)
+    lead = make_institution()
+    group = make_group(leads=[lead])
+    colleague = make_user(institution=lead)  # of the lead institution, never named
+    former = make_user(institution=lead)
+    db_session.add(
+        GroupChair(
+            group=group,
+            person=former,
+            since=date(2020, 1, 1),
+            until=clock.today() - timedelta(days=1),
+        )
+    )
+    db_session.commit()
+    for person in (colleague, former):
+        assert sign_in(client, person.email).status_code == 302
+        assert client.get("/").status_code == 200, person
+        client.post("/logout")
+    chair = make_user(institution=lead, chair_of=group)
+    assert sign_in(client, chair.email).status_code == 302
+    assert client.get("/").headers["Location"].endswith("/account/security")
 
 
 def test_a_member_cannot_change_the_requirement(client, login_as, db_session):

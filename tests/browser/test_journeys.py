@@ -133,7 +133,7 @@ def test_three_roles_end_to_end(browser, live_server, shoot, lang):
 
         # 4. The coordinator makes the new institution a member of the AI Ethics group.
         c.goto("/groups/etica")
-        c.get_by_role("link", name=t("Manage institutions")).click()
+        c.get_by_role("link", name=t("Manage institutions and chairs")).click()
         c.wait_for_url("**/groups/etica/members")
         c.get_by_label(t("Institution"), exact=True).fill(institution)
         c.get_by_label(t("Role"), exact=True).select_option("member")

@@ -10,7 +10,16 @@ from flask import g
 from sqlalchemy import select
 
 from coalition_app.policy import PERSONAL, PUBLIC, declared_access
-from models import ApiToken, Deliverable, Institution, Invitation, Notification, Task, User
+from models import (
+    ApiToken,
+    Deliverable,
+    GroupChair,
+    Institution,
+    Invitation,
+    Notification,
+    Task,
+    User,
+)
 from tests.helpers import sign_in
 
 DEMO_PASSWORD = "coalition-demo"
@@ -28,6 +37,7 @@ def _samples(session) -> dict[str, object]:
         "notification_id": session.scalar(select(Notification.id)) or 1,
         "token_id": session.scalar(select(ApiToken.id)) or 1,
         "invitation_id": session.scalar(select(Invitation.id)) or 1,
+        "chair_id": session.scalar(select(GroupChair.id).order_by(GroupChair.id)),
         "slug": "etica",
         "series": "members",
         "fmt": "gexf",

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from models import (
     Deliverable,
+    GroupChair,
     GroupMembership,
     GroupRole,
     Institution,
@@ -150,6 +151,20 @@ def _lead_membership_becomes_member(w: World, db: Session) -> None:
     db.commit()
 
 
+def _chair(until: date | None):
+    """A chair named (their institution leads the group), or a past chairship recorded."""
+
+    def change(w: World, db: Session) -> None:
+        db.add(
+            GroupChair(
+                group_id=w.group.id, person_id=w.assignee.id, since=date(2020, 1, 15), until=until
+            )
+        )
+        db.commit()
+
+    return change
+
+
 SHOWN = [
     # The home page: groups, their leads, deliverables due soon, members by sector.
     Shown("/", "working_groups.name_es", _set(WorkingGroup, "name_es", "Ética Ypsilon"),
@@ -162,6 +177,7 @@ SHOWN = [
           "Academia", "Academia Ypsilon"),
     Shown("/", "group_memberships.role", _lead_membership_becomes_member,
           "LZU", "Aún sin institución líder"),
+    Shown("/", "group_chairs", _chair(None), "Ética Zeta", "Presidido por Asignada Zeta"),
     # The group page's shared part: deliverables, tasks, activity, institutions.
     Shown("/groups/etica", "deliverables.title", _set(Deliverable, "title", "Entregable Ypsilon"),
           "Entregable Zeta", "Entregable Ypsilon"),
@@ -177,6 +193,10 @@ SHOWN = [
           "Avance Zeta", "Avance Ypsilon"),
     Shown("/groups/etica", "sectors.name_es", _set(Sector, "name_es", "Academia Ypsilon"),
           "Academia", "Academia Ypsilon"),
+    Shown("/groups/etica", "group_chairs", _chair(None),
+          "Aún no se ha nombrado a nadie", "desde el 15 ene 2020"),
+    Shown("/groups/etica", "group_chairs.until", _chair(date(2021, 3, 1)),
+          "Aún no se ha nombrado a nadie", "Presidencias anteriores"),
     # The network page: its sector legend and group filter.
     Shown("/network", "working_groups.name_es", _set(WorkingGroup, "name_es", "Ética Ypsilon"),
           "Ética Zeta", "Ética Ypsilon"),

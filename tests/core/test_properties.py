@@ -164,7 +164,7 @@ def work_world(db_session, make_institution, make_group, make_user, login_as):
     task = Task(deliverable_id=deliverable.id, title="Tarea", assignee_id=assignee.id)
     db_session.add(task)
     db_session.commit()
-    chair = login_as(Role.MEMBER, institution=lead, full_name="Chair")
+    chair = login_as(Role.MEMBER, institution=lead, full_name="Chair", chair_of=group)
     world = {
         "group_slug": group.slug,
         "group_id": group.id,

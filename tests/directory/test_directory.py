@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select
 from models import (
     AuditEvent,
     Deliverable,
+    GroupChair,
     GroupMembership,
     GroupRole,
     Institution,
@@ -333,12 +334,21 @@ def test_leadership_history_csv(seeded_client, seeded_session):
     response = seeded_client.get("/groups/leadership.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     lines = response.get_data(as_text=True).splitlines()
-    assert lines[0] == "group,institution,role,since,until"
+    assert lines[0] == "group,institution,role,since,until,person"
     leads = seeded_session.scalar(
         select(func.count())
         .select_from(GroupMembership)
         .where(GroupMembership.role == GroupRole.LEAD)
     )
-    assert len(lines) - 1 == leads
-    assert any(line.startswith("etica,C Minds,lead,2019-11-01") for line in lines)
+    chairs = seeded_session.scalar(select(func.count()).select_from(GroupChair))
+    assert len(lines) - 1 == leads + chairs
+    assert any(line.startswith("etica,C Minds,lead,2019-11-01,,") for line in lines)
+    assert (
+        "etica,Universidad Nacional Autónoma de México,chair,2019-11-01,,Mariana Castañeda Ruiz"
+        in lines
+    )
+    assert (
+        "datos,Secretaría de Economía,chair,2019-11-01,2020-06-30,Luis Fernando Aguilar Rosas"
+        in lines
+    )
     assert seeded_session.scalar(select(func.count()).select_from(WorkingGroup)) > 0

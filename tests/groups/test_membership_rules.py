@@ -20,7 +20,7 @@ def ethics(db_session, make_institution, make_group, make_user):
     """A group led by Lead (and co-led by Other), with Member; a task for a person of Member."""
     lead, other_lead, member = make_institution(), make_institution(), make_institution()
     group = make_group(slug="etica-x", leads=[lead, other_lead], members=[member])
-    chair = make_user(institution=lead)
+    chair = make_user(institution=lead, chair_of=group)
     worker = make_user(institution=member)
     coordinator = make_user(role=Role.COORDINATOR)
     deliverable = Deliverable(group=group, title="Código", created_by_id=coordinator.id)

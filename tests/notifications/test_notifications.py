@@ -31,7 +31,7 @@ def team(db_session, make_institution, make_group, make_user):
     group = make_group(
         leads=[lead], members=[member], slug="datos", name_es="Datos", name_en="Data"
     )
-    chair = make_user(institution=lead, full_name="Chair", locale="en")
+    chair = make_user(institution=lead, full_name="Chair", locale="en", chair_of=group)
     person = make_user(institution=member, full_name="Persona")
     outsider = make_user(full_name="Outsider")
     deliverable = Deliverable(

@@ -220,6 +220,28 @@ def test_the_demo_accounts_have_their_roles_and_their_relation_to_the_ethics_gro
     assert any(t.due_on < today and t.status != WorkStatus.DONE for t in tasks)
 
 
+def test_the_demo_chair_is_a_named_chair_and_their_colleagues_are_not(db_session):
+    from coalition_app.groups.queries import chairs_of
+
+    today = date.today()
+    load(db_session, today=today)
+    groups = {g.slug: g for g in db_session.scalars(select(WorkingGroup))}
+    users = {u.email: u for u in db_session.scalars(select(User))}
+    chair, colleague = users["chair@example.org"], users["jorge.medina@example.org"]
+    assert colleague.institution_id == chair.institution_id  # both of UNAM, a lead of Ética
+    for slug in ("etica", "habilidades"):
+        named = chairs_of(db_session, groups[slug], today)
+        assert chair in named and colleague not in named
+    # Every group has a chair of its own lead institutions; Datos changed hands in 2020.
+    for group in groups.values():
+        leads = {m.institution_id for m in current_rows(db_session, group.slug) if m.role == "lead"}
+        named = chairs_of(db_session, group, today)
+        assert named and {u.institution_id for u in named} <= leads
+    assert [u.email for u in chairs_of(db_session, groups["datos"], date(2020, 3, 1))] == [
+        "luis.aguilar@example.org"
+    ]
+
+
 def test_seeding_twice_gives_the_same_database(db_session):
     first_counts = load(db_session, today=date(2026, 11, 25))
     db_session.commit()

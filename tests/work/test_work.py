@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from models import (
     Deliverable,
+    GroupChair,
     GroupMembership,
     GroupRole,
     Notification,
@@ -25,7 +26,7 @@ def _snapshot(db_session):
     """Everything a refused action must leave untouched."""
     db_session.expire_all()
     rows = []
-    for model in (Deliverable, Task, ProgressUpdate, GroupMembership, Notification):
+    for model in (Deliverable, Task, ProgressUpdate, GroupMembership, GroupChair, Notification):
         for obj in db_session.scalars(select(model).order_by(model.id)):
             rows.append(
                 (model.__name__, tuple(getattr(obj, c.key) for c in model.__table__.columns))
@@ -87,11 +88,22 @@ ACTIONS = {
         "/groups/grupo-a/members",
         {"institution_id": str(w["member_a"].id), "role": "lead"},
     ),
+    "name chair": lambda w: (
+        "post",
+        "/groups/grupo-a/chairs",
+        {"person_id": str(w["people"]["lead_colleague"].id), "since": date.today().isoformat()},
+    ),
+    "end chair": lambda w: (
+        "post",
+        f"/groups/grupo-a/chairs/{w['chair_row'].id}/end",
+        {f"end-{w['chair_row'].id}-until": date.today().isoformat()},
+    ),
 }
 
 OK, FORBIDDEN, LOGIN = "ok", 403, "login"
 # role → action → expected answer. "member" is a person of a member institution of group A
-# (and assignee of "own task"); "other_member"/"other_chair" belong to group B.
+# (and assignee of "own task"); "other_member"/"other_chair" belong to group B; "chair" is the
+# named chair of group A (tests/work/conftest.py).
 MATRIX = {
     "anonymous": {**dict.fromkeys(ACTIONS, LOGIN), "set deliverable percent by API": 401},
     "member": {
@@ -108,6 +120,8 @@ MATRIX = {
         "archive deliverable": FORBIDDEN,
         "archive task": FORBIDDEN,
         "manage institutions": FORBIDDEN,
+        "name chair": FORBIDDEN,
+        "end chair": FORBIDDEN,
     },
     "other_member": {
         "view group": OK,
@@ -123,6 +137,8 @@ MATRIX = {
         "archive deliverable": FORBIDDEN,
         "archive task": FORBIDDEN,
         "manage institutions": FORBIDDEN,
+        "name chair": FORBIDDEN,
+        "end chair": FORBIDDEN,
     },
     "chair": {
         "view group": OK,
@@ -138,6 +154,8 @@ MATRIX = {
         "archive deliverable": OK,
         "archive task": OK,
         "manage institutions": FORBIDDEN,
+        "name chair": FORBIDDEN,
+        "end chair": FORBIDDEN,
     },
     "other_chair": {
         "view group": OK,
@@ -153,9 +171,16 @@ MATRIX = {
         "archive deliverable": FORBIDDEN,
         "archive task": FORBIDDEN,
         "manage institutions": FORBIDDEN,
+        "name chair": FORBIDDEN,
+        "end chair": FORBIDDEN,
     },
     "coordinator": dict.fromkeys(ACTIONS, OK),
 }
+# A person of group A's lead institution who was never named chair, and one whose chairship
+# ended yesterday, are plain members of the group: the institution's lead role alone makes
+# nobody a chair (they have no task of their own).
+MATRIX["lead_colleague"] = MATRIX["member"] | {"update own task": FORBIDDEN}
+MATRIX["former_chair"] = MATRIX["lead_colleague"]
 CASES = [
     (role, action, expected)
     for role, answers in MATRIX.items()
