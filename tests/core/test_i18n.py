@@ -194,8 +194,9 @@ def test_the_register_check_catches_tu_and_spares_usted():
 #: Placeholders followed by a plural word that are settings, never one: a length limit, the
 #: days "due soon" covers, the weeks before a deliverable is stale, the sample size, the
 #: token limit; "shown" is the table's limit of rows, only shown when there are more. The
-#: network's "Shown: … institutions, … links" is formatted in JavaScript (not yet plural).
-NOT_COUNTS = {"limit", "n", "k", "days", "weeks", "count", "shown", "nodes", "edges"}
+#: network's "Shown: … institutions, … links" is formatted in JavaScript (not yet plural);
+#: "high" is the top of the phone's range of digits.
+NOT_COUNTS = {"limit", "n", "k", "days", "weeks", "count", "shown", "nodes", "edges", "high"}
 
 
 def test_a_count_followed_by_a_plural_word_goes_through_ngettext():
