@@ -97,6 +97,9 @@ class _Names:
                     ids.setdefault("institution", set()).add(details["institution_id"])
                 elif isinstance(details.get("institution"), str):
                     institution_names.add(details["institution"])
+            if event.action in ("group.chair_named", "group.chair_ended"):
+                if isinstance(details.get("person_id"), int):
+                    ids.setdefault("user", set()).add(details["person_id"])
             if event.action in ("institution.update", "institution.create"):
                 needs_reference = True
         wanted_users = ids.get("user", set()) - names.users.keys()
@@ -286,6 +289,27 @@ def _group_membership(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Mar
     if before is None:
         return _say(_("%(actor)s added %(institution)s to %(group)s as a member"), **parts)
     return _say(_("%(actor)s made %(institution)s a member (no longer lead) of %(group)s"), **parts)
+
+
+def _group_chair(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    details = event.details or {}
+    person = names.person(details.get("person_id"), str(details.get("person") or ""))
+    group = names.group(event.target_id)
+    if event.action == "group.chair_named":
+        return _say(
+            _("%(actor)s named %(person)s chair of %(group)s from %(since)s"),
+            actor=actor,
+            person=person,
+            group=group,
+            since=_day(details.get("since")),
+        )
+    return _say(
+        _("%(actor)s ended the chairship of %(person)s in %(group)s on %(until)s"),
+        actor=actor,
+        person=person,
+        group=group,
+        until=_day(details.get("until")),
+    )
 
 
 def _work(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
@@ -520,6 +544,9 @@ TELLERS: dict[str, Teller] = {
     "institution.update": _institution_update,
     "institution.end_membership": _institution_end,
     "group.membership": _group_membership,
+    "group.chair_named": _group_chair,
+    "group.chair_ended": _group_chair,
+    "profile.updated": _simple(lambda: _("%(actor)s updated their profile")),
     "work.archive": _work,
     "work.restore": _work,
     "person.invite": _invite,
@@ -577,6 +604,9 @@ def _action_names() -> dict[str, str]:
         "institution.update": _("Institution changed"),
         "institution.end_membership": _("Membership ended"),
         "group.membership": _("Group membership changed"),
+        "group.chair_named": _("Chair named"),
+        "group.chair_ended": _("Chairship ended"),
+        "profile.updated": _("Profile updated"),
         "work.archive": _("Work archived"),
         "work.restore": _("Work restored"),
         "person.invite": _("Invitation sent"),

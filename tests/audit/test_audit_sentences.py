@@ -336,6 +336,27 @@ KINDS = [
         "{actor} deactivated {person}",
     ),
     (
+        "group.chair_named",
+        "working_group",
+        {"person": "Beto Ruiz", "since": "2025-03-03"},
+        "{actor} nombró a Beto Ruiz para presidir {group} desde el 3 mar 2025",
+        "{actor} named Beto Ruiz chair of {group} from Mar 3, 2025",
+    ),
+    (
+        "group.chair_ended",
+        "working_group",
+        {"person": "Beto Ruiz", "since": "2025-03-03", "until": "2026-01-31"},
+        "{actor} dio por terminada la presidencia de Beto Ruiz en {group} el 31 ene 2026",
+        "{actor} ended the chairship of Beto Ruiz in {group} on Jan 31, 2026",
+    ),
+    (
+        "profile.updated",
+        "user",
+        {"fields": ["title", "phone"]},
+        "{actor} actualizó su perfil",
+        "{actor} updated their profile",
+    ),
+    (
         "person.role",
         "person",
         {"before": "member", "after": "coordinator"},
