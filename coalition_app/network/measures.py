@@ -880,9 +880,16 @@ def to_gexf_bytes(G: nx.Graph, node_values: Mapping[Node, Mapping[str, Any]]) ->
     ``"tie:joint_project:2019-05-01;group:etica"``, and None or empty values are
     omitted; numbers and booleans keep their type.  ``nx.read_gexf`` reads it back with
     node ids as strings (``"7"``, not ``7``) and ``label`` restored from the GEXF label.
+
+    The document is valid against the GEXF 1.2draft schema (a test validates it): networkx
+    writes a ``name`` attribute on ``<graph>`` that the schema does not allow, so it is
+    dropped.
     """
+    writer = nx.readwrite.gexf.GEXFWriter(encoding="utf-8", prettyprint=True, version="1.2draft")
+    writer.add_graph(_flat_graph(G, node_values))
+    writer.graph_element.attrib.pop("name", None)
     buffer = io.BytesIO()
-    nx.write_gexf(_flat_graph(G, node_values), buffer)
+    writer.write(buffer)
     return buffer.getvalue()
 
 
