@@ -10,6 +10,7 @@ import networkx as nx
 import pytest
 
 from coalition_app.network import cache as network_cache
+from coalition_app.network.schemas import Network
 from models import Role, Tie, TieKind
 from tests.helpers import FAST_HASH, count_statements
 
@@ -212,5 +213,8 @@ def test_the_page_says_whether_betweenness_is_exact_or_sampled_with_k(seeded_app
     html = member_client.get("/network").get_data(as_text=True)
     assert "una muestra de 15 instituciones" in html
     assert "La intermediación es exacta" not in html
-    info = member_client.get("/api/v1/network").json["measures_info"]
+    response = member_client.get("/api/v1/network")
+    info = response.json["measures_info"]
     assert info["betweenness"] == "sampled" and info["k"] == 15
+    # The sampled document is the documented one too (closeness null, k given).
+    assert Network.model_validate_json(response.get_data()).measures_info.k == 15
