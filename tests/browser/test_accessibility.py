@@ -39,6 +39,7 @@ PAGES = [
     (MEMBER, "/network"),
     (MEMBER, "/account/password"),
     (MEMBER, "/account/tokens"),
+    (MEMBER, "/docs/api"),
     (MEMBER, "/account/security"),
     (MEMBER, "/no-such-page"),
     (CHAIR, "/groups/etica"),
@@ -54,6 +55,7 @@ PAGES = [
     (COORDINATOR, "/account/security"),
     (ANONYMOUS, "{invitation}"),
     (ANONYMOUS, "/invitations/not-a-real-token"),
+    (ANONYMOUS, "/docs/api"),
 ]
 # Home and group pages are also checked in English; the rest in Spanish (the default).
 ENGLISH = {
