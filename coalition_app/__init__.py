@@ -83,6 +83,7 @@ class KeyConverter(IntegerConverter):
 def _register_blueprints(app: Flask) -> None:
     from .account.views import bp as account_bp
     from .api.blueprint import blueprint as api_blueprint
+    from .api.views import bp as api_docs_bp
     from .audit.views import bp as audit_bp
     from .directory.views import bp as directory_bp
     from .groups.views import bp as groups_bp
@@ -104,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
         directory_bp,
         people_bp,
         growth_bp,
+        api_docs_bp,
         # The API: its plumbing, with the routes of every feature's `api.py` on it.
         api_blueprint(),
     ):

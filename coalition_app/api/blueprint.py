@@ -149,10 +149,15 @@ class OpenApiDocument(BaseModel):
     responses={200: ("The OpenAPI 3.1 document", OpenApiDocument)},
 )
 def openapi():
-    # Built once per app: its routes and models do not change once it serves requests.
+    return answer(served_document())
+
+
+def served_document() -> OpenApiDocument:
+    """The app's document (also rendered at /docs/api), built once per app: its routes and
+    models do not change once it serves requests."""
     built = current_app.extensions.get("openapi_document")
     if built is None:
         built = current_app.extensions["openapi_document"] = OpenApiDocument.model_validate(
             document(current_app)
         )
-    return answer(built)
+    return built

@@ -21,6 +21,7 @@ from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
 from models.base import MAX_ID
 
+from ..policy import PUBLIC, declared_access
 from .schemas import Error
 
 JsonSchema = dict[str, Any]
@@ -98,8 +99,16 @@ def operation(
 
 
 def specs_for(app: Flask, endpoint: str) -> dict[str, dict]:
+    """The operations declared on the view of `endpoint`, by method.
+
+    Each spec also says whether the view is `@public` (reachable without a token or a
+    session): the document then gives it no security requirement and no 401, so what it
+    says is what the sign-in gate does.
+    """
     view = app.view_functions.get(endpoint)
-    return getattr(view, "_openapi", None) or {}
+    specs = getattr(view, "_openapi", None) or {}
+    public = declared_access(view) == PUBLIC
+    return {method: {**spec, "public": public} for method, spec in specs.items()}
 
 
 def api_rules(app: Flask):
@@ -126,7 +135,8 @@ def declared_models(spec: dict) -> list[tuple[type[BaseModel], Mode]]:
 def statuses(spec: dict) -> dict[int, tuple[str, type[BaseModel] | None]]:
     """Every status an operation may answer, with its description and model."""
     out: dict[int, tuple[str, type[BaseModel] | None]] = {
-        status: (ERROR_DESCRIPTIONS[status], Error) for status in (401, 429, 500)
+        status: (ERROR_DESCRIPTIONS[status], Error)
+        for status in ((429, 500) if spec.get("public") else (401, 429, 500))
     }
     if spec["query"] is not None or spec["body"] is not None:
         out[400] = (ERROR_DESCRIPTIONS[400], Error)
@@ -212,6 +222,8 @@ def _operation(
         op["requestBody"] = {"required": True, "content": _content(body)}
     if spec["writes"]:
         op["security"] = [{"bearer": []}, {"cookie": [], "csrf": []}]
+    elif spec.get("public"):
+        op["security"] = []  # no token or session needed
     return op
 
 
@@ -251,7 +263,8 @@ def document(app: Flask) -> dict:
                 "network and growth. Authenticate with a personal token "
                 "(`Authorization: Bearer coal_...`, created on /account/tokens) or, from the "
                 "app's own pages, with the session cookie; session calls that change "
-                "something send the CSRF token in an `X-CSRFToken` header."
+                "something send the CSRF token in an `X-CSRFToken` header. This document "
+                "itself (`/api/v1/openapi.json`, readable at `/api/v1/docs`) is public."
             ),
         },
         "servers": [{"url": "/"}],

@@ -1,11 +1,11 @@
 """The network's API resources: the query (`as_of`), the network, and the 202 "building".
 
-`Network` is a loose description, on purpose. The document is written by
-`build.compute_network` (networkx's node-link format, with `measures.to_node_link`) and served
-as the cached bytes, never re-encoded: typing every node measure and coalition figure here
-would be a second description of what `measures.py` writes. So the model names what a client
-can count on (nodes with an `id`, edges with `source` and `target`, `as_of`, `coalition`) and
-allows the rest; `tests/api/test_api_schema.py` checks the served document against it.
+`Network` types every part of the document `build.compute_network` writes (networkx's
+node-link format from `measures.to_node_link`, plus the coalition's measures, how they were
+computed, the introductions and the figures over time), so a client generated from
+`/api/v1/openapi.json` gets typed fields. The network is served as the cached bytes, never
+re-encoded; `tests/api/test_api_schema.py` checks the served document against this model
+(and against the document's schema) both ways.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from flask_babel import gettext as _
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
 
 from ..api.schemas import Refused, Schema
 from ..core import clock
 from .build import FIRST_YEAR
+from .measures import SECTORS
 
 
 def parse_as_of(raw: Any) -> date:
@@ -55,35 +56,173 @@ class NetworkQuery(Schema):
     ]
 
 
-class _Loose(BaseModel):
-    model_config = ConfigDict(extra="allow")
+Sector = Annotated[str, Field(description="A sector slug: " + ", ".join(SECTORS))]
+#: `{sector: count}` over every sector (zeros included).
+SectorCounts = Annotated[dict[str, int], Field(description="Count per sector slug")]
+Share = Annotated[float, Field(ge=0, le=1)]
 
 
-class NetworkNode(_Loose):
-    """An institution, with its attributes and measures (`label`, `sector`, `groups`,
-    `degree`, `weighted_degree`, `betweenness`, `eigenvector`, `closeness`, ...)."""
+class NetworkNode(Schema):
+    """An institution member on `as_of`, with its attributes and measures."""
 
     id: int
+    label: str = Field(description="The institution's name")
+    acronym: str | None
+    sector: Sector
+    state: str | None = Field(description="State code (ISO 3166-2:MX), if known")
+    founder: bool
+    joined_on: date
+    groups: list[str] = Field(description="Slugs of its working groups on `as_of`, sorted")
+    degree: int = Field(ge=0, description="Institutions it is linked to")
+    weighted_degree: float = Field(ge=0, description="Sum of its links' weights")
+    betweenness: float | None = Field(
+        description=(
+            "Normalised hop-based betweenness: exact or estimated from a sample, as "
+            "`measures_info` says (null only where a one-node sample leaves it undefined)"
+        )
+    )
+    eigenvector: float = Field(
+        ge=0, description="Weighted eigenvector centrality within its component, scaled"
+    )
+    closeness: float | None = Field(
+        description="Hop-based closeness (Wasserman-Faust); null when not computed"
+    )
+    sectors_reached: int = Field(ge=0, description="Other sectors among its neighbours")
+    broker: int = Field(ge=0, description="Untied cross-sector pairs of its neighbours")
+    broker_normalised: Share = Field(description="`broker` over its neighbour pairs")
 
 
-class NetworkEdge(_Loose):
-    """A tie between two institutions, with its `weight` and the `reasons` that make it up."""
+class TieReason(Schema):
+    """A recorded tie between the two institutions (weighs 3)."""
+
+    type: Literal["tie"]
+    id: int = Field(description="The tie's id")
+    kind: str = Field(description="The kind of tie (joint_project, mou, ...)")
+    since: date
+
+
+class GroupReason(Schema):
+    """A working group both belong to (weighs 1)."""
+
+    type: Literal["group"]
+    group: str = Field(description="The group's slug")
+
+
+class DeliverableReason(Schema):
+    """A deliverable both work on (weighs 2)."""
+
+    type: Literal["deliverable"]
+    deliverable_id: int
+
+
+Reason = Annotated[TieReason | GroupReason | DeliverableReason, Field(discriminator="type")]
+
+
+class NetworkEdge(Schema):
+    """A link between two institutions, with its weight and the reasons that make it up."""
 
     source: int
     target: int
+    weight: float = Field(gt=0, description="The sum of its reasons' weights (`weight_rule`)")
+    reasons: list[Reason] = Field(min_length=1, description="Strongest evidence first")
 
 
-class Network(_Loose):
-    """The network of institutions as networkx node-link JSON, with measures.
+class CommunityProfile(Schema):
+    """Who makes up one community (same order as `communities`)."""
 
-    Besides `nodes`, `edges`, `as_of` and `coalition` (coalition-level measures), the
-    document has `measures_info` (exact or sampled betweenness), `weight_rule`,
-    `introductions`, `over_time`, `skipped`, `timings` and `version`."""
+    size: int
+    sectors: SectorCounts
+    groups: dict[str, int] = Field(description="Members per group slug, most common first")
+    dominant_sector: Sector
+    purity: Share = Field(description="Share of the dominant sector")
 
+
+class CoalitionMeasures(Schema):
+    """Measures of the whole network."""
+
+    node_count: int
+    edge_count: int
+    density: Share
+    components: int
+    largest_component_size: int
+    sector_counts: SectorCounts
+    cross_sector_share: Share | None = Field(description="Share of links across sectors")
+    cross_sector_share_weighted: Share | None = Field(description="The same, by weight")
+    mixing_matrix: dict[str, dict[str, int]] = Field(
+        description="Links between each pair of sectors (symmetric)"
+    )
+    sector_assortativity: float | None = Field(description="Newman's assortativity of sector")
+    communities: list[list[int]] = Field(description="Louvain communities (node ids)")
+    community_profiles: list[CommunityProfile]
+    modularity: float | None
+    isolates: list[int] = Field(description="Institutions without links, by name")
+    weakly_tied: list[int] = Field(description="Institutions with a single or weak link")
+
+
+class MeasuresInfo(Schema):
+    """How the node measures were computed."""
+
+    betweenness: Literal["exact", "sampled"]
+    k: int | None = Field(description="Sampled source institutions; null when exact")
+    closeness: Literal["exact", "skipped"]
+    eigenvector: Literal["per_component", "degree_fallback"]
+
+
+class Introduction(Schema):
+    """Two institutions not yet linked that are worth introducing."""
+
+    u: int = Field(description="The smaller id of the two")
+    v: int
+    score: float = Field(ge=0, description="Adamic-Adar score of the pair")
+    cross_sector: bool
+    shared_groups: list[str]
+    common_neighbours: int
+    common_neighbour_ids: list[int] = Field(max_length=3)
+
+
+class YearFigures(Schema):
+    """The headline figures at the end of one year (the last entry: `as_of`)."""
+
+    label: str = Field(description="The day, YYYY-MM-DD")
+    node_count: int
+    edge_count: int
+    density: Share
+    cross_sector_share: Share | None
+    largest_component_size: int
+
+
+class Skipped(Schema):
+    """What adds no pairwise links because it is too large (`NETWORK_PAIR_LIMIT`)."""
+
+    groups: list[str]
+    deliverables: int
+
+
+class Timings(Schema):
+    """Seconds the computation took, by part."""
+
+    build: float
+    measures: float
+    over_time: float
+
+
+class Network(Schema):
+    """The network of institutions on `as_of` as networkx node-link JSON, with measures."""
+
+    directed: Literal[False]
+    multigraph: Literal[False]
+    graph: dict[str, Any] = Field(description="Graph attributes (networkx's; empty)")
     nodes: list[NetworkNode]
     edges: list[NetworkEdge]
+    coalition: CoalitionMeasures
     as_of: date
-    coalition: dict[str, Any]
+    weight_rule: str
+    measures_info: MeasuresInfo
+    introductions: list[Introduction]
+    over_time: list[YearFigures]
+    skipped: Skipped
+    timings: Timings
+    version: int = Field(description="The data version it was computed from")
 
 
 class NetworkBuilding(Schema):

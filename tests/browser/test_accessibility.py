@@ -39,6 +39,7 @@ PAGES = [
     (MEMBER, "/network"),
     (MEMBER, "/account/password"),
     (MEMBER, "/account/tokens"),
+    (MEMBER, "/docs/api"),
     (MEMBER, "/account/security"),
     (MEMBER, "/no-such-page"),
     (CHAIR, "/groups/etica"),
@@ -54,6 +55,7 @@ PAGES = [
     (COORDINATOR, "/account/security"),
     (ANONYMOUS, "{invitation}"),
     (ANONYMOUS, "/invitations/not-a-real-token"),
+    (ANONYMOUS, "/docs/api"),
 ]
 # Home and group pages are also checked in English; the rest in Spanish (the default).
 ENGLISH = {
@@ -256,3 +258,27 @@ def test_network_panel_and_growth_details_have_no_serious_accessibility_violatio
         summary.click()
     violations = axe_violations(page)
     assert not violations, f"axe on /growth, details open:\n{describe(violations)}"
+
+
+def landmark_violations(page) -> list[dict]:
+    """axe-core's landmark rules (landmark-unique and the rest), whatever their impact."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(url=AXE)
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [v for v in result["violations"] if v["id"].startswith("landmark")]
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_network_page_landmarks_each_have_their_own_name(sessions, lang):
+    # landmark-unique is a "moderate" rule, below the blocking set the test above uses: the
+    # sector-mixing section and its scrolling table were both named "Sector mixing".
+    page = sessions(MEMBER, lang)
+    page.goto("/network")
+    violations = landmark_violations(page)
+    assert not violations, f"axe landmarks on /network ({lang}):\n{describe(violations)}"
+    names = page.evaluate(
+        """() => [...document.querySelectorAll('main section[aria-labelledby], main [role=region]')]
+              .map(el => el.getAttribute('aria-labelledby').split(' ')
+              .map(id => document.getElementById(id).textContent.trim()).join(' '))"""
+    )
+    assert len(names) == len(set(names)) and len(names) >= 8, names

@@ -53,6 +53,7 @@ NOT_LISTS = {
     "/account/security",
     "/account/security/two-factor/qr.svg",
     "/api/v1/openapi.json",
+    "/docs/api",  # the OpenAPI document, rendered: it reads no parameter
     "/healthz",
     "/institutions/import",
     "/institutions/new",

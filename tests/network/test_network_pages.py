@@ -10,6 +10,7 @@ import networkx as nx
 import pytest
 
 from coalition_app.network import cache as network_cache
+from coalition_app.network.schemas import Network
 from models import Role, Tie, TieKind
 from tests.helpers import FAST_HASH, count_statements
 
@@ -203,3 +204,17 @@ def test_a_first_large_build_answers_202_and_a_waiting_page(seeded_app, member_c
     page = member_client.get("/network")
     assert page.status_code == 202
     assert 'http-equiv="refresh"' in page.get_data(as_text=True)
+
+
+def test_the_page_says_whether_betweenness_is_exact_or_sampled_with_k(seeded_app, member_client):
+    seeded_app.config.update(BETWEENNESS_EXACT_LIMIT=20, BETWEENNESS_SAMPLE=15)
+    cache = network_cache.get_cache(seeded_app)
+    cache.settings = network_cache.settings_from_config(seeded_app.config)
+    html = member_client.get("/network").get_data(as_text=True)
+    assert "una muestra de 15 instituciones" in html
+    assert "La intermediación es exacta" not in html
+    response = member_client.get("/api/v1/network")
+    info = response.json["measures_info"]
+    assert info["betweenness"] == "sampled" and info["k"] == 15
+    # The sampled document is the documented one too (closeness null, k given).
+    assert Network.model_validate_json(response.get_data()).measures_info.k == 15

@@ -1,0 +1,132 @@
+"""Betweenness and closeness by igraph's C code equal networkx's figures (the reference).
+
+Hop-based, as the measures define them (a weight is a tie's strength, not a distance): the
+graphs here carry their weights and the figures must ignore them, as networkx's unweighted
+calls do.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import networkx as nx
+import pytest
+from werkzeug.security import generate_password_hash
+
+from coalition_app.network import build as network
+from coalition_app.network import measures
+from coalition_app.network.synthetic import PASSWORD, seed_synthetic
+from tests.helpers import FAST_HASH
+
+TOLERANCE = 1e-9
+
+
+def _assert_equal(ours: dict, reference: dict) -> None:
+    assert set(ours) == set(reference)
+    worst = max((abs(ours[v] - reference[v]) for v in reference), default=0.0)
+    assert worst <= TOLERANCE, worst
+
+
+def _assert_same_as_networkx(G: nx.Graph, samples=(10,)) -> None:
+    _assert_equal(measures.betweenness(G), nx.betweenness_centrality(G))
+    _assert_equal(measures.closeness(G), nx.closeness_centrality(G))
+    for k in samples:
+        if k < G.number_of_nodes():
+            _assert_equal(
+                measures.betweenness(G, k=k, seed=42), nx.betweenness_centrality(G, k=k, seed=42)
+            )
+
+
+@pytest.fixture
+def seed_graph(seeded_session) -> nx.Graph:
+    rows = network.load_rows(seeded_session)
+    return network.graph_for(rows, date.today())
+
+
+@pytest.fixture(scope="module")
+def synthetic_graph(tmp_path_factory) -> nx.Graph:
+    """A 600-institution synthetic coalition: above the old 500 exact limit."""
+    from sqlalchemy.orm import Session
+
+    from coalition_app.core import migrations
+    from coalition_app.core.db import make_engine
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('synthetic') / 'synthetic.sqlite3'}"
+    migrations.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        seed_synthetic(
+            session,
+            institutions=600,
+            ties=3_000,
+            seed=1,
+            password_hash=generate_password_hash(PASSWORD, FAST_HASH),
+        )
+        session.commit()
+        rows = network.load_rows(session)
+    engine.dispose()
+    return network.graph_for(rows, date.today())
+
+
+def test_igraph_equals_networkx_on_the_seed_network(seed_graph):
+    assert seed_graph.number_of_nodes() > 50
+    weights = {w for _, _, w in seed_graph.edges(data="weight")}
+    assert len(weights) > 1  # weighted links, which hop-based measures ignore
+    _assert_same_as_networkx(seed_graph, samples=(10, 40))
+
+
+def test_igraph_equals_networkx_on_a_synthetic_coalition(synthetic_graph):
+    assert synthetic_graph.number_of_nodes() > 500
+    _assert_same_as_networkx(synthetic_graph, samples=(50,))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_igraph_equals_networkx_on_disconnected_graphs_with_isolates(seed):
+    rng = random.Random(seed)
+    G = nx.gnm_random_graph(80, 120, seed=seed)
+    G.add_nodes_from(range(80, 85))  # isolates
+    for u, v in G.edges():
+        G.edges[u, v]["weight"] = rng.choice([1.0, 3.0, 6.0])
+    assert nx.number_connected_components(G) > 1
+    _assert_same_as_networkx(G, samples=(1, 2, 20))
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3])
+def test_igraph_equals_networkx_on_the_smallest_graphs(n):
+    G = nx.path_graph(n)
+    _assert_equal(measures.betweenness(G), nx.betweenness_centrality(G))
+    _assert_equal(measures.closeness(G), nx.closeness_centrality(G))
+
+
+def test_the_sample_is_the_whole_graph_when_k_reaches_its_size():
+    G = nx.karate_club_graph()
+    _assert_equal(measures.betweenness(G, k=34), nx.betweenness_centrality(G))
+
+
+def test_betweenness_is_exact_up_to_5000_institutions():
+    assert measures.DEFAULT_BETWEENNESS_EXACT_LIMIT >= 5_000
+    assert network.NetworkSettings().betweenness_exact_limit >= 5_000
+
+
+def test_a_600_institution_network_has_exact_betweenness_and_closeness(synthetic_graph):
+    values, info = measures.node_measures(synthetic_graph)
+    assert info["betweenness"] == "exact" and info["k"] is None
+    assert info["closeness"] == "exact"
+    reference = nx.betweenness_centrality(synthetic_graph)
+    _assert_equal({v: values[v]["betweenness"] for v in synthetic_graph}, reference)
+
+
+def test_above_the_limit_it_is_networkx_sample_of_k(synthetic_graph):
+    values, info = measures.node_measures(
+        synthetic_graph, betweenness_exact_limit=100, betweenness_sample=60, seed=42
+    )
+    assert info == {
+        "betweenness": "sampled",
+        "k": 60,
+        "closeness": "skipped",
+        "eigenvector": "per_component",
+    }
+    reference = nx.betweenness_centrality(synthetic_graph, k=60, seed=42)
+    _assert_equal({v: values[v]["betweenness"] for v in synthetic_graph}, reference)
+    assert all(values[v]["closeness"] is None for v in synthetic_graph)
