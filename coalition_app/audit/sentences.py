@@ -97,9 +97,9 @@ class _Names:
                     ids.setdefault("institution", set()).add(details["institution_id"])
                 elif isinstance(details.get("institution"), str):
                     institution_names.add(details["institution"])
-            if event.action in ("group.chair_named", "group.chair_ended"):
-                if isinstance(details.get("person_id"), int):
-                    ids.setdefault("user", set()).add(details["person_id"])
+            chair_event = event.action in ("group.chair_named", "group.chair_ended")
+            if chair_event and isinstance(details.get("person_id"), int):
+                ids.setdefault("user", set()).add(details["person_id"])
             if event.action in ("institution.update", "institution.create"):
                 needs_reference = True
         wanted_users = ids.get("user", set()) - names.users.keys()
