@@ -1,7 +1,7 @@
 """group chairs: the people who chair each group, named by a coordinator, with dates
 
-Revision ID: 0012_b_group_chairs
-Revises: 0012_f_notes_and_sources_in_spanish
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-01 13:43:54.019771
 
 Until now every person of a lead institution counted as a chair. From here on a chair is a
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012_b_group_chairs"
-down_revision: str | None = "0012_f_notes_and_sources_in_spanish"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

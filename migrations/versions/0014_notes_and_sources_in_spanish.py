@@ -1,7 +1,7 @@
 """tie notes and institution sources in Spanish too (ties.note_es, institutions.source_es)
 
-Revision ID: 0012_f_notes_and_sources_in_spanish
-Revises: 0012_c_work_rules
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-01 14:05:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012_f_notes_and_sources_in_spanish"
-down_revision: str | None = "0012_c_work_rules"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

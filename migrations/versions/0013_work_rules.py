@@ -1,7 +1,7 @@
 """work rules: the chairs' notification kinds, and each person's e-mail choices per kind
 
-Revision ID: 0012_c_work_rules
-Revises: 0012_g_person_title_phone
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-01 14:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012_c_work_rules"
-down_revision: str | None = "0012_g_person_title_phone"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """people's own profile: a title, an optional phone and the profile's version
 
-Revision ID: 0012_g_person_title_phone
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-01 13:45:00.000000
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012_g_person_title_phone"
+revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
