@@ -14,10 +14,12 @@ from .work import (
     DELIVERABLE_FLOW,
     TASK_FLOW,
     Deliverable,
+    DueState,
     ProgressMode,
     ProgressUpdate,
     Task,
     WorkStatus,
+    due_state,
 )
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "Deliverable",
     "DigestPreference",
     "DigestRun",
+    "DueState",
     "GroupMembership",
     "GroupRole",
     "Institution",
@@ -58,6 +61,7 @@ __all__ = [
     "WorkingGroup",
     "comparison_key",
     "current_version",
+    "due_state",
     "token_digest",
     "utcnow",
     "version_stamp",
