@@ -221,3 +221,25 @@ def test_page_fits_every_width(sessions, ids, role, lang, endpoint, path):
     assert not failures, f"{path} ({lang}, {role or 'signed out'}):\n" + "\n".join(
         f"  {width}px: {problem}" for width, problems in failures.items() for problem in problems
     )
+
+
+def test_directory_filters_wait_behind_a_toggle_on_phones(sessions):
+    page = sessions(MEMBER, "es")
+    page.set_viewport_size({"width": 390, "height": HEIGHT})
+    page.goto("/institutions")
+    toggle = page.locator("#directory-filters > summary")
+    sector = page.get_by_label("Sector", exact=True)
+    expect(toggle).to_have_text("Filtros")
+    expect(page.get_by_label("Nombre o siglas")).to_be_visible()
+    expect(sector).to_be_hidden()
+    toggle.click()
+    expect(sector).to_be_visible()
+    # A filter in use keeps them open, so the phone shows what narrows the list.
+    page.goto("/institutions?sector=academia")
+    expect(sector).to_be_visible()
+    # From 768px they are always shown, and there is nothing to toggle.
+    page.goto("/institutions")
+    for width in (768, 1366):
+        page.set_viewport_size({"width": width, "height": HEIGHT})
+        expect(sector).to_be_visible()
+        expect(toggle).to_be_hidden()
