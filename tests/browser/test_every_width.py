@@ -243,3 +243,18 @@ def test_directory_filters_wait_behind_a_toggle_on_phones(sessions):
         page.set_viewport_size({"width": width, "height": HEIGHT})
         expect(sector).to_be_visible()
         expect(toggle).to_be_hidden()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_collapsed_menu_fits_a_phone_when_opened(sessions, lang):
+    page = sessions(COORDINATOR, lang)
+    page.set_viewport_size({"width": 390, "height": HEIGHT})
+    page.goto("/")
+    menu = page.locator("#main-nav")
+    expect(menu).to_be_hidden()
+    page.locator("header .navbar-toggler").click()
+    expect(menu).to_be_visible()
+    expect(menu.locator(".nav-link").first).to_be_in_viewport()
+    page.wait_for_function("() => !document.querySelector('#main-nav.collapsing')")
+    problems = page.evaluate(CHECK)
+    assert problems == [], "\n".join(problems)
