@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from flask import Flask
@@ -43,6 +44,15 @@ def create_app(config: Config | None = None) -> Flask:
     from .policy import can
 
     app.jinja_env.globals["can"] = can
+
+    from models import due_state
+
+    def _due_state(day: date | None, today: date, done: bool = False) -> str | None:
+        """Overdue or due soon, by the one rule (models.work.due_state) and DUE_SOON_DAYS."""
+        state = due_state(day, today, app.config["DUE_SOON_DAYS"], done=done)
+        return state.value if state else None
+
+    app.jinja_env.globals["due_state"] = _due_state
 
     @app.context_processor
     def _inbox_count() -> dict:

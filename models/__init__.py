@@ -15,10 +15,12 @@ from .work import (
     REVIEW_MOVES,
     TASK_FLOW,
     Deliverable,
+    DueState,
     ProgressMode,
     ProgressUpdate,
     Task,
     WorkStatus,
+    due_state,
 )
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "Deliverable",
     "DigestPreference",
     "DigestRun",
+    "DueState",
     "EmailChoice",
     "GroupChair",
     "GroupMembership",
@@ -62,6 +65,7 @@ __all__ = [
     "WorkingGroup",
     "comparison_key",
     "current_version",
+    "due_state",
     "token_digest",
     "utcnow",
     "version_stamp",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, CheckConstraint, ColumnElement, ForeignKey, String, Text, and_
+from sqlalchemy.ext.hybrid import hybrid_method
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column, relationship
 
 from .base import Base, Basis, str_enum, utcnow
 from .directory import Institution
@@ -49,6 +50,58 @@ class ProgressMode(enum.StrEnum):
 
 
 PROGRESS_RANGE = "progress >= 0 AND progress <= 100"
+
+
+class DueState(enum.StrEnum):
+    """Where open work stands against its due date. Done or undated work has no state."""
+
+    OVERDUE = "overdue"  # its due date has passed and it is not done
+    DUE_SOON = "due_soon"  # due today or within the horizon, and not done
+
+
+def due_state(due_on: date | None, today: date, within_days: int, *, done: bool) -> DueState | None:
+    """The one definition of "overdue" and "due soon", for deliverables and tasks alike.
+
+    Overdue: not done and due before `today`. Due soon: not done and due from `today` to
+    `today + within_days` inclusive. The same rule is a SQL condition through the models'
+    `is_overdue(today)` and `is_due_soon(today, within_days)`.
+
+    >>> due_state(date(2026, 1, 9), date(2026, 1, 10), 30, done=False)
+    <DueState.OVERDUE: 'overdue'>
+    >>> due_state(date(2026, 1, 10), date(2026, 1, 10), 30, done=False)
+    <DueState.DUE_SOON: 'due_soon'>
+    >>> due_state(date(2026, 1, 9), date(2026, 1, 10), 30, done=True) is None
+    True
+    """
+    if due_on is None or done:
+        return None
+    if due_on < today:
+        return DueState.OVERDUE
+    if due_on <= today + timedelta(days=within_days):
+        return DueState.DUE_SOON
+    return None
+
+
+def _overdue_condition(
+    due_on: InstrumentedAttribute[date | None],
+    status: InstrumentedAttribute[WorkStatus],
+    today: date,
+) -> ColumnElement[bool]:
+    return and_(due_on.is_not(None), status != WorkStatus.DONE, due_on < today)
+
+
+def _due_soon_condition(
+    due_on: InstrumentedAttribute[date | None],
+    status: InstrumentedAttribute[WorkStatus],
+    today: date,
+    within_days: int,
+) -> ColumnElement[bool]:
+    return and_(
+        due_on.is_not(None),
+        status != WorkStatus.DONE,
+        due_on >= today,
+        due_on <= today + timedelta(days=within_days),
+    )
 
 
 class Deliverable(Base):
@@ -93,6 +146,32 @@ class Deliverable(Base):
     def __repr__(self) -> str:
         return f"<Deliverable {self.id} {self.title!r}>"
 
+    @hybrid_method
+    def is_overdue(self, today: date) -> bool:
+        """Past its due date and not done (`due_state`); a SQL condition on the class."""
+        return (
+            due_state(self.due_on, today, 0, done=self.status == WorkStatus.DONE)
+            == DueState.OVERDUE
+        )
+
+    @is_overdue.expression
+    @classmethod
+    def _is_overdue_condition(cls, today: date) -> ColumnElement[bool]:
+        return _overdue_condition(cls.due_on, cls.status, today)
+
+    @hybrid_method
+    def is_due_soon(self, today: date, within_days: int) -> bool:
+        """Due within the horizon and not done (`due_state`); a SQL condition on the class."""
+        return (
+            due_state(self.due_on, today, within_days, done=self.status == WorkStatus.DONE)
+            == DueState.DUE_SOON
+        )
+
+    @is_due_soon.expression
+    @classmethod
+    def _is_due_soon_condition(cls, today: date, within_days: int) -> ColumnElement[bool]:
+        return _due_soon_condition(cls.due_on, cls.status, today, within_days)
+
 
 class Task(Base):
     __tablename__ = "tasks"
@@ -127,6 +206,32 @@ class Task(Base):
 
     def __repr__(self) -> str:
         return f"<Task {self.id} {self.title!r}>"
+
+    @hybrid_method
+    def is_overdue(self, today: date) -> bool:
+        """Past its due date and not done (`due_state`); a SQL condition on the class."""
+        return (
+            due_state(self.due_on, today, 0, done=self.status == WorkStatus.DONE)
+            == DueState.OVERDUE
+        )
+
+    @is_overdue.expression
+    @classmethod
+    def _is_overdue_condition(cls, today: date) -> ColumnElement[bool]:
+        return _overdue_condition(cls.due_on, cls.status, today)
+
+    @hybrid_method
+    def is_due_soon(self, today: date, within_days: int) -> bool:
+        """Due within the horizon and not done (`due_state`); a SQL condition on the class."""
+        return (
+            due_state(self.due_on, today, within_days, done=self.status == WorkStatus.DONE)
+            == DueState.DUE_SOON
+        )
+
+    @is_due_soon.expression
+    @classmethod
+    def _is_due_soon_condition(cls, today: date, within_days: int) -> ColumnElement[bool]:
+        return _due_soon_condition(cls.due_on, cls.status, today, within_days)
 
 
 class ProgressUpdate(Base):

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from flask import url_for
+from flask import current_app, url_for
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -30,10 +30,12 @@ from pydantic import (
 )
 
 from models import Deliverable as DeliverableRow
+from models import DueState, WorkingGroup, WorkStatus, due_state
 from models import Institution as InstitutionRow
 from models import Task as TaskRow
-from models import WorkingGroup, WorkStatus
 from models.base import MAX_ID
+
+from ..core import clock
 
 
 class Schema(BaseModel):
@@ -224,10 +226,15 @@ class WorkRef(Schema):
     status: WorkStatus
     progress: Percent
     due_on: date | None
+    due_state: DueState | None = Field(
+        description="overdue (past its due date, not done), due_soon (due within "
+        "DUE_SOON_DAYS, not done) or null: the same rule as the home page and My work"
+    )
     url: str
 
     @classmethod
     def fields_of(cls, subject: DeliverableRow | TaskRow) -> dict[str, Any]:
+
         endpoint, key = (
             ("api.deliverable", "deliverable_id")
             if isinstance(subject, DeliverableRow)
@@ -239,6 +246,12 @@ class WorkRef(Schema):
             "status": subject.status,
             "progress": subject.progress,
             "due_on": subject.due_on,
+            "due_state": due_state(
+                subject.due_on,
+                clock.today(),
+                current_app.config["DUE_SOON_DAYS"],
+                done=subject.status == WorkStatus.DONE,
+            ),
             "url": url_for(endpoint, **{key: subject.id}),
         }
 

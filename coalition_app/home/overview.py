@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from models import (
     Deliverable,
+    DueState,
     GroupChair,
     GroupMembership,
     GroupRole,
@@ -18,6 +19,7 @@ from models import (
     User,
     WorkingGroup,
     WorkStatus,
+    due_state,
 )
 
 from ..core.db import session
@@ -29,7 +31,8 @@ class GroupSummary:
     leads: list[Institution] = field(default_factory=list)
     chairs: list[User] = field(default_factory=list)
     member_count: int = 0
-    open_deliverables: int = 0
+    due_soon: int = 0
+    overdue: int = 0
 
 
 @dataclass
@@ -40,7 +43,7 @@ class CoalitionOverview:
     by_sector: list[tuple[Sector, int]]
     groups: list[GroupSummary]
     due_soon: list[Deliverable]
-    overdue: int
+    overdue: list[Deliverable]
 
     @property
     def sectors_present(self) -> int:
@@ -88,20 +91,31 @@ def coalition_overview(today: date, due_within_days: int = 30) -> CoalitionOverv
     ):
         groups[chair.group_id].chairs.append(chair.person)
 
+    # Overdue and due soon are one rule (models.work.due_state), asked in SQL and in Python.
     open_work = session.scalars(
         select(Deliverable)
         .options(joinedload(Deliverable.group))
         .where(
             Deliverable.archived_at.is_(None),
-            Deliverable.status != WorkStatus.DONE,
-            Deliverable.due_on.is_not(None),
-            Deliverable.due_on <= today + timedelta(days=due_within_days),
+            or_(
+                Deliverable.is_overdue(today),
+                Deliverable.is_due_soon(today, due_within_days),
+            ),
         )
         .order_by(Deliverable.due_on, Deliverable.id)
     ).all()
+    due_soon, overdue = [], []
     for deliverable in open_work:
-        groups[deliverable.group_id].open_deliverables += 1
-    due_soon = [d for d in open_work if d.due_on >= today]
+        state = due_state(
+            deliverable.due_on, today, due_within_days, done=deliverable.status == WorkStatus.DONE
+        )
+        summary = groups[deliverable.group_id]
+        if state == DueState.OVERDUE:
+            overdue.append(deliverable)
+            summary.overdue += 1
+        else:
+            due_soon.append(deliverable)
+            summary.due_soon += 1
 
     return CoalitionOverview(
         today=today,
@@ -110,5 +124,5 @@ def coalition_overview(today: date, due_within_days: int = 30) -> CoalitionOverv
         by_sector=[(sector, by_sector_counts.get(sector.slug, 0)) for sector in sectors],
         groups=list(groups.values()),
         due_soon=due_soon,
-        overdue=len(open_work) - len(due_soon),
+        overdue=overdue,
     )

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from flask import current_app
 from flask_babel import force_locale, get_locale, gettext, ngettext
-from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, func, select, update
+from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import InstrumentedAttribute, joinedload, selectinload
 
@@ -284,7 +284,7 @@ def send_reminders(today: date, now: datetime | None = None) -> dict[str, int]:
 
     now = now or utcnow()
     counts = {"due_soon": 0, "overdue": 0, "stale": 0}
-    soon = today + timedelta(days=current_app.config["DUE_SOON_NOTICE_DAYS"])
+    notice_days = current_app.config["DUE_SOON_NOTICE_DAYS"]
     tasks = session.scalars(
         select(Task)
         .join(Task.deliverable)
@@ -292,15 +292,13 @@ def send_reminders(today: date, now: datetime | None = None) -> dict[str, int]:
             Task.assignee_id.is_not(None),
             Task.archived_at.is_(None),
             Deliverable.archived_at.is_(None),
-            Task.status != WorkStatus.DONE,
-            Task.due_on.is_not(None),
-            Task.due_on <= soon,
+            or_(Task.is_overdue(today), Task.is_due_soon(today, notice_days)),
         )
     ).all()
     wanted: dict[str, tuple[Task, bool]] = {}
     for task in tasks:
         assert task.due_on is not None  # the query asks for a due date
-        overdue = task.due_on < today
+        overdue = task.is_overdue(today)
         key = f"{'overdue' if overdue else 'due'}:{task.id}:{task.due_on.isoformat()}"
         wanted[key] = (task, overdue)
     weeks = current_app.config["STALE_AFTER_WEEKS"]
@@ -486,11 +484,7 @@ def build_digest(group: WorkingGroup, today: date, now: datetime) -> dict[str, A
         else []
     )
     stale_ids = stale_deliverables(deliverables, current_app.config["STALE_AFTER_WEEKS"], now)
-    due = [
-        d
-        for d in deliverables
-        if d.status != WorkStatus.DONE and d.due_on and d.due_on <= today + timedelta(days=7)
-    ]
+    due = [d for d in deliverables if d.is_overdue(today) or d.is_due_soon(today, 7)]
     return {
         "moved": moved,
         "stale": [d for d in deliverables if d.id in stale_ids],

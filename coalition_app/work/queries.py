@@ -182,8 +182,8 @@ def my_work(user: User, today: date) -> dict[str, list[Task] | list[Deliverable]
         )
     )
     return {
-        "tasks": sorted(tasks, key=lambda t: _urgency(t.due_on, today)),
-        "deliverables": sorted(deliverables, key=lambda d: _urgency(d.due_on, today)),
+        "tasks": sorted(tasks, key=lambda t: _urgency(t, today)),
+        "deliverables": sorted(deliverables, key=lambda d: _urgency(d, today)),
         "to_review": waiting_for_review(user, today),
     }
 
@@ -200,11 +200,12 @@ def waiting_for_review(user: User, today: date) -> list[Deliverable]:
     return [d for d in in_review if policy.can(user, "review_deliverable", d)]
 
 
-def _urgency(due_on: date | None, today: date) -> tuple[int, date]:
-    """Overdue first (oldest first), then by due date, undated last."""
-    if due_on is None:
+def _urgency(work: Task | Deliverable, today: date) -> tuple[int, date]:
+    """Overdue first (oldest first, by `is_overdue`, the one rule), then by due date, undated
+    last."""
+    if work.due_on is None:
         return (2, date.max)
-    return (0 if due_on < today else 1, due_on)
+    return (0 if work.is_overdue(today) else 1, work.due_on)
 
 
 def last_activity(deliverable_ids: Iterable[int]) -> dict[int, Any]:

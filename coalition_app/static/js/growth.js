@@ -35,6 +35,30 @@
     return chart;
   }
 
+  // Long names (working groups, states) wrap onto lines of about a third of the chart's width,
+  // so a narrow chart keeps them whole instead of cutting them at the canvas's left edge.
+  function wrappedLabel(value) {
+    var label = String(this.getLabelForValue(value));
+    var limit = Math.max(10, Math.floor(this.chart.width / 3 / 6.5));
+    if (label.length <= limit) {
+      return label;
+    }
+    var lines = [];
+    var line = "";
+    label.split(" ").forEach(function (word) {
+      if (line && (line + " " + word).length > limit) {
+        lines.push(line);
+        line = word;
+      } else {
+        line = line ? line + " " + word : word;
+      }
+    });
+    if (line) {
+      lines.push(line);
+    }
+    return lines;
+  }
+
   var yearEnds = {};
   data.members.yearEnds.forEach(function (index) { yearEnds[index] = true; });
   var radius = data.members.labels.map(function (_label, index) { return yearEnds[index] ? 4 : 0; });
@@ -100,7 +124,7 @@
     options: {
       indexAxis: "y",
       plugins: { legend: { display: false } },
-      scales: { x: { beginAtZero: true, ticks: { precision: 0 } }, y: { ticks: { autoSkip: false } } }
+      scales: { x: { beginAtZero: true, ticks: { precision: 0 } }, y: { ticks: { autoSkip: false, callback: wrappedLabel } } }
     }
   });
 
@@ -114,7 +138,7 @@
     },
     options: {
       indexAxis: "y",
-      scales: { x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } }, y: { stacked: true } }
+      scales: { x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } }, y: { stacked: true, ticks: { autoSkip: false, callback: wrappedLabel } } }
     }
   });
 })();

@@ -1,0 +1,260 @@
+"""Issue 13: every page, as each role, in both languages, at 390, 768 and 1366 px.
+
+The page itself never scrolls sideways, no visible control (link, button, field, label, table
+header, navigation item) is cut by its own box, by a clipping ancestor or by the viewport, and
+the navigation's items each stay on one line. Pages come from the app's url_map, so a new page
+is checked (or must be declared here as not HTML) without anyone remembering to.
+
+One browser, one context per role and language; each page is loaded once and the viewport is
+resized through the three widths. Screenshots of a sample (and of every failure) are saved under
+test-output/screenshots/widths/.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
+
+from coalition_app import create_app
+from config import TestConfig
+from tests.browser.conftest import SCREENSHOTS
+from tests.browser.helpers import DEMO_PASSWORD, PageWatcher, choose_language, sign_in
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = (1366, 768, 390)
+HEIGHT = 900
+ANONYMOUS = None
+MEMBER = "member@example.org"
+CHAIR = "chair@example.org"
+COORDINATOR = "coordinator@example.org"
+ROLES = (COORDINATOR, CHAIR, MEMBER)
+LANGUAGES = ("es", "en")
+# Screenshots of every page at 390 px for these (look at them); of any page when a check fails.
+SAMPLED = {(COORDINATOR, "es"), (MEMBER, "en"), (ANONYMOUS, "es")}
+
+# GET routes that are not HTML pages (files, feeds, probes): never opened here.
+NOT_HTML = {
+    "static",
+    "health.healthz",
+    "health.readyz",
+    "audit.export",
+    "groups.leadership_csv",
+    "growth.series_csv",
+    "directory.export",
+    "network.network_export",
+    "network.network_json",
+}
+# Public pages, opened signed out; every other page is opened by each signed-in role.
+PUBLIC = {
+    "account.login",
+    "account.forgot_password",
+    "account.reset_password",
+    "account.two_factor_login",
+    "people.accept_invitation",
+}
+# Values for the rules' placeholders, found in the seeded data at run time (see `ids`).
+PLACEHOLDERS = {
+    "<slug>": "{group}",
+    "<int:deliverable_id>": "{deliverable}",
+    "<int:task_id>": "{task}",
+    "<int:institution_id>": "{institution}",
+    "<token>": "{token}",
+}
+
+# What does not fit, as sentences (the page's own measurements; see fits.js).
+CHECK = "\n".join(
+    line
+    for line in (Path(__file__).parent / "fits.js").read_text().splitlines()
+    if not line.startswith("//")  # the file's heading: Playwright wants the bare function
+)
+
+
+def html_routes() -> list[tuple[str, str]]:
+    """(endpoint, path template) for every GET route that answers a page."""
+    app = create_app(TestConfig("sqlite://"))
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in (rule.methods or ()) or rule.endpoint in NOT_HTML:
+            continue
+        if rule.rule.startswith("/api/"):
+            continue
+        path = rule.rule
+        for placeholder, value in PLACEHOLDERS.items():
+            path = path.replace(placeholder, value)
+        assert "<" not in path, f"{rule.rule}: add its placeholder to PLACEHOLDERS"
+        routes.append((rule.endpoint, path))
+    return sorted(routes, key=lambda route: route[1])
+
+
+ROUTES = html_routes()
+CASES = [
+    (role, lang, endpoint, path)
+    for role in (ANONYMOUS, *ROLES)
+    for lang in LANGUAGES
+    for endpoint, path in ROUTES
+    if (endpoint in PUBLIC) == (role is ANONYMOUS)
+] + [(role, lang, "errors.not_found", "/no-such-page") for role in ROLES for lang in LANGUAGES]
+
+
+@pytest.fixture(scope="module")
+def ids(browser, live_server):
+    """Real ids from the seeded data, reached through the pages' own links, and a live
+    invitation (its page is public)."""
+    context = browser.new_context(base_url=live_server, locale="es-MX")
+    page = context.new_page()
+    sign_in(page, COORDINATOR)
+    page.goto("/groups/etica")
+    deliverable = page.locator("main a[href^='/deliverables/']").first.get_attribute("href")
+    page.goto(deliverable)
+    task = page.locator("main a[href^='/tasks/']").first.get_attribute("href")
+    page.goto("/institutions")
+    hrefs = page.locator("main a[href^='/institutions/']").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
+    institution = next(h for h in hrefs if re.fullmatch(r"/institutions/\d+", h))
+    page.goto("/people")
+    page.get_by_label("Nombre completo").fill("Persona De Ancho Completo")
+    page.get_by_label("Correo electrónico").fill("widths-invitee@example.org")
+    page.get_by_label("Institución").select_option(index=1)
+    page.get_by_role("button", name="Crear invitación").click()
+    invitation = page.locator("#invitation-link").inner_text().strip()
+    context.close()
+    return {
+        "group": "etica",
+        "deliverable": deliverable.rsplit("/", 1)[1],
+        "task": task.rsplit("/", 1)[1],
+        "institution": institution.rsplit("/", 1)[1],
+        # The invitation's page; on /password/reset/ the same token is an unknown one, which
+        # shows the page a stale reset link shows.
+        "token": invitation.rsplit("/", 1)[1],
+    }
+
+
+@pytest.fixture(scope="module")
+def sessions(browser, live_server):
+    """One browser context per (role, language), signed in once."""
+    contexts, pages = [], {}
+
+    def get(role, lang):
+        if (role, lang) not in pages:
+            context = browser.new_context(
+                base_url=live_server,
+                locale="es-MX",
+                viewport={"width": WIDTHS[0], "height": HEIGHT},
+            )
+            contexts.append(context)
+            page = context.new_page()
+            page.watcher = PageWatcher(page)
+            page.goto("/login")
+            choose_language(page, lang)
+            if role:
+                form = page.locator("main form")
+                form.locator("input[name=email]").fill(role)
+                form.locator("input[name=password]").fill(DEMO_PASSWORD)
+                form.locator("button[type=submit]").click()
+                page.wait_for_url(re.compile(r"/$"))
+            pages[role, lang] = page
+        return pages[role, lang]
+
+    yield get
+    for context in contexts:
+        context.close()
+
+
+def settle(page) -> None:
+    """Let layout, resize observers and the charts' redraws run after a resize: two frames, then
+    until the page fits (the graph's canvases follow a resize after a debounce), at most 2 s; the
+    check then reports what is still too wide."""
+    page.evaluate(
+        "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+    )
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(
+            "() => document.scrollingElement.scrollWidth <= window.innerWidth",
+            timeout=2000,
+        )
+
+
+def test_every_route_is_opened_or_declared():
+    """Every GET route of the app is opened below unless declared not to be a page, and the
+    declarations name real endpoints (a renamed one would silently drop out otherwise)."""
+    app = create_app(TestConfig("sqlite://"))
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
+    assert endpoints >= NOT_HTML | PUBLIC
+    opened = {endpoint for _role, _lang, endpoint, _path in CASES}
+    pages = {e for e in endpoints - NOT_HTML if not e.startswith("api.")}
+    assert pages <= opened and len(pages) >= 25
+
+
+@pytest.mark.parametrize(
+    ("role", "lang", "endpoint", "path"),
+    CASES,
+    ids=[f"{lang}-{(role or 'anonymous').split('@')[0]}-{path}" for role, lang, _e, path in CASES],
+)
+def test_page_fits_every_width(sessions, ids, role, lang, endpoint, path):
+    page = sessions(role, lang)
+    page.set_viewport_size({"width": WIDTHS[0], "height": HEIGHT})
+    response = page.goto(path.format(**ids))
+    assert response is not None
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    if response.status == 403:
+        return  # this role may not open it: the error page is checked on /no-such-page
+    assert response.status < 500
+    failures = {}
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": HEIGHT})
+        settle(page)
+        problems = page.evaluate(CHECK)
+        name = f"{endpoint}-{(role or 'anonymous').split('@')[0]}-{lang}-{width}"
+        if problems or ((role, lang) in SAMPLED and width == 390):
+            folder = SCREENSHOTS / "widths"
+            folder.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+        if problems:
+            failures[width] = problems
+    assert not failures, f"{path} ({lang}, {role or 'signed out'}):\n" + "\n".join(
+        f"  {width}px: {problem}" for width, problems in failures.items() for problem in problems
+    )
+
+
+def test_directory_filters_wait_behind_a_toggle_on_phones(sessions):
+    page = sessions(MEMBER, "es")
+    page.set_viewport_size({"width": 390, "height": HEIGHT})
+    page.goto("/institutions")
+    toggle = page.locator("#directory-filters > summary")
+    sector = page.get_by_label("Sector", exact=True)
+    expect(toggle).to_have_text("Filtros")
+    expect(page.get_by_label("Nombre o siglas")).to_be_visible()
+    expect(sector).to_be_hidden()
+    toggle.click()
+    expect(sector).to_be_visible()
+    # A filter in use keeps them open, so the phone shows what narrows the list.
+    page.goto("/institutions?sector=academia")
+    expect(sector).to_be_visible()
+    # From 768px they are always shown, and there is nothing to toggle.
+    page.goto("/institutions")
+    for width in (768, 1366):
+        page.set_viewport_size({"width": width, "height": HEIGHT})
+        expect(sector).to_be_visible()
+        expect(toggle).to_be_hidden()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_collapsed_menu_fits_a_phone_when_opened(sessions, lang):
+    page = sessions(COORDINATOR, lang)
+    page.set_viewport_size({"width": 390, "height": HEIGHT})
+    page.goto("/")
+    menu = page.locator("#main-nav")
+    expect(menu).to_be_hidden()
+    page.locator("header .navbar-toggler").click()
+    expect(menu).to_be_visible()
+    expect(menu.locator(".nav-link").first).to_be_in_viewport()
+    page.wait_for_function("() => !document.querySelector('#main-nav.collapsing')")
+    problems = page.evaluate(CHECK)
+    assert problems == [], "\n".join(problems)
