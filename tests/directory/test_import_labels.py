@@ -72,7 +72,7 @@ def test_names_in_either_language_and_day_month_year_dates_are_imported(
     ("sector", "state", "joined_on", "message"),
     [
         ("Sociedad incivil", "Yucatán", "31/12/2020", "Sector desconocido «Sociedad incivil»"),
-        ("Academia", "Atlantis", "31/12/2020", "Estado desconocido «Atlantis»"),
+        ("Academia", "Atlantis", "31/12/2020", "Entidad desconocida «Atlantis»"),
         ("Academia", "Yucatán", "12/31/2020", "no es una fecha"),
         ("Academia", "Yucatán", "31/02/2020", "no es una fecha"),
         ("Academia", "Yucatán", "31 dic 2020", "no es una fecha"),

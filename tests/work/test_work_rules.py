@@ -111,7 +111,7 @@ def test_the_chairs_inbox_gets_each_event_of_a_journey_and_an_email_of_each(app,
     for text in (
         "Member A terminó la tarea “Borrador” (Código de ética).",
         "“Código de ética” llegó al 100 %.",
-        "Todas las tareas de “Código de ética” están hechas (100 %): espera su revisión.",
+        "Todas las tareas de “Código de ética” están hechas (100 %): queda pendiente de su revisión.",
         "Coordinator fijó a mano “Código de ética” de 100 % a 90 %: Falta la traducción",
     ):
         assert text in inbox
@@ -195,7 +195,11 @@ def test_a_member_cannot_set_a_deliverables_percent_by_form_or_api(app, db_sessi
 def test_a_chairs_override_needs_a_reason_goes_in_the_history_and_tells_the_other_chairs(
     app, db_session, world, make_user
 ):
-    co_chair = make_user(institution=world["people"]["chair"].institution, full_name="Co Chair")
+    co_chair = make_user(
+        institution=world["people"]["chair"].institution,
+        full_name="Co Chair",
+        chair_of=world["deliverable"].group,
+    )
     deliverable = world["deliverable"]
     as_chair = _client(app, world, "chair")
     path = f"/deliverables/{deliverable.id}/progress"
