@@ -49,6 +49,7 @@ NOT_HTML = {
     "directory.export",
     "network.network_export",
     "network.network_json",
+    "account.two_factor_qr_code",  # an SVG image of the enrolment QR code
 }
 # Public pages, opened signed out; every other page is opened by each signed-in role.
 PUBLIC = {
@@ -119,9 +120,12 @@ def ids(browser, live_server):
     )
     institution = next(h for h in hrefs if re.fullmatch(r"/institutions/\d+", h))
     page.goto("/people")
-    page.get_by_label("Nombre completo").fill("Persona De Ancho Completo")
-    page.get_by_label("Correo electrónico").fill("widths-invitee@example.org")
-    page.get_by_label("Institución").select_option(index=1)
+    invite = page.locator("form[action='/people/invite']")  # not the search form above
+    invite.get_by_label("Nombre completo").fill("Persona De Ancho Completo")
+    invite.get_by_label("Correo electrónico").fill("widths-invitee@example.org")
+    invite.get_by_label("Institución").fill(
+        page.locator("#invite-institution-options option").first.get_attribute("value")
+    )
     page.get_by_role("button", name="Crear invitación").click()
     invitation = page.locator("#invitation-link").inner_text().strip()
     context.close()
