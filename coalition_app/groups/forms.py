@@ -61,8 +61,10 @@ class ChairForm(FlaskForm):
         validate_choice=False,
         validators=[DataRequired(_l("Choose a person."))],
     )
+    # Its own id: the page also holds the membership form's "since".
     since = DateField(
         _l("Chair since"),
+        id="chair-since",
         validators=[DataRequired(_l("Give the day the chairship starts (YYYY-MM-DD)."))],
     )
 

@@ -39,7 +39,7 @@ def test_a_coordinator_names_and_ends_a_co_chair(browser, live_server, shoot):
     coordinator.get_by_role("button", name="Nombrar", exact=True).click()
     since = coordinator.get_by_label("Preside desde")
     expect(since).to_have_attribute("aria-invalid", "true")
-    expect(coordinator.locator("#since-errors")).to_contain_text(
+    expect(coordinator.locator("#chair-since-errors")).to_contain_text(
         "La presidencia no puede empezar antes de que su institución liderara el grupo"
     )
     shoot(coordinator, "chairs-01-refused-next-to-the-field")

@@ -18,7 +18,7 @@ def test_finishing_the_last_task_puts_the_deliverable_before_the_chair(browser, 
     task_title = "Compilar los casos de estudio"
     due = (date.today() + timedelta(days=30)).isoformat()
 
-    chair_context = browser.new_context(base_url=live_server)
+    chair_context = browser.new_context(base_url=live_server, locale="es-MX")
     chair = chair_context.new_page()
     watcher = PageWatcher(chair)
     sign_in(chair, "chair@example.org")
@@ -37,7 +37,7 @@ def test_finishing_the_last_task_puts_the_deliverable_before_the_chair(browser, 
     chair.get_by_role("button", name="Guardar").click()
     chair.wait_for_url(re.compile(r"/deliverables/\d+"))
 
-    member_context = browser.new_context(base_url=live_server)
+    member_context = browser.new_context(base_url=live_server, locale="es-MX")
     member = member_context.new_page()
     sign_in(member, "member@example.org")
     member.goto(deliverable_url)
