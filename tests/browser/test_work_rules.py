@@ -44,7 +44,7 @@ def test_finishing_the_last_task_puts_the_deliverable_before_the_chair(browser, 
     # Members record progress on their tasks; the deliverable's percent is not theirs to set.
     expect(member.get_by_label("Avance (%)")).to_have_count(0)
     member.get_by_role("link", name=task_title).first.click()
-    member.get_by_label("Estado").select_option("done")
+    member.get_by_label("Situación").select_option("done")
     expect(member.get_by_label("Avance (%)")).to_have_value("100")
     member.get_by_label("Qué se hizo").fill("Doce casos compilados")
     shoot(member, "rules-01-member-finishes-the-task")
