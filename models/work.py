@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, CheckConstraint, ColumnElement, ForeignKey, String, Text, and_
 from sqlalchemy.ext.hybrid import hybrid_method
@@ -104,7 +104,42 @@ def _due_soon_condition(
     )
 
 
-class Deliverable(Base):
+class DueWork:
+    """Overdue and due soon for work with a due date and a status (deliverables and tasks):
+    `due_state` in Python, the same rule as a SQL condition on the class."""
+
+    if TYPE_CHECKING:  # mapped by each class; declared here only for the type checker
+        due_on: Mapped[date | None]
+        status: Mapped[WorkStatus]
+
+    @hybrid_method
+    def is_overdue(self, today: date) -> bool:
+        """Past its due date and not done (`due_state`); a SQL condition on the class."""
+        return (
+            due_state(self.due_on, today, 0, done=self.status == WorkStatus.DONE)
+            == DueState.OVERDUE
+        )
+
+    @is_overdue.expression
+    @classmethod
+    def _is_overdue_condition(cls, today: date) -> ColumnElement[bool]:
+        return _overdue_condition(cls.due_on, cls.status, today)
+
+    @hybrid_method
+    def is_due_soon(self, today: date, within_days: int) -> bool:
+        """Due within the horizon and not done (`due_state`); a SQL condition on the class."""
+        return (
+            due_state(self.due_on, today, within_days, done=self.status == WorkStatus.DONE)
+            == DueState.DUE_SOON
+        )
+
+    @is_due_soon.expression
+    @classmethod
+    def _is_due_soon_condition(cls, today: date, within_days: int) -> ColumnElement[bool]:
+        return _due_soon_condition(cls.due_on, cls.status, today, within_days)
+
+
+class Deliverable(DueWork, Base):
     __tablename__ = "deliverables"
     __table_args__ = (
         CheckConstraint(PROGRESS_RANGE, name="progress_range"),
@@ -146,34 +181,8 @@ class Deliverable(Base):
     def __repr__(self) -> str:
         return f"<Deliverable {self.id} {self.title!r}>"
 
-    @hybrid_method
-    def is_overdue(self, today: date) -> bool:
-        """Past its due date and not done (`due_state`); a SQL condition on the class."""
-        return (
-            due_state(self.due_on, today, 0, done=self.status == WorkStatus.DONE)
-            == DueState.OVERDUE
-        )
 
-    @is_overdue.expression
-    @classmethod
-    def _is_overdue_condition(cls, today: date) -> ColumnElement[bool]:
-        return _overdue_condition(cls.due_on, cls.status, today)
-
-    @hybrid_method
-    def is_due_soon(self, today: date, within_days: int) -> bool:
-        """Due within the horizon and not done (`due_state`); a SQL condition on the class."""
-        return (
-            due_state(self.due_on, today, within_days, done=self.status == WorkStatus.DONE)
-            == DueState.DUE_SOON
-        )
-
-    @is_due_soon.expression
-    @classmethod
-    def _is_due_soon_condition(cls, today: date, within_days: int) -> ColumnElement[bool]:
-        return _due_soon_condition(cls.due_on, cls.status, today, within_days)
-
-
-class Task(Base):
+class Task(DueWork, Base):
     __tablename__ = "tasks"
     __table_args__ = (
         CheckConstraint(PROGRESS_RANGE, name="progress_range"),
@@ -206,32 +215,6 @@ class Task(Base):
 
     def __repr__(self) -> str:
         return f"<Task {self.id} {self.title!r}>"
-
-    @hybrid_method
-    def is_overdue(self, today: date) -> bool:
-        """Past its due date and not done (`due_state`); a SQL condition on the class."""
-        return (
-            due_state(self.due_on, today, 0, done=self.status == WorkStatus.DONE)
-            == DueState.OVERDUE
-        )
-
-    @is_overdue.expression
-    @classmethod
-    def _is_overdue_condition(cls, today: date) -> ColumnElement[bool]:
-        return _overdue_condition(cls.due_on, cls.status, today)
-
-    @hybrid_method
-    def is_due_soon(self, today: date, within_days: int) -> bool:
-        """Due within the horizon and not done (`due_state`); a SQL condition on the class."""
-        return (
-            due_state(self.due_on, today, within_days, done=self.status == WorkStatus.DONE)
-            == DueState.DUE_SOON
-        )
-
-    @is_due_soon.expression
-    @classmethod
-    def _is_due_soon_condition(cls, today: date, within_days: int) -> ColumnElement[bool]:
-        return _due_soon_condition(cls.due_on, cls.status, today, within_days)
 
 
 class ProgressUpdate(Base):

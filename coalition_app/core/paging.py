@@ -2,7 +2,36 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, ClassVar
+
 from werkzeug.exceptions import BadRequest
+
+
+class Paged:
+    """What a pager shows of one page of results (`page_size` a page): the page numbers it
+    links to and the range of results on this page. Mixed into a page's dataclass, which has
+    `query.page`, `total` and `pages`."""
+
+    page_size: ClassVar[int]
+    if TYPE_CHECKING:  # the dataclass's own fields
+        query: Any
+        total: int
+        pages: int
+
+    @property
+    def page_links(self) -> list[int | None]:
+        """Page numbers to link to, None where a gap is shown."""
+        return page_links(self.query.page, self.pages)
+
+    @property
+    def first_index(self) -> int:
+        page: int = self.query.page
+        return (page - 1) * self.page_size + 1 if self.total else 0
+
+    @property
+    def last_index(self) -> int:
+        page: int = self.query.page
+        return min(self.total, page * self.page_size)
 
 
 def page_links(current: int, last: int) -> list[int | None]:

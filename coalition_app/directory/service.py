@@ -30,7 +30,7 @@ from models import (
 from ..audit import service as audit
 from ..core.db import session, use_case
 from ..core.errors import DomainError, DomainErrors
-from ..core.paging import page_links, page_number
+from ..core.paging import Paged, page_number
 
 PAGE_SIZE = 25
 SORTS = ("name", "sector", "state", "joined_on")
@@ -93,7 +93,9 @@ class DirectoryQuery:
 
 
 @dataclass
-class DirectoryPage:
+class DirectoryPage(Paged):
+    page_size = PAGE_SIZE
+
     query: DirectoryQuery
     institutions: list[Institution]
     total: int
@@ -104,19 +106,6 @@ class DirectoryPage:
     states: list[State]
     groups: list[WorkingGroup]
     today: date
-
-    @property
-    def page_links(self) -> list[int | None]:
-        """Page numbers to link to, None where a gap is shown."""
-        return page_links(self.query.page, self.pages)
-
-    @property
-    def first_index(self) -> int:
-        return (self.query.page - 1) * PAGE_SIZE + 1 if self.total else 0
-
-    @property
-    def last_index(self) -> int:
-        return min(self.total, self.query.page * PAGE_SIZE)
 
 
 def matching_conditions(

@@ -27,7 +27,7 @@ from ..core import clock, outbox
 from ..core.db import session, use_case
 from ..core.errors import DomainError
 from ..core.links import external_url
-from ..core.paging import page_links, page_number
+from ..core.paging import Paged, page_number
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -90,24 +90,14 @@ class PeopleQuery:
 
 
 @dataclass
-class PeoplePage:
+class PeoplePage(Paged):
+    page_size = PAGE_SIZE
+
     query: PeopleQuery
     people: list[User]
     total: int
     pages: int
     institutions: list[tuple[int, str]]
-
-    @property
-    def page_links(self) -> list[int | None]:
-        return page_links(self.query.page, self.pages)
-
-    @property
-    def first_index(self) -> int:
-        return (self.query.page - 1) * PAGE_SIZE + 1 if self.total else 0
-
-    @property
-    def last_index(self) -> int:
-        return min(self.total, self.query.page * PAGE_SIZE)
 
 
 def people_page(query: PeopleQuery) -> PeoplePage:

@@ -111,7 +111,8 @@ def test_the_chairs_inbox_gets_each_event_of_a_journey_and_an_email_of_each(app,
     for text in (
         "Member A terminó la tarea “Borrador” (Código de ética).",
         "“Código de ética” llegó al 100 %.",
-        "Todas las tareas de “Código de ética” están hechas (100 %): queda pendiente de su revisión.",
+        "Todas las tareas de “Código de ética” están hechas (100 %): "
+        "queda pendiente de su revisión.",
         "Coordinator fijó a mano “Código de ética” de 100 % a 90 %: Falta la traducción",
     ):
         assert text in inbox
