@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _rows(page: str) -> list[str]:
     """The text of each sentence cell on the audit page (tags removed, spaces folded)."""
-    cells = re.findall(r'<td class="audit-sentence">(.*?)</td>', page, flags=re.S)
+    cells = re.findall(r'<td class="audit-sentence"[^>]*>(.*?)</td>', page, flags=re.S)
     return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in cells]
 
 

@@ -166,7 +166,8 @@ def test_naming_a_chair_refuses_with_a_message_next_to_the_field(
     response = client.post("/groups/etica-x/chairs", data={"person_id": person_id, "since": day})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    errors = page.split(f'id="{field}-errors"', 1)
+    dom_id = "chair-since" if field == "since" else field  # beside the membership form's
+    errors = page.split(f'id="{dom_id}-errors"', 1)
     assert len(errors) == 2, page[:3000]
     assert message in errors[1].split("</div>", 1)[0]
     db_session.expire_all()
