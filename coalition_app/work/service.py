@@ -15,7 +15,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, case, cast, func, select, update
+from sqlalchemy import Integer, ScalarSelect, case, cast, func, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import (
@@ -207,12 +207,19 @@ def guarded(function: Callable[..., T]) -> Callable[..., T]:
     return run
 
 
-def _mean_of_tasks(deliverable: Deliverable) -> int | None:
-    """The mean of its live tasks' percents (a done task counts 100); None without tasks."""
-    tasks = [t for t in deliverable.tasks if t.archived_at is None]
-    if not tasks:
-        return None
-    return round(sum(100 if t.status == S.DONE else t.progress for t in tasks) / len(tasks))
+def _mean_of_tasks(deliverable_id: int) -> ScalarSelect[Any]:
+    """The rounded mean of a deliverable's live tasks' percents (a done task counts 100), as
+    the database computes it; NULL without tasks. The one definition of a derived percent."""
+    return (
+        select(
+            cast(
+                func.round(func.avg(case((Task.status == S.DONE, 100), else_=Task.progress))),
+                Integer,
+            )
+        )
+        .where(Task.deliverable_id == deliverable_id, Task.archived_at.is_(None))
+        .scalar_subquery()
+    )
 
 
 def _follow_tasks(deliverable: Deliverable, by: User) -> None:
@@ -237,14 +244,13 @@ def _follow_tasks(deliverable: Deliverable, by: User) -> None:
         return
     before = deliverable.progress
     if deliverable.progress_mode == ProgressMode.DERIVED:
-        mean = select(func.avg(case((Task.status == S.DONE, 100), else_=Task.progress))).where(live)
         session.execute(
             update(Deliverable)
             .where(
                 Deliverable.id == deliverable.id,
                 Deliverable.progress_mode == ProgressMode.DERIVED,
             )
-            .values(progress=cast(func.round(mean.scalar_subquery()), Integer))
+            .values(progress=_mean_of_tasks(deliverable.id))
             .execution_options(synchronize_session=False)
         )
         session.expire(deliverable, ["progress", "updated_at"])
@@ -405,7 +411,11 @@ def edit_deliverable(
     if progress_mode != deliverable.progress_mode:
         changes["progress_mode"] = [deliverable.progress_mode.value, progress_mode.value]
         deliverable.progress_mode = progress_mode
-        derived = _mean_of_tasks(deliverable) if progress_mode == ProgressMode.DERIVED else None
+        derived = (
+            session.scalar(select(_mean_of_tasks(deliverable.id)))
+            if progress_mode == ProgressMode.DERIVED
+            else None
+        )
         if derived is not None and derived != deliverable.progress:
             changes["progress"] = [deliverable.progress, derived]
             deliverable.progress = derived
