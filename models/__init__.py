@@ -5,10 +5,11 @@ from .audit import AuditEvent
 from .base import Base, Basis, comparison_key, utcnow
 from .directory import OUTSIDE_MEXICO, Institution, Sector, State
 from .groups import GroupChair, GroupMembership, GroupRole, WorkingGroup
+from .meetings import Meeting, MeetingAttendance, MeetingKind, MeetingOrganiser, Rsvp
 from .notifications import DigestPreference, DigestRun, EmailChoice, Notification, NotificationKind
 from .outbox import OutboxMessage, OutboxStatus
 from .people import Invitation, Role, User, token_digest
-from .ties import Tie, TieKind
+from .ties import Tie, TieKind, TieStatus
 from .versions import NETWORK, PAGES, DataVersion, current_version, version_stamp
 from .work import (
     DELIVERABLE_FLOW,
@@ -45,6 +46,10 @@ __all__ = [
     "GroupRole",
     "Institution",
     "Invitation",
+    "Meeting",
+    "MeetingAttendance",
+    "MeetingKind",
+    "MeetingOrganiser",
     "Notification",
     "NotificationKind",
     "OutboxMessage",
@@ -53,12 +58,14 @@ __all__ = [
     "ProgressUpdate",
     "RecoveryCode",
     "Role",
+    "Rsvp",
     "Sector",
     "SiteSetting",
     "State",
     "Task",
     "Tie",
     "TieKind",
+    "TieStatus",
     "TokenScope",
     "User",
     "WorkStatus",

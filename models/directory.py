@@ -77,13 +77,21 @@ class Institution(Base):
     #: Spanish translation, kept only while `source` is unchanged (an edit clears it).
     source: Mapped[str | None] = mapped_column(Text)
     source_es: Mapped[str | None] = mapped_column(Text)
+    #: The person the coalition speaks to at this institution (named by its people or a
+    #: coordinator; an approved application makes its contact the focal point).
+    focal_point_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", use_alter=True, name="fk_institutions_focal_point_id_users")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(onupdate=utcnow)
 
     sector: Mapped[Sector] = relationship(lazy="joined", innerjoin=True)
     state: Mapped[State | None] = relationship(lazy="joined")
     memberships: Mapped[list[GroupMembership]] = relationship(back_populates="institution")
-    people: Mapped[list[User]] = relationship(back_populates="institution")
+    people: Mapped[list[User]] = relationship(
+        back_populates="institution", foreign_keys="User.institution_id"
+    )
+    focal_point: Mapped[User | None] = relationship(foreign_keys=[focal_point_id], post_update=True)
 
     @validates("name")
     def _keep_name_key(self, _key: str, name: str) -> str:

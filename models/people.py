@@ -58,7 +58,9 @@ class User(Base):
     totp_enabled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None]
 
-    institution: Mapped[Institution] = relationship(back_populates="people", lazy="joined")
+    institution: Mapped[Institution] = relationship(
+        back_populates="people", lazy="joined", foreign_keys=[institution_id]
+    )
 
     @validates("email")
     def _fold_email(self, _key: str, email: str) -> str:

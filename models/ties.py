@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, Basis, str_enum
+from .base import Base, Basis, str_enum, utcnow
 from .directory import Institution
+
+if TYPE_CHECKING:
+    from .people import User
 
 
 class TieKind(enum.StrEnum):
@@ -18,6 +21,19 @@ class TieKind(enum.StrEnum):
     AGREEMENT = "agreement"
     EVENT = "event"
     COAUTHORSHIP = "coauthorship"
+    DATA_SHARING = "data_sharing"
+    FUNDING = "funding"
+    OTHER = "other"
+
+
+class TieStatus(enum.StrEnum):
+    """Recorded by one side; the other side's people confirm or decline it."""
+
+    #: Recorded by one institution, not yet answered by the other (counts, but weighs less).
+    UNCONFIRMED = "unconfirmed"
+    CONFIRMED = "confirmed"
+    #: The other institution says it did not happen: kept for the history, never counted.
+    DECLINED = "declined"
 
 
 class Tie(Base):
@@ -26,6 +42,7 @@ class Tie(Base):
     __tablename__ = "ties"
     __table_args__ = (
         CheckConstraint("institution_a_id < institution_b_id", name="ordered_pair"),
+        CheckConstraint("ends_on IS NULL OR ends_on >= since", name="ends_after_start"),
         UniqueConstraint("institution_a_id", "institution_b_id", "kind", "since"),
     )
 
@@ -34,6 +51,25 @@ class Tie(Base):
     institution_b_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
     kind: Mapped[TieKind] = mapped_column(str_enum(TieKind, "tie_kind"))
     since: Mapped[date]
+    #: The day the collaboration ended (None: still going).
+    ends_on: Mapped[date | None]
+    title: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    evidence_url: Mapped[str | None] = mapped_column(String(500))
+    #: Seeded ties were documented by the coalition itself: confirmed.
+    status: Mapped[TieStatus] = mapped_column(
+        str_enum(TieStatus, "tie_status"),
+        default=TieStatus.CONFIRMED,
+        server_default=TieStatus.CONFIRMED.value,
+    )
+    #: The institution whose person recorded it (the other one confirms); None for the seed.
+    recorded_for_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime | None] = mapped_column(default=utcnow)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None]
+    #: Optimistic locking: an edit built on an older version is refused, never silently undone.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     #: The note in English (what the seeds and older rows hold); `note_es` in Spanish.
     note: Mapped[str] = mapped_column(Text, default="")
     note_es: Mapped[str | None] = mapped_column(Text)
@@ -42,6 +78,9 @@ class Tie(Base):
 
     institution_a: Mapped[Institution] = relationship(foreign_keys=[institution_a_id])
     institution_b: Mapped[Institution] = relationship(foreign_keys=[institution_b_id])
+    recorded_for: Mapped[Institution | None] = relationship(foreign_keys=[recorded_for_id])
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
 
     @classmethod
     def between(cls, first: Institution, second: Institution, **fields: Any) -> Tie:

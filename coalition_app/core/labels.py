@@ -19,6 +19,9 @@ LABELS: dict[str, object] = {
     TieKind.AGREEMENT: _l("Agreement"),
     TieKind.EVENT: _l("Event"),
     TieKind.COAUTHORSHIP: _l("Co-authorship"),
+    TieKind.DATA_SHARING: _l("Data sharing"),
+    TieKind.FUNDING: _l("Funding"),
+    TieKind.OTHER: _l("Other collaboration"),
 }
 
 
