@@ -175,7 +175,7 @@ def _tell(meeting: Meeting, people: Iterable[User], change: str, by: User) -> No
     method = "CANCEL" if change == "cancelled" else "REQUEST"
     attachment = {
         "filename": "invitation.ics",
-        "content_type": "text/calendar",
+        "content_type": f"text/calendar; method={method}",
         "content": ical.to_text(ical.calendar([meeting], name=meeting.title, method=method)),
     }
     for person in people:
