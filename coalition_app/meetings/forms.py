@@ -87,6 +87,8 @@ class MeetingForm(FlaskForm):
                 (SCOPE_NOBODY, _l("Nobody (no invitations)")),
             ]
         ),
+        # Only events ask it (a group's meeting invites the group): the use case checks it.
+        validate_choice=False,
     )
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
