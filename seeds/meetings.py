@@ -165,13 +165,17 @@ def load_meetings(
         )
         for m in session.scalars(select(Meeting).where(Meeting.basis == Basis.DEMO))
     }
+    missing = [
+        row
+        for row in rows
+        if ((groups[row.group].id if row.group else None), row.starts_at, row.title) not in existing
+    ]
+    if not missing:
+        return  # a reload: nothing more to read
     memberships = list(session.scalars(select(GroupMembership)))
     people = sorted(users.values(), key=lambda u: u.email)
-    for row in rows:
+    for row in missing:
         group = groups[row.group] if row.group else None
-        key = (group.id if group else None, row.starts_at, row.title)
-        if key in existing:
-            continue
         meeting = Meeting(
             kind=MeetingKind.MEETING if group else MeetingKind.EVENT,
             group=group,

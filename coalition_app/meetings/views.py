@@ -37,7 +37,13 @@ from ..core import clock
 from ..core.csv import csv_response
 from ..core.db import session as db_session
 from ..core.errors import DomainError, EditConflict
-from ..core.forms import ActionForm, attach_error, choices, require_action_form
+from ..core.forms import (
+    ActionForm,
+    attach_error,
+    choices,
+    control_characters,
+    require_action_form,
+)
 from ..core.i18n import current_language
 from ..core.links import external_url
 from ..core.paging import page_number
@@ -100,7 +106,7 @@ def _calendar_query() -> meeting_queries.CalendarQuery:
     if past not in ("upcoming", "past"):
         raise BadRequest()
     group = request.args.get("group") or None
-    if group is not None and len(group) > 40:
+    if group is not None and (len(group) > 40 or control_characters(group)):
         raise BadRequest()
     return meeting_queries.CalendarQuery(
         page=page_number(request.args.get("page")), group=group, past=past == "past"
