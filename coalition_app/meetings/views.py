@@ -559,7 +559,7 @@ def add_action(meeting_id: int):
     except DomainError as error:
         attach_error(form, error)
         return _detail_page(meeting, 400, action_form=form)
-    flash(_("Action item added."), "success")
+    flash(_("Action added."), "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting.id) + "#actions")
 
 
