@@ -553,7 +553,7 @@ def add_action(meeting_id: int):
             meeting,
             current_user,
             text=form.text.data or "",
-            assignee_id=form.assignee_id.data if form.assignee_id.data != -1 else -1,
+            assignee_id=form.assignee_id.data,
             due_on=form.due_on.data,
         )
     except DomainError as error:
