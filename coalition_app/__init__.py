@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from .groups.views import bp as groups_bp
     from .growth.views import bp as growth_bp
     from .home.views import bp as home_bp
+    from .meetings.views import bp as meetings_bp
     from .network.views import bp as network_bp
     from .notifications.views import bp as notifications_bp
     from .people.views import bp as people_bp
@@ -115,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
         directory_bp,
         people_bp,
         growth_bp,
+        meetings_bp,
         api_docs_bp,
         # The API: its plumbing, with the routes of every feature's `api.py` on it.
         api_blueprint(),

@@ -24,7 +24,16 @@ from typing import Any, TypeVar
 from flask import g, has_request_context
 from werkzeug.exceptions import Forbidden, NotFound
 
-from models import DELIVERABLE_FLOW, Deliverable, GroupRole, Task, User, WorkingGroup, WorkStatus
+from models import (
+    DELIVERABLE_FLOW,
+    Deliverable,
+    GroupRole,
+    Meeting,
+    Task,
+    User,
+    WorkingGroup,
+    WorkStatus,
+)
 
 from .core import clock
 
@@ -151,6 +160,38 @@ def _signed_in(user: User, _obj: object) -> bool:
     return True  # `can` has already checked that the user is signed in and active
 
 
+# --- meetings and events (issue 14) ----------------------------------------------------------
+# A group's meetings are managed by its chairs and the coordinators; coalition events (no
+# group) by the coordinators. Members-only meetings of a group are seen by the people of its
+# current institutions (and whoever manages it); coalition events and public meetings by every
+# signed-in person. "view" on a meeting is also what comments and files on it ask.
+
+
+def _view_meeting(user: User, meeting: Meeting) -> bool:
+    if meeting.group is None or meeting.is_public:
+        return True
+    return _manage_meeting(user, meeting) or is_group_member(user, meeting.group)
+
+
+def _manage_meeting(user: User, meeting: Meeting) -> bool:
+    if meeting.group is None:
+        return user.is_coordinator
+    return _manage_group(user, meeting.group)
+
+
+def _answer_meeting(user: User, meeting: Meeting) -> bool:
+    """Say whether one comes (RSVP): whoever sees a meeting that is not cancelled."""
+    return meeting.cancelled_at is None and _view_meeting(user, meeting)
+
+
+def _view(user: User, obj: object) -> bool:
+    return isinstance(obj, Meeting) and _view_meeting(user, obj)
+
+
+def _manage(user: User, obj: object) -> bool:
+    return isinstance(obj, Meeting) and _manage_meeting(user, obj)
+
+
 # Each rule takes the kind of object its action is about (a group, a task, ...).
 RULES: dict[str, Callable[[User, Any], bool]] = {
     # The coalition's own pages (home, groups, directory): every signed-in person.
@@ -172,6 +213,12 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "view_task": _view_task,
     "update_task": _update_task,
     "manage_task": _manage_task,
+    # Meetings and events: "view"/"manage" take a Meeting; a group's meetings are created by
+    # whoever manages the group ("manage_group"), coalition events by the coordinators.
+    "view": _view,
+    "manage": _manage,
+    "answer_meeting": lambda user, meeting: _answer_meeting(user, meeting),
+    "create_event": _manage_coalition,
 }
 
 

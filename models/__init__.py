@@ -5,7 +5,15 @@ from .audit import AuditEvent
 from .base import Base, Basis, comparison_key, utcnow
 from .directory import OUTSIDE_MEXICO, Institution, Sector, State
 from .groups import GroupChair, GroupMembership, GroupRole, WorkingGroup
-from .meetings import Meeting, MeetingAttendance, MeetingKind, MeetingOrganiser, Rsvp
+from .meetings import (
+    CalendarFeed,
+    Meeting,
+    MeetingActionItem,
+    MeetingAttendance,
+    MeetingKind,
+    MeetingOrganiser,
+    Rsvp,
+)
 from .notifications import DigestPreference, DigestRun, EmailChoice, Notification, NotificationKind
 from .outbox import OutboxMessage, OutboxStatus
 from .people import Invitation, Role, User, token_digest
@@ -35,6 +43,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Basis",
+    "CalendarFeed",
     "DataVersion",
     "Deliverable",
     "DigestPreference",
@@ -47,6 +56,7 @@ __all__ = [
     "Institution",
     "Invitation",
     "Meeting",
+    "MeetingActionItem",
     "MeetingAttendance",
     "MeetingKind",
     "MeetingOrganiser",

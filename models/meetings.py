@@ -8,10 +8,10 @@ reads the public events.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Basis, str_enum, utcnow
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .directory import Institution
     from .groups import WorkingGroup
     from .people import User
+    from .work import Task
 
 
 class MeetingKind(enum.StrEnum):
@@ -67,6 +68,9 @@ class Meeting(Base):
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     basis: Mapped[Basis] = mapped_column(str_enum(Basis, "basis"), default=Basis.DEMO)
 
+    # Optimistic locking: a save carrying an old version is refused instead of overwriting.
+    __mapper_args__ = {"version_id_col": version}
+
     group: Mapped[WorkingGroup | None] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     organisers: Mapped[list[MeetingOrganiser]] = relationship(
@@ -75,6 +79,15 @@ class Meeting(Base):
     attendances: Mapped[list[MeetingAttendance]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan"
     )
+    action_items: Mapped[list[MeetingActionItem]] = relationship(
+        back_populates="meeting",
+        cascade="all, delete-orphan",
+        order_by="MeetingActionItem.id",
+    )
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
     @property
     def hours(self) -> float:
@@ -118,3 +131,59 @@ class MeetingAttendance(Base):
     meeting: Mapped[Meeting] = relationship(back_populates="attendances")
     person: Mapped[User] = relationship()
     institution: Mapped[Institution] = relationship()
+
+
+class MeetingActionItem(Base):
+    """Something a meeting agreed someone would do (text, assignee, due day); "Create task"
+    turns it into a task of one of the group's deliverables, linked here."""
+
+    __tablename__ = "meeting_action_items"
+    __table_args__ = (CheckConstraint("length(trim(text)) > 0", name="text_not_blank"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    text: Mapped[str] = mapped_column(String(300))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    due_on: Mapped[date | None]
+    #: The task it became, once someone clicked "Create task".
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="action_items")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    task: Mapped[Task | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<MeetingActionItem {self.id} m={self.meeting_id}>"
+
+
+class CalendarFeed(Base):
+    """A person's secret iCalendar address: their own calendar (group None) or a group's.
+    Only the SHA-256 digest of the token is kept; resetting replaces it (the old address
+    stops working)."""
+
+    __tablename__ = "calendar_feeds"
+    __table_args__ = (
+        # One feed per person and group, and one personal feed (group NULL) per person.
+        UniqueConstraint("person_id", "group_id"),
+        Index(
+            "uq_calendar_feeds_personal",
+            "person_id",
+            unique=True,
+            sqlite_where=text("group_id IS NULL"),
+            postgresql_where=text("group_id IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("working_groups.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    person: Mapped[User] = relationship()
+    group: Mapped[WorkingGroup | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<CalendarFeed {self.id} p={self.person_id} g={self.group_id}>"

@@ -28,6 +28,8 @@ class NotificationKind(enum.StrEnum):
     DELIVERABLE_COMPLETE = "deliverable_complete"  # its progress reached 100 %
     DELIVERABLE_IN_REVIEW = "deliverable_in_review"  # waiting for a chair's review
     PROGRESS_OVERRIDDEN = "progress_overridden"  # a percent set by hand, with a reason
+    # An invitation to a meeting or event, its change of time, or its cancellation.
+    MEETING_INVITATION = "meeting_invitation"
 
 
 class Notification(Base):

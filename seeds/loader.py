@@ -38,6 +38,8 @@ from models import (
     GroupMembership,
     GroupRole,
     Institution,
+    Meeting,
+    MeetingAttendance,
     ProgressMode,
     ProgressUpdate,
     Role,
@@ -52,6 +54,8 @@ from models import (
     comparison_key,
 )
 from models.base import local_now
+
+from .meetings import load_meetings
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 #: The password of every demo account (public: the accounts exist to show the app).
@@ -77,6 +81,8 @@ COUNTED = {
     "deliverables": Deliverable,
     "tasks": Task,
     "progress_updates": ProgressUpdate,
+    "meetings": Meeting,
+    "meeting_attendances": MeetingAttendance,
 }
 
 
@@ -811,6 +817,9 @@ def load_all(
         users = _load_people(session, data.people, institutions, password_hash_method)
         _load_chairs(session, data.chairs, groups, users)
         _load_work(session, data.work, groups, institutions, users, today)
+        load_meetings(
+            session, Path(data_dir or DATA_DIR) / "meetings.yaml", groups, institutions, users
+        )
     session.flush()
     return count_rows(session)
 

@@ -24,12 +24,15 @@ def build_message(
     message["Subject"] = subject
     message.set_content(body)
     for attachment in attachments:
-        maintype, _, subtype = attachment["content_type"].partition("/")
+        # "text/calendar; method=REQUEST": the type, then its parameters (an invitation's).
+        kind, *parameters = (part.strip() for part in attachment["content_type"].split(";"))
+        maintype, _, subtype = kind.partition("/")
         message.add_attachment(
             attachment["content"].encode(),
             maintype=maintype,
             subtype=subtype,
             filename=attachment["filename"],
+            params=dict(p.partition("=")[::2] for p in parameters if "=" in p),
         )
     return message
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from flask import current_app
-from flask_babel import force_locale, get_locale, gettext, ngettext
+from flask_babel import force_locale, format_datetime, get_locale, gettext, ngettext
 from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import InstrumentedAttribute, joinedload, selectinload
@@ -47,9 +47,11 @@ def notify(
     task_id: int | None = None,
     deliverable_id: int | None = None,
     dedup_key: str | None = None,
+    attachments: Sequence[Mapping[str, str]] = (),
 ) -> Notification:
     """Put a notification in a person's inbox and queue its e-mail copy, in the caller's
-    transaction (the e-mail leaves after the commit, through the outbox)."""
+    transaction (the e-mail leaves after the commit, through the outbox), with `attachments`
+    (an invitation's .ics) if any."""
     notification = Notification(
         user_id=user_id,
         kind=kind,
@@ -62,7 +64,7 @@ def notify(
     session.add(notification)
     recipient = session.get(User, user_id)
     if recipient is not None and recipient.is_active and wants_email(recipient, kind):
-        queue_email(recipient, notification)
+        queue_email(recipient, notification, attachments=attachments)
     return notification
 
 
@@ -119,6 +121,9 @@ def kind_label(kind: NotificationKind) -> str:
         K.DELIVERABLE_COMPLETE: _("A deliverable of a group I chair reaches 100 %"),
         K.DELIVERABLE_IN_REVIEW: _("A deliverable of a group I chair waits for review"),
         K.PROGRESS_OVERRIDDEN: _("Someone sets a deliverable's percent by hand in a group I chair"),
+        K.MEETING_INVITATION: _(
+            "I am invited to a meeting, or its time changes or it is cancelled"
+        ),
     }
     return labels.get(kind, str(kind))
 
@@ -169,6 +174,17 @@ def message(notification: Notification) -> str:
             "%(by)s set “%(title)s” by hand from %(before)s %% to %(after)s %%: %(reason)s",
             **_fill(p, "by", "title", "before", "after", "reason"),
         )
+    if kind == K.MEETING_INVITATION:
+        p = {**p, "when": _when(p.get("starts_at"))}
+        if p.get("change") == "cancelled":
+            return _(
+                "The meeting “%(title)s” of %(when)s is cancelled.", **_fill(p, "title", "when")
+            )
+        if p.get("change") == "moved":
+            return _(
+                "The meeting “%(title)s” has a new time: %(when)s.", **_fill(p, "title", "when")
+            )
+        return _("You are invited to “%(title)s”, %(when)s.", **_fill(p, "title", "when"))
     if kind == K.DIGEST:
         if str(get_locale()) == "en" and p.get("group_en"):
             p = {**p, "group": p["group_en"]}
@@ -183,6 +199,17 @@ def message(notification: Notification) -> str:
     return str(kind)
 
 
+def _when(starts_at: object) -> str | None:
+    """A recorded instant (ISO, UTC) in the reader's language and the coalition's zone."""
+    if not isinstance(starts_at, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(starts_at)
+    except ValueError:
+        return None
+    return str(format_datetime(moment, "medium"))
+
+
 def _number(params: dict[str, Any], key: str) -> int:
     """A recorded count, or -1 when there is none (shown as "—")."""
     value = params.get(key)
@@ -193,14 +220,19 @@ def _fill(params: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {key: params.get(key) if params.get(key) is not None else "—" for key in keys}
 
 
-def queue_email(user: User, notification: Notification, body: str | None = None) -> None:
+def queue_email(
+    user: User,
+    notification: Notification,
+    body: str | None = None,
+    attachments: Sequence[Mapping[str, str]] = (),
+) -> None:
     """Queue the e-mail copy of a notification, written in its reader's language."""
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         text = body or message(notification)
         subject = _("[Coalition] %(text)s", text=_shorten(message(notification), 90))
         if notification.link:
             text += "\n\n" + absolute(notification.link)
-    outbox.queue(user.email, subject, text, notification=notification)
+    outbox.queue(user.email, subject, text, notification=notification, attachments=attachments)
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -53,6 +53,10 @@ PAGES = [
     (COORDINATOR, "/people"),
     (COORDINATOR, "/audit/"),
     (COORDINATOR, "/account/security"),
+    (MEMBER, "/calendar"),
+    (COORDINATOR, "{meeting}"),
+    (CHAIR, "/groups/etica/meetings/new"),
+    (COORDINATOR, "/calendar/events/new"),
     (ANONYMOUS, "{invitation}"),
     (ANONYMOUS, "/invitations/not-a-real-token"),
     (ANONYMOUS, "/docs/api"),
@@ -131,6 +135,8 @@ def found(browser, live_server):
     deliverable = page.locator("a[href^='/deliverables/']").first.get_attribute("href")
     page.goto(deliverable)
     task = page.locator("a[href^='/tasks/']").first.get_attribute("href")
+    page.goto("/groups/etica/calendar?when=past")  # a held meeting: attendance, minutes, items
+    meeting = page.locator("main a[href^='/meetings/']").first.get_attribute("href")
     page.goto("/institutions")
     hrefs = page.locator("main a[href^='/institutions/']").evaluate_all(
         "links => links.map(a => a.getAttribute('href'))"
@@ -150,6 +156,7 @@ def found(browser, live_server):
         "deliverable": deliverable,
         "task": task,
         "institution": institution,
+        "meeting": meeting,
         "invitation": re.sub(r"^https?://[^/]+", "", invitation),
     }
 

@@ -50,6 +50,9 @@ NOT_HTML = {
     "network.network_export",
     "network.network_json",
     "account.two_factor_qr_code",  # an SVG image of the enrolment QR code
+    "meetings.feed",  # iCalendar
+    "meetings.meeting_ics",
+    "meetings.figures_csv",
 }
 # Public pages, opened signed out; every other page is opened by each signed-in role.
 PUBLIC = {
@@ -66,6 +69,7 @@ PLACEHOLDERS = {
     "<int:task_id>": "{task}",
     "<int:institution_id>": "{institution}",
     "<token>": "{token}",
+    "<int:meeting_id>": "{meeting}",
 }
 
 # What does not fit, as sentences (the page's own measurements; see fits.js).
@@ -114,6 +118,8 @@ def ids(browser, live_server):
     deliverable = page.locator("main a[href^='/deliverables/']").first.get_attribute("href")
     page.goto(deliverable)
     task = page.locator("main a[href^='/tasks/']").first.get_attribute("href")
+    page.goto("/calendar?group=events")
+    meeting = page.locator("main a[href^='/meetings/']").first.get_attribute("href")
     page.goto("/institutions")
     hrefs = page.locator("main a[href^='/institutions/']").evaluate_all(
         "links => links.map(a => a.getAttribute('href'))"
@@ -133,6 +139,7 @@ def ids(browser, live_server):
         "group": "etica",
         "deliverable": deliverable.rsplit("/", 1)[1],
         "task": task.rsplit("/", 1)[1],
+        "meeting": meeting.rsplit("/", 1)[1],
         "institution": institution.rsplit("/", 1)[1],
         # The invitation's page; on /password/reset/ the same token is an unknown one, which
         # shows the page a stale reset link shows.

@@ -16,6 +16,8 @@ from models import (
     GroupChair,
     Institution,
     Invitation,
+    Meeting,
+    MeetingActionItem,
     Notification,
     Task,
     User,
@@ -43,6 +45,8 @@ def _samples(session) -> dict[str, object]:
         "fmt": "gexf",
         "code": "en",
         "token": "not-a-real-token",
+        "meeting_id": session.scalar(select(Meeting.id).order_by(Meeting.id)) or 1,
+        "item_id": session.scalar(select(MeetingActionItem.id)) or 1,
     }
 
 

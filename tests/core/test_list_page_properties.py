@@ -26,6 +26,8 @@ LIST_PAGES = [
     "/groups/etica",
     "/groups/etica/members",
     "/groups/leadership.csv",
+    "/calendar",
+    "/meetings/figures.csv",
     "/growth",
     "/growth/members.csv",
     "/inbox",
@@ -52,6 +54,7 @@ NOT_LISTS = {
     "/account/profile",
     "/account/security",
     "/account/security/two-factor/qr.svg",
+    "/calendar/events/new",
     "/api/v1/openapi.json",
     "/docs/api",  # the OpenAPI document, rendered: it reads no parameter
     "/healthz",
@@ -86,6 +89,7 @@ PARAMETERS = [
     "next",
     "lang",
     "format",
+    "when",
 ]
 EXAMPLES = int(os.environ.get("LIST_PAGE_EXAMPLES", "12"))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -23,6 +23,7 @@ from models import (
     GroupMembership,
     GroupRole,
     Institution,
+    Meeting,
     ProgressMode,
     ProgressUpdate,
     Sector,
@@ -165,6 +166,23 @@ def _chair(until: date | None):
     return change
 
 
+def _meeting(days: int, hours: float, title: str = "Sesión Ypsilon"):
+    """A meeting of the group `days` from now (negative: held), `hours` long."""
+
+    def change(w: World, db: Session) -> None:
+        starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=days)
+        meeting = Meeting(
+            group_id=w.group.id,
+            title=title,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=hours),
+        )
+        db.add(meeting)
+        db.commit()
+
+    return change
+
+
 SHOWN = [
     # The home page: groups, their leads, deliverables due soon, members by sector.
     Shown("/", "working_groups.name_es", _set(WorkingGroup, "name_es", "Ética Ypsilon"),
@@ -197,6 +215,10 @@ SHOWN = [
           "Aún no se ha nombrado a nadie", "desde el 15 ene 2020"),
     Shown("/groups/etica", "group_chairs.until", _chair(date(2021, 3, 1)),
           "Aún no se ha nombrado a nadie", "Presidencias anteriores"),
+    # Meetings: the group page's figures, the home's next meetings (of the viewer's groups).
+    Shown("/groups/etica", "meetings", _meeting(-3, 2.5),
+          "Este grupo aún no ha realizado ninguna reunión", "2,5"),
+    Shown("/", "meetings", _meeting(2, 1), "No tiene próximas reuniones", "Sesión Ypsilon"),
     # The network page: its sector legend and group filter.
     Shown("/network", "working_groups.name_es", _set(WorkingGroup, "name_es", "Ética Ypsilon"),
           "Ética Zeta", "Ética Ypsilon"),

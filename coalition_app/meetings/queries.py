@@ -1,0 +1,303 @@
+"""The read side of meetings: who may see which (as SQL), the calendar's pages, the feeds, the
+home's next meetings and the figures (meetings held, participants, institutions, hours)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, case, false, func, or_, select, true
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from models import (
+    GroupChair,
+    GroupMembership,
+    Meeting,
+    MeetingAttendance,
+    MeetingOrganiser,
+    User,
+    WorkingGroup,
+)
+
+from ..core import clock
+from ..core.paging import Paged
+
+
+def member_groups(user: User, day: date) -> Select[Any]:
+    """The ids of the groups the person's institution currently belongs to."""
+    return select(GroupMembership.group_id).where(
+        GroupMembership.institution_id == user.institution_id, GroupMembership.current_on(day)
+    )
+
+
+def visible_to(user: User, day: date) -> ColumnElement[bool]:
+    """A condition: meetings `user` may see (policy `_view_meeting`, as SQL)."""
+    if user.is_coordinator:
+        return true()
+    chaired = select(GroupChair.group_id).where(
+        GroupChair.person_id == user.id, GroupChair.current_on(day)
+    )
+    return or_(
+        Meeting.group_id.is_(None),
+        Meeting.is_public.is_(True),
+        Meeting.group_id.in_(member_groups(user, day)),
+        Meeting.group_id.in_(chaired),
+    )
+
+
+def _with_details(query: Select[Any]) -> Select[Any]:
+    return query.options(
+        joinedload(Meeting.group),
+        selectinload(Meeting.organisers).joinedload(MeetingOrganiser.institution),
+    )
+
+
+@dataclass
+class CalendarQuery:
+    page: int = 1
+    group: str | None = None  # a group's slug, or "events" for the coalition's events
+    past: bool = False
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """The query string of this view (for links), with `changes`."""
+        values: dict[str, Any] = {
+            "page": self.page,
+            "group": self.group,
+            "when": "past" if self.past else None,
+        }
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in (None, "", 1)}
+
+
+@dataclass
+class CalendarPage(Paged):
+    """One page of a calendar: upcoming meetings first (soonest first), or past ones (newest
+    first), grouped by month in the coalition's zone."""
+
+    page_size: ClassVar[int] = 25
+    query: CalendarQuery
+    total: int
+    pages: int
+    meetings: list[Meeting]
+    months: list[tuple[date, list[Meeting]]] = field(default_factory=list)
+
+
+def calendar_page(
+    session: Session,
+    user: User,
+    query: CalendarQuery,
+    *,
+    group: WorkingGroup | None = None,
+    now: datetime | None = None,
+) -> CalendarPage:
+    """Two statements (a count and the page, with groups and organisers in a third)."""
+    now = now or clock.now()
+    day = now.date()
+    conditions: list[ColumnElement[bool]] = [visible_to(user, day)]
+    if group is not None:
+        conditions.append(Meeting.group_id == group.id)
+    elif query.group == "events":
+        conditions.append(Meeting.group_id.is_(None))
+    elif query.group:
+        conditions.append(
+            Meeting.group_id.in_(select(WorkingGroup.id).where(WorkingGroup.slug == query.group))
+        )
+    if query.past:
+        conditions.append(Meeting.ends_at < now)
+        order = (Meeting.starts_at.desc(), Meeting.id.desc())
+    else:
+        conditions.append(Meeting.ends_at >= now)
+        order = (Meeting.starts_at.asc(), Meeting.id.asc())
+    total = session.scalar(select(func.count()).select_from(Meeting).where(*conditions)) or 0
+    pages = max(1, -(-total // CalendarPage.page_size))
+    meetings = list(
+        session.scalars(
+            _with_details(select(Meeting).where(*conditions))
+            .order_by(*order)
+            .limit(CalendarPage.page_size)
+            .offset((query.page - 1) * CalendarPage.page_size)
+        )
+    )
+    return CalendarPage(
+        query=query, total=total, pages=pages, meetings=meetings, months=by_month(meetings)
+    )
+
+
+def by_month(meetings: list[Meeting]) -> list[tuple[date, list[Meeting]]]:
+    """Meetings in order, grouped by the month they start in (in the coalition's zone)."""
+    zone = ZoneInfo(clock.zone_name())
+    months: list[tuple[date, list[Meeting]]] = []
+    for meeting in meetings:
+        local = _aware(meeting.starts_at).astimezone(zone)
+        month = date(local.year, local.month, 1)
+        if not months or months[-1][0] != month:
+            months.append((month, []))
+        months[-1][1].append(meeting)
+    return months
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def upcoming_for(session: Session, user: User, limit: int = 5) -> list[Meeting]:
+    """The next meetings of the person (invited, or of their groups), not cancelled: one
+    statement, and one for the groups."""
+    now = clock.now()
+    return list(
+        session.scalars(
+            select(Meeting)
+            .where(
+                Meeting.ends_at >= now,
+                Meeting.cancelled_at.is_(None),
+                _concerns(user, now.date()),
+            )
+            .options(joinedload(Meeting.group))
+            .order_by(Meeting.starts_at, Meeting.id)
+            .limit(limit)
+        )
+    )
+
+
+def _concerns(user: User, day: date) -> ColumnElement[bool]:
+    """Meetings the person is invited to, or of a group their institution belongs to."""
+    invited = select(MeetingAttendance.meeting_id).where(MeetingAttendance.person_id == user.id)
+    return or_(Meeting.id.in_(invited), Meeting.group_id.in_(member_groups(user, day)))
+
+
+#: How far back a feed reaches (calendars keep what they already downloaded).
+FEED_DAYS_BACK = 400
+FEED_LIMIT = 1000
+
+
+def feed_meetings(session: Session, owner: User, group: WorkingGroup | None) -> list[Meeting]:
+    """A feed's meetings: a person's (invited or of their groups) or a group's that the
+    owner may see, from a year back on."""
+    now = clock.now()
+    conditions: list[ColumnElement[bool]] = [
+        Meeting.ends_at >= now - timedelta(days=FEED_DAYS_BACK),
+        visible_to(owner, now.date()),
+    ]
+    if group is None:
+        conditions.append(_concerns(owner, now.date()))
+    else:
+        conditions.append(Meeting.group_id == group.id)
+    return list(
+        session.scalars(
+            select(Meeting).where(*conditions).order_by(Meeting.starts_at).limit(FEED_LIMIT)
+        )
+    )
+
+
+def load_meeting(session: Session, meeting_id: int) -> Meeting | None:
+    """A meeting with what its page shows (group, organisers, attendance, action items)."""
+    return session.scalar(
+        select(Meeting)
+        .where(Meeting.id == meeting_id)
+        .options(
+            joinedload(Meeting.group),
+            joinedload(Meeting.created_by),
+            selectinload(Meeting.organisers).joinedload(MeetingOrganiser.institution),
+            selectinload(Meeting.attendances).joinedload(MeetingAttendance.person),
+            selectinload(Meeting.attendances).joinedload(MeetingAttendance.institution),
+            selectinload(Meeting.action_items),
+        )
+    )
+
+
+# --- figures --------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """What the coalition reports: meetings held, distinct participants and institutions that
+    attended, and hours of dialogue."""
+
+    meetings: int = 0
+    participants: int = 0
+    institutions: int = 0
+    hours: float = 0.0
+
+
+#: The key of a figure: (a group's id, None for the coalition's events, or ALL for every
+#: meeting; a year, or None for all years).
+ALL = "all"
+FigureKey = tuple[int | str | None, int | None]
+FigureTable = dict[FigureKey, Figures]
+
+
+def _year_of(session: Session, now: datetime) -> tuple[ColumnElement[Any], list[int]]:
+    """The year a meeting starts in, in the coalition's zone, as a CASE over the years' first
+    instants (the same on SQLite and PostgreSQL); and those years."""
+    first, last = session.execute(
+        select(func.min(Meeting.starts_at), func.max(Meeting.starts_at))
+    ).one()
+    if first is None:
+        return case((false(), 0), else_=0), []
+    zone = ZoneInfo(clock.zone_name())
+    years = list(range(_aware(first).astimezone(zone).year, _aware(last).astimezone(zone).year + 1))
+    whens = [
+        (Meeting.starts_at >= datetime.combine(date(y, 1, 1), time(), zone).astimezone(UTC), y)
+        for y in reversed(years)
+    ]
+    return case(*whens, else_=years[0]), years
+
+
+def _hours(session: Session) -> ColumnElement[Any]:
+    if session.get_bind().dialect.name == "sqlite":
+        return (func.julianday(Meeting.ends_at) - func.julianday(Meeting.starts_at)) * 24
+    return func.extract("epoch", Meeting.ends_at - Meeting.starts_at) / 3600
+
+
+def figures(session: Session, group: WorkingGroup | None = None) -> tuple[FigureTable, list[int]]:
+    """Figures per (group, year), per group over all years, per year over all groups and in
+    all: eight aggregate statements (and one for the years), whatever the number of meetings.
+    Held means past (ended) and not cancelled. Distinct counts are counted at each level (a
+    person at two groups' meetings is one participant of the year)."""
+    now = clock.now()
+    year, years = _year_of(session, now)
+    held: list[ColumnElement[bool]] = [Meeting.ends_at < now, Meeting.cancelled_at.is_(None)]
+    if group is not None:
+        held.append(Meeting.group_id == group.id)
+    table: FigureTable = {}
+    by_group: Any = Meeting.group_id
+    levels: list[tuple[Any, Any]] = [(by_group, year), (by_group, None)]
+    if group is None:
+        levels += [(None, year), (None, None)]
+    for group_key, year_key in levels:
+        keys = [k for k in (group_key, year_key) if k is not None]
+        meetings = session.execute(
+            select(*keys, func.count(Meeting.id), func.coalesce(func.sum(_hours(session)), 0))
+            .where(*held)
+            .group_by(*keys)
+        ).all()
+        people = session.execute(
+            select(
+                *keys,
+                func.count(MeetingAttendance.person_id.distinct()),
+                func.count(MeetingAttendance.institution_id.distinct()),
+            )
+            .select_from(Meeting)
+            .join(MeetingAttendance, MeetingAttendance.meeting_id == Meeting.id)
+            .where(*held, MeetingAttendance.attended.is_(True))
+            .group_by(*keys)
+        ).all()
+        for rows, fill in ((meetings, _fill_meetings), (people, _fill_people)):
+            for row in rows:
+                values = list(row)
+                g = values.pop(0) if group_key is not None else ALL
+                y = values.pop(0) if year_key is not None else None
+                fill(table.setdefault((g, y), Figures()), values)
+    return table, years
+
+
+def _fill_meetings(figure: Figures, values: list[Any]) -> None:
+    figure.meetings = int(values[0])
+    figure.hours = round(float(values[1]), 1)
+
+
+def _fill_people(figure: Figures, values: list[Any]) -> None:
+    figure.participants = int(values[0])
+    figure.institutions = int(values[1])

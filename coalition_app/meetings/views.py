@@ -1,0 +1,588 @@
+"""Pages of meetings and events: the calendars (the coalition's and each group's), a meeting's
+page (answers, attendance, minutes, decisions, action items), the forms, the iCalendar feeds
+and the figures' CSV."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import BadRequest
+
+from models import (
+    Deliverable,
+    Institution,
+    Meeting,
+    MeetingActionItem,
+    Rsvp,
+    User,
+    WorkingGroup,
+)
+
+from ..core import clock
+from ..core.csv import csv_response
+from ..core.db import session as db_session
+from ..core.errors import DomainError, EditConflict
+from ..core.forms import (
+    ActionForm,
+    attach_error,
+    choices,
+    control_characters,
+    require_action_form,
+)
+from ..core.i18n import current_language
+from ..core.links import external_url
+from ..core.paging import page_number
+from ..directory import service as directory
+from ..groups import service as group_service
+from ..policy import authorize, can, public, require_visible
+from . import ical
+from . import queries as meeting_queries
+from . import service as meetings
+from .forms import (
+    ActionItemForm,
+    AttendanceForm,
+    FilterForm,
+    MakeTaskForm,
+    MeetingForm,
+    MinutesForm,
+)
+from .ical import as_utc
+
+bp = Blueprint("meetings", __name__)
+
+
+# What other features' pages include (a group's figures, the growth table, the home's next
+# meetings; each a fixed number of statements) and the macros use: template globals.
+
+
+@bp.app_template_global()
+def meeting_figures(
+    group: WorkingGroup | None = None,
+) -> tuple[meeting_queries.FigureTable, list[int]]:
+    return meeting_queries.figures(db_session, group)
+
+
+@bp.app_template_global()
+def meeting_figure_groups() -> list[tuple[int, str]]:
+    return [(g.id, g.name(current_language())) for g in group_service.list_groups()]
+
+
+@bp.app_template_global()
+def upcoming_meetings() -> list[Meeting]:
+    return meeting_queries.upcoming_for(db_session, current_user)
+
+
+@bp.app_template_global()
+def local_time(moment: datetime) -> datetime:
+    """A stored instant in the coalition's zone (for the pages)."""
+    return as_utc(moment).astimezone(ZoneInfo(clock.zone_name()))
+
+
+def load_meeting(meeting_id: int) -> Meeting:
+    meeting = meeting_queries.load_meeting(db_session, meeting_id)
+    if meeting is None:
+        abort(404)
+    require_visible(current_user, "view", meeting)
+    return meeting
+
+
+def _calendar_query() -> meeting_queries.CalendarQuery:
+    past = request.args.get("when", "upcoming")
+    if past not in ("upcoming", "past"):
+        raise BadRequest()
+    group = request.args.get("group") or None
+    if group is not None and (len(group) > 40 or control_characters(group)):
+        raise BadRequest()
+    return meeting_queries.CalendarQuery(
+        page=page_number(request.args.get("page")), group=group, past=past == "past"
+    )
+
+
+# --- calendars ------------------------------------------------------------------------------
+
+
+@bp.get("/calendar")
+def calendar():
+    authorize(current_user, "view_coalition")
+    return _calendar_page(None)
+
+
+def _calendar_page(group: WorkingGroup | None, token: str | None = None) -> str:
+    query = _calendar_query()
+    page = meeting_queries.calendar_page(db_session, current_user, query, group=group)
+    groups = group_service.list_groups() if group is None else []
+    filter_form = FilterForm(formdata=None, group=query.group or "")
+    lang = current_language()
+    filter_form.group.choices = choices(
+        [("", _("All groups and events")), ("events", _("Coalition events"))]
+        + [(g.slug, g.name(lang)) for g in groups]
+    )
+    feed = meetings.feed_of(current_user, group)
+    return render_template(
+        "meetings/calendar.html",
+        group=group,
+        page=page,
+        filter_form=filter_form,
+        feed=feed,
+        feed_url=external_url("meetings.feed", token=token) if token else None,
+        action_form=ActionForm(),
+        can_create=(
+            can(current_user, "manage_group", group)
+            if group is not None
+            else can(current_user, "create_event")
+        ),
+    )
+
+
+@bp.get("/groups/<slug>/calendar")
+def group_calendar(slug: str):
+    group = group_service.load_group(slug)
+    authorize(current_user, "view_group", group)
+    return _calendar_page(group)
+
+
+@bp.post("/calendar/feed")
+def reset_feed():
+    authorize(current_user, "view_coalition")
+    require_action_form()
+    token = meetings.reset_feed(current_user, None)
+    return _calendar_page(None, token=token)
+
+
+@bp.post("/groups/<slug>/calendar/feed")
+def reset_group_feed(slug: str):
+    group = group_service.load_group(slug)
+    authorize(current_user, "view_group", group)
+    require_action_form()
+    token = meetings.reset_feed(current_user, group)
+    return _calendar_page(group, token=token)
+
+
+@bp.get("/calendar/<token>.ics")
+@public
+def feed(token: str):
+    """A secret feed: the token is the authorisation; it shows what its owner may see."""
+    if len(token) > 100:
+        abort(404)
+    subscription = meetings.find_feed(token)
+    if subscription is None or not subscription.person.is_active:
+        abort(404)
+    owner, group = subscription.person, subscription.group
+    items = meeting_queries.feed_meetings(db_session, owner, group)
+    with force_locale(owner.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        name = group.name(owner.locale or "es") if group else _("Coalition: my meetings")
+    return _ics(ical.to_text(ical.calendar(items, name=name)), "coalition.ics")
+
+
+def _ics(text: str, filename: str) -> Response:
+    response = Response(text, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/meetings/<int:meeting_id>.ics")
+def meeting_ics(meeting_id: int):
+    meeting = load_meeting(meeting_id)
+    return _ics(
+        ical.to_text(ical.calendar([meeting], name=meeting.title)), f"meeting-{meeting.id}.ics"
+    )
+
+
+@bp.get("/meetings/figures.csv")
+def figures_csv():
+    """Meetings held, participants, institutions and hours, per group and year."""
+    authorize(current_user, "view_coalition")
+    table, years = meeting_queries.figures(db_session)
+    groups = group_service.list_groups()
+    rows: list[list[object]] = [
+        ["group", "year", "meetings_held", "participants", "institutions", "hours"]
+    ]
+    columns: list[tuple[int | str | None, str]] = [(g.id, g.slug) for g in groups]
+    columns += [(None, "coalition-events"), ("all", "all")]
+    for key, slug in columns:
+        for year in [*years, None]:
+            figure = table.get((key, year))
+            if figure is None:
+                continue
+            rows.append(
+                [
+                    slug,
+                    year if year is not None else "all",
+                    figure.meetings,
+                    figure.participants,
+                    figure.institutions,
+                    figure.hours,
+                ]
+            )
+    return csv_response(rows, "meeting-figures.csv")
+
+
+# --- creating and editing -------------------------------------------------------------------
+
+
+def _institutions() -> list[Institution]:
+    return meetings.active_institutions()
+
+
+def _form_data(form: MeetingForm) -> meetings.MeetingData:
+    return meetings.MeetingData(
+        title=form.title.data or "",
+        starts_at=meetings.local_to_utc(form.starts_on.data, form.starts_time.data),
+        ends_at=meetings.local_to_utc(form.ends_on.data, form.ends_time.data),
+        place=form.place.data or "",
+        online_url=form.online_url.data or "",
+        agenda=form.agenda.data or "",
+        is_public=bool(form.is_public.data),
+    )
+
+
+def _organisers(form: MeetingForm, candidates: list[Institution]) -> list[Institution]:
+    chosen: list[Institution] = []
+    for entry in form.organisers.entries:
+        if entry.data:
+            try:
+                chosen.append(directory.picked_institution(entry.data, candidates, entry.name))
+            except DomainError as error:
+                entry.errors = [*entry.errors, str(error.message)]
+    return chosen
+
+
+def _form_page(
+    form: MeetingForm,
+    group: WorkingGroup | None,
+    meeting: Meeting | None,
+    status: int = 200,
+    conflict: str | None = None,
+) -> tuple[str, int]:
+    return (
+        render_template(
+            "meetings/form.html",
+            form=form,
+            group=group,
+            meeting=meeting,
+            event=group is None,
+            institutions=_institutions() if group is None else [],
+            zone=clock.zone_name(),
+            conflict=conflict,
+        ),
+        status,
+    )
+
+
+def _save_new(group: WorkingGroup | None):
+    form = MeetingForm()
+    if request.method == "GET":
+        return _form_page(form, group, None)
+    if not form.validate_on_submit():
+        return _form_page(form, group, None, 400)
+    candidates = _institutions() if group is None else []
+    organisers = _organisers(form, candidates) if group is None else []
+    if any(entry.errors for entry in form.organisers.entries):
+        return _form_page(form, group, None, 400)
+    try:
+        meeting = meetings.create_meeting(
+            group,
+            current_user,
+            _form_data(form),
+            organisers=organisers,
+            scope=form.scope.data or meetings.SCOPE_EVERYONE,
+            confirmed_past=bool(form.confirm_past.data),
+        )
+    except DomainError as error:
+        attach_error(form, error)
+        return _form_page(form, group, None, 400)
+    flash(_("Meeting saved; the invited people are told."), "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+
+
+@bp.route("/groups/<slug>/meetings/new", methods=["GET", "POST"])
+def new_meeting(slug: str):
+    group = group_service.load_group(slug)
+    authorize(current_user, "manage_group", group)
+    return _save_new(group)
+
+
+@bp.route("/calendar/events/new", methods=["GET", "POST"])
+def new_event():
+    authorize(current_user, "create_event")
+    return _save_new(None)
+
+
+def _fill(form: MeetingForm, meeting: Meeting) -> None:
+    starts, ends = local_time(meeting.starts_at), local_time(meeting.ends_at)
+    form.title.data = meeting.title
+    form.starts_on.data, form.starts_time.data = starts.date(), starts.time()
+    form.ends_on.data, form.ends_time.data = ends.date(), ends.time()
+    form.place.data = meeting.place or ""
+    form.online_url.data = meeting.online_url or ""
+    form.agenda.data = meeting.agenda
+    form.is_public.data = meeting.is_public
+    form.version.data = meeting.version
+    for entry, organiser in zip(form.organisers.entries, meeting.organisers, strict=False):
+        entry.data = organiser.institution.name
+
+
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+def edit(meeting_id: int):
+    meeting = load_meeting(meeting_id)
+    authorize(current_user, "manage", meeting)
+    group = meeting.group
+    if meeting.cancelled_at is not None:
+        abort(409)
+    if request.method == "GET":
+        form = MeetingForm(formdata=None)
+        _fill(form, meeting)
+        return _form_page(form, group, meeting)
+    form = MeetingForm()
+    if not form.validate_on_submit():
+        return _form_page(form, group, meeting, 400)
+    organisers = _organisers(form, _institutions()) if group is None else None
+    if any(entry.errors for entry in form.organisers.entries):
+        return _form_page(form, group, meeting, 400)
+    try:
+        meetings.edit_meeting(
+            meeting,
+            current_user,
+            _form_data(form),
+            expected_version=form.version.data,
+            organisers=organisers,
+            confirmed_past=bool(form.confirm_past.data),
+        )
+    except EditConflict as conflict:
+        fresh = conflict.subject if isinstance(conflict.subject, Meeting) else meeting
+        form.version.data = fresh.version
+        message = _(
+            "Someone else saved this meeting while you were editing it. What you typed is "
+            "still in the form; compare it with what is saved now and save again."
+        )
+        return _form_page(form, group, fresh, 409, conflict=message)
+    except DomainError as error:
+        attach_error(form, error)
+        return _form_page(form, group, meeting, 400)
+    flash(_("Meeting saved."), "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+
+
+@bp.post("/meetings/<int:meeting_id>/cancel")
+def cancel(meeting_id: int):
+    meeting = load_meeting(meeting_id)
+    authorize(current_user, "manage", meeting)
+    require_action_form()
+    if request.form.get("confirm") != "yes":
+        flash(_("Tick the box to confirm the cancellation: nothing was changed."), "warning")
+        return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    try:
+        meetings.cancel_meeting(meeting, current_user)
+    except DomainError as error:
+        flash(str(error.message), "danger")
+        return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    flash(_("The meeting is cancelled; the invited people are told."), "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+
+
+# --- the meeting's page ---------------------------------------------------------------------
+
+
+def _detail_page(
+    meeting: Meeting,
+    status: int = 200,
+    *,
+    attendance_form: AttendanceForm | None = None,
+    minutes_form: MinutesForm | None = None,
+    action_form: ActionItemForm | None = None,
+    task_forms: dict[int, MakeTaskForm] | None = None,
+    conflict: str | None = None,
+) -> tuple[str, int]:
+    manage = can(current_user, "manage", meeting)
+    group = meeting.group
+    people: list[User] = []
+    deliverables: list[Deliverable] = []
+    if manage:
+        if group is not None:
+            people = meetings.group_people(group, clock.today())
+            deliverables = [d for d in group.deliverables if d.archived_at is None]
+            deliverables.sort(key=lambda d: d.title.casefold())
+        else:
+            people = sorted(
+                (a.person for a in meeting.attendances), key=lambda p: p.full_name.casefold()
+            )
+    if minutes_form is None:
+        minutes_form = MinutesForm(
+            formdata=None,
+            minutes=meeting.minutes,
+            decisions=meeting.decisions,
+            version=meeting.version,
+        )
+    if action_form is None:
+        action_form = ActionItemForm(formdata=None)
+    action_form.assignee_id.choices = choices(
+        [("", _("Nobody yet"))]
+        + [(p.id, f"{p.full_name} ({p.institution.acronym or p.institution.name})") for p in people]
+    )
+    task_forms = task_forms or {}
+    for item in meeting.action_items:
+        form = task_forms.setdefault(item.id, MakeTaskForm(formdata=None, prefix=f"task-{item.id}"))
+        form.deliverable_id.choices = choices(
+            [("", _("Choose a deliverable"))] + [(d.id, d.title) for d in deliverables]
+        )
+    mine = next((a for a in meeting.attendances if a.person_id == current_user.id), None)
+    counts = {r: sum(1 for a in meeting.attendances if a.rsvp == r) for r in Rsvp}
+    rows = sorted(meeting.attendances, key=lambda a: a.person.full_name.casefold())
+    started = as_utc(meeting.starts_at) <= clock.now()
+    return (
+        render_template(
+            "meetings/detail.html",
+            meeting=meeting,
+            group=group,
+            manage=manage,
+            mine=mine,
+            counts=counts,
+            rows=rows,
+            attended=[a for a in rows if a.attended],
+            started=started,
+            action_form_empty=ActionForm(),
+            attendance_form=attendance_form or AttendanceForm(formdata=None),
+            minutes_form=minutes_form,
+            item_form=action_form,
+            task_forms=task_forms,
+            candidates=meetings.people_to_add(meeting) if manage and started else [],
+            conflict=conflict,
+            can_answer=can(current_user, "answer_meeting", meeting),
+        ),
+        status,
+    )
+
+
+@bp.get("/meetings/<int:meeting_id>")
+def detail(meeting_id: int):
+    return _detail_page(load_meeting(meeting_id))
+
+
+@bp.post("/meetings/<int:meeting_id>/rsvp")
+def rsvp(meeting_id: int):
+    meeting = load_meeting(meeting_id)
+    authorize(current_user, "answer_meeting", meeting)
+    require_action_form()
+    try:
+        answer = Rsvp(request.form.get("rsvp", ""))
+    except ValueError:
+        abort(400)
+    meetings.answer(meeting, current_user, answer)
+    flash(_("Your answer is saved."), "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+
+
+@bp.post("/meetings/<int:meeting_id>/attendance")
+def attendance(meeting_id: int):
+    meeting = load_meeting(meeting_id)
+    authorize(current_user, "manage", meeting)
+    form = AttendanceForm()
+    if not form.validate_on_submit():
+        return _detail_page(meeting, 400, attendance_form=form)
+    ids: set[int] = set()
+    for value in request.form.getlist("attended"):
+        if not (value.isascii() and value.isdigit()) or len(value) > 9:
+            abort(400)
+        ids.add(int(value))
+    add: list[User] = []
+    try:
+        if form.add.data:
+            add.append(meetings.person_named(form.add.data, meetings.people_to_add(meeting)))
+        meetings.record_attendance(meeting, current_user, ids, add=add)
+    except DomainError as error:
+        error.field = error.field or "add"
+        attach_error(form, error)
+        return _detail_page(meeting, 400, attendance_form=form)
+    flash(_("Attendance saved."), "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id) + "#attendance")
+
+
+@bp.post("/meetings/<int:meeting_id>/minutes")
+def minutes(meeting_id: int):
+    meeting = load_meeting(meeting_id)
+    authorize(current_user, "manage", meeting)
+    form = MinutesForm()
+    if not form.validate_on_submit():
+        return _detail_page(meeting, 400, minutes_form=form)
+    try:
+        meetings.record_minutes(
+            meeting,
+            current_user,
+            minutes=form.minutes.data or "",
+            decisions=form.decisions.data or "",
+            expected_version=form.version.data,
+        )
+    except EditConflict as conflict:
+        fresh = conflict.subject if isinstance(conflict.subject, Meeting) else meeting
+        form.version.data = fresh.version
+        message = _(
+            "Someone else saved this meeting while you were writing. What you typed is still "
+            "in the form; the saved minutes and decisions are shown above it."
+        )
+        return _detail_page(fresh, 409, minutes_form=form, conflict=message)
+    flash(_("Minutes and decisions saved."), "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id) + "#minutes")
+
+
+@bp.post("/meetings/<int:meeting_id>/actions")
+def add_action(meeting_id: int):
+    meeting = load_meeting(meeting_id)
+    authorize(current_user, "manage", meeting)
+    form = ActionItemForm()
+    form.assignee_id.choices = []
+    if not form.validate_on_submit():
+        return _detail_page(meeting, 400, action_form=form)
+    try:
+        meetings.add_action_item(
+            meeting,
+            current_user,
+            text=form.text.data or "",
+            assignee_id=form.assignee_id.data,
+            due_on=form.due_on.data,
+        )
+    except DomainError as error:
+        attach_error(form, error)
+        return _detail_page(meeting, 400, action_form=form)
+    flash(_("Action added."), "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id) + "#actions")
+
+
+@bp.post("/meetings/<int:meeting_id>/actions/<int:item_id>/task")
+def make_task(meeting_id: int, item_id: int):
+    meeting = load_meeting(meeting_id)
+    authorize(current_user, "manage", meeting)
+    item = db_session.get(MeetingActionItem, item_id)
+    if item is None or item.meeting_id != meeting.id:
+        abort(404)
+    form = MakeTaskForm(prefix=f"task-{item.id}")
+    if not form.validate_on_submit():
+        return _detail_page(meeting, 400, task_forms={item.id: form})
+    deliverable = db_session.get(Deliverable, form.deliverable_id.data)
+    try:
+        if deliverable is None or meeting.group is None:
+            raise DomainError(_("Choose a deliverable of this group."), field="deliverable_id")
+        authorize(current_user, "manage_deliverable", deliverable)
+        task = meetings.make_task(item, current_user, deliverable)
+    except DomainError as error:
+        if error.field not in ("deliverable_id",):
+            error.field = "deliverable_id"
+        attach_error(form, error)
+        return _detail_page(meeting, 400, task_forms={item.id: form})
+    flash(_("Task created: %(title)s.", title=task.title), "success")
+    return redirect(url_for("work.task", task_id=task.id))

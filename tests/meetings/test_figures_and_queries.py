@@ -1,0 +1,174 @@
+"""The figures (meetings held, distinct participants and institutions, hours of dialogue) on a
+small hand-made set, the CSV, and the pages that answer in a fixed number of statements."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import insert, select
+
+from coalition_app.meetings import queries
+from models import Basis, Meeting, MeetingAttendance, MeetingKind
+from tests.helpers import count_statements, sign_in
+
+
+def _held(db_session, group, starts, hours, attended, **fields) -> Meeting:
+    meeting = Meeting(
+        kind=MeetingKind.MEETING if group else MeetingKind.EVENT,
+        group=group,
+        title=fields.pop("title", "Sesión"),
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=hours),
+        basis=Basis.DEMO,
+        **fields,
+    )
+    for person in attended:
+        meeting.attendances.append(
+            MeetingAttendance(person=person, institution_id=person.institution_id, attended=True)
+        )
+    db_session.add(meeting)
+    db_session.commit()
+    return meeting
+
+
+def test_figures_per_group_and_year_on_a_small_set(app, db_session, world):
+    group, p = world["group"], world["people"]
+    # 2024: two held meetings of the group (2 h and 1.5 h) with the member twice.
+    _held(db_session, group, datetime(2024, 3, 5, 16, tzinfo=UTC), 2, [p["member"], p["chair"]])
+    _held(db_session, group, datetime(2024, 9, 5, 16, tzinfo=UTC), 1.5, [p["member"]])
+    # 1 January 2025 at 04:00 UTC is still 31 December 2024 in Mexico City: a 2024 meeting.
+    _held(db_session, group, datetime(2025, 1, 1, 4, tzinfo=UTC), 1, [p["colleague"]])
+    # 2025: an event with the outsider and the member; a cancelled one and a future one
+    # count for nothing.
+    _held(db_session, None, datetime(2025, 5, 20, 15, tzinfo=UTC), 8, [p["outsider"], p["member"]])
+    _held(
+        db_session,
+        group,
+        datetime(2025, 6, 1, 15, tzinfo=UTC),
+        3,
+        [p["member"]],
+        cancelled_at=datetime(2025, 5, 30, tzinfo=UTC),
+    )
+    _held(db_session, group, datetime.now(UTC) + timedelta(days=30), 2, [])
+    with app.test_request_context():
+        table, years = queries.figures(db_session)
+    assert years[:2] == [2024, 2025]
+    figure = table[(group.id, 2024)]
+    assert (figure.meetings, figure.participants, figure.institutions, figure.hours) == (
+        3,
+        3,
+        2,  # the lead (the chair's) and the member institution
+        4.5,
+    )
+    assert (group.id, 2025) not in table
+    event = table[(None, 2025)]
+    assert (event.meetings, event.participants, event.institutions, event.hours) == (1, 2, 2, 8)
+    everything = table[(queries.ALL, None)]
+    # Distinct over everything: chair, member, colleague, outsider; three institutions.
+    assert (everything.meetings, everything.participants, everything.institutions) == (4, 4, 3)
+    assert everything.hours == 12.5
+
+    client = app.test_client()
+    sign_in(client, p["member"].email)
+    response = client.get("/meetings/figures.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == ["group", "year", "meetings_held", "participants", "institutions", "hours"]
+    assert ["grupo-a", "2024", "3", "3", "2", "4.5"] in rows
+    assert ["coalition-events", "2025", "1", "2", "2", "8.0"] in rows
+    assert ["all", "all", "4", "4", "3", "12.5"] in rows
+    page = client.get("/groups/grupo-a").get_data(as_text=True)
+    assert 'id="meeting-figures"' in page and "4,5" in page
+
+
+def _many(db_session, group, start: int, n: int) -> None:
+    base = datetime.now(UTC) + timedelta(days=1)
+    db_session.execute(
+        insert(Meeting),
+        [
+            {
+                "kind": "meeting" if group else "event",
+                "group_id": group.id if group else None,
+                "title": f"Reunión {i:04d}",
+                "starts_at": base + timedelta(hours=i),
+                "ends_at": base + timedelta(hours=i, minutes=90),
+                "agenda": "",
+                "minutes": "",
+                "decisions": "",
+                "is_public": False,
+                "basis": "demo",
+                "version": 1,
+                "created_at": base,
+            }
+            for i in range(start, start + n)
+        ],
+    )
+    db_session.commit()
+
+
+def test_the_calendars_answer_in_fixed_statements_however_many_meetings(client, db_session, world):
+    sign_in(client, world["people"]["member"].email)
+    group = world["group"]
+    paths = ["/calendar", "/groups/grupo-a/calendar", "/calendar?when=past", "/"]
+    _many(db_session, group, 0, 3)
+    _many(db_session, None, 3, 2)
+    few = {}
+    for path in paths:
+        with count_statements(db_session.get_bind()) as counter:
+            assert client.get(path).status_code == 200
+        few[path] = counter.count
+    _many(db_session, group, 5, 80)
+    _many(db_session, None, 85, 40)
+    for path in paths:
+        with count_statements(db_session.get_bind()) as counter:
+            assert client.get(path).status_code == 200
+        assert counter.count == few[path], path
+    page = client.get("/groups/grupo-a/calendar?page=4").get_data(as_text=True)
+    # 83 meetings of the group, 25 a page, soonest first: the fourth page holds the last eight.
+    assert "Reunión 0080" in page and "Reunión 0084" in page
+    assert "Reunión 0076" not in page and "Reunión 0090" not in page
+
+
+def test_a_page_number_beyond_or_nonsense_is_handled(client, world):
+    sign_in(client, world["people"]["member"].email)
+    assert client.get("/calendar?page=x").status_code == 400
+    assert client.get("/calendar?when=tomorrow").status_code == 400
+    assert client.get("/calendar?page=99").status_code == 200
+
+
+def test_seeding_meetings_is_idempotent_and_marked_demo(db_session):
+    from seeds import load_all
+
+    load_all(db_session, password_hash_method="pbkdf2:sha256:1000")
+    db_session.commit()
+    first = db_session.execute(
+        select(Meeting.id, Meeting.title, Meeting.starts_at, Meeting.basis).order_by(Meeting.id)
+    ).all()
+    attendance = db_session.execute(
+        select(MeetingAttendance.id, MeetingAttendance.rsvp, MeetingAttendance.attended).order_by(
+            MeetingAttendance.id
+        )
+    ).all()
+    load_all(db_session, password_hash_method="pbkdf2:sha256:1000")
+    db_session.commit()
+    assert (
+        db_session.execute(
+            select(Meeting.id, Meeting.title, Meeting.starts_at, Meeting.basis).order_by(Meeting.id)
+        ).all()
+        == first
+    )
+    assert len(first) == 6 * 24 + 6
+    assert {row.basis for row in first} == {Basis.DEMO}
+    assert (
+        db_session.execute(
+            select(
+                MeetingAttendance.id, MeetingAttendance.rsvp, MeetingAttendance.attended
+            ).order_by(MeetingAttendance.id)
+        ).all()
+        == attendance
+    )
+    assert sum(1 for row in attendance if row.attended) > 100
+    events = db_session.scalars(select(Meeting.title).where(Meeting.group_id.is_(None))).all()
+    assert any("Senado" in t for t in events) and any("Jalisco" in t for t in events)
