@@ -1,6 +1,6 @@
 """meetings: action items, calendar feeds, the invitation notification kind
 
-Revision ID: 0017c
+Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-01 16:24:55.834353
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017c"
+revision: str = "0017"
 down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
