@@ -53,6 +53,8 @@ from models import (
 )
 from models.base import local_now
 
+from .agenda import load_agenda
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 #: The password of every demo account (public: the accounts exist to show the app).
 DEMO_PASSWORD = "coalition-demo"
@@ -811,6 +813,8 @@ def load_all(
         users = _load_people(session, data.people, institutions, password_hash_method)
         _load_chairs(session, data.chairs, groups, users)
         _load_work(session, data.work, groups, institutions, users, today)
+        agenda_file = (Path(data_dir) if data_dir else DATA_DIR) / "agenda.yaml"
+        load_agenda(session, agenda_file, groups, users, today)
     session.flush()
     return count_rows(session)
 
