@@ -9,6 +9,7 @@ live agenda's and a position's under the "pages" data version (any change makes 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask import current_app, render_template
@@ -49,9 +50,14 @@ def _pdf(key: str, render: Callable[[], str]) -> bytes:
     cached = store.get(key)
     if cached is not None:
         return cached
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
 
-    document: bytes = HTML(string=render(), base_url=current_app.root_path).write_pdf()
+    stylesheet = CSS(
+        filename=str(Path(current_app.root_path) / "static" / "css" / "agenda-print.css")
+    )
+    document: bytes = HTML(string=render(), base_url=current_app.root_path).write_pdf(
+        stylesheets=[stylesheet]
+    )
     store.set(key, document)
     return document
 

@@ -184,7 +184,7 @@ def add_evidence(
     rec.evidence.append(evidence)
     session.flush()
     audit.record(
-        by, "recommendation.evidence", "recommendation", rec.id, kind=kind.value, ref_id=ref_id
+        by, "recommendation.evidence", "recommendation", rec.id, title=rec.title, removed=False
     )
     return evidence
 
@@ -197,12 +197,7 @@ def remove_evidence(evidence: RecommendationEvidence, by: User) -> None:
     rec.evidence.remove(evidence)
     session.flush()
     audit.record(
-        by,
-        "recommendation.evidence_removed",
-        "recommendation",
-        rec.id,
-        kind=evidence.kind.value,
-        ref_id=evidence.ref_id,
+        by, "recommendation.evidence", "recommendation", rec.id, title=rec.title, removed=True
     )
 
 
@@ -230,7 +225,9 @@ def propose_amendment(rec: Recommendation, by: User, proposed_text: str, note: s
     )
     session.add(amendment)
     session.flush()
-    audit.record(by, "amendment.propose", "recommendation", rec.id, amendment=amendment.id)
+    audit.record(
+        by, "amendment.propose", "recommendation", rec.id, title=rec.title, amendment=amendment.id
+    )
     return amendment
 
 
@@ -253,11 +250,12 @@ def decide_amendment(amendment: Amendment, by: User, accept: bool, reason: str) 
     session.flush()
     audit.record(
         by,
-        "amendment.accept" if accept else "amendment.reject",
+        "amendment.decide",
         "recommendation",
         rec.id,
-        amendment=amendment.id,
         title=rec.title,
+        amendment=amendment.id,
+        accepted=accept,
     )
     return amendment
 
@@ -347,13 +345,15 @@ def save_initiative(initiative: Initiative | None, data: dict[str, Any], by: Use
     if initiative is None:
         initiative = Initiative(**fields)
         session.add(initiative)
-        action = "initiative.create"
+        created = True
     else:
         for key, value in fields.items():
             setattr(initiative, key, value)
-        action = "initiative.update"
+        created = False
     session.flush()
-    audit.record(by, action, "initiative", initiative.id, title=initiative.title)
+    audit.record(
+        by, "initiative.save", "initiative", initiative.id, title=initiative.title, created=created
+    )
     return initiative
 
 
@@ -382,16 +382,18 @@ def save_position(
     if position is None:
         position = Position(kind=kind, title=title, text=text, created_by_id=by.id)
         session.add(position)
-        action = "position.create"
+        created = True
     else:
         _check_version(position, expected_version, by)
         if position.status == PositionStatus.CLOSED:
             raise DomainError(_l("A closed position is final."), field="text")
         position.kind, position.title, position.text = kind, title, text
-        action = "position.update"
+        created = False
     position.initiatives = initiatives
     session.flush()
-    audit.record(by, action, "position", position.id, title=position.title)
+    audit.record(
+        by, "position.save", "position", position.id, title=position.title, created=created
+    )
     return position
 
 
@@ -468,7 +470,8 @@ def answer(
         "endorsement.answer",
         "position" if isinstance(subject, Position) else "recommendation",
         subject.id,
-        institution=institution.id,
+        title=subject.title,
+        institution_id=institution.id,
         answer=choice.value,
     )
     return endorsement
@@ -492,7 +495,9 @@ def authorise_endorser(
     )
     session.add(grant)
     session.flush()
-    audit.record(by, "endorser.authorise", "institution", institution.id, person=person.id)
+    audit.record(
+        by, "endorser.change", "institution", institution.id, person_id=person.id, granted=True
+    )
     return grant
 
 
@@ -502,4 +507,11 @@ def revoke_endorser(grant: AuthorisedEndorser, by: User) -> None:
         return
     grant.revoked_at, grant.revoked_by_id = utcnow(), by.id
     session.flush()
-    audit.record(by, "endorser.revoke", "institution", grant.institution_id, person=grant.person_id)
+    audit.record(
+        by,
+        "endorser.change",
+        "institution",
+        grant.institution_id,
+        person_id=grant.person_id,
+        granted=False,
+    )

@@ -305,6 +305,7 @@ def propose_amendment(recommendation_id: int):
 
 @bp.post("/amendments/<int:amendment_id>/decide")
 def decide_amendment(amendment_id: int):
+    authorize(current_user, "view_coalition")  # an unknown amendment is a 404 for anyone
     amendment = q.load_amendment(amendment_id)
     rec = amendment.recommendation
     authorize(current_user, "chair_recommendation", rec)
