@@ -168,7 +168,11 @@ def adopted_recommendations() -> list[Recommendation]:
             select(Recommendation)
             .join(Recommendation.group)
             .where(Recommendation.status == RecommendationStatus.ADOPTED)
-            .options(joinedload(Recommendation.group), selectinload(Recommendation.evidence))
+            .options(
+                joinedload(Recommendation.group),
+                selectinload(Recommendation.evidence),
+                selectinload(Recommendation.versions),
+            )
             .order_by(WorkingGroup.position, Recommendation.adopted_at, Recommendation.id)
         )
     )
