@@ -270,3 +270,26 @@ def test_evidence_is_a_deliverable_or_meeting_of_the_group(
     assert [(e.kind.value, e.ref_id) for e in rows] == [("deliverable", mine.id)]
     page = member.get(f"/recommendations/{rec.id}").get_data(as_text=True)
     assert f'<a href="/deliverables/{mine.id}">Mapa de casos</a>' in page
+
+
+def test_coverage_lists_the_consultation_items_no_recommendation_answers(
+    app, make_recommendation, db_session
+):
+    from coalition_app.agenda.queries import unanswered
+    from models import EvidenceKind
+
+    rec = make_recommendation()
+    db_session.add_all(
+        [
+            RecommendationEvidence(
+                recommendation_id=rec.id, kind=EvidenceKind.CONSULTATION_THEME, ref_id=2
+            ),
+            RecommendationEvidence(
+                recommendation_id=rec.id, kind=EvidenceKind.CONSULTATION_STATEMENT, ref_id=3
+            ),
+        ]
+    )
+    db_session.commit()
+    with app.app_context():
+        assert unanswered(EvidenceKind.CONSULTATION_THEME, [1, 2, 3]) == [1, 3]
+        assert unanswered(EvidenceKind.CONSULTATION_STATEMENT, [3, 4]) == [4]
