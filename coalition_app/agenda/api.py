@@ -14,7 +14,7 @@ from ..api.blueprint import bp
 from ..api.helpers import answer, parse_body, require_write_scope
 from ..api.openapi import operation
 from ..core.db import session
-from ..policy import authorize, require_visible
+from ..policy import authorize, can, require_visible
 from . import queries as q
 from . import service
 from .schemas import Agenda, Edition, EndorsementIn, Position, PositionList, Recommendation
@@ -78,8 +78,6 @@ def recommendation(recommendation_id: int):
 )
 def positions():
     authorize(current_user, "view_coalition")
-    from ..policy import can
-
     items = q.positions(include_drafts=can(current_user, "manage_positions"))
     tallies = q.tallies(positions=items)
     return answer(PositionList(data=[Position.of(p, tallies[("position", p.id)]) for p in items]))

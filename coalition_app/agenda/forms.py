@@ -34,6 +34,7 @@ class RecommendationForm(FlaskForm):
         _l("Recommendation"),
         filters=[strip, newlines],
         validators=[DataRequired(), PlainText(TEXT_LIMIT, multiline=True)],
+        render_kw={"rows": 8},
     )
     rationale = TextAreaField(
         _l("Rationale"),
@@ -73,6 +74,7 @@ class AmendmentForm(FlaskForm):
         _l("Proposed text"),
         filters=[strip, newlines],
         validators=[DataRequired(), PlainText(TEXT_LIMIT, multiline=True)],
+        render_kw={"rows": 8},
     )
     note = TextAreaField(
         _l("Why (optional)"),
@@ -143,6 +145,7 @@ class PositionForm(FlaskForm):
         _l("Text"),
         filters=[strip, newlines],
         validators=[DataRequired(), PlainText(TEXT_LIMIT, multiline=True)],
+        render_kw={"rows": 10},
     )
     initiative_ids = SelectMultipleField(
         _l("Legislative initiatives"),
