@@ -3,7 +3,7 @@ the endorsement a client sends."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 from flask_babel import lazy_gettext as _l
@@ -15,7 +15,7 @@ from models import Position as PositionRow
 from models import Recommendation as RecommendationRow
 
 from ..api.helpers import no_control_characters
-from ..api.schemas import GroupRef, InstitutionRef, Key, Refusal, Schema, Sector
+from ..api.schemas import GroupRef, InstitutionRef, Key, Refusal, Schema, Sector, Timestamp
 from . import queries as q
 
 
@@ -83,8 +83,8 @@ class Recommendation(Schema):
     status: RecommendationStatus
     version: int
     versions: int
-    approved_at: datetime | None
-    adopted_at: datetime | None
+    approved_at: Timestamp | None
+    adopted_at: Timestamp | None
     evidence: list[Evidence]
     #: Only for an adopted recommendation (the agenda's).
     tally: TallyOut | None
@@ -152,7 +152,7 @@ class Position(Schema):
     title: str
     text: str
     status: PositionStatus
-    published_at: datetime | None
+    published_at: Timestamp | None
     initiatives: list[Initiative]
     tally: TallyOut
 
