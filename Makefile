@@ -8,9 +8,11 @@ TRANSLATIONS := coalition_app/translations
 PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install run serve test test-postgres lint format-check typecheck translations extract-messages vendor chromium clean bench
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core poppler-utils
 
-install: $(STAMP) $(MO_FILES)
+.PHONY: pdf-libs install run serve test test-postgres lint format-check typecheck translations extract-messages vendor chromium clean bench
+
+install: pdf-libs $(STAMP) $(MO_FILES)
 
 # The versions come from constraints.txt (the same set on every machine); ranges in pyproject.toml.
 $(STAMP): pyproject.toml constraints.txt
@@ -67,6 +69,16 @@ chromium:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+# The PDFs of the agenda and positions (WeasyPrint) need Pango, HarfBuzz and a font from Debian;
+# the tests read them back with poppler's pdftotext. Installed only when one is missing.
+pdf-libs:
+	@missing=$$(for p in $(PDF_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian's $$missing for the PDFs"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq $$missing >/dev/null; fi; \
+	fi
 
 vendor:
 	./scripts/vendor-assets.sh

@@ -92,6 +92,7 @@ class KeyConverter(IntegerConverter):
 
 def _register_blueprints(app: Flask) -> None:
     from .account.views import bp as account_bp
+    from .agenda.views import bp as agenda_bp
     from .api.blueprint import blueprint as api_blueprint
     from .api.views import bp as api_docs_bp
     from .audit.views import bp as audit_bp
@@ -118,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
         growth_bp,
         meetings_bp,
         api_docs_bp,
+        agenda_bp,
         # The API: its plumbing, with the routes of every feature's `api.py` on it.
         api_blueprint(),
     ):

@@ -28,7 +28,12 @@ from models import (
     DELIVERABLE_FLOW,
     Deliverable,
     GroupRole,
+    Institution,
     Meeting,
+    Position,
+    PositionStatus,
+    Recommendation,
+    RecommendationStatus,
     Task,
     User,
     WorkingGroup,
@@ -220,6 +225,99 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "answer_meeting": lambda user, meeting: _answer_meeting(user, meeting),
     "create_event": _manage_coalition,
 }
+
+
+# --- the agenda: recommendations, positions, endorsements (issue 16) -----------------------
+# Drafts: the group's chairs and people of its current institutions write them, and
+# coordinators; a chair sends a draft to review. In review the text changes only through
+# amendments that a chair accepts or rejects; ONE current chair approves (the other chairs see
+# who approved and when). Coordinators adopt an approved recommendation into the agenda and
+# publish its editions; they write positions and follow initiatives. An institution answers an
+# endorsement through its focal point or a person it authorised.
+
+
+def _writes_in_group(user: User, group: WorkingGroup) -> bool:
+    return user.is_coordinator or is_chair(user, group) or is_group_member(user, group)
+
+
+def _edit_recommendation(user: User, rec: Recommendation) -> bool:
+    return rec.status == RecommendationStatus.DRAFT and _writes_in_group(user, rec.group)
+
+
+def _discuss_recommendation(user: User, rec: Recommendation) -> bool:
+    """Comment on and propose amendments to a recommendation in review."""
+    return rec.status == RecommendationStatus.REVIEW and _writes_in_group(user, rec.group)
+
+
+def _cite_evidence(user: User, rec: Recommendation) -> bool:
+    """Add or remove what a recommendation answers: while it is a draft or in review."""
+    return rec.status in (
+        RecommendationStatus.DRAFT,
+        RecommendationStatus.REVIEW,
+    ) and _writes_in_group(user, rec.group)
+
+
+def _chair_recommendation(user: User, rec: Recommendation) -> bool:
+    """A chair's decisions: send to review or back to draft, accept or reject amendments,
+    approve. One current chair suffices."""
+    return rec.status in (
+        RecommendationStatus.DRAFT,
+        RecommendationStatus.REVIEW,
+        RecommendationStatus.APPROVED,
+    ) and is_chair(user, rec.group)
+
+
+def _adopt_recommendation(user: User, rec: Recommendation) -> bool:
+    return user.is_coordinator and rec.status == RecommendationStatus.APPROVED
+
+
+def endorses_for(user: User, institution: Institution) -> bool:
+    """The person answers endorsements for the institution: its focal point, or a person it
+    authorised (and not revoked), of an institution that is a coalition member today."""
+    if not institution.is_active_on(clock.today()):
+        return False
+    if institution.focal_point_id == user.id:
+        return True
+    from .agenda.queries import is_authorised_endorser
+
+    return is_authorised_endorser(user, institution)
+
+
+def _endorse(user: User, subject: tuple[Institution, Recommendation | Position] | None) -> bool:
+    if not isinstance(subject, tuple):
+        return False
+    institution, item = subject
+    if isinstance(item, Position):
+        open_ = item.status == PositionStatus.OPEN
+    else:
+        open_ = item.status == RecommendationStatus.ADOPTED
+    return open_ and endorses_for(user, institution)
+
+
+def _manage_endorsers(user: User, institution: Institution) -> bool:
+    return user.is_coordinator or institution.focal_point_id == user.id
+
+
+def _view_position(user: User, position: Position) -> bool:
+    return position.is_published or user.is_coordinator
+
+
+AGENDA_RULES: dict[str, Callable[[User, Any], bool]] = {
+    "view_recommendation": _signed_in,
+    "create_recommendation": _writes_in_group,
+    "edit_recommendation": _edit_recommendation,
+    "discuss_recommendation": _discuss_recommendation,
+    "cite_evidence": _cite_evidence,
+    "chair_recommendation": _chair_recommendation,
+    "adopt_recommendation": _adopt_recommendation,
+    "publish_agenda": _manage_coalition,
+    "view_position": _view_position,
+    "manage_positions": _manage_coalition,
+    "manage_initiatives": _manage_coalition,
+    "endorse": _endorse,
+    "manage_endorsers": _manage_endorsers,
+}
+RULES.update(AGENDA_RULES)
 
 
 def can(user: User | None, action: str, obj: object = None) -> bool:

@@ -1,6 +1,27 @@
 """The coalition's data model: plain SQLAlchemy 2.0, importable without Flask."""
 
 from .account import ApiToken, RecoveryCode, SiteSetting, TokenScope
+from .agenda import (
+    RECOMMENDATION_FLOW,
+    AgendaEdition,
+    Amendment,
+    AmendmentStatus,
+    Answer,
+    AuthorisedEndorser,
+    Chamber,
+    Endorsement,
+    EndorsementChange,
+    EvidenceKind,
+    Initiative,
+    Position,
+    PositionKind,
+    PositionStatus,
+    Recommendation,
+    RecommendationComment,
+    RecommendationEvidence,
+    RecommendationStatus,
+    RecommendationVersion,
+)
 from .audit import AuditEvent
 from .base import Base, Basis, comparison_key, utcnow
 from .directory import OUTSIDE_MEXICO, Institution, Sector, State
@@ -33,6 +54,25 @@ from .work import (
 )
 
 __all__ = [
+    "RECOMMENDATION_FLOW",
+    "AgendaEdition",
+    "Amendment",
+    "AmendmentStatus",
+    "Answer",
+    "AuthorisedEndorser",
+    "Chamber",
+    "Endorsement",
+    "EndorsementChange",
+    "EvidenceKind",
+    "Initiative",
+    "Position",
+    "PositionKind",
+    "PositionStatus",
+    "Recommendation",
+    "RecommendationComment",
+    "RecommendationEvidence",
+    "RecommendationStatus",
+    "RecommendationVersion",
     "DELIVERABLE_FLOW",
     "TASK_FLOW",
     "REVIEW_MOVES",

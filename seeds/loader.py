@@ -55,6 +55,7 @@ from models import (
 )
 from models.base import local_now
 
+from .agenda import load_agenda
 from .meetings import load_meetings
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -820,6 +821,8 @@ def load_all(
         load_meetings(
             session, Path(data_dir or DATA_DIR) / "meetings.yaml", groups, institutions, users
         )
+        agenda_file = (Path(data_dir) if data_dir else DATA_DIR) / "agenda.yaml"
+        load_agenda(session, agenda_file, groups, users, today)
     session.flush()
     return count_rows(session)
 

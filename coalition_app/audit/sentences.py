@@ -102,6 +102,13 @@ class _Names:
                 ids.setdefault("user", set()).add(details["person_id"])
             if event.action in ("institution.update", "institution.create"):
                 needs_reference = True
+            # The agenda (issue 16): the institution that answered, the person authorised.
+            if event.action == "endorsement.answer" and isinstance(
+                details.get("institution_id"), int
+            ):
+                ids.setdefault("institution", set()).add(details["institution_id"])
+            if event.action == "endorser.change" and isinstance(details.get("person_id"), int):
+                ids.setdefault("user", set()).add(details["person_id"])
         wanted_users = ids.get("user", set()) - names.users.keys()
         if wanted_users:
             names.users.update(
@@ -560,6 +567,127 @@ TELLERS: dict[str, Teller] = {
 }
 
 
+# --- the agenda (issue 16): recommendations, editions, initiatives, positions, endorsements ----
+
+
+def _agenda_subject(event: AuditEvent) -> Ref:
+    """The recommendation, position or initiative an agenda event is about (by its title)."""
+    title = str((event.details or {}).get("title") or "")
+    if event.target_id is None:
+        return Ref(title)
+    if event.target_type == "recommendation":
+        return Ref(title, url_for("agenda.recommendation", recommendation_id=event.target_id))
+    if event.target_type == "position":
+        return Ref(title, url_for("agenda.position", position_id=event.target_id))
+    return Ref(title, url_for("agenda.initiatives"))
+
+
+def _agenda_status(value: Any) -> str:
+    from ..agenda.labels import agenda_label
+
+    return agenda_label(str(value))
+
+
+def _agenda(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    details = event.details or {}
+    subject = _agenda_subject(event)
+    action = event.action
+    if action == "recommendation.create":
+        return _say(
+            _("%(actor)s drafted the recommendation %(subject)s"), actor=actor, subject=subject
+        )
+    if action == "recommendation.edit":
+        return _say(
+            _("%(actor)s edited the recommendation %(subject)s"), actor=actor, subject=subject
+        )
+    if action == "recommendation.evidence":
+        message = (
+            _("%(actor)s removed evidence from the recommendation %(subject)s")
+            if details.get("removed")
+            else _("%(actor)s cited evidence in the recommendation %(subject)s")
+        )
+        return _say(message, actor=actor, subject=subject)
+    if action == "amendment.propose":
+        return _say(
+            _("%(actor)s proposed an amendment to the recommendation %(subject)s"),
+            actor=actor,
+            subject=subject,
+        )
+    if action == "amendment.decide":
+        message = (
+            _("%(actor)s accepted an amendment to the recommendation %(subject)s")
+            if details.get("accepted")
+            else _("%(actor)s rejected an amendment to the recommendation %(subject)s")
+        )
+        return _say(message, actor=actor, subject=subject)
+    if action in ("recommendation.status", "position.status"):
+        message = (
+            _("%(actor)s moved the recommendation %(subject)s from “%(before)s” to “%(after)s”")
+            if action == "recommendation.status"
+            else _("%(actor)s moved the position %(subject)s from “%(before)s” to “%(after)s”")
+        )
+        return _say(
+            message,
+            actor=actor,
+            subject=subject,
+            before=_agenda_status(details.get("before")),
+            after=_agenda_status(details.get("after")),
+        )
+    if action == "agenda.publish":
+        return _say(
+            _("%(actor)s published edition %(number)s of the agenda"),
+            actor=actor,
+            number=Ref(str(details.get("number", "")), url_for("agenda.agenda")),
+        )
+    if action == "initiative.save":
+        message = (
+            _("%(actor)s recorded the initiative %(subject)s")
+            if details.get("created")
+            else _("%(actor)s updated the initiative %(subject)s")
+        )
+        return _say(message, actor=actor, subject=subject)
+    if action == "position.save":
+        message = (
+            _("%(actor)s wrote the position %(subject)s")
+            if details.get("created")
+            else _("%(actor)s updated the position %(subject)s")
+        )
+        return _say(message, actor=actor, subject=subject)
+    if action == "endorsement.answer":
+        return _say(
+            _("%(actor)s answered “%(answer)s” to %(subject)s for %(institution)s"),
+            actor=actor,
+            subject=subject,
+            institution=names.institution(details.get("institution_id")),
+            answer=_agenda_status(details.get("answer")),
+        )
+    person = names.person(details.get("person_id"))
+    institution = names.institution(event.target_id)
+    message = (
+        _("%(actor)s authorised %(person)s to answer endorsements for %(institution)s")
+        if details.get("granted")
+        else _("%(actor)s withdrew the authorisation of %(person)s to answer for %(institution)s")
+    )
+    return _say(message, actor=actor, person=person, institution=institution)
+
+
+AGENDA_ACTIONS = (
+    "recommendation.create",
+    "recommendation.edit",
+    "recommendation.evidence",
+    "recommendation.status",
+    "amendment.propose",
+    "amendment.decide",
+    "agenda.publish",
+    "initiative.save",
+    "position.save",
+    "position.status",
+    "endorsement.answer",
+    "endorser.change",
+)
+TELLERS.update(dict.fromkeys(AGENDA_ACTIONS, _agenda))
+
+
 def describe(events: Iterable[AuditEvent]) -> dict[int, Sentence]:
     """{event id: its sentence}, in the current language (a fixed number of queries)."""
     events = list(events)
@@ -615,6 +743,18 @@ def _action_names() -> dict[str, str]:
         "person.activate": _("Person reactivated"),
         "person.deactivate": _("Person deactivated"),
         "person.role": _("Role changed"),
+        "recommendation.create": _("Recommendation drafted"),
+        "recommendation.edit": _("Recommendation edited"),
+        "recommendation.evidence": _("Recommendation's evidence changed"),
+        "recommendation.status": _("Recommendation moved"),
+        "amendment.propose": _("Amendment proposed"),
+        "amendment.decide": _("Amendment decided"),
+        "agenda.publish": _("Agenda edition published"),
+        "initiative.save": _("Initiative saved"),
+        "position.save": _("Position saved"),
+        "position.status": _("Position moved"),
+        "endorsement.answer": _("Endorsement answered"),
+        "endorser.change": _("Endorsers changed"),
     }
 
 

@@ -17,7 +17,16 @@ from sqlalchemy import select
 
 from coalition_app.account import tokens as api_tokens
 from coalition_app.core.db import unit_of_work
-from models import Deliverable, Institution, Task, TokenScope, User, WorkingGroup
+from models import (
+    Deliverable,
+    Institution,
+    Position,
+    Recommendation,
+    Task,
+    TokenScope,
+    User,
+    WorkingGroup,
+)
 
 DOCUMENT_URI = "urn:coalition:openapi"
 
@@ -74,6 +83,7 @@ def test_the_document_says_which_routes_need_a_token_and_the_gate_agrees(seeded_
             continue
         concrete = path.replace("{task_id}", "1").replace("{deliverable_id}", "1")
         concrete = concrete.replace("{institution_id}", "1").replace("{slug}", "etica")
+        concrete = concrete.replace("{position_id}", "1").replace("{recommendation_id}", "1")
         status = client.get(concrete).status_code
         if security == []:
             public.append(path)
@@ -92,6 +102,8 @@ def _real_paths(app) -> dict[str, list[str]]:
     slug = session.scalars(select(WorkingGroup.slug).order_by(WorkingGroup.id)).first()
     deliverable = session.scalars(select(Deliverable.id).order_by(Deliverable.id)).first()
     task = session.scalars(select(Task.id).order_by(Task.id)).first()
+    position = session.scalars(select(Position.id).order_by(Position.id)).first()
+    recommendation = session.scalars(select(Recommendation.id).order_by(Recommendation.id)).first()
     session.remove()
     return {
         "/api/v1/institutions": ["/api/v1/institutions", "/api/v1/institutions?sector=nope"],
@@ -110,6 +122,17 @@ def _real_paths(app) -> dict[str, list[str]]:
             "/api/v1/network?as_of=yesterday",
         ],
         "/api/v1/openapi.json": ["/api/v1/openapi.json"],
+        # The agenda (issue 16).
+        "/api/v1/agenda": ["/api/v1/agenda"],
+        "/api/v1/positions": ["/api/v1/positions"],
+        "/api/v1/positions/{position_id}": [
+            f"/api/v1/positions/{position}",
+            "/api/v1/positions/999999",
+        ],
+        "/api/v1/recommendations/{recommendation_id}": [
+            f"/api/v1/recommendations/{recommendation}",
+            "/api/v1/recommendations/999999",
+        ],
     }
 
 

@@ -34,6 +34,7 @@ def test_every_action_the_code_records_has_a_sentence():
         for call in re.findall(r"audit\.record\((.*?)\)\n", source, flags=re.S):
             recorded.update(re.findall(r'"([a-z_]+(?:\.[a-z_]+)?)"', call)[:2])
     target_types = {"user", "institution", "api_token", "audit_log", "invitation", "setting"}
+    target_types |= {"recommendation", "position", "initiative", "agenda_edition"}  # the agenda
     recorded -= target_types | {"working_group"}
     # The f-string of account.service.end_all_sessions: its two reasons.
     recorded |= {"sessions.sign_out", "sessions.ended"}
@@ -362,6 +363,91 @@ KINDS = [
         {"before": "member", "after": "coordinator"},
         "{actor} cambió el rol de {person} de miembro a coordinación",
         "{actor} changed the role of {person} from member to coordinator",
+    ),
+    # The agenda (issue 16).
+    (
+        "recommendation.create",
+        "recommendation",
+        {"title": "Registro"},
+        "{actor} redactó la recomendación Registro",
+        "{actor} drafted the recommendation Registro",
+    ),
+    (
+        "recommendation.edit",
+        "recommendation",
+        {"title": "Registro"},
+        "{actor} editó la recomendación Registro",
+        "{actor} edited the recommendation Registro",
+    ),
+    (
+        "recommendation.evidence",
+        "recommendation",
+        {"title": "Registro", "removed": False},
+        "{actor} citó evidencia en la recomendación Registro",
+        "{actor} cited evidence in the recommendation Registro",
+    ),
+    (
+        "recommendation.status",
+        "recommendation",
+        {"title": "Registro", "before": "review", "after": "approved"},
+        "{actor} pasó la recomendación Registro de “En revisión” a “Aprobada por el grupo”",
+        "{actor} moved the recommendation Registro from “In review” to “Approved by the group”",
+    ),
+    (
+        "amendment.propose",
+        "recommendation",
+        {"title": "Registro"},
+        "{actor} propuso una enmienda a la recomendación Registro",
+        "{actor} proposed an amendment to the recommendation Registro",
+    ),
+    (
+        "amendment.decide",
+        "recommendation",
+        {"title": "Registro", "accepted": True},
+        "{actor} aceptó una enmienda a la recomendación Registro",
+        "{actor} accepted an amendment to the recommendation Registro",
+    ),
+    (
+        "agenda.publish",
+        "agenda_edition",
+        {"number": 2},
+        "{actor} publicó la edición 2 de la agenda",
+        "{actor} published edition 2 of the agenda",
+    ),
+    (
+        "initiative.save",
+        "initiative",
+        {"title": "Ley de IA", "created": True},
+        "{actor} registró la iniciativa Ley de IA",
+        "{actor} recorded the initiative Ley de IA",
+    ),
+    (
+        "position.save",
+        "position",
+        {"title": "Carta abierta", "created": True},
+        "{actor} redactó el posicionamiento Carta abierta",
+        "{actor} wrote the position Carta abierta",
+    ),
+    (
+        "position.status",
+        "position",
+        {"title": "Carta abierta", "before": "draft", "after": "open"},
+        "{actor} pasó el posicionamiento Carta abierta de “Borrador” a “Abierto a adhesiones”",
+        "{actor} moved the position Carta abierta from “Draft” to “Open to endorsement”",
+    ),
+    (
+        "endorsement.answer",
+        "position",
+        {"title": "Carta abierta", "answer": "endorse"},
+        "{actor} respondió “Respalda” a Carta abierta por una institución",
+        "{actor} answered “Endorses” to Carta abierta for an institution",
+    ),
+    (
+        "endorser.change",
+        "the_institution",
+        {"granted": True},
+        "{actor} autorizó a alguien a responder adhesiones por {institution}",
+        "{actor} authorised someone to answer endorsements for {institution}",
     ),
 ]
 

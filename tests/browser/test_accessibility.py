@@ -60,6 +60,14 @@ PAGES = [
     (ANONYMOUS, "{invitation}"),
     (ANONYMOUS, "/invitations/not-a-real-token"),
     (ANONYMOUS, "/docs/api"),
+    # The agenda (issue 16).
+    (MEMBER, "/groups/etica/recommendations"),
+    (CHAIR, "{recommendation}"),
+    (MEMBER, "/agenda"),
+    (COORDINATOR, "/positions"),
+    (MEMBER, "{position}"),
+    (ANONYMOUS, "/public/agenda"),
+    (ANONYMOUS, "/public{position}"),
 ]
 # Home and group pages are also checked in English; the rest in Spanish (the default).
 ENGLISH = {
@@ -151,8 +159,14 @@ def found(browser, live_server):
     )
     page.get_by_role("button", name="Crear invitación").click()
     invitation = page.locator("#invitation-link").inner_text().strip()
+    page.goto("/groups/etica/recommendations")
+    recommendation = page.locator("main a[href^='/recommendations/']").first.get_attribute("href")
+    page.goto("/positions")
+    position = page.locator("main a[href^='/positions/']").first.get_attribute("href")
     context.close()
     return {
+        "recommendation": recommendation,
+        "position": position,
         "deliverable": deliverable,
         "task": task,
         "institution": institution,

@@ -53,6 +53,9 @@ NOT_HTML = {
     "meetings.feed",  # iCalendar
     "meetings.meeting_ics",
     "meetings.figures_csv",
+    "agenda.public_agenda_pdf",
+    "agenda.public_edition_pdf",
+    "agenda.public_position_pdf",
 }
 # Public pages, opened signed out; every other page is opened by each signed-in role.
 PUBLIC = {
@@ -61,6 +64,8 @@ PUBLIC = {
     "account.reset_password",
     "account.two_factor_login",
     "people.accept_invitation",
+    "agenda.public_agenda",
+    "agenda.public_position",
 }
 # Values for the rules' placeholders, found in the seeded data at run time (see `ids`).
 PLACEHOLDERS = {
@@ -70,6 +75,9 @@ PLACEHOLDERS = {
     "<int:institution_id>": "{institution}",
     "<token>": "{token}",
     "<int:meeting_id>": "{meeting}",
+    "<int:recommendation_id>": "{recommendation}",
+    "<int:position_id>": "{position}",
+    "<int:initiative_id>": "{initiative}",
 }
 
 # What does not fit, as sentences (the page's own measurements; see fits.js).
@@ -134,8 +142,19 @@ def ids(browser, live_server):
     )
     page.get_by_role("button", name="Crear invitación").click()
     invitation = page.locator("#invitation-link").inner_text().strip()
+    # The agenda's (issue 16): a recommendation of the group, a position, an initiative.
+    page.goto("/groups/etica/recommendations")
+    recommendation = page.locator("main a[href^='/recommendations/']").first.get_attribute("href")
+    page.goto("/positions")
+    position = page.locator("main a[href^='/positions/']").first.get_attribute("href")
+    page.goto("/initiatives")
+    initiative = page.locator("main a[href^='/initiatives/'][href$='/edit']").first
+    initiative = initiative.get_attribute("href")
     context.close()
     return {
+        "recommendation": recommendation.rsplit("/", 1)[1],
+        "position": position.rsplit("/", 1)[1],
+        "initiative": initiative.split("/")[2],
         "group": "etica",
         "deliverable": deliverable.rsplit("/", 1)[1],
         "task": task.rsplit("/", 1)[1],

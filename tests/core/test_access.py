@@ -11,14 +11,20 @@ from sqlalchemy import select
 
 from coalition_app.policy import PERSONAL, PUBLIC, declared_access
 from models import (
+    Amendment,
     ApiToken,
+    AuthorisedEndorser,
     Deliverable,
     GroupChair,
+    Initiative,
     Institution,
     Invitation,
     Meeting,
     MeetingActionItem,
     Notification,
+    Position,
+    Recommendation,
+    RecommendationEvidence,
     Task,
     User,
 )
@@ -47,6 +53,14 @@ def _samples(session) -> dict[str, object]:
         "token": "not-a-real-token",
         "meeting_id": session.scalar(select(Meeting.id).order_by(Meeting.id)) or 1,
         "item_id": session.scalar(select(MeetingActionItem.id)) or 1,
+        # The agenda (issue 16).
+        "recommendation_id": session.scalar(select(Recommendation.id).order_by(Recommendation.id)),
+        "evidence_id": session.scalar(select(RecommendationEvidence.id)) or 1,
+        "amendment_id": session.scalar(select(Amendment.id)) or 1,
+        "position_id": session.scalar(select(Position.id).order_by(Position.id)),
+        "initiative_id": session.scalar(select(Initiative.id).order_by(Initiative.id)),
+        "endorser_id": session.scalar(select(AuthorisedEndorser.id)) or 1,
+        "number": 1,
     }
 
 

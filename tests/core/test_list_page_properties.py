@@ -22,6 +22,14 @@ from tests.helpers import sign_in
 
 LIST_PAGES = [
     "/",
+    # The agenda (issue 16).
+    "/agenda",
+    "/positions",
+    "/initiatives",
+    "/public/agenda",
+    "/public/agenda.pdf",
+    "/api/v1/agenda",
+    "/api/v1/positions",
     "/groups/",
     "/groups/etica",
     "/groups/etica/members",

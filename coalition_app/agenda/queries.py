@@ -1,0 +1,433 @@
+"""The read side of the agenda: loaders, the endorsement tally and its one definition of
+"voz única", the evidence in figures, the coverage of what no recommendation answers yet, and
+the word-level diff between two versions of a text."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.exceptions import NotFound
+
+from models import (
+    AgendaEdition,
+    Amendment,
+    Answer,
+    AuthorisedEndorser,
+    Deliverable,
+    Endorsement,
+    EvidenceKind,
+    Initiative,
+    Institution,
+    Meeting,
+    MeetingAttendance,
+    Position,
+    PositionStatus,
+    Recommendation,
+    RecommendationComment,
+    RecommendationEvidence,
+    RecommendationStatus,
+    RecommendationVersion,
+    Sector,
+    User,
+    WorkingGroup,
+)
+from models.base import MAX_ID
+
+from ..core.db import session
+
+# --- who answers for an institution ---------------------------------------------------------
+
+
+def is_authorised_endorser(user: User, institution: Institution) -> bool:
+    return (
+        session.scalar(
+            select(AuthorisedEndorser.id).where(
+                AuthorisedEndorser.institution_id == institution.id,
+                AuthorisedEndorser.person_id == user.id,
+                AuthorisedEndorser.revoked_at.is_(None),
+            )
+        )
+        is not None
+    )
+
+
+def endorsers_of(institution: Institution) -> list[AuthorisedEndorser]:
+    """The institution's current authorised endorsers, by name."""
+    return list(
+        session.scalars(
+            select(AuthorisedEndorser)
+            .join(User, User.id == AuthorisedEndorser.person_id)
+            .where(
+                AuthorisedEndorser.institution_id == institution.id,
+                AuthorisedEndorser.revoked_at.is_(None),
+            )
+            .options(joinedload(AuthorisedEndorser.person))
+            .order_by(User.full_name, User.id)
+        )
+    )
+
+
+def institutions_answered_by(user: User) -> list[Institution]:
+    """The institutions this person answers for (focal point or authorised), active today."""
+    from ..policy import endorses_for
+
+    candidates = session.scalars(
+        select(Institution)
+        .where(
+            (Institution.focal_point_id == user.id)
+            | Institution.id.in_(
+                select(AuthorisedEndorser.institution_id).where(
+                    AuthorisedEndorser.person_id == user.id,
+                    AuthorisedEndorser.revoked_at.is_(None),
+                )
+            )
+        )
+        .order_by(Institution.name_key)
+    ).all()
+    return [i for i in candidates if endorses_for(user, i)]
+
+
+# --- loaders -------------------------------------------------------------------------------
+
+
+def _id_or_404(value: int) -> int:
+    if not 0 < value <= MAX_ID:
+        raise NotFound()
+    return value
+
+
+def load_recommendation(recommendation_id: int) -> Recommendation:
+    rec = session.scalar(
+        select(Recommendation)
+        .where(Recommendation.id == _id_or_404(recommendation_id))
+        .options(
+            joinedload(Recommendation.group),
+            selectinload(Recommendation.versions).joinedload(RecommendationVersion.author),
+            selectinload(Recommendation.evidence),
+            selectinload(Recommendation.comments).joinedload(RecommendationComment.author),
+            selectinload(Recommendation.amendments).joinedload(Amendment.author),
+        )
+    )
+    if rec is None:
+        raise NotFound()
+    return rec
+
+
+def load_amendment(amendment_id: int) -> Amendment:
+    amendment = session.get(Amendment, _id_or_404(amendment_id))
+    if amendment is None:
+        raise NotFound()
+    return amendment
+
+
+def load_position(position_id: int) -> Position:
+    position = session.scalar(
+        select(Position)
+        .where(Position.id == _id_or_404(position_id))
+        .options(selectinload(Position.initiatives))
+    )
+    if position is None:
+        raise NotFound()
+    return position
+
+
+def load_initiative(initiative_id: int) -> Initiative:
+    initiative = session.get(Initiative, _id_or_404(initiative_id))
+    if initiative is None:
+        raise NotFound()
+    return initiative
+
+
+def load_edition(edition_id: int) -> AgendaEdition:
+    edition = session.get(AgendaEdition, _id_or_404(edition_id))
+    if edition is None:
+        raise NotFound()
+    return edition
+
+
+def recommendations_of(group: WorkingGroup) -> list[Recommendation]:
+    return list(
+        session.scalars(
+            select(Recommendation)
+            .where(Recommendation.group_id == group.id)
+            .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
+        )
+    )
+
+
+def adopted_recommendations() -> list[Recommendation]:
+    """The agenda: adopted recommendations, by group and adoption (a fixed number of queries)."""
+    return list(
+        session.scalars(
+            select(Recommendation)
+            .join(Recommendation.group)
+            .where(Recommendation.status == RecommendationStatus.ADOPTED)
+            .options(
+                joinedload(Recommendation.group),
+                selectinload(Recommendation.evidence),
+                selectinload(Recommendation.versions),
+            )
+            .order_by(WorkingGroup.position, Recommendation.adopted_at, Recommendation.id)
+        )
+    )
+
+
+def positions(include_drafts: bool) -> list[Position]:
+    statement = select(Position).options(selectinload(Position.initiatives))
+    if not include_drafts:
+        statement = statement.where(Position.status != PositionStatus.DRAFT)
+    return list(session.scalars(statement.order_by(Position.created_at.desc(), Position.id.desc())))
+
+
+def initiatives() -> list[Initiative]:
+    return list(
+        session.scalars(
+            select(Initiative)
+            .options(selectinload(Initiative.positions))
+            .order_by(Initiative.presented_on.desc(), Initiative.id.desc())
+        )
+    )
+
+
+def editions() -> list[AgendaEdition]:
+    return list(session.scalars(select(AgendaEdition).order_by(AgendaEdition.number.desc())))
+
+
+def latest_edition() -> AgendaEdition | None:
+    return session.scalar(select(AgendaEdition).order_by(AgendaEdition.number.desc()).limit(1))
+
+
+# --- the tally and "voz única" ---------------------------------------------------------------
+
+
+@dataclass
+class SectorTally:
+    sector: Sector
+    answers: dict[Answer, list[Endorsement]] = field(default_factory=dict)
+
+    def of(self, answer: Answer) -> list[Endorsement]:
+        return self.answers.get(answer, [])
+
+
+@dataclass
+class Tally:
+    """Answers by sector (every sector listed, in its order) and the verdict."""
+
+    sectors: list[SectorTally]
+    voz_unica: bool
+
+    def count(self, answer: Answer) -> int:
+        return sum(len(s.of(answer)) for s in self.sectors)
+
+    @property
+    def endorsers(self) -> list[Institution]:
+        return [e.institution for s in self.sectors for e in s.of(Answer.ENDORSE)]
+
+
+def voz_unica(answers: Iterable[tuple[str, Answer]], sector_slugs: Iterable[str]) -> bool:
+    """The one definition of "voz única": institutions of every sector endorse, and none
+    objects. `answers` are (sector slug, answer) of the current answers.
+
+    >>> voz_unica([("a", Answer.ENDORSE), ("b", Answer.ENDORSE)], ["a", "b"])
+    True
+    >>> voz_unica([("a", Answer.ENDORSE), ("b", Answer.ABSTAIN)], ["a", "b"])
+    False
+    >>> voz_unica([("a", Answer.ENDORSE), ("b", Answer.ENDORSE), ("b", Answer.OBJECT)], ["a", "b"])
+    False
+    """
+    answers = list(answers)
+    sectors = set(sector_slugs)
+    if not sectors or any(answer == Answer.OBJECT for _, answer in answers):
+        return False
+    return sectors <= {slug for slug, answer in answers if answer == Answer.ENDORSE}
+
+
+def _sectors() -> list[Sector]:
+    return list(session.scalars(select(Sector).order_by(Sector.position, Sector.slug)))
+
+
+def _tally_of(endorsements: list[Endorsement], sectors: list[Sector]) -> Tally:
+    by_sector = {s.slug: SectorTally(s) for s in sectors}
+    for e in sorted(endorsements, key=lambda e: e.institution.name_key):
+        by_sector[e.institution.sector_slug].answers.setdefault(e.answer, []).append(e)
+    verdict = voz_unica(
+        ((e.institution.sector_slug, e.answer) for e in endorsements), by_sector.keys()
+    )
+    return Tally(list(by_sector.values()), verdict)
+
+
+def tally_position(position: Position) -> Tally:
+    return tallies(positions=[position])[("position", position.id)]
+
+
+def tallies(
+    positions: Iterable[Position] = (), recommendations: Iterable[Recommendation] = ()
+) -> dict[tuple[str, int], Tally]:
+    """{("position"|"recommendation", id): Tally} in two queries, whatever the numbers."""
+    position_ids = [p.id for p in positions]
+    rec_ids = [r.id for r in recommendations]
+    sectors = _sectors()
+    rows: list[Endorsement] = []
+    if position_ids or rec_ids:
+        rows = list(
+            session.scalars(
+                select(Endorsement)
+                .where(
+                    Endorsement.position_id.in_(position_ids)
+                    | Endorsement.recommendation_id.in_(rec_ids)
+                )
+                .options(joinedload(Endorsement.institution), joinedload(Endorsement.answered_by))
+            )
+        )
+    result: dict[tuple[str, int], Tally] = {}
+    for kind, ids in (("position", position_ids), ("recommendation", rec_ids)):
+        for subject_id in ids:
+            attribute = "position_id" if kind == "position" else "recommendation_id"
+            mine = [e for e in rows if getattr(e, attribute) == subject_id]
+            result[(kind, subject_id)] = _tally_of(mine, sectors)
+    return result
+
+
+def answer_of(institution: Institution, subject: Position | Recommendation) -> Endorsement | None:
+    column = (
+        Endorsement.position_id if isinstance(subject, Position) else Endorsement.recommendation_id
+    )
+    return session.scalar(
+        select(Endorsement)
+        .where(column == subject.id, Endorsement.institution_id == institution.id)
+        .options(selectinload(Endorsement.changes))
+    )
+
+
+# --- evidence in figures ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    evidence_id: int
+    kind: EvidenceKind
+    ref_id: int
+    #: What it is ("Mapa de casos de uso"); None while the referenced table is not wired.
+    title: str | None
+    #: Its figures, as (label key, value): percent done, hours, people who attended.
+    figures: tuple[tuple[str, object], ...] = ()
+
+
+def evidence_items(recs: Iterable[Recommendation]) -> dict[int, list[EvidenceItem]]:
+    """{recommendation id: its evidence with figures}, in at most three queries."""
+    recs = list(recs)
+    rows = [e for r in recs for e in r.evidence]
+    deliverable_ids = {e.ref_id for e in rows if e.kind == EvidenceKind.DELIVERABLE}
+    meeting_ids = {e.ref_id for e in rows if e.kind == EvidenceKind.MEETING}
+    deliverables = (
+        {
+            d.id: d
+            for d in session.scalars(select(Deliverable).where(Deliverable.id.in_(deliverable_ids)))
+        }
+        if deliverable_ids
+        else {}
+    )
+    meetings: dict[int, tuple[Meeting, int]] = {}
+    if meeting_ids:
+        attended = (
+            select(MeetingAttendance.meeting_id, func.count().label("n"))
+            .where(MeetingAttendance.attended.is_(True))
+            .group_by(MeetingAttendance.meeting_id)
+            .subquery()
+        )
+        for meeting, count in session.execute(
+            select(Meeting, func.coalesce(attended.c.n, 0))
+            .outerjoin(attended, attended.c.meeting_id == Meeting.id)
+            .where(Meeting.id.in_(meeting_ids))
+        ):
+            meetings[meeting.id] = (meeting, int(count))
+    result: dict[int, list[EvidenceItem]] = {}
+    for rec in recs:
+        items = []
+        for e in sorted(rec.evidence, key=lambda e: (e.kind.value, e.ref_id)):
+            if e.kind == EvidenceKind.DELIVERABLE and e.ref_id in deliverables:
+                d = deliverables[e.ref_id]
+                items.append(
+                    EvidenceItem(e.id, e.kind, e.ref_id, d.title, (("progress", d.progress),))
+                )
+            elif e.kind == EvidenceKind.MEETING and e.ref_id in meetings:
+                m, count = meetings[e.ref_id]
+                items.append(
+                    EvidenceItem(
+                        e.id,
+                        e.kind,
+                        e.ref_id,
+                        m.title,
+                        (
+                            ("date", m.starts_at.date()),
+                            ("hours", round(m.hours, 1)),
+                            ("attended", count),
+                        ),
+                    )
+                )
+            elif e.kind in (EvidenceKind.CONSULTATION_STATEMENT, EvidenceKind.CONSULTATION_THEME):
+                items.append(EvidenceItem(e.id, e.kind, e.ref_id, None))
+        result[rec.id] = items
+    return result
+
+
+def evidence_candidates(group: WorkingGroup) -> tuple[list[Deliverable], list[Meeting]]:
+    """What a recommendation of the group can cite now: its live deliverables and its meetings
+    (and the coalition's events)."""
+    deliverables = session.scalars(
+        select(Deliverable)
+        .where(Deliverable.group_id == group.id, Deliverable.archived_at.is_(None))
+        .order_by(Deliverable.title)
+    ).all()
+    meetings = session.scalars(
+        select(Meeting)
+        .where((Meeting.group_id == group.id) | Meeting.group_id.is_(None))
+        .where(Meeting.cancelled_at.is_(None))
+        .order_by(Meeting.starts_at.desc())
+    ).all()
+    return list(deliverables), list(meetings)
+
+
+def unanswered(kind: EvidenceKind, ids: Iterable[int]) -> list[int]:
+    """Coverage: of these consultation statements or themes (ids), those that no
+    recommendation cites yet, in the given order. The consultation feature passes its ids."""
+    ids = list(ids)
+    cited = set(
+        session.scalars(
+            select(RecommendationEvidence.ref_id).where(
+                RecommendationEvidence.kind == kind, RecommendationEvidence.ref_id.in_(ids)
+            )
+        )
+    )
+    return [i for i in ids if i not in cited]
+
+
+# --- the diff ----------------------------------------------------------------------------------
+
+_TOKENS = re.compile(r"\s+|[^\s]+")
+
+
+def word_diff(before: str, after: str) -> Markup:
+    """A readable word-level diff: removed words in <del>, added words in <ins>.
+
+    >>> str(word_diff("a b c", "a x c"))
+    'a <del>b</del><ins>x</ins> c'
+    """
+    a, b = _TOKENS.findall(before), _TOKENS.findall(after)
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            out.append(str(escape("".join(a[i1:i2]))))
+            continue
+        if i2 > i1:
+            out.append(f"<del>{escape(''.join(a[i1:i2]))}</del>")
+        if j2 > j1:
+            out.append(f"<ins>{escape(''.join(b[j1:j2]))}</ins>")
+    return Markup("".join(out))

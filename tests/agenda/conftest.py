@@ -1,0 +1,110 @@
+"""The agenda's fixtures: a group with its chair, a member and an outsider, a coordinator,
+and factories of recommendations and positions in any situation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+
+from models import (
+    Position,
+    PositionStatus,
+    Recommendation,
+    RecommendationStatus,
+    RecommendationVersion,
+    Role,
+    Sector,
+)
+
+
+@pytest.fixture
+def world(make_institution, make_user, make_group):
+    lead = make_institution(name="Universidad Líder", sector_slug="academia")
+    member_institution = make_institution(name="Asociación Miembro", sector_slug="academia")
+    outside = make_institution(name="Empresa de Fuera", sector_slug="industry")
+    group = make_group(
+        leads=[lead],
+        members=[member_institution],
+        slug="etica-t",
+        name_es="Ética T",
+        name_en="Ethics T",
+    )
+    people = {
+        "coordinator": make_user(
+            role=Role.COORDINATOR, institution=outside, full_name="Cora Coord"
+        ),
+        "chair": make_user(institution=lead, chair_of=group, full_name="Chema Chair"),
+        "member": make_user(institution=member_institution, full_name="Mina Member"),
+        "outsider": make_user(institution=outside, full_name="Otto Outsider"),
+    }
+    return SimpleNamespace(group=group, people=people, lead=lead, outside=outside)
+
+
+@pytest.fixture
+def make_recommendation(db_session, world) -> Callable[..., Recommendation]:
+    def make(
+        status=RecommendationStatus.DRAFT, title="Evaluar antes de comprar", group=None, **fields
+    ):
+        author = world.people["member"]
+        rec = Recommendation(
+            group=group or world.group,
+            title=title,
+            text=fields.pop("text", "Que toda dependencia evalúe el impacto."),
+            rationale=fields.pop("rationale", ""),
+            status=status,
+            created_by_id=author.id,
+            **fields,
+        )
+        if status == RecommendationStatus.ADOPTED:
+            rec.adopted_at = datetime(2026, 11, 1, tzinfo=UTC)
+        db_session.add(rec)
+        db_session.add(
+            RecommendationVersion(
+                recommendation=rec, number=1, title=rec.title, text=rec.text, reason="created"
+            )
+        )
+        db_session.commit()
+        return rec
+
+    return make
+
+
+@pytest.fixture
+def make_position(db_session) -> Callable[..., Position]:
+    def make(status=PositionStatus.OPEN, title="Carta abierta sobre la ley de IA", **fields):
+        position = Position(
+            title=title,
+            text=fields.pop("text", "La coalición pide una consulta abierta."),
+            status=status,
+            published_at=None
+            if status == PositionStatus.DRAFT
+            else datetime(2026, 11, 2, tzinfo=UTC),
+            **fields,
+        )
+        db_session.add(position)
+        db_session.commit()
+        return position
+
+    return make
+
+
+@pytest.fixture
+def sectors(db_session) -> list[str]:
+    return list(db_session.scalars(select(Sector.slug).order_by(Sector.position)))
+
+
+@pytest.fixture
+def signed_in(app):
+    """A client signed in as `user` (a fresh client for each)."""
+    from tests.helpers import sign_in
+
+    def client_for(user):
+        client = app.test_client()
+        assert sign_in(client, user.email).status_code == 302
+        return client
+
+    return client_for
