@@ -2,8 +2,8 @@
 agenda's editions; legislative initiatives and the coalition's positions; endorsements by
 institutions (with their history) and the people institutions authorise to endorse
 
-Revision ID: 0017i
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-01 16:26:13.733476
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017i"
-down_revision: str | None = "0016"
+revision: str = "0018"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
