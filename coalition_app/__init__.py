@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from .network.views import bp as network_bp
     from .notifications.views import bp as notifications_bp
     from .people.views import bp as people_bp
+    from .public.views import bp as public_bp
     from .work.views import bp as work_bp
 
     for blueprint in (
@@ -118,5 +119,6 @@ def _register_blueprints(app: Flask) -> None:
         api_docs_bp,
         # The API: its plumbing, with the routes of every feature's `api.py` on it.
         api_blueprint(),
+        public_bp,  # after the API's: it wraps the session interface the API installs
     ):
         app.register_blueprint(blueprint)

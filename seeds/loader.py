@@ -874,7 +874,11 @@ def _load_institutions(session: Session, rows: list[InstitutionRow]) -> dict[str
         )
         institution = existing.get(row.key)
         if institution is None:
-            institution = existing[row.key] = Institution(**values)
+            # Listed on the public site by default when its membership is documented; later
+            # runs keep whatever the institution chose since.
+            institution = existing[row.key] = Institution(
+                **values, is_listed=row.basis == Basis.DOCUMENTED
+            )
             session.add(institution)
         else:
             _assign(institution, **values)
