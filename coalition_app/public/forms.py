@@ -7,11 +7,13 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField
 from wtforms.validators import DataRequired
 
+from ..core.forms import choices
+
 
 class ListingForm(FlaskForm):
     listed = RadioField(
         _l("On the public site"),
-        choices=[("yes", _l("Listed publicly")), ("no", _l("Not listed"))],
+        choices=choices([("yes", _l("Listed publicly")), ("no", _l("Not listed"))]),
         validators=[DataRequired(_l("Choose whether the institution is listed."))],
     )
 

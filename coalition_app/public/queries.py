@@ -233,9 +233,14 @@ def public_group(slug: str, today: date) -> PublicGroup:
 
 
 def day_start_utc(day: date) -> datetime:
-    """The start of the coalition's `day`, as the naive UTC the database stores."""
+    """The start of the coalition's `day`, in UTC."""
     local = datetime.combine(day, time.min, tzinfo=ZoneInfo(clock.zone_name()))
-    return local.astimezone(UTC).replace(tzinfo=None)
+    return local.astimezone(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored instant as an aware UTC datetime (SQLite gives them back naive)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _public_events() -> Select[Meeting]:
@@ -286,7 +291,7 @@ def public_event(meeting_id: int) -> Meeting:
 def listed_organisers(meeting: Meeting) -> list[Institution]:
     """A meeting's organising institutions that are listed (the others are not named)."""
     return sorted(
-        (o.institution for o in meeting.organisers if o.institution.is_listed),
+        (o.institution for o in meeting.organisers if o.institution and o.institution.is_listed),
         key=lambda i: i.name_key,
     )
 

@@ -73,7 +73,12 @@ def _language() -> None:
 
 @bp.app_context_processor
 def _public_helpers() -> dict:
-    return {"url_in": url_in, "absolute": absolute, "privacy_path": privacy_notice.PATH}
+    return {
+        "url_in": url_in,
+        "absolute": absolute,
+        "privacy_path": privacy_notice.PATH,
+        "iso_utc": lambda moment: queries.as_utc(moment).isoformat(),
+    }
 
 
 # --- pages --------------------------------------------------------------------------------------
@@ -131,7 +136,7 @@ def event(meeting_id: int) -> Response:
             "public/event.html",
             meeting=meeting,
             organisers=queries.listed_organisers(meeting),
-            upcoming=meeting.ends_at >= queries.day_start_utc(clock.today()),
+            upcoming=queries.as_utc(meeting.ends_at) >= queries.day_start_utc(clock.today()),
         )
 
     return cacheable(render)
