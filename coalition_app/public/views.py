@@ -20,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -78,6 +79,7 @@ def _public_helpers() -> dict:
         "absolute": absolute,
         "privacy_path": privacy_notice.PATH,
         "iso_utc": lambda moment: queries.as_utc(moment).isoformat(),
+        "format_time": format_time,
     }
 
 

@@ -50,6 +50,10 @@ NOT_HTML = {
     "network.network_export",
     "network.network_json",
     "account.two_factor_qr_code",  # an SVG image of the enrolment QR code
+    "public.data_csv",
+    "public.data_json",
+    "public.sitemap",
+    "public.robots",
 }
 # Public pages, opened signed out; every other page is opened by each signed-in role.
 PUBLIC = {
@@ -58,6 +62,12 @@ PUBLIC = {
     "account.reset_password",
     "account.two_factor_login",
     "people.accept_invitation",
+    "public.landing",
+    "public.members",
+    "public.group",
+    "public.events",
+    "public.event",
+    "public.data",
 }
 # Values for the rules' placeholders, found in the seeded data at run time (see `ids`).
 PLACEHOLDERS = {
@@ -66,6 +76,7 @@ PLACEHOLDERS = {
     "<int:task_id>": "{task}",
     "<int:institution_id>": "{institution}",
     "<token>": "{token}",
+    "<int:meeting_id>": "{meeting}",
 }
 
 # What does not fit, as sentences (the page's own measurements; see fits.js).
@@ -119,6 +130,8 @@ def ids(browser, live_server):
         "links => links.map(a => a.getAttribute('href'))"
     )
     institution = next(h for h in hrefs if re.fullmatch(r"/institutions/\d+", h))
+    page.goto("/eventos")
+    meeting = page.locator("main a[href^='/eventos/']").first.get_attribute("href")
     page.goto("/people")
     invite = page.locator("form[action='/people/invite']")  # not the search form above
     invite.get_by_label("Nombre completo").fill("Persona De Ancho Completo")
@@ -137,6 +150,7 @@ def ids(browser, live_server):
         # The invitation's page; on /password/reset/ the same token is an unknown one, which
         # shows the page a stale reset link shows.
         "token": invitation.rsplit("/", 1)[1],
+        "meeting": meeting.split("?")[0].rsplit("/", 1)[1],
     }
 
 
