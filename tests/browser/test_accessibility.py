@@ -73,7 +73,6 @@ ENGLISH = {
     (MEMBER, "{deliverable}"),
     (MEMBER, "/network"),
     (MEMBER, "/growth"),
-    (ANONYMOUS, "/coalicion"),
 }
 CASES = [(role, path, "es") for role, path in PAGES] + [
     (role, path, "en") for role, path in PAGES if (role, path) in ENGLISH

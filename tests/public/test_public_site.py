@@ -242,7 +242,8 @@ def test_language_from_the_address_or_the_browser(client, coalition):
     page = chosen.get_data(as_text=True)
     assert '<html lang="en">' in page and "Members by sector" in page
     assert 'hreflang="es" href="http://127.0.0.1:5000/coalicion?lang=es"' in page
-    assert 'hreflang="x-default" href="http://127.0.0.1:5000/coalicion"' in page
+    assert 'hreflang="en" href="http://127.0.0.1:5000/coalicion?lang=en"' in page
+    assert '<link rel="canonical" href="http://127.0.0.1:5000/coalicion?lang=en">' in page
 
 
 def test_canonical_and_open_graph_use_base_url_not_host(app, client, coalition):
