@@ -218,6 +218,8 @@ def test_every_route_is_opened_or_declared():
 def test_page_fits_every_width(sessions, ids, role, lang, endpoint, path):
     page = sessions(role, lang)
     page.set_viewport_size({"width": WIDTHS[0], "height": HEIGHT})
+    if endpoint.startswith("public."):
+        path += f"?lang={lang}"  # the public site's language is in its address (no session)
     response = page.goto(path.format(**ids))
     assert response is not None
     expect(page.locator("html")).to_have_attribute("lang", lang)
