@@ -12,8 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 from xml.etree import ElementTree
 
 import pytest
+from sqlalchemy import select
 
 from models import (
+    AuditEvent,
     Deliverable,
     GroupMembership,
     GroupRole,
@@ -437,6 +439,14 @@ def test_who_may_choose_an_institutions_listing(
     response = client.post(f"/institutions/{hidden.id}/listing", data={"listed": "yes"})
     assert response.status_code == (302 if allowed else 403)
     assert db_session.get(Institution, hidden.id).is_listed == allowed
+    recorded = db_session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "institution.update", AuditEvent.target_id == hidden.id
+        )
+    ).all()
+    assert [e.details["changes"] for e in recorded] == (
+        [{"is_listed": [False, True]}] if allowed else []
+    )
     assert ("Organización Sin Listar" in client.get("/miembros").get_data(True)) == allowed
 
 
