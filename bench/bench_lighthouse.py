@@ -24,12 +24,13 @@ from pathlib import Path
 from tests.browser.chromium import CHROMIUM
 
 from .bench_load import (
+    BASELINE,
     ROOT,
     free_port,
+    get,
     prepare_database,
     start_gunicorn,
     stop_gunicorn,
-    wait_ready,
 )
 
 # 12.x: the last line that runs on Debian 12's Node 20 (13 wants Node 22.12).
@@ -87,6 +88,22 @@ def run_lighthouse(command: Path, url: str, report: Path) -> dict[str, int]:
     )
     data = json.loads(report.read_text())
     return {c: round(100 * (data["categories"][c]["score"] or 0)) for c in CATEGORIES}
+
+
+def wait_ready(port: int, process: subprocess.Popen, log_path: Path, seconds: int = 120) -> None:
+    """Until gunicorn answers (its four workers start slowly on a busy machine)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("gunicorn exited:\n" + log_path.read_text(errors="replace"))
+        try:
+            if get(port, BASELINE)[0] == 200:
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(
+        f"gunicorn did not answer within {seconds} s:\n" + log_path.read_text(errors="replace")
+    )
 
 
 def main() -> None:
