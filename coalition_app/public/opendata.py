@@ -13,7 +13,11 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
+from models import Institution
+
+from ..core.db import session
 from ..growth import series as growth
 from . import queries
 
@@ -70,13 +74,7 @@ def growth_rows(today: date) -> list[list[Any]]:
     ]
 
 
-def _listed_institutions():
-    from sqlalchemy import select
-
-    from models import Institution
-
-    from ..core.db import session
-
+def _listed_institutions() -> list[Institution]:
     return list(session.scalars(select(Institution).where(Institution.is_listed.is_(True))))
 
 
