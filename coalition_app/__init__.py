@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from .network.views import bp as network_bp
     from .notifications.views import bp as notifications_bp
     from .people.views import bp as people_bp
+    from .public.views import bp as public_bp
     from .work.views import bp as work_bp
 
     for blueprint in (
@@ -122,5 +123,6 @@ def _register_blueprints(app: Flask) -> None:
         agenda_bp,
         # The API: its plumbing, with the routes of every feature's `api.py` on it.
         api_blueprint(),
+        public_bp,  # after the API's: it wraps the session interface the API installs
     ):
         app.register_blueprint(blueprint)

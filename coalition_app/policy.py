@@ -161,6 +161,21 @@ def _move_deliverable(user: User, move: tuple[Deliverable, WorkStatus]) -> bool:
     )
 
 
+# --- the public site (issue 15) -----------------------------------------------------------------
+
+
+def _publish_deliverable(user: User, deliverable: Deliverable) -> bool:
+    """Publish a deliverable on its group's public page, or withdraw it: its chairs and the
+    coordinators (that only a done one may be published is the use case's rule)."""
+    return _chairs_decision(user, deliverable)
+
+
+def _choose_public_listing(user: User, institution: Institution) -> bool:
+    """Choose whether an institution is listed on the public site: its own people and the
+    coordinators."""
+    return user.is_coordinator or user.institution_id == institution.id
+
+
 def _signed_in(user: User, _obj: object) -> bool:
     return True  # `can` has already checked that the user is signed in and active
 
@@ -224,6 +239,9 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "manage": _manage,
     "answer_meeting": lambda user, meeting: _answer_meeting(user, meeting),
     "create_event": _manage_coalition,
+    # The public site (issue 15).
+    "publish_deliverable": _publish_deliverable,
+    "choose_public_listing": _choose_public_listing,
 }
 
 

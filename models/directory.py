@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Select, String, Text, select
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Select,
+    String,
+    Text,
+    false,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .base import Base, Basis, comparison_key, str_enum, utcnow
@@ -72,6 +81,9 @@ class Institution(Base):
     joined_on: Mapped[date] = mapped_column(index=True)
     left_on: Mapped[date | None] = mapped_column(index=True)
     is_founder: Mapped[bool] = mapped_column(default=False)
+    #: Shown on the public site (its directory, open data and figures); chosen by its people
+    #: or a coordinator. On for those whose membership is documented in the sources.
+    is_listed: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
     basis: Mapped[Basis] = mapped_column(str_enum(Basis, "basis"), default=Basis.DEMO)
     #: Where the facts come from, as written (the seeds write English); `source_es` is its
     #: Spanish translation, kept only while `source` is unchanged (an edit clears it).

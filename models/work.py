@@ -167,6 +167,9 @@ class Deliverable(DueWork, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     archived_at: Mapped[datetime | None]
+    #: Shown on the group's public page (set by a chair; only a done deliverable), and by whom.
+    published_at: Mapped[datetime | None]
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Optimistic locking: a save carrying an old version is refused instead of overwriting.
     version: Mapped[int] = mapped_column(default=1)
 
@@ -174,6 +177,7 @@ class Deliverable(DueWork, Base):
     owner_institution: Mapped[Institution | None] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+    published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])
     tasks: Mapped[list[Task]] = relationship(back_populates="deliverable")
 
     __mapper_args__ = {"version_id_col": version}

@@ -40,6 +40,8 @@ from models import (
     Institution,
     Meeting,
     MeetingAttendance,
+    MeetingKind,
+    MeetingOrganiser,
     ProgressMode,
     ProgressUpdate,
     Role,
@@ -823,6 +825,7 @@ def load_all(
         )
         agenda_file = (Path(data_dir) if data_dir else DATA_DIR) / "agenda.yaml"
         load_agenda(session, agenda_file, groups, users, today)
+        _load_public_events(session, DATA_DIR / "public_events.yaml", groups, institutions, today)
     session.flush()
     return count_rows(session)
 
@@ -886,7 +889,11 @@ def _load_institutions(session: Session, rows: list[InstitutionRow]) -> dict[str
         )
         institution = existing.get(row.key)
         if institution is None:
-            institution = existing[row.key] = Institution(**values)
+            # Listed on the public site by default when its membership is documented; later
+            # runs keep whatever the institution chose since.
+            institution = existing[row.key] = Institution(
+                **values, is_listed=row.basis == Basis.DOCUMENTED
+            )
             session.add(institution)
         else:
             _assign(institution, **values)
@@ -1036,6 +1043,56 @@ def _load_chairs(
 
 def _moment(today: date, days_ago: int, at: time) -> datetime:
     return datetime.combine(today - timedelta(days=days_ago), at, tzinfo=UTC)
+
+
+def _load_public_events(
+    session: Session,
+    path: Path,
+    groups: dict[str, WorkingGroup],
+    institutions: dict[str, Institution],
+    today: date,
+) -> None:
+    """The demo's public events (the public site lists them); each created once, by title."""
+    from zoneinfo import ZoneInfo
+
+    from models.base import COALITION_TIMEZONE
+
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as handle:
+        rows = yaml.safe_load(handle) or []
+    existing = set(session.scalars(select(Meeting.title)))
+    by_key = {i.name_key: i for i in institutions.values()}
+    zone = ZoneInfo(COALITION_TIMEZONE)
+    for number, row in enumerate(rows, start=1):
+        where = f"{path.name}, event {number}"
+        if row["title"] in existing:
+            continue
+        group = groups.get(row["group"]) if row.get("group") else None
+        if row.get("group") and group is None:
+            raise SeedDataError(f"{where}: no group {row['group']!r}")
+        hour, minute = (int(part) for part in str(row["at"]).split(":"))
+        day = today + timedelta(days=int(row["starts_in_days"]))
+        starts = datetime.combine(day, time(hour, minute), tzinfo=zone).astimezone(UTC)
+        meeting = Meeting(
+            kind=MeetingKind.EVENT,
+            group=group,
+            title=row["title"],
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=float(row["hours"])),
+            place=row.get("place") or None,
+            online_url=row.get("online_url") or None,
+            agenda=row.get("agenda") or "",
+            is_public=True,
+            basis=Basis.DEMO,
+        )
+        for name in row.get("organisers") or []:
+            institution = by_key.get(comparison_key(name))
+            if institution is None:
+                raise SeedDataError(f"{where}: no institution {name!r}")
+            meeting.organisers.append(MeetingOrganiser(institution=institution))
+        session.add(meeting)
+    session.flush()
 
 
 def _load_work(

@@ -216,6 +216,7 @@ def _field_labels() -> dict[str, str]:
         "is_founder": _("Founder"),
         "basis": _("Basis"),
         "source": _("Source"),
+        "is_listed": _("On the public site"),
     }
 
 

@@ -68,6 +68,11 @@ PAGES = [
     (MEMBER, "{position}"),
     (ANONYMOUS, "/public/agenda"),
     (ANONYMOUS, "/public{position}"),
+    (ANONYMOUS, "/coalicion"),
+    (ANONYMOUS, "/miembros"),
+    (ANONYMOUS, "/grupos/etica"),
+    (ANONYMOUS, "/eventos"),
+    (ANONYMOUS, "/datos"),
 ]
 # Home and group pages are also checked in English; the rest in Spanish (the default).
 ENGLISH = {

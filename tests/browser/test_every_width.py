@@ -56,6 +56,10 @@ NOT_HTML = {
     "agenda.public_agenda_pdf",
     "agenda.public_edition_pdf",
     "agenda.public_position_pdf",
+    "public.data_csv",
+    "public.data_json",
+    "public.sitemap",
+    "public.robots",
 }
 # Public pages, opened signed out; every other page is opened by each signed-in role.
 PUBLIC = {
@@ -66,6 +70,12 @@ PUBLIC = {
     "people.accept_invitation",
     "agenda.public_agenda",
     "agenda.public_position",
+    "public.landing",
+    "public.members",
+    "public.group",
+    "public.events",
+    "public.event",
+    "public.data",
 }
 # Values for the rules' placeholders, found in the seeded data at run time (see `ids`).
 PLACEHOLDERS = {
@@ -133,6 +143,8 @@ def ids(browser, live_server):
         "links => links.map(a => a.getAttribute('href'))"
     )
     institution = next(h for h in hrefs if re.fullmatch(r"/institutions/\d+", h))
+    page.goto("/eventos")
+    meeting = page.locator("main a[href^='/eventos/']").first.get_attribute("href")
     page.goto("/people")
     invite = page.locator("form[action='/people/invite']")  # not the search form above
     invite.get_by_label("Nombre completo").fill("Persona De Ancho Completo")
@@ -163,6 +175,7 @@ def ids(browser, live_server):
         # The invitation's page; on /password/reset/ the same token is an unknown one, which
         # shows the page a stale reset link shows.
         "token": invitation.rsplit("/", 1)[1],
+        "meeting": meeting.split("?")[0].rsplit("/", 1)[1],
     }
 
 
@@ -230,6 +243,8 @@ def test_every_route_is_opened_or_declared():
 def test_page_fits_every_width(sessions, ids, role, lang, endpoint, path):
     page = sessions(role, lang)
     page.set_viewport_size({"width": WIDTHS[0], "height": HEIGHT})
+    if endpoint.startswith("public."):
+        path += f"?lang={lang}"  # the public site's language is in its address (no session)
     response = page.goto(path.format(**ids))
     assert response is not None
     expect(page.locator("html")).to_have_attribute("lang", lang)

@@ -55,6 +55,8 @@ LIST_PAGES = [
     "/api/v1/growth",
     "/api/v1/institutions",
     "/api/v1/network",
+    "/miembros",
+    "/eventos",
 ]
 #: GET routes without a path variable that are no list: forms, sign-in steps, health checks.
 NOT_LISTS = {
@@ -72,6 +74,11 @@ NOT_LISTS = {
     "/login/two-factor",
     "/password/forgot",
     "/readyz",
+    # The public site's pages that read no parameter but their language (?lang=).
+    "/coalicion",
+    "/datos",
+    "/sitemap.xml",
+    "/robots.txt",
 }
 #: Every query parameter some page reads (the directory's and the API's filters, the audit's,
 #: the network's), and a few nobody reads.

@@ -1,0 +1,1 @@
+"""The coalition's public site and open data: what anonymous visitors see (issue 15)."""

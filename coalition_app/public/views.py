@@ -1,0 +1,283 @@
+"""The public site: landing, member directory, groups, events, open data, sitemap, robots.
+
+Public pages (`public_page`) are the same for every visitor: they never read or write the
+session (see `site`), carry `Cache-Control: public` with an ETag, and show only listed
+institutions and no person. The two POST routes here are the signed-in choices behind them:
+a chair publishes a done deliverable, an institution's people choose to be listed.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_time
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..core import clock, privacy_notice
+from ..core.csv import csv_text
+from ..core.errors import DomainError, render_error
+from ..core.links import absolute, external_url
+from ..directory.service import load_institution
+from ..policy import authorize
+from ..work.queries import load_deliverable
+from . import opendata, queries, service
+from .forms import ListingForm, PublishForm
+from .site import (
+    SitemapEntry,
+    cacheable,
+    install,
+    public_page,
+    sitemap_entries,
+    sitemap_source,
+    url_in,
+    use_address_language,
+)
+
+bp = Blueprint("public", __name__)
+# The request-only session for public pages wraps the app's session interface (the API's,
+# which must be installed first: this blueprint is registered after the API's).
+bp.record_once(lambda state: install(state.app))
+# Signed-in areas a search engine has no business in (robots.txt).
+DISALLOWED = (
+    "/login",
+    "/groups/",
+    "/deliverables/",
+    "/tasks/",
+    "/institutions",
+    "/people",
+    "/network",
+    "/growth",
+    "/my-work",
+    "/inbox",
+    "/account/",
+    "/audit/",
+    "/api/",
+    "/docs/",
+)
+
+
+@bp.before_request
+def _language() -> None:
+    use_address_language()
+
+
+@bp.app_context_processor
+def _public_helpers() -> dict:
+    return {
+        "url_in": url_in,
+        "absolute": absolute,
+        "privacy_path": privacy_notice.PATH,
+        "iso_utc": lambda moment: queries.as_utc(moment).isoformat(),
+        "format_time": format_time,
+    }
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+
+@bp.get("/coalicion")
+@public_page
+def landing() -> Response:
+    def render() -> str:
+        today = clock.today()
+        return render_template(
+            "public/landing.html",
+            figures=queries.figures(today),
+            events=queries.events(today, upcoming_limit=queries.UPCOMING_ON_LANDING),
+        )
+
+    return cacheable(render)
+
+
+@bp.get("/miembros")
+@public_page
+def members() -> Response:
+    query = queries.MemberQuery.from_args(request.args)
+
+    def render() -> str:
+        return render_template("public/members.html", page=queries.members(query, clock.today()))
+
+    return cacheable(render)
+
+
+@bp.get("/grupos/<slug>")
+@public_page
+def group(slug: str) -> Response:
+    def render() -> str:
+        return render_template("public/group.html", page=queries.public_group(slug, clock.today()))
+
+    return cacheable(render)
+
+
+@bp.get("/eventos")
+@public_page
+def events() -> Response:
+    def render() -> str:
+        return render_template("public/events.html", events=queries.events(clock.today()))
+
+    return cacheable(render)
+
+
+@bp.get("/eventos/<int:meeting_id>")
+@public_page
+def event(meeting_id: int) -> Response:
+    def render() -> str:
+        meeting = queries.public_event(meeting_id)
+        return render_template(
+            "public/event.html",
+            meeting=meeting,
+            organisers=queries.listed_organisers(meeting),
+            upcoming=queries.as_utc(meeting.ends_at) >= queries.day_start_utc(clock.today()),
+        )
+
+    return cacheable(render)
+
+
+@bp.get("/datos")
+@public_page
+def data() -> Response:
+    def render() -> str:
+        return render_template(
+            "public/data.html",
+            datasets=opendata.DATASETS.values(),
+            licence=opendata.LICENCE,
+            licence_url=opendata.LICENCE_URL,
+            field_types={
+                "text": _("text"),
+                "integer": _("whole number"),
+                "date": _("date (YYYY-MM-DD)"),
+                "url": _("web address"),
+            },
+        )
+
+    return cacheable(render)
+
+
+@bp.get("/datos/<any(directorio, crecimiento, red):dataset>.csv")
+@public_page
+def data_csv(dataset: str) -> Response:
+    def render() -> Response:
+        table = opendata.as_table(opendata.DATASETS[dataset], clock.today())
+        return Response(
+            csv_text(table),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'inline; filename="{dataset}.csv"'},
+        )
+
+    return cacheable(render)
+
+
+@bp.get("/datos/<any(directorio, crecimiento, red):dataset>.json")
+@public_page
+def data_json(dataset: str) -> Response:
+    def render() -> Response:
+        document = opendata.as_json(
+            opendata.DATASETS[dataset],
+            clock.today(),
+            external_url("public.data_json", dataset=dataset),
+        )
+        return Response(
+            json.dumps(document, ensure_ascii=False, indent=1), mimetype="application/json"
+        )
+
+    return cacheable(render)
+
+
+# --- for search engines -------------------------------------------------------------------------
+
+
+@sitemap_source
+def _our_pages() -> list[SitemapEntry]:
+    today = clock.today()
+    figures = queries.figures(today)
+    listed = queries.events(today)
+    return [
+        SitemapEntry("public.landing"),
+        SitemapEntry("public.members"),
+        SitemapEntry("public.events"),
+        SitemapEntry("public.data"),
+        *(SitemapEntry("public.group", {"slug": g.slug}) for g in figures.groups),
+        *(
+            SitemapEntry("public.event", {"meeting_id": m.id})
+            for m in [*listed.upcoming, *listed.past]
+        ),
+    ]
+
+
+@bp.get("/sitemap.xml")
+@public_page
+def sitemap() -> Response:
+    def render() -> Response:
+        pages = [
+            {
+                "urls": {
+                    lang: external_url(entry.endpoint, **entry.values, lang=lang)
+                    for lang in current_app.config["LANGUAGES"]
+                }
+            }
+            for entry in sitemap_entries()
+        ]
+        xml = render_template("public/sitemap.xml", pages=pages)
+        return Response(xml, mimetype="application/xml")
+
+    return cacheable(render)
+
+
+@bp.get("/robots.txt")
+@public_page
+def robots() -> Response:
+    def render() -> Response:
+        lines = ["User-agent: *", "Allow: /"]
+        lines += [f"Disallow: {path}" for path in DISALLOWED]
+        lines += ["", f"Sitemap: {external_url('public.sitemap')}", ""]
+        return Response("\n".join(lines), mimetype="text/plain")
+
+    return cacheable(render)
+
+
+# --- the signed-in choices ----------------------------------------------------------------------
+
+
+@bp.post("/deliverables/<int:deliverable_id>/publication")
+def publish_deliverable(deliverable_id: int):
+    deliverable = load_deliverable(deliverable_id, current_user)
+    authorize(current_user, "publish_deliverable", deliverable)
+    form = PublishForm()
+    if not form.validate_on_submit() or form.action.data not in ("publish", "withdraw"):
+        return render_error(400)
+    try:
+        if form.action.data == "publish":
+            service.publish_deliverable(deliverable, by=current_user)
+            flash(_("Published on the group's public page."), "success")
+        else:
+            service.withdraw_deliverable(deliverable, by=current_user)
+            flash(_("Taken off the group's public page."), "success")
+    except DomainError as error:
+        return render_error(400, str(error.message))
+    return redirect(url_for("work.deliverable", deliverable_id=deliverable.id))
+
+
+@bp.post("/institutions/<int:institution_id>/listing")
+def choose_listing(institution_id: int):
+    institution = load_institution(institution_id)
+    authorize(current_user, "choose_public_listing", institution)
+    form = ListingForm()
+    if not form.validate_on_submit():
+        return render_error(400, _("Choose whether the institution is listed."))
+    service.choose_listing(institution, form.listed.data == "yes", by=current_user)
+    if institution.is_listed:
+        flash(_("The institution is listed on the public site."), "success")
+    else:
+        flash(_("The institution is no longer listed on the public site."), "success")
+    return redirect(url_for("directory.profile", institution_id=institution.id))
