@@ -1,7 +1,7 @@
 """public site: which institutions are listed publicly, which deliverables are published
 
-Revision ID: 0017g
-Revises: 0016
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-01 16:21:13.176054
 
 `institutions.is_listed`: shown on the public site (its directory, figures and open data),
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017g"
-down_revision: str | None = "0016"
+revision: str = "0019"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
