@@ -33,7 +33,8 @@ from ..core.errors import DomainError, EditConflict
 from ..core.forms import attach_error, choices, require_action_form
 from ..core.i18n import current_language
 from ..groups import service as group_service
-from ..policy import authorize, can, public, require_visible
+from ..policy import authorize, can, require_visible
+from ..public.site import SitemapEntry, cacheable, public_page, sitemap_source
 from . import publishing, service
 from . import queries as q
 from .forms import (
@@ -695,28 +696,31 @@ def _pdf_response(document: bytes, name: str) -> Response:
 
 
 @bp.get("/public/agenda")
-@public
+@public_page
 def public_agenda():
-    data = publishing.live_agenda()
-    return _in_language(
-        lambda: render_template(
-            "agenda/public_agenda.html",
-            groups=publishing.agenda_groups(data),
-            editions=q.editions(),
-            positions=q.positions(include_drafts=False),
+    def render():
+        data = publishing.live_agenda()
+        return _in_language(
+            lambda: render_template(
+                "agenda/public_agenda.html",
+                groups=publishing.agenda_groups(data),
+                editions=q.editions(),
+                positions=q.positions(include_drafts=False),
+            )
         )
-    )
+
+    return cacheable(render)
 
 
 @bp.get("/public/agenda.pdf")
-@public
+@public_page
 def public_agenda_pdf():
     lang = _pdf_language()
     return _pdf_response(publishing.agenda_pdf(lang), f"agenda-{lang}.pdf")
 
 
 @bp.get("/public/agenda/editions/<int:number>.pdf")
-@public
+@public_page
 def public_edition_pdf(number: int):
     edition = (
         session.scalar(select(AgendaEdition).where(AgendaEdition.number == number))
@@ -739,17 +743,33 @@ def _public_position(position_id: int) -> Position:
 
 
 @bp.get("/public/positions/<int:position_id>")
-@public
+@public_page
 def public_position(position_id: int):
     position = _public_position(position_id)
-    tally = q.tally_position(position)
-    return _in_language(
-        lambda: render_template("agenda/public_position.html", position=position, tally=tally)
-    )
+
+    def render():
+        tally = q.tally_position(position)
+        return _in_language(
+            lambda: render_template("agenda/public_position.html", position=position, tally=tally)
+        )
+
+    return cacheable(render)
+
+
+@sitemap_source
+def _agenda_pages() -> list[SitemapEntry]:
+    """The public agenda and every published position (the public site's sitemap)."""
+    return [
+        SitemapEntry("agenda.public_agenda"),
+        *(
+            SitemapEntry("agenda.public_position", {"position_id": position.id})
+            for position in q.positions(include_drafts=False)
+        ),
+    ]
 
 
 @bp.get("/public/positions/<int:position_id>.pdf")
-@public
+@public_page
 def public_position_pdf(position_id: int):
     position = _public_position(position_id)
     lang = _pdf_language()

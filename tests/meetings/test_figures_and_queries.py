@@ -7,10 +7,12 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
+import yaml
 from sqlalchemy import insert, select
 
 from coalition_app.meetings import queries
 from models import Basis, Meeting, MeetingAttendance, MeetingKind
+from seeds import DATA_DIR
 from tests.helpers import count_statements, sign_in
 
 
@@ -159,7 +161,10 @@ def test_seeding_meetings_is_idempotent_and_marked_demo(db_session):
         ).all()
         == first
     )
-    assert len(first) == 6 * 24 + 6
+    # 24 meetings a year for each of the six groups, six events (seeds/data/meetings.yaml) and
+    # the public site's announced events (seeds/data/public_events.yaml).
+    public_events = yaml.safe_load((DATA_DIR / "public_events.yaml").read_text())
+    assert len(first) == 6 * 24 + 6 + len(public_events)
     assert {row.basis for row in first} == {Basis.DEMO}
     assert (
         db_session.execute(
