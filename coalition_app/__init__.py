@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from .network.views import bp as network_bp
     from .notifications.views import bp as notifications_bp
     from .people.views import bp as people_bp
+    from .ties.views import bp as ties_bp
     from .work.views import bp as work_bp
 
     for blueprint in (
@@ -115,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
         directory_bp,
         people_bp,
         growth_bp,
+        ties_bp,
         api_docs_bp,
         # The API: its plumbing, with the routes of every feature's `api.py` on it.
         api_blueprint(),

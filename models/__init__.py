@@ -9,7 +9,7 @@ from .meetings import Meeting, MeetingAttendance, MeetingKind, MeetingOrganiser,
 from .notifications import DigestPreference, DigestRun, EmailChoice, Notification, NotificationKind
 from .outbox import OutboxMessage, OutboxStatus
 from .people import Invitation, Role, User, token_digest
-from .ties import Tie, TieKind, TieStatus
+from .ties import Tie, TieKind, TieStatus, TieUpdate
 from .versions import NETWORK, PAGES, DataVersion, current_version, version_stamp
 from .work import (
     DELIVERABLE_FLOW,
@@ -66,6 +66,7 @@ __all__ = [
     "Tie",
     "TieKind",
     "TieStatus",
+    "TieUpdate",
     "TokenScope",
     "User",
     "WorkStatus",

@@ -28,6 +28,9 @@ class NotificationKind(enum.StrEnum):
     DELIVERABLE_COMPLETE = "deliverable_complete"  # its progress reached 100 %
     DELIVERABLE_IN_REVIEW = "deliverable_in_review"  # waiting for a chair's review
     PROGRESS_OVERRIDDEN = "progress_overridden"  # a percent set by hand, with a reason
+    # Ties: to the other institution's people (confirm or decline), then to the recorder.
+    TIE_RECORDED = "tie_recorded"
+    TIE_ANSWERED = "tie_answered"
 
 
 class Notification(Base):

@@ -119,6 +119,8 @@ def kind_label(kind: NotificationKind) -> str:
         K.DELIVERABLE_COMPLETE: _("A deliverable of a group I chair reaches 100 %"),
         K.DELIVERABLE_IN_REVIEW: _("A deliverable of a group I chair waits for review"),
         K.PROGRESS_OVERRIDDEN: _("Someone sets a deliverable's percent by hand in a group I chair"),
+        K.TIE_RECORDED: _("Another institution records a collaboration with mine"),
+        K.TIE_ANSWERED: _("A collaboration I recorded is confirmed or declined"),
     }
     return labels.get(kind, str(kind))
 
@@ -168,6 +170,27 @@ def message(notification: Notification) -> str:
         return _(
             "%(by)s set “%(title)s” by hand from %(before)s %% to %(after)s %%: %(reason)s",
             **_fill(p, "by", "title", "before", "after", "reason"),
+        )
+    if kind == K.TIE_RECORDED:
+        return _(
+            "%(by)s (%(institution)s) recorded a collaboration with your institution, "
+            "“%(title)s”: confirm or decline it.",
+            **_fill(p, "by", "institution", "title"),
+        )
+    if kind == K.TIE_ANSWERED:
+        if p.get("answer") == "declined":
+            if p.get("reason"):
+                return _(
+                    "%(by)s (%(institution)s) declined the collaboration “%(title)s”: %(reason)s",
+                    **_fill(p, "by", "institution", "title", "reason"),
+                )
+            return _(
+                "%(by)s (%(institution)s) declined the collaboration “%(title)s”.",
+                **_fill(p, "by", "institution", "title"),
+            )
+        return _(
+            "%(by)s (%(institution)s) confirmed the collaboration “%(title)s”.",
+            **_fill(p, "by", "institution", "title"),
         )
     if kind == K.DIGEST:
         if str(get_locale()) == "en" and p.get("group_en"):
