@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from coalition_app.account import tokens as api_tokens
 from coalition_app.core.db import unit_of_work
-from models import Deliverable, Institution, Task, TokenScope, User, WorkingGroup
+from models import Deliverable, Institution, Task, Tie, TokenScope, User, WorkingGroup
 
 DOCUMENT_URI = "urn:coalition:openapi"
 
@@ -74,6 +74,7 @@ def test_the_document_says_which_routes_need_a_token_and_the_gate_agrees(seeded_
             continue
         concrete = path.replace("{task_id}", "1").replace("{deliverable_id}", "1")
         concrete = concrete.replace("{institution_id}", "1").replace("{slug}", "etica")
+        concrete = concrete.replace("{tie_id}", "1")
         status = client.get(concrete).status_code
         if security == []:
             public.append(path)
@@ -92,6 +93,7 @@ def _real_paths(app) -> dict[str, list[str]]:
     slug = session.scalars(select(WorkingGroup.slug).order_by(WorkingGroup.id)).first()
     deliverable = session.scalars(select(Deliverable.id).order_by(Deliverable.id)).first()
     task = session.scalars(select(Task.id).order_by(Task.id)).first()
+    tie = session.scalars(select(Tie.id).order_by(Tie.id)).first()
     session.remove()
     return {
         "/api/v1/institutions": ["/api/v1/institutions", "/api/v1/institutions?sector=nope"],
@@ -110,6 +112,8 @@ def _real_paths(app) -> dict[str, list[str]]:
             "/api/v1/network?as_of=yesterday",
         ],
         "/api/v1/openapi.json": ["/api/v1/openapi.json"],
+        "/api/v1/ties": ["/api/v1/ties", "/api/v1/ties?status=unconfirmed&kind=event"],
+        "/api/v1/ties/{tie_id}": [f"/api/v1/ties/{tie}", "/api/v1/ties/999999"],
     }
 
 

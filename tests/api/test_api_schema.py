@@ -42,7 +42,7 @@ from coalition_app.api.schemas import Error
 from coalition_app.core.db import unit_of_work
 from coalition_app.groups.schemas import Group
 from coalition_app.network import cache as network_cache
-from models import Deliverable, Institution, Task, TokenScope, User, WorkingGroup
+from models import Deliverable, Institution, Task, Tie, TokenScope, User, WorkingGroup
 
 CHECKS = [
     not_a_server_error,
@@ -96,6 +96,7 @@ def _real_ids(app) -> dict[str, list]:
             session.scalars(select(Institution.id).order_by(Institution.id).limit(8))
         ),
         "slug": list(session.scalars(select(WorkingGroup.slug))),
+        "tie_id": list(session.scalars(select(Tie.id).order_by(Tie.id).limit(8))),
     }
     session.remove()
     assert all(ids.values())
@@ -124,7 +125,7 @@ def test_the_api_conforms_to_its_openapi_document(seeded_app, coordinator_header
         "/api/v1/openapi.json", seeded_app, headers=coordinator_headers
     )
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 10
+    assert len(operations) == 16
     ids = _real_ids(seeded_app)
     client = seeded_app.test_client()
     failures = []

@@ -18,6 +18,7 @@ from models import (
     Invitation,
     Notification,
     Task,
+    Tie,
     User,
 )
 from tests.helpers import sign_in
@@ -38,6 +39,7 @@ def _samples(session) -> dict[str, object]:
         "token_id": session.scalar(select(ApiToken.id)) or 1,
         "invitation_id": session.scalar(select(Invitation.id)) or 1,
         "chair_id": session.scalar(select(GroupChair.id).order_by(GroupChair.id)),
+        "tie_id": session.scalar(select(Tie.id).order_by(Tie.id)),
         "slug": "etica",
         "series": "members",
         "fmt": "gexf",
