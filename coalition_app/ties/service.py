@@ -295,7 +295,14 @@ def answer_tie(tie: Tie, by: User, *, confirm: bool, reason: str = "") -> Tie:
     _changed(tie)
     _history(tie, by, {"status": [before.value, tie.status.value]}, note="" if confirm else reason)
     _tell_recorder(tie, by, reason)
-    audit.record(by, "tie.confirm" if confirm else "tie.decline", "tie", tie.id, reason=reason)
+    audit.record(
+        by,
+        "tie.confirm" if confirm else "tie.decline",
+        "tie",
+        tie.id,
+        title=tie.title,
+        reason=reason,
+    )
     session.flush()
     return tie
 
@@ -348,7 +355,7 @@ def edit_tie(
     _history(tie, by, changes)
     if ask_again:
         _ask_other_side(tie, by)
-    audit.record(by, "tie.edit", "tie", tie.id, changes=changes)
+    audit.record(by, "tie.edit", "tie", tie.id, title=tie.title, changes=changes)
     session.flush()
     return tie
 
@@ -372,7 +379,7 @@ def end_tie(tie: Tie, ends_on: date, by: User, today: date, *, expected_version:
     tie.ends_on = ends_on
     _changed(tie)
     _history(tie, by, {"ends_on": [None, ends_on.isoformat()]})
-    audit.record(by, "tie.end", "tie", tie.id, ends_on=ends_on)
+    audit.record(by, "tie.end", "tie", tie.id, title=tie.title, ends_on=ends_on)
     session.flush()
     return tie
 
