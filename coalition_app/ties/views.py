@@ -298,10 +298,12 @@ def import_confirm():
     flash(
         _(
             "Imported: %(new)s, %(updated)s, %(unchanged)s.",
-            new=ngettext("%(num)s new", "%(num)s new", result.count(tie_io.NEW)),
-            updated=ngettext("%(num)s updated", "%(num)s updated", result.count(tie_io.UPDATE)),
+            new=ngettext("%(num)s new tie", "%(num)s new ties", result.count(tie_io.NEW)),
+            updated=ngettext(
+                "%(num)s tie updated", "%(num)s ties updated", result.count(tie_io.UPDATE)
+            ),
             unchanged=ngettext(
-                "%(num)s unchanged", "%(num)s unchanged", result.count(tie_io.UNCHANGED)
+                "%(num)s tie unchanged", "%(num)s ties unchanged", result.count(tie_io.UNCHANGED)
             ),
         ),
         "success",
