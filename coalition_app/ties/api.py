@@ -55,6 +55,9 @@ def ties_list():
 def record_tie():
     from models import Institution
 
+    # Any signed-in person may ask; which institution they may record for is known from the
+    # body (`record_tie`, below), so the body is read in between.
+    authorize(current_user, "view_tie")
     body = parse_body(NewTie)
     recording = session.get(Institution, body.recorded_for)
     if recording is None:

@@ -197,6 +197,9 @@ SHOWN = [
           "Aún no se ha nombrado a nadie", "desde el 15 ene 2020"),
     Shown("/groups/etica", "group_chairs.until", _chair(date(2021, 3, 1)),
           "Aún no se ha nombrado a nadie", "Presidencias anteriores"),
+    # The group page's people (issue 14): their titles.
+    Shown("/groups/etica", "users.title", _assignee("title", "Analista Ypsilon"),
+          "Asignada Zeta", "Analista Ypsilon"),
     # The network page: its sector legend and group filter.
     Shown("/network", "working_groups.name_es", _set(WorkingGroup, "name_es", "Ética Ypsilon"),
           "Ética Zeta", "Ética Ypsilon"),
