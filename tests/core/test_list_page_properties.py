@@ -45,6 +45,9 @@ LIST_PAGES = [
     "/api/v1/growth",
     "/api/v1/institutions",
     "/api/v1/network",
+    "/ties",
+    "/ties/export.csv",
+    "/api/v1/ties",
 ]
 #: GET routes without a path variable that are no list: forms, sign-in steps, health checks.
 NOT_LISTS = {
@@ -57,6 +60,7 @@ NOT_LISTS = {
     "/healthz",
     "/institutions/import",
     "/institutions/new",
+    "/ties/import",
     "/login",
     "/login/two-factor",
     "/password/forgot",
@@ -86,6 +90,8 @@ PARAMETERS = [
     "next",
     "lang",
     "format",
+    "kind",
+    "people",
 ]
 EXAMPLES = int(os.environ.get("LIST_PAGE_EXAMPLES", "12"))
 
