@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from models import Institution, Tie
+from models import Tie
 
 from ..core import clock
 from ..core.csv import csv_response
@@ -309,7 +309,3 @@ def import_confirm():
         "success",
     )
     return redirect(url_for("ties.index"))
-
-
-def institution_of(tie: Tie, institution_id: int) -> Institution:
-    return tie.other_than(institution_id)
