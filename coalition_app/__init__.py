@@ -105,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     from .notifications.views import bp as notifications_bp
     from .people.views import bp as people_bp
     from .public.views import bp as public_bp
+    from .ties.views import bp as ties_bp
     from .work.views import bp as work_bp
 
     for blueprint in (
@@ -119,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
         people_bp,
         growth_bp,
         meetings_bp,
+        ties_bp,
         api_docs_bp,
         agenda_bp,
         # The API: its plumbing, with the routes of every feature's `api.py` on it.

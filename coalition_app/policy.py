@@ -35,6 +35,8 @@ from models import (
     Recommendation,
     RecommendationStatus,
     Task,
+    Tie,
+    TieStatus,
     User,
     WorkingGroup,
     WorkStatus,
@@ -212,6 +214,62 @@ def _manage(user: User, obj: object) -> bool:
     return isinstance(obj, Meeting) and _manage_meeting(user, obj)
 
 
+# --- ties and contacts (issue 14) ---------------------------------------------------------------
+# A tie is recorded by a person of one of its two institutions (active, of a current member
+# institution), or by a coordinator; the other institution's people confirm or decline it.
+
+
+def _speaks_for(user: User, institution_id: int | None) -> bool:
+    """The person belongs to that institution, and it is a coalition member today."""
+    if institution_id is None or user.institution_id != institution_id:
+        return False
+    institution = user.institution
+    return institution is not None and institution.is_active_on(clock.today())
+
+
+def _record_tie(user: User, institution: Institution) -> bool:
+    """Record a tie of `institution` (from its profile: it becomes the recording side)."""
+    return user.is_coordinator or _speaks_for(user, institution.id)
+
+
+def _answer_tie(user: User, tie: Tie) -> bool:
+    """Confirm or decline: only the other institution's people, while it waits for them (a
+    coordinator cannot answer for an institution)."""
+    return tie.status == TieStatus.UNCONFIRMED and _speaks_for(user, tie.answering_institution_id)
+
+
+def _edit_tie(user: User, tie: Tie) -> bool:
+    """Correct what was recorded: the recording side's people (either side's, for a seeded
+    tie no side recorded), or a coordinator."""
+    if user.is_coordinator:
+        return True
+    if tie.recorded_for_id is None:
+        return _speaks_for(user, tie.institution_a_id) or _speaks_for(user, tie.institution_b_id)
+    return _speaks_for(user, tie.recorded_for_id)
+
+
+def _end_tie(user: User, tie: Tie) -> bool:
+    """Say the collaboration ended: either side's people, or a coordinator; not a declined
+    tie (it never counted) nor one already ended."""
+    if tie.status == TieStatus.DECLINED or tie.ends_on is not None:
+        return False
+    return (
+        user.is_coordinator
+        or _speaks_for(user, tie.institution_a_id)
+        or _speaks_for(user, tie.institution_b_id)
+    )
+
+
+def _name_focal_point(user: User, institution: Institution) -> bool:
+    """Name the person the coalition speaks to: a person of the institution, or a coordinator."""
+    return user.is_coordinator or _speaks_for(user, institution.id)
+
+
+def _email_group(user: User, group: WorkingGroup) -> bool:
+    """Write to every person of the group's current institutions: its chairs, coordinators."""
+    return _manage_group(user, group)
+
+
 # Each rule takes the kind of object its action is about (a group, a task, ...).
 RULES: dict[str, Callable[[User, Any], bool]] = {
     # The coalition's own pages (home, groups, directory): every signed-in person.
@@ -242,6 +300,15 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     # The public site (issue 15).
     "publish_deliverable": _publish_deliverable,
     "choose_public_listing": _choose_public_listing,
+    # Ties and contacts (issue 14): every signed-in person sees ties and contacts.
+    "view_tie": _signed_in,
+    "record_tie": _record_tie,
+    "answer_tie": _answer_tie,
+    "edit_tie": _edit_tie,
+    "end_tie": _end_tie,
+    "manage_ties": _manage_coalition,  # the coalition-wide list and the CSV import
+    "name_focal_point": _name_focal_point,
+    "email_group": _email_group,
 }
 
 

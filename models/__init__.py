@@ -38,7 +38,7 @@ from .meetings import (
 from .notifications import DigestPreference, DigestRun, EmailChoice, Notification, NotificationKind
 from .outbox import OutboxMessage, OutboxStatus
 from .people import Invitation, Role, User, token_digest
-from .ties import Tie, TieKind, TieStatus
+from .ties import Tie, TieKind, TieStatus, TieUpdate
 from .versions import NETWORK, PAGES, DataVersion, current_version, version_stamp
 from .work import (
     DELIVERABLE_FLOW,
@@ -116,6 +116,7 @@ __all__ = [
     "Tie",
     "TieKind",
     "TieStatus",
+    "TieUpdate",
     "TokenScope",
     "User",
     "WorkStatus",

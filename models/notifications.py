@@ -30,6 +30,9 @@ class NotificationKind(enum.StrEnum):
     PROGRESS_OVERRIDDEN = "progress_overridden"  # a percent set by hand, with a reason
     # An invitation to a meeting or event, its change of time, or its cancellation.
     MEETING_INVITATION = "meeting_invitation"
+    # Ties: to the other institution's people (confirm or decline), then to the recorder.
+    TIE_RECORDED = "tie_recorded"
+    TIE_ANSWERED = "tie_answered"
 
 
 class Notification(Base):

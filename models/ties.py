@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Basis, str_enum, utcnow
@@ -90,6 +90,27 @@ class Tie(Base):
             institution_a=a, institution_b=b, institution_a_id=a.id, institution_b_id=b.id, **fields
         )
 
+    def other_than(self, institution_id: int | None) -> Institution:
+        """The institution of the pair that is not `institution_id` (the second if neither)."""
+        return self.institution_a if institution_id == self.institution_b_id else self.institution_b
+
+    @property
+    def answering_institution_id(self) -> int | None:
+        """The side whose people confirm or decline: the one that did not record it."""
+        if self.recorded_for_id is None:
+            return None
+        if self.recorded_for_id == self.institution_a_id:
+            return self.institution_b_id
+        return self.institution_a_id
+
+    def is_current_on(self, day: date) -> bool:
+        """Started by `day` and not ended before it (declined ties are never current)."""
+        return (
+            self.status != TieStatus.DECLINED
+            and self.since <= day
+            and (self.ends_on is None or self.ends_on >= day)
+        )
+
     def note_in(self, locale: str) -> str:
         """The note in `locale` (Spanish, or English): the other one if only it was written."""
         if locale == "es" and self.note_es:
@@ -98,3 +119,28 @@ class Tie(Base):
 
     def __repr__(self) -> str:
         return f"<Tie {self.institution_a_id}-{self.institution_b_id} {self.kind}>"
+
+
+class TieUpdate(Base):
+    """One recorded change to a tie (recorded, edited, confirmed, declined, ended): who, when,
+    and {field: [before, after]}, as deliverables keep theirs (`ProgressUpdate`). Only added."""
+
+    __tablename__ = "tie_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tie_id: Mapped[int] = mapped_column(ForeignKey("ties.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: A decline's reason, or nothing.
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    tie: Mapped[Tie] = relationship()
+    author: Mapped[User | None] = relationship()
+
+    #: The history macro (`macros/work.html`) asks these of a deliverable's updates.
+    task = None
+    evidence_url = None
+
+    def __repr__(self) -> str:
+        return f"<TieUpdate {self.id} of tie {self.tie_id}>"

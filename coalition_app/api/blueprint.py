@@ -42,6 +42,7 @@ FEATURE_MODULES = (
     "coalition_app.growth.api",
     "coalition_app.network.api",
     "coalition_app.agenda.api",
+    "coalition_app.ties.api",
 )
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 

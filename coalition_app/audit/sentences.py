@@ -14,6 +14,7 @@ from flask_babel import format_date, get_locale, get_translations
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from models import (
     AuditEvent,
@@ -23,6 +24,7 @@ from models import (
     Sector,
     State,
     Task,
+    Tie,
     User,
     WorkingGroup,
 )
@@ -77,6 +79,7 @@ class _Names:
     institutions_by_name: dict[str, Institution] = field(default_factory=dict)
     deliverables: dict[int, Deliverable] = field(default_factory=dict)
     tasks: dict[int, Task] = field(default_factory=dict)
+    ties: dict[int, Tie] = field(default_factory=dict)
     sectors: dict[str, Sector] = field(default_factory=dict)
     states: dict[str, State] = field(default_factory=dict)
 
@@ -109,6 +112,10 @@ class _Names:
                 ids.setdefault("institution", set()).add(details["institution_id"])
             if event.action == "endorser.change" and isinstance(details.get("person_id"), int):
                 ids.setdefault("user", set()).add(details["person_id"])
+            if event.action == "institution.focal_point":
+                for key in ("person_id", "before_id"):
+                    if isinstance(details.get(key), int):
+                        ids.setdefault("user", set()).add(details[key])
         wanted_users = ids.get("user", set()) - names.users.keys()
         if wanted_users:
             names.users.update(
@@ -142,6 +149,15 @@ class _Names:
         if ids.get("task"):
             names.tasks = {
                 t.id: t for t in session.scalars(select(Task).where(Task.id.in_(ids["task"])))
+            }
+        if ids.get("tie"):
+            names.ties = {
+                t.id: t
+                for t in session.scalars(
+                    select(Tie)
+                    .where(Tie.id.in_(ids["tie"]))
+                    .options(joinedload(Tie.institution_a), joinedload(Tie.institution_b))
+                )
             }
         if needs_reference:
             names.sectors = {s.slug: s for s in session.scalars(select(Sector))}
@@ -181,6 +197,19 @@ class _Names:
         if kind == "task" and work_id in self.tasks:
             return Ref(self.tasks[work_id].title, url_for("work.task", task_id=work_id))
         return Ref(str(title or ""))
+
+    def tie(self, tie_id: int | None, title: Any = None) -> Ref | str:
+        """The tie, linked; its recorded title as plain text if it is not found."""
+        tie = self.ties.get(tie_id) if tie_id is not None else None
+        if tie is None:
+            return _("“%(title)s”", title=str(title or "—"))
+        text = _(
+            "“%(title)s” (%(a)s – %(b)s)",
+            title=tie.title or label(tie.kind),
+            a=tie.institution_a.acronym or tie.institution_a.name,
+            b=tie.institution_b.acronym or tie.institution_b.name,
+        )
+        return Ref(text, url_for("ties.detail", tie_id=tie.id))
 
 
 def _plural() -> Any:
@@ -526,6 +555,103 @@ def _audit_export(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup,
     return _say(_("%(actor)s downloaded the audit trail"), actor=actor)
 
 
+def _tie(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    details = event.details or {}
+    tie = names.tie(event.target_id, details.get("title"))
+    if event.action == "tie.record":
+        return _say(_("%(actor)s recorded the collaboration %(tie)s"), actor=actor, tie=tie)
+    if event.action == "tie.confirm":
+        return _say(_("%(actor)s confirmed the collaboration %(tie)s"), actor=actor, tie=tie)
+    if event.action == "tie.decline":
+        if details.get("reason"):
+            return _say(
+                _("%(actor)s declined the collaboration %(tie)s: %(reason)s"),
+                actor=actor,
+                tie=tie,
+                reason=str(details["reason"]),
+            )
+        return _say(_("%(actor)s declined the collaboration %(tie)s"), actor=actor, tie=tie)
+    if event.action == "tie.end":
+        return _say(
+            _("%(actor)s ended the collaboration %(tie)s on %(day)s"),
+            actor=actor,
+            tie=tie,
+            day=_day(details.get("ends_on")),
+        )
+    changed = ", ".join(
+        _tie_field(str(key)) for key in (details.get("changes") or {}) if key != "status"
+    )
+    return _say(
+        _("%(actor)s changed the collaboration %(tie)s (%(fields)s)"),
+        actor=actor,
+        tie=tie,
+        fields=changed or "—",
+    )
+
+
+def _tie_field(key: str) -> str:
+    from ..core.labels import field_label
+
+    return field_label(key).lower()
+
+
+def _ties_import(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    details = event.details or {}
+    return _say(
+        _("%(actor)s imported ties: %(new)s new, %(updated)s updated, %(unchanged)s unchanged"),
+        actor=actor,
+        new=int(details.get("new") or 0),
+        updated=int(details.get("updated") or 0),
+        unchanged=int(details.get("unchanged") or 0),
+    )
+
+
+def _ties_export(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    rows = int((event.details or {}).get("rows") or 0)
+    return _say(
+        _plural().ngettext(
+            "%(actor)s downloaded the ties (%(num)d tie)",
+            "%(actor)s downloaded the ties (%(num)d ties)",
+            rows,
+        ),
+        actor=actor,
+        num=rows,
+    )
+
+
+def _focal_point(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    details = event.details or {}
+    institution = names.institution(event.target_id)
+    if details.get("person_id") is None:
+        return _say(
+            _("%(actor)s left %(institution)s without a focal point"),
+            actor=actor,
+            institution=institution,
+        )
+    return _say(
+        _("%(actor)s named %(person)s focal point of %(institution)s"),
+        actor=actor,
+        person=names.person(details.get("person_id")),
+        institution=institution,
+    )
+
+
+def _group_email(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    details = event.details or {}
+    count = int(details.get("recipients") or 0)
+    return _say(
+        _plural().ngettext(
+            "%(actor)s e-mailed the people of %(group)s (%(num)d person): %(subject)s",
+            "%(actor)s e-mailed the people of %(group)s (%(num)d people): %(subject)s",
+            count,
+        ),
+        actor=actor,
+        group=names.group(event.target_id),
+        num=count,
+        subject=Ref(str(details.get("subject", ""))),
+    )
+
+
 TELLERS: dict[str, Teller] = {
     "sign_in": _sign_in,
     "sign_in.password_ok": _simple(
@@ -565,6 +691,15 @@ TELLERS: dict[str, Teller] = {
     "person.activate": _simple(lambda: _("%(actor)s reactivated %(person)s"), with_person=True),
     "person.deactivate": _simple(lambda: _("%(actor)s deactivated %(person)s"), with_person=True),
     "person.role": _person_role,
+    "tie.record": _tie,
+    "tie.confirm": _tie,
+    "tie.decline": _tie,
+    "tie.edit": _tie,
+    "tie.end": _tie,
+    "ties.import": _ties_import,
+    "ties.export": _ties_export,
+    "institution.focal_point": _focal_point,
+    "group.email": _group_email,
 }
 
 
@@ -756,6 +891,15 @@ def _action_names() -> dict[str, str]:
         "position.status": _("Position moved"),
         "endorsement.answer": _("Endorsement answered"),
         "endorser.change": _("Endorsers changed"),
+        "tie.record": _("Tie recorded"),
+        "tie.confirm": _("Tie confirmed"),
+        "tie.decline": _("Tie declined"),
+        "tie.edit": _("Tie changed"),
+        "tie.end": _("Tie ended"),
+        "ties.import": _("Ties imported"),
+        "ties.export": _("Ties downloaded"),
+        "institution.focal_point": _("Focal point named"),
+        "group.email": _("E-mail to a group"),
     }
 
 

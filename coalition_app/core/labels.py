@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from models import GroupRole, Role, TieKind, WorkStatus
+from models import GroupRole, Role, TieKind, TieStatus, WorkStatus
 
 LABELS: dict[str, object] = {
     WorkStatus.PLANNED: _l("Planned"),
@@ -22,6 +22,9 @@ LABELS: dict[str, object] = {
     TieKind.DATA_SHARING: _l("Data sharing"),
     TieKind.FUNDING: _l("Funding"),
     TieKind.OTHER: _l("Other collaboration"),
+    TieStatus.UNCONFIRMED: _l("unconfirmed"),
+    TieStatus.CONFIRMED: _l("confirmed"),
+    TieStatus.DECLINED: _l("declined"),
 }
 
 
@@ -40,6 +43,11 @@ FIELD_LABELS = {
     "assignee": _l("Assignee"),
     "archived": _l("Archive"),
     "reopened": _l("Tasks reopened"),
+    # A tie's fields (its history uses the same list).
+    "kind": _l("Kind"),
+    "since": _l("Start"),
+    "ends_on": _l("End"),
+    "evidence_url": _l("Evidence link"),
 }
 
 
@@ -49,7 +57,9 @@ def field_label(field: str) -> str:
 
 def status_label_of(value: str) -> str:
     """The label of a status stored as text (in the history's before/after values)."""
-    try:
-        return label(WorkStatus(value))
-    except ValueError:
-        return value
+    for statuses in (WorkStatus, TieStatus):
+        try:
+            return label(statuses(value))
+        except ValueError:
+            continue
+    return value

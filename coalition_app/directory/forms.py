@@ -8,7 +8,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired
 
-from ..core.forms import PlainText, strip
+from ..core.forms import PlainText, optional_id, strip
 
 
 class InstitutionForm(FlaskForm):
@@ -40,3 +40,9 @@ class ImportForm(FlaskForm):
 
 class ConfirmImportForm(FlaskForm):
     upload = HiddenField()
+
+
+class FocalPointForm(FlaskForm):
+    """Name the institution's focal point: one of its active people, or nobody."""
+
+    person_id = SelectField(_l("Focal point"), coerce=optional_id, validate_choice=False)

@@ -206,6 +206,10 @@ class TieView:
     tie: Tie
 
 
+#: People shown on a profile page at a time (an institution may have many).
+PEOPLE_PAGE_SIZE = 20
+
+
 @dataclass
 class Profile:
     institution: Institution
@@ -214,6 +218,12 @@ class Profile:
     ties: list[TieView]
     deliverables: list[Deliverable]
     today: date
+    people_total: int = 0
+    people_page: int = 1
+
+    @property
+    def people_pages(self) -> int:
+        return max(1, math.ceil(self.people_total / PEOPLE_PAGE_SIZE))
 
     @property
     def current_memberships(self) -> list[GroupMembership]:
@@ -231,9 +241,16 @@ def load_institution(institution_id: int) -> Institution:
     return institution
 
 
-def profile(institution_id: int, today: date) -> Profile:
-    """Everything the profile page shows, in a fixed number of queries (five)."""
-    institution = load_institution(institution_id)
+def profile(institution_id: int, today: date, people_page: int = 1) -> Profile:
+    """Everything the profile page shows, in a fixed number of queries (seven): its people a
+    page at a time (`PEOPLE_PAGE_SIZE`), active first, by name."""
+    institution = session.scalar(
+        select(Institution)
+        .where(Institution.id == institution_id)
+        .options(joinedload(Institution.focal_point))
+    )
+    if institution is None:
+        raise NotFound()
     memberships = list(
         session.scalars(
             select(GroupMembership)
@@ -242,19 +259,28 @@ def profile(institution_id: int, today: date) -> Profile:
             .order_by(GroupMembership.since.desc(), GroupMembership.id)
         )
     )
+    people_total = (
+        session.scalar(
+            select(func.count()).select_from(User).where(User.institution_id == institution.id)
+        )
+        or 0
+    )
+    people_page = max(1, min(people_page, math.ceil(people_total / PEOPLE_PAGE_SIZE) or 1))
     people = list(
         session.scalars(
             select(User)
             .where(User.institution_id == institution.id)
             .options(joinedload(User.institution))
-            .order_by(User.full_name)
+            .order_by(User.is_active.desc(), User.full_name, User.id)
+            .limit(PEOPLE_PAGE_SIZE)
+            .offset((people_page - 1) * PEOPLE_PAGE_SIZE)
         )
     )
     ties = session.scalars(
         select(Tie)
         .where(or_(Tie.institution_a_id == institution.id, Tie.institution_b_id == institution.id))
         .options(joinedload(Tie.institution_a), joinedload(Tie.institution_b))
-        .order_by(Tie.since, Tie.id)
+        .order_by(Tie.since.desc(), Tie.id)
     ).all()
     tie_views = [
         TieView(t.institution_b if t.institution_a_id == institution.id else t.institution_a, t)
@@ -271,7 +297,40 @@ def profile(institution_id: int, today: date) -> Profile:
             .order_by(Deliverable.due_on.is_(None), Deliverable.due_on, Deliverable.id)
         )
     )
-    return Profile(institution, memberships, people, tie_views, deliverables, today)
+    return Profile(
+        institution,
+        memberships,
+        people,
+        tie_views,
+        deliverables,
+        today,
+        people_total=people_total,
+        people_page=people_page,
+    )
+
+
+@use_case
+def set_focal_point(institution: Institution, person_id: int | None, by: User) -> None:
+    """Name the person the coalition speaks to (one of its active people), or nobody."""
+    person = session.get(User, person_id) if person_id is not None else None
+    if person_id is not None and (
+        person is None or person.institution_id != institution.id or not person.is_active
+    ):
+        raise DomainError(_l("Choose one of the institution's active people."), field="person_id")
+    before = institution.focal_point
+    if (before.id if before else None) == person_id:
+        return
+    institution.focal_point = person
+    institution.focal_point_id = person.id if person else None
+    audit.record(
+        by,
+        "institution.focal_point",
+        "institution",
+        institution.id,
+        person_id=person.id if person else None,
+        before_id=before.id if before else None,
+    )
+    session.flush()
 
 
 # --- coordinator's changes --------------------------------------------------------------------

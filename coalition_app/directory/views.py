@@ -31,12 +31,15 @@ from ..core.errors import DomainError, DomainErrors
 from ..core.forms import attach_error
 from ..core.forms import choices as select_choices
 from ..core.i18n import current_language
-from ..policy import authorize
+from ..core.paging import page_number
+from ..policy import authorize, can
+from ..ties import queries as tie_queries
 from . import csv_io as institution_io
 from . import service as directory
 from .forms import (
     ConfirmImportForm,
     EndMembershipForm,
+    FocalPointForm,
     ImportForm,
     InstitutionForm,
 )
@@ -61,8 +64,41 @@ def index():
 @bp.get("/institutions/<int:institution_id>")
 def profile(institution_id: int):
     authorize(current_user, "view_directory")
-    data = directory.profile(institution_id, clock.today())
-    return render_template("directory/profile.html", profile=data)
+    data = directory.profile(
+        institution_id, clock.today(), people_page=page_number(request.args.get("people"))
+    )
+    return _render_profile(data)
+
+
+def _render_profile(
+    data: directory.Profile, focal_form: FocalPointForm | None = None, status: int = 200
+):
+    institution = data.institution
+    if focal_form is None and can(current_user, "name_focal_point", institution):
+        focal_form = FocalPointForm(formdata=None, person_id=institution.focal_point_id)
+    if focal_form is not None:
+        focal_form.person_id.choices = select_choices(
+            [("", _("— nobody —"))]
+            + [(p.id, p.full_name) for p in tie_queries.people_of(institution)]
+        )
+    return render_template("directory/profile.html", profile=data, focal_form=focal_form), status
+
+
+@bp.post("/institutions/<int:institution_id>/focal-point")
+def focal_point(institution_id: int):
+    institution = directory.load_institution(institution_id)
+    authorize(current_user, "name_focal_point", institution)
+    form = FocalPointForm()
+    form.person_id.choices = []
+    if form.validate_on_submit():
+        try:
+            directory.set_focal_point(institution, form.person_id.data, current_user)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(_("Focal point saved."), "success")
+            return redirect(url_for("directory.profile", institution_id=institution.id))
+    return _render_profile(directory.profile(institution.id, clock.today()), form, 400)
 
 
 def _institution_form(form: InstitutionForm) -> None:

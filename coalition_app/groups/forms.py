@@ -8,6 +8,7 @@ from wtforms import (
     IntegerField,
     SelectField,
     StringField,
+    TextAreaField,
     ValidationError,
 )
 from wtforms.validators import DataRequired, Optional
@@ -15,7 +16,7 @@ from wtforms.widgets import HiddenInput
 
 from models import GroupRole
 
-from ..core.forms import PlainText, choices, optional_id, strip
+from ..core.forms import PlainText, choices, newlines, optional_id, strip
 
 
 class MembershipForm(FlaskForm):
@@ -80,3 +81,26 @@ class EndChairForm(FlaskForm):
 
 class DigestForm(FlaskForm):
     subscribed = HiddenField()
+
+
+#: The limits of an e-mail to a group (shown on the form before they bite).
+EMAIL_SUBJECT_MAX = 150
+EMAIL_MESSAGE_MAX = 5000
+
+
+class GroupEmailForm(FlaskForm):
+    """A chair's (or coordinator's) e-mail to every person of the group's institutions."""
+
+    subject = StringField(
+        _l("Subject"),
+        filters=[strip],
+        validators=[DataRequired(_l("Give the message a subject.")), PlainText(EMAIL_SUBJECT_MAX)],
+    )
+    message = TextAreaField(
+        _l("Message"),
+        filters=[strip, newlines],
+        validators=[
+            DataRequired(_l("Write the message.")),
+            PlainText(EMAIL_MESSAGE_MAX, multiline=True),
+        ],
+    )

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import ColumnElement, exists, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
-from models import GroupChair, User, WorkingGroup
+from models import GroupChair, GroupMembership, Institution, User, WorkingGroup
 
 
 def chairs_of(session: Session, group: WorkingGroup, day: date) -> list[User]:
@@ -61,5 +61,26 @@ def every_chairship(session: Session) -> list[GroupChair]:
                 joinedload(GroupChair.person).joinedload(User.institution),
             )
             .order_by(WorkingGroup.position, GroupChair.since, User.full_name, GroupChair.id)
+        )
+    )
+
+
+def people_of(session: Session, group: WorkingGroup, day: date) -> list[User]:
+    """The active people of the institutions that belong to `group` on `day`
+    (`GroupMembership.current_on`), by institution and name, in one query."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(User.institution)
+            .where(
+                User.is_active.is_(True),
+                User.institution_id.in_(
+                    select(GroupMembership.institution_id).where(
+                        GroupMembership.group_id == group.id, GroupMembership.current_on(day)
+                    )
+                ),
+            )
+            .options(contains_eager(User.institution))
+            .order_by(Institution.name_key, User.full_name, User.id)
         )
     )

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import format_date
+from flask_babel import force_locale, format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -414,3 +414,44 @@ def close_chairships(institution_id: int, day: date, group_id: int | None = None
     for chair in rows:
         chair.until = max(day, chair.since)
     return sorted(c.person.full_name for c in rows)
+
+
+@use_case
+def email_group(group: WorkingGroup, by: User, subject: str, message: str, today: date) -> int:
+    """A chair's (or coordinator's) e-mail to every active person of the group's current
+    institutions: one outbox message each, in the transaction, signed with the sender's name;
+    recorded in the audit trail. Returns how many people it is written to."""
+    from ..core import outbox
+    from ..core.links import external_url
+    from .queries import people_of
+
+    subject = " ".join(subject.split())  # one line: a header never holds a line break
+    recipients = people_of(session, group, today)
+    if not recipients:
+        raise DomainError(_l("This group's institutions have no active people to write to."))
+    link = external_url("groups.detail", slug=group.slug)
+    for person in recipients:
+        with force_locale(person.locale or "es"):
+            language = str(person.locale or "es")
+            heading = str(
+                _l("[%(group)s] %(subject)s", group=group.name(language), subject=subject)
+            )
+            signed = str(
+                _l(
+                    "%(name)s (%(institution)s) wrote to the people of %(group)s:",
+                    name=by.full_name,
+                    institution=by.institution.name if by.institution else "",
+                    group=group.name(language),
+                )
+            )
+        outbox.queue(person.email, heading, f"{signed}\n\n{message}\n\n{link}")
+    audit.record(
+        by,
+        "group.email",
+        "working_group",
+        group.id,
+        subject=subject,
+        recipients=len(recipients),
+    )
+    session.flush()
+    return len(recipients)

@@ -4,6 +4,7 @@ from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -23,7 +24,7 @@ from ..policy import authorize, can
 from ..work import queries as work_queries
 from . import queries as group_queries
 from . import service as group_service
-from .forms import ChairForm, DigestForm, EndChairForm, MembershipForm
+from .forms import ChairForm, DigestForm, EndChairForm, GroupEmailForm, MembershipForm
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 
@@ -66,7 +67,42 @@ def _render_detail(group: WorkingGroup, digest: bool) -> str:
         left_behind=work_queries.tasks_left_behind(group) if manage else [],
         action_form=ActionForm(),
         digest=digest,
+        people=group_queries.people_of(db_session, group, today),
     )
+
+
+@bp.route("/<slug>/email", methods=["GET", "POST"])
+def email(slug: str):
+    """A chair (or coordinator) writes to every person of the group's institutions."""
+    group = group_service.load_group(slug)
+    authorize(current_user, "email_group", group)
+    today = clock.today()
+    form = GroupEmailForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            count = group_service.email_group(
+                group, current_user, form.subject.data or "", form.message.data or "", today
+            )
+        except DomainError as error:
+            attach_error(form, error)
+            status = 400
+        else:
+            flash(
+                ngettext(
+                    "Message queued for %(num)s person.",
+                    "Message queued for %(num)s people.",
+                    count,
+                ),
+                "success",
+            )
+            return redirect(url_for("groups.detail", slug=slug))
+    elif request.method == "POST":
+        status = 400
+    recipients = group_queries.people_of(db_session, group, today)
+    return render_template(
+        "groups/email.html", group=group, form=form, recipients=recipients
+    ), status
 
 
 @bp.post("/<slug>/digest")

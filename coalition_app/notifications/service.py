@@ -124,6 +124,8 @@ def kind_label(kind: NotificationKind) -> str:
         K.MEETING_INVITATION: _(
             "I am invited to a meeting, or its time changes or it is cancelled"
         ),
+        K.TIE_RECORDED: _("Another institution records a collaboration with mine"),
+        K.TIE_ANSWERED: _("A collaboration I recorded is confirmed or declined"),
     }
     return labels.get(kind, str(kind))
 
@@ -185,6 +187,27 @@ def message(notification: Notification) -> str:
                 "The meeting “%(title)s” has a new time: %(when)s.", **_fill(p, "title", "when")
             )
         return _("You are invited to “%(title)s”, %(when)s.", **_fill(p, "title", "when"))
+    if kind == K.TIE_RECORDED:
+        return _(
+            "%(by)s (%(institution)s) recorded a collaboration with your institution, "
+            "“%(title)s”: confirm or decline it.",
+            **_fill(p, "by", "institution", "title"),
+        )
+    if kind == K.TIE_ANSWERED:
+        if p.get("answer") == "declined":
+            if p.get("reason"):
+                return _(
+                    "%(by)s (%(institution)s) declined the collaboration “%(title)s”: %(reason)s",
+                    **_fill(p, "by", "institution", "title", "reason"),
+                )
+            return _(
+                "%(by)s (%(institution)s) declined the collaboration “%(title)s”.",
+                **_fill(p, "by", "institution", "title"),
+            )
+        return _(
+            "%(by)s (%(institution)s) confirmed the collaboration “%(title)s”.",
+            **_fill(p, "by", "institution", "title"),
+        )
     if kind == K.DIGEST:
         if str(get_locale()) == "en" and p.get("group_en"):
             p = {**p, "group": p["group_en"]}

@@ -23,6 +23,7 @@ from models import (
     Position,
     Recommendation,
     Task,
+    Tie,
     TokenScope,
     User,
     WorkingGroup,
@@ -84,6 +85,7 @@ def test_the_document_says_which_routes_need_a_token_and_the_gate_agrees(seeded_
         concrete = path.replace("{task_id}", "1").replace("{deliverable_id}", "1")
         concrete = concrete.replace("{institution_id}", "1").replace("{slug}", "etica")
         concrete = concrete.replace("{position_id}", "1").replace("{recommendation_id}", "1")
+        concrete = concrete.replace("{tie_id}", "1")
         status = client.get(concrete).status_code
         if security == []:
             public.append(path)
@@ -104,6 +106,7 @@ def _real_paths(app) -> dict[str, list[str]]:
     task = session.scalars(select(Task.id).order_by(Task.id)).first()
     position = session.scalars(select(Position.id).order_by(Position.id)).first()
     recommendation = session.scalars(select(Recommendation.id).order_by(Recommendation.id)).first()
+    tie = session.scalars(select(Tie.id).order_by(Tie.id)).first()
     session.remove()
     return {
         "/api/v1/institutions": ["/api/v1/institutions", "/api/v1/institutions?sector=nope"],
@@ -133,6 +136,8 @@ def _real_paths(app) -> dict[str, list[str]]:
             f"/api/v1/recommendations/{recommendation}",
             "/api/v1/recommendations/999999",
         ],
+        "/api/v1/ties": ["/api/v1/ties", "/api/v1/ties?status=unconfirmed&kind=event"],
+        "/api/v1/ties/{tie_id}": [f"/api/v1/ties/{tie}", "/api/v1/ties/999999"],
     }
 
 

@@ -48,6 +48,7 @@ from models import (
     Position,
     Recommendation,
     Task,
+    Tie,
     TokenScope,
     User,
     WorkingGroup,
@@ -109,6 +110,7 @@ def _real_ids(app) -> dict[str, list]:
         "recommendation_id": list(
             session.scalars(select(Recommendation.id).order_by(Recommendation.id).limit(8))
         ),
+        "tie_id": list(session.scalars(select(Tie.id).order_by(Tie.id).limit(8))),
     }
     session.remove()
     assert all(ids.values())
@@ -137,7 +139,7 @@ def test_the_api_conforms_to_its_openapi_document(seeded_app, coordinator_header
         "/api/v1/openapi.json", seeded_app, headers=coordinator_headers
     )
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 16  # 10, and the agenda's 6 (issue 16)
+    assert len(operations) == 22  # 10, the agenda's 6 and the ties' 6 (issues 14, 16)
     ids = _real_ids(seeded_app)
     client = seeded_app.test_client()
     failures = []

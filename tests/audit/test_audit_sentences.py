@@ -33,7 +33,7 @@ def test_every_action_the_code_records_has_a_sentence():
         source = path.read_text()
         for call in re.findall(r"audit\.record\((.*?)\)\n", source, flags=re.S):
             recorded.update(re.findall(r'"([a-z_]+(?:\.[a-z_]+)?)"', call)[:2])
-    target_types = {"user", "institution", "api_token", "audit_log", "invitation", "setting"}
+    target_types = {"user", "institution", "api_token", "audit_log", "invitation", "setting", "tie"}
     target_types |= {"recommendation", "position", "initiative", "agenda_edition"}  # the agenda
     recorded -= target_types | {"working_group"}
     # The f-string of account.service.end_all_sessions: its two reasons.
@@ -448,6 +448,69 @@ KINDS = [
         {"granted": True},
         "{actor} autorizó a alguien a responder adhesiones por {institution}",
         "{actor} authorised someone to answer endorsements for {institution}",
+    ),
+    (
+        "tie.record",
+        "tie",
+        {"title": "Red de datos"},
+        "{actor} registró la colaboración «Red de datos»",
+        "{actor} recorded the collaboration “Red de datos”",
+    ),
+    (
+        "tie.confirm",
+        "tie",
+        {"title": "Red de datos"},
+        "{actor} confirmó la colaboración «Red de datos»",
+        "{actor} confirmed the collaboration “Red de datos”",
+    ),
+    (
+        "tie.decline",
+        "tie",
+        {"title": "Red de datos", "reason": "no ocurrió"},
+        "{actor} rechazó la colaboración «Red de datos»: no ocurrió",
+        "{actor} declined the collaboration “Red de datos”: no ocurrió",
+    ),
+    (
+        "tie.edit",
+        "tie",
+        {"title": "Red de datos", "changes": {"kind": ["event", "agreement"]}},
+        "{actor} cambió la colaboración «Red de datos» (tipo)",
+        "{actor} changed the collaboration “Red de datos” (kind)",
+    ),
+    (
+        "tie.end",
+        "tie",
+        {"title": "Red de datos", "ends_on": "2025-03-03"},
+        "{actor} dio por terminada la colaboración «Red de datos» el 3 mar 2025",
+        "{actor} ended the collaboration “Red de datos” on Mar 3, 2025",
+    ),
+    (
+        "ties.import",
+        "tie",
+        {"new": 2, "updated": 1, "unchanged": 0},
+        "{actor} importó vínculos: nuevos: 2; actualizados: 1; sin cambios: 0",
+        "{actor} imported ties: 2 new, 1 updated, 0 unchanged",
+    ),
+    (
+        "ties.export",
+        "tie",
+        {"rows": 3},
+        "{actor} descargó los vínculos (3 vínculos)",
+        "{actor} downloaded the ties (3 ties)",
+    ),
+    (
+        "institution.focal_point",
+        "the_institution",
+        {"person_id": None},
+        "{actor} dejó a {institution} sin punto focal",
+        "{actor} left {institution} without a focal point",
+    ),
+    (
+        "group.email",
+        "working_group",
+        {"subject": "Reunión", "recipients": 4},
+        "{actor} escribió a las personas de {group} (4 personas): Reunión",
+        "{actor} e-mailed the people of {group} (4 people): Reunión",
     ),
 ]
 

@@ -52,6 +52,11 @@ PAGES = [
     (COORDINATOR, "/institutions/import"),
     (COORDINATOR, "/people"),
     (COORDINATOR, "/audit/"),
+    (COORDINATOR, "/ties"),
+    (COORDINATOR, "{tie}"),
+    (COORDINATOR, "{tie}/edit"),
+    (COORDINATOR, "{institution}/ties/new"),
+    (CHAIR, "/groups/etica/email"),
     (COORDINATOR, "/account/security"),
     (MEMBER, "/calendar"),
     (COORDINATOR, "{meeting}"),
@@ -155,6 +160,11 @@ def found(browser, live_server):
         "links => links.map(a => a.getAttribute('href'))"
     )
     institution = next(h for h in hrefs if re.fullmatch(r"/institutions/\d+", h))
+    page.goto("/ties")
+    tie_links = page.locator("main a[href^='/ties/']").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
+    tie = next(h for h in tie_links if re.fullmatch(r"/ties/\d+", h))
     page.goto("/people")
     invite = page.locator("form[action='/people/invite']")  # not the search form above
     invite.get_by_label("Nombre completo").fill("Persona Accesible")
@@ -176,6 +186,7 @@ def found(browser, live_server):
         "task": task,
         "institution": institution,
         "meeting": meeting,
+        "tie": tie,
         "invitation": re.sub(r"^https?://[^/]+", "", invitation),
     }
 

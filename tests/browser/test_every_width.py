@@ -47,6 +47,7 @@ NOT_HTML = {
     "groups.leadership_csv",
     "growth.series_csv",
     "directory.export",
+    "ties.export",
     "network.network_export",
     "network.network_json",
     "account.two_factor_qr_code",  # an SVG image of the enrolment QR code
@@ -88,6 +89,7 @@ PLACEHOLDERS = {
     "<int:recommendation_id>": "{recommendation}",
     "<int:position_id>": "{position}",
     "<int:initiative_id>": "{initiative}",
+    "<int:tie_id>": "{tie}",
 }
 
 # What does not fit, as sentences (the page's own measurements; see fits.js).
@@ -144,6 +146,11 @@ def ids(browser, live_server):
     # A public event: its public page and the signed-in meeting pages open it alike.
     page.goto("/eventos")
     meeting = page.locator("main a[href^='/eventos/']").first.get_attribute("href")
+    page.goto("/ties")
+    tie_links = page.locator("main a[href^='/ties/']").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
+    tie = next(h for h in tie_links if re.fullmatch(r"/ties/\d+", h))
     page.goto("/people")
     invite = page.locator("form[action='/people/invite']")  # not the search form above
     invite.get_by_label("Nombre completo").fill("Persona De Ancho Completo")
@@ -170,6 +177,7 @@ def ids(browser, live_server):
         "deliverable": deliverable.rsplit("/", 1)[1],
         "task": task.rsplit("/", 1)[1],
         "institution": institution.rsplit("/", 1)[1],
+        "tie": tie.rsplit("/", 1)[1],
         # The invitation's page; on /password/reset/ the same token is an unknown one, which
         # shows the page a stale reset link shows.
         "token": invitation.rsplit("/", 1)[1],

@@ -26,6 +26,7 @@ from models import (
     Recommendation,
     RecommendationEvidence,
     Task,
+    Tie,
     User,
 )
 from tests.helpers import sign_in
@@ -46,6 +47,7 @@ def _samples(session) -> dict[str, object]:
         "token_id": session.scalar(select(ApiToken.id)) or 1,
         "invitation_id": session.scalar(select(Invitation.id)) or 1,
         "chair_id": session.scalar(select(GroupChair.id).order_by(GroupChair.id)),
+        "tie_id": session.scalar(select(Tie.id).order_by(Tie.id)),
         "slug": "etica",
         "series": "members",
         "fmt": "gexf",

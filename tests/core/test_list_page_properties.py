@@ -57,6 +57,9 @@ LIST_PAGES = [
     "/api/v1/network",
     "/miembros",
     "/eventos",
+    "/ties",
+    "/ties/export.csv",
+    "/api/v1/ties",
 ]
 #: GET routes without a path variable that are no list: forms, sign-in steps, health checks.
 NOT_LISTS = {
@@ -70,6 +73,7 @@ NOT_LISTS = {
     "/healthz",
     "/institutions/import",
     "/institutions/new",
+    "/ties/import",
     "/login",
     "/login/two-factor",
     "/password/forgot",
@@ -105,6 +109,8 @@ PARAMETERS = [
     "lang",
     "format",
     "when",
+    "kind",
+    "people",
 ]
 EXAMPLES = int(os.environ.get("LIST_PAGE_EXAMPLES", "12"))
 

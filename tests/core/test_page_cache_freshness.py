@@ -219,6 +219,9 @@ SHOWN = [
     Shown("/groups/etica", "meetings", _meeting(-3, 2.5),
           "Este grupo aún no ha realizado ninguna reunión", "2,5"),
     Shown("/", "meetings", _meeting(2, 1), "No tiene próximas reuniones", "Sesión Ypsilon"),
+    # The group page's people (issue 14): their titles.
+    Shown("/groups/etica", "users.title", _assignee("title", "Analista Ypsilon"),
+          "Asignada Zeta", "Analista Ypsilon"),
     # The network page: its sector legend and group filter.
     Shown("/network", "working_groups.name_es", _set(WorkingGroup, "name_es", "Ética Ypsilon"),
           "Ética Zeta", "Ética Ypsilon"),

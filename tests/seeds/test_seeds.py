@@ -492,7 +492,7 @@ def test_tie_notes_and_provenance_are_in_english_on_an_english_page(seeded_clien
     assert "Co-authors of the report &#39;Towards an AI Strategy in Mexico" in page
     assert "C Minds chaired the coalition&#39;s working groups" in page
     assert "Coautoras del informe" not in page and "presidió" not in page
-    notes = re.findall(r'<td class="small tie-note">([^<]*)</td>', page)
+    notes = re.findall(r'<td class="small tie-note"[^>]*>([^<]*)</td>', page)
     assert notes and not any(
         word in note for note in notes for word in ("Convenio", "Proyecto", "Foro", "Publicación")
     )

@@ -1,0 +1,1 @@
+"""Collaboration ties recorded by the institutions that have them, confirmed by the other."""

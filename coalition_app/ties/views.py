@@ -1,0 +1,311 @@
+"""The ties' pages: record one from a profile, its page (answer, edit, end, history), the
+coalition-wide list, and the CSV export and import."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime, ngettext
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+from models import Tie
+
+from ..core import clock
+from ..core.csv import csv_response
+from ..core.errors import DomainError, DomainErrors, EditConflict
+from ..core.forms import attach_error
+from ..directory import service as directory
+from ..directory.forms import ConfirmImportForm, ImportForm
+from ..directory.views import _clean_old_imports, _imports_dir
+from ..policy import authorize
+from . import csv_io as tie_io
+from . import queries
+from . import service as ties
+from .forms import AnswerForm, EndTieForm, TieForm
+
+bp = Blueprint("ties", __name__)
+
+IMPORT_SESSION_KEY = "tie_import"
+
+
+def _show_error(form: TieForm, error: DomainError) -> None:
+    """A rule's message next to its field; a duplicate links to the tie already recorded."""
+    if isinstance(error, DomainErrors):
+        for each in error.errors:
+            _show_error(form, each)
+        return
+    if isinstance(error, ties.DuplicateTie):
+        error = DomainError(
+            Markup(
+                escape(str(error.message))
+                + " "
+                + Markup('<a href="%s">%s</a>')
+                % (url_for("ties.detail", tie_id=error.existing.id), _("Open it."))
+            ),
+            field="since",
+        )
+    attach_error(form, error)
+
+
+def _conflict_message(conflict: EditConflict) -> str:
+    when = format_datetime(conflict.changed_at, "medium") if conflict.changed_at else "—"
+    return _(
+        "Not saved: %(who)s changed this tie at %(when)s, after you opened the form. A field "
+        "you had not changed now holds their value, one only you changed keeps what you typed; "
+        "where you both changed a field, choose. Review the form and save again.",
+        who=conflict.changed_by or _("someone"),
+        when=when,
+    )
+
+
+# --- record -------------------------------------------------------------------------------------
+
+
+@bp.route("/institutions/<int:institution_id>/ties/new", methods=["GET", "POST"])
+def record(institution_id: int):
+    institution = directory.load_institution(institution_id)
+    authorize(current_user, "record_tie", institution)
+    today = clock.today()
+    candidates = queries.partner_candidates(institution, today)
+    form = TieForm()
+    status = 200
+    if request.method == "GET":
+        form.since.data = today
+    elif form.validate_on_submit():
+        try:
+            other = (
+                directory.picked_institution(form.other.data or "", candidates, "other")
+                if form.other.data
+                else None
+            )
+            tie = ties.record_tie(institution, other, form.data_of(), current_user, today)
+        except DomainError as error:
+            _show_error(form, error)
+            status = 400
+        else:
+            flash(
+                _("Collaboration recorded. It shows as unconfirmed until %(name)s answers.")
+                % {"name": tie.other_than(institution.id).name},
+                "success",
+            )
+            return redirect(url_for("ties.detail", tie_id=tie.id))
+    else:
+        status = 400
+    return render_template(
+        "ties/form.html", form=form, institution=institution, tie=None, candidates=candidates
+    ), status
+
+
+# --- one tie ------------------------------------------------------------------------------------
+
+
+def _render_tie(
+    tie: Tie,
+    answer_form: AnswerForm | None = None,
+    end_form: EndTieForm | None = None,
+    status: int = 200,
+):
+    today = clock.today()
+    if end_form is None:
+        end_form = EndTieForm(formdata=None, version=tie.version, ends_on=today)
+    return render_template(
+        "ties/detail.html",
+        tie=tie,
+        history=queries.history(tie),
+        answer_form=answer_form or AnswerForm(formdata=None),
+        end_form=end_form,
+        today=today,
+    ), status
+
+
+@bp.get("/ties/<int:tie_id>")
+def detail(tie_id: int):
+    tie = queries.load_tie(tie_id)
+    authorize(current_user, "view_tie", tie)
+    return _render_tie(tie)
+
+
+@bp.post("/ties/<int:tie_id>/answer")
+def answer(tie_id: int):
+    tie = queries.load_tie(tie_id)
+    authorize(current_user, "answer_tie", tie)
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        return _render_tie(tie, answer_form=form, status=400)
+    if form.answer.data not in ("confirm", "decline"):
+        abort(400)
+    try:
+        ties.answer_tie(
+            tie, current_user, confirm=form.answer.data == "confirm", reason=form.reason.data or ""
+        )
+    except DomainError as error:
+        attach_error(form, error)
+        return _render_tie(tie, answer_form=form, status=400)
+    flash(_("Tie confirmed.") if form.answer.data == "confirm" else _("Tie declined."), "success")
+    return redirect(url_for("ties.detail", tie_id=tie.id))
+
+
+@bp.route("/ties/<int:tie_id>/edit", methods=["GET", "POST"])
+def edit(tie_id: int):
+    tie = queries.load_tie(tie_id)
+    authorize(current_user, "edit_tie", tie)
+    today = clock.today()
+    form = TieForm(obj=tie if request.method == "GET" else None)
+    conflict, merges, status = None, [], 200
+    if request.method == "GET":
+        form.kind.data = tie.kind.value
+        form.build_from(tie)
+    else:
+        form.take_chosen(tie)
+        valid = form.validate_on_submit()
+        merges = form.choices_missing(tie)
+        status = 400
+        if valid and not merges:
+            try:
+                ties.edit_tie(
+                    tie,
+                    form.data_of(),
+                    current_user,
+                    today,
+                    expected_version=form.expected_version(),
+                )
+            except EditConflict as error:
+                conflict = _conflict_message(error)
+                merges = form.merge(tie)
+                status = 409
+            except DomainError as error:
+                _show_error(form, error)
+            else:
+                flash(_("Tie saved."), "success")
+                return redirect(url_for("ties.detail", tie_id=tie.id))
+        elif merges:
+            conflict = _("Not saved yet: for each field you and someone else both changed, choose.")
+    return render_template(
+        "ties/form.html",
+        form=form,
+        institution=tie.recorded_for or tie.institution_a,
+        tie=tie,
+        candidates=[],
+        conflict=conflict,
+        merges=merges,
+    ), status
+
+
+@bp.post("/ties/<int:tie_id>/end")
+def end(tie_id: int):
+    tie = queries.load_tie(tie_id)
+    authorize(current_user, "end_tie", tie)
+    form = EndTieForm()
+    if not form.validate_on_submit():
+        return _render_tie(tie, end_form=form, status=400)
+    try:
+        version = int(form.version.data) if form.version.data else None
+    except ValueError:
+        version = None
+    try:
+        ties.end_tie(tie, form.ends_on.data, current_user, clock.today(), expected_version=version)
+    except EditConflict:
+        form.version.data = tie.version
+        form.ends_on.errors = [
+            _("Someone changed this tie after you opened the page: check it and end it again.")
+        ]
+        return _render_tie(tie, end_form=form, status=409)
+    except DomainError as error:
+        attach_error(form, error)
+        return _render_tie(tie, end_form=form, status=400)
+    flash(_("Tie ended."), "success")
+    return redirect(url_for("ties.detail", tie_id=tie.id))
+
+
+# --- the coalition's list, export and import ----------------------------------------------------
+
+
+@bp.get("/ties")
+def index():
+    authorize(current_user, "manage_ties")
+    query = queries.TieQuery.from_args(request.args)
+    return render_template("ties/index.html", page=queries.tie_page(query, clock.today()))
+
+
+@bp.get("/ties/export.csv")
+def export():
+    authorize(current_user, "view_directory")
+    rows = tie_io.export_table(current_user)
+    return csv_response(rows, f"ties-{clock.today().isoformat()}.csv")
+
+
+def _stored_upload(upload_id: str | None):
+    if not upload_id or upload_id != session.get(IMPORT_SESSION_KEY):
+        return None
+    if not upload_id.replace("-", "").replace("_", "").isalnum():
+        return None
+    path = _imports_dir() / f"ties-{upload_id}.csv"
+    return path if path.exists() else None
+
+
+@bp.route("/ties/import", methods=["GET", "POST"])
+def import_upload():
+    authorize(current_user, "manage_ties")
+    form = ImportForm()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("ties/import.html", form=form, preview=None), status
+    content = form.file.data.read(tie_io.MAX_UPLOAD_BYTES + 1)
+    try:
+        preview = tie_io.preview(content, clock.today())
+    except DomainError as error:
+        attach_error(form, error)
+        return render_template("ties/import.html", form=form, preview=None), 400
+    confirm = ConfirmImportForm()
+    if preview.ok and preview.rows:
+        folder = _imports_dir()
+        _clean_old_imports(folder)
+        upload_id = secrets.token_urlsafe(16)
+        fd = os.open(folder / f"ties-{upload_id}.csv", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        session[IMPORT_SESSION_KEY] = upload_id
+        confirm.upload.data = upload_id
+    return render_template(
+        "ties/import.html", form=ImportForm(formdata=None), preview=preview, confirm=confirm
+    ), (200 if preview.ok else 400)
+
+
+@bp.post("/ties/import/confirm")
+def import_confirm():
+    authorize(current_user, "manage_ties")
+    confirm = ConfirmImportForm()
+    if not confirm.validate_on_submit():
+        abort(400)
+    path = _stored_upload(confirm.upload.data)
+    if path is None:
+        flash(_("That preview has expired. Upload the file again."), "warning")
+        return redirect(url_for("ties.import_upload"))
+    content = path.read_bytes()
+    try:
+        result = tie_io.apply(content, current_user, clock.today())
+    except DomainError as error:
+        form = ImportForm(formdata=None)
+        attach_error(form, error)
+        preview = tie_io.preview(content, clock.today())
+        return render_template("ties/import.html", form=form, preview=preview), 400
+    path.unlink(missing_ok=True)
+    session.pop(IMPORT_SESSION_KEY, None)
+    flash(
+        _(
+            "Imported: %(new)s, %(updated)s, %(unchanged)s.",
+            new=ngettext("%(num)s new tie", "%(num)s new ties", result.count(tie_io.NEW)),
+            updated=ngettext(
+                "%(num)s tie updated", "%(num)s ties updated", result.count(tie_io.UPDATE)
+            ),
+            unchanged=ngettext(
+                "%(num)s tie unchanged", "%(num)s ties unchanged", result.count(tie_io.UNCHANGED)
+            ),
+        ),
+        "success",
+    )
+    return redirect(url_for("ties.index"))
