@@ -1,7 +1,7 @@
 """ties recorded by their people: each tie's history, and the two notification kinds
 
-Revision ID: 0017b
-Revises: 0016
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-01 16:30:00.000000
 
 `tie_updates` keeps every change of a tie (recorded, edited, confirmed, declined, ended) as
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017b"
-down_revision: str | None = "0016"
+revision: str = "0020"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
