@@ -3,7 +3,9 @@
 from .account import ApiToken, RecoveryCode, SiteSetting, TokenScope
 from .audit import AuditEvent
 from .base import Base, Basis, comparison_key, utcnow
+from .comments import Comment, CommentMention
 from .directory import OUTSIDE_MEXICO, Institution, Sector, State
+from .files import Attachment
 from .groups import GroupChair, GroupMembership, GroupRole, WorkingGroup
 from .meetings import Meeting, MeetingAttendance, MeetingKind, MeetingOrganiser, Rsvp
 from .notifications import DigestPreference, DigestRun, EmailChoice, Notification, NotificationKind
@@ -32,9 +34,12 @@ __all__ = [
     "OUTSIDE_MEXICO",
     "PAGES",
     "ApiToken",
+    "Attachment",
     "AuditEvent",
     "Base",
     "Basis",
+    "Comment",
+    "CommentMention",
     "DataVersion",
     "Deliverable",
     "DigestPreference",

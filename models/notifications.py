@@ -28,6 +28,9 @@ class NotificationKind(enum.StrEnum):
     DELIVERABLE_COMPLETE = "deliverable_complete"  # its progress reached 100 %
     DELIVERABLE_IN_REVIEW = "deliverable_in_review"  # waiting for a chair's review
     PROGRESS_OVERRIDDEN = "progress_overridden"  # a percent set by hand, with a reason
+    # Comments (issue 14): to whoever a comment mentions, and to those who follow its subject.
+    COMMENT_MENTION = "comment_mention"
+    COMMENT_ADDED = "comment_added"
 
 
 class Notification(Base):

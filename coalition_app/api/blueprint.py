@@ -41,6 +41,8 @@ FEATURE_MODULES = (
     "coalition_app.work.api",
     "coalition_app.growth.api",
     "coalition_app.network.api",
+    "coalition_app.comments.api",
+    "coalition_app.files.api",
 )
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -102,6 +102,8 @@ class _Names:
                 ids.setdefault("user", set()).add(details["person_id"])
             if event.action in ("institution.update", "institution.create"):
                 needs_reference = True
+            if event.action in DISCUSSION_ACTIONS:
+                _discussion_ids(details, ids)
         wanted_users = ids.get("user", set()) - names.users.keys()
         if wanted_users:
             names.users.update(
@@ -331,6 +333,54 @@ def _work(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
     return _say(message, actor=actor, subject=subject)
 
 
+# --- comments and files (issue 14) -------------------------------------------------------------
+
+DISCUSSION_ACTIONS = ("comment.hide", "comment.unhide", "file.delete")
+
+
+def _discussion_ids(details: dict[str, Any], ids: dict[str, set[int]]) -> None:
+    """The people and work a comment's or a file's event names, to load with the others."""
+    for key in ("author_id", "uploaded_by_id"):
+        if isinstance(details.get(key), int):
+            ids.setdefault("user", set()).add(details[key])
+    if details.get("subject") in ("deliverable", "task") and isinstance(
+        details.get("subject_id"), int
+    ):
+        ids.setdefault(str(details["subject"]), set()).add(details["subject_id"])
+
+
+def _discussed(names: _Names, details: dict[str, Any]) -> Ref:
+    subject_id = details.get("subject_id")
+    return names.work(
+        str(details.get("subject", "")),
+        subject_id if isinstance(subject_id, int) else None,
+        details.get("title"),
+    )
+
+
+def _comment_moderation(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    details = event.details or {}
+    parts: dict[str, Ref | str | int] = {
+        "actor": actor,
+        "author": names.person(details.get("author_id"), str(details.get("author") or "")),
+        "subject": _discussed(names, details),
+        "reason": str(details.get("reason") or ""),
+    }
+    if event.action == "comment.hide":
+        return _say(_("%(actor)s hid a comment by %(author)s on %(subject)s: %(reason)s"), **parts)
+    return _say(_("%(actor)s showed again a comment by %(author)s on %(subject)s"), **parts)
+
+
+def _file_delete(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    details = event.details or {}
+    return _say(
+        _("%(actor)s deleted the file %(name)s from %(subject)s"),
+        actor=actor,
+        name=Ref(str(details.get("name") or "")),
+        subject=_discussed(names, details),
+    )
+
+
 def _sign_in(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
     if (event.details or {}).get("two_factor"):
         return _say(_("%(actor)s signed in with the second step"), actor=actor)
@@ -557,6 +607,9 @@ TELLERS: dict[str, Teller] = {
     "person.activate": _simple(lambda: _("%(actor)s reactivated %(person)s"), with_person=True),
     "person.deactivate": _simple(lambda: _("%(actor)s deactivated %(person)s"), with_person=True),
     "person.role": _person_role,
+    "comment.hide": _comment_moderation,
+    "comment.unhide": _comment_moderation,
+    "file.delete": _file_delete,
 }
 
 
@@ -615,6 +668,9 @@ def _action_names() -> dict[str, str]:
         "person.activate": _("Person reactivated"),
         "person.deactivate": _("Person deactivated"),
         "person.role": _("Role changed"),
+        "comment.hide": _("Comment hidden"),
+        "comment.unhide": _("Comment shown again"),
+        "file.delete": _("File deleted"),
     }
 
 

@@ -119,6 +119,10 @@ def kind_label(kind: NotificationKind) -> str:
         K.DELIVERABLE_COMPLETE: _("A deliverable of a group I chair reaches 100 %"),
         K.DELIVERABLE_IN_REVIEW: _("A deliverable of a group I chair waits for review"),
         K.PROGRESS_OVERRIDDEN: _("Someone sets a deliverable's percent by hand in a group I chair"),
+        K.COMMENT_MENTION: _("Someone mentions me in a comment"),
+        K.COMMENT_ADDED: _(
+            "Someone comments on my task, a deliverable of a group I chair or my meeting"
+        ),
     }
     return labels.get(kind, str(kind))
 
@@ -168,6 +172,15 @@ def message(notification: Notification) -> str:
         return _(
             "%(by)s set “%(title)s” by hand from %(before)s %% to %(after)s %%: %(reason)s",
             **_fill(p, "by", "title", "before", "after", "reason"),
+        )
+    if kind == K.COMMENT_MENTION:
+        return _(
+            "%(by)s mentioned you in a comment on “%(title)s”: %(excerpt)s",
+            **_fill(p, "by", "title", "excerpt"),
+        )
+    if kind == K.COMMENT_ADDED:
+        return _(
+            "%(by)s commented on “%(title)s”: %(excerpt)s", **_fill(p, "by", "title", "excerpt")
         )
     if kind == K.DIGEST:
         if str(get_locale()) == "en" and p.get("group_en"):

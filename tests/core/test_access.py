@@ -16,6 +16,7 @@ from models import (
     GroupChair,
     Institution,
     Invitation,
+    Meeting,
     Notification,
     Task,
     User,
@@ -43,6 +44,10 @@ def _samples(session) -> dict[str, object]:
         "fmt": "gexf",
         "code": "en",
         "token": "not-a-real-token",
+        # Comments and files (issue 14): none are seeded; the loaders ask the policy anyway.
+        "comment_id": 1,
+        "file_id": 1,
+        "meeting_id": session.scalar(select(Meeting.id).order_by(Meeting.id)) or 1,
     }
 
 
