@@ -167,9 +167,8 @@ def _posted_edit_form(comment: Comment) -> EditCommentForm:
 
 def _window_closed_message(comment: Comment) -> str:
     return _(
-        "Not saved: a comment can be edited for %(minutes)s minutes after it is written, "
-        "until %(until)s. You may delete it and write a new one.",
-        minutes=current_app.config["COMMENT_EDIT_MINUTES"],
+        "Not saved: the time to edit this comment ended at %(until)s. You may delete it and "
+        "write a new one.",
         until=format_datetime(policy.edit_window_ends(comment), "short"),
     )
 
