@@ -58,6 +58,7 @@ def comment_thread(subject: Subject) -> dict[str, object]:
             for c in items
             if c.hidden_at is None and policy.can(current_user, "moderate_comment", c)
         },
+        "deletable": {c.id for c in items if policy.can(current_user, "delete_comment", c)},
         "edit_until": {c.id: policy.edit_window_ends(c) for c in items},
         "minutes": current_app.config["COMMENT_EDIT_MINUTES"],
     }
