@@ -367,7 +367,9 @@ def _comment_moderation(event: AuditEvent, names: _Names, actor: Ref) -> tuple[M
         "reason": str(details.get("reason") or ""),
     }
     if event.action == "comment.hide":
-        return _say(_("%(actor)s hid a comment by %(author)s on %(subject)s: %(reason)s"), **parts)
+        return _say(
+            _("%(actor)s hid a comment by %(author)s on %(subject)s (reason: %(reason)s)"), **parts
+        )
     return _say(_("%(actor)s showed again a comment by %(author)s on %(subject)s"), **parts)
 
 

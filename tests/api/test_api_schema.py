@@ -124,15 +124,18 @@ def test_the_api_conforms_to_its_openapi_document(seeded_app, coordinator_header
         "/api/v1/openapi.json", seeded_app, headers=coordinator_headers
     )
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 10
+    assert len(operations) == 19  # 10, and the comments' and files' 9 (issue 14)
     ids = _real_ids(seeded_app)
     client = seeded_app.test_client()
     failures = []
     for operation in operations:
+        # The comments' and files' routes (issue 14) are six of one shape: fewer cases each,
+        # so the suite stays within its time (their rules have tests of their own).
+        examples = 6 if operation.path.endswith(("/comments", "/files")) else 20
 
         @given(case=_with_real_objects(operation, ids, client, coordinator_headers))
         @settings(
-            max_examples=20,
+            max_examples=examples,
             deadline=None,
             derandomize=True,
             database=None,
