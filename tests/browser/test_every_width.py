@@ -50,6 +50,7 @@ NOT_HTML = {
     "network.network_export",
     "network.network_json",
     "account.two_factor_qr_code",  # an SVG image of the enrolment QR code
+    "files.download",  # a file attached to a deliverable, a task or a meeting
 }
 # Public pages, opened signed out; every other page is opened by each signed-in role.
 PUBLIC = {

@@ -30,8 +30,9 @@
         return option.value === name;
       });
       if (known) {
-        insert(textarea, "@" + name + " ");
+        // Emptied first: moving the focus to the comment fires "change" again.
         picker.value = "";
+        insert(textarea, "@" + name + " ");
       }
     }
     picker.addEventListener("change", choose);
