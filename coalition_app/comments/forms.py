@@ -14,8 +14,9 @@ from ..core.forms import PlainText, newlines, strip
 
 
 class CommentForm(FlaskForm):
+    # Not "Comment": the review form on the same page has that label.
     body = TextAreaField(
-        _l("Comment"),
+        _l("Your message"),
         filters=[strip, newlines],
         validators=[
             DataRequired(message=_l("Write something before sending.")),

@@ -24,7 +24,7 @@ def test_a_comment_with_a_mention_from_the_picker_at_390_px(page, shoot):
     page.wait_for_url(re.compile(r"/deliverables/\d+$"))
 
     thread = page.locator("#comments")
-    body = thread.get_by_label("Comentario", exact=True)
+    body = thread.get_by_label("Su mensaje", exact=True)
     expect(thread.locator("#body-limit")).to_contain_text("Hasta 5.000 caracteres.")
     expect(thread).to_contain_text("Puede editar su comentario durante 15 minutos")
     body.fill("Propongo revisar la sección 2 con")
