@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -171,6 +172,20 @@ class Config:
     TWO_FACTOR_KEY = os.environ.get("TWO_FACTOR_KEY")
     # Institutions above which betweenness runs in a second process beside the rest (0: never).
     NETWORK_PARALLEL_ABOVE = int(os.environ.get("NETWORK_PARALLEL_ABOVE", "2000"))
+    # Comments (coalition_app/comments): minutes in which their author may still edit one.
+    COMMENT_EDIT_MINUTES = _env_count("COMMENT_EDIT_MINUTES", 15)
+    # Files on deliverables, tasks and meetings (coalition_app/files): the largest accepted,
+    # the types accepted (judged from the content; names in files/types.py: pdf, png, jpeg,
+    # docx, xlsx, pptx, odt, csv, txt) and the folder the bytes are kept in, outside static/
+    # (served only through the route that asks the policy). Upload requests may be this much
+    # larger than MAX_CONTENT_LENGTH, which bounds every other request.
+    MAX_UPLOAD_BYTES = _env_count("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+    UPLOAD_TYPES = tuple(
+        os.environ.get("UPLOAD_TYPES", "pdf,png,jpeg,docx,xlsx,pptx,odt,csv,txt")
+        .replace(" ", "")
+        .split(",")
+    )
+    STORAGE_DIR = os.environ.get("STORAGE_DIR", str(INSTANCE_DIR / "files"))
 
     def __init__(self) -> None:
         # Read at instantiation so the environment of the running process wins.
@@ -249,6 +264,11 @@ class TestConfig(Config):
 
     def __init__(self, database_url: str | None = None) -> None:
         self.SQLALCHEMY_ECHO = False
+        # Uploaded files of the suite go to a folder of their own (made at the first upload),
+        # never the instance's.
+        self.STORAGE_DIR = str(
+            Path(tempfile.gettempdir()) / f"coalition-files-{secrets.token_hex(8)}"
+        )
         self.SQLALCHEMY_DATABASE_URI = database_url or os.environ.get(
             "TEST_DATABASE_URL", "sqlite://"
         )

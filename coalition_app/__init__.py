@@ -96,7 +96,9 @@ def _register_blueprints(app: Flask) -> None:
     from .api.blueprint import blueprint as api_blueprint
     from .api.views import bp as api_docs_bp
     from .audit.views import bp as audit_bp
+    from .comments.views import bp as comments_bp
     from .directory.views import bp as directory_bp
+    from .files.views import bp as files_bp
     from .groups.views import bp as groups_bp
     from .growth.views import bp as growth_bp
     from .home.views import bp as home_bp
@@ -115,6 +117,8 @@ def _register_blueprints(app: Flask) -> None:
         network_bp,
         groups_bp,
         work_bp,
+        comments_bp,
+        files_bp,
         notifications_bp,
         directory_bp,
         people_bp,

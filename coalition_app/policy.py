@@ -19,6 +19,7 @@ signing in) or `@personal` (acts only on the signed-in person's own things).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from flask import g, has_request_context
@@ -26,6 +27,8 @@ from werkzeug.exceptions import Forbidden, NotFound
 
 from models import (
     DELIVERABLE_FLOW,
+    Attachment,
+    Comment,
     Deliverable,
     GroupRole,
     Institution,
@@ -40,6 +43,7 @@ from models import (
     User,
     WorkingGroup,
     WorkStatus,
+    utcnow,
 )
 
 from .core import clock
@@ -178,6 +182,108 @@ def _choose_public_listing(user: User, institution: Institution) -> bool:
     return user.is_coordinator or user.institution_id == institution.id
 
 
+# --- comments and files (issue 14) ------------------------------------------------------------
+# Who sees the comments and files of a deliverable, a task or a meeting: who sees the object
+# (the rules above). Who may add them: who sees it, while it is live (not archived). Each
+# person edits their own comment within COMMENT_EDIT_MINUTES and deletes it at any time; the
+# chairs of the object's group and the coordinators hide a comment (with a reason) and delete
+# any file, as its uploader may.
+
+Subject = Deliverable | Task | Meeting
+#: The action that says who may see each kind of subject.
+VIEW_ACTIONS: dict[type, str] = {
+    Deliverable: "view_deliverable",
+    Task: "view_task",
+    Meeting: "view_meeting",
+}
+
+
+def subject_group(subject: Subject) -> WorkingGroup | None:
+    """The working group a subject belongs to (None: a coalition-wide meeting)."""
+    if isinstance(subject, Deliverable):
+        return subject.group
+    if isinstance(subject, Task):
+        return subject.deliverable.group
+    return subject.group
+
+
+def _view_subject(user: User, subject: Subject | None) -> bool:
+    action = VIEW_ACTIONS.get(type(subject))
+    return action is not None and can(user, action, subject)
+
+
+def _subject_is_live(subject: Subject) -> bool:
+    if isinstance(subject, Deliverable):
+        return subject.archived_at is None
+    if isinstance(subject, Task):
+        return subject.archived_at is None and subject.deliverable.archived_at is None
+    return True
+
+
+def _discuss(user: User, subject: Subject) -> bool:
+    """Comment on a subject, or attach a file to it."""
+    return _view_subject(user, subject) and _subject_is_live(subject)
+
+
+def _moderate_subject(user: User, subject: Subject) -> bool:
+    if user.is_coordinator:
+        return True
+    group = subject_group(subject)
+    return group is not None and is_chair(user, group)
+
+
+def _view_comment(user: User, comment: Comment | None) -> bool:
+    return (
+        comment is not None and comment.deleted_at is None and _view_subject(user, comment.subject)
+    )
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite gives naive values back: they are UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def edit_window_ends(comment: Comment) -> datetime:
+    """Until when its author may edit a comment (COMMENT_EDIT_MINUTES after it was written)."""
+    from flask import current_app
+
+    minutes = current_app.config["COMMENT_EDIT_MINUTES"]
+    return as_utc(comment.created_at) + timedelta(minutes=minutes)
+
+
+def _edit_comment(user: User, comment: Comment) -> bool:
+    """Its author, within the edit window, while it is neither hidden nor its subject closed."""
+    if comment.author_id != user.id or comment.hidden_at is not None:
+        return False
+    return (
+        _view_comment(user, comment)
+        and _discuss(user, comment.subject)
+        and utcnow() <= edit_window_ends(comment)
+    )
+
+
+def _delete_comment(user: User, comment: Comment) -> bool:
+    return comment.author_id == user.id and _view_comment(user, comment)
+
+
+def _moderate_comment(user: User, comment: Comment) -> bool:
+    return _view_comment(user, comment) and _moderate_subject(user, comment.subject)
+
+
+def _view_attachment(user: User, attachment: Attachment | None) -> bool:
+    return (
+        attachment is not None
+        and attachment.deleted_at is None
+        and _view_subject(user, attachment.subject)
+    )
+
+
+def _delete_attachment(user: User, attachment: Attachment) -> bool:
+    if not _view_attachment(user, attachment):
+        return False
+    return attachment.uploaded_by_id == user.id or _moderate_subject(user, attachment.subject)
+
+
 def _signed_in(user: User, _obj: object) -> bool:
     return True  # `can` has already checked that the user is signed in and active
 
@@ -309,6 +415,19 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "manage_ties": _manage_coalition,  # the coalition-wide list and the CSV import
     "name_focal_point": _name_focal_point,
     "email_group": _email_group,
+    # The same meeting rules under the names the comments' VIEW_ACTIONS use.
+    "view_meeting": _view_meeting,
+    "manage_meeting": _manage_meeting,
+    # comments and files (issue 14)
+    "view_subject": _view_subject,
+    "discuss": _discuss,
+    "moderate_subject": _moderate_subject,
+    "view_comment": _view_comment,
+    "edit_comment": _edit_comment,
+    "delete_comment": _delete_comment,
+    "moderate_comment": _moderate_comment,
+    "view_attachment": _view_attachment,
+    "delete_attachment": _delete_attachment,
 }
 
 

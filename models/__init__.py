@@ -24,7 +24,9 @@ from .agenda import (
 )
 from .audit import AuditEvent
 from .base import Base, Basis, comparison_key, utcnow
+from .comments import Comment, CommentMention
 from .directory import OUTSIDE_MEXICO, Institution, Sector, State
+from .files import Attachment
 from .groups import GroupChair, GroupMembership, GroupRole, WorkingGroup
 from .meetings import (
     CalendarFeed,
@@ -80,10 +82,13 @@ __all__ = [
     "OUTSIDE_MEXICO",
     "PAGES",
     "ApiToken",
+    "Attachment",
     "AuditEvent",
     "Base",
     "Basis",
     "CalendarFeed",
+    "Comment",
+    "CommentMention",
     "DataVersion",
     "Deliverable",
     "DigestPreference",

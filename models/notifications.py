@@ -33,6 +33,9 @@ class NotificationKind(enum.StrEnum):
     # Ties: to the other institution's people (confirm or decline), then to the recorder.
     TIE_RECORDED = "tie_recorded"
     TIE_ANSWERED = "tie_answered"
+    # Comments (issue 14): to whoever a comment mentions, and to those who follow its subject.
+    COMMENT_MENTION = "comment_mention"
+    COMMENT_ADDED = "comment_added"
 
 
 class Notification(Base):

@@ -43,6 +43,8 @@ FEATURE_MODULES = (
     "coalition_app.network.api",
     "coalition_app.agenda.api",
     "coalition_app.ties.api",
+    "coalition_app.comments.api",
+    "coalition_app.files.api",
 )
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -116,6 +116,8 @@ class _Names:
                 for key in ("person_id", "before_id"):
                     if isinstance(details.get(key), int):
                         ids.setdefault("user", set()).add(details[key])
+            if event.action in DISCUSSION_ACTIONS:
+                _discussion_ids(details, ids)
         wanted_users = ids.get("user", set()) - names.users.keys()
         if wanted_users:
             names.users.update(
@@ -366,6 +368,56 @@ def _work(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
             else _("%(actor)s restored the deliverable %(subject)s")
         )
     return _say(message, actor=actor, subject=subject)
+
+
+# --- comments and files (issue 14) -------------------------------------------------------------
+
+DISCUSSION_ACTIONS = ("comment.hide", "comment.unhide", "file.delete")
+
+
+def _discussion_ids(details: dict[str, Any], ids: dict[str, set[int]]) -> None:
+    """The people and work a comment's or a file's event names, to load with the others."""
+    for key in ("author_id", "uploaded_by_id"):
+        if isinstance(details.get(key), int):
+            ids.setdefault("user", set()).add(details[key])
+    if details.get("subject") in ("deliverable", "task") and isinstance(
+        details.get("subject_id"), int
+    ):
+        ids.setdefault(str(details["subject"]), set()).add(details["subject_id"])
+
+
+def _discussed(names: _Names, details: dict[str, Any]) -> Ref:
+    subject_id = details.get("subject_id")
+    return names.work(
+        str(details.get("subject", "")),
+        subject_id if isinstance(subject_id, int) else None,
+        details.get("title"),
+    )
+
+
+def _comment_moderation(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    details = event.details or {}
+    parts: dict[str, Ref | str | int] = {
+        "actor": actor,
+        "author": names.person(details.get("author_id"), str(details.get("author") or "")),
+        "subject": _discussed(names, details),
+        "reason": str(details.get("reason") or ""),
+    }
+    if event.action == "comment.hide":
+        return _say(
+            _("%(actor)s hid a comment by %(author)s on %(subject)s (reason: %(reason)s)"), **parts
+        )
+    return _say(_("%(actor)s showed again a comment by %(author)s on %(subject)s"), **parts)
+
+
+def _file_delete(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    details = event.details or {}
+    return _say(
+        _("%(actor)s deleted the file %(name)s from %(subject)s"),
+        actor=actor,
+        name=Ref(str(details.get("name") or "")),
+        subject=_discussed(names, details),
+    )
 
 
 def _sign_in(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
@@ -700,6 +752,9 @@ TELLERS: dict[str, Teller] = {
     "ties.export": _ties_export,
     "institution.focal_point": _focal_point,
     "group.email": _group_email,
+    "comment.hide": _comment_moderation,
+    "comment.unhide": _comment_moderation,
+    "file.delete": _file_delete,
 }
 
 
@@ -900,6 +955,9 @@ def _action_names() -> dict[str, str]:
         "ties.export": _("Ties downloaded"),
         "institution.focal_point": _("Focal point named"),
         "group.email": _("E-mail to a group"),
+        "comment.hide": _("Comment hidden"),
+        "comment.unhide": _("Comment shown again"),
+        "file.delete": _("File deleted"),
     }
 
 

@@ -126,6 +126,10 @@ def kind_label(kind: NotificationKind) -> str:
         ),
         K.TIE_RECORDED: _("Another institution records a collaboration with mine"),
         K.TIE_ANSWERED: _("A collaboration I recorded is confirmed or declined"),
+        K.COMMENT_MENTION: _("Someone mentions me in a comment"),
+        K.COMMENT_ADDED: _(
+            "Someone comments on my task, a deliverable of a group I chair or my meeting"
+        ),
     }
     return labels.get(kind, str(kind))
 
@@ -207,6 +211,15 @@ def message(notification: Notification) -> str:
         return _(
             "%(by)s (%(institution)s) confirmed the collaboration “%(title)s”.",
             **_fill(p, "by", "institution", "title"),
+        )
+    if kind == K.COMMENT_MENTION:
+        return _(
+            "%(by)s mentioned you in a comment on “%(title)s”: %(excerpt)s",
+            **_fill(p, "by", "title", "excerpt"),
+        )
+    if kind == K.COMMENT_ADDED:
+        return _(
+            "%(by)s commented on “%(title)s”: %(excerpt)s", **_fill(p, "by", "title", "excerpt")
         )
     if kind == K.DIGEST:
         if str(get_locale()) == "en" and p.get("group_en"):

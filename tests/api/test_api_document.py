@@ -86,6 +86,7 @@ def test_the_document_says_which_routes_need_a_token_and_the_gate_agrees(seeded_
         concrete = concrete.replace("{institution_id}", "1").replace("{slug}", "etica")
         concrete = concrete.replace("{position_id}", "1").replace("{recommendation_id}", "1")
         concrete = concrete.replace("{tie_id}", "1")
+        concrete = concrete.replace("{meeting_id}", "1")
         status = client.get(concrete).status_code
         if security == []:
             public.append(path)
@@ -118,6 +119,17 @@ def _real_paths(app) -> dict[str, list[str]]:
         "/api/v1/groups/{slug}": [f"/api/v1/groups/{slug}", "/api/v1/groups/nope"],
         "/api/v1/deliverables/{deliverable_id}": [f"/api/v1/deliverables/{deliverable}"],
         "/api/v1/tasks/{task_id}": [f"/api/v1/tasks/{task}"],
+        # Comments and files (issue 14); no meeting is seeded: a 404, as documented.
+        "/api/v1/deliverables/{deliverable_id}/comments": [
+            f"/api/v1/deliverables/{deliverable}/comments"
+        ],
+        "/api/v1/deliverables/{deliverable_id}/files": [
+            f"/api/v1/deliverables/{deliverable}/files"
+        ],
+        "/api/v1/tasks/{task_id}/comments": [f"/api/v1/tasks/{task}/comments"],
+        "/api/v1/tasks/{task_id}/files": [f"/api/v1/tasks/{task}/files"],
+        "/api/v1/meetings/{meeting_id}/comments": ["/api/v1/meetings/999999/comments"],
+        "/api/v1/meetings/{meeting_id}/files": ["/api/v1/meetings/999999/files"],
         "/api/v1/growth": ["/api/v1/growth"],
         "/api/v1/network": [
             "/api/v1/network",

@@ -139,15 +139,18 @@ def test_the_api_conforms_to_its_openapi_document(seeded_app, coordinator_header
         "/api/v1/openapi.json", seeded_app, headers=coordinator_headers
     )
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 22  # 10, the agenda's 6 and the ties' 6 (issues 14, 16)
+    assert len(operations) == 31  # 10; the agenda's 6, the ties' 6, comments' and files' 9
     ids = _real_ids(seeded_app)
     client = seeded_app.test_client()
     failures = []
     for operation in operations:
+        # The comments' and files' routes (issue 14) are six of one shape: fewer cases each,
+        # so the suite stays within its time (their rules have tests of their own).
+        examples = 6 if operation.path.endswith(("/comments", "/files")) else 20
 
         @given(case=_with_real_objects(operation, ids, client, coordinator_headers))
         @settings(
-            max_examples=20,
+            max_examples=examples,
             deadline=None,
             derandomize=True,
             database=None,

@@ -35,6 +35,7 @@ def test_every_action_the_code_records_has_a_sentence():
             recorded.update(re.findall(r'"([a-z_]+(?:\.[a-z_]+)?)"', call)[:2])
     target_types = {"user", "institution", "api_token", "audit_log", "invitation", "setting", "tie"}
     target_types |= {"recommendation", "position", "initiative", "agenda_edition"}  # the agenda
+    target_types |= {"comment", "attachment"}
     recorded -= target_types | {"working_group"}
     # The f-string of account.service.end_all_sessions: its two reasons.
     recorded |= {"sessions.sign_out", "sessions.ended"}
@@ -300,6 +301,27 @@ KINDS = [
         {"title": "Borrador"},
         "{actor} restauró la tarea {task}",
         "{actor} restored the task {task}",
+    ),
+    (
+        "comment.hide",
+        "comment",
+        {"author": "Beto Ruiz", "subject": "deliverable", "title": "Informe", "reason": "Ofensivo"},
+        "{actor} ocultó un comentario de Beto Ruiz en Informe (motivo: Ofensivo)",
+        "{actor} hid a comment by Beto Ruiz on Informe (reason: Ofensivo)",
+    ),
+    (
+        "comment.unhide",
+        "comment",
+        {"author": "Beto Ruiz", "subject": "task", "title": "Borrador"},
+        "{actor} volvió a mostrar un comentario de Beto Ruiz en Borrador",
+        "{actor} showed again a comment by Beto Ruiz on Borrador",
+    ),
+    (
+        "file.delete",
+        "attachment",
+        {"name": "acta.pdf", "subject": "meeting", "title": "Sesión de marzo"},
+        "{actor} eliminó el archivo acta.pdf de Sesión de marzo",
+        "{actor} deleted the file acta.pdf from Sesión de marzo",
     ),
     (
         "person.invite",

@@ -61,6 +61,7 @@ NOT_HTML = {
     "public.data_json",
     "public.sitemap",
     "public.robots",
+    "files.download",  # a file attached to a deliverable, a task or a meeting
 }
 # Public pages, opened signed out; every other page is opened by each signed-in role.
 PUBLIC = {

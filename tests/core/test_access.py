@@ -63,6 +63,9 @@ def _samples(session) -> dict[str, object]:
         "initiative_id": session.scalar(select(Initiative.id).order_by(Initiative.id)),
         "endorser_id": session.scalar(select(AuthorisedEndorser.id)) or 1,
         "number": 1,
+        # Comments and files (issue 14): none are seeded; the loaders ask the policy anyway.
+        "comment_id": 1,
+        "file_id": 1,
     }
 
 

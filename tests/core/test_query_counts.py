@@ -180,3 +180,54 @@ def test_deliverable_page_runs_a_fixed_number_of_queries(
     with count_statements(engine) as large:
         assert client.get(f"/deliverables/{deliverable.id}").status_code == 200
     assert large.count == small.count > 0
+
+
+def test_deliverable_page_with_comments_and_files_runs_a_fixed_number_of_queries(
+    app, client, login_as, coalition, db_session, make_user
+):
+    """Issue 14: 50 comments (with mentions, one hidden) and 20 files cost what 1 and 1 do."""
+    from models import Attachment, Comment, CommentMention, utcnow
+
+    viewer = login_as(institution=coalition["member"])
+    authors = [make_user(institution=coalition["lead"]) for _ in range(3)]
+    deliverable = Deliverable(group_id=coalition["group"].id, title="Comentado")
+    db_session.add(deliverable)
+    db_session.commit()
+    engine = app.extensions["database"].session.get_bind()
+
+    def add(comments: int, files: int, start: int) -> None:
+        for i in range(start, start + comments):
+            author = authors[i % len(authors)]
+            comment = Comment(
+                deliverable_id=deliverable.id,
+                author_id=author.id,
+                body=f"Comentario {i} para @{viewer.full_name}",
+                hidden_at=utcnow() if i == 3 else None,
+                edited_at=utcnow() if i % 5 == 0 else None,
+            )
+            comment.mentions.append(CommentMention(person_id=viewer.id))
+            db_session.add(comment)
+        for i in range(start, start + files):
+            db_session.add(
+                Attachment(
+                    deliverable_id=deliverable.id,
+                    name=f"archivo-{i}.pdf",
+                    content_type="application/pdf",
+                    size=1000 + i,
+                    sha256="0" * 64,
+                    storage_key=f"{i:040x}",
+                    uploaded_by_id=authors[i % len(authors)].id,
+                )
+            )
+        db_session.commit()
+
+    add(1, 1, 0)
+    with count_statements(engine) as small:
+        page = client.get(f"/deliverables/{deliverable.id}")
+    assert page.status_code == 200 and "Comentario 0" in page.get_data(as_text=True)
+    add(49, 19, 1)
+    with count_statements(engine) as large:
+        page = client.get(f"/deliverables/{deliverable.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Comentario 49" in html and "archivo-19.pdf" in html
+    assert large.count == small.count > 0

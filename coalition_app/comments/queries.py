@@ -1,0 +1,74 @@
+"""Reading comments for pages and the API: a subject's thread, whom a comment may mention."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.exceptions import NotFound
+
+from models import Comment, CommentMention, User
+
+from .. import policy
+from ..core.db import session
+from .subjects import Subject, subject_filter
+
+
+def load_comment(comment_id: int, user: User) -> Comment:
+    """A comment, 404 unless `user` may see it (its subject's rule; a deleted one is gone).
+
+    The policy is asked even when there is no such comment, so that every answer of a
+    comment's routes comes from it."""
+    comment = session.scalar(
+        select(Comment)
+        .where(Comment.id == comment_id)
+        .options(joinedload(Comment.author), selectinload(Comment.mentions))
+    )
+    if comment is None:
+        policy.require_visible(user, "view_comment", None)
+        raise NotFound()  # never reached: nothing is visible
+    policy.require_visible(user, "view_comment", comment)
+    return comment
+
+
+def thread(subject: Subject) -> list[Comment]:
+    """The comments of a subject, oldest first, with their authors and mentions (two
+    queries, whatever their number). Deleted comments are not part of it; hidden ones are
+    (shown as hidden)."""
+    return list(
+        session.scalars(
+            select(Comment)
+            .where(subject_filter(Comment, subject), Comment.deleted_at.is_(None))
+            .options(
+                joinedload(Comment.author).joinedload(User.institution),
+                joinedload(Comment.hidden_by),
+                selectinload(Comment.mentions)
+                .joinedload(CommentMention.person)
+                .joinedload(User.institution),
+            )
+            .order_by(Comment.created_at, Comment.id)
+        ).unique()
+    )
+
+
+def mentionable(subject: Subject) -> list[User]:
+    """The people a comment on `subject` may mention: the active people who may see it (the
+    policy's rule for the subject, asked of each), by name. One query."""
+    action = policy.VIEW_ACTIONS[type(subject)]
+    people = session.scalars(
+        select(User)
+        .where(User.is_active.is_(True))
+        .options(joinedload(User.institution))
+        .order_by(User.full_name, User.id)
+    )
+    return [person for person in people if policy.can(person, action, subject)]
+
+
+def mention_links(comment: Comment) -> Mapping[str, str]:
+    """{name: page} of the people a comment mentions (their institution's profile, where the
+    directory lists its people)."""
+    return {
+        mention.person.full_name: f"/institutions/{mention.person.institution_id}"
+        for mention in comment.mentions
+    }

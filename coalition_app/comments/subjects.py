@@ -1,0 +1,94 @@
+"""The three kinds of object comments and files belong to (deliverables, tasks, meetings):
+loading one with the policy deciding whether it may even be seen, its page, its name.
+
+The files feature (`coalition_app/files`) uses the same functions, so a comment and a file
+of the same object are seen by the same people."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.exceptions import NotFound
+
+from models import (
+    Attachment,
+    Comment,
+    Deliverable,
+    GroupMembership,
+    Meeting,
+    Task,
+    User,
+    WorkingGroup,
+)
+
+from .. import policy
+from ..core.db import session
+from ..work import queries as work_queries
+
+Subject = Deliverable | Task | Meeting
+Kind = Literal["deliverable", "task", "meeting"]
+KINDS: tuple[Kind, ...] = ("deliverable", "task", "meeting")
+
+
+def kind_of(subject: Subject) -> Kind:
+    if isinstance(subject, Deliverable):
+        return "deliverable"
+    return "task" if isinstance(subject, Task) else "meeting"
+
+
+def load_meeting(meeting_id: int, user: User) -> Meeting:
+    """A meeting, 404 unless `user` may see it (the policy's `view_meeting`)."""
+    meeting = session.scalar(
+        select(Meeting)
+        .where(Meeting.id == meeting_id)
+        .options(
+            joinedload(Meeting.group).options(
+                selectinload(WorkingGroup.memberships).joinedload(GroupMembership.institution),
+                selectinload(WorkingGroup.chairs),
+            )
+        )
+    )
+    if meeting is None:
+        # Asked all the same (the answer is no): every answer of these routes is the policy's.
+        policy.require_visible(user, "view_subject", None)
+        raise NotFound()  # never reached
+    policy.require_visible(user, "view_meeting", meeting)
+    return meeting
+
+
+def load_subject(kind: Kind, subject_id: int, user: User) -> Subject:
+    """The deliverable, task or meeting, 404 unless `user` may see it."""
+    if kind == "deliverable":
+        return work_queries.load_deliverable(subject_id, user)
+    if kind == "task":
+        return work_queries.load_task(subject_id, user)
+    return load_meeting(subject_id, user)
+
+
+def subject_filter(
+    model: type[Comment] | type[Attachment], subject: Subject
+) -> ColumnElement[bool]:
+    """The WHERE condition "belongs to `subject`" on comments or files."""
+    kind = kind_of(subject)
+    if kind == "deliverable":
+        return model.deliverable_id == subject.id
+    if kind == "task":
+        return model.task_id == subject.id
+    return model.meeting_id == subject.id
+
+
+def subject_keys(subject: Subject) -> dict[str, int]:
+    """The foreign key a new comment or file of `subject` gets."""
+    return {f"{kind_of(subject)}_id": subject.id}
+
+
+def subject_path(subject: Subject) -> str:
+    """The page of the subject, inside the app (as the work's notifications write it; for a
+    meeting, the meetings feature's page)."""
+    return f"/{kind_of(subject)}s/{subject.id}"
+
+
+def subject_title(subject: Subject) -> str:
+    return subject.title

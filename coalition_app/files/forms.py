@@ -1,0 +1,11 @@
+"""The upload form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("File"), validators=[FileRequired(message=_l("Choose a file to upload."))])
