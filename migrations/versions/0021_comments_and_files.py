@@ -1,8 +1,8 @@
 """comments and files: comments (with the people they mention) and attached files, each on
 exactly one deliverable, task or meeting; the two notification kinds of comments
 
-Revision ID: 0017d
-Revises: 0016
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-01 16:26:31.095012
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017d"
-down_revision: str | None = "0016"
+revision: str = "0021"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
