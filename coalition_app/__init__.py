@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from .account.views import bp as account_bp
     from .api.blueprint import blueprint as api_blueprint
     from .api.views import bp as api_docs_bp
+    from .applications.views import bp as applications_bp
     from .audit.views import bp as audit_bp
     from .directory.views import bp as directory_bp
     from .groups.views import bp as groups_bp
@@ -102,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     from .network.views import bp as network_bp
     from .notifications.views import bp as notifications_bp
     from .people.views import bp as people_bp
+    from .privacy.views import bp as privacy_bp
     from .work.views import bp as work_bp
 
     for blueprint in (
@@ -115,6 +117,8 @@ def _register_blueprints(app: Flask) -> None:
         directory_bp,
         people_bp,
         growth_bp,
+        applications_bp,
+        privacy_bp,
         api_docs_bp,
         # The API: its plumbing, with the routes of every feature's `api.py` on it.
         api_blueprint(),

@@ -147,6 +147,19 @@ def _move_deliverable(user: User, move: tuple[Deliverable, WorkStatus]) -> bool:
     )
 
 
+# --- applications to join and privacy rights (issue 15) -----------------------------------------
+# Coordinators review the applications to join and answer the privacy (ARCO) requests; a
+# person's own privacy page and download are `@personal`; the form and the notice are public.
+
+
+def _review_applications(user: User, _obj: object) -> bool:
+    return user.is_coordinator
+
+
+def _answer_privacy_requests(user: User, _obj: object) -> bool:
+    return user.is_coordinator
+
+
 def _signed_in(user: User, _obj: object) -> bool:
     return True  # `can` has already checked that the user is signed in and active
 
@@ -172,6 +185,9 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "view_task": _view_task,
     "update_task": _update_task,
     "manage_task": _manage_task,
+    # Applications to join and privacy requests (issue 15).
+    "review_applications": _review_applications,
+    "answer_privacy_requests": _answer_privacy_requests,
 }
 
 

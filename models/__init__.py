@@ -1,6 +1,12 @@
 """The coalition's data model: plain SQLAlchemy 2.0, importable without Flask."""
 
 from .account import ApiToken, RecoveryCode, SiteSetting, TokenScope
+from .applications import (
+    Application,
+    ApplicationMessage,
+    ApplicationStatus,
+    MessageKind,
+)
 from .audit import AuditEvent
 from .base import Base, Basis, comparison_key, utcnow
 from .directory import OUTSIDE_MEXICO, Institution, Sector, State
@@ -9,6 +15,7 @@ from .meetings import Meeting, MeetingAttendance, MeetingKind, MeetingOrganiser,
 from .notifications import DigestPreference, DigestRun, EmailChoice, Notification, NotificationKind
 from .outbox import OutboxMessage, OutboxStatus
 from .people import Invitation, Role, User, token_digest
+from .privacy import Consent, ConsentPurpose, PrivacyRequest, RequestStatus, RightKind
 from .ties import Tie, TieKind, TieStatus
 from .versions import NETWORK, PAGES, DataVersion, current_version, version_stamp
 from .work import (
@@ -25,6 +32,15 @@ from .work import (
 )
 
 __all__ = [
+    "RightKind",
+    "RequestStatus",
+    "PrivacyRequest",
+    "ConsentPurpose",
+    "Consent",
+    "MessageKind",
+    "ApplicationStatus",
+    "ApplicationMessage",
+    "Application",
     "DELIVERABLE_FLOW",
     "TASK_FLOW",
     "REVIEW_MOVES",
