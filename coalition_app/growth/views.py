@@ -9,11 +9,11 @@ from flask import Blueprint, abort, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..applications.service import per_quarter as applications_per_quarter
 from ..core import clock
 from ..core.csv import csv_response
 from ..core.i18n import current_language
 from ..policy import authorize
-from ..applications.service import per_quarter as applications_per_quarter
 from . import series as growth
 
 bp = Blueprint("growth", __name__)
