@@ -123,8 +123,8 @@ def submit(data: ApplicationData, locale: str, ip: str | None, now: datetime) ->
     if (sent_today or 0) >= daily_cap():
         raise DomainError(
             _l(
-                "This e-mail address has already sent %(num)s applications in the last 24 "
-                "hours: try again tomorrow.",
+                "This e-mail address has reached the most applications allowed in 24 hours "
+                "(%(num)s): try again tomorrow.",
                 num=daily_cap(),
             ),
             field="contact_email",

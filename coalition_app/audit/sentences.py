@@ -104,6 +104,11 @@ class _Names:
                 ids.setdefault("user", set()).add(details["person_id"])
             if event.action in ("institution.update", "institution.create"):
                 needs_reference = True
+            if event.action == "application.approve":
+                if isinstance(details.get("institution_id"), int):
+                    ids.setdefault("institution", set()).add(details["institution_id"])
+                if isinstance(details.get("institution"), str):
+                    institution_names.add(details["institution"])
         wanted_users = ids.get("user", set()) - names.users.keys()
         if wanted_users:
             names.users.update(
@@ -555,7 +560,7 @@ def _application(message: Callable[[], str]) -> Teller:
 def _application_approve(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
     details = event.details or {}
     return _say(
-        _("%(actor)s approved the application of %(institution)s: a member from %(day)s"),
+        _("%(actor)s approved the application of %(institution)s (a member from %(day)s)"),
         actor=actor,
         institution=names.institution(details.get("institution_id"), details.get("institution")),
         day=_day(details.get("joined_on")),

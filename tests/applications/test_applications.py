@@ -299,7 +299,7 @@ def test_the_daily_cap_per_e_mail_is_kept_in_the_database(app, db_session):
         sent = app.test_client().post("/unete", data=_form(institution_name=f"Institución {n}"))
         assert sent.status_code == 200
     third = app.test_client().post("/unete", data=_form(contact_email="ana@lnda.example.mx"))
-    assert third.status_code == 400 and "últimas 24 horas" in third.get_data(as_text=True)
+    assert third.status_code == 400 and "máximo de solicitudes" in third.get_data(as_text=True)
     assert db_session.scalar(select(func.count()).select_from(Application)) == 2
 
 

@@ -43,6 +43,9 @@ def _samples(session) -> dict[str, object]:
         "fmt": "gexf",
         "code": "en",
         "token": "not-a-real-token",
+        "application_id": 1,
+        "request_id": 1,
+        "action": "refuse",
     }
 
 
