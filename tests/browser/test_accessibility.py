@@ -56,6 +56,11 @@ PAGES = [
     (ANONYMOUS, "{invitation}"),
     (ANONYMOUS, "/invitations/not-a-real-token"),
     (ANONYMOUS, "/docs/api"),
+    (ANONYMOUS, "/unete"),
+    (ANONYMOUS, "/privacidad"),
+    (MEMBER, "/account/privacy"),
+    (COORDINATOR, "/applications?status=all"),
+    (COORDINATOR, "/privacy/requests"),
 ]
 # Home and group pages are also checked in English; the rest in Spanish (the default).
 ENGLISH = {
@@ -68,6 +73,7 @@ ENGLISH = {
     (MEMBER, "{deliverable}"),
     (MEMBER, "/network"),
     (MEMBER, "/growth"),
+    (ANONYMOUS, "/unete"),
 }
 CASES = [(role, path, "es") for role, path in PAGES] + [
     (role, path, "en") for role, path in PAGES if (role, path) in ENGLISH
