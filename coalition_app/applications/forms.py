@@ -86,6 +86,7 @@ class ApplyForm(FlaskForm):
     # left empty by them; a program filling every field fills it too.
     homepage = StringField(
         _l("Leave this field empty"),
+        validators=[PlainText(300)],
         render_kw={"tabindex": "-1", "autocomplete": "off"},
     )
 
