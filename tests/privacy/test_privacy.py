@@ -298,3 +298,33 @@ def test_cancellation_anonymises_and_the_history_still_reads(
     # Nobody else changed.
     assert _fresh(db_session, User, other.id).full_name == "Otro Señor"
     assert _fresh(db_session, User, coordinator.id).is_active
+
+
+def test_the_requests_page_runs_a_fixed_number_of_queries(
+    app, client, login_as, make_user, db_session
+):
+    from tests.helpers import count_statements
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            person = make_user()
+            db_session.add(
+                PrivacyRequest(
+                    user_id=person.id,
+                    kind=RightKind.RECTIFICATION,
+                    details="Corregir",
+                    received_on=date(2026, 11, 2),
+                    due_on=date(2026, 11, 30),
+                )
+            )
+        db_session.commit()
+
+    login_as(Role.COORDINATOR)
+    add(1)
+    engine = app.extensions["database"].engine
+    with count_statements(engine) as few:
+        assert client.get("/privacy/requests").status_code == 200
+    add(4)
+    with count_statements(engine) as many:
+        assert client.get("/privacy/requests").status_code == 200
+    assert many.count == few.count
