@@ -203,6 +203,21 @@ def confirm(application: Application, now: datetime) -> bool:
     application.status = ApplicationStatus.PENDING
     application.confirmed_at = now
     audit.record(None, "application.confirm", "application", application.id)
+    # It reaches the coordinators now, and only now.
+    link = external_url("applications.review", application_id=application.id)
+    for email in session.scalars(
+        select(User.email).where(User.role == Role.COORDINATOR, User.is_active.is_(True))
+    ):
+        outbox.queue(
+            email,
+            _("New application to join: %(institution)s", institution=application.institution_name),
+            _(
+                "%(institution)s applied to join the Coalition and its contact confirmed their "
+                "e-mail. Review it here:\n\n%(link)s\n",
+                institution=application.institution_name,
+                link=link,
+            ),
+        )
     session.flush()
     return True
 

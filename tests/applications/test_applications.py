@@ -113,8 +113,15 @@ def test_an_application_end_to_end(app, client, db_session, make_institution, ma
     assert visitor.get(confirm).status_code == 200  # a page with a button
     application = _fresh(db_session, Application, application_id)
     assert application.status == ApplicationStatus.UNCONFIRMED
+    with app.app_context():
+        before = len(sent_messages())
     assert visitor.post(confirm).status_code == 200
     application = _fresh(db_session, Application, application_id)
+    # Now, and only now, the coordinators hear of it.
+    with app.app_context():
+        told = sent_messages()[before:]
+    assert [m["To"] for m in told] == [coordinator.email]
+    assert f"/applications/{application_id}" in told[0].get_content()
     assert application.status == ApplicationStatus.PENDING and application.confirmed_at
 
     queue = client.get("/applications").get_data(as_text=True)
