@@ -38,7 +38,7 @@ def notice():
     version = request.args.get("version", CURRENT_VERSION)
     shown = notices.notice(version, current_language())
     if shown is None:
-        abort(404)
+        abort(400)  # no such version: a query string the page does not know
     return render_template(
         "privacy/notice.html", notice=shown, versions=notices.versions(), current=CURRENT_VERSION
     )

@@ -45,6 +45,12 @@ LIST_PAGES = [
     "/api/v1/growth",
     "/api/v1/institutions",
     "/api/v1/network",
+    "/applications",
+    "/privacy/requests",
+    "/account/privacy",
+    "/account/privacy.json",
+    "/privacidad",
+    "/privacy",
 ]
 #: GET routes without a path variable that are no list: forms, sign-in steps, health checks.
 NOT_LISTS = {
@@ -57,6 +63,8 @@ NOT_LISTS = {
     "/healthz",
     "/institutions/import",
     "/institutions/new",
+    "/join",  # the application form (its query string is not read)
+    "/unete",
     "/login",
     "/login/two-factor",
     "/password/forgot",
@@ -86,6 +94,7 @@ PARAMETERS = [
     "next",
     "lang",
     "format",
+    "version",
 ]
 EXAMPLES = int(os.environ.get("LIST_PAGE_EXAMPLES", "12"))
 

@@ -53,8 +53,8 @@ def test_the_notice_is_public_in_both_languages_with_its_version(app):
     english = visitor.get("/privacy").get_data(as_text=True)
     assert "ARCO rights and how to exercise them" in english
     assert visitor.get(f"/privacidad?version={CURRENT_VERSION}").status_code == 200
-    assert visitor.get("/privacidad?version=1999-01-01").status_code == 404
-    assert visitor.get("/privacidad?version=../../etc").status_code == 404
+    assert visitor.get("/privacidad?version=1999-01-01").status_code == 400
+    assert visitor.get("/privacidad?version=../../etc").status_code == 400
 
 
 # --- the deadline -----------------------------------------------------------------------------
