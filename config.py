@@ -111,6 +111,11 @@ class Config:
     PASSWORD_RESET_MAX_AGE = 3600
     # Reset requests allowed per typed address and per client address (every request counts,
     # whether or not the address has an account).
+    # Applications to join (/unete): per address and per e-mail typed (Flask-Limiter), and a
+    # cap per e-mail in the database over 24 hours (counted whatever server took them).
+    APPLY_LIMIT_PER_ADDRESS = os.environ.get("APPLY_LIMIT_PER_ADDRESS", "10 per hour")
+    APPLY_LIMIT_PER_EMAIL = os.environ.get("APPLY_LIMIT_PER_EMAIL", "5 per hour")
+    APPLICATIONS_PER_EMAIL_PER_DAY = int(os.environ.get("APPLICATIONS_PER_EMAIL_PER_DAY", "3"))
     FORGOT_PASSWORD_LIMIT_PER_ACCOUNT = os.environ.get(
         "FORGOT_PASSWORD_LIMIT_PER_ACCOUNT", "3 per hour"
     )

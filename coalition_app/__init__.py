@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from .agenda.views import bp as agenda_bp
     from .api.blueprint import blueprint as api_blueprint
     from .api.views import bp as api_docs_bp
+    from .applications.views import bp as applications_bp
     from .audit.views import bp as audit_bp
     from .comments.views import bp as comments_bp
     from .directory.views import bp as directory_bp
@@ -106,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from .network.views import bp as network_bp
     from .notifications.views import bp as notifications_bp
     from .people.views import bp as people_bp
+    from .privacy.views import bp as privacy_bp
     from .public.views import bp as public_bp
     from .ties.views import bp as ties_bp
     from .work.views import bp as work_bp
@@ -125,6 +127,8 @@ def _register_blueprints(app: Flask) -> None:
         growth_bp,
         meetings_bp,
         ties_bp,
+        applications_bp,
+        privacy_bp,
         api_docs_bp,
         agenda_bp,
         # The API: its plumbing, with the routes of every feature's `api.py` on it.

@@ -284,6 +284,19 @@ def _delete_attachment(user: User, attachment: Attachment) -> bool:
     return attachment.uploaded_by_id == user.id or _moderate_subject(user, attachment.subject)
 
 
+# --- applications to join and privacy rights (issue 15) -----------------------------------------
+# Coordinators review the applications to join and answer the privacy (ARCO) requests; a
+# person's own privacy page and download are `@personal`; the form and the notice are public.
+
+
+def _review_applications(user: User, _obj: object) -> bool:
+    return user.is_coordinator
+
+
+def _answer_privacy_requests(user: User, _obj: object) -> bool:
+    return user.is_coordinator
+
+
 def _signed_in(user: User, _obj: object) -> bool:
     return True  # `can` has already checked that the user is signed in and active
 
@@ -428,6 +441,9 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "moderate_comment": _moderate_comment,
     "view_attachment": _view_attachment,
     "delete_attachment": _delete_attachment,
+    # Applications to join and privacy requests (issue 15).
+    "review_applications": _review_applications,
+    "answer_privacy_requests": _answer_privacy_requests,
 }
 
 

@@ -22,6 +22,12 @@ from .agenda import (
     RecommendationStatus,
     RecommendationVersion,
 )
+from .applications import (
+    Application,
+    ApplicationMessage,
+    ApplicationStatus,
+    MessageKind,
+)
 from .audit import AuditEvent
 from .base import Base, Basis, comparison_key, utcnow
 from .comments import Comment, CommentMention
@@ -40,6 +46,7 @@ from .meetings import (
 from .notifications import DigestPreference, DigestRun, EmailChoice, Notification, NotificationKind
 from .outbox import OutboxMessage, OutboxStatus
 from .people import Invitation, Role, User, token_digest
+from .privacy import Consent, ConsentPurpose, PrivacyRequest, RequestStatus, RightKind
 from .ties import Tie, TieKind, TieStatus, TieUpdate
 from .versions import NETWORK, PAGES, DataVersion, current_version, version_stamp
 from .work import (
@@ -75,6 +82,15 @@ __all__ = [
     "RecommendationEvidence",
     "RecommendationStatus",
     "RecommendationVersion",
+    "RightKind",
+    "RequestStatus",
+    "PrivacyRequest",
+    "ConsentPurpose",
+    "Consent",
+    "MessageKind",
+    "ApplicationStatus",
+    "ApplicationMessage",
+    "Application",
     "DELIVERABLE_FLOW",
     "TASK_FLOW",
     "REVIEW_MOVES",

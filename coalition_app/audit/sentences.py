@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from models import (
+    Application,
     AuditEvent,
     Basis,
     Deliverable,
@@ -82,6 +83,7 @@ class _Names:
     ties: dict[int, Tie] = field(default_factory=dict)
     sectors: dict[str, Sector] = field(default_factory=dict)
     states: dict[str, State] = field(default_factory=dict)
+    applications: dict[int, Application] = field(default_factory=dict)
 
     @classmethod
     def load(cls, events: list[AuditEvent]) -> _Names:
@@ -118,6 +120,11 @@ class _Names:
                         ids.setdefault("user", set()).add(details[key])
             if event.action in DISCUSSION_ACTIONS:
                 _discussion_ids(details, ids)
+            if event.action == "application.approve":
+                if isinstance(details.get("institution_id"), int):
+                    ids.setdefault("institution", set()).add(details["institution_id"])
+                if isinstance(details.get("institution"), str):
+                    institution_names.add(details["institution"])
         wanted_users = ids.get("user", set()) - names.users.keys()
         if wanted_users:
             names.users.update(
@@ -159,6 +166,13 @@ class _Names:
                     select(Tie)
                     .where(Tie.id.in_(ids["tie"]))
                     .options(joinedload(Tie.institution_a), joinedload(Tie.institution_b))
+                )
+            }
+        if ids.get("application"):
+            names.applications = {
+                a.id: a
+                for a in session.scalars(
+                    select(Application).where(Application.id.in_(ids["application"]))
                 )
             }
         if needs_reference:
@@ -212,6 +226,15 @@ class _Names:
             b=tie.institution_b.acronym or tie.institution_b.name,
         )
         return Ref(text, url_for("ties.detail", tie_id=tie.id))
+
+    def application(self, application_id: int | None, name: Any = None) -> Ref:
+        found = self.applications.get(application_id) if application_id is not None else None
+        if found is None:
+            return Ref(str(name) if name else _("an application"))
+        return Ref(
+            found.institution_name,
+            url_for("applications.review", application_id=found.id),
+        )
 
 
 def _plural() -> Any:
@@ -307,6 +330,7 @@ def _token_revoke_reason(reason: Any) -> str:
         "password": _("a new password"),
         "two_factor": _("two-factor sign-in turned on"),
         "deactivated": _("the account was deactivated"),
+        "anonymised": _("their personal data were cancelled"),
     }.get(str(reason), str(reason or ""))
 
 
@@ -671,6 +695,31 @@ def _ties_export(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, 
     )
 
 
+# --- applications to join and privacy (issue 15) ----------------------------------------------
+
+
+def _application(message: Callable[[], str]) -> Teller:
+    def tell(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+        details = event.details or {}
+        return _say(
+            message(),
+            actor=actor,
+            application=names.application(event.target_id, details.get("institution")),
+        )
+
+    return tell
+
+
+def _application_approve(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    details = event.details or {}
+    return _say(
+        _("%(actor)s approved the application of %(institution)s (a member from %(day)s)"),
+        actor=actor,
+        institution=names.institution(details.get("institution_id"), details.get("institution")),
+        day=_day(details.get("joined_on")),
+    )
+
+
 def _focal_point(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
     details = event.details or {}
     institution = names.institution(event.target_id)
@@ -704,7 +753,43 @@ def _group_email(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, 
     )
 
 
+def _privacy_request(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+    kind = str((event.details or {}).get("kind", ""))
+    said = {
+        "rectification": _("%(actor)s asked for their data to be rectified"),
+        "cancellation": _("%(actor)s asked for their personal data to be cancelled"),
+        "opposition": _("%(actor)s opposed a use of their data"),
+    }
+    return _say(said.get(kind, _("%(actor)s made a privacy request")), actor=actor)
+
+
 TELLERS: dict[str, Teller] = {
+    "application.submit": _application(lambda: _("An application from %(application)s arrived")),
+    "application.confirm": _application(
+        lambda: _("The applicant confirmed the e-mail of the application of %(application)s")
+    ),
+    "application.answer": _application(
+        lambda: _("The applicant of %(application)s answered the coordination")
+    ),
+    "application.request_info": _application(
+        lambda: _("%(actor)s asked the applicant of %(application)s for more information")
+    ),
+    "application.decline": _application(
+        lambda: _("%(actor)s declined the application of %(application)s")
+    ),
+    "application.approve": _application_approve,
+    "institution.focal_point": _focal_point,
+    "privacy.request": _privacy_request,
+    "privacy.rectify": _simple(
+        lambda: _("%(actor)s rectified the data of %(person)s"), with_person=True
+    ),
+    "privacy.oppose": _simple(
+        lambda: _("%(actor)s stopped all e-mail to %(person)s (opposition)"), with_person=True
+    ),
+    "privacy.refuse": _simple(lambda: _("%(actor)s refused a privacy request")),
+    "privacy.anonymise": _simple(
+        lambda: _("%(actor)s anonymised %(person)s (cancellation)"), with_person=True
+    ),
     "sign_in": _sign_in,
     "sign_in.password_ok": _simple(
         lambda: _("%(actor)s gave the right password (the second step was still to come)")
@@ -750,7 +835,6 @@ TELLERS: dict[str, Teller] = {
     "tie.end": _tie,
     "ties.import": _ties_import,
     "ties.export": _ties_export,
-    "institution.focal_point": _focal_point,
     "group.email": _group_email,
     "comment.hide": _comment_moderation,
     "comment.unhide": _comment_moderation,
@@ -902,6 +986,18 @@ def describe(events: Iterable[AuditEvent]) -> dict[int, Sentence]:
 
 def _action_names() -> dict[str, str]:
     return {
+        "application.submit": _("Application received"),
+        "application.confirm": _("Application e-mail confirmed"),
+        "application.answer": _("Applicant answered"),
+        "application.request_info": _("More information asked of an applicant"),
+        "application.decline": _("Application declined"),
+        "application.approve": _("Application approved"),
+        "institution.focal_point": _("Focal point named"),
+        "privacy.request": _("Privacy request"),
+        "privacy.rectify": _("Data rectified"),
+        "privacy.oppose": _("E-mail stopped (opposition)"),
+        "privacy.refuse": _("Privacy request refused"),
+        "privacy.anonymise": _("Person anonymised"),
         "sign_in": _("Sign-in"),
         "sign_in.password_ok": _("Sign-in: password given, second step pending"),
         "sign_in_failed": _("Failed sign-in"),
@@ -953,7 +1049,6 @@ def _action_names() -> dict[str, str]:
         "tie.end": _("Tie ended"),
         "ties.import": _("Ties imported"),
         "ties.export": _("Ties downloaded"),
-        "institution.focal_point": _("Focal point named"),
         "group.email": _("E-mail to a group"),
         "comment.hide": _("Comment hidden"),
         "comment.unhide": _("Comment shown again"),

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..applications.service import per_quarter as applications_per_quarter
 from ..core import clock
 from ..core.csv import csv_response
 from ..core.i18n import current_language
@@ -17,7 +18,7 @@ from . import series as growth
 
 bp = Blueprint("growth", __name__)
 
-SERIES = ("members", "joins", "sectors", "states", "groups")
+SERIES = ("members", "joins", "sectors", "states", "groups", "applications")
 
 
 @dataclass
@@ -32,6 +33,8 @@ class Dashboard:
     by_state: list[tuple[str, int]]
     mix: dict[str, dict[str, int]]
     gaps: dict[str, list[str]]
+    #: (quarter, received, approved, pending) of the applications to join.
+    applications: list[tuple[str, int, int, int]]
 
 
 def build(today: date) -> Dashboard:
@@ -58,6 +61,7 @@ def build(today: date) -> Dashboard:
         by_state=by_state,
         mix=mix,
         gaps=growth.missing_sectors(mix),
+        applications=applications_per_quarter(),
     )
 
 
@@ -77,6 +81,10 @@ def table(dashboard: Dashboard, series: str) -> list[list]:
         return [["sector", "members"]] + [[slug, n] for slug, _label, n in dashboard.by_sector]
     if series == "states":
         return [["state", "members"]] + [list(pair) for pair in dashboard.by_state]
+    if series == "applications":
+        return [["quarter", "received", "approved", "pending"]] + [
+            list(row) for row in dashboard.applications
+        ]
     if series == "groups":
         return [["group", *(s.slug for s in sectors), "missing_sectors"]] + [
             [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     EmailField,
     IntegerField,
     PasswordField,
@@ -76,6 +77,12 @@ class AcceptInvitationForm(FlaskForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
+    # The account holds personal data: consent to the privacy notice (recorded with its
+    # version, `privacy.service.record_consent`).
+    privacy = BooleanField(
+        _l("I have read and accept the privacy notice."),
+        validators=[DataRequired(_l("Accept the privacy notice to create your account."))],
+    )
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[
@@ -84,4 +91,10 @@ class AcceptInvitationForm(FlaskForm):
             Limit(1024),
         ],
         render_kw={"autocomplete": "new-password"},
+    )
+    # The account holds personal data: consent to the privacy notice (recorded with its
+    # version, `privacy.service.record_consent`).
+    privacy = BooleanField(
+        _l("I have read and accept the privacy notice."),
+        validators=[DataRequired(_l("Accept the privacy notice to create your account."))],
     )

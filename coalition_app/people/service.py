@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import BadRequest, Gone, NotFound
 from werkzeug.security import generate_password_hash
 
-from models import Institution, Invitation, Role, User, token_digest, utcnow
+from models import ConsentPurpose, Institution, Invitation, Role, User, token_digest, utcnow
 
 from ..account import tokens
 from ..account.passwords import check_new_password
@@ -322,6 +322,12 @@ def accept_invitation(token: str, password: str, now: datetime) -> User:
     session.add(user)
     session.flush()
     audit.record(user, "person.accept_invitation", "user", user.id, invitation=invitation.id)
+    # The account collects personal data: its consent to the notice in force (the form asks).
+    from ..applications.service import on_invitation_accepted
+    from ..privacy.service import record_consent
+
+    record_consent(ConsentPurpose.ACCOUNT, user=user, now=now)
+    on_invitation_accepted(invitation, user)
     return user
 
 

@@ -36,6 +36,7 @@ def test_every_action_the_code_records_has_a_sentence():
     target_types = {"user", "institution", "api_token", "audit_log", "invitation", "setting", "tie"}
     target_types |= {"recommendation", "position", "initiative", "agenda_edition"}  # the agenda
     target_types |= {"comment", "attachment"}
+    target_types |= {"application", "privacy_request"}
     recorded -= target_types | {"working_group"}
     # The f-string of account.service.end_all_sessions: its two reasons.
     recorded |= {"sessions.sign_out", "sessions.ended"}
@@ -520,6 +521,49 @@ KINDS = [
         "{actor} descargó los vínculos (3 vínculos)",
         "{actor} downloaded the ties (3 ties)",
     ),
+    # Applications to join and privacy requests (issue 15).
+    (
+        "application.submit",
+        "application",
+        {"institution": "LNDA"},
+        "Llegó una solicitud de LNDA",
+        "An application from LNDA arrived",
+    ),
+    (
+        "application.confirm",
+        "application",
+        {},
+        "Se confirmó el correo de la solicitud de una solicitud",
+        "The applicant confirmed the e-mail of the application of an application",
+    ),
+    (
+        "application.answer",
+        "application",
+        {"institution": "LNDA"},
+        "La solicitud de LNDA respondió a la coordinación",
+        "The applicant of LNDA answered the coordination",
+    ),
+    (
+        "application.request_info",
+        "application",
+        {"institution": "LNDA"},
+        "{actor} pidió más información a la solicitud de LNDA",
+        "{actor} asked the applicant of LNDA for more information",
+    ),
+    (
+        "application.decline",
+        "application",
+        {"institution": "LNDA"},
+        "{actor} rechazó la solicitud de LNDA",
+        "{actor} declined the application of LNDA",
+    ),
+    (
+        "application.approve",
+        "application",
+        {"institution": "C Minds", "joined_on": "2025-03-04"},
+        "{actor} aprobó la solicitud de {institution} (miembro desde el 4 mar 2025)",
+        "{actor} approved the application of {institution} (a member from Mar 4, 2025)",
+    ),
     (
         "institution.focal_point",
         "the_institution",
@@ -533,6 +577,41 @@ KINDS = [
         {"subject": "Reunión", "recipients": 4},
         "{actor} escribió a las personas de {group} (4 personas): Reunión",
         "{actor} e-mailed the people of {group} (4 people): Reunión",
+    ),
+    (
+        "privacy.request",
+        "privacy_request",
+        {"kind": "cancellation"},
+        "{actor} pidió cancelar sus datos personales",
+        "{actor} asked for their personal data to be cancelled",
+    ),
+    (
+        "privacy.rectify",
+        "person",
+        {},
+        "{actor} rectificó los datos de {person}",
+        "{actor} rectified the data of {person}",
+    ),
+    (
+        "privacy.oppose",
+        "person",
+        {},
+        "{actor} detuvo todo correo a {person} (oposición)",
+        "{actor} stopped all e-mail to {person} (opposition)",
+    ),
+    (
+        "privacy.refuse",
+        "privacy_request",
+        {},
+        "{actor} negó una solicitud de privacidad",
+        "{actor} refused a privacy request",
+    ),
+    (
+        "privacy.anonymise",
+        "person",
+        {},
+        "{actor} anonimizó a {person} (cancelación)",
+        "{actor} anonymised {person} (cancellation)",
     ),
 ]
 

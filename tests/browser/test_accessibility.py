@@ -78,6 +78,11 @@ PAGES = [
     (ANONYMOUS, "/grupos/etica"),
     (ANONYMOUS, "/eventos"),
     (ANONYMOUS, "/datos"),
+    (ANONYMOUS, "/unete"),
+    (ANONYMOUS, "/privacidad"),
+    (MEMBER, "/account/privacy"),
+    (COORDINATOR, "/applications?status=all"),
+    (COORDINATOR, "/privacy/requests"),
 ]
 # Home and group pages are also checked in English; the rest in Spanish (the default).
 ENGLISH = {
@@ -90,6 +95,7 @@ ENGLISH = {
     (MEMBER, "{deliverable}"),
     (MEMBER, "/network"),
     (MEMBER, "/growth"),
+    (ANONYMOUS, "/unete"),
 }
 CASES = [(role, path, "es") for role, path in PAGES] + [
     (role, path, "en") for role, path in PAGES if (role, path) in ENGLISH

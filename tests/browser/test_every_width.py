@@ -62,6 +62,7 @@ NOT_HTML = {
     "public.sitemap",
     "public.robots",
     "files.download",  # a file attached to a deliverable, a task or a meeting
+    "privacy.download",  # the person's data as a JSON file
 }
 # Public pages, opened signed out; every other page is opened by each signed-in role.
 PUBLIC = {
@@ -78,6 +79,12 @@ PUBLIC = {
     "public.events",
     "public.event",
     "public.data",
+    "applications.apply",
+    "applications.apply_en",
+    "applications.confirm",
+    "applications.status",
+    "privacy.notice",
+    "privacy.notice_en",
 }
 # Values for the rules' placeholders, found in the seeded data at run time (see `ids`).
 PLACEHOLDERS = {
@@ -91,6 +98,8 @@ PLACEHOLDERS = {
     "<int:position_id>": "{position}",
     "<int:initiative_id>": "{initiative}",
     "<int:tie_id>": "{tie}",
+    "<int:application_id>": "{application}",
+    "<int:request_id>": "{privacy_request}",
 }
 
 # What does not fit, as sentences (the page's own measurements; see fits.js).
@@ -169,6 +178,30 @@ def ids(browser, live_server):
     page.goto("/initiatives")
     initiative = page.locator("main a[href^='/initiatives/'][href$='/edit']").first
     initiative = initiative.get_attribute("href")
+    # An application to join (still unconfirmed: the queue lists it under its filter) and a
+    # privacy request (the coordinator's own), for their coordinators' pages.
+    page.goto("/unete")
+    page.get_by_label("Nombre de la institución").fill("Institución De Ancho Completo")
+    page.get_by_label("Sector").select_option("academia")
+    page.get_by_label("Su nombre").fill("Persona Solicitante")
+    page.get_by_label("Su correo").fill("widths-applicant@example.org")
+    page.get_by_label("¿Por qué desea unirse su institución?").fill("Para colaborar.")
+    page.get_by_label("Aceptamos los principios de la coalición.").check()
+    page.get_by_label("He leído y acepto el aviso de privacidad.").check()
+    page.get_by_role("button", name="Enviar la solicitud").click()
+    page.wait_for_selector("text=Revise su correo")
+    page.goto("/applications?status=unconfirmed")
+    application = page.locator("#applications a[href^='/applications/']").first.get_attribute(
+        "href"
+    )
+    page.goto("/account/privacy")
+    page.get_by_label("¿Qué solicita?").select_option("opposition")
+    page.get_by_label("Detalles").fill("No quiero recibir correos.")
+    page.get_by_role("button", name="Enviar la solicitud").click()
+    page.goto("/privacy/requests")
+    request = page.locator("#privacy-requests a[href^='/privacy/requests/']").first.get_attribute(
+        "href"
+    )
     context.close()
     return {
         "recommendation": recommendation.rsplit("/", 1)[1],
@@ -183,6 +216,8 @@ def ids(browser, live_server):
         # shows the page a stale reset link shows.
         "token": invitation.rsplit("/", 1)[1],
         "meeting": meeting.split("?")[0].rsplit("/", 1)[1],
+        "application": application.rsplit("/", 1)[1],
+        "privacy_request": request.rsplit("/", 1)[1],
     }
 
 

@@ -116,6 +116,7 @@ def test_three_roles_end_to_end(browser, live_server, shoot, lang):
         expect(i.get_by_role("heading", level=1)).to_have_text(invitee.t("Create your account"))
         i.get_by_label(invitee.t("Password"), exact=True).fill(INVITEE_PASSWORD)
         i.get_by_label(invitee.t("Repeat the password")).fill(INVITEE_PASSWORD)
+        i.get_by_label(invitee.t("I have read and accept the privacy notice.")).check()
         invitee.snap("05-invitee-sets-password")
         i.get_by_role("button", name=invitee.t("Create account")).click()
         i.wait_for_url(re.compile(r"/$"))

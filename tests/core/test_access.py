@@ -66,6 +66,9 @@ def _samples(session) -> dict[str, object]:
         # Comments and files (issue 14): none are seeded; the loaders ask the policy anyway.
         "comment_id": 1,
         "file_id": 1,
+        "application_id": 1,
+        "request_id": 1,
+        "action": "refuse",
     }
 
 

@@ -60,6 +60,12 @@ LIST_PAGES = [
     "/ties",
     "/ties/export.csv",
     "/api/v1/ties",
+    "/applications",
+    "/privacy/requests",
+    "/account/privacy",
+    "/account/privacy.json",
+    "/privacidad",
+    "/privacy",
 ]
 #: GET routes without a path variable that are no list: forms, sign-in steps, health checks.
 NOT_LISTS = {
@@ -74,6 +80,8 @@ NOT_LISTS = {
     "/institutions/import",
     "/institutions/new",
     "/ties/import",
+    "/join",  # the application form (its query string is not read)
+    "/unete",
     "/login",
     "/login/two-factor",
     "/password/forgot",
@@ -111,6 +119,7 @@ PARAMETERS = [
     "when",
     "kind",
     "people",
+    "version",
 ]
 EXAMPLES = int(os.environ.get("LIST_PAGE_EXAMPLES", "12"))
 

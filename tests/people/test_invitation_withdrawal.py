@@ -77,7 +77,9 @@ def test_a_coordinator_withdraws_an_invitation_and_its_link_answers_410(
     assert page.status_code == 410
     assert "Esta invitación fue retirada" in page.get_data(as_text=True)
     # The form opened before the withdrawal cannot be sent afterwards either.
-    sent = visitor.post(f"/invitations/{token}", data={"password": STRONG, "confirm": STRONG})
+    sent = visitor.post(
+        f"/invitations/{token}", data={"password": STRONG, "confirm": STRONG, "privacy": "y"}
+    )
     assert sent.status_code == 410
     assert _accounts(db_session, "nueva@example.org") == 0
     # Withdrawing twice changes nothing.
@@ -108,7 +110,9 @@ def test_a_used_invitation_cannot_be_withdrawn(app, client, login_as, db_session
     coordinator = login_as(Role.COORDINATOR)
     token = _invite(client, coordinator.institution_id, "nueva@example.org")
     visitor = app.test_client()
-    done = visitor.post(f"/invitations/{token}", data={"password": STRONG, "confirm": STRONG})
+    done = visitor.post(
+        f"/invitations/{token}", data={"password": STRONG, "confirm": STRONG, "privacy": "y"}
+    )
     assert done.status_code == 302
     invitation = _invitation(db_session, "nueva@example.org")
     response = client.post(f"/people/invitations/{invitation.id}/revoke")

@@ -49,7 +49,9 @@ def test_invitation_token_works_once(app, client, login_as, db_session):
         f"/invitations/{token}", data={"password": STRONG, "confirm": STRONG + "x"}
     )
     assert differ.status_code == 400 and "no coinciden" in differ.get_data(as_text=True)
-    done = visitor.post(f"/invitations/{token}", data={"password": STRONG, "confirm": STRONG})
+    done = visitor.post(
+        f"/invitations/{token}", data={"password": STRONG, "confirm": STRONG, "privacy": "y"}
+    )
     assert done.status_code == 302
     user = db_session.scalar(select(User).where(User.email == "nueva@example.org"))
     assert user.role == Role.MEMBER and user.institution_id == coordinator.institution_id
@@ -60,7 +62,7 @@ def test_invitation_token_works_once(app, client, login_as, db_session):
     assert reused.status_code == 410 and "ya se usó o caducó" in reused.get_data(as_text=True)
     assert (
         again.post(
-            f"/invitations/{token}", data={"password": STRONG, "confirm": STRONG}
+            f"/invitations/{token}", data={"password": STRONG, "confirm": STRONG, "privacy": "y"}
         ).status_code
         == 410
     )
@@ -79,7 +81,7 @@ def test_invitation_expires(app, client, login_as, db_session):
     assert visitor.get(f"/invitations/{token}").status_code == 410
     assert (
         visitor.post(
-            f"/invitations/{token}", data={"password": STRONG, "confirm": STRONG}
+            f"/invitations/{token}", data={"password": STRONG, "confirm": STRONG, "privacy": "y"}
         ).status_code
         == 410
     )

@@ -1,0 +1,470 @@
+"""Privacy use cases: consents, the download of everything about a person, rights requests
+and acting on them (rectify, oppose, cancel = anonymise)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import String, Table, cast, delete, func, or_, select, update
+from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import NotFound
+
+from models import (
+    Application,
+    AuditEvent,
+    Base,
+    Consent,
+    ConsentPurpose,
+    DigestPreference,
+    EmailChoice,
+    GroupMembership,
+    Institution,
+    Invitation,
+    NotificationKind,
+    PrivacyRequest,
+    RecoveryCode,
+    RequestStatus,
+    RightKind,
+    User,
+    WorkingGroup,
+)
+from models.privacy import ANONYMISED_EMAIL_DOMAIN, ANONYMISED_NAME
+
+from ..account import tokens
+from ..audit import service as audit
+from ..core import outbox
+from ..core.db import session, use_case
+from ..core.errors import DomainError
+from ..core.privacy_notice import CURRENT_VERSION
+from .deadlines import add_working_days
+
+# --- consents -----------------------------------------------------------------------------------
+
+
+def record_consent(
+    purpose: ConsentPurpose,
+    *,
+    user: User | None = None,
+    application: Application | None = None,
+    participant: str | None = None,
+    now: datetime | None = None,
+    version: str = CURRENT_VERSION,
+) -> Consent:
+    """Record consent to the notice of `version` (the one in force unless said), with its date,
+    for `purpose`; called inside the use case that collects the data."""
+    consent = Consent(
+        user_id=user.id if user is not None else None,
+        application_id=application.id if application is not None else None,
+        participant=participant,
+        purpose=purpose,
+        notice_version=version,
+    )
+    if now is not None:
+        consent.given_at = now
+    session.add(consent)
+    return consent
+
+
+# --- the download of everything about a person ------------------------------------------------
+
+#: Columns never shown, not even to the person: secrets and their digests.
+SECRET_COLUMNS = frozenset(
+    {
+        "password_hash",
+        "token_hash",
+        "code_hash",
+        "totp_secret",
+        "confirm_token_hash",
+        "status_token_hash",
+    }
+)
+
+
+def section_titles() -> dict[str, str]:
+    """Every table with a key to `users`, by the name its section has on the readable page.
+    `tests/privacy/test_download.py` fails on a table with such a key that is not here."""
+    return {
+        "users": _("Your account"),
+        "api_tokens": _("Personal API tokens"),
+        "recovery_codes": _("Two-factor recovery codes"),
+        "site_settings": _("Site settings you changed"),
+        "audit_events": _("What you did (audit trail)"),
+        "institutions": _("Institutions where you are the focal point"),
+        "group_chairs": _("Groups you chair or chaired"),
+        "meetings": _("Meetings you created"),
+        "meeting_attendances": _("Meetings you were invited to or attended"),
+        "notifications": _("Your notifications"),
+        "digest_preferences": _("Your digest choices"),
+        "email_choices": _("Your e-mail choices"),
+        "invitations": _("Invitations you sent or withdrew"),
+        "ties": _("Ties you recorded or answered"),
+        "deliverables": _("Deliverables you created or last changed"),
+        "tasks": _("Tasks assigned to you, created or last changed by you"),
+        "progress_updates": _("Progress you recorded"),
+        "applications": _("Applications you decided"),
+        "application_messages": _("Messages you wrote on applications"),
+        "consents": _("Your consents to the privacy notice"),
+        "privacy_requests": _("Your privacy requests (and those you answered)"),
+    }
+
+
+def tables_with_user_keys() -> list[Table]:
+    """Every table of the model with a foreign key to `users` (the users table itself first)."""
+    found = [Base.metadata.tables["users"]]
+    for table in Base.metadata.sorted_tables:
+        if table.name != "users" and any(
+            fk.column.table.name == "users" for fk in table.foreign_keys
+        ):
+            found.append(table)
+    return found
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+@dataclass
+class PersonalData:
+    """What the app holds about one person: each table's rows (secrets left out), and the
+    context that is not theirs but explains it (their institution and its groups)."""
+
+    person: User
+    sections: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "generated_for": self.person.id,
+            "privacy_notice": CURRENT_VERSION,
+            "tables": self.sections,
+            "context": self.context,
+        }
+
+
+def personal_data(person: User) -> PersonalData:
+    """Every row with a key to this person, table by table (one query per table, whatever
+    their number), plus invitations and applications addressed to their e-mail."""
+    data = PersonalData(person)
+    for table in tables_with_user_keys():
+        if table.name == "users":
+            condition = table.c.id == person.id
+        else:
+            keys = [fk.parent for fk in table.foreign_keys if fk.column.table.name == "users"]
+            condition = or_(*(column == person.id for column in keys))
+        if table.name == "invitations":
+            condition = or_(condition, table.c.email == person.email)
+        if table.name == "applications":
+            condition = or_(condition, table.c.contact_email == person.email)
+        order = [c for c in table.primary_key.columns]
+        rows = session.execute(select(table).where(condition).order_by(*order)).mappings()
+        data.sections[table.name] = [
+            {key: _plain(value) for key, value in row.items() if key not in SECRET_COLUMNS}
+            for row in rows
+        ]
+    institution = person.institution
+    memberships = session.execute(
+        select(
+            WorkingGroup.slug, GroupMembership.role, GroupMembership.since, GroupMembership.until
+        )
+        .join(WorkingGroup, GroupMembership.group_id == WorkingGroup.id)
+        .where(GroupMembership.institution_id == institution.id)
+        .order_by(GroupMembership.since, WorkingGroup.slug)
+    )
+    data.context = {
+        "institution": {
+            "id": institution.id,
+            "name": institution.name,
+            "acronym": institution.acronym,
+            "joined_on": institution.joined_on.isoformat(),
+        },
+        "institution_group_memberships": [
+            {"group": slug, "role": _plain(role), "since": _plain(since), "until": _plain(until)}
+            for slug, role, since, until in memberships
+        ],
+    }
+    return data
+
+
+# --- rights requests --------------------------------------------------------------------------
+
+
+def kind_labels() -> dict[RightKind, str]:
+    return {
+        RightKind.RECTIFICATION: _("Rectification"),
+        RightKind.CANCELLATION: _("Cancellation"),
+        RightKind.OPPOSITION: _("Opposition"),
+    }
+
+
+def status_labels() -> dict[RequestStatus, str]:
+    return {
+        RequestStatus.OPEN: _("Open"),
+        RequestStatus.DONE: _("Done"),
+        RequestStatus.REFUSED: _("Refused"),
+    }
+
+
+@use_case
+def file_request(person: User, kind: RightKind, details: str, today: date) -> PrivacyRequest:
+    details = details.strip()
+    if kind != RightKind.CANCELLATION and not details:
+        raise DomainError(
+            _l("Say what should be corrected, or which use of your data you oppose."),
+            field="details",
+        )
+    if session.scalar(
+        select(PrivacyRequest.id).where(
+            PrivacyRequest.user_id == person.id,
+            PrivacyRequest.kind == kind,
+            PrivacyRequest.status == RequestStatus.OPEN,
+        )
+    ):
+        raise DomainError(
+            _l("You already have an open request of this kind: the coordination is on it."),
+            field="kind",
+        )
+    request = PrivacyRequest(
+        user_id=person.id,
+        kind=kind,
+        details=details,
+        received_on=today,
+        due_on=add_working_days(today),
+    )
+    session.add(request)
+    session.flush()
+    audit.record(person, "privacy.request", "privacy_request", request.id, kind=kind)
+    return request
+
+
+def open_requests_first() -> list[PrivacyRequest]:
+    """Every request, the open ones first by deadline, then the answered ones, newest first."""
+    return list(
+        session.scalars(
+            select(PrivacyRequest)
+            .options(joinedload(PrivacyRequest.user), joinedload(PrivacyRequest.answered_by))
+            .order_by(
+                (PrivacyRequest.status != RequestStatus.OPEN),
+                PrivacyRequest.due_on,
+                PrivacyRequest.id.desc(),
+            )
+        )
+    )
+
+
+def my_requests(person: User) -> list[PrivacyRequest]:
+    return list(
+        session.scalars(
+            select(PrivacyRequest)
+            .where(PrivacyRequest.user_id == person.id)
+            .order_by(PrivacyRequest.id.desc())
+        )
+    )
+
+
+def load_request(request_id: int) -> PrivacyRequest:
+    request = session.get(PrivacyRequest, request_id)
+    if request is None:
+        raise NotFound()
+    return request
+
+
+def _close(
+    request: PrivacyRequest, status: RequestStatus, answer: str, by: User, now: datetime
+) -> None:
+    if request.status != RequestStatus.OPEN:
+        raise DomainError(_l("This request was already answered."), field="answer")
+    request.status = status
+    request.answer = answer.strip() or None
+    request.answered_at = now
+    request.answered_by_id = by.id
+
+
+def _tell(person: User, request: PrivacyRequest) -> None:
+    outbox.queue(
+        person.email,
+        _("Your privacy request"),
+        _(
+            "Hello %(name)s,\n\nYour request (%(kind)s) received on %(day)s has been answered: "
+            "%(status)s.\n\n%(answer)s\n",
+            name=person.full_name,
+            kind=kind_labels()[request.kind].lower(),
+            day=request.received_on.isoformat(),
+            status=status_labels()[request.status].lower(),
+            answer=request.answer or "",
+        ),
+    )
+
+
+@dataclass
+class Rectification:
+    full_name: str
+    title: str | None
+    phone: str | None
+
+
+@use_case
+def rectify(
+    request: PrivacyRequest, fields: Rectification, answer: str, by: User, now: datetime
+) -> None:
+    person = request.user
+    if not fields.full_name.strip():
+        raise DomainError(_l("Give the person's name."), field="full_name")
+    _close(request, RequestStatus.DONE, answer, by, now)
+    changes = {}
+    for key, value in (
+        ("full_name", " ".join(fields.full_name.split())),
+        ("title", fields.title or None),
+        ("phone", fields.phone or None),
+    ):
+        if getattr(person, key) != value:
+            changes[key] = [getattr(person, key), value]
+            setattr(person, key, value)
+    if changes:
+        person.profile_version = (person.profile_version or 1) + 1
+    audit.record(
+        by, "privacy.rectify", "user", person.id, request=request.id, fields=sorted(changes)
+    )
+    _tell(person, request)
+    session.flush()
+
+
+@use_case
+def oppose_emails(request: PrivacyRequest, answer: str, by: User, now: datetime) -> None:
+    """Opposition to being e-mailed: every notification's e-mail and every digest off (the
+    inbox keeps its entries: the work itself still needs them)."""
+    person = request.user
+    _close(request, RequestStatus.DONE, answer, by, now)
+    for kind in NotificationKind:
+        choice = session.get(EmailChoice, (person.id, kind))
+        if choice is None:
+            session.add(EmailChoice(user_id=person.id, kind=kind, wanted=False))
+        else:
+            choice.wanted = False
+    for group_id in session.scalars(select(WorkingGroup.id)):
+        preference = session.get(DigestPreference, (person.id, group_id))
+        if preference is None:
+            session.add(DigestPreference(user_id=person.id, group_id=group_id, subscribed=False))
+        else:
+            preference.subscribed = False
+    audit.record(by, "privacy.oppose", "user", person.id, request=request.id, purpose="email")
+    _tell(person, request)
+    session.flush()
+
+
+@use_case
+def refuse(request: PrivacyRequest, answer: str, by: User, now: datetime) -> None:
+    if not answer.strip():
+        raise DomainError(_l("Give the reason, for the person."), field="answer")
+    _close(request, RequestStatus.REFUSED, answer, by, now)
+    audit.record(by, "privacy.refuse", "privacy_request", request.id, kind=request.kind)
+    _tell(request.user, request)
+    session.flush()
+
+
+def anonymised_email(person: User) -> str:
+    return f"persona-{person.id}@{ANONYMISED_EMAIL_DOMAIN}"
+
+
+def _scrub(replacements: Iterable[tuple[str, str]], value: Any) -> Any:
+    """`value` (JSON details) with every (old, new) text replaced."""
+    if isinstance(value, dict):
+        return {k: _scrub(replacements, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(replacements, v) for v in value]
+    if isinstance(value, str):
+        for old, new in replacements:
+            if old:
+                value = value.replace(old, new)
+        return value
+    return value
+
+
+@use_case
+def cancel(request: PrivacyRequest, answer: str, by: User, now: datetime) -> None:
+    """Cancellation: the person is anonymised (`anonymise`) and told, at their old address,
+    before it is removed."""
+    person = request.user
+    _close(request, RequestStatus.DONE, answer, by, now)
+    _tell(person, request)
+    anonymise(person, by, now)
+    session.flush()
+
+
+@use_case
+def anonymise(person: User, by: User, now: datetime) -> None:
+    """The person's name becomes "Persona dada de baja", their e-mail an unroutable
+    placeholder; title, phone, password, two-factor, recovery codes and tokens removed, their
+    sessions ended and the account deactivated. Their rows (progress, tasks, audit) stay,
+    so the coalition's history keeps reading: "Persona dada de baja actualizó…"."""
+    if person.id == by.id:
+        raise DomainError(_l("You cannot cancel your own account's data yourself."))
+    old_email, old_name = person.email, person.full_name
+    placeholder = anonymised_email(person)
+    person.full_name = ANONYMISED_NAME
+    person.email = placeholder
+    person.title = None
+    person.phone = None
+    person.password_hash = None
+    person.totp_secret = None
+    person.totp_enabled_at = None
+    person.totp_last_step = None
+    person.locale = None
+    person.is_active = False
+    person.end_all_sessions()
+    person.profile_version = (person.profile_version or 1) + 1
+    tokens.revoke_all(person, by=by, reason="anonymised")
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == person.id))
+    session.execute(
+        update(Invitation)
+        .where(Invitation.email == old_email)
+        .values(email=placeholder, full_name=ANONYMISED_NAME)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Application)
+        .where(Application.contact_email == old_email)
+        .values(
+            contact_email=placeholder,
+            contact_name=ANONYMISED_NAME,
+            contact_title=None,
+            ip=None,
+            version=Application.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Institution)
+        .where(Institution.focal_point_id == person.id)
+        .values(focal_point_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Consent)
+        .where(Consent.user_id == person.id, Consent.withdrawn_at.is_(None))
+        .values(withdrawn_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    # The audit trail keeps the events, without the e-mail and name written in their details.
+    for event in session.scalars(
+        select(AuditEvent).where(
+            or_(
+                func.lower(cast(AuditEvent.details, String)).contains(old_email),
+                cast(AuditEvent.details, String).contains(old_name),
+            )
+        )
+    ):
+        event.details = _scrub(
+            [(old_email, placeholder), (old_name, ANONYMISED_NAME)], event.details
+        )
+    audit.record(by, "privacy.anonymise", "user", person.id)
+    session.flush()
