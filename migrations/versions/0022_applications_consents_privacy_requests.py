@@ -1,7 +1,7 @@
 """applications to join, consents to the privacy notice, privacy (ARCO) requests
 
-Revision ID: 0017f
-Revises: 0016
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-01 16:23:45.528213
 
 Issue 15: the applications sent through the public form (with the messages between the
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017f"
-down_revision: str | None = "0016"
+revision: str = "0022"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
