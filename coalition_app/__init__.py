@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api.blueprint import blueprint as api_blueprint
     from .api.views import bp as api_docs_bp
     from .audit.views import bp as audit_bp
+    from .consultation.views import bp as consultation_bp
     from .directory.views import bp as directory_bp
     from .groups.views import bp as groups_bp
     from .growth.views import bp as growth_bp
@@ -116,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
         people_bp,
         growth_bp,
         api_docs_bp,
+        consultation_bp,
         # The API: its plumbing, with the routes of every feature's `api.py` on it.
         api_blueprint(),
     ):

@@ -24,7 +24,17 @@ from typing import Any, TypeVar
 from flask import g, has_request_context
 from werkzeug.exceptions import Forbidden, NotFound
 
-from models import DELIVERABLE_FLOW, Deliverable, GroupRole, Task, User, WorkingGroup, WorkStatus
+from models import (
+    DELIVERABLE_FLOW,
+    Consultation,
+    ConsultationStatus,
+    Deliverable,
+    GroupRole,
+    Task,
+    User,
+    WorkingGroup,
+    WorkStatus,
+)
 
 from .core import clock
 
@@ -151,6 +161,17 @@ def _signed_in(user: User, _obj: object) -> bool:
     return True  # `can` has already checked that the user is signed in and active
 
 
+# --- the national consultation (issue 16) ---------------------------------------------------
+# Coordinators prepare, moderate and analyse it; every signed-in person may read the results
+# of one that has opened (a draft is the coordinators' alone). Participation is public.
+
+
+def _view_consultation(user: User, consultation: Consultation | None) -> bool:
+    if consultation is None:
+        return True  # the list itself
+    return user.is_coordinator or consultation.status != ConsultationStatus.DRAFT
+
+
 # Each rule takes the kind of object its action is about (a group, a task, ...).
 RULES: dict[str, Callable[[User, Any], bool]] = {
     # The coalition's own pages (home, groups, directory): every signed-in person.
@@ -172,6 +193,9 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "view_task": _view_task,
     "update_task": _update_task,
     "manage_task": _manage_task,
+    # The consultation: its list and results (signed-in), its preparation (coordinators).
+    "view_consultation": _view_consultation,
+    "manage_consultation": _manage_coalition,
 }
 
 

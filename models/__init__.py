@@ -3,6 +3,17 @@
 from .account import ApiToken, RecoveryCode, SiteSetting, TokenScope
 from .audit import AuditEvent
 from .base import Base, Basis, comparison_key, utcnow
+from .consultation import (
+    Consultation,
+    ConsultationAnswer,
+    ConsultationParticipant,
+    ConsultationQuestion,
+    ConsultationStatement,
+    ConsultationStatus,
+    ConsultationTheme,
+    ConsultationVote,
+    StatementStatus,
+)
 from .directory import OUTSIDE_MEXICO, Institution, Sector, State
 from .groups import GroupChair, GroupMembership, GroupRole, WorkingGroup
 from .meetings import Meeting, MeetingAttendance, MeetingKind, MeetingOrganiser, Rsvp
@@ -35,6 +46,14 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Basis",
+    "Consultation",
+    "ConsultationAnswer",
+    "ConsultationParticipant",
+    "ConsultationQuestion",
+    "ConsultationStatement",
+    "ConsultationStatus",
+    "ConsultationTheme",
+    "ConsultationVote",
     "DataVersion",
     "Deliverable",
     "DigestPreference",
@@ -61,6 +80,7 @@ __all__ = [
     "Rsvp",
     "Sector",
     "SiteSetting",
+    "StatementStatus",
     "State",
     "Task",
     "Tie",

@@ -811,6 +811,9 @@ def load_all(
         users = _load_people(session, data.people, institutions, password_hash_method)
         _load_chairs(session, data.chairs, groups, users)
         _load_work(session, data.work, groups, institutions, users, today)
+        from .consultation import load as load_consultation
+
+        load_consultation(session, groups, today)
     session.flush()
     return count_rows(session)
 
