@@ -18,6 +18,7 @@ from sqlalchemy import or_, select
 from models import (
     AuditEvent,
     Basis,
+    Consultation,
     Deliverable,
     Institution,
     Sector,
@@ -79,6 +80,7 @@ class _Names:
     tasks: dict[int, Task] = field(default_factory=dict)
     sectors: dict[str, Sector] = field(default_factory=dict)
     states: dict[str, State] = field(default_factory=dict)
+    consultations: dict[int, Consultation] = field(default_factory=dict)
 
     @classmethod
     def load(cls, events: list[AuditEvent]) -> _Names:
@@ -136,6 +138,13 @@ class _Names:
             names.tasks = {
                 t.id: t for t in session.scalars(select(Task).where(Task.id.in_(ids["task"])))
             }
+        if ids.get("consultation"):
+            names.consultations = {
+                c.id: c
+                for c in session.scalars(
+                    select(Consultation).where(Consultation.id.in_(ids["consultation"]))
+                )
+            }
         if needs_reference:
             names.sectors = {s.slug: s for s in session.scalars(select(Sector))}
             names.states = {s.code: s for s in session.scalars(select(State))}
@@ -174,6 +183,12 @@ class _Names:
         if kind == "task" and work_id in self.tasks:
             return Ref(self.tasks[work_id].title, url_for("work.task", task_id=work_id))
         return Ref(str(title or ""))
+
+    def consultation(self, consultation_id: int | None) -> Ref:
+        found = self.consultations.get(consultation_id) if consultation_id is not None else None
+        if found is None:
+            return Ref(_("a consultation"))
+        return Ref(found.title, url_for("consultation.results", slug=found.slug))
 
 
 def _plural() -> Any:
@@ -518,6 +533,64 @@ def _audit_export(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup,
     return _say(_("%(actor)s downloaded the audit trail"), actor=actor)
 
 
+# --- the consultation (issue 16) -------------------------------------------------------------
+
+
+def _consultation(message: Callable[[], str], detail: str | None = None) -> Teller:
+    """A coordinator's change to a consultation; `detail` names the detail quoted in it."""
+
+    def tell(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+        details = event.details or {}
+        parts: dict[str, Ref | str | int] = {
+            "actor": actor,
+            "consultation": names.consultation(event.target_id),
+        }
+        if detail is not None:
+            parts["text"] = Ref(str(details.get(detail) or ""))
+        return _say(message(), **parts)
+
+    return tell
+
+
+CONSULTATION_TELLERS: dict[str, Teller] = {
+    "consultation.create": _consultation(lambda: _("%(actor)s created %(consultation)s")),
+    "consultation.update": _consultation(lambda: _("%(actor)s changed %(consultation)s")),
+    "consultation.statement": _consultation(
+        lambda: _("%(actor)s added the statement %(text)s to %(consultation)s"), "statement"
+    ),
+    "consultation.statement_edit": _consultation(
+        lambda: _("%(actor)s edited the statement %(text)s of %(consultation)s"), "statement"
+    ),
+    "consultation.approve": _consultation(
+        lambda: _("%(actor)s approved the proposed statement %(text)s in %(consultation)s"),
+        "statement",
+    ),
+    "consultation.reject": _consultation(
+        lambda: _("%(actor)s rejected the proposed statement %(text)s in %(consultation)s"),
+        "statement",
+    ),
+    "consultation.question": _consultation(
+        lambda: _("%(actor)s added the open question %(text)s to %(consultation)s"), "question"
+    ),
+    "consultation.flag": _consultation(
+        lambda: _("%(actor)s flagged participant %(text)s of %(consultation)s"), "participant"
+    ),
+    "consultation.unflag": _consultation(
+        lambda: _("%(actor)s counted participant %(text)s of %(consultation)s again"),
+        "participant",
+    ),
+    "consultation.themes": _consultation(
+        lambda: _("%(actor)s found %(text)s themes in the answers of %(consultation)s"), "themes"
+    ),
+    "consultation.theme": _consultation(
+        lambda: _("%(actor)s renamed or assigned the theme %(text)s of %(consultation)s"), "theme"
+    ),
+    "consultation.merge": _consultation(
+        lambda: _("%(actor)s merged the theme %(text)s of %(consultation)s into another"), "theme"
+    ),
+}
+
+
 TELLERS: dict[str, Teller] = {
     "sign_in": _sign_in,
     "sign_in.password_ok": _simple(
@@ -557,6 +630,7 @@ TELLERS: dict[str, Teller] = {
     "person.activate": _simple(lambda: _("%(actor)s reactivated %(person)s"), with_person=True),
     "person.deactivate": _simple(lambda: _("%(actor)s deactivated %(person)s"), with_person=True),
     "person.role": _person_role,
+    **CONSULTATION_TELLERS,
 }
 
 
@@ -615,6 +689,18 @@ def _action_names() -> dict[str, str]:
         "person.activate": _("Person reactivated"),
         "person.deactivate": _("Person deactivated"),
         "person.role": _("Role changed"),
+        "consultation.create": _("Consultation created"),
+        "consultation.update": _("Consultation changed"),
+        "consultation.statement": _("Consultation statement added"),
+        "consultation.statement_edit": _("Consultation statement edited"),
+        "consultation.approve": _("Proposed statement approved"),
+        "consultation.reject": _("Proposed statement rejected"),
+        "consultation.question": _("Open question added"),
+        "consultation.flag": _("Participant flagged"),
+        "consultation.unflag": _("Participant counted again"),
+        "consultation.themes": _("Themes found"),
+        "consultation.theme": _("Theme renamed or assigned"),
+        "consultation.merge": _("Themes merged"),
     }
 
 

@@ -34,7 +34,7 @@ class ConsultationForm(FlaskForm):
         _l("Address (optional)"),
         filters=[strip],
         validators=[Optional(), PlainText(80)],
-        description=_l("The end of the public link, e.g. consulta-2027; made from the title."),
+        description=_l("The end of the public link, e.g. ia-2027; made from the title."),
     )
     introduction = TextAreaField(
         _l("Introduction"),

@@ -97,7 +97,7 @@ def create_consultation(data: ConsultationData, by: User) -> Consultation:
     slug = data.slug or slug_of(data.title)
     if not _SLUG.match(slug):
         raise DomainError(
-            _l("Use lowercase letters, digits and hyphens only (as in consulta-2027)."), "slug"
+            _l("Use lowercase letters, digits and hyphens only (as in ia-2027)."), "slug"
         )
     if session.scalar(select(Consultation.id).where(Consultation.slug == slug)) is not None:
         raise DomainError(_l("Another consultation already has this address."), "slug")

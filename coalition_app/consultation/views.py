@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
@@ -449,7 +450,14 @@ def find_themes(slug: str, question_id: int):
         found = consultations.find_themes(question, count=form.count.data, by=current_user)
     except DomainError as error:
         return _themes_page(consultation, errors={f"q{question.id}": str(error.message)}), 400
-    flash(_("%(count)s themes found. Rename, merge and assign them.", count=len(found)), "success")
+    flash(
+        ngettext(
+            "%(num)s theme found. Rename it and assign it to a working group.",
+            "%(num)s themes found. Rename, merge and assign them.",
+            len(found),
+        ),
+        "success",
+    )
     return redirect(url_for("consultation.themes", slug=slug, _anchor=f"question-{question.id}"))
 
 
