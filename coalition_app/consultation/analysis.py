@@ -237,8 +237,11 @@ def _opinion_groups(
         if len(clustered) > SILHOUETTE_SAMPLE
         else np.arange(len(clustered))
     )
+    # k-means cannot make more groups than there are distinct places (people who voted alike
+    # sit on the same point).
+    distinct = len(np.unique(np.round(coordinates, 9), axis=0))
     for k in group_counts:
-        if k >= len(clustered):
+        if k >= len(clustered) or k > distinct:
             break
         labels = KMeans(n_clusters=k, n_init=4, random_state=random_state).fit_predict(coordinates)
         if len(set(labels[sample].tolist())) < 2:
