@@ -22,7 +22,7 @@ from models import (
     User,
 )
 
-from ..policy import require_visible
+from ..policy import authorize, require_visible
 
 
 def consultation_by_slug(session: Session, slug: str) -> Consultation | None:
@@ -30,7 +30,9 @@ def consultation_by_slug(session: Session, slug: str) -> Consultation | None:
 
 
 def load_consultation(session: Session, user: User | None, slug: str) -> Consultation:
-    """The consultation, or 404 (also for a draft the person may not see)."""
+    """The consultation, or 404 (also for a draft the person may not see). Whether the person
+    may see consultations at all is asked first (403 before any lookup)."""
+    authorize(user, "view_consultation", None)
     consultation = consultation_by_slug(session, slug)
     if consultation is None:
         raise NotFound()

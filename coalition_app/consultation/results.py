@@ -191,7 +191,8 @@ def summarise(data: Loaded) -> dict[str, Any]:
     group_parts: list[analysis.Agreement] = []
     repness: list[list[dict[str, Any]]] = []
     if groups is not None:
-        group_parts = [analysis.agreement(matrix, groups.labels == g) for g in range(groups.k)]
+        by_group = analysis.agreement_by(matrix, groups.labels, list(range(groups.k)))
+        group_parts = [by_group[g] for g in range(groups.k)]
         repness = [
             [vars(r) for r in chosen]
             for chosen in analysis.representative_statements(matrix, groups.labels, groups.k)

@@ -170,14 +170,14 @@ def _manage_page(consultation, form=None, statement_form=None, question_form=Non
     )
 
 
-@bp.get("/consultations/<slug>/manage")
+@bp.get("/consultations/<string:slug>/manage")
 def manage(slug: str):
     consultation = queries.load_consultation(db_session, current_user, slug)
     authorize(current_user, "manage_consultation", consultation)
     return _manage_page(consultation)
 
 
-@bp.post("/consultations/<slug>/edit")
+@bp.post("/consultations/<string:slug>/edit")
 def edit(slug: str):
     consultation = queries.load_consultation(db_session, current_user, slug)
     authorize(current_user, "manage_consultation", consultation)
@@ -201,7 +201,7 @@ def edit(slug: str):
     return _manage_page(consultation, form=form), 400
 
 
-@bp.post("/consultations/<slug>/statements")
+@bp.post("/consultations/<string:slug>/statements")
 def add_statement(slug: str):
     consultation = queries.load_consultation(db_session, current_user, slug)
     authorize(current_user, "manage_consultation", consultation)
@@ -232,7 +232,7 @@ def _statement(consultation, statement_id: int) -> ConsultationStatement:
     return statement
 
 
-@bp.route("/consultations/<slug>/statements/<int:statement_id>", methods=["GET", "POST"])
+@bp.route("/consultations/<string:slug>/statements/<int:statement_id>", methods=["GET", "POST"])
 def edit_statement(slug: str, statement_id: int):
     consultation = queries.load_consultation(db_session, current_user, slug)
     authorize(current_user, "manage_consultation", consultation)
@@ -262,7 +262,7 @@ def edit_statement(slug: str, statement_id: int):
     ), status
 
 
-@bp.post("/consultations/<slug>/questions")
+@bp.post("/consultations/<string:slug>/questions")
 def add_question(slug: str):
     consultation = queries.load_consultation(db_session, current_user, slug)
     authorize(current_user, "manage_consultation", consultation)
@@ -310,14 +310,14 @@ def _moderation_page(consultation, flag_form=None, errors=None):
     )
 
 
-@bp.get("/consultations/<slug>/moderation")
+@bp.get("/consultations/<string:slug>/moderation")
 def moderation(slug: str):
     consultation = queries.load_consultation(db_session, current_user, slug)
     authorize(current_user, "manage_consultation", consultation)
     return _moderation_page(consultation)
 
 
-@bp.post("/consultations/<slug>/moderation/<int:statement_id>")
+@bp.post("/consultations/<string:slug>/moderation/<int:statement_id>")
 def moderate(slug: str, statement_id: int):
     consultation = queries.load_consultation(db_session, current_user, slug)
     authorize(current_user, "manage_consultation", consultation)
@@ -346,7 +346,7 @@ def moderate(slug: str, statement_id: int):
     return redirect(url_for("consultation.moderation", slug=slug))
 
 
-@bp.post("/consultations/<slug>/flags")
+@bp.post("/consultations/<string:slug>/flags")
 def flag(slug: str):
     consultation = queries.load_consultation(db_session, current_user, slug)
     authorize(current_user, "manage_consultation", consultation)
@@ -410,7 +410,7 @@ def _themes_page(consultation, errors=None):
     )
 
 
-@bp.get("/consultations/<slug>/themes")
+@bp.get("/consultations/<string:slug>/themes")
 def themes(slug: str):
     consultation = queries.load_consultation(db_session, current_user, slug)
     authorize(current_user, "manage_consultation", consultation)
@@ -431,7 +431,7 @@ def _theme(consultation, theme_id: int) -> ConsultationTheme:
     return theme
 
 
-@bp.post("/consultations/<slug>/questions/<int:question_id>/themes")
+@bp.post("/consultations/<string:slug>/questions/<int:question_id>/themes")
 def find_themes(slug: str, question_id: int):
     consultation = queries.load_consultation(db_session, current_user, slug)
     authorize(current_user, "manage_consultation", consultation)
@@ -461,7 +461,7 @@ def find_themes(slug: str, question_id: int):
     return redirect(url_for("consultation.themes", slug=slug, _anchor=f"question-{question.id}"))
 
 
-@bp.post("/consultations/<slug>/themes/<int:theme_id>")
+@bp.post("/consultations/<string:slug>/themes/<int:theme_id>")
 def edit_theme(slug: str, theme_id: int):
     consultation = queries.load_consultation(db_session, current_user, slug)
     authorize(current_user, "manage_consultation", consultation)
@@ -481,7 +481,7 @@ def edit_theme(slug: str, theme_id: int):
     return _themes_page(consultation, errors={f"t{theme.id}": message}), 400
 
 
-@bp.post("/consultations/<slug>/themes/<int:theme_id>/merge")
+@bp.post("/consultations/<string:slug>/themes/<int:theme_id>/merge")
 def merge_theme(slug: str, theme_id: int):
     consultation = queries.load_consultation(db_session, current_user, slug)
     authorize(current_user, "manage_consultation", consultation)
@@ -514,7 +514,7 @@ def _names():
     return sectors, states, groups
 
 
-@bp.get("/consultations/<slug>/results")
+@bp.get("/consultations/<string:slug>/results")
 def results(slug: str):
     consultation = queries.load_consultation(db_session, current_user, slug)
     authorize(current_user, "view_consultation", consultation)
@@ -535,7 +535,7 @@ def results(slug: str):
     )
 
 
-@bp.get("/consultations/<slug>/results.csv")
+@bp.get("/consultations/<string:slug>/results.csv")
 def results_csv(slug: str):
     consultation = queries.load_consultation(db_session, current_user, slug)
     authorize(current_user, "view_consultation", consultation)
@@ -632,7 +632,7 @@ def _card_context(consultation, participant):
     }
 
 
-@bp.get("/consulta/<slug>")
+@bp.get("/consulta/<string:slug>")
 @public
 def participate(slug: str):
     consultation = queries.public_consultation(db_session, slug)
@@ -650,7 +650,7 @@ def participate(slug: str):
     )
 
 
-@bp.post("/consulta/<slug>/unirse")
+@bp.post("/consulta/<string:slug>/unirse")
 @public
 @limiter.limit(_limit("CONSULTATION_JOIN_LIMIT_PER_ADDRESS", "60 per hour"))
 def join(slug: str):
@@ -689,7 +689,7 @@ def _require_participant(consultation) -> ConsultationParticipant:
 VOTES = {"agree": Vote.AGREE, "disagree": Vote.DISAGREE, "pass": Vote.PASS}
 
 
-@bp.post("/consulta/<slug>/votar")
+@bp.post("/consulta/<string:slug>/votar")
 @public
 @limiter.limit(_limit("CONSULTATION_VOTE_LIMIT_PER_ADDRESS", "1200 per minute"))
 @limiter.limit(
@@ -727,7 +727,7 @@ def vote(slug: str):
     return redirect(url_for("consultation.participate", slug=slug))
 
 
-@bp.route("/consulta/<slug>/proponer", methods=["GET", "POST"])
+@bp.route("/consulta/<string:slug>/proponer", methods=["GET", "POST"])
 @public
 @limiter.limit(_limit("CONSULTATION_PROPOSE_LIMIT_PER_ADDRESS", "60 per hour"), methods=["POST"])
 @limiter.limit(
@@ -782,7 +782,7 @@ def _questions_page(consultation, participant, failed=None):
     )
 
 
-@bp.get("/consulta/<slug>/preguntas")
+@bp.get("/consulta/<string:slug>/preguntas")
 @public
 def questions(slug: str):
     consultation = queries.public_consultation(db_session, slug)
@@ -790,7 +790,7 @@ def questions(slug: str):
     return _questions_page(consultation, participant)
 
 
-@bp.post("/consulta/<slug>/preguntas/<int:question_id>")
+@bp.post("/consulta/<string:slug>/preguntas/<int:question_id>")
 @public
 @limiter.limit(
     _limit("CONSULTATION_ANSWER_LIMIT_PER_PARTICIPANT", "30 per hour"), key_func=_participant_key
@@ -850,7 +850,7 @@ def _profile_form(participant, formdata=True) -> ProfileForm:
     return form
 
 
-@bp.route("/consulta/<slug>/perfil", methods=["GET", "POST"])
+@bp.route("/consulta/<string:slug>/perfil", methods=["GET", "POST"])
 @public
 def profile(slug: str):
     consultation = queries.public_consultation(db_session, slug)
@@ -879,7 +879,7 @@ def profile(slug: str):
     return render_template("consultation/profile.html", consultation=consultation, form=form), 400
 
 
-@bp.route("/consulta/<slug>/correo", methods=["GET", "POST"])
+@bp.route("/consulta/<string:slug>/correo", methods=["GET", "POST"])
 @public
 @limiter.limit(_limit("CONSULTATION_EMAIL_LIMIT_PER_ADDRESS", "20 per hour"), methods=["POST"])
 @limiter.limit(
@@ -918,7 +918,7 @@ def email(slug: str):
     ), status
 
 
-@bp.get("/consulta/<slug>/confirmar/<token>")
+@bp.get("/consulta/<string:slug>/confirmar/<token>")
 @public
 def confirm_email(slug: str, token: str):
     consultation = queries.public_consultation(db_session, slug)

@@ -56,6 +56,9 @@ PAGES = [
     (ANONYMOUS, "{invitation}"),
     (ANONYMOUS, "/invitations/not-a-real-token"),
     (ANONYMOUS, "/docs/api"),
+    (ANONYMOUS, "/consulta/consulta-nacional-ia2030"),
+    (MEMBER, "/consultations/consulta-nacional-ia2030/results"),
+    (COORDINATOR, "/consultations/consulta-nacional-ia2030/moderation"),
 ]
 # Home and group pages are also checked in English; the rest in Spanish (the default).
 ENGLISH = {

@@ -50,6 +50,7 @@ NOT_HTML = {
     "network.network_export",
     "network.network_json",
     "account.two_factor_qr_code",  # an SVG image of the enrolment QR code
+    "consultation.results_csv",
 }
 # Public pages, opened signed out; every other page is opened by each signed-in role.
 PUBLIC = {
@@ -58,6 +59,12 @@ PUBLIC = {
     "account.reset_password",
     "account.two_factor_login",
     "people.accept_invitation",
+    "consultation.participate",
+    "consultation.propose",
+    "consultation.questions",
+    "consultation.profile",
+    "consultation.email",
+    "consultation.confirm_email",
 }
 # Values for the rules' placeholders, found in the seeded data at run time (see `ids`).
 PLACEHOLDERS = {
@@ -66,6 +73,8 @@ PLACEHOLDERS = {
     "<int:task_id>": "{task}",
     "<int:institution_id>": "{institution}",
     "<token>": "{token}",
+    "<string:slug>": "{consultation}",
+    "<int:statement_id>": "{statement}",
 }
 
 # What does not fit, as sentences (the page's own measurements; see fits.js).
@@ -128,8 +137,12 @@ def ids(browser, live_server):
     )
     page.get_by_role("button", name="Crear invitación").click()
     invitation = page.locator("#invitation-link").inner_text().strip()
+    page.goto("/consultations/consulta-nacional-ia2030/manage")
+    statement = page.locator("main a[href*='/statements/']").first.get_attribute("href")
     context.close()
     return {
+        "consultation": "consulta-nacional-ia2030",
+        "statement": statement.rsplit("/", 1)[1],
         "group": "etica",
         "deliverable": deliverable.rsplit("/", 1)[1],
         "task": task.rsplit("/", 1)[1],

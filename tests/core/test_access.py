@@ -43,6 +43,10 @@ def _samples(session) -> dict[str, object]:
         "fmt": "gexf",
         "code": "en",
         "token": "not-a-real-token",
+        # The consultation's statements, questions and themes (of its slug above: none, 404).
+        "statement_id": 1,
+        "question_id": 1,
+        "theme_id": 1,
     }
 
 
