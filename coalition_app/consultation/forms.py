@@ -59,13 +59,13 @@ class StatementForm(FlaskForm):
     text_es = TextAreaField(
         _l("Statement (Spanish)"),
         filters=[strip, newlines],
-        validators=[DataRequired(_l("Write the statement.")), PlainText(400)],
+        validators=[DataRequired(_l("Write the statement.")), PlainText(400, multiline=True)],
         render_kw={"rows": 2},
     )
     text_en = TextAreaField(
         _l("Statement (English, optional)"),
         filters=[strip, newlines],
-        validators=[Optional(), PlainText(400)],
+        validators=[Optional(), PlainText(400, multiline=True)],
         render_kw={"rows": 2},
     )
     group_id = SelectField(_l("Working group"), coerce=optional_id, validate_choice=False)
@@ -76,13 +76,13 @@ class QuestionForm(FlaskForm):
     text_es = TextAreaField(
         _l("Open question (Spanish)"),
         filters=[strip, newlines],
-        validators=[DataRequired(_l("Write the question.")), PlainText(400)],
+        validators=[DataRequired(_l("Write the question.")), PlainText(400, multiline=True)],
         render_kw={"rows": 2},
     )
     text_en = TextAreaField(
         _l("Open question (English, optional)"),
         filters=[strip, newlines],
-        validators=[Optional(), PlainText(400)],
+        validators=[Optional(), PlainText(400, multiline=True)],
         render_kw={"rows": 2},
     )
 
@@ -141,7 +141,7 @@ class ProposeForm(FlaskForm):
     text = TextAreaField(
         _l("Your statement"),
         filters=[strip, newlines],
-        validators=[DataRequired(_l("Write a statement.")), PlainText(300)],
+        validators=[DataRequired(_l("Write a statement.")), PlainText(300, multiline=True)],
         render_kw={"rows": 3},
     )
 

@@ -131,14 +131,12 @@ def update_consultation(
     for name, (_before, after) in changes.items():
         setattr(consultation, name, after)
     session.flush()
+    # The introduction's text is long: the trail says it changed, not what it became.
+    recorded = {k: [v[0], v[1]] for k, v in changes.items()}
+    if "introduction" in recorded:
+        recorded["introduction"] = ["…", "…"]
     if changes:
-        audit.record(
-            by,
-            "consultation.update",
-            TARGET,
-            consultation.id,
-            changes={k: [v[0], v[1]] for k, v in changes.items() if k != "introduction"},
-        )
+        audit.record(by, "consultation.update", TARGET, consultation.id, changes=recorded)
     return consultation
 
 
