@@ -297,3 +297,18 @@ def consensus_items(
                 items.append(("statement", int(statement["id"]), str(statement["text_es"])))
     items += [("theme", row.id, row.name) for row in session.execute(themes_query(consultation_id))]
     return items
+
+
+def agenda_items(session: Session, threshold: float = 0.25) -> list[tuple[str, int, str]]:
+    """`consensus_items` of every consultation that has opened, newest first: what the
+    agenda's coverage page lists (statements most groups support, and the answers' themes).
+    The figures come from the results cache (computed now if small, else the last ones)."""
+    from .results import get_cache
+
+    items: list[tuple[str, int, str]] = []
+    for row in listed(session, include_drafts=False):
+        consultation = row[0]
+        result = get_cache().get(consultation.id)
+        summary = result.summary if result is not None else None
+        items += consensus_items(session, threshold, summary, consultation.id)
+    return items

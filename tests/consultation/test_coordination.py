@@ -359,3 +359,25 @@ def test_agenda_query_lists_consensus_statements_and_themes(app, consultation, d
     with app.app_context():
         items = queries.consensus_items(db_session, 0.3, summary, consultation.id)
     assert items == [("statement", 1, "Sí")]
+
+
+def test_agenda_items_read_the_figures_of_every_open_consultation(app, consultation, db_session):
+    from coalition_app.consultation import queries
+
+    for values in ([1, 1, 1], [1, 1, 1], [1, 1, 1], [1, -1, -1], [1, -1, -1], [1, -1, -1]):
+        _votes(db_session, consultation, _participant(db_session, consultation), values)
+    question = db_session.scalars(select(ConsultationQuestion)).one()
+    theme = ConsultationTheme(question_id=question.id, name="Formación docente", terms=[])
+    db_session.add(theme)
+    db_session.commit()
+    first = db_session.scalars(
+        select(ConsultationStatement).order_by(ConsultationStatement.id)
+    ).first()
+    with app.test_request_context():
+        items = queries.agenda_items(db_session, threshold=0.5)
+    # Two opinion groups; the first statement both agree with: (3+1)/(3+2) squared = 0.64;
+    # the others (4/5)(1/5) = 0.16.
+    assert items == [
+        ("statement", first.id, first.text_es),
+        ("theme", theme.id, "Formación docente"),
+    ]
