@@ -381,3 +381,27 @@ def test_agenda_items_read_the_figures_of_every_open_consultation(app, consultat
         ("statement", first.id, first.text_es),
         ("theme", theme.id, "Formación docente"),
     ]
+
+
+def test_large_consultations_are_computed_in_the_background_serving_the_last_result(
+    app, consultation, db_session
+):
+    from coalition_app.consultation.results import ResultsCache
+    from coalition_app.core.stores import MemoryBackend
+
+    started: list[int] = []
+    cache = ResultsCache(MemoryBackend(), threshold=0, schedule=lambda c, cid: started.append(cid))
+    person = _participant(db_session, consultation, sector_slug="academia")
+    _votes(db_session, consultation, person, [1, 1, -1])
+    with app.app_context():
+        assert cache.get(consultation.id) is None  # nothing yet: the computation starts
+        assert cache.get(consultation.id) is None and started == [consultation.id]  # once
+        cache.build_now(consultation.id)  # the background job
+        current = cache.get(consultation.id)
+        assert current is not None and current.current and current.summary["votes"] == 3
+    _votes(db_session, consultation, _participant(db_session, consultation), [1])
+    with app.app_context():
+        served = cache.get(consultation.id)
+    assert served is not None and served.building and not served.current
+    assert served.summary["votes"] == 3  # the last complete result, while the new one runs
+    assert started == [consultation.id, consultation.id]
