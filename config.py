@@ -122,6 +122,24 @@ class Config:
     FORGOT_PASSWORD_LIMIT_PER_ADDRESS = os.environ.get(
         "FORGOT_PASSWORD_LIMIT_PER_ADDRESS", "20 per hour"
     )
+    # The consultation (issue 16): limits per client address, per participant and per e-mail
+    # typed, and the analysis computed in the background above this many votes.
+    CONSULTATION_VOTE_LIMIT_PER_ADDRESS = os.environ.get(
+        "CONSULTATION_VOTE_LIMIT_PER_ADDRESS", "1200 per minute"
+    )
+    CONSULTATION_VOTE_LIMIT_PER_PARTICIPANT = os.environ.get(
+        "CONSULTATION_VOTE_LIMIT_PER_PARTICIPANT", "60 per minute"
+    )
+    CONSULTATION_JOIN_LIMIT_PER_ADDRESS = os.environ.get(
+        "CONSULTATION_JOIN_LIMIT_PER_ADDRESS", "60 per hour"
+    )
+    CONSULTATION_EMAIL_LIMIT_PER_EMAIL = os.environ.get(
+        "CONSULTATION_EMAIL_LIMIT_PER_EMAIL", "3 per hour"
+    )
+    CONSULTATION_ANALYSIS = os.environ.get("CONSULTATION_ANALYSIS", "thread")
+    CONSULTATION_BACKGROUND_THRESHOLD = int(
+        os.environ.get("CONSULTATION_BACKGROUND_THRESHOLD", "200000")
+    )
     DUE_SOON_DAYS = 30  # the home page's horizon
     DUE_SOON_NOTICE_DAYS = 3  # a task due this soon puts a notice in its assignee's inbox
     STALE_AFTER_WEEKS = int(os.environ.get("STALE_AFTER_WEEKS", "3"))

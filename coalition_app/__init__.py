@@ -98,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     from .applications.views import bp as applications_bp
     from .audit.views import bp as audit_bp
     from .comments.views import bp as comments_bp
+    from .consultation.views import bp as consultation_bp
     from .directory.views import bp as directory_bp
     from .files.views import bp as files_bp
     from .groups.views import bp as groups_bp
@@ -131,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
         privacy_bp,
         api_docs_bp,
         agenda_bp,
+        consultation_bp,
         # The API: its plumbing, with the routes of every feature's `api.py` on it.
         api_blueprint(),
         public_bp,  # after the API's: it wraps the session interface the API installs

@@ -29,6 +29,8 @@ from models import (
     DELIVERABLE_FLOW,
     Attachment,
     Comment,
+    Consultation,
+    ConsultationStatus,
     Deliverable,
     GroupRole,
     Institution,
@@ -389,6 +391,17 @@ def _email_group(user: User, group: WorkingGroup) -> bool:
     return _manage_group(user, group)
 
 
+# --- the national consultation (issue 16) ---------------------------------------------------
+# Coordinators prepare, moderate and analyse it; every signed-in person may read the results
+# of one that has opened (a draft is the coordinators' alone). Participation is public.
+
+
+def _view_consultation(user: User, consultation: Consultation | None) -> bool:
+    if consultation is None:
+        return True  # the list itself
+    return user.is_coordinator or consultation.status != ConsultationStatus.DRAFT
+
+
 # Each rule takes the kind of object its action is about (a group, a task, ...).
 RULES: dict[str, Callable[[User, Any], bool]] = {
     # The coalition's own pages (home, groups, directory): every signed-in person.
@@ -444,6 +457,9 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     # Applications to join and privacy requests (issue 15).
     "review_applications": _review_applications,
     "answer_privacy_requests": _answer_privacy_requests,
+    # The consultation: its list and results (signed-in), its preparation (coordinators).
+    "view_consultation": _view_consultation,
+    "manage_consultation": _manage_coalition,
 }
 
 

@@ -31,6 +31,17 @@ from .applications import (
 from .audit import AuditEvent
 from .base import Base, Basis, comparison_key, utcnow
 from .comments import Comment, CommentMention
+from .consultation import (
+    Consultation,
+    ConsultationAnswer,
+    ConsultationParticipant,
+    ConsultationQuestion,
+    ConsultationStatement,
+    ConsultationStatus,
+    ConsultationTheme,
+    ConsultationVote,
+    StatementStatus,
+)
 from .directory import OUTSIDE_MEXICO, Institution, Sector, State
 from .files import Attachment
 from .groups import GroupChair, GroupMembership, GroupRole, WorkingGroup
@@ -105,6 +116,14 @@ __all__ = [
     "CalendarFeed",
     "Comment",
     "CommentMention",
+    "Consultation",
+    "ConsultationAnswer",
+    "ConsultationParticipant",
+    "ConsultationQuestion",
+    "ConsultationStatement",
+    "ConsultationStatus",
+    "ConsultationTheme",
+    "ConsultationVote",
     "DataVersion",
     "Deliverable",
     "DigestPreference",
@@ -132,6 +151,7 @@ __all__ = [
     "Rsvp",
     "Sector",
     "SiteSetting",
+    "StatementStatus",
     "State",
     "Task",
     "Tie",

@@ -59,6 +59,11 @@ NOT_ON_SHARED_PAGES = frozenset(
     {
         "api_tokens",
         "audit_events",
+        # The consultation's participants, votes and answers: hundreds a second while it is
+        # open, and no cached page shows them (its own pages are not cached).
+        "consultation_answers",
+        "consultation_participants",
+        "consultation_votes",
         "data_versions",
         "digest_preferences",  # the group page's digest choice is part of its key
         "digest_runs",

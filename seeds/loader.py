@@ -826,6 +826,9 @@ def load_all(
         agenda_file = (Path(data_dir) if data_dir else DATA_DIR) / "agenda.yaml"
         load_agenda(session, agenda_file, groups, users, today)
         _load_public_events(session, DATA_DIR / "public_events.yaml", groups, institutions, today)
+        from .consultation import load as load_consultation
+
+        load_consultation(session, groups, today)
     session.flush()
     return count_rows(session)
 

@@ -20,6 +20,7 @@ from models import (
     Application,
     AuditEvent,
     Basis,
+    Consultation,
     Deliverable,
     Institution,
     Sector,
@@ -84,6 +85,7 @@ class _Names:
     sectors: dict[str, Sector] = field(default_factory=dict)
     states: dict[str, State] = field(default_factory=dict)
     applications: dict[int, Application] = field(default_factory=dict)
+    consultations: dict[int, Consultation] = field(default_factory=dict)
 
     @classmethod
     def load(cls, events: list[AuditEvent]) -> _Names:
@@ -175,6 +177,13 @@ class _Names:
                     select(Application).where(Application.id.in_(ids["application"]))
                 )
             }
+        if ids.get("consultation"):
+            names.consultations = {
+                c.id: c
+                for c in session.scalars(
+                    select(Consultation).where(Consultation.id.in_(ids["consultation"]))
+                )
+            }
         if needs_reference:
             names.sectors = {s.slug: s for s in session.scalars(select(Sector))}
             names.states = {s.code: s for s in session.scalars(select(State))}
@@ -235,6 +244,12 @@ class _Names:
             found.institution_name,
             url_for("applications.review", application_id=found.id),
         )
+
+    def consultation(self, consultation_id: int | None) -> Ref:
+        found = self.consultations.get(consultation_id) if consultation_id is not None else None
+        if found is None:
+            return Ref(_("a consultation"))
+        return Ref(found.title, url_for("consultation.results", slug=found.slug))
 
 
 def _plural() -> Any:
@@ -710,6 +725,25 @@ def _application(message: Callable[[], str]) -> Teller:
     return tell
 
 
+# --- the consultation (issue 16) -------------------------------------------------------------
+
+
+def _consultation(message: Callable[[], str], detail: str | None = None) -> Teller:
+    """A coordinator's change to a consultation; `detail` names the detail quoted in it."""
+
+    def tell(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
+        details = event.details or {}
+        parts: dict[str, Ref | str | int] = {
+            "actor": actor,
+            "consultation": names.consultation(event.target_id),
+        }
+        if detail is not None:
+            parts["text"] = Ref(str(details.get(detail) or ""))
+        return _say(message(), **parts)
+
+    return tell
+
+
 def _application_approve(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Markup, str]:
     details = event.details or {}
     return _say(
@@ -761,6 +795,45 @@ def _privacy_request(event: AuditEvent, names: _Names, actor: Ref) -> tuple[Mark
         "opposition": _("%(actor)s opposed a use of their data"),
     }
     return _say(said.get(kind, _("%(actor)s made a privacy request")), actor=actor)
+
+
+CONSULTATION_TELLERS: dict[str, Teller] = {
+    "consultation.create": _consultation(lambda: _("%(actor)s created %(consultation)s")),
+    "consultation.update": _consultation(lambda: _("%(actor)s changed %(consultation)s")),
+    "consultation.statement": _consultation(
+        lambda: _("%(actor)s added the statement %(text)s to %(consultation)s"), "statement"
+    ),
+    "consultation.statement_edit": _consultation(
+        lambda: _("%(actor)s edited the statement %(text)s of %(consultation)s"), "statement"
+    ),
+    "consultation.approve": _consultation(
+        lambda: _("%(actor)s approved the proposed statement %(text)s in %(consultation)s"),
+        "statement",
+    ),
+    "consultation.reject": _consultation(
+        lambda: _("%(actor)s rejected the proposed statement %(text)s in %(consultation)s"),
+        "statement",
+    ),
+    "consultation.question": _consultation(
+        lambda: _("%(actor)s added the open question %(text)s to %(consultation)s"), "question"
+    ),
+    "consultation.flag": _consultation(
+        lambda: _("%(actor)s flagged participant %(text)s of %(consultation)s"), "participant"
+    ),
+    "consultation.unflag": _consultation(
+        lambda: _("%(actor)s counted participant %(text)s of %(consultation)s again"),
+        "participant",
+    ),
+    "consultation.themes": _consultation(
+        lambda: _("%(actor)s found %(text)s themes in the answers of %(consultation)s"), "themes"
+    ),
+    "consultation.theme": _consultation(
+        lambda: _("%(actor)s renamed or assigned the theme %(text)s of %(consultation)s"), "theme"
+    ),
+    "consultation.merge": _consultation(
+        lambda: _("%(actor)s merged the theme %(text)s of %(consultation)s into another"), "theme"
+    ),
+}
 
 
 TELLERS: dict[str, Teller] = {
@@ -839,6 +912,7 @@ TELLERS: dict[str, Teller] = {
     "comment.hide": _comment_moderation,
     "comment.unhide": _comment_moderation,
     "file.delete": _file_delete,
+    **CONSULTATION_TELLERS,
 }
 
 
@@ -1053,6 +1127,18 @@ def _action_names() -> dict[str, str]:
         "comment.hide": _("Comment hidden"),
         "comment.unhide": _("Comment shown again"),
         "file.delete": _("File deleted"),
+        "consultation.create": _("Consultation created"),
+        "consultation.update": _("Consultation changed"),
+        "consultation.statement": _("Consultation statement added"),
+        "consultation.statement_edit": _("Consultation statement edited"),
+        "consultation.approve": _("Proposed statement approved"),
+        "consultation.reject": _("Proposed statement rejected"),
+        "consultation.question": _("Open question added"),
+        "consultation.flag": _("Participant flagged"),
+        "consultation.unflag": _("Participant counted again"),
+        "consultation.themes": _("Themes found"),
+        "consultation.theme": _("Theme renamed or assigned"),
+        "consultation.merge": _("Themes merged"),
     }
 
 

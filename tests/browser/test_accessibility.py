@@ -83,6 +83,9 @@ PAGES = [
     (MEMBER, "/account/privacy"),
     (COORDINATOR, "/applications?status=all"),
     (COORDINATOR, "/privacy/requests"),
+    (ANONYMOUS, "/consulta/consulta-nacional-ia2030"),
+    (MEMBER, "/consultations/consulta-nacional-ia2030/results"),
+    (COORDINATOR, "/consultations/consulta-nacional-ia2030/moderation"),
 ]
 # Home and group pages are also checked in English; the rest in Spanish (the default).
 ENGLISH = {

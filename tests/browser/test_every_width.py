@@ -63,6 +63,7 @@ NOT_HTML = {
     "public.robots",
     "files.download",  # a file attached to a deliverable, a task or a meeting
     "privacy.download",  # the person's data as a JSON file
+    "consultation.results_csv",
 }
 # Public pages, opened signed out; every other page is opened by each signed-in role.
 PUBLIC = {
@@ -85,6 +86,12 @@ PUBLIC = {
     "applications.status",
     "privacy.notice",
     "privacy.notice_en",
+    "consultation.participate",
+    "consultation.propose",
+    "consultation.questions",
+    "consultation.profile",
+    "consultation.email",
+    "consultation.confirm_email",
 }
 # Values for the rules' placeholders, found in the seeded data at run time (see `ids`).
 PLACEHOLDERS = {
@@ -100,6 +107,8 @@ PLACEHOLDERS = {
     "<int:tie_id>": "{tie}",
     "<int:application_id>": "{application}",
     "<int:request_id>": "{privacy_request}",
+    "<string:slug>": "{consultation}",
+    "<int:statement_id>": "{statement}",
 }
 
 # What does not fit, as sentences (the page's own measurements; see fits.js).
@@ -202,11 +211,15 @@ def ids(browser, live_server):
     request = page.locator("#privacy-requests a[href^='/privacy/requests/']").first.get_attribute(
         "href"
     )
+    page.goto("/consultations/consulta-nacional-ia2030/manage")
+    statement = page.locator("main a[href*='/statements/']").first.get_attribute("href")
     context.close()
     return {
         "recommendation": recommendation.rsplit("/", 1)[1],
         "position": position.rsplit("/", 1)[1],
         "initiative": initiative.split("/")[2],
+        "consultation": "consulta-nacional-ia2030",
+        "statement": statement.rsplit("/", 1)[1],
         "group": "etica",
         "deliverable": deliverable.rsplit("/", 1)[1],
         "task": task.rsplit("/", 1)[1],

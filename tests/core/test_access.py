@@ -69,6 +69,10 @@ def _samples(session) -> dict[str, object]:
         "application_id": 1,
         "request_id": 1,
         "action": "refuse",
+        # The consultation's statements, questions and themes (of its slug above: none, 404).
+        "statement_id": 1,
+        "question_id": 1,
+        "theme_id": 1,
     }
 
 

@@ -160,8 +160,18 @@ TU_FORMS = {
 }  # fmt: skip
 
 
+#: "consulta" after one of these is the noun (the national consultation), not the imperative.
+NOUN_DETERMINERS = {"la", "una", "esta", "otra", "cada", "su", "nueva", "de"}
+
+
 def _tu_forms(text: str) -> list[str]:
-    return [word for word in re.findall(r"\w+", text) if word.lower() in TU_FORMS]
+    words = re.findall(r"\w+", text)
+    return [
+        word
+        for i, word in enumerate(words)
+        if word.lower() in TU_FORMS
+        and not (word.lower() == "consulta" and i and words[i - 1].lower() in NOUN_DETERMINERS)
+    ]
 
 
 def test_the_spanish_catalogue_speaks_as_usted_throughout():

@@ -1,0 +1,1 @@
+"""The national consultation: statements people vote on, open questions, and their analysis."""

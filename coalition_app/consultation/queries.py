@@ -1,0 +1,314 @@
+"""The consultation's read side: loaders and select() builders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row, Select, func, select
+from sqlalchemy.orm import Session, selectinload
+from werkzeug.exceptions import NotFound
+
+from models import (
+    Consultation,
+    ConsultationAnswer,
+    ConsultationParticipant,
+    ConsultationQuestion,
+    ConsultationStatement,
+    ConsultationStatus,
+    ConsultationTheme,
+    ConsultationVote,
+    StatementStatus,
+    User,
+)
+
+from ..policy import authorize, require_visible
+
+
+def consultation_by_slug(session: Session, slug: str) -> Consultation | None:
+    return session.scalar(select(Consultation).where(Consultation.slug == slug))
+
+
+def load_consultation(session: Session, user: User | None, slug: str) -> Consultation:
+    """The consultation, or 404 (also for a draft the person may not see). Whether the person
+    may see consultations at all is asked first (403 before any lookup)."""
+    authorize(user, "view_consultation", None)
+    consultation = consultation_by_slug(session, slug)
+    if consultation is None:
+        raise NotFound()
+    require_visible(user, "view_consultation", consultation)
+    return consultation
+
+
+def public_consultation(session: Session, slug: str) -> Consultation:
+    """A consultation as the public sees it: never a draft."""
+    consultation = consultation_by_slug(session, slug)
+    if consultation is None or consultation.status == ConsultationStatus.DRAFT:
+        raise NotFound()
+    return consultation
+
+
+def listed(session: Session, include_drafts: bool) -> list[Row[Any]]:
+    """Consultations with their statement and participant counts (one statement)."""
+    statements = (
+        select(func.count())
+        .where(
+            ConsultationStatement.consultation_id == Consultation.id,
+            ConsultationStatement.status == StatementStatus.APPROVED,
+        )
+        .correlate(Consultation)
+        .scalar_subquery()
+    )
+    pending = (
+        select(func.count())
+        .where(
+            ConsultationStatement.consultation_id == Consultation.id,
+            ConsultationStatement.status == StatementStatus.PENDING,
+        )
+        .correlate(Consultation)
+        .scalar_subquery()
+    )
+    participants = (
+        select(func.count())
+        .where(ConsultationParticipant.consultation_id == Consultation.id)
+        .correlate(Consultation)
+        .scalar_subquery()
+    )
+    query = select(
+        Consultation,
+        statements.label("statements"),
+        pending.label("pending"),
+        participants.label("participants"),
+    ).order_by(Consultation.opens_on.desc(), Consultation.id.desc())
+    if not include_drafts:
+        query = query.where(Consultation.status != ConsultationStatus.DRAFT)
+    return list(session.execute(query).all())
+
+
+def statements_of(session: Session, consultation: Consultation) -> list[ConsultationStatement]:
+    return list(
+        session.scalars(
+            select(ConsultationStatement)
+            .where(
+                ConsultationStatement.consultation_id == consultation.id,
+                ConsultationStatement.status == StatementStatus.APPROVED,
+            )
+            .options(selectinload(ConsultationStatement.group))
+            .order_by(ConsultationStatement.id)
+        )
+    )
+
+
+def pending_statements(session: Session, consultation: Consultation) -> list[ConsultationStatement]:
+    return list(
+        session.scalars(
+            select(ConsultationStatement)
+            .where(
+                ConsultationStatement.consultation_id == consultation.id,
+                ConsultationStatement.status == StatementStatus.PENDING,
+            )
+            .order_by(ConsultationStatement.created_at, ConsultationStatement.id)
+        )
+    )
+
+
+def flagged_participants(session: Session, consultation: Consultation) -> list[Row[Any]]:
+    """Flagged participants with the votes they cast (left out of the figures)."""
+    votes = (
+        select(func.count())
+        .where(ConsultationVote.participant_id == ConsultationParticipant.id)
+        .correlate(ConsultationParticipant)
+        .scalar_subquery()
+    )
+    return list(
+        session.execute(
+            select(ConsultationParticipant, votes.label("votes"))
+            .where(
+                ConsultationParticipant.consultation_id == consultation.id,
+                ConsultationParticipant.flagged_at.is_not(None),
+            )
+            .order_by(ConsultationParticipant.flagged_at.desc())
+        ).all()
+    )
+
+
+def participant(
+    session: Session, consultation: Consultation, participant_id: int | None
+) -> ConsultationParticipant | None:
+    if participant_id is None:
+        return None
+    found = session.get(ConsultationParticipant, participant_id)
+    if found is None or found.consultation_id != consultation.id:
+        return None
+    return found
+
+
+@dataclass
+class Progress:
+    done: int
+    total: int
+
+
+def next_statement(
+    session: Session, consultation: Consultation, participant: ConsultationParticipant
+) -> tuple[ConsultationStatement | None, Progress]:
+    """The next statement the participant has not voted on, and how far they are (two
+    statements). The order is shuffled per participant (a fixed arithmetic mix of the two
+    ids), so every statement gets votes early, as Polis does."""
+    voted = select(ConsultationVote.statement_id).where(
+        ConsultationVote.participant_id == participant.id
+    )
+    approved = (
+        ConsultationStatement.consultation_id == consultation.id,
+        ConsultationStatement.status == StatementStatus.APPROVED,
+    )
+    counts = session.execute(
+        select(
+            select(func.count()).where(*approved).scalar_subquery(),
+            select(func.count())
+            .select_from(ConsultationVote)
+            .join(ConsultationStatement)
+            .where(ConsultationVote.participant_id == participant.id, *approved)
+            .scalar_subquery(),
+        )
+    ).one()
+    mix = (ConsultationStatement.id * 7919 + participant.id * 104729) % 10007
+    statement = session.scalar(
+        select(ConsultationStatement)
+        .where(*approved, ConsultationStatement.id.not_in(voted))
+        .order_by(mix, ConsultationStatement.id)
+        .limit(1)
+    )
+    return statement, Progress(done=int(counts[1]), total=int(counts[0]))
+
+
+def questions_with_answers(
+    session: Session, consultation: Consultation, participant: ConsultationParticipant | None
+) -> list[tuple[ConsultationQuestion, str]]:
+    """The open questions with the participant's answer to each ("" when none)."""
+    questions = list(
+        session.scalars(
+            select(ConsultationQuestion)
+            .where(ConsultationQuestion.consultation_id == consultation.id)
+            .order_by(ConsultationQuestion.position, ConsultationQuestion.id)
+        )
+    )
+    answers: dict[int, str] = {}
+    if participant is not None and questions:
+        answers = {
+            a.question_id: a.text
+            for a in session.scalars(
+                select(ConsultationAnswer).where(
+                    ConsultationAnswer.participant_id == participant.id,
+                    ConsultationAnswer.question_id.in_([q.id for q in questions]),
+                )
+            )
+        }
+    return [(q, answers.get(q.id, "")) for q in questions]
+
+
+@dataclass
+class ThemeRow:
+    theme: ConsultationTheme
+    answers: int
+    examples: list[str]
+
+
+def themes_of(
+    session: Session, consultation: Consultation, examples: int = 3
+) -> dict[int, list[ThemeRow]]:
+    """{question id: its themes with how many answers each rests on, and a few answers}
+    (three statements, whatever the size)."""
+    themes = list(
+        session.scalars(
+            select(ConsultationTheme)
+            .join(ConsultationQuestion)
+            .where(ConsultationQuestion.consultation_id == consultation.id)
+            .options(selectinload(ConsultationTheme.group))
+            .order_by(ConsultationTheme.question_id, ConsultationTheme.position)
+        )
+    )
+    if not themes:
+        return {}
+    ids = [t.id for t in themes]
+    counts = dict(
+        session.execute(
+            select(ConsultationAnswer.theme_id, func.count())
+            .where(ConsultationAnswer.theme_id.in_(ids))
+            .group_by(ConsultationAnswer.theme_id)
+        ).all()
+    )
+    ranked = (
+        select(
+            ConsultationAnswer.theme_id,
+            ConsultationAnswer.text,
+            func.row_number()
+            .over(partition_by=ConsultationAnswer.theme_id, order_by=ConsultationAnswer.id)
+            .label("rank"),
+        )
+        .where(ConsultationAnswer.theme_id.in_(ids))
+        .subquery()
+    )
+    samples: dict[int, list[str]] = {}
+    for theme_id, text in session.execute(
+        select(ranked.c.theme_id, ranked.c.text).where(ranked.c.rank <= examples)
+    ):
+        samples.setdefault(theme_id, []).append(text)
+    result: dict[int, list[ThemeRow]] = {}
+    for theme in themes:
+        result.setdefault(theme.question_id, []).append(
+            ThemeRow(theme, int(counts.get(theme.id, 0)), samples.get(theme.id, []))
+        )
+    return result
+
+
+def answer_counts(session: Session, consultation: Consultation) -> dict[int, int]:
+    return dict(
+        session.execute(
+            select(ConsultationAnswer.question_id, func.count())
+            .join(ConsultationQuestion)
+            .where(ConsultationQuestion.consultation_id == consultation.id)
+            .group_by(ConsultationAnswer.question_id)
+        ).all()
+    )
+
+
+def themes_query(consultation_id: int) -> Select[int, str]:
+    return (
+        select(ConsultationTheme.id, ConsultationTheme.name)
+        .join(ConsultationQuestion)
+        .where(ConsultationQuestion.consultation_id == consultation_id)
+        .order_by(ConsultationTheme.question_id, ConsultationTheme.position)
+    )
+
+
+def consensus_items(
+    session: Session, threshold: float, summary: dict[str, Any] | None, consultation_id: int
+) -> list[tuple[str, int, str]]:
+    """For the agenda's coverage page: the statements whose group-informed consensus is at
+    least `threshold`, then the consultation's themes, as (kind, id, text) with kind
+    "statement" or "theme". `summary` is the consultation's analysis (`results.get_cache()
+    .get(id).summary`); statements need it, themes do not."""
+    items: list[tuple[str, int, str]] = []
+    if summary is not None:
+        for statement in summary["statements"]:
+            value = statement.get("group_consensus")
+            if value is not None and value >= threshold:
+                items.append(("statement", int(statement["id"]), str(statement["text_es"])))
+    items += [("theme", row.id, row.name) for row in session.execute(themes_query(consultation_id))]
+    return items
+
+
+def agenda_items(session: Session, threshold: float = 0.25) -> list[tuple[str, int, str]]:
+    """`consensus_items` of every consultation that has opened, newest first: what the
+    agenda's coverage page lists (statements most groups support, and the answers' themes).
+    The figures come from the results cache (computed now if small, else the last ones)."""
+    from .results import get_cache
+
+    items: list[tuple[str, int, str]] = []
+    for row in listed(session, include_drafts=False):
+        consultation = row[0]
+        result = get_cache().get(consultation.id)
+        summary = result.summary if result is not None else None
+        items += consensus_items(session, threshold, summary, consultation.id)
+    return items

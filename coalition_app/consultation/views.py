@@ -1,0 +1,932 @@
+"""The consultation's pages: coordinators' preparation, moderation, themes and results
+(/consultations), and the public participation (/consulta/<slug>), which needs no account."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+
+from models import (
+    ConsultationParticipant,
+    ConsultationQuestion,
+    ConsultationStatement,
+    ConsultationStatus,
+    ConsultationTheme,
+    Sector,
+    State,
+    WorkingGroup,
+)
+from models.consultation import AGE_RANGES, GENDERS, Vote
+
+from ..core import clock, privacy_notice
+from ..core.csv import csv_response
+from ..core.db import session as db_session
+from ..core.errors import DomainError, EditConflict
+from ..core.extensions import limiter
+from ..core.forms import attach_error, choices
+from ..core.i18n import current_language
+from ..policy import authorize, public
+from . import queries
+from . import service as consultations
+from .forms import (
+    AnswerForm,
+    ConsultationForm,
+    EmailForm,
+    FlagForm,
+    JoinForm,
+    MergeForm,
+    ModerationForm,
+    ProfileForm,
+    ProposeForm,
+    QuestionForm,
+    StatementForm,
+    ThemeForm,
+    ThemesForm,
+    VoteForm,
+)
+from .results import get_cache
+
+bp = Blueprint("consultation", __name__)
+
+#: The participant's own cookie (one per consultation, limited to its public pages).
+COOKIE_PREFIX = "consulta-"
+COOKIE_SALT = "consultation-participant"
+COOKIE_DAYS = 180
+
+GENDER_LABELS = {
+    "woman": _l("Woman"),
+    "man": _l("Man"),
+    "nonbinary": _l("Non-binary"),
+    "other": _l("Other"),
+}
+
+
+@bp.context_processor
+def _privacy_notice() -> dict:
+    return {"privacy_version": privacy_notice.CURRENT_VERSION, "privacy_path": privacy_notice.PATH}
+
+
+# --- limits (Flask-Limiter) -------------------------------------------------------------------
+
+
+def _limit(name: str, default: str):
+    return lambda: current_app.config.get(name, default)
+
+
+def _participant_key() -> str:
+    """Throttle key: the participant the cookie names (or the address, without one)."""
+    slug = (request.view_args or {}).get("slug", "")
+    participant_id = _cookie_participant_id(slug)
+    if participant_id is None:
+        return "consultation-address:" + (request.remote_addr or "")
+    return f"consultation-participant:{participant_id}"
+
+
+def _typed_email() -> str:
+    return "consultation-email:" + request.form.get("email", "").strip().casefold()[:254]
+
+
+# --- coordinators and members ---------------------------------------------------------------
+
+
+@bp.get("/consultations")
+def index():
+    authorize(current_user, "view_consultation", None)
+    rows = queries.listed(db_session, include_drafts=current_user.is_coordinator)
+    return render_template("consultation/index.html", rows=rows)
+
+
+def _group_choices() -> list:
+    groups = db_session.scalars(select(WorkingGroup).order_by(WorkingGroup.position)).all()
+    return choices(
+        [("", _("No working group"))] + [(g.id, g.name(current_language())) for g in groups]
+    )
+
+
+def _data(form: ConsultationForm) -> consultations.ConsultationData:
+    return consultations.ConsultationData(
+        title=form.title.data,
+        introduction=form.introduction.data or "",
+        opens_on=form.opens_on.data,
+        closes_on=form.closes_on.data,
+        status=ConsultationStatus(form.status.data),
+        slug=form.slug.data or None,
+    )
+
+
+@bp.route("/consultations/new", methods=["GET", "POST"])
+def create():
+    authorize(current_user, "manage_consultation")
+    form = ConsultationForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            consultation = consultations.create_consultation(_data(form), current_user)
+        except DomainError as error:
+            attach_error(form, error)
+            status = 400
+        else:
+            flash(_("Consultation created. Add its statements and questions."), "success")
+            return redirect(url_for("consultation.manage", slug=consultation.slug))
+    elif request.method == "POST":
+        status = 400
+    return render_template("consultation/form.html", form=form, consultation=None), status
+
+
+def _manage_page(consultation, form=None, statement_form=None, question_form=None):
+    if form is None:
+        form = ConsultationForm(formdata=None, obj=consultation)
+        form.status.data = consultation.status.value
+    if statement_form is None:
+        statement_form = StatementForm(formdata=None)
+    statement_form.group_id.choices = _group_choices()
+    return render_template(
+        "consultation/manage.html",
+        consultation=consultation,
+        form=form,
+        statement_form=statement_form,
+        question_form=question_form or QuestionForm(formdata=None),
+        statements=queries.statements_of(db_session, consultation),
+        questions=queries.questions_with_answers(db_session, consultation, None),
+        answer_counts=queries.answer_counts(db_session, consultation),
+        pending=len(queries.pending_statements(db_session, consultation)),
+        language=current_language(),
+    )
+
+
+@bp.get("/consultations/<string:slug>/manage")
+def manage(slug: str):
+    consultation = queries.load_consultation(db_session, current_user, slug)
+    authorize(current_user, "manage_consultation", consultation)
+    return _manage_page(consultation)
+
+
+@bp.post("/consultations/<string:slug>/edit")
+def edit(slug: str):
+    consultation = queries.load_consultation(db_session, current_user, slug)
+    authorize(current_user, "manage_consultation", consultation)
+    form = ConsultationForm()
+    if form.validate_on_submit():
+        try:
+            consultations.update_consultation(
+                consultation, _data(form), current_user, form.version.data
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        except EditConflict:
+            form.form_errors.append(
+                _("Someone saved this consultation after you opened it: nothing was overwritten. ")
+                + _("Your text is below; reload to see theirs.")
+            )
+            return _manage_page(consultation, form=form), 409
+        else:
+            flash(_("Consultation saved."), "success")
+            return redirect(url_for("consultation.manage", slug=slug))
+    return _manage_page(consultation, form=form), 400
+
+
+@bp.post("/consultations/<string:slug>/statements")
+def add_statement(slug: str):
+    consultation = queries.load_consultation(db_session, current_user, slug)
+    authorize(current_user, "manage_consultation", consultation)
+    form = StatementForm()
+    form.group_id.choices = _group_choices()
+    if form.validate_on_submit():
+        try:
+            consultations.add_statement(
+                consultation,
+                text_es=form.text_es.data,
+                text_en=form.text_en.data,
+                group_id=form.group_id.data,
+                by=current_user,
+                allow_similar=form.allow_similar.data,
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(_("Statement added."), "success")
+            return redirect(url_for("consultation.manage", slug=slug, _anchor="statements"))
+    return _manage_page(consultation, statement_form=form), 400
+
+
+def _statement(consultation, statement_id: int) -> ConsultationStatement:
+    statement = db_session.get(ConsultationStatement, statement_id)
+    if statement is None or statement.consultation_id != consultation.id:
+        abort(404)
+    return statement
+
+
+@bp.route("/consultations/<string:slug>/statements/<int:statement_id>", methods=["GET", "POST"])
+def edit_statement(slug: str, statement_id: int):
+    consultation = queries.load_consultation(db_session, current_user, slug)
+    authorize(current_user, "manage_consultation", consultation)
+    statement = _statement(consultation, statement_id)
+    form = StatementForm(obj=statement if request.method == "GET" else None)
+    form.group_id.choices = _group_choices()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            consultations.edit_statement(
+                statement,
+                text_es=form.text_es.data,
+                text_en=form.text_en.data,
+                group_id=form.group_id.data,
+                by=current_user,
+            )
+        except DomainError as error:
+            attach_error(form, error)
+            status = 400
+        else:
+            flash(_("Statement saved."), "success")
+            return redirect(url_for("consultation.manage", slug=slug, _anchor="statements"))
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "consultation/statement.html", consultation=consultation, statement=statement, form=form
+    ), status
+
+
+@bp.post("/consultations/<string:slug>/questions")
+def add_question(slug: str):
+    consultation = queries.load_consultation(db_session, current_user, slug)
+    authorize(current_user, "manage_consultation", consultation)
+    form = QuestionForm()
+    if form.validate_on_submit():
+        consultations.add_question(
+            consultation, text_es=form.text_es.data, text_en=form.text_en.data, by=current_user
+        )
+        flash(_("Question added."), "success")
+        return redirect(url_for("consultation.manage", slug=slug, _anchor="questions"))
+    return _manage_page(consultation, question_form=form), 400
+
+
+# --- moderation -----------------------------------------------------------------------------
+
+
+def _moderation_page(consultation, flag_form=None, errors=None):
+    pending = queries.pending_statements(db_session, consultation)
+    approved = queries.statements_of(db_session, consultation)
+    similar = {s.id: consultations.similar_statements(consultation, s.text_es) for s in pending}
+    forms = {}
+    for s in pending:
+        form = ModerationForm(formdata=None, prefix=f"m{s.id}")
+        form.duplicate_of.choices = choices(
+            [("", _("Not a duplicate"))]
+            + [(o.id, o.text_es[:90]) for o, _score in similar[s.id]]
+            + [
+                (o.id, o.text_es[:90])
+                for o in approved
+                if o.id not in {x.id for x, _ in similar[s.id]}
+            ]
+        )
+        if similar[s.id]:
+            form.duplicate_of.data = similar[s.id][0][0].id
+        forms[s.id] = form
+    return render_template(
+        "consultation/moderation.html",
+        consultation=consultation,
+        pending=pending,
+        similar=similar,
+        forms=forms,
+        errors=errors or {},
+        flag_form=flag_form or FlagForm(formdata=None),
+        flagged=queries.flagged_participants(db_session, consultation),
+    )
+
+
+@bp.get("/consultations/<string:slug>/moderation")
+def moderation(slug: str):
+    consultation = queries.load_consultation(db_session, current_user, slug)
+    authorize(current_user, "manage_consultation", consultation)
+    return _moderation_page(consultation)
+
+
+@bp.post("/consultations/<string:slug>/moderation/<int:statement_id>")
+def moderate(slug: str, statement_id: int):
+    consultation = queries.load_consultation(db_session, current_user, slug)
+    authorize(current_user, "manage_consultation", consultation)
+    statement = _statement(consultation, statement_id)
+    form = ModerationForm(prefix=f"m{statement.id}")
+    if not form.validate_on_submit() or form.decision.data not in {"approve", "reject"}:
+        abort(400)
+    duplicate = None
+    if form.decision.data == "reject" and form.duplicate_of.data:
+        duplicate = db_session.get(ConsultationStatement, form.duplicate_of.data)
+    try:
+        consultations.moderate(
+            statement,
+            approve=form.decision.data == "approve",
+            by=current_user,
+            duplicate_of=duplicate,
+        )
+    except DomainError as error:
+        return _moderation_page(consultation, errors={statement.id: str(error.message)}), 400
+    flash(
+        _("Statement approved: participants see it now.")
+        if form.decision.data == "approve"
+        else _("Statement rejected."),
+        "success",
+    )
+    return redirect(url_for("consultation.moderation", slug=slug))
+
+
+@bp.post("/consultations/<string:slug>/flags")
+def flag(slug: str):
+    consultation = queries.load_consultation(db_session, current_user, slug)
+    authorize(current_user, "manage_consultation", consultation)
+    form = FlagForm()
+    if form.validate_on_submit():
+        participant = queries.participant(db_session, consultation, form.participant_id.data)
+        if participant is None:
+            form.participant_id.errors = [_("No participant of this consultation has this number.")]
+        else:
+            try:
+                consultations.flag_participant(
+                    participant,
+                    flagged=form.flagged.data != "no",
+                    reason=form.reason.data or "",
+                    by=current_user,
+                )
+            except DomainError as error:
+                attach_error(form, error)
+            else:
+                flash(
+                    _(
+                        "Participant %(number)s flagged: their votes leave the figures.",
+                        number=participant.id,
+                    )
+                    if participant.flagged
+                    else _("Participant %(number)s is counted again.", number=participant.id),
+                    "success",
+                )
+                return redirect(url_for("consultation.moderation", slug=slug, _anchor="flags"))
+    return _moderation_page(consultation, flag_form=form), 400
+
+
+# --- themes ---------------------------------------------------------------------------------
+
+
+def _themes_page(consultation, errors=None):
+    themes = queries.themes_of(db_session, consultation)
+    theme_forms = {}
+    merge_forms = {}
+    for rows in themes.values():
+        for row in rows:
+            form = ThemeForm(formdata=None, prefix=f"t{row.theme.id}", obj=row.theme)
+            form.group_id.choices = _group_choices()
+            theme_forms[row.theme.id] = form
+            merge = MergeForm(formdata=None, prefix=f"g{row.theme.id}")
+            merge.into.choices = choices(
+                [(o.theme.id, o.theme.name) for o in rows if o.theme.id != row.theme.id]
+            )
+            merge_forms[row.theme.id] = merge
+    return render_template(
+        "consultation/themes.html",
+        consultation=consultation,
+        questions=queries.questions_with_answers(db_session, consultation, None),
+        answer_counts=queries.answer_counts(db_session, consultation),
+        themes=themes,
+        theme_forms=theme_forms,
+        merge_forms=merge_forms,
+        themes_form=ThemesForm(formdata=None),
+        errors=errors or {},
+        language=current_language(),
+    )
+
+
+@bp.get("/consultations/<string:slug>/themes")
+def themes(slug: str):
+    consultation = queries.load_consultation(db_session, current_user, slug)
+    authorize(current_user, "manage_consultation", consultation)
+    return _themes_page(consultation)
+
+
+def _question(consultation, question_id: int) -> ConsultationQuestion:
+    question = db_session.get(ConsultationQuestion, question_id)
+    if question is None or question.consultation_id != consultation.id:
+        abort(404)
+    return question
+
+
+def _theme(consultation, theme_id: int) -> ConsultationTheme:
+    theme = db_session.get(ConsultationTheme, theme_id)
+    if theme is None or theme.question.consultation_id != consultation.id:
+        abort(404)
+    return theme
+
+
+@bp.post("/consultations/<string:slug>/questions/<int:question_id>/themes")
+def find_themes(slug: str, question_id: int):
+    consultation = queries.load_consultation(db_session, current_user, slug)
+    authorize(current_user, "manage_consultation", consultation)
+    question = _question(consultation, question_id)
+    form = ThemesForm()
+    if not form.validate_on_submit():
+        return _themes_page(
+            consultation,
+            errors={
+                f"q{question.id}": form.count.errors[0]
+                if form.count.errors
+                else _("Check the number of themes.")
+            },
+        ), 400
+    try:
+        found = consultations.find_themes(question, count=form.count.data, by=current_user)
+    except DomainError as error:
+        return _themes_page(consultation, errors={f"q{question.id}": str(error.message)}), 400
+    flash(
+        ngettext(
+            "%(num)s theme found. Rename it and assign it to a working group.",
+            "%(num)s themes found. Rename, merge and assign them.",
+            len(found),
+        ),
+        "success",
+    )
+    return redirect(url_for("consultation.themes", slug=slug, _anchor=f"question-{question.id}"))
+
+
+@bp.post("/consultations/<string:slug>/themes/<int:theme_id>")
+def edit_theme(slug: str, theme_id: int):
+    consultation = queries.load_consultation(db_session, current_user, slug)
+    authorize(current_user, "manage_consultation", consultation)
+    theme = _theme(consultation, theme_id)
+    form = ThemeForm(prefix=f"t{theme.id}")
+    form.group_id.choices = _group_choices()
+    if form.validate_on_submit():
+        try:
+            consultations.edit_theme(
+                theme, name=form.name.data, group_id=form.group_id.data, by=current_user
+            )
+        except DomainError as error:
+            return _themes_page(consultation, errors={f"t{theme.id}": str(error.message)}), 400
+        flash(_("Theme saved."), "success")
+        return redirect(url_for("consultation.themes", slug=slug, _anchor=f"theme-{theme.id}"))
+    message = "; ".join(e for errors in form.errors.values() for e in errors)
+    return _themes_page(consultation, errors={f"t{theme.id}": message}), 400
+
+
+@bp.post("/consultations/<string:slug>/themes/<int:theme_id>/merge")
+def merge_theme(slug: str, theme_id: int):
+    consultation = queries.load_consultation(db_session, current_user, slug)
+    authorize(current_user, "manage_consultation", consultation)
+    theme = _theme(consultation, theme_id)
+    form = MergeForm(prefix=f"g{theme.id}")
+    into = db_session.get(ConsultationTheme, form.into.data) if form.into.data else None
+    if not form.validate_on_submit() or into is None:
+        return _themes_page(
+            consultation, errors={f"t{theme.id}": _("Choose the theme to merge into.")}
+        ), 400
+    try:
+        consultations.merge_themes(theme, into, current_user)
+    except DomainError as error:
+        return _themes_page(consultation, errors={f"t{theme.id}": str(error.message)}), 400
+    flash(_("Themes merged."), "success")
+    return redirect(url_for("consultation.themes", slug=slug, _anchor=f"theme-{into.id}"))
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+def _names():
+    language = current_language()
+    sectors = {
+        s.slug: s.name(language)
+        for s in db_session.scalars(select(Sector).order_by(Sector.position))
+    }
+    states = {s.code: s.name(language) for s in db_session.scalars(select(State))}
+    groups = {g.id: g.name(language) for g in db_session.scalars(select(WorkingGroup))}
+    return sectors, states, groups
+
+
+@bp.get("/consultations/<string:slug>/results")
+def results(slug: str):
+    consultation = queries.load_consultation(db_session, current_user, slug)
+    authorize(current_user, "view_consultation", consultation)
+    result = get_cache().get(consultation.id)
+    sectors, states, groups = _names()
+    return render_template(
+        "consultation/results.html",
+        consultation=consultation,
+        result=result,
+        summary=result.summary if result else None,
+        sectors=sectors,
+        states=states,
+        groups=groups,
+        themes=queries.themes_of(db_session, consultation),
+        questions=queries.questions_with_answers(db_session, consultation, None),
+        language=current_language(),
+        manage=current_user.is_coordinator,
+    )
+
+
+@bp.get("/consultations/<string:slug>/results.csv")
+def results_csv(slug: str):
+    consultation = queries.load_consultation(db_session, current_user, slug)
+    authorize(current_user, "view_consultation", consultation)
+    result = get_cache().get(consultation.id)
+    if result is None:
+        abort(503)
+    sectors, _states, groups = _names()
+    summary = result.summary
+    header = [
+        "statement_id",
+        "statement",
+        "working_group",
+        "n",
+        "agree",
+        "disagree",
+        "pass",
+        "agree_share",
+        "group_informed_consensus",
+        "sector_informed_consensus",
+        "divisiveness",
+    ]
+    for slug_ in sectors:
+        header += [f"{slug_}_n", f"{slug_}_agree_share"]
+    rows = [header]
+    for s in summary["statements"]:
+        o = s["overall"]
+        row = [
+            s["id"],
+            s["text_es"],
+            groups.get(s["group_id"], "") if s["group_id"] else "",
+            o["n"],
+            o["agree"],
+            o["disagree"],
+            o["pass"],
+            "" if o["share"] is None else o["share"],
+            "" if s["group_consensus"] is None else s["group_consensus"],
+            "" if s["sector_consensus"] is None else s["sector_consensus"],
+            "" if s["divisiveness"] is None else s["divisiveness"],
+        ]
+        for slug_ in sectors:
+            part = s["sectors"].get(slug_, {})
+            row += [part.get("n", 0), "" if part.get("share") is None else part["share"]]
+        rows.append(row)
+    return csv_response(rows, f"{consultation.slug}-statements.csv")
+
+
+# --- public participation -------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt=COOKIE_SALT)
+
+
+def _cookie_participant_id(slug: str) -> int | None:
+    raw = request.cookies.get(COOKIE_PREFIX + slug)
+    if not raw:
+        return None
+    try:
+        value = _serializer().loads(raw)
+    except BadSignature:
+        return None
+    return value if isinstance(value, int) else None
+
+
+def _current_participant(consultation) -> ConsultationParticipant | None:
+    return queries.participant(db_session, consultation, _cookie_participant_id(consultation.slug))
+
+
+def _set_cookie(response: Response, consultation, participant: ConsultationParticipant) -> None:
+    response.set_cookie(
+        COOKIE_PREFIX + consultation.slug,
+        _serializer().dumps(participant.id),
+        max_age=COOKIE_DAYS * 24 * 3600,
+        path=f"/consulta/{consultation.slug}",
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def _card_context(consultation, participant):
+    statement, progress = queries.next_statement(db_session, consultation, participant)
+    form = VoteForm(formdata=None)
+    if statement is not None:
+        form.statement.data = statement.id
+    return {
+        "consultation": consultation,
+        "participant": participant,
+        "statement": statement,
+        "progress": progress,
+        "vote_form": form,
+        "language": current_language(),
+        "is_open": consultation.is_open_on(clock.today()),
+    }
+
+
+@bp.get("/consulta/<string:slug>")
+@public
+def participate(slug: str):
+    consultation = queries.public_consultation(db_session, slug)
+    participant = _current_participant(consultation)
+    if participant is None:
+        return render_template(
+            "consultation/join.html",
+            consultation=consultation,
+            form=JoinForm(formdata=None),
+            is_open=consultation.is_open_on(clock.today()),
+            privacy_path=privacy_notice.PATH,
+        )
+    return render_template(
+        "consultation/participate.html", **_card_context(consultation, participant)
+    )
+
+
+@bp.post("/consulta/<string:slug>/unirse")
+@public
+@limiter.limit(_limit("CONSULTATION_JOIN_LIMIT_PER_ADDRESS", "60 per hour"))
+def join(slug: str):
+    consultation = queries.public_consultation(db_session, slug)
+    existing = _current_participant(consultation)
+    if existing is not None:
+        return redirect(url_for("consultation.participate", slug=slug))
+    form = JoinForm()
+    if form.validate_on_submit():
+        try:
+            participant = consultations.join(consultation, consent=True, today=clock.today())
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            response = redirect(url_for("consultation.participate", slug=slug))
+            _set_cookie(response, consultation, participant)
+            return response
+    return render_template(
+        "consultation/join.html",
+        consultation=consultation,
+        form=form,
+        is_open=consultation.is_open_on(clock.today()),
+        privacy_path=privacy_notice.PATH,
+    ), 400
+
+
+def _require_participant(consultation) -> ConsultationParticipant:
+    participant = _current_participant(consultation)
+    if participant is None:
+        if request.accept_mimetypes.best == "application/json":
+            abort(403)
+        abort(redirect(url_for("consultation.participate", slug=consultation.slug)))
+    return participant
+
+
+VOTES = {"agree": Vote.AGREE, "disagree": Vote.DISAGREE, "pass": Vote.PASS}
+
+
+@bp.post("/consulta/<string:slug>/votar")
+@public
+@limiter.limit(_limit("CONSULTATION_VOTE_LIMIT_PER_ADDRESS", "1200 per minute"))
+@limiter.limit(
+    _limit("CONSULTATION_VOTE_LIMIT_PER_PARTICIPANT", "60 per minute"), key_func=_participant_key
+)
+def vote(slug: str):
+    consultation = queries.public_consultation(db_session, slug)
+    participant = _require_participant(consultation)
+    wants_json = request.accept_mimetypes.best == "application/json"
+    form = VoteForm()
+    if not form.validate_on_submit() or form.vote.data not in VOTES:
+        abort(400)
+    try:
+        consultations.vote(
+            participant,
+            form.statement.data,
+            VOTES[form.vote.data],
+            consultation=consultation,
+            today=clock.today(),
+        )
+    except DomainError as error:
+        if wants_json:
+            return jsonify({"error": {"status": 400, "message": str(error.message)}}), 400
+        flash(str(error.message), "danger")
+        return redirect(url_for("consultation.participate", slug=slug))
+    if wants_json:
+        context = _card_context(consultation, participant)
+        return jsonify(
+            {
+                "html": render_template("consultation/_card.html", **context),
+                "done": context["progress"].done,
+                "total": context["progress"].total,
+            }
+        )
+    return redirect(url_for("consultation.participate", slug=slug))
+
+
+@bp.route("/consulta/<string:slug>/proponer", methods=["GET", "POST"])
+@public
+@limiter.limit(_limit("CONSULTATION_PROPOSE_LIMIT_PER_ADDRESS", "60 per hour"), methods=["POST"])
+@limiter.limit(
+    _limit("CONSULTATION_PROPOSE_LIMIT_PER_PARTICIPANT", "10 per hour"),
+    key_func=_participant_key,
+    methods=["POST"],
+)
+def propose(slug: str):
+    consultation = queries.public_consultation(db_session, slug)
+    participant = _require_participant(consultation)
+    form = ProposeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            consultations.propose(
+                participant, form.text.data, consultation=consultation, today=clock.today()
+            )
+        except DomainError as error:
+            attach_error(form, error)
+            status = 400
+        else:
+            flash(
+                _("Thank you. Your statement will be shown to others once it is reviewed."),
+                "success",
+            )
+            return redirect(url_for("consultation.participate", slug=slug))
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "consultation/propose.html",
+        consultation=consultation,
+        form=form,
+        is_open=consultation.is_open_on(clock.today()),
+    ), status
+
+
+def _questions_page(consultation, participant, failed=None):
+    rows = queries.questions_with_answers(db_session, consultation, participant)
+    forms = {}
+    for question, text in rows:
+        if failed is not None and failed[0] == question.id:
+            forms[question.id] = failed[1]
+        else:
+            forms[question.id] = AnswerForm(formdata=None, prefix=f"q{question.id}", text=text)
+    return render_template(
+        "consultation/questions.html",
+        consultation=consultation,
+        rows=rows,
+        forms=forms,
+        language=current_language(),
+        is_open=consultation.is_open_on(clock.today()),
+    )
+
+
+@bp.get("/consulta/<string:slug>/preguntas")
+@public
+def questions(slug: str):
+    consultation = queries.public_consultation(db_session, slug)
+    participant = _require_participant(consultation)
+    return _questions_page(consultation, participant)
+
+
+@bp.post("/consulta/<string:slug>/preguntas/<int:question_id>")
+@public
+@limiter.limit(
+    _limit("CONSULTATION_ANSWER_LIMIT_PER_PARTICIPANT", "30 per hour"), key_func=_participant_key
+)
+def answer(slug: str, question_id: int):
+    consultation = queries.public_consultation(db_session, slug)
+    participant = _require_participant(consultation)
+    question = _question(consultation, question_id)
+    form = AnswerForm(prefix=f"q{question.id}")
+    if form.validate_on_submit():
+        try:
+            consultations.answer(
+                participant,
+                question,
+                form.text.data,
+                consultation=consultation,
+                today=clock.today(),
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(_("Answer saved. You can change it while the consultation is open."), "success")
+            return redirect(
+                url_for("consultation.questions", slug=slug, _anchor=f"question-{question.id}")
+            )
+    return _questions_page(consultation, participant, failed=(question.id, form)), 400
+
+
+def _profile_form(participant, formdata=True) -> ProfileForm:
+    language = current_language()
+    form = ProfileForm() if formdata else ProfileForm(formdata=None)
+    form.sector.choices = choices(
+        [("", _("Prefer not to say"))]
+        + [
+            (s.slug, s.name(language))
+            for s in db_session.scalars(select(Sector).order_by(Sector.position))
+        ]
+    )
+    form.state.choices = choices(
+        [("", _("Prefer not to say"))]
+        + [
+            (s.code, s.name(language))
+            for s in db_session.scalars(select(State).order_by(State.name_es))
+        ]
+    )
+    form.age_range.choices = choices([("", _("Prefer not to say"))] + [(a, a) for a in AGE_RANGES])
+    form.gender.choices = choices(
+        [("", _("Prefer not to say"))]
+        + [(g, GENDER_LABELS[g]) for g in GENDERS if g in GENDER_LABELS]
+    )
+    if not formdata:
+        form.sector.data = participant.sector_slug or ""
+        form.state.data = participant.state_code or ""
+        form.age_range.data = participant.age_range or ""
+        form.gender.data = participant.gender or ""
+        form.consent.data = participant.profile_consented_at is not None
+    return form
+
+
+@bp.route("/consulta/<string:slug>/perfil", methods=["GET", "POST"])
+@public
+def profile(slug: str):
+    consultation = queries.public_consultation(db_session, slug)
+    participant = _require_participant(consultation)
+    if request.method == "GET":
+        form = _profile_form(participant, formdata=False)
+        return render_template("consultation/profile.html", consultation=consultation, form=form)
+    form = _profile_form(participant)
+    if form.validate_on_submit():
+        try:
+            consultations.save_profile(
+                participant,
+                consultations.Profile(
+                    sector_slug=form.sector.data or None,
+                    state_code=form.state.data or None,
+                    age_range=form.age_range.data or None,
+                    gender=form.gender.data or None,
+                    consent=form.consent.data,
+                ),
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(_("Profile saved.") if form.consent.data else _("Profile cleared."), "success")
+            return redirect(url_for("consultation.participate", slug=slug))
+    return render_template("consultation/profile.html", consultation=consultation, form=form), 400
+
+
+@bp.route("/consulta/<string:slug>/correo", methods=["GET", "POST"])
+@public
+@limiter.limit(_limit("CONSULTATION_EMAIL_LIMIT_PER_ADDRESS", "20 per hour"), methods=["POST"])
+@limiter.limit(
+    _limit("CONSULTATION_EMAIL_LIMIT_PER_EMAIL", "3 per hour"),
+    key_func=_typed_email,
+    methods=["POST"],
+)
+@limiter.limit(
+    _limit("CONSULTATION_EMAIL_LIMIT_PER_PARTICIPANT", "5 per hour"),
+    key_func=_participant_key,
+    methods=["POST"],
+)
+def email(slug: str):
+    consultation = queries.public_consultation(db_session, slug)
+    participant = _require_participant(consultation)
+    form = EmailForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            consultations.ask_email_confirmation(
+                participant,
+                form.email.data,
+                consultation=consultation,
+                language=current_language(),
+            )
+        except DomainError as error:
+            attach_error(form, error)
+            status = 400
+        else:
+            flash(_("We sent you a link: open it to confirm your participation."), "success")
+            return redirect(url_for("consultation.participate", slug=slug))
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "consultation/email.html", consultation=consultation, form=form, participant=participant
+    ), status
+
+
+@bp.get("/consulta/<string:slug>/confirmar/<token>")
+@public
+def confirm_email(slug: str, token: str):
+    consultation = queries.public_consultation(db_session, slug)
+    try:
+        consultations.confirm_email(consultation, token)
+    except DomainError as error:
+        return render_template(
+            "errors/error.html", code=410, title=_("Link not valid"), message=error.message
+        ), 410
+    flash(_("Your participation is confirmed. Thank you."), "success")
+    return redirect(url_for("consultation.participate", slug=slug))

@@ -1,0 +1,239 @@
+"""A participant's way through the public pages: no account, a cookie of its own, one
+statement at a time, with or without JavaScript; proposals wait for moderation; the
+optional profile and e-mail confirmation; the limits."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from coalition_app.core.extensions import limiter
+from coalition_app.core.privacy_notice import CURRENT_VERSION
+from models import (
+    Consultation,
+    ConsultationAnswer,
+    ConsultationParticipant,
+    ConsultationQuestion,
+    ConsultationStatement,
+    ConsultationStatus,
+    ConsultationVote,
+    OutboxMessage,
+    StatementStatus,
+)
+
+URL = "/consulta/consulta-prueba"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(app):
+    with app.app_context():
+        limiter.reset()
+
+
+def _join(client):
+    response = client.post(f"{URL}/unirse", data={"consent": "y"})
+    assert response.status_code == 302
+    return response
+
+
+def _set_status(db_session, consultation, status) -> None:
+    db_session.get(Consultation, consultation.id).status = status
+    db_session.commit()
+
+
+def _shown_statement(client) -> int:
+    page = client.get(URL).get_data(as_text=True)
+    return int(re.search(r'name="statement" value="(\d+)"', page).group(1))
+
+
+def test_the_page_asks_for_consent_first_and_sets_no_cookie_before(client, consultation):
+    page = client.get(URL)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "aviso de privacidad" in text.lower() and "/privacidad" in text
+    assert not [c for c in page.headers.getlist("Set-Cookie") if c.startswith("consulta-")]
+    refused = client.post(f"{URL}/unirse", data={})
+    assert refused.status_code == 400
+    assert "Acepte el aviso de privacidad" in refused.get_data(as_text=True)
+
+
+def test_joining_records_consent_and_sets_a_signed_cookie_for_this_consultation_only(
+    client, consultation, db_session
+):
+    response = _join(client)
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("consulta-"))
+    assert "Path=/consulta/consulta-prueba" in cookie and "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    participant = db_session.scalars(select(ConsultationParticipant)).one()
+    assert participant.consent_version == CURRENT_VERSION
+    assert participant.consented_at is not None
+    # A tampered cookie is no participant: the consent page again.
+    client.set_cookie("consulta-consulta-prueba", "1.forged", path="/consulta/consulta-prueba")
+    assert "unirse" in client.get(URL).get_data(as_text=True)
+
+
+def test_one_statement_at_a_time_without_javascript(client, consultation, db_session):
+    _join(client)
+    page = client.get(URL).get_data(as_text=True)
+    assert "0 de 3" in page
+    seen = set()
+    for vote in ("agree", "disagree", "pass"):
+        statement = _shown_statement(client)
+        assert statement not in seen
+        seen.add(statement)
+        response = client.post(f"{URL}/votar", data={"statement": statement, "vote": vote})
+        assert response.status_code == 302
+    page = client.get(URL).get_data(as_text=True)
+    assert "3 de 3" in page and "Ha respondido todas las afirmaciones" in page
+    values = sorted(v for v in db_session.scalars(select(ConsultationVote.value)))
+    assert values == [-1, 0, 1]
+
+
+def test_with_javascript_the_vote_answers_the_next_card(client, consultation, db_session):
+    _join(client)
+    first = _shown_statement(client)
+    response = client.post(
+        f"{URL}/votar",
+        data={"statement": first, "vote": "agree"},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["done"] == 1 and body["total"] == 3
+    assert "1 de 3" in body["html"] and f'value="{first}"' not in body["html"]
+    # Changing one's mind replaces the vote.
+    client.post(f"{URL}/votar", data={"statement": first, "vote": "disagree"})
+    assert db_session.scalars(select(ConsultationVote.value)).all() == [-1]
+
+
+def test_a_vote_needs_a_participant_and_a_statement_of_the_consultation(
+    client, consultation, db_session
+):
+    assert client.post(f"{URL}/votar", data={"statement": 1, "vote": "agree"}).status_code == 302
+    _join(client)
+    bad = client.post(
+        f"{URL}/votar",
+        data={"statement": 999999, "vote": "agree"},
+        headers={"Accept": "application/json"},
+    )
+    assert bad.status_code == 400 and "error" in bad.get_json()
+    statement = _shown_statement(client)
+    assert (
+        client.post(f"{URL}/votar", data={"statement": statement, "vote": "maybe"}).status_code
+        == 400
+    )
+    assert db_session.scalar(select(func.count()).select_from(ConsultationVote)) == 0
+
+
+def test_a_closed_consultation_takes_no_votes_and_a_draft_is_not_public(
+    client, consultation, db_session
+):
+    _join(client)
+    statement = _shown_statement(client)
+    _set_status(db_session, consultation, ConsultationStatus.CLOSED)
+    client.post(f"{URL}/votar", data={"statement": statement, "vote": "agree"})
+    assert db_session.scalar(select(func.count()).select_from(ConsultationVote)) == 0
+    assert "cerrada" in client.get(URL).get_data(as_text=True)
+    _set_status(db_session, consultation, ConsultationStatus.DRAFT)
+    assert client.get(URL).status_code == 404
+
+
+def test_proposals_wait_for_moderation_and_exact_duplicates_are_refused(
+    client, consultation, db_session
+):
+    _join(client)
+    duplicate = client.post(
+        f"{URL}/proponer", data={"text": "¡La IA debe regularse con una ley GENERAL!"}
+    )
+    assert duplicate.status_code == 400
+    assert "ya está en la consulta" in duplicate.get_data(as_text=True)
+    for n in range(3):
+        response = client.post(
+            f"{URL}/proponer", data={"text": f"Propuesta número {n} sobre datos."}
+        )
+        assert response.status_code == 302
+    over = client.post(f"{URL}/proponer", data={"text": "Una cuarta propuesta distinta."})
+    assert over.status_code == 400 and "pendientes de moderación" in over.get_data(as_text=True)
+    pending = db_session.scalars(
+        select(ConsultationStatement).where(ConsultationStatement.status == StatementStatus.PENDING)
+    ).all()
+    assert len(pending) == 3
+    # Not shown to participants until approved.
+    assert "Propuesta número" not in client.get(URL).get_data(as_text=True)
+
+
+def test_open_answers_are_saved_and_can_be_changed(client, consultation, db_session):
+    _join(client)
+    question = db_session.scalars(select(ConsultationQuestion)).one()
+    url = f"{URL}/preguntas/{question.id}"
+    assert client.post(url, data={f"q{question.id}-text": "Formación docente."}).status_code == 302
+    assert client.post(url, data={f"q{question.id}-text": "Conectividad."}).status_code == 302
+    assert db_session.scalars(select(ConsultationAnswer.text)).all() == ["Conectividad."]
+    assert "Conectividad." in client.get(f"{URL}/preguntas").get_data(as_text=True)
+    assert client.post(url, data={f"q{question.id}-text": ""}).status_code == 400
+
+
+def test_the_profile_needs_its_own_consent(client, consultation, db_session):
+    _join(client)
+    profile = {"sector": "academia", "state": "MX-JAL", "age_range": "30-44", "gender": "woman"}
+    refused = client.post(f"{URL}/perfil", data=profile)
+    assert refused.status_code == 400
+    participant = db_session.scalars(select(ConsultationParticipant)).one()
+    assert participant.sector_slug is None
+    assert client.post(f"{URL}/perfil", data={**profile, "consent": "y"}).status_code == 302
+    participant = db_session.scalars(select(ConsultationParticipant)).one()
+    assert (participant.sector_slug, participant.state_code) == ("academia", "MX-JAL")
+    assert participant.profile_consented_at is not None
+    bad = client.post(f"{URL}/perfil", data={**profile, "sector": "nope", "consent": "y"})
+    assert bad.status_code == 400
+    # Withdrawing consent clears it.
+    assert client.post(f"{URL}/perfil", data={}).status_code == 302
+    participant = db_session.scalars(select(ConsultationParticipant)).one()
+    assert participant.sector_slug is None and participant.profile_consented_at is None
+
+
+def test_email_confirmation_goes_through_the_outbox_and_marks_the_participant_verified(
+    app, client, consultation, db_session
+):
+    _join(client)
+    assert client.post(f"{URL}/correo", data={"email": "ana@example.org"}).status_code == 302
+    message = db_session.scalars(select(OutboxMessage)).one()
+    assert message.recipient == "ana@example.org" and "Confirme su participación" in message.subject
+    link = re.search(r"http://127\.0\.0\.1:5000(/consulta/\S+)", message.body).group(1)
+    assert client.get(link).status_code == 302
+    participant = db_session.scalars(select(ConsultationParticipant)).one()
+    assert participant.email_verified_at is not None
+    assert client.get(link).status_code == 410  # used once
+    # Another participant cannot take the same address.
+    other = app.test_client()
+    _join(other)
+    taken = other.post(f"{URL}/correo", data={"email": "ANA@example.org"})
+    assert taken.status_code == 400 and "ya confirma otra participación" in taken.get_data(
+        as_text=True
+    )
+
+
+def test_limits_per_participant_per_address_and_per_email(app, client, consultation):
+    app.config["CONSULTATION_VOTE_LIMIT_PER_PARTICIPANT"] = "2 per minute"
+    app.config["CONSULTATION_JOIN_LIMIT_PER_ADDRESS"] = "2 per hour"
+    app.config["CONSULTATION_EMAIL_LIMIT_PER_EMAIL"] = "1 per hour"
+    _join(client)
+    statement = _shown_statement(client)
+    answers = [
+        client.post(f"{URL}/votar", data={"statement": statement, "vote": "agree"}).status_code
+        for _ in range(3)
+    ]
+    assert answers == [302, 302, 429]
+    # Another participant on the same address still votes: the limit is the participant's.
+    second = app.test_client()
+    _join(second)
+    assert (
+        second.post(f"{URL}/votar", data={"statement": statement, "vote": "agree"}).status_code
+        == 302
+    )
+    # A third participant from this address in the hour is refused.
+    assert app.test_client().post(f"{URL}/unirse", data={"consent": "y"}).status_code == 429
+    assert client.post(f"{URL}/correo", data={"email": "x@example.org"}).status_code == 302
+    assert second.post(f"{URL}/correo", data={"email": "x@example.org"}).status_code == 429
