@@ -1,7 +1,7 @@
 """the national consultation: statements, votes, participants, open questions and themes
 
-Revision ID: 0017h
-Revises: 0016
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-01 16:22:40.958689
 
 Issue 16: consultations (title, introduction, dates, status), their statements (Spanish,
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017h"
-down_revision: str | None = "0016"
+revision: str = "0023"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
