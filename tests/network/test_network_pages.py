@@ -153,9 +153,17 @@ def test_exports_parse_back_with_the_same_nodes_edges_and_attributes(member_clie
     assert "attachment" in response.headers["Content-Disposition"]
     G = _parse(fmt, response.data)
     assert {int(v) for v in G} == {n["id"] for n in data["nodes"]}
-    assert {tuple(sorted((int(u), int(v)))) for u, v in G.edges()} == {
+    # Both layers, told apart by the edge attribute `layer`.
+    layers: dict[str, set] = {"collaboration": set(), "affiliation": set()}
+    for u, v, attrs in G.edges(data=True):
+        layers[attrs["layer"]].add(tuple(sorted((int(u), int(v)))))
+    assert layers["collaboration"] == {
         tuple(sorted((e["source"], e["target"]))) for e in data["edges"]
     }
+    assert layers["affiliation"] == {
+        tuple(sorted((e["source"], e["target"]))) for e in data["affiliation"]
+    }
+    assert data["affiliation"] and len(data["affiliation"]) > len(data["edges"])
     node = data["nodes"][0]
     attrs = G.nodes[str(node["id"])]
     assert attrs["label"] == node["label"]
@@ -165,7 +173,11 @@ def test_exports_parse_back_with_the_same_nodes_edges_and_attributes(member_clie
     if node["groups"]:
         assert attrs["groups"] == ";".join(node["groups"])
     edge = data["edges"][0]
-    exported = G.edges[str(edge["source"]), str(edge["target"])]
+    exported = next(
+        attrs
+        for attrs in G.get_edge_data(str(edge["source"]), str(edge["target"])).values()
+        if attrs["layer"] == "collaboration"
+    )
     assert exported["weight"] == pytest.approx(edge["weight"])
     assert exported["reasons"].split(";")[0].startswith(edge["reasons"][0]["type"])
 
