@@ -6,6 +6,7 @@ from .base import Base, Basis, comparison_key, utcnow
 from .directory import OUTSIDE_MEXICO, Institution, Sector, State
 from .groups import GroupChair, GroupMembership, GroupRole, WorkingGroup
 from .meetings import Meeting, MeetingAttendance, MeetingKind, MeetingOrganiser, Rsvp
+from .network import Introduction
 from .notifications import DigestPreference, DigestRun, EmailChoice, Notification, NotificationKind
 from .outbox import OutboxMessage, OutboxStatus
 from .people import Invitation, Role, User, token_digest
@@ -46,6 +47,7 @@ __all__ = [
     "GroupRole",
     "Institution",
     "Invitation",
+    "Introduction",
     "Meeting",
     "MeetingAttendance",
     "MeetingKind",
