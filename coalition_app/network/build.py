@@ -208,14 +208,18 @@ class DayGraph:
 
 
 def coattendance(
-    meeting: Any, institution: Any, pair_limit: int = DEFAULT_PAIR_LIMIT
+    meeting: Any,
+    institution: Any,
+    pair_limit: int = DEFAULT_PAIR_LIMIT,
+    min_weight: float = measures.MEETING_MIN_WEIGHT,
 ) -> tuple[list[tuple[int, int, int, float]], int]:
     """Return ``([(a, b, meetings shared, weight)], meetings skipped)`` from attendance.
 
     `meeting` and `institution` are parallel integer arrays, one entry per institution
     present at a meeting (repeats ignored).  Each meeting of n >= 2 institutions adds
     ``MEETING_WEIGHT / (n - 1)`` to each of its pairs (Newman's collaboration weighting);
-    one of more than `pair_limit` institutions adds nothing and is counted as skipped.
+    one of more than `pair_limit` institutions adds nothing and is counted as skipped, and
+    a pair whose total stays below `min_weight` (``MEETING_MIN_WEIGHT``) makes no link.
     Sparse matrix products (B W Bᵀ, B the institution-by-meeting incidence), so 300,000
     attendances cost no Python loop.
 
@@ -240,12 +244,19 @@ def coattendance(
     )
     weights = sparse.triu(incidence @ sparse.diags(damping) @ incidence.T, k=1).tocoo()
     counts = sparse.triu(incidence @ sparse.diags(counted.astype(float)) @ incidence.T, k=1).tocsr()
-    keep = weights.data > 0
+    keep = weights.data >= max(min_weight, 1e-12)
     rows, columns, values = weights.row[keep], weights.col[keep], weights.data[keep]
     shared = np.asarray(counts[rows, columns]).ravel()
     order = np.lexsort((columns, rows))
-    a, b = institutions[rows], institutions[columns]
-    result = [(int(a[k]), int(b[k]), int(shared[k]), float(values[k])) for k in order]
+    result = list(
+        zip(
+            institutions[rows[order]].tolist(),
+            institutions[columns[order]].tolist(),
+            shared[order].astype(np.int64).tolist(),
+            values[order].tolist(),
+            strict=True,
+        )
+    )
     return result, skipped
 
 

@@ -43,6 +43,7 @@ import networkx as nx
 __all__ = [
     "DELIVERABLE_WEIGHT",
     "GROUP_WEIGHT",
+    "MEETING_MIN_WEIGHT",
     "MEETING_WEIGHT",
     "TIE_HALF_LIFE_YEARS",
     "TIE_KIND_WEIGHTS",
@@ -101,6 +102,9 @@ TIE_HALF_LIFE_YEARS = 3
 #: Each meeting or event both institutions' people attended adds this, divided by n - 1 for
 #: n institutions present (Newman's collaboration weighting: a big event binds each pair less).
 MEETING_WEIGHT = 1.0
+#: Co-attendance below this weight makes no link: one meeting of up to 21 institutions
+#: does, a single large event does not (at 75 institutions, four shared events do).
+MEETING_MIN_WEIGHT = 0.05
 #: Weight contributed by each deliverable whose tasks people of both institutions are assigned.
 DELIVERABLE_WEIGHT = 2.0
 #: Affiliation (a working group both belong to): its own layer, never part of the
@@ -125,7 +129,8 @@ WEIGHT_RULE = (
     f"{_number(UNCONFIRMED_FACTOR)} while unconfirmed, halving every {TIE_HALF_LIFE_YEARS} "
     f"years since it began (declined ties and ties past their end count nothing); each past "
     f"meeting or event attended by people of both counts {_number(MEETING_WEIGHT)}/(n-1) for n "
-    f"institutions present, and each deliverable both work on counts "
+    f"institutions present (less than {_number(MEETING_MIN_WEIGHT)} in all makes no link), "
+    f"and each deliverable both work on counts "
     f"{_number(DELIVERABLE_WEIGHT)}; shared working groups are a separate layer and count "
     f"nothing."
 )
@@ -140,6 +145,7 @@ def weight_rule_values() -> dict[str, str]:
         "unconfirmed": _number(UNCONFIRMED_FACTOR),
         "half_life": str(TIE_HALF_LIFE_YEARS),
         "meeting": _number(MEETING_WEIGHT),
+        "meeting_min": _number(MEETING_MIN_WEIGHT),
         "deliverable": _number(DELIVERABLE_WEIGHT),
     }
 

@@ -20,7 +20,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -274,7 +274,10 @@ def _render_page(as_of: date, snapshot) -> str:
         sector_names=sector_names,
         group_names=group_names,
         tie_kinds=list(TieKind),
-        weights=measures.weight_rule_values(),
+        weights={
+            **measures.weight_rule_values(),
+            "half_life": ngettext("%(num)s year", "%(num)s years", measures.TIE_HALF_LIFE_YEARS),
+        },
         measure_help=MEASURE_HELP,
         introduced=introduced,
         recent_introductions=recent_introductions,

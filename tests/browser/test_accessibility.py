@@ -53,6 +53,7 @@ PAGES = [
     (COORDINATOR, "/people"),
     (COORDINATOR, "/audit/"),
     (COORDINATOR, "/account/security"),
+    (COORDINATOR, "/network"),
     (ANONYMOUS, "{invitation}"),
     (ANONYMOUS, "/invitations/not-a-real-token"),
     (ANONYMOUS, "/docs/api"),

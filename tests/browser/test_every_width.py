@@ -66,6 +66,8 @@ PLACEHOLDERS = {
     "<int:task_id>": "{task}",
     "<int:institution_id>": "{institution}",
     "<token>": "{token}",
+    "<int:first_id>": "{institution}",
+    "<int:second_id>": "{other_institution}",
 }
 
 # What does not fit, as sentences (the page's own measurements; see fits.js).
@@ -134,6 +136,9 @@ def ids(browser, live_server):
         "deliverable": deliverable.rsplit("/", 1)[1],
         "task": task.rsplit("/", 1)[1],
         "institution": institution.rsplit("/", 1)[1],
+        "other_institution": next(
+            h for h in hrefs if re.fullmatch(r"/institutions/\d+", h) and h != institution
+        ).rsplit("/", 1)[1],
         # The invitation's page; on /password/reset/ the same token is an unknown one, which
         # shows the page a stale reset link shows.
         "token": invitation.rsplit("/", 1)[1],

@@ -43,6 +43,8 @@ def _samples(session) -> dict[str, object]:
         "fmt": "gexf",
         "code": "en",
         "token": "not-a-real-token",
+        "first_id": session.scalar(select(Institution.id).order_by(Institution.id)),
+        "second_id": session.scalar(select(Institution.id).order_by(Institution.id.desc())),
     }
 
 

@@ -79,7 +79,7 @@ def test_the_network_page_shows_the_figures_rule_and_downloads(member_client):
     assert 'id="network-graph"' in html and 'id="network-config"' in html
     # The weight rule, made of the constants the code weighs with.
     assert "cada vínculo registrado cuenta 3 si es un proyecto conjunto" in html
-    assert "por 0.5 mientras no está confirmado" in html and "cada 3 años" in html
+    assert "por 0.5 hasta que la otra parte lo confirma" in html and "con cada 3 años" in html
     assert "1/(n-1) si asistieron n instituciones" in html
     # One plain-language line per measure.
     assert "Intermediación: qué tanto une a instituciones que de otro modo no se hablan." in html

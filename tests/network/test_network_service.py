@@ -458,3 +458,115 @@ def test_rq_mode_enqueues_one_rebuild_job_on_redis():
     finally:
         queue.empty()
         cache.backend.delete(cache.lock_key(TODAY))
+
+
+# --- issue 14: the network tells the truth -----------------------------------------------
+
+
+def test_recording_confirming_and_ending_a_tie_changes_the_network_and_its_version(
+    app, make_institution, db_session
+):
+    from models import TieStatus
+    from models.versions import NETWORK, current_version
+
+    a, b = make_institution(), make_institution()
+    with app.app_context():
+        cache = network_cache.get_cache()
+        empty = cache.get(TODAY)
+    assert empty.summary["edge_count"] == 0
+
+    # Recorded by one side: counts, at half weight.
+    tie = Tie.between(a, b, kind=TieKind.JOINT_PROJECT, since=TODAY, status=TieStatus.UNCONFIRMED)
+    db_session.add(tie)
+    db_session.commit()
+    with app.app_context():
+        recorded = cache.get(TODAY)
+        G = _graph(app)
+    assert recorded.version > empty.version and recorded.summary["edge_count"] == 1
+    assert G.edges[a.id, b.id]["weight"] == pytest.approx(3.0 * measures.UNCONFIRMED_FACTOR)
+
+    # Confirmed by the other side: full weight, a new version.  (Each app context above
+    # closed the session: the tie is loaded again before each change.)
+    tie = db_session.get(Tie, tie.id)
+    tie.status = TieStatus.CONFIRMED
+    db_session.commit()
+    with app.app_context():
+        confirmed = cache.get(TODAY)
+    assert confirmed.version > recorded.version
+    assert _graph(app).edges[a.id, b.id]["weight"] == pytest.approx(3.0)
+
+    # Ended yesterday: no longer counts on today's network.
+    tie = db_session.get(Tie, tie.id)
+    tie.since = TODAY - timedelta(days=10)
+    tie.ends_on = TODAY - timedelta(days=1)
+    db_session.commit()
+    with app.app_context():
+        ended = cache.get(TODAY)
+        version = current_version(db_session, NETWORK)
+    assert ended.version == version > confirmed.version
+    assert ended.summary["edge_count"] == 0 and ended.summary["coalition"]["isolate_count"] == 2
+    assert _graph(app, TODAY - timedelta(days=2)).has_edge(a.id, b.id)
+
+    # Declined: never counts, even on the days it covered.
+    tie = db_session.get(Tie, tie.id)
+    tie.status = TieStatus.DECLINED
+    db_session.commit()
+    assert not _graph(app, TODAY - timedelta(days=2)).has_edge(a.id, b.id)
+
+
+def test_isolates_are_counted_on_collaboration_only(app, make_institution, make_group, make_tie):
+    a, b, c = make_institution(), make_institution(), make_institution()
+    make_group(members=[a, b, c])  # one group: affiliation, no collaboration
+    make_tie(a, b)
+    with app.app_context():
+        summary = network_cache.get_cache().get(TODAY).summary
+    isolated = {item["id"] for item in summary["coalition"]["isolates"]}
+    assert isolated == {c.id}
+    assert summary["coalition"]["isolate_count"] == 1
+
+
+@pytest.fixture
+def make_meeting(db_session, make_user):
+    from models import Meeting, MeetingAttendance
+
+    def make(institutions, *, days_ago=30, cancelled=False, attended=True) -> Meeting:
+        starts = datetime.combine(TODAY - timedelta(days=days_ago), datetime.min.time())
+        meeting = Meeting(
+            title="Sesión",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            cancelled_at=starts if cancelled else None,
+        )
+        db_session.add(meeting)
+        for institution in institutions:
+            person = make_user(institution=institution)
+            db_session.add(
+                MeetingAttendance(
+                    meeting=meeting, person=person, institution=institution, attended=attended
+                )
+            )
+        db_session.commit()
+        return meeting
+
+    return make
+
+
+def test_co_attendance_weighs_shared_past_meetings_with_newmans_damping(
+    app, make_institution, make_meeting
+):
+    a, b, c, d = (make_institution() for _ in range(4))
+    make_meeting([a, b])  # two institutions: 1 each
+    make_meeting([a, b, c])  # three: 1/2 each pair
+    make_meeting([a, d], cancelled=True)  # cancelled: nothing
+    make_meeting([c, d], days_ago=-5)  # still to come: nothing
+    make_meeting([b, d], attended=False)  # invited, not attended: nothing
+
+    G = _graph(app)
+
+    assert G.edges[a.id, b.id]["reasons"] == [{"type": "meetings", "count": 2, "weight": 1.5}]
+    assert G.edges[a.id, b.id]["weight"] == pytest.approx(1.5)
+    assert G.edges[a.id, c.id]["weight"] == pytest.approx(0.5)
+    assert G.edges[b.id, c.id]["weight"] == pytest.approx(0.5)
+    assert G.degree(d.id) == 0
+    # Before the meetings, no link.
+    assert not _graph(app, TODAY - timedelta(days=40)).has_edge(a.id, b.id)

@@ -97,3 +97,15 @@ def test_an_event_larger_than_the_pair_limit_adds_no_links_and_is_counted_as_ski
 
     assert skipped == 1
     assert pairs == [(1, 2, 1, 1.0)]
+
+
+def test_one_large_event_alone_makes_no_link_but_several_do():
+    from coalition_app.network.measures import MEETING_MIN_WEIGHT
+
+    size = 40  # 1/39 per pair, below the minimum; three such events are above it
+    assert 1 / (size - 1) < MEETING_MIN_WEIGHT < 3 / (size - 1)
+    once = coattendance(np.repeat([1], size), np.arange(size))[0]
+    thrice = coattendance(np.repeat([1, 2, 3], size), np.tile(np.arange(size), 3))[0]
+    assert once == []
+    assert len(thrice) == size * (size - 1) // 2
+    assert thrice[0][2] == 3 and thrice[0][3] == pytest.approx(3 / (size - 1))

@@ -363,7 +363,8 @@
     });
     if (element.visible()) {
       // Centre the view on the selection, zoomed in enough to read its neighbours.
-      cy.animate({ center: { eles: element }, zoom: Math.max(cy.zoom(), 1.2), duration: 0 });
+      cy.zoom(Math.max(cy.zoom(), 1.2));
+      cy.center(element);
     }
     showPanel(Number(id));
     document.querySelectorAll("#network-table tr.table-active").forEach(function (row) {
