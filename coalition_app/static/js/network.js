@@ -57,11 +57,14 @@
 
   /* Positions come from the server's build (measures.layout): a force-directed layout
      of each community, the communities kept apart, the isolated institutions in a grid. */
+  // Server units are spacing between neighbours; nodes here are up to 42 px wide.
+  var POSITION_SCALE = 2.5;
+
   function initialPositions(data) {
     var positions = {};
     data.nodes.forEach(function (node, index) {
       positions[node.id] = typeof node.x === "number"
-        ? { x: node.x, y: node.y }
+        ? { x: node.x * POSITION_SCALE, y: node.y * POSITION_SCALE }
         : { x: (index % 50) * 20, y: Math.floor(index / 50) * 20 };
     });
     return positions;
