@@ -58,7 +58,7 @@ def test_the_page_offers_introduce_and_the_sent_introduction_is_remembered(
     form = client.get(url).get_data(as_text=True)
     # The focal point of one, the people of the other (no focal point: it says so).
     assert "enlace@alfa.example.org" in form
-    assert "No tiene enlace: el mensaje se envía a sus personas." in form
+    assert "No tiene enlace: el mensaje irá a sus personas." in form
     with app.app_context():
         version = current_version(db_session, NETWORK)
 
