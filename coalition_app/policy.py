@@ -414,6 +414,9 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "manage_coalition": _manage_coalition,
     # The stakeholder network: every signed-in person (the coalition works in the open).
     "view_network": lambda user, _obj: True,
+    # --- network: introductions (issue 14) ---
+    # Writing to two institutions' focal points on the coalition's behalf: the coordination.
+    "introduce_institutions": _manage_coalition,
     "view_deliverable": _view_deliverable,
     "update_deliverable": _update_deliverable,
     "manage_deliverable": _manage_deliverable,

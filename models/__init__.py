@@ -54,6 +54,7 @@ from .meetings import (
     MeetingOrganiser,
     Rsvp,
 )
+from .network import Introduction
 from .notifications import DigestPreference, DigestRun, EmailChoice, Notification, NotificationKind
 from .outbox import OutboxMessage, OutboxStatus
 from .people import Invitation, Role, User, token_digest
@@ -135,6 +136,7 @@ __all__ = [
     "GroupRole",
     "Institution",
     "Invitation",
+    "Introduction",
     "Meeting",
     "MeetingActionItem",
     "MeetingAttendance",

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Mapped, Mapper, ORMExecuteState, Session, UOWTransact
 from .base import Base, utcnow
 from .directory import Institution
 from .groups import GroupMembership
+from .meetings import Meeting, MeetingAttendance
 from .people import User
 from .ties import Tie
 from .work import Deliverable, Task
@@ -46,6 +47,9 @@ WATCHED: dict[str, dict[type, tuple[str, ...] | None]] = {
         Task: ("assignee_id", "deliverable_id", "archived_at"),
         Deliverable: ("group_id", "archived_at"),
         User: ("institution_id", "is_active"),
+        # Co-attendance is collaboration: who attended, and meetings cancelled or moved.
+        Meeting: ("ends_at", "cancelled_at"),
+        MeetingAttendance: ("meeting_id", "institution_id", "attended"),
     },
 }
 # What pages shared by everyone show (the cached home, group and network pages): every

@@ -115,10 +115,14 @@ def _export(document: dict[str, Any], fmt: str) -> bytes:
         xml_safe({k: document[k] for k in ("directed", "multigraph", "graph", "nodes", "edges")}),
         edges="edges",
     )
+    affiliation = [
+        (edge["source"], edge["target"], xml_safe(edge["groups"]))
+        for edge in document.get("affiliation", ())
+    ]
     if fmt == "gexf":
-        return measures.to_gexf_bytes(G, {})
+        return measures.to_gexf_bytes(G, {}, affiliation)
     if fmt == "graphml":
-        return measures.to_graphml_bytes(G, {})
+        return measures.to_graphml_bytes(G, {}, affiliation)
     raise ValueError(fmt)
 
 

@@ -28,13 +28,13 @@ numpy) are avoided; `coalition_measures` computes Newman's assortativity coeffic
 
 from __future__ import annotations
 
-import heapq
 import io
 import json
 import math
 import random
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from datetime import date
 from typing import Any
 
 import igraph
@@ -43,6 +43,11 @@ import networkx as nx
 __all__ = [
     "DELIVERABLE_WEIGHT",
     "GROUP_WEIGHT",
+    "MEETING_MIN_WEIGHT",
+    "MEETING_WEIGHT",
+    "TIE_HALF_LIFE_YEARS",
+    "TIE_KIND_WEIGHTS",
+    "UNCONFIRMED_FACTOR",
     "SECTORS",
     "TIE_WEIGHT",
     "WEIGHT_RULE",
@@ -51,6 +56,9 @@ __all__ = [
     "closeness",
     "coalition_measures",
     "edge_weight",
+    "layout",
+    "tie_weight",
+    "weight_rule_values",
     "headline_figures",
     "measures_over_time",
     "node_measures",
@@ -73,25 +81,111 @@ SECTORS: tuple[str, ...] = (
     "international_cooperation",
 )
 
-#: Weight contributed by each recorded tie between two institutions.
-TIE_WEIGHT = 3
-#: Weight contributed by each deliverable both institutions work on.
-DELIVERABLE_WEIGHT = 2
-#: Weight contributed by each working group both institutions belong to.
-GROUP_WEIGHT = 1
+#: What a recorded tie weighs by kind, before its confirmation and age (see `tie_weight`).
+TIE_KIND_WEIGHTS: dict[str, float] = {
+    "joint_project": 3.0,
+    "coauthorship": 3.0,
+    "data_sharing": 3.0,
+    "funding": 3.0,
+    "agreement": 2.0,
+    "event": 1.0,
+    "other": 1.0,
+}
+#: The weight of a tie of a kind not listed above (a kind added later weighs something).
+DEFAULT_TIE_WEIGHT = 1.0
+#: Kept for callers that want "a typical tie": the heaviest kind.
+TIE_WEIGHT = 3.0
+#: An unconfirmed tie (recorded by one side, not yet answered by the other) counts this share.
+UNCONFIRMED_FACTOR = 0.5
+#: Recency: a tie's weight halves every this many years since it began (2^(-age/half-life)).
+TIE_HALF_LIFE_YEARS = 3
+#: Each meeting or event both institutions' people attended adds this, divided by n - 1 for
+#: n institutions present (Newman's collaboration weighting: a big event binds each pair less).
+MEETING_WEIGHT = 1.0
+#: Co-attendance below this weight makes no link: one meeting of up to 21 institutions
+#: does, a single large event does not (at 75 institutions, four shared events do).
+MEETING_MIN_WEIGHT = 0.05
+#: Weight contributed by each deliverable whose tasks people of both institutions are assigned.
+DELIVERABLE_WEIGHT = 2.0
+#: Affiliation (a working group both belong to): its own layer, never part of the
+#: collaboration weight nor of any measure.
+GROUP_WEIGHT = 1.0
 
-#: One-sentence statement of the weighting rule, shown on the network page.
+#: The two kinds of link, kept apart.
+COLLABORATION = "collaboration"
+AFFILIATION = "affiliation"
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+#: One-sentence statement of the weighting rule, shown on the network page (the page shows
+#: the same sentence, translated, built from the same constants: `weight_rule_values`).
 WEIGHT_RULE = (
-    f"Each recorded tie between two institutions counts {TIE_WEIGHT}, each deliverable "
-    f"they both work on counts {DELIVERABLE_WEIGHT}, and each working group they share "
-    f"counts {GROUP_WEIGHT}."
+    f"A recorded tie counts {_number(TIE_KIND_WEIGHTS['joint_project'])} for a joint project, "
+    f"co-authorship, data sharing or funding, {_number(TIE_KIND_WEIGHTS['agreement'])} for an "
+    f"agreement and {_number(TIE_KIND_WEIGHTS['event'])} otherwise, times "
+    f"{_number(UNCONFIRMED_FACTOR)} while unconfirmed, halving every {TIE_HALF_LIFE_YEARS} "
+    f"years since it began (declined ties and ties past their end count nothing); each past "
+    f"meeting or event attended by people of both counts {_number(MEETING_WEIGHT)}/(n-1) for n "
+    f"institutions present (less than {_number(MEETING_MIN_WEIGHT)} in all makes no link), "
+    f"and each deliverable both work on counts "
+    f"{_number(DELIVERABLE_WEIGHT)}; shared working groups are a separate layer and count "
+    f"nothing."
 )
 
-_REASON_WEIGHTS = {"tie": TIE_WEIGHT, "deliverable": DELIVERABLE_WEIGHT, "group": GROUP_WEIGHT}
+
+def weight_rule_values() -> dict[str, str]:
+    """The numbers of `WEIGHT_RULE`, formatted, for the translated sentence on the page."""
+    return {
+        "strong": _number(TIE_KIND_WEIGHTS["joint_project"]),
+        "agreement": _number(TIE_KIND_WEIGHTS["agreement"]),
+        "other": _number(TIE_KIND_WEIGHTS["event"]),
+        "unconfirmed": _number(UNCONFIRMED_FACTOR),
+        "half_life": str(TIE_HALF_LIFE_YEARS),
+        "meeting": _number(MEETING_WEIGHT),
+        "meeting_min": _number(MEETING_MIN_WEIGHT),
+        "deliverable": _number(DELIVERABLE_WEIGHT),
+    }
+
+
+def tie_weight(kind: str, status: str, since: date, ends_on: date | None, day: date) -> float:
+    """Return what a recorded tie weighs on `day` under `WEIGHT_RULE` (0: it does not count).
+
+    >>> tie_weight("joint_project", "confirmed", date(2024, 1, 1), None, date(2024, 1, 1))
+    3.0
+    >>> weight = tie_weight("funding", "unconfirmed", date(2021, 1, 1), None, date(2024, 1, 1))
+    >>> round(weight, 3)
+    0.75
+    >>> tie_weight("event", "declined", date(2024, 1, 1), None, date(2024, 1, 2))
+    0.0
+    >>> tie_weight("agreement", "confirmed", date(2020, 1, 1), date(2023, 1, 1), date(2024, 1, 1))
+    0.0
+    """
+    if status == "declined" or since > day or (ends_on is not None and ends_on < day):
+        return 0.0
+    weight = TIE_KIND_WEIGHTS.get(kind, DEFAULT_TIE_WEIGHT)
+    if status == "unconfirmed":
+        weight *= UNCONFIRMED_FACTOR
+    # Years of 365.25 days: a tie begun three years ago to the day weighs half.
+    age_years = (day - since).days / 365.25
+    return weight * 2.0 ** (-age_years / TIE_HALF_LIFE_YEARS)
+
+
+_REASON_WEIGHTS = {
+    "tie": TIE_WEIGHT,
+    "deliverable": DELIVERABLE_WEIGHT,
+    "meetings": MEETING_WEIGHT,
+}
 # Strongest evidence first, so an edge's reasons read in order of importance.
-_REASON_ORDER = {"tie": 0, "deliverable": 1, "group": 2}
+_REASON_ORDER = {"tie": 0, "deliverable": 1, "meetings": 2}
 # Which fields of a reason make up its compact string form, in order (see _reason_string).
-_REASON_FIELDS = {"tie": ("kind", "since"), "deliverable": ("deliverable_id",), "group": ("group",)}
+_REASON_FIELDS = {
+    "tie": ("kind", "status", "since"),
+    "deliverable": ("deliverable_id",),
+    "meetings": ("count",),
+}
 
 #: Above this many nodes, betweenness is estimated from a sample of source nodes and
 #: closeness is skipped (both are O(n*m) exactly; igraph computes them exactly on 5,000
@@ -117,22 +211,27 @@ DEFAULT_MAX_CANDIDATES = 200_000
 def edge_weight(reasons: Iterable[Mapping[str, Any]]) -> float:
     """Return the weight of an edge from its reasons, following `WEIGHT_RULE`.
 
-    Raises ``ValueError`` on an unknown reason type, so a new kind of evidence cannot
-    silently weigh nothing.
+    A reason carries its own ``weight`` (a tie's after confirmation and age, the meetings'
+    after Newman's damping); one without it weighs its type's default.  Raises
+    ``ValueError`` on an unknown reason type (a shared group is not collaboration), so a
+    new kind of evidence cannot silently weigh nothing.
 
-    >>> edge_weight([{"type": "tie", "kind": "mou"}, {"type": "group", "group": "etica"}])
-    4.0
+    >>> edge_weight([{"type": "tie", "kind": "funding", "weight": 1.5},
+    ...              {"type": "meetings", "count": 2, "weight": 0.5}])
+    2.0
+    >>> edge_weight([{"type": "deliverable", "deliverable_id": 3}])
+    2.0
     >>> edge_weight([])
     0.0
     """
-    total = 0
+    total = 0.0
     for reason in reasons:
         kind = reason.get("type")
-        try:
-            total += _REASON_WEIGHTS[kind]
-        except KeyError:
-            raise ValueError(f"unknown reason type {kind!r}") from None
-    return float(total)
+        if kind not in _REASON_WEIGHTS:
+            raise ValueError(f"unknown reason type {kind!r}")
+        weight = reason.get("weight")
+        total += float(_REASON_WEIGHTS[kind] if weight is None else weight)
+    return total
 
 
 def _reason_identity(reason: Mapping[str, Any]) -> Hashable:
@@ -172,7 +271,8 @@ def build_graph(
     >>> G = build_graph(
     ...     [{"id": 2, "label": "B", "sector": "academia"},
     ...      {"id": 1, "label": "A", "sector": "government"}],
-    ...     [(2, 1, {"type": "tie", "kind": "mou"}), (1, 2, {"type": "group", "group": "etica"}),
+    ...     [(2, 1, {"type": "tie", "kind": "funding"}),
+    ...      (1, 2, {"type": "meetings", "count": 1, "weight": 1.0}),
     ...      (1, 1, {"type": "tie", "kind": "self"})],
     ... )
     >>> list(G.nodes), G.edges[1, 2]["weight"]
@@ -229,8 +329,7 @@ def build_graph(
             reasons = list(merged[pair].values())
             if len(reasons) > 1:
                 reasons.sort(key=_reason_sort_key)
-            # What edge_weight(reasons) gives: the weights are whole numbers, so adding
-            # them in another order changes nothing.
+            # What edge_weight(reasons) gives, summed in arrival order (rows come sorted).
             yield pair[0], pair[1], {"weight": weights[pair], "reasons": reasons}
 
     G.add_edges_from(edge_rows())
@@ -740,14 +839,18 @@ def suggest_introductions(
     seed: int = 42,
     *,
     max_candidates: int = DEFAULT_MAX_CANDIDATES,
+    per_institution: int = 2,
 ) -> list[dict[str, Any]]:
     """Return up to `limit` pairs of not-yet-linked institutions worth introducing.
 
     Candidates are non-adjacent pairs two steps apart (they have a common neighbour) plus
-    non-adjacent pairs that share a working group.  They are scored by Adamic-Adar, the
+    non-adjacent pairs that share a working group (affiliation: the graph itself holds
+    collaboration only, the groups are node attributes).  They are scored by Adamic-Adar, the
     value ``nx.adamic_adar_index`` gives (common neighbours, each weighted by 1/log of its
     degree, so a go-between with few links counts more), and ranked cross-sector pairs
     first, then by score (highest first), then by ids.  A shared group alone scores 0.
+    The list is spread: a pair is passed over when one of its institutions is already in
+    `per_institution` suggestions above it.
 
     To stay fast on large graphs, each kind of candidate is capped at about
     ``max_candidates`` pairs: two-step pairs are collected from go-betweens in increasing
@@ -773,12 +876,22 @@ def suggest_introductions(
     # table: its per-pair call costs about four times as much.  A common neighbour has
     # degree >= 2, so the table covers every term.
     inverse_log = {w: 1.0 / math.log(len(s)) for w, s in nbrs.items() if len(s) > 1}
-    scored = ((u, v, sum([inverse_log[w] for w in nbrs[u] & nbrs[v]])) for u, v in candidates)
+    scored = [(u, v, sum([inverse_log[w] for w in nbrs[u] & nbrs[v]])) for u, v in candidates]
     # Rounding the key keeps equal scores equal whatever order their terms were summed
     # in, so ties fall to the ids.
-    ranked = heapq.nsmallest(
-        limit, scored, key=lambda c: (sector[c[0]] == sector[c[1]], -round(c[2], 9), c[0], c[1])
-    )
+    scored.sort(key=lambda c: (sector[c[0]] == sector[c[1]], -round(c[2], 9), c[0], c[1]))
+    # Spread: no institution in more than `per_institution` suggestions, so ten
+    # suggestions are not five pairs around one hub.
+    ranked = []
+    appearances: Counter[Node] = Counter()
+    for u, v, score in scored:
+        if appearances[u] >= per_institution or appearances[v] >= per_institution:
+            continue
+        appearances[u] += 1
+        appearances[v] += 1
+        ranked.append((u, v, score))
+        if len(ranked) == limit:
+            break
 
     suggestions = []
     for u, v, score in ranked:
@@ -797,6 +910,129 @@ def suggest_introductions(
             }
         )
     return suggestions
+
+
+# --------------------------------------------------------------------------------------
+# Layout
+# --------------------------------------------------------------------------------------
+
+#: Distance between neighbouring institutions in the layout's units (the browser zooms).
+LAYOUT_SPACING = 18.0
+#: Force-directed iterations inside one community (fewer for the largest: see `layout`).
+LAYOUT_ITERATIONS = 300
+
+
+def layout(
+    G: nx.Graph, communities: Iterable[Iterable[Node]], *, seed: int = 42
+) -> dict[Node, tuple[float, float]]:
+    """Return ``{node: (x, y)}``: a force-directed layout that keeps communities apart.
+
+    Each community of two or more institutions is laid out on its own by igraph's
+    Fruchterman-Reingold (weighted by link strength) and scaled to a disc whose area grows
+    with its size; the discs are then placed by the same force-directed layout run on the
+    graph of communities (two communities attract by the weight of the links between
+    them), and pushed apart until no two overlap.  Institutions in a community of their
+    own (the isolated ones, mostly) sit in a grid below, where they are easy to find.
+    Deterministic for a given `seed`.  Cost: linear in the links (about a second at
+    10,000 institutions and 100,000 links).
+    """
+    import numpy as np
+
+    groups = [sorted(c) for c in communities]
+    clusters = [c for c in groups if len(c) > 1]
+    loose = sorted(v for c in groups if len(c) == 1 for v in c)
+    cluster_of = {v: i for i, c in enumerate(clusters) for v in c}
+    inner: list[list[tuple[int, int, float]]] = [[] for _ in clusters]
+    index_in = {v: j for c in clusters for j, v in enumerate(c)}
+    between: dict[tuple[int, int], float] = {}
+    for u, v, w in G.edges(data="weight", default=1.0):
+        cu, cv = cluster_of.get(u), cluster_of.get(v)
+        if cu is None or cv is None:
+            continue
+        if cu == cv:
+            inner[cu].append((index_in[u], index_in[v], w))
+        else:
+            key = (cu, cv) if cu < cv else (cv, cu)
+            between[key] = between.get(key, 0.0) + w
+
+    previous_rng = random.Random(seed)
+    igraph.set_random_number_generator(previous_rng)
+    try:
+        positions: dict[Node, tuple[float, float]] = {}
+        radius = np.array([LAYOUT_SPACING * math.sqrt(len(c)) for c in clusters])
+        shapes = []
+        for c, edges in zip(clusters, inner, strict=True):
+            shapes.append(_fr_disc(c, edges, np))
+        centres = _place_discs(len(clusters), between, radius, np)
+        for c, shape, centre in zip(clusters, shapes, centres, strict=True):
+            for v, (x, y) in zip(c, shape, strict=True):
+                positions[v] = (round(float(centre[0] + x), 1), round(float(centre[1] + y), 1))
+    finally:
+        igraph.set_random_number_generator(random)
+
+    # The loose institutions: a grid under the communities.
+    if positions:
+        ys = [p[1] for p in positions.values()]
+        xs = [p[0] for p in positions.values()]
+        top, left, width = max(ys) + 3 * LAYOUT_SPACING, min(xs), max(xs) - min(xs)
+    else:
+        top, left, width = 0.0, 0.0, 0.0
+    columns = max(1, int(width // (1.5 * LAYOUT_SPACING)) or math.ceil(math.sqrt(len(loose))))
+    for i, v in enumerate(loose):
+        row, column = divmod(i, columns)
+        positions[v] = (
+            round(left + column * 1.5 * LAYOUT_SPACING, 1),
+            round(top + row * 1.5 * LAYOUT_SPACING, 1),
+        )
+    return positions
+
+
+def _fr_disc(members: list[Node], edges: list[tuple[int, int, float]], np: Any) -> Any:
+    """Fruchterman-Reingold positions of one community, centred, in a disc of its size."""
+    n = len(members)
+    g = igraph.Graph(n=n, edges=[(a, b) for a, b, _ in edges])
+    # Fewer iterations for a very large community keep the whole layout within budget.
+    iterations = LAYOUT_ITERATIONS if n <= 500 else max(60, LAYOUT_ITERATIONS * 500 // n)
+    coords = np.array(
+        g.layout_fruchterman_reingold(
+            weights=[w for _, _, w in edges] or None, niter=iterations, grid="nogrid"
+        ).coords,
+        dtype=float,
+    )
+    coords -= coords.mean(axis=0)
+    spread = float(np.sqrt((coords**2).sum(axis=1).max())) or 1.0
+    return coords * (LAYOUT_SPACING * math.sqrt(n) / spread)
+
+
+def _place_discs(count: int, between: Mapping[tuple[int, int], float], radius: Any, np: Any) -> Any:
+    """Centres for `count` discs: force-directed on the community graph, then no overlaps."""
+    if count == 0:
+        return np.zeros((0, 2))
+    if count == 1:
+        return np.zeros((1, 2))
+    g = igraph.Graph(n=count, edges=list(between))
+    weights = [math.log1p(w) for w in between.values()] or None
+    coords = np.array(
+        g.layout_fruchterman_reingold(weights=weights, niter=500, grid="nogrid").coords,
+        dtype=float,
+    )
+    coords -= coords.mean(axis=0)
+    # Scale the layout so that the discs' total area roughly fills it, then push apart
+    # the pairs that still overlap (a few vectorised passes).
+    spread = float(np.sqrt((coords**2).sum(axis=1).max())) or 1.0
+    coords *= 1.2 * math.sqrt(float((radius**2).sum())) / spread
+    gap = LAYOUT_SPACING
+    for _ in range(60):
+        delta = coords[:, None, :] - coords[None, :, :]
+        distance = np.sqrt((delta**2).sum(axis=2)) + np.eye(count)
+        needed = radius[:, None] + radius[None, :] + gap
+        overlap = np.clip(needed - distance, 0, None)
+        np.fill_diagonal(overlap, 0)
+        if not overlap.any():
+            break
+        push = (delta / distance[:, :, None]) * (overlap[:, :, None] / 2)
+        coords += push.sum(axis=1)
+    return coords
 
 
 # --------------------------------------------------------------------------------------
@@ -941,24 +1177,48 @@ def _flat(value: Any) -> Any:
     return str(value)
 
 
-def _flat_graph(G: nx.Graph, node_values: Mapping[Node, Mapping[str, Any]]) -> nx.Graph:
-    H = nx.Graph()
+def _flat_graph(
+    G: nx.Graph,
+    node_values: Mapping[Node, Mapping[str, Any]],
+    affiliation: Iterable[tuple[Node, Node, list[str]]] = (),
+) -> nx.Graph:
+    """The flattened graph to export; with `affiliation` pairs, a multigraph of both layers.
+
+    Every edge gets a ``layer`` attribute ("collaboration" or "affiliation") and a
+    ``kinds`` one (the types of its reasons, or "group"), so a pair both collaborating and
+    sharing a group is two edges, one per layer.
+    """
+    pairs = list(affiliation)
+    H: nx.Graph = nx.MultiGraph() if pairs else nx.Graph()
     for v, attrs in G.nodes(data=True):
         merged = {**attrs, **node_values.get(v, {})}
         flat = {k: _flat(x) for k, x in merged.items()}
         H.add_node(v, **{k: x for k, x in flat.items() if x is not None})
     for u, v, attrs in G.edges(data=True):
-        flat = {k: _flat(x) for k, x in attrs.items()}
-        H.add_edge(u, v, **{k: x for k, x in flat.items() if x is not None})
+        flat = {k: _flat(x) for k, x in attrs.items() if k != "layer"}
+        kinds = sorted({str(r.get("type")) for r in attrs.get("reasons") or ()})
+        flat["layer"] = COLLABORATION
+        flat["kinds"] = ";".join(kinds) or None
+        attrs_flat = {k: x for k, x in flat.items() if x is not None}
+        if pairs:  # a multigraph: keys unique over the document (GraphML's edge ids)
+            H.add_edge(u, v, key=f"c{u}-{v}", **attrs_flat)
+        else:
+            H.add_edge(u, v, **attrs_flat)
+    for u, v, groups in pairs:
+        H.add_edge(u, v, key=f"a{u}-{v}", layer=AFFILIATION, kinds="group", groups=";".join(groups))
     return H
 
 
-def to_gexf_bytes(G: nx.Graph, node_values: Mapping[Node, Mapping[str, Any]]) -> bytes:
+def to_gexf_bytes(
+    G: nx.Graph,
+    node_values: Mapping[Node, Mapping[str, Any]],
+    affiliation: Iterable[tuple[Node, Node, list[str]]] = (),
+) -> bytes:
     """Return `G` with its measures as GEXF 1.2 (UTF-8 bytes), for Gephi.
 
     GEXF cannot store lists, dicts or None, so attributes are flattened: ``groups``
     becomes ``"datos;etica"``, ``reasons`` a compact string such as
-    ``"tie:joint_project:2019-05-01;group:etica"``, and None or empty values are
+    ``"tie:joint_project:confirmed:2019-05-01;meetings:2"``, and None or empty values are
     omitted; numbers and booleans keep their type.  ``nx.read_gexf`` reads it back with
     node ids as strings (``"7"``, not ``7``) and ``label`` restored from the GEXF label.
 
@@ -967,19 +1227,23 @@ def to_gexf_bytes(G: nx.Graph, node_values: Mapping[Node, Mapping[str, Any]]) ->
     dropped.
     """
     writer = nx.readwrite.gexf.GEXFWriter(encoding="utf-8", prettyprint=True, version="1.2draft")
-    writer.add_graph(_flat_graph(G, node_values))
+    writer.add_graph(_flat_graph(G, node_values, affiliation))
     writer.graph_element.attrib.pop("name", None)
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
 
 
-def to_graphml_bytes(G: nx.Graph, node_values: Mapping[Node, Mapping[str, Any]]) -> bytes:
+def to_graphml_bytes(
+    G: nx.Graph,
+    node_values: Mapping[Node, Mapping[str, Any]],
+    affiliation: Iterable[tuple[Node, Node, list[str]]] = (),
+) -> bytes:
     """Return `G` with its measures as GraphML (UTF-8 bytes), flattened as in `to_gexf_bytes`.
 
     ``nx.read_graphml`` reads it back with node ids as strings.
     """
     buffer = io.BytesIO()
     # The plain-xml writer gives the same bytes whether or not lxml is installed.
-    nx.write_graphml_xml(_flat_graph(G, node_values), buffer)
+    nx.write_graphml_xml(_flat_graph(G, node_values, affiliation), buffer)
     return buffer.getvalue()

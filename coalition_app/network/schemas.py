@@ -90,41 +90,57 @@ class NetworkNode(Schema):
     sectors_reached: int = Field(ge=0, description="Other sectors among its neighbours")
     broker: int = Field(ge=0, description="Untied cross-sector pairs of its neighbours")
     broker_normalised: Share = Field(description="`broker` over its neighbour pairs")
+    x: float = Field(description="Layout position (communities apart)")
+    y: float
 
 
 class TieReason(Schema):
-    """A recorded tie between the two institutions (weighs 3)."""
+    """A recorded tie between the two institutions (its weight: kind, confirmation, age)."""
 
     type: Literal["tie"]
     id: int = Field(description="The tie's id")
-    kind: str = Field(description="The kind of tie (joint_project, mou, ...)")
+    kind: str = Field(description="The kind of tie (joint_project, agreement, ...)")
+    status: Literal["confirmed", "unconfirmed"]
     since: date
+    weight: float = Field(gt=0)
 
 
-class GroupReason(Schema):
-    """A working group both belong to (weighs 1)."""
+class MeetingsReason(Schema):
+    """Meetings and events people of both institutions attended (Newman-damped weight)."""
 
-    type: Literal["group"]
-    group: str = Field(description="The group's slug")
+    type: Literal["meetings"]
+    count: int = Field(ge=1, description="Meetings and events shared")
+    weight: float = Field(gt=0, description="The sum of 1/(n-1) over those of n institutions")
 
 
 class DeliverableReason(Schema):
-    """A deliverable both work on (weighs 2)."""
+    """A deliverable people of both are assigned tasks of (weighs 2)."""
 
     type: Literal["deliverable"]
     deliverable_id: int
+    weight: float = Field(gt=0)
 
 
-Reason = Annotated[TieReason | GroupReason | DeliverableReason, Field(discriminator="type")]
+Reason = Annotated[TieReason | MeetingsReason | DeliverableReason, Field(discriminator="type")]
 
 
 class NetworkEdge(Schema):
-    """A link between two institutions, with its weight and the reasons that make it up."""
+    """A collaboration link between two institutions, with its weight and its reasons."""
 
     source: int
     target: int
+    layer: Literal["collaboration"]
     weight: float = Field(gt=0, description="The sum of its reasons' weights (`weight_rule`)")
     reasons: list[Reason] = Field(min_length=1, description="Strongest evidence first")
+
+
+class AffiliationEdge(Schema):
+    """Two institutions in the same working group(s): the affiliation layer (no weight)."""
+
+    source: int
+    target: int
+    layer: Literal["affiliation"]
+    groups: list[str] = Field(min_length=1, description="The group slugs they share")
 
 
 class CommunityProfile(Schema):
@@ -155,7 +171,7 @@ class CoalitionMeasures(Schema):
     communities: list[list[int]] = Field(description="Louvain communities (node ids)")
     community_profiles: list[CommunityProfile]
     modularity: float | None
-    isolates: list[int] = Field(description="Institutions without links, by name")
+    isolates: list[int] = Field(description="Institutions without collaboration, by name")
     weakly_tied: list[int] = Field(description="Institutions with a single or weak link")
 
 
@@ -196,6 +212,7 @@ class Skipped(Schema):
 
     groups: list[str]
     deliverables: int
+    meetings: int
 
 
 class Timings(Schema):
@@ -203,6 +220,7 @@ class Timings(Schema):
 
     build: float
     measures: float
+    layout: float
     over_time: float
 
 
@@ -213,7 +231,10 @@ class Network(Schema):
     multigraph: Literal[False]
     graph: dict[str, Any] = Field(description="Graph attributes (networkx's; empty)")
     nodes: list[NetworkNode]
-    edges: list[NetworkEdge]
+    edges: list[NetworkEdge] = Field(description="Collaboration: what every measure uses")
+    affiliation: list[AffiliationEdge] = Field(
+        description="Shared working groups, a separate layer (no measure uses it)"
+    )
     coalition: CoalitionMeasures
     as_of: date
     weight_rule: str

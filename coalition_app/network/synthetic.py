@@ -5,8 +5,12 @@ migrates the target database, refuses one that already holds institutions, and b
 N institutions (the five sectors in realistic shares, states, join dates since 2018, a few
 that left), working groups (each institution in one or two), M distinct ties with
 realistic clustering (most inside an institution's community, many closing triangles, a
-few at random), and some deliverables with people assigned to their tasks. The same
-arguments always produce the same rows.
+few at random; a tenth unconfirmed, a few declined, some ended), one person per
+institution, some deliverables with people assigned to their tasks, and meetings with
+their attendance (by default two meetings and thirty attendances per institution: at
+10,000 institutions, 20,000 meetings with 300,000 attendances; most meetings gather one
+community, one in ten is an event across the coalition, a few are cancelled or still to
+come). The same arguments always produce the same rows.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from models import (
     Deliverable,
     GroupMembership,
     Institution,
+    Meeting,
+    MeetingAttendance,
     State,
     Task,
     Tie,
@@ -65,6 +71,8 @@ def seed_synthetic(
     seed: int,
     password_hash: str | None = None,
     today: date | None = None,
+    meetings: int | None = None,
+    attendances: int | None = None,
 ) -> dict[str, int]:
     """Load the synthetic coalition into an empty, migrated database; return row counts."""
     from seeds.loader import _load_reference, read_seed_data
@@ -180,12 +188,19 @@ def seed_synthetic(
         partners[b].append(a)
         earliest = max(joined[a], joined[b])
         since = earliest + timedelta(days=rng.randint(0, max(0, (today - earliest).days)))
+        draw = rng.random()
+        status = "unconfirmed" if draw < 0.10 else "declined" if draw < 0.13 else "confirmed"
+        ends_on = None
+        if rng.random() < 0.15:
+            ends_on = since + timedelta(days=rng.randint(30, 1500))
         tie_rows.append(
             {
                 "institution_a_id": a + 1,
                 "institution_b_id": b + 1,
                 "kind": rng.choice(kinds),
                 "since": since,
+                "ends_on": ends_on,
+                "status": status,
                 "note": "",
                 "basis": "demo",
             }
@@ -205,13 +220,15 @@ def seed_synthetic(
             "is_active": True,
         }
     ]
-    for p in range(max(1, institutions // 10)):
+    # One person per institution (person i + 2 works for institution i + 1): attendance
+    # and tasks need people.
+    for p in range(institutions):
         people.append(
             {
                 "id": p + 2,
                 "email": f"persona{p + 1}@synthetic.example.org",
                 "full_name": f"Persona sintética {p + 1}",
-                "institution_id": rng.randrange(institutions) + 1,
+                "institution_id": p + 1,
                 "role": "member",
                 "password_hash": None,
                 "is_active": True,
@@ -243,6 +260,16 @@ def seed_synthetic(
             )
     session.execute(insert(Deliverable), deliverables)
     session.execute(insert(Task), tasks)
+    meeting_count, attendance_count = _meetings(
+        session,
+        rng,
+        members=members,
+        institutions=institutions,
+        groups=group_count,
+        today=today,
+        meetings=2 * institutions if meetings is None else meetings,
+        attendances=30 * institutions if attendances is None else attendances,
+    )
     # Bulk inserts skip the ORM's flush hooks: bump the data versions by hand.
     for name in (NETWORK, PAGES):
         bump(session, name)
@@ -254,7 +281,83 @@ def seed_synthetic(
         "people": len(people),
         "deliverables": len(deliverables),
         "tasks": len(tasks),
+        "meetings": meeting_count,
+        "attendances": attendance_count,
     }
+
+
+def _meetings(
+    session: Session,
+    rng: random.Random,
+    *,
+    members: list[list[int]],
+    institutions: int,
+    groups: int,
+    today: date,
+    meetings: int,
+    attendances: int,
+) -> tuple[int, int]:
+    """Insert `meetings` meetings with `attendances` attendances in all (one per person)."""
+    if meetings <= 0 or institutions < 2:
+        return 0, 0
+    events = [rng.random() < 0.1 for _ in range(meetings)]
+    sizes = [rng.randint(30, 120) if event else rng.randint(4, 20) for event in events]
+    # Adjust the sizes so the total is exactly `attendances` (each at least 2, at most
+    # everyone).
+    target = max(attendances, 2 * meetings)
+    step = (target - sum(sizes)) / meetings
+    sizes = [min(institutions, max(2, round(size + step))) for size in sizes]
+    total, k = sum(sizes), 0
+    while total != target and k < 10 * meetings:
+        i = k % meetings
+        if total < target and sizes[i] < institutions:
+            sizes[i] += 1
+            total += 1
+        elif total > target and sizes[i] > 2:
+            sizes[i] -= 1
+            total -= 1
+        k += 1
+    span = (today - START).days + 60
+    meeting_rows, attendance_rows = [], []
+    everyone = range(institutions)
+    for m in range(meetings):
+        starts = datetime.combine(START, datetime.min.time()) + timedelta(
+            days=rng.randrange(span), hours=rng.randint(14, 22)
+        )
+        cancelled = starts if rng.random() < 0.03 else None
+        community = members[rng.randrange(len(members))]
+        if events[m] or sizes[m] > len(community):
+            chosen = rng.sample(everyone, sizes[m])
+        else:
+            chosen = rng.sample(community, sizes[m])
+        meeting_rows.append(
+            {
+                "id": m + 1,
+                "kind": "event" if events[m] else "meeting",
+                "group_id": None if events[m] else rng.randrange(groups) + 1,
+                "title": f"{'Evento' if events[m] else 'Reunión'} sintético {m + 1}",
+                "starts_at": starts,
+                "ends_at": starts + timedelta(hours=2),
+                "cancelled_at": cancelled,
+                "basis": "demo",
+            }
+        )
+        past = starts.date() < today and cancelled is None
+        for i in chosen:
+            attendance_rows.append(
+                {
+                    "meeting_id": m + 1,
+                    "person_id": i + 2,
+                    "institution_id": i + 1,
+                    "rsvp": "yes",
+                    "attended": past and rng.random() < 0.85,
+                }
+            )
+    for start in range(0, len(meeting_rows), 20_000):
+        session.execute(insert(Meeting), meeting_rows[start : start + 20_000])
+    for start in range(0, len(attendance_rows), 20_000):
+        session.execute(insert(MeetingAttendance), attendance_rows[start : start + 20_000])
+    return len(meeting_rows), len(attendance_rows)
 
 
 @click.command("seed-synthetic", help="Create a synthetic coalition in a separate database.")
@@ -262,12 +365,25 @@ def seed_synthetic(
 @click.option("--ties", type=click.IntRange(min=0), default=10_000, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option(
+    "--meetings", type=click.IntRange(min=0), default=None, help="Default: 2 per institution."
+)
+@click.option(
+    "--attendances", type=click.IntRange(min=0), default=None, help="Default: 30 per institution."
+)
+@click.option(
     "--database-url",
     default=None,
     help="Target database (default: an SQLite file under instance/ named after the arguments).",
 )
 @with_appcontext
-def seed_synthetic_command(institutions: int, ties: int, seed: int, database_url: str | None):
+def seed_synthetic_command(
+    institutions: int,
+    ties: int,
+    seed: int,
+    meetings: int | None,
+    attendances: int | None,
+    database_url: str | None,
+):
     from werkzeug.security import generate_password_hash
 
     from config import INSTANCE_DIR
@@ -289,6 +405,8 @@ def seed_synthetic_command(institutions: int, ties: int, seed: int, database_url
                 institutions=institutions,
                 ties=ties,
                 seed=seed,
+                meetings=meetings,
+                attendances=attendances,
                 password_hash=generate_password_hash(
                     PASSWORD, current_app.config["PASSWORD_HASH_METHOD"]
                 ),

@@ -9,22 +9,38 @@ from __future__ import annotations
 from datetime import date
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from flask_babel import get_locale
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
 
-from models import Sector, TieKind, WorkingGroup
+from models import Institution, Introduction, Sector, TieKind, WorkingGroup
 
 from ..core import clock, page_cache
 from ..core.db import session as db_session
+from ..core.errors import DomainError
+from ..core.forms import attach_error
 from ..core.i18n import current_language
 from ..core.labels import label
-from ..policy import authorize
+from ..policy import authorize, can
 from . import cache as network_cache
 from . import measures
+from . import service as introductions
 from .build import FIRST_YEAR
+from .forms import IntroductionForm
 from .schemas import NetworkBuilding, parse_as_of
 
 bp = Blueprint("network", __name__)
@@ -50,6 +66,42 @@ PANEL_STRINGS = {
         "A large network: only the strongest links of each institution are drawn (%(k)s "
         "each), of %(total)s; the panel and the downloads have them all."
     ),
+    "meetings": _l("Meetings and events together"),
+    "unconfirmed": _l("unconfirmed"),
+    "affiliation": _l("Same working group"),
+    "view_saved": _l("View saved."),
+    "view_name_needed": _l("Give the view a name."),
+    "png_ready": _l("The image of the current view was downloaded."),
+    "svg_ready": _l("The SVG of the current view was downloaded."),
+}
+
+#: One line per measure, in plain language: the page shows them beside the figures.
+MEASURE_HELP = {
+    "degree": _l("Degree: how many institutions it collaborates with."),
+    "weighted_degree": _l(
+        "Weighted degree: how much it collaborates, adding up the weight of each of its links."
+    ),
+    "betweenness": _l(
+        "Betweenness: how much it connects institutions that otherwise do not talk to each other."
+    ),
+    "eigenvector": _l(
+        "Eigenvector: how central its partners are; high when it works with institutions that "
+        "are central themselves."
+    ),
+    "closeness": _l("Closeness: how few steps it takes to reach every other institution."),
+    "sectors_reached": _l("Sectors reached: how many other sectors it collaborates with."),
+    "broker": _l(
+        "Broker score: pairs of its partners, from different sectors, that only it connects."
+    ),
+    "communities": _l(
+        "Communities: institutions that collaborate more among themselves than with the rest "
+        "(Louvain)."
+    ),
+    "isolates": _l(
+        "Isolated: members with no collaboration at all (no tie, shared meeting or shared "
+        "work), whatever groups they are in."
+    ),
+    "weakly_tied": _l("Weakly tied: members held by a single link, or by very weak ones."),
 }
 
 
@@ -160,8 +212,39 @@ def page():
     )
 
 
+def _introductions_of(summary) -> tuple[dict[tuple[int, int], Introduction], list[Introduction]]:
+    """The last introduction of each suggested pair, and the latest ones (two statements)."""
+    pairs = [(s["u"], s["v"]) for s in (summary or {}).get("introductions", [])]
+    last: dict[tuple[int, int], Introduction] = {}
+    if pairs:
+        rows = db_session.scalars(
+            select(Introduction)
+            .where(
+                or_(
+                    *(
+                        and_(Introduction.institution_a_id == u, Introduction.institution_b_id == v)
+                        for u, v in pairs
+                    )
+                )
+            )
+            .order_by(Introduction.introduced_at)
+        ).all()
+        last = {(row.institution_a_id, row.institution_b_id): row for row in rows}
+    recent = db_session.scalars(
+        select(Introduction)
+        .options(
+            selectinload(Introduction.institution_a),
+            selectinload(Introduction.institution_b),
+        )
+        .order_by(Introduction.introduced_at.desc(), Introduction.id.desc())
+        .limit(5)
+    ).all()
+    return last, list(recent)
+
+
 def _render_page(as_of: date, snapshot) -> str:
     lang = current_language()
+    introduced, recent_introductions = _introductions_of(snapshot.summary if snapshot else None)
     sectors = db_session.scalars(select(Sector).order_by(Sector.position, Sector.slug)).all()
     groups = db_session.scalars(
         select(WorkingGroup).order_by(WorkingGroup.position, WorkingGroup.slug)
@@ -176,6 +259,8 @@ def _render_page(as_of: date, snapshot) -> str:
         "groups": group_names,
         "tieKinds": {kind.value: label(kind) for kind in TieKind},
         "strings": {key: str(value) for key, value in PANEL_STRINGS.items()},
+        "help": {key: str(value) for key, value in MEASURE_HELP.items()},
+        "asOf": as_of.isoformat(),
     }
     return render_template(
         "network/page.html",
@@ -190,10 +275,84 @@ def _render_page(as_of: date, snapshot) -> str:
         group_names=group_names,
         tie_kinds=list(TieKind),
         weights={
-            "tie": measures.TIE_WEIGHT,
-            "deliverable": measures.DELIVERABLE_WEIGHT,
-            "group": measures.GROUP_WEIGHT,
+            **measures.weight_rule_values(),
+            "half_life": ngettext("%(num)s year", "%(num)s years", measures.TIE_HALF_LIFE_YEARS),
         },
+        measure_help=MEASURE_HELP,
+        introduced=introduced,
+        recent_introductions=recent_introductions,
+        may_introduce=can(current_user, "introduce_institutions"),
         client_config=client_config,
         number=_number_formatter(),
+    )
+
+
+def _institution(institution_id: int) -> Institution:
+    institution = db_session.get(Institution, institution_id)
+    if institution is None:
+        abort(404)
+    return institution
+
+
+@bp.route("/network/introductions/<int:first_id>/<int:second_id>", methods=["GET", "POST"])
+def introduce(first_id: int, second_id: int):
+    """ "Introduce" on a suggestion: one message to both focal points, remembered."""
+    authorize(current_user, "introduce_institutions")
+    first, second = introductions.ordered(_institution(first_id), _institution(second_id))
+    if first.id == second.id:
+        abort(404)
+    form = IntroductionForm()
+    if request.method == "GET":
+        form.subject.data = _(
+            "An introduction: %(first)s and %(second)s", first=first.name, second=second.name
+        )
+        form.message.data = _(
+            "Dear colleagues,\n\nOn behalf of the coalition's coordination we would like to "
+            "introduce %(first)s and %(second)s to each other. We think you could work well "
+            "together: please reply to each other to arrange a first conversation.\n\n"
+            "Kind regards,\n%(name)s",
+            first=first.name,
+            second=second.name,
+            name=current_user.full_name,
+        )
+    elif form.validate_on_submit():
+        try:
+            introductions.introduce(
+                first,
+                second,
+                by=current_user,
+                subject=form.subject.data or "",
+                message=form.message.data or "",
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(
+                _(
+                    "The introduction of %(first)s and %(second)s was sent.",
+                    first=first.name,
+                    second=second.name,
+                ),
+                "success",
+            )
+            return redirect(url_for("network.page") + "#introductions-heading")
+    sides = [introductions.recipients_for(first), introductions.recipients_for(second)]
+    earlier = db_session.scalars(
+        select(Introduction)
+        .where(
+            Introduction.institution_a_id == first.id, Introduction.institution_b_id == second.id
+        )
+        .order_by(Introduction.introduced_at.desc())
+    ).all()
+    status = 400 if request.method == "POST" else 200
+    return (
+        render_template(
+            "network/introduce.html",
+            form=form,
+            first=first,
+            second=second,
+            sides=sides,
+            earlier=earlier,
+        ),
+        status,
     )

@@ -62,6 +62,7 @@ PAGES = [
     (COORDINATOR, "{meeting}"),
     (CHAIR, "/groups/etica/meetings/new"),
     (COORDINATOR, "/calendar/events/new"),
+    (COORDINATOR, "/network"),
     (ANONYMOUS, "{invitation}"),
     (ANONYMOUS, "/invitations/not-a-real-token"),
     (ANONYMOUS, "/docs/api"),

@@ -109,6 +109,8 @@ PLACEHOLDERS = {
     "<int:request_id>": "{privacy_request}",
     "<string:slug>": "{consultation}",
     "<int:statement_id>": "{statement}",
+    "<int:first_id>": "{institution}",
+    "<int:second_id>": "{other_institution}",
 }
 
 # What does not fit, as sentences (the page's own measurements; see fits.js).
@@ -225,6 +227,9 @@ def ids(browser, live_server):
         "task": task.rsplit("/", 1)[1],
         "institution": institution.rsplit("/", 1)[1],
         "tie": tie.rsplit("/", 1)[1],
+        "other_institution": next(
+            h for h in hrefs if re.fullmatch(r"/institutions/\d+", h) and h != institution
+        ).rsplit("/", 1)[1],
         # The invitation's page; on /password/reset/ the same token is an unknown one, which
         # shows the page a stale reset link shows.
         "token": invitation.rsplit("/", 1)[1],

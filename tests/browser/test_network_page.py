@@ -8,13 +8,14 @@ from datetime import date
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from coalition_app import create_app
 from coalition_app.core.db import make_engine
 from config import TestConfig
-from models import Institution, Tie, TieKind, comparison_key
+from models import Institution, Role, Tie, TieKind, User, comparison_key
 from tests.browser.helpers import sign_in
 from tests.databases import fresh_database_url
 
@@ -37,6 +38,16 @@ def network_server(tmp_path_factory) -> Iterator[str]:
         session.flush()
         other = session.scalars(Institution.by_name("C Minds")).one()
         session.add(Tie.between(hostile, other, kind=TieKind.EVENT, since=date(2020, 1, 1)))
+        # A focal point for every institution, so any suggestion can be introduced.
+        for institution in session.scalars(select(Institution)):
+            focal = User(
+                email=f"enlace{institution.id}@example.org",
+                full_name=f"Enlace {institution.id}",
+                institution=institution,
+                role=Role.MEMBER,
+            )
+            session.add(focal)
+            institution.focal_point = focal
         session.commit()
     engine.dispose()
     config = TestConfig(url)
@@ -94,16 +105,37 @@ def test_network_page_draws_and_a_click_on_a_node_opens_its_panel(network_page, 
     assert page.get_attribute("#network-over-time-chart", "data-drawn") == "true"
     assert page.locator("#over-time-table tbody tr").count() >= 8
 
-    # Click the node of C Minds where Cytoscape drew it.
+    # Click the node of C Minds where Cytoscape drew it (the view centred on it first, the
+    # graph scrolled into the window).
+    page.locator("#network-graph").scroll_into_view_if_needed()
     point = page.evaluate(
         """() => {
           const cy = window.coalitionNetwork.cy;
-          const node = cy.nodes().filter(n => n.data('label') === 'C Minds')[0];
+          const node = cy.nodes().filter(n => n.data('name') === 'C Minds')[0];
+          cy.zoom(1.5);
+          cy.center(node);
           const box = document.getElementById('network-graph').getBoundingClientRect();
-          const p = node.renderedPosition();
+          let p = node.renderedPosition();
+          // Big neighbours may overlap it: click the part of it that is visible, away from
+          // the nearest overlapping one (drawn over it).
+          const r = node.renderedWidth() / 2;
+          let nearest = null;
+          cy.nodes().forEach(other => {
+            if (other === node) return;
+            const q = other.renderedPosition();
+            const d = Math.hypot(q.x - p.x, q.y - p.y);
+            if (d < r + other.renderedWidth() / 2 && (!nearest || d < nearest.d)) {
+              nearest = {q, d};
+            }
+          });
+          if (nearest && nearest.d > 0) {
+            const k = 0.85 * r / nearest.d;
+            p = {x: p.x + (p.x - nearest.q.x) * k, y: p.y + (p.y - nearest.q.y) * k};
+          }
           return {x: box.left + p.x, y: box.top + p.y};
         }"""
     )
+    page.wait_for_timeout(300)
     page.mouse.click(point["x"], point["y"])
     title = page.locator("#network-panel-title")
     assert title.text_content() == "C Minds"
@@ -150,9 +182,71 @@ def test_a_script_saved_as_a_name_is_shown_as_text(network_page):
     page.keyboard.press("Enter")
     assert "<script>" in page.locator("#network-panel-title").text_content()
     assert page.locator("#network-panel-title script").count() == 0
-    label = page.evaluate(
-        """() => window.coalitionNetwork.cy.nodes(':selected')[0].data('label')"""
-    )
+    label = page.evaluate("""() => window.coalitionNetwork.cy.nodes(':selected')[0].data('name')""")
     assert "<script>" in label
     assert page.dialogs == []
+    assert page.watcher.errors == []
+
+
+def test_the_layout_is_drawn_with_labels_an_introduction_is_sent_and_the_view_exported(
+    network_page, shoot, tmp_path
+):
+    page = network_page
+    sign_in(page, "coordinator@example.org")
+    page.goto("/network")
+    page.wait_for_selector("#network-graph[data-ready='1']", timeout=15_000)
+    # The server's layout (communities apart), with the largest institutions named.
+    drawn = page.evaluate(
+        """() => {
+          const cy = window.coalitionNetwork.cy;
+          const xs = new Set(cy.nodes().map(n => Math.round(n.position('x'))));
+          return {distinct: xs.size, nodes: cy.nodes().length,
+                  labelled: cy.nodes('.labelled').map(n => n.data('label'))};
+        }"""
+    )
+    assert drawn["distinct"] > drawn["nodes"] / 3
+    assert 5 <= len(drawn["labelled"]) <= 25
+    # A selection is named and centred.
+    page.get_by_label("Buscar una institución").fill("C Minds")
+    page.keyboard.press("Enter")
+    centred = page.evaluate(
+        """() => {
+          const cy = window.coalitionNetwork.cy;
+          const node = cy.nodes(':selected')[0];
+          const p = node.renderedPosition();
+          // Centred on its box, which holds its name under it.
+          const box = node.renderedBoundingBox();
+          const mid = (box.y1 + box.y2) / 2;
+          return [Math.abs(p.x - cy.width() / 2) < 2, Math.abs(mid - cy.height() / 2) < 2,
+                  p.x, mid, cy.width(), cy.height()];
+        }"""
+    )
+    assert centred[:2] == [True, True], centred
+    # The affiliation layer adds dashed links; back to collaboration removes them.
+    page.select_option("#network-layer", "both")
+    assert page.evaluate("() => window.coalitionNetwork.cy.edges('.affiliation').length") > 0
+    page.select_option("#network-layer", "two-mode")
+    assert page.evaluate("() => window.coalitionNetwork.cy.nodes('.group-node').length") > 0
+    page.select_option("#network-layer", "collaboration")
+    # A saved view comes back after a reload.
+    page.fill("#network-view-name", "Sin academia")
+    page.locator("#sector-academia").uncheck()
+    page.click("#network-view-save")
+    page.reload()
+    page.wait_for_selector("#network-graph[data-ready='1']", timeout=15_000)
+    page.select_option("#network-view-list", "Sin academia")
+    assert not page.locator("#sector-academia").is_checked()
+    # PNG of the current view.
+    with page.expect_download() as download_info:
+        page.click("#network-png")
+    path = tmp_path / "view.png"
+    download_info.value.save_as(path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 2000
+    shoot(page, "network-layout")
+    # "Introduce" on the first suggestion: the form, then the page says when.
+    page.locator("#introductions .introduce-link").first.click()
+    expect(page.locator("h1")).to_contain_text("Presentar a")
+    page.get_by_role("button", name="Enviar la presentación").click()
+    page.wait_for_url("**/network*")
+    expect(page.locator("#introductions .introduced-on").first).to_contain_text("Presentadas el")
     assert page.watcher.errors == []

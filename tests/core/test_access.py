@@ -73,6 +73,8 @@ def _samples(session) -> dict[str, object]:
         "statement_id": 1,
         "question_id": 1,
         "theme_id": 1,
+        "first_id": session.scalar(select(Institution.id).order_by(Institution.id)),
+        "second_id": session.scalar(select(Institution.id).order_by(Institution.id.desc())),
     }
 
 

@@ -50,8 +50,9 @@ def graph() -> nx.Graph:
             {"id": 4, "label": "Aislada", "sector": "civil_society"},
         ],
         [
-            (1, 2, {"type": "tie", "kind": "joint_project", "since": "2019-05-01"}),
-            (1, 2, {"type": "group", "group": "etica"}),
+            (1, 2, {"type": "tie", "kind": "joint_project", "status": "confirmed",
+                    "since": "2019-05-01", "weight": 2.5}),
+            (1, 2, {"type": "meetings", "count": 2, "weight": 0.75}),
             (2, 3, {"type": "deliverable", "deliverable_id": 7}),
         ],
     )  # fmt: skip
@@ -64,10 +65,14 @@ def graph() -> nx.Graph:
 )
 def test_exports_validate_against_their_official_schema(graph, export, xsd):
     values, _ = node_measures(graph)
-    document = _assert_valid(xsd, export(graph, values))
+    # Both layers: the pair (1, 2) collaborates and shares a group, so two edges.
+    document = _assert_valid(xsd, export(graph, values, [(1, 2, ["etica"])]))
     # Validation is of the whole document, not of an empty shell.
     ids = {element.get("id") for element in document.iter("{*}node")}
     assert ids == {"1", "2", "3", "4"}
+    assert len(list(document.iter("{*}edge"))) == 3
+    text = etree.tostring(document).decode()
+    assert "collaboration" in text and "affiliation" in text
 
 
 @pytest.mark.parametrize("xsd", [GEXF_XSD, GRAPHML_XSD], ids=["gexf", "graphml"])

@@ -14,7 +14,6 @@ import pytest
 from coalition_app.network import measures
 from coalition_app.network.measures import (
     SECTORS,
-    WEIGHT_RULE,
     build_graph,
     coalition_measures,
     edge_weight,
@@ -29,8 +28,9 @@ from coalition_app.network.measures import (
 TIE = {"type": "tie", "kind": "joint_project", "since": "2019-05-01"}
 
 
-def group(slug: str) -> dict:
-    return {"type": "group", "group": slug}
+def met(tag: str) -> dict:
+    """A meeting both attended, alone (Newman weight 1/(2-1) = 1); `tag` tells them apart."""
+    return {"type": "meetings", "count": 1, "weight": 1.0, "at": tag}
 
 
 def deliverable(deliverable_id: int) -> dict:
@@ -74,7 +74,7 @@ def bridged() -> nx.Graph:
     edges = []
     for clique, slug in (((1, 2, 3), "etica"), ((4, 5, 6), "datos")):
         for a, b in [(clique[0], clique[1]), (clique[0], clique[2]), (clique[1], clique[2])]:
-            edges += [(a, b, TIE), (b, a, group(slug))]
+            edges += [(a, b, TIE), (b, a, met(slug))]
     edges += [(7, other, TIE) for other in (2, 3, 4, 5)]
     return build_graph(nodes, edges)
 
@@ -82,15 +82,17 @@ def bridged() -> nx.Graph:
 # -- weighting rule and graph building ---------------------------------------------------
 
 
-def test_weight_rule_counts_a_tie_three_a_deliverable_two_and_a_group_one():
-    reasons = [TIE, group("etica"), group("datos"), deliverable(3)]
+def test_an_edge_weighs_the_sum_of_its_reasons_own_weights_or_their_type_default():
+    reasons = [TIE, met("etica"), met("datos"), deliverable(3)]
 
     assert edge_weight(reasons) == 7.0
+    assert edge_weight([{**TIE, "weight": 0.5}, {**met("x"), "weight": 0.25}]) == 0.75
     assert edge_weight([]) == 0.0
-    assert WEIGHT_RULE == (
-        "Each recorded tie between two institutions counts 3, each deliverable they both "
-        "work on counts 2, and each working group they share counts 1."
-    )
+
+
+def test_a_shared_group_is_not_collaboration_and_cannot_weigh_on_an_edge():
+    with pytest.raises(ValueError, match="group"):
+        edge_weight([{"type": "group", "group": "etica"}])
 
 
 def test_an_unknown_reason_type_is_rejected_rather_than_weighing_nothing():
@@ -105,10 +107,10 @@ def test_build_graph_merges_the_reasons_of_a_pair_given_in_either_order():
     ]
     edges = [
         (1, 2, TIE),
-        (2, 1, group("etica")),
-        (1, 2, group("datos")),
+        (2, 1, met("etica")),
+        (1, 2, met("datos")),
         (2, 1, deliverable(3)),
-        (1, 2, group("etica")),  # the same group reported from the other side
+        (1, 2, met("etica")),  # the same group reported from the other side
         (1, 1, TIE),  # a self pair
     ]
 
@@ -117,7 +119,7 @@ def test_build_graph_merges_the_reasons_of_a_pair_given_in_either_order():
     assert list(G.nodes) == [1, 2]
     assert list(G.edges) == [(1, 2)]
     assert G.edges[1, 2]["weight"] == 7.0
-    assert G.edges[1, 2]["reasons"] == [TIE, deliverable(3), group("datos"), group("etica")]
+    assert G.edges[1, 2]["reasons"] == [TIE, deliverable(3), met("datos"), met("etica")]
     assert G.nodes[2]["groups"] == ["datos", "etica"]
     assert nx.number_of_selfloops(G) == 0
 
@@ -369,7 +371,7 @@ def loosely_tied() -> nx.Graph:
         institution(4, "civil_society", label="Mu Foundation"),
         institution(5, "academia", label="Alpha College"),
     ]
-    edges = [(1, 2, TIE), (2, 3, TIE), (2, 5, group("etica")), (3, 5, group("datos"))]
+    edges = [(1, 2, TIE), (2, 3, TIE), (2, 5, met("etica")), (3, 5, met("datos"))]
     return build_graph(nodes, edges)
 
 
@@ -504,7 +506,7 @@ def test_measures_over_time_follow_a_growing_coalition():
             institution(i, s)
             for i, s in [(1, "government"), (2, "academia"), (3, "government"), (4, "industry")]
         ],
-        [(1, 2, TIE), (1, 3, group("etica"))],
+        [(1, 2, TIE), (1, 3, met("etica"))],
     )
 
     rows = measures_over_time([("2023", empty), ("2024", founding), ("2025", grown)])
@@ -575,7 +577,7 @@ def test_gexf_and_graphml_read_back_with_the_same_nodes_edges_and_attributes(bri
     assert H.edges["7", "2"]["weight"] == 3.0
     assert H.edges["7", "2"]["reasons"] == "tie:joint_project:2019-05-01"
     assert H.edges["1", "2"]["weight"] == 4.0
-    assert H.edges["1", "2"]["reasons"] == "tie:joint_project:2019-05-01;group:etica"
+    assert H.edges["1", "2"]["reasons"] == "tie:joint_project:2019-05-01;meetings:1"
 
 
 def test_node_link_json_carries_measures_weights_and_reasons(bridged):
@@ -593,7 +595,7 @@ def test_node_link_json_carries_measures_weights_and_reasons(bridged):
     edges = {frozenset((e["source"], e["target"])): e for e in data["edges"]}
     assert len(edges) == bridged.number_of_edges()
     assert edges[frozenset((2, 7))]["weight"] == 3.0
-    assert edges[frozenset((1, 2))]["reasons"] == [TIE, group("etica")]
+    assert edges[frozenset((1, 2))]["reasons"] == [TIE, met("etica")]
     assert data["coalition"]["edge_count"] == 10
     assert data["coalition"]["communities"] == [[1, 2, 3, 7], [4, 5, 6]]
     # Nothing is attached to the caller's graph.

@@ -77,7 +77,13 @@ def test_the_network_page_shows_the_figures_rule_and_downloads(member_client):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert 'id="network-graph"' in html and 'id="network-config"' in html
-    assert "cada vínculo registrado entre dos instituciones cuenta 3" in html
+    # The weight rule, made of the constants the code weighs with.
+    assert "cada vínculo registrado cuenta 3 si es un proyecto conjunto" in html
+    assert "por 0.5 hasta que la otra parte lo confirma" in html and "con cada 3 años" in html
+    assert "1/(n-1) si asistieron n instituciones" in html
+    # One plain-language line per measure.
+    assert "Intermediación: qué tanto une a instituciones que de otro modo no se hablan." in html
+    assert 'id="network-png"' in html and 'id="network-layer"' in html
     assert "La intermediación es exacta" in html
     assert 'id="mixing-table"' in html and "heat-" in html
     assert 'id="over-time-table"' in html and "2018-12-31" in html
@@ -136,7 +142,8 @@ def test_page_runs_a_fixed_number_of_queries(seeded_app, member_client, seeded_s
         assert member_client.get("/network").status_code == 200
     with count_statements(engine) as api:
         assert member_client.get("/api/v1/network").status_code == 200
-    assert cached.count <= 8
+    # Two of them: the introductions of the suggested pairs and the latest ones.
+    assert cached.count <= 10
     assert api.count <= 4
 
 
@@ -153,9 +160,17 @@ def test_exports_parse_back_with_the_same_nodes_edges_and_attributes(member_clie
     assert "attachment" in response.headers["Content-Disposition"]
     G = _parse(fmt, response.data)
     assert {int(v) for v in G} == {n["id"] for n in data["nodes"]}
-    assert {tuple(sorted((int(u), int(v)))) for u, v in G.edges()} == {
+    # Both layers, told apart by the edge attribute `layer`.
+    layers: dict[str, set] = {"collaboration": set(), "affiliation": set()}
+    for u, v, attrs in G.edges(data=True):
+        layers[attrs["layer"]].add(tuple(sorted((int(u), int(v)))))
+    assert layers["collaboration"] == {
         tuple(sorted((e["source"], e["target"]))) for e in data["edges"]
     }
+    assert layers["affiliation"] == {
+        tuple(sorted((e["source"], e["target"]))) for e in data["affiliation"]
+    }
+    assert data["affiliation"] and len(data["affiliation"]) > len(data["edges"])
     node = data["nodes"][0]
     attrs = G.nodes[str(node["id"])]
     assert attrs["label"] == node["label"]
@@ -165,7 +180,11 @@ def test_exports_parse_back_with_the_same_nodes_edges_and_attributes(member_clie
     if node["groups"]:
         assert attrs["groups"] == ";".join(node["groups"])
     edge = data["edges"][0]
-    exported = G.edges[str(edge["source"]), str(edge["target"])]
+    exported = next(
+        attrs
+        for attrs in G.get_edge_data(str(edge["source"]), str(edge["target"])).values()
+        if attrs["layer"] == "collaboration"
+    )
     assert exported["weight"] == pytest.approx(edge["weight"])
     assert exported["reasons"].split(";")[0].startswith(edge["reasons"][0]["type"])
 

@@ -60,7 +60,7 @@ def _graph(app, day=TODAY):
     return network.graph_for(rows, day)
 
 
-def test_edge_reasons_and_weights_come_from_ties_groups_and_deliverables(
+def test_collaboration_comes_from_ties_and_deliverables_and_groups_are_affiliation(
     app, make_institution, make_group, make_user, make_tie, make_deliverable
 ):
     a = make_institution(sector_slug="government")
@@ -71,26 +71,47 @@ def test_edge_reasons_and_weights_come_from_ties_groups_and_deliverables(
     group = make_group(leads=[a], members=[b, c])
     person_b = make_user(institution=b)
     person_d = make_user(institution=d)
+    # c owns the deliverable but nobody of c is assigned a task: no co-work for c.
     deliverable = make_deliverable(group, owner=c, assignees=[person_b, person_d])
 
     G = _graph(app)
 
+    tie_weight = round(
+        measures.tie_weight("agreement", "confirmed", date(2020, 5, 4), None, TODAY), 4
+    )
     assert G.edges[a.id, b.id]["reasons"] == [
-        {"type": "tie", "kind": "agreement", "since": "2020-05-04", "id": tie.id},
-        {"type": "group", "group": group.slug},
+        {
+            "type": "tie",
+            "kind": "agreement",
+            "status": "confirmed",
+            "since": "2020-05-04",
+            "id": tie.id,
+            "weight": tie_weight,
+        }
     ]
-    assert G.edges[a.id, b.id]["weight"] == measures.TIE_WEIGHT + measures.GROUP_WEIGHT
-    # b and c share the group and the deliverable (b through its person, c as the owner).
-    assert G.edges[b.id, c.id]["reasons"] == [
-        {"type": "deliverable", "deliverable_id": deliverable.id},
-        {"type": "group", "group": group.slug},
+    assert G.edges[a.id, b.id]["weight"] == tie_weight
+    # b and d: people of both are assigned tasks of the same deliverable.
+    assert G.edges[b.id, d.id]["reasons"] == [
+        {
+            "type": "deliverable",
+            "deliverable_id": deliverable.id,
+            "weight": measures.DELIVERABLE_WEIGHT,
+        }
     ]
-    assert G.edges[b.id, c.id]["weight"] == measures.DELIVERABLE_WEIGHT + measures.GROUP_WEIGHT
-    # d is in no group: only the deliverable ties it, to b and to the owner c.
-    assert set(G[d.id]) == {b.id, c.id}
-    assert G.edges[c.id, d.id]["weight"] == measures.DELIVERABLE_WEIGHT
+    # Sharing the group alone is no collaboration: c is isolated in the collaboration graph.
+    assert not G.has_edge(b.id, c.id) and not G.has_edge(a.id, c.id)
+    assert G.degree(c.id) == 0
     assert G.nodes[a.id]["groups"] == [group.slug]
     assert G.nodes[a.id]["sector"] == "government"
+    with app.app_context():
+        rows = network.load_rows(app.extensions["database"].session)
+    affiliation = network.rows_for(rows, TODAY).affiliation
+    assert sorted(affiliation) == sorted(
+        [
+            (min(x, y), max(x, y), [group.slug])
+            for x, y in [(a.id, b.id), (a.id, c.id), (b.id, c.id)]
+        ]
+    )
 
 
 def test_archived_deliverables_and_tasks_make_no_edge(
@@ -126,7 +147,9 @@ def test_the_as_of_network_leaves_out_institutions_not_yet_joined_or_already_lef
     assert not _graph(app, date(2021, 1, 15)).has_edge(early.id, late.id)
 
 
-def test_group_membership_counts_only_while_current(app, make_institution, make_group, db_session):
+def test_group_membership_is_affiliation_only_while_current(
+    app, make_institution, make_group, db_session
+):
     a, b = make_institution(), make_institution()
     group = make_group(members=[a])
     db_session.add(
@@ -139,8 +162,13 @@ def test_group_membership_counts_only_while_current(app, make_institution, make_
         )
     )
     db_session.commit()
-    assert _graph(app, date(2021, 6, 1)).has_edge(a.id, b.id)
-    assert not _graph(app).has_edge(a.id, b.id)
+    with app.app_context():
+        rows = network.load_rows(app.extensions["database"].session)
+    pair = (min(a.id, b.id), max(a.id, b.id), [group.slug])
+    assert network.rows_for(rows, date(2021, 6, 1)).affiliation == [pair]
+    assert network.rows_for(rows, TODAY).affiliation == []
+    # Never a collaboration link.
+    assert not _graph(app, date(2021, 6, 1)).has_edge(a.id, b.id)
 
 
 def test_groups_larger_than_the_pair_limit_add_no_pairwise_edges(app, make_institution, make_group):
@@ -149,7 +177,7 @@ def test_groups_larger_than_the_pair_limit_add_no_pairwise_edges(app, make_insti
     with app.app_context():
         rows = network.load_rows(app.extensions["database"].session)
     day = network.rows_for(rows, TODAY, pair_limit=3)
-    assert day.edges == [] and day.skipped["groups"] == [group.slug]
+    assert day.affiliation == [] and day.skipped["groups"] == [group.slug]
     assert all(node["groups"] == [group.slug] for node in day.nodes)
 
 
@@ -166,17 +194,23 @@ def test_seeded_network_has_the_recorded_ties_with_their_reasons(seeded_app):
         a, b = tie.institution_a_id, tie.institution_b_id
         if a in G and b in G and tie.since <= TODAY:
             reasons = G.edges[a, b]["reasons"]
+            weight = measures.tie_weight(
+                str(tie.kind), str(tie.status), tie.since, tie.ends_on, TODAY
+            )
             assert {
                 "type": "tie",
                 "kind": str(tie.kind),
+                "status": str(tie.status),
                 "since": tie.since.isoformat(),
                 "id": tie.id,
+                "weight": round(weight, 4),
             } in reasons
             assert G.edges[a, b]["weight"] == measures.edge_weight(reasons)
             checked += 1
     assert checked > 100
     kinds = {r["type"] for _, _, rs in G.edges(data="reasons") for r in rs}
-    assert kinds == {"tie", "group", "deliverable"}
+    # No group cliques any more: the seed's links are its ties and its shared work.
+    assert kinds == {"tie", "deliverable"}
 
 
 def test_over_time_figures_are_those_of_each_years_graph(seeded_app):
@@ -249,7 +283,7 @@ def test_building_the_graph_takes_a_fixed_number_of_queries(
         make_tie(a, other)
     group = make_group(members=more)
     make_deliverable(group, owner=b, assignees=[make_user(institution=x) for x in more[:3]])
-    assert count() == before == 4
+    assert count() == before == 6
 
 
 # --- the cache --------------------------------------------------------------------------
@@ -424,3 +458,115 @@ def test_rq_mode_enqueues_one_rebuild_job_on_redis():
     finally:
         queue.empty()
         cache.backend.delete(cache.lock_key(TODAY))
+
+
+# --- issue 14: the network tells the truth -----------------------------------------------
+
+
+def test_recording_confirming_and_ending_a_tie_changes_the_network_and_its_version(
+    app, make_institution, db_session
+):
+    from models import TieStatus
+    from models.versions import NETWORK, current_version
+
+    a, b = make_institution(), make_institution()
+    with app.app_context():
+        cache = network_cache.get_cache()
+        empty = cache.get(TODAY)
+    assert empty.summary["edge_count"] == 0
+
+    # Recorded by one side: counts, at half weight.
+    tie = Tie.between(a, b, kind=TieKind.JOINT_PROJECT, since=TODAY, status=TieStatus.UNCONFIRMED)
+    db_session.add(tie)
+    db_session.commit()
+    with app.app_context():
+        recorded = cache.get(TODAY)
+        G = _graph(app)
+    assert recorded.version > empty.version and recorded.summary["edge_count"] == 1
+    assert G.edges[a.id, b.id]["weight"] == pytest.approx(3.0 * measures.UNCONFIRMED_FACTOR)
+
+    # Confirmed by the other side: full weight, a new version.  (Each app context above
+    # closed the session: the tie is loaded again before each change.)
+    tie = db_session.get(Tie, tie.id)
+    tie.status = TieStatus.CONFIRMED
+    db_session.commit()
+    with app.app_context():
+        confirmed = cache.get(TODAY)
+    assert confirmed.version > recorded.version
+    assert _graph(app).edges[a.id, b.id]["weight"] == pytest.approx(3.0)
+
+    # Ended yesterday: no longer counts on today's network.
+    tie = db_session.get(Tie, tie.id)
+    tie.since = TODAY - timedelta(days=10)
+    tie.ends_on = TODAY - timedelta(days=1)
+    db_session.commit()
+    with app.app_context():
+        ended = cache.get(TODAY)
+        version = current_version(db_session, NETWORK)
+    assert ended.version == version > confirmed.version
+    assert ended.summary["edge_count"] == 0 and ended.summary["coalition"]["isolate_count"] == 2
+    assert _graph(app, TODAY - timedelta(days=2)).has_edge(a.id, b.id)
+
+    # Declined: never counts, even on the days it covered.
+    tie = db_session.get(Tie, tie.id)
+    tie.status = TieStatus.DECLINED
+    db_session.commit()
+    assert not _graph(app, TODAY - timedelta(days=2)).has_edge(a.id, b.id)
+
+
+def test_isolates_are_counted_on_collaboration_only(app, make_institution, make_group, make_tie):
+    a, b, c = make_institution(), make_institution(), make_institution()
+    make_group(members=[a, b, c])  # one group: affiliation, no collaboration
+    make_tie(a, b)
+    with app.app_context():
+        summary = network_cache.get_cache().get(TODAY).summary
+    isolated = {item["id"] for item in summary["coalition"]["isolates"]}
+    assert isolated == {c.id}
+    assert summary["coalition"]["isolate_count"] == 1
+
+
+@pytest.fixture
+def make_meeting(db_session, make_user):
+    from models import Meeting, MeetingAttendance
+
+    def make(institutions, *, days_ago=30, cancelled=False, attended=True) -> Meeting:
+        starts = datetime.combine(TODAY - timedelta(days=days_ago), datetime.min.time())
+        meeting = Meeting(
+            title="Sesión",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            cancelled_at=starts if cancelled else None,
+        )
+        db_session.add(meeting)
+        for institution in institutions:
+            person = make_user(institution=institution)
+            db_session.add(
+                MeetingAttendance(
+                    meeting=meeting, person=person, institution=institution, attended=attended
+                )
+            )
+        db_session.commit()
+        return meeting
+
+    return make
+
+
+def test_co_attendance_weighs_shared_past_meetings_with_newmans_damping(
+    app, make_institution, make_meeting
+):
+    a, b, c, d = (make_institution() for _ in range(4))
+    make_meeting([a, b])  # two institutions: 1 each
+    make_meeting([a, b, c])  # three: 1/2 each pair
+    make_meeting([a, d], cancelled=True)  # cancelled: nothing
+    make_meeting([c, d], days_ago=-5)  # still to come: nothing
+    make_meeting([b, d], attended=False)  # invited, not attended: nothing
+
+    G = _graph(app)
+
+    assert G.edges[a.id, b.id]["reasons"] == [{"type": "meetings", "count": 2, "weight": 1.5}]
+    assert G.edges[a.id, b.id]["weight"] == pytest.approx(1.5)
+    assert G.edges[a.id, c.id]["weight"] == pytest.approx(0.5)
+    assert G.edges[b.id, c.id]["weight"] == pytest.approx(0.5)
+    assert G.degree(d.id) == 0
+    # Before the meetings, no link.
+    assert not _graph(app, TODAY - timedelta(days=40)).has_edge(a.id, b.id)

@@ -55,44 +55,37 @@
     });
   }
 
-  /* Positions: communities (Louvain, from the server) laid out as sunflower clusters,
-     themselves on a sunflower; cheap for 10,000 nodes, and small networks then get a
-     force-directed refinement. */
+  /* Positions come from the server's build (measures.layout): a force-directed layout
+     of each community, the communities kept apart, the isolated institutions in a grid. */
+  // Server units are spacing between neighbours; nodes here are up to 42 px wide.
+  var POSITION_SCALE = 2.5;
+
   function initialPositions(data) {
-    var communityOf = {};
-    var communities = (data.coalition && data.coalition.communities) || [];
-    communities.forEach(function (members, index) {
-      members.forEach(function (id) { communityOf[id] = index; });
-    });
-    var golden = Math.PI * (3 - Math.sqrt(5));
     var positions = {};
-    var centre = [];
-    var offset = 0;
-    communities.forEach(function (members, index) {
-      var radius = Math.sqrt(members.length) * 14;
-      var distance = index === 0 ? 0 : offset + radius;
-      centre[index] = {
-        x: Math.cos(index * golden) * distance,
-        y: Math.sin(index * golden) * distance,
-        r: radius
-      };
-      offset = Math.max(offset, distance + radius);
-    });
-    var seen = {};
-    data.nodes.forEach(function (node) {
-      var c = communityOf[node.id];
-      if (c === undefined) {
-        c = 0;
-      }
-      var i = seen[c] = (seen[c] || 0) + 1;
-      var base = centre[c] || { x: 0, y: 0 };
-      var r = 14 * Math.sqrt(i);
-      positions[node.id] = {
-        x: base.x + Math.cos(i * golden) * r,
-        y: base.y + Math.sin(i * golden) * r
-      };
+    data.nodes.forEach(function (node, index) {
+      positions[node.id] = typeof node.x === "number"
+        ? { x: node.x * POSITION_SCALE, y: node.y * POSITION_SCALE }
+        : { x: (index % 50) * 20, y: Math.floor(index / 50) * 20 };
     });
     return positions;
+  }
+
+  // How many of the largest institutions carry their name on the graph.
+  var LABELLED = 12;
+  var LABELLED_LARGE = 25;
+
+  function labelLargest(measure) {
+    var n = cy.nodes('[kind = "institution"]').length;
+    var count = n > BACKBONE_ABOVE ? LABELLED_LARGE : LABELLED;
+    var ranked = data().nodes.slice().sort(function (a, b) {
+      return (b[measure] || 0) - (a[measure] || 0) || a.id - b.id;
+    });
+    cy.batch(function () {
+      cy.nodes(".labelled").removeClass("labelled");
+      ranked.slice(0, count).forEach(function (node) {
+        cy.getElementById(String(node.id)).addClass("labelled");
+      });
+    });
   }
 
   function sizesFor(nodes, measure) {
@@ -134,7 +127,9 @@
         group: "nodes",
         data: {
           id: String(node.id),
-          label: node.label,
+          kind: "institution",
+          label: node.acronym || node.label,
+          name: node.label,
           colour: sectorColour(node.sector),
           size: size(node)
         },
@@ -161,6 +156,7 @@
       });
       edges.push({
         group: "edges",
+        classes: "collaboration",
         data: {
           id: "e" + index,
           source: String(edge.source),
@@ -177,10 +173,88 @@
   function resize(measure) {
     var size = sizesFor(data().nodes, measure);
     cy.batch(function () {
-      cy.nodes().forEach(function (element) {
+      cy.nodes('[kind = "institution"]').forEach(function (element) {
         element.data("size", size(nodeById[element.id()]));
       });
     });
+    labelLargest(measure);
+  }
+
+  /* Layers: collaboration (always drawn), the affiliation pairs (dashed), or the
+     two-mode view (a square per working group, a line to each of its institutions). */
+  var AFFILIATION_DRAWN_MAX = 20000;
+  var layerAdded = { both: null, "two-mode": null };
+
+  function affiliationElements() {
+    var list = (data().affiliation || []).slice(0, AFFILIATION_DRAWN_MAX);
+    return list.map(function (edge, index) {
+      return {
+        group: "edges",
+        classes: "affiliation",
+        data: {
+          id: "a" + index,
+          source: String(edge.source),
+          target: String(edge.target),
+          weight: 1,
+          kinds: ["group"],
+          groups: edge.groups
+        }
+      };
+    });
+  }
+
+  function twoModeElements() {
+    var members = {};
+    data().nodes.forEach(function (node) {
+      (node.groups || []).forEach(function (slug) {
+        (members[slug] = members[slug] || []).push(node);
+      });
+    });
+    var elements = [];
+    Object.keys(members).sort().forEach(function (slug) {
+      var x = 0;
+      var y = 0;
+      members[slug].forEach(function (node) {
+        var p = cy.getElementById(String(node.id)).position();
+        x += p.x;
+        y += p.y;
+      });
+      var n = members[slug].length;
+      elements.push({
+        group: "nodes",
+        classes: "group-node labelled",
+        data: { id: "g:" + slug, kind: "group", label: config.groups[slug] || slug, size: 26 },
+        position: { x: x / n, y: y / n }
+      });
+      members[slug].forEach(function (node) {
+        elements.push({
+          group: "edges",
+          classes: "membership",
+          data: { id: "m:" + slug + ":" + node.id, source: "g:" + slug, target: String(node.id), kinds: ["group"] }
+        });
+      });
+    });
+    return elements;
+  }
+
+  function setLayer(layer) {
+    cy.batch(function () {
+      Object.keys(layerAdded).forEach(function (name) {
+        if (layerAdded[name] && name !== layer) {
+          cy.remove(layerAdded[name]);
+          layerAdded[name] = null;
+        }
+      });
+      if (layer === "both" && !layerAdded.both) {
+        layerAdded.both = cy.add(affiliationElements());
+      }
+      if (layer === "two-mode" && !layerAdded["two-mode"]) {
+        layerAdded["two-mode"] = cy.add(twoModeElements());
+      }
+      cy.edges(".collaboration").toggleClass("layer-off", layer === "two-mode");
+    });
+    container.dataset.layer = layer;
+    applyFilters();
   }
 
   var loaded = null;
@@ -190,7 +264,11 @@
 
   function reasonText(reason) {
     if (reason.type === "tie") {
-      return (config.tieKinds[reason.kind] || reason.kind) + " (" + reason.since + ")";
+      return (config.tieKinds[reason.kind] || reason.kind) + " (" + reason.since +
+        (reason.status === "unconfirmed" ? ", " + text("unconfirmed", "unconfirmed") : "") + ")";
+    }
+    if (reason.type === "meetings") {
+      return text("meetings", "Meetings") + ": " + reason.count;
     }
     if (reason.type === "group") {
       return text("group", "Group") + ": " + (config.groups[reason.group] || reason.group);
@@ -287,7 +365,9 @@
       }
     });
     if (element.visible()) {
-      cy.animate({ center: { eles: element }, duration: 0 });
+      // Centre the view on the selection, zoomed in enough to read its neighbours.
+      cy.zoom(Math.max(cy.zoom(), 1.2));
+      cy.center(element);
     }
     showPanel(Number(id));
     document.querySelectorAll("#network-table tr.table-active").forEach(function (row) {
@@ -341,6 +421,11 @@
     cy.batch(function () {
       cy.nodes().forEach(function (element) {
         var node = nodeById[element.id()];
+        if (!node) {  // a group's square (two-mode view)
+          var slug = element.id().slice(2);
+          element.toggleClass("hidden", Boolean(group) && slug !== group);
+          return;
+        }
         var visible = sectors[node.sector] !== false &&
           (!group || (node.groups || []).indexOf(group) !== -1);
         element.toggleClass("hidden", !visible);
@@ -349,8 +434,10 @@
         }
       });
       cy.edges().forEach(function (edge) {
+        var kinds = edge.data("kinds") || [];
         var visible = !edge.source().hasClass("hidden") && !edge.target().hasClass("hidden") &&
-          (!link || edge.data("kinds").indexOf(link) !== -1);
+          !edge.hasClass("layer-off") &&
+          (!link || kinds.indexOf("group") !== -1 || kinds.indexOf(link) !== -1);
         edge.toggleClass("hidden", !visible);
         if (visible) {
           shownEdges += 1;
@@ -417,7 +504,11 @@
     var selected = {
       selector: "node:selected",
       style: {
-        label: "data(label)",
+        label: "data(name)",
+        "min-zoomed-font-size": 0,
+        "text-valign": "bottom",
+        "text-outline-color": "#ffffff",
+        "text-outline-width": 2,
         "border-width": 3,
         "border-color": "#f4b942",
         "font-size": large ? 14 : 11,
@@ -425,6 +516,36 @@
         "z-index": 10
       }
     };
+    var labelled = {
+      selector: "node.labelled",
+      style: {
+        label: "data(label)",
+        "font-size": large ? 16 : 10,
+        "min-zoomed-font-size": 0,
+        "text-valign": "bottom",
+        "text-margin-y": 2,
+        color: "#1f2a28",
+        "text-outline-color": "#ffffff",
+        "text-outline-width": 2
+      }
+    };
+    var layers = [
+      {
+        selector: "node.group-node",
+        style: {
+          shape: "round-rectangle",
+          "background-color": "#ffffff",
+          "border-width": 2,
+          "border-color": "#0b5d57",
+          width: 26,
+          height: 26,
+          "font-weight": "bold"
+        }
+      },
+      { selector: "edge.affiliation", style: { "line-style": "dashed", "line-color": "#b0b8c9", width: 0.8, opacity: 0.6 } },
+      { selector: "edge.membership", style: { "line-color": "#8fb8b4", width: 0.8, opacity: 0.7 } },
+      { selector: "edge.layer-off", style: { display: "none" } }
+    ];
     if (large) {
       return [
         {
@@ -435,9 +556,8 @@
           selector: "edge",
           style: { "curve-style": "haystack", "line-color": "#d6dcdb", width: 0.6 }
         },
-        { selector: ".hidden", style: { display: "none" } },
-        selected
-      ];
+        { selector: ".hidden", style: { display: "none" } }
+      ].concat(layers, [labelled, selected]);
     }
     return [
       {
@@ -446,12 +566,6 @@
           "background-color": "data(colour)",
           width: "data(size)",
           height: "data(size)",
-          label: "data(label)",
-          "font-size": 8,
-          "min-zoomed-font-size": 9,
-          "text-valign": "bottom",
-          "text-margin-y": 2,
-          color: "#1f2a28",
           "border-width": 0
         }
       },
@@ -466,9 +580,8 @@
       },
       { selector: ".hidden", style: { display: "none" } },
       { selector: ".faded", style: { opacity: 0.12 } },
-      { selector: "edge.highlighted", style: { opacity: 0.9, "line-color": "#0b5d57" } },
-      selected
-    ];
+      { selector: "edge.highlighted", style: { opacity: 0.9, "line-color": "#0b5d57" } }
+    ].concat(layers, [labelled, selected]);
   }
 
   function draw(document_) {
@@ -494,17 +607,8 @@
       style: styleFor(large)
     });
     mark("created");
-    if (n <= 300) {
-      cy.layout({
-        name: "cose",
-        animate: false,
-        randomize: false,
-        nodeRepulsion: function () { return 8000; },
-        idealEdgeLength: function () { return 60; },
-        numIter: 600
-      }).run();
-    }
     cy.fit(undefined, 20);
+    labelLargest(document.getElementById("network-size").value);
 
     // Suggestions for the search box, filled when it is first used (10,000 options cost).
     var searchBox = document.getElementById("network-search");
@@ -537,6 +641,14 @@
     });
     document.getElementById("network-group").addEventListener("change", applyFilters);
     document.getElementById("network-link").addEventListener("change", applyFilters);
+    document.getElementById("network-layer").addEventListener("change", function (event) {
+      setLayer(event.target.value);
+    });
+    document.getElementById("network-png").addEventListener("click", exportPng);
+    document.getElementById("network-fit").addEventListener("click", function () {
+      cy.fit(cy.elements(":visible"), 20);
+    });
+    wireViews();
     document.getElementById("network-controls").addEventListener("submit", search);
     document.querySelectorAll(".network-select").forEach(function (button) {
       button.addEventListener("click", function () {
@@ -567,6 +679,117 @@
       afterNextFrame(function () {
         window.coalitionNetwork.edgesPaintedAt = performance.now();
       });
+    });
+  }
+
+  /* The current view as a PNG (what is on screen, at twice its resolution). */
+  function exportPng() {
+    var blob = cy.png({ output: "blob", bg: "#ffffff", full: false, scale: 2 });
+    var link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = "coalition-network-" + (config.asOf || "") + ".png";
+    document.body.appendChild(link);
+    link.click();
+    document.body.removeChild(link);
+    window.setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
+    container.dataset.exported = "png";
+    viewStatus(text("png_ready", "Downloaded."));
+  }
+
+  /* Saved views: filters, layer, size measure, zoom and pan, by name, in localStorage. */
+  var VIEWS_KEY = "coalition-network-views";
+
+  function storedViews() {
+    try {
+      return JSON.parse(window.localStorage.getItem(VIEWS_KEY) || "{}") || {};
+    } catch (error) {
+      return {};
+    }
+  }
+
+  function viewStatus(message) {
+    var status = document.getElementById("network-view-status");
+    if (status) {
+      status.textContent = message;
+    }
+  }
+
+  function fillViewList(selected) {
+    var list = document.getElementById("network-view-list");
+    while (list.options.length > 1) {
+      list.remove(1);
+    }
+    Object.keys(storedViews()).sort().forEach(function (name) {
+      var option = document.createElement("option");
+      option.value = name;
+      option.textContent = name;
+      option.selected = name === selected;
+      list.appendChild(option);
+    });
+  }
+
+  function currentView() {
+    var sectors = [];
+    document.querySelectorAll(".network-sector:not(:checked)").forEach(function (box) {
+      sectors.push(box.value);
+    });
+    return {
+      hiddenSectors: sectors,
+      group: document.getElementById("network-group").value,
+      link: document.getElementById("network-link").value,
+      layer: document.getElementById("network-layer").value,
+      size: document.getElementById("network-size").value,
+      zoom: cy.zoom(),
+      pan: cy.pan()
+    };
+  }
+
+  function applyView(view) {
+    document.querySelectorAll(".network-sector").forEach(function (box) {
+      box.checked = (view.hiddenSectors || []).indexOf(box.value) === -1;
+    });
+    document.getElementById("network-group").value = view.group || "";
+    document.getElementById("network-link").value = view.link || "";
+    document.getElementById("network-layer").value = view.layer || "collaboration";
+    var size = document.getElementById("network-size");
+    if (view.size && size.querySelector('option[value="' + view.size + '"]')) {
+      size.value = view.size;
+      resize(view.size);
+    }
+    setLayer(document.getElementById("network-layer").value);
+    if (typeof view.zoom === "number" && view.pan) {
+      cy.viewport({ zoom: view.zoom, pan: view.pan });
+    }
+  }
+
+  function wireViews() {
+    fillViewList();
+    document.getElementById("network-view-save").addEventListener("click", function () {
+      var name = document.getElementById("network-view-name").value.trim();
+      if (!name) {
+        viewStatus(text("view_name_needed", "Name it."));
+        return;
+      }
+      var views = storedViews();
+      views[name] = currentView();
+      window.localStorage.setItem(VIEWS_KEY, JSON.stringify(views));
+      fillViewList(name);
+      viewStatus(text("view_saved", "Saved."));
+    });
+    document.getElementById("network-view-list").addEventListener("change", function (event) {
+      var view = storedViews()[event.target.value];
+      if (view) {
+        applyView(view);
+      }
+    });
+    document.getElementById("network-view-delete").addEventListener("click", function () {
+      var list = document.getElementById("network-view-list");
+      var views = storedViews();
+      if (list.value && views[list.value]) {
+        delete views[list.value];
+        window.localStorage.setItem(VIEWS_KEY, JSON.stringify(views));
+        fillViewList();
+      }
     });
   }
 
