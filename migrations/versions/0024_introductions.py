@@ -1,7 +1,7 @@
 """introductions: the network page's "Introduce" remembered (who, when, to whom, what)
 
-Revision ID: 0017e
-Revises: 0016
+Revision ID: 0024
+Revises: 0023
 
 A new table only; nothing to copy.
 Create Date: 2026-12-01 16:38:21.182340
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017e"
-down_revision: str | None = "0016"
+revision: str = "0024"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
