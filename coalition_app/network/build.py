@@ -48,7 +48,7 @@ FIRST_YEAR = 2018
 #: Institutions of one group or one deliverable beyond which no pairwise edges are drawn
 #: (a group of n members makes n*(n-1)/2 pairs); the membership still counts in `groups`.
 DEFAULT_PAIR_LIMIT = 100
-#: Seed for every randomised measure (sampled betweenness, Louvain), so figures are stable.
+#: Seed for every randomised measure (estimated betweenness, Louvain), so figures are stable.
 SEED = 42
 #: See `NetworkSettings.parallel_above`: below this, starting a process costs more than
 #: it saves.
@@ -60,7 +60,7 @@ class NetworkSettings:
     """What, beyond the data and the date, changes the figures (part of the cache key)."""
 
     betweenness_exact_limit: int = measures.DEFAULT_BETWEENNESS_EXACT_LIMIT
-    betweenness_sample: int = measures.DEFAULT_BETWEENNESS_SAMPLE
+    betweenness_error: float = measures.DEFAULT_BETWEENNESS_ERROR
     pair_limit: int = DEFAULT_PAIR_LIMIT
     introductions: int = 10
     #: Candidate pairs scored per kind (see `measures.suggest_introductions`): the cap keeps
@@ -74,7 +74,7 @@ class NetworkSettings:
     @property
     def tag(self) -> str:
         return (
-            f"x{self.betweenness_exact_limit}-k{self.betweenness_sample}"
+            f"x{self.betweenness_exact_limit}-e{self.betweenness_error:g}"
             f"-p{self.pair_limit}-i{self.introductions}-c{self.introduction_candidates}"
         )
 
@@ -426,14 +426,14 @@ def centralities_alongside(
 
     Above `settings.parallel_above` institutions they are computed in a second process,
     started at once from the bare rows, so the caller's work inside the block (building
-    the graph included) overlaps them: sampled betweenness alone takes seconds on 10,000
+    the graph included) overlaps them: estimated betweenness alone takes seconds on 10,000
     institutions, about as long as all the other measures together.  A fresh interpreter
     ("spawn") is used because forking a threaded web server is unsafe.  If the process
     cannot start or dies, the function computes them here instead: slower, never wrong.
     """
     options = {
         "exact_limit": settings.betweenness_exact_limit,
-        "sample": settings.betweenness_sample,
+        "error": settings.betweenness_error,
         "seed": SEED,
     }
 

@@ -319,8 +319,8 @@ def settings_from_config(config: dict[str, Any]) -> network_service.NetworkSetti
         betweenness_exact_limit=int(
             config.get("BETWEENNESS_EXACT_LIMIT", measures.DEFAULT_BETWEENNESS_EXACT_LIMIT)
         ),
-        betweenness_sample=int(
-            config.get("BETWEENNESS_SAMPLE", measures.DEFAULT_BETWEENNESS_SAMPLE)
+        betweenness_error=float(
+            config.get("BETWEENNESS_ERROR", measures.DEFAULT_BETWEENNESS_ERROR)
         ),
         pair_limit=int(config.get("NETWORK_PAIR_LIMIT", network_service.DEFAULT_PAIR_LIMIT)),
         parallel_above=int(

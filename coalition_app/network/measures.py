@@ -21,9 +21,10 @@ networkx is the interface and the reference: every measure is defined as a netwo
 would give it.  The two costliest, betweenness and closeness, are computed by igraph's C
 implementation (`betweenness`, `closeness`), tested equal to networkx's figures to 1e-9:
 exact betweenness on 5,000 institutions takes seconds there, where networkx's pure-Python
-Brandes takes minutes.  numpy/scipy are not dependencies of the app, so
-``nx.eigenvector_centrality_numpy`` and ``nx.attribute_assortativity_coefficient`` (which needs
-numpy) are avoided; `coalition_measures` computes Newman's assortativity coefficient directly.
+Brandes takes minutes.  Above that size betweenness is estimated by KADABRA
+(NetworKit, `estimated_betweenness`), which ranks the top institutions exactly where uniform
+sampling of sources did not.  `coalition_measures` computes Newman's assortativity
+coefficient directly (the graphs here are small enough that numpy would not pay).
 """
 
 from __future__ import annotations
@@ -187,17 +188,22 @@ _REASON_FIELDS = {
     "meetings": ("count",),
 }
 
-#: Above this many nodes, betweenness is estimated from a sample of source nodes and
-#: closeness is skipped (both are O(n*m) exactly; igraph computes them exactly on 5,000
-#: institutions in a few seconds, see `make bench BENCH=betweenness`).
+#: Above this many nodes, betweenness is estimated and closeness is skipped (both are
+#: O(n*m) exactly; igraph computes them exactly on 5,000 institutions in a few seconds, see
+#: `make bench BENCH=betweenness`).
 DEFAULT_BETWEENNESS_EXACT_LIMIT = 5_000
-#: Number of sampled source nodes for estimated betweenness.  `make bench BENCH=betweenness`
-#: prints, per sample size, the time and how many of the sampled top 10 are in the exact top
-#: 10.  On the synthetic coalition the top ranks lie within 1% of each other, so uniform
-#: source sampling needs most of the nodes to rank them (5,000 institutions: 4 of 10 at
-#: k=1,000, 7 to 10 of 10 at k=4,000 depending on the seed); 1,000 is what the 10,000
-#: institution build affords within its 10 s target (7 of 10 there).
-DEFAULT_BETWEENNESS_SAMPLE = 1_000
+#: Above the limit, betweenness is estimated by KADABRA (Borassi and Natale, "KADABRA is an
+#: ADaptive Algorithm for Betweenness via Random Approximation", ESA 2016; NetworKit's
+#: implementation): it samples shortest paths between random pairs until the top
+#: `BETWEENNESS_TOP` institutions are ranked in their exact order with probability
+#: 1 - `BETWEENNESS_DELTA`, every estimate within this additive error (on KADABRA's scale).
+#: Uniform sampling of source nodes (networkx's ``k``) was measured first: on the synthetic
+#: coalition of 5,000 it put only 7 or 8 of the exact top 10 in its top 10 even with 2,000 of
+#: the 5,000 sources, where KADABRA found all 10 in a quarter of exact's time (`make bench
+#: BENCH=betweenness` prints both).
+DEFAULT_BETWEENNESS_ERROR = 0.002
+BETWEENNESS_TOP = 10
+BETWEENNESS_DELTA = 0.1
 #: Cap on the candidate pairs `suggest_introductions` scores (per kind of candidate): the
 #: search stays exhaustive up to about 600 densely linked institutions (~1 s here).
 DEFAULT_MAX_CANDIDATES = 200_000
@@ -467,6 +473,44 @@ def betweenness(G: nx.Graph, k: int | None = None, seed: int = 42) -> dict[Node,
     return {v: raw[i] * (on_source if v in sampled else elsewhere) for i, v in enumerate(nodes)}
 
 
+def estimated_betweenness(
+    G: nx.Graph, *, error: float, seed: int, top: int = BETWEENNESS_TOP
+) -> tuple[dict[Node, float], int]:
+    """Return KADABRA's estimate of ``nx.betweenness_centrality(G)`` and the paths it sampled.
+
+    Hop-based and normalised as `betweenness`; the `top` highest are ranked in their exact
+    order with probability 1 - `BETWEENNESS_DELTA`, each figure within `error` of the truth
+    on KADABRA's scale (twice networkx's, see below).  Repeatable: NetworKit's generator is
+    seeded with `seed` and the deterministic variant is used, on one thread.
+    """
+    # Compiled libraries, loaded only where the network is this large.
+    import networkit as nk
+    import numpy as np
+
+    nodes = list(G)
+    n = len(nodes)
+    if n <= 2:
+        return dict.fromkeys(nodes, 0.0), 0
+    index = {v: i for i, v in enumerate(nodes)}
+    pairs = [(index[u], index[v]) for u, v in G.edges() if u != v]
+    g = nk.Graph(n)
+    if pairs:
+        first, second = zip(*pairs, strict=True)
+        g.addEdges((np.array(first, dtype=np.uint64), np.array(second, dtype=np.uint64)))
+    nk.engineering.setSeed(seed, False)
+    nk.setNumberOfThreads(1)
+    kadabra = nk.centrality.KadabraBetweenness(g, error, BETWEENNESS_DELTA, True, min(top, n))
+    kadabra.run()
+    # KADABRA's figure is the share of sampled pairs (s, t) whose sampled shortest path runs
+    # through v, over n(n-1)/2 pairs; networkx's is over the (n-1)(n-2)/2 pairs without v.
+    scale = n / (2.0 * (n - 2))
+    scores = kadabra.scores()
+    return (
+        {v: scores[i] * scale for i, v in enumerate(nodes)},
+        int(kadabra.getNumberOfIterations()),
+    )
+
+
 def closeness(G: nx.Graph) -> dict[Node, float]:
     """Return ``nx.closeness_centrality(G)``, computed by igraph in C.
 
@@ -495,32 +539,45 @@ def closeness(G: nx.Graph) -> dict[Node, float]:
 Centralities = tuple[dict[Node, float], dict[Node, float] | None, dict[str, Any]]
 
 
-def path_centralities(G: nx.Graph, *, exact_limit: int, sample: int, seed: int) -> Centralities:
+def path_centralities(G: nx.Graph, *, exact_limit: int, error: float, seed: int) -> Centralities:
     """Return hop-based betweenness and closeness (see `node_measures`), and how.
 
-    Betweenness is exact up to `exact_limit` nodes, otherwise estimated from
-    ``k = min(sample, n)`` source nodes drawn with `seed`; closeness is skipped (None)
-    above `exact_limit`.  ``info`` holds ``betweenness`` ("exact" or "sampled"), ``k``
-    (None when exact) and ``closeness`` ("exact" or "skipped").  Both are networkx's
-    figures, computed by igraph (`betweenness`, `closeness`).
+    Betweenness is exact up to `exact_limit` nodes, otherwise estimated by KADABRA
+    (`estimated_betweenness`, with `error` and `seed`); closeness is skipped (None) above
+    `exact_limit`.  ``info`` holds ``betweenness`` ("exact" or "sampled"), ``samples`` (the
+    shortest paths KADABRA sampled; None when exact), ``error`` (None when exact), ``top``
+    (the institutions ranked in exact order; None when exact) and ``closeness`` ("exact" or
+    "skipped").
     """
     n = G.number_of_nodes()
     if n <= exact_limit:
         return (
             betweenness(G),
             closeness(G),
-            {"betweenness": "exact", "k": None, "closeness": "exact"},
+            {
+                "betweenness": "exact",
+                "samples": None,
+                "error": None,
+                "top": None,
+                "closeness": "exact",
+            },
         )
-    k = min(sample, n)
+    values, samples = estimated_betweenness(G, error=error, seed=seed)
     return (
-        betweenness(G, k=k, seed=seed),
+        values,
         None,
-        {"betweenness": "sampled", "k": k, "closeness": "skipped"},
+        {
+            "betweenness": "sampled",
+            "samples": samples,
+            "error": error,
+            "top": min(BETWEENNESS_TOP, n),
+            "closeness": "skipped",
+        },
     )
 
 
 def path_centralities_of_edges(
-    nodes: list[Node], edges: list[tuple[Node, Node]], *, exact_limit: int, sample: int, seed: int
+    nodes: list[Node], edges: list[tuple[Node, Node]], *, exact_limit: int, error: float, seed: int
 ) -> Centralities:
     """Return `path_centralities` of the graph made of bare `nodes` and `edges`.
 
@@ -533,14 +590,14 @@ def path_centralities_of_edges(
     H = nx.Graph()
     H.add_nodes_from(sorted(nodes))
     H.add_edges_from(sorted({(a, b) if a < b else (b, a) for a, b in edges if a != b}))
-    return path_centralities(H, exact_limit=exact_limit, sample=sample, seed=seed)
+    return path_centralities(H, exact_limit=exact_limit, error=error, seed=seed)
 
 
 def node_measures(
     G: nx.Graph,
     *,
     betweenness_exact_limit: int = DEFAULT_BETWEENNESS_EXACT_LIMIT,
-    betweenness_sample: int = DEFAULT_BETWEENNESS_SAMPLE,
+    betweenness_error: float = DEFAULT_BETWEENNESS_ERROR,
     seed: int = 42,
     eigenvector_max_iter: int = 500,
     centralities: Callable[[], Centralities] | None = None,
@@ -561,7 +618,7 @@ def node_measures(
         Normalised, hop-based betweenness centrality: on average over pairs of other
         institutions, the share of their shortest paths that pass through it.  Exact
         when the graph has at most ``betweenness_exact_limit`` nodes, otherwise estimated
-        from ``k = min(betweenness_sample, n)`` source nodes drawn with ``seed``.
+        by KADABRA within ``betweenness_error`` (see `estimated_betweenness`), with ``seed``.
     ``eigenvector``
         Weighted eigenvector centrality, computed within each connected component (it is
         only defined on a connected network), scaled so the component's most central
@@ -600,7 +657,7 @@ def node_measures(
     # Asked for last: when another process computes them, everything above overlaps.
     if centralities is None:
         betweenness, closeness, info = path_centralities(
-            G, exact_limit=betweenness_exact_limit, sample=betweenness_sample, seed=seed
+            G, exact_limit=betweenness_exact_limit, error=betweenness_error, seed=seed
         )
     else:
         betweenness, closeness, info = centralities()

@@ -179,7 +179,15 @@ class MeasuresInfo(Schema):
     """How the node measures were computed."""
 
     betweenness: Literal["exact", "sampled"]
-    k: int | None = Field(description="Sampled source institutions; null when exact")
+    samples: int | None = Field(
+        description="Shortest paths KADABRA sampled to estimate betweenness; null when exact"
+    )
+    error: float | None = Field(
+        description="KADABRA's additive error bound (its scale: twice networkx's); null if exact"
+    )
+    top: int | None = Field(
+        description="Institutions ranked in exact order (probability 0.9); null when exact"
+    )
     closeness: Literal["exact", "skipped"]
     eigenvector: Literal["per_component", "degree_fallback"]
 

@@ -225,15 +225,16 @@ def test_a_first_large_build_answers_202_and_a_waiting_page(seeded_app, member_c
     assert 'http-equiv="refresh"' in page.get_data(as_text=True)
 
 
-def test_the_page_says_whether_betweenness_is_exact_or_sampled_with_k(seeded_app, member_client):
-    seeded_app.config.update(BETWEENNESS_EXACT_LIMIT=20, BETWEENNESS_SAMPLE=15)
+def test_the_page_says_whether_betweenness_is_exact_or_estimated_and_how(seeded_app, member_client):
+    seeded_app.config.update(BETWEENNESS_EXACT_LIMIT=20, BETWEENNESS_ERROR=0.01)
     cache = network_cache.get_cache(seeded_app)
     cache.settings = network_cache.settings_from_config(seeded_app.config)
     html = member_client.get("/network").get_data(as_text=True)
-    assert "una muestra de 15 instituciones" in html
+    assert "el método KADABRA muestreó" in html and "las primeras 10 en su orden exacto" in html
     assert "La intermediación es exacta" not in html
     response = member_client.get("/api/v1/network")
     info = response.json["measures_info"]
-    assert info["betweenness"] == "sampled" and info["k"] == 15
-    # The sampled document is the documented one too (closeness null, k given).
-    assert Network.model_validate_json(response.get_data()).measures_info.k == 15
+    assert info["betweenness"] == "sampled" and info["error"] == 0.01 and info["top"] == 10
+    assert f"{info['samples']:,}" in html
+    # The estimated document is the documented one too (closeness null, samples given).
+    assert Network.model_validate_json(response.get_data()).measures_info.samples > 0
