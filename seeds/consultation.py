@@ -179,7 +179,10 @@ def load(session: Session, groups: dict[str, WorkingGroup], today: date) -> int:
     connection = session.connection()
     # The moment as the dialect stores it (SQLite: its text format), for the raw insert.
     process = ConsultationVote.__table__.c.voted_at.type.bind_processor(connection.dialect)
-    voted_at = start + timedelta(days=1)
+    voted_at = (start + timedelta(days=1)).astimezone(UTC)
+    if connection.dialect.name == "sqlite":
+        # What SQLite keeps of a moment the ORM writes: the naive UTC text (no offset).
+        voted_at = voted_at.replace(tzinfo=None)
     voted_at = process(voted_at) if process else voted_at
     participant_of = np.array(participant_ids, dtype=np.int64)[generated["rows"]]
     statement_of = np.array(statement_ids, dtype=np.int64)[generated["cols"]]

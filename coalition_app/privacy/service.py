@@ -111,6 +111,27 @@ def section_titles() -> dict[str, str]:
         "application_messages": _("Messages you wrote on applications"),
         "consents": _("Your consents to the privacy notice"),
         "privacy_requests": _("Your privacy requests (and those you answered)"),
+        # Issues 14 and 16: what people write and decide in the coalition's work.
+        "tie_updates": _("Changes you made to ties"),
+        "calendar_feeds": _("Your calendar feeds"),
+        "meeting_action_items": _("Action items of meetings assigned to you or written by you"),
+        "comments": _("Your comments"),
+        "comment_mentions": _("Comments that mention you"),
+        "attachments": _("Files you attached"),
+        "introductions": _("Introductions you made"),
+        "recommendations": _("Recommendations you drafted or moved"),
+        "recommendation_versions": _("Versions of recommendations you wrote"),
+        "recommendation_evidence": _("Evidence you cited in recommendations"),
+        "recommendation_comments": _("Your comments on recommendations"),
+        "amendments": _("Amendments you proposed or decided"),
+        "agenda_editions": _("Agenda editions you published"),
+        "positions": _("Positions you wrote"),
+        "authorised_endorsers": _("Your authorisations to answer endorsements"),
+        "endorsements": _("Endorsements you answered"),
+        "endorsement_changes": _("Changes to endorsements you made"),
+        "consultations": _("Consultations you created or changed"),
+        "consultation_statements": _("Consultation statements you moderated"),
+        "consultation_participants": _("Consultation participants you flagged"),
     }
 
 

@@ -22,6 +22,7 @@ from tests.helpers import sign_in
 
 LIST_PAGES = [
     "/",
+    "/consultations",
     # The agenda (issue 16).
     "/agenda",
     "/positions",
@@ -69,6 +70,7 @@ LIST_PAGES = [
 ]
 #: GET routes without a path variable that are no list: forms, sign-in steps, health checks.
 NOT_LISTS = {
+    "/consultations/new",
     "/account/password",
     "/account/profile",
     "/account/security",

@@ -209,8 +209,9 @@ def test_seeded_network_has_the_recorded_ties_with_their_reasons(seeded_app):
             checked += 1
     assert checked > 100
     kinds = {r["type"] for _, _, rs in G.edges(data="reasons") for r in rs}
-    # No group cliques any more: the seed's links are its ties and its shared work.
-    assert kinds == {"tie", "deliverable"}
+    # No group cliques any more: the seed's links are its ties, its shared work and its
+    # meetings' co-attendance (seeds/data/meetings.yaml).
+    assert kinds == {"tie", "deliverable", "meetings"}
 
 
 def test_over_time_figures_are_those_of_each_years_graph(seeded_app):
