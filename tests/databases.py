@@ -29,7 +29,9 @@ def fresh_database_url(name: str, tmp_dir: Path) -> str:
 
 def _recreate_postgres_database(url: str, name: str) -> str:
     parsed = make_url(url)
-    database = f"{parsed.database}_{name}"
+    # Each pytest-xdist worker (gw0, gw1, ...) has databases of its own.
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    database = f"{parsed.database}_{worker}_{name}" if worker else f"{parsed.database}_{name}"
     admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))

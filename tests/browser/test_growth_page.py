@@ -26,6 +26,7 @@ def _painted_pixels(page, canvas_id: str) -> int:
 
 def test_growth_dashboard_draws_its_charts_without_console_errors(page, shoot):
     sign_in(page, "member@example.org")
+    page.get_by_role("button", name="Más").click()  # the navigation's less used pages
     page.get_by_role("link", name="Crecimiento").click()
     page.wait_for_url("**/growth")
     assert page.get_by_role("heading", name="Crecimiento de la coalición").is_visible()
