@@ -46,12 +46,16 @@ serve: install
 	COALITION_ENV=production $(VENV)/bin/gunicorn --workers $(WORKERS) --threads 2 \
 	  --bind $(BIND) --access-logfile - --graceful-timeout 20 wsgi:app
 
+# The suite runs one test file per worker, a worker per core (PYTEST_WORKERS=0: in this process).
+PYTEST_WORKERS ?= auto
+PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+
 test: install chromium
-	$(PY) -m pytest
+	$(PYTEST)
 
 # The same suite on PostgreSQL (started by .ci/run when it is not running).
 test-postgres: install chromium
-	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/coalition_test} $(PY) -m pytest
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/coalition_test} $(PYTEST)
 
 lint: install
 	$(VENV)/bin/ruff check .
