@@ -34,7 +34,13 @@ from ..core.forms import attach_error, choices, require_action_form
 from ..core.i18n import current_language
 from ..groups import service as group_service
 from ..policy import authorize, can, require_visible
-from ..public.site import SitemapEntry, cacheable, public_page, sitemap_source
+from ..public.site import (
+    SitemapEntry,
+    cacheable,
+    public_page,
+    sitemap_source,
+    use_address_language,
+)
 from . import publishing, service
 from . import queries as q
 from .forms import (
@@ -678,6 +684,7 @@ def _public_language() -> str | None:
 
 
 def _in_language(render):
+    use_address_language()  # the page's <html lang> and its links read it, as the public site's
     lang = _public_language()
     if lang is None:
         return render()

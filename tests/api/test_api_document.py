@@ -194,7 +194,7 @@ def test_the_network_schema_types_the_measures_weights_reasons_and_introductions
     reasons = edge["reasons"]["items"]
     assert {ref["$ref"].rsplit("/", 1)[1] for ref in reasons["oneOf"]} == {
         "TieReason",
-        "GroupReason",
+        "MeetingsReason",  # co-attendance; shared groups are affiliation, not a link's reason
         "DeliverableReason",
     }
     network = schemas["Network"]

@@ -26,6 +26,7 @@ def test_a_participant_votes_on_a_phone_without_reloading(browser, live_server, 
     expect(progress).to_have_text("0 de 60")
     first = page.locator("#statement-text").inner_text()
     agree = page.get_by_role("button", name="De acuerdo")
+    page.wait_for_load_state("load")  # styles and the deferred script, on a busy machine too
     box = agree.bounding_box()
     assert box is not None and box["height"] >= 48  # a big touch target
     page.evaluate("() => { window.notReloaded = true; }")

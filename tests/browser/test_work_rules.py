@@ -44,6 +44,8 @@ def test_finishing_the_last_task_puts_the_deliverable_before_the_chair(browser, 
     # Members record progress on their tasks; the deliverable's percent is not theirs to set.
     expect(member.get_by_label("Avance (%)")).to_have_count(0)
     member.get_by_role("link", name=task_title).first.click()
+    member.wait_for_url(re.compile(r"/tasks/\d+"))
+    member.wait_for_load_state("load")  # done-percent.js is deferred: wait for it on a busy machine
     member.get_by_label("Situación").select_option("done")
     expect(member.get_by_label("Avance (%)")).to_have_value("100")
     member.get_by_label("Qué se hizo").fill("Doce casos compilados")

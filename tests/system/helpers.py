@@ -172,10 +172,11 @@ def all_at_once(count: int, action: Callable[[int, Callable[[], None]], object])
 
 
 def first_task_of(database_url: str, email: str) -> int:
-    """The id of the first live task assigned to the person with this e-mail."""
+    """The id of the first live, unfinished task assigned to the person with this e-mail (a
+    finished one refuses a progress below 100 %)."""
     from sqlalchemy import select
 
-    from models import Task, User
+    from models import Task, User, WorkStatus
 
     engine = make_engine(database_url)
     try:
@@ -183,7 +184,11 @@ def first_task_of(database_url: str, email: str) -> int:
             person = session.scalar(select(User).where(User.email == email))
             return session.scalar(
                 select(Task.id)
-                .where(Task.assignee_id == person.id, Task.archived_at.is_(None))
+                .where(
+                    Task.assignee_id == person.id,
+                    Task.archived_at.is_(None),
+                    Task.status != WorkStatus.DONE,
+                )
                 .order_by(Task.id)
             )
     finally:
