@@ -684,7 +684,6 @@ def _public_language() -> str | None:
 
 
 def _in_language(render):
-    use_address_language()  # the page's <html lang> and its links read it, as the public site's
     lang = _public_language()
     if lang is None:
         return render()
@@ -705,6 +704,8 @@ def _pdf_response(document: bytes, name: str) -> Response:
 @bp.get("/public/agenda")
 @public_page
 def public_agenda():
+    use_address_language()  # before anything asks the locale (the ETag does): <html lang>, links
+
     def render():
         data = publishing.live_agenda()
         return _in_language(
@@ -752,6 +753,7 @@ def _public_position(position_id: int) -> Position:
 @bp.get("/public/positions/<int:position_id>")
 @public_page
 def public_position(position_id: int):
+    use_address_language()  # before anything asks the locale (the ETag does): <html lang>, links
     position = _public_position(position_id)
 
     def render():

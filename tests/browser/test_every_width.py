@@ -21,6 +21,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from coalition_app import create_app
+from coalition_app.public.site import PUBLIC_SITE
 from config import TestConfig
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.helpers import DEMO_PASSWORD, PageWatcher, choose_language, sign_in
@@ -121,6 +122,13 @@ CHECK = "\n".join(
 )
 
 
+def public_site_pages() -> set[str]:
+    """Endpoints of the public site's pages (`public.site.public_page`): served without a
+    session, so their language comes from the address (`?lang=`)."""
+    app = create_app(TestConfig("sqlite://"))
+    return {name for name, view in app.view_functions.items() if getattr(view, PUBLIC_SITE, False)}
+
+
 def html_routes() -> list[tuple[str, str]]:
     """(endpoint, path template) for every GET route that answers a page."""
     app = create_app(TestConfig("sqlite://"))
@@ -139,6 +147,7 @@ def html_routes() -> list[tuple[str, str]]:
 
 
 ROUTES = html_routes()
+PUBLIC_SITE_PAGES = public_site_pages()
 CASES = [
     (role, lang, endpoint, path)
     for role in (ANONYMOUS, *ROLES)
@@ -303,7 +312,7 @@ def test_every_route_is_opened_or_declared():
 def test_page_fits_every_width(sessions, ids, role, lang, endpoint, path):
     page = sessions(role, lang)
     page.set_viewport_size({"width": WIDTHS[0], "height": HEIGHT})
-    if endpoint.startswith("public."):
+    if endpoint in PUBLIC_SITE_PAGES:
         path += f"?lang={lang}"  # the public site's language is in its address (no session)
     response = page.goto(path.format(**ids))
     assert response is not None
