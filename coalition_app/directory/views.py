@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import secrets
-import time
-from pathlib import Path
-
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -32,6 +25,7 @@ from ..core.forms import attach_error
 from ..core.forms import choices as select_choices
 from ..core.i18n import current_language
 from ..core.paging import page_number
+from ..core.staged_uploads import StagedUploads
 from ..policy import authorize, can
 from ..ties import queries as tie_queries
 from . import csv_io as institution_io
@@ -46,8 +40,8 @@ from .forms import (
 
 bp = Blueprint("directory", __name__)
 
-IMPORT_SESSION_KEY = "institution_import"
-IMPORT_MAX_AGE_SECONDS = 24 * 3600
+#: The file between the import's preview and its confirmation.
+UPLOADS = StagedUploads("institution_import")
 
 
 # --- directory ----------------------------------------------------------------------------------
@@ -265,32 +259,6 @@ def export():
     return csv_response(rows, f"institutions-{clock.today().isoformat()}.csv")
 
 
-def _imports_dir() -> Path:
-    path = Path(current_app.instance_path) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _clean_old_imports(folder: Path) -> None:
-    cutoff = time.time() - IMPORT_MAX_AGE_SECONDS
-    for old in folder.glob("*.csv"):
-        try:
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
-        except OSError:
-            pass
-
-
-def _stored_upload(upload_id: str | None) -> Path | None:
-    """The file kept between preview and confirm: only the uploader's session names it."""
-    if not upload_id or upload_id != session.get(IMPORT_SESSION_KEY):
-        return None
-    if not upload_id.replace("-", "").replace("_", "").isalnum():
-        return None
-    path = _imports_dir() / f"{upload_id}.csv"
-    return path if path.exists() else None
-
-
 @bp.route("/institutions/import", methods=["GET", "POST"])
 def import_upload():
     authorize(current_user, "manage_institutions")
@@ -306,14 +274,7 @@ def import_upload():
         return render_template("directory/import.html", form=form, preview=None), 400
     confirm = ConfirmImportForm()
     if preview.ok and preview.rows:
-        folder = _imports_dir()
-        _clean_old_imports(folder)
-        upload_id = secrets.token_urlsafe(16)
-        fd = os.open(folder / f"{upload_id}.csv", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        session[IMPORT_SESSION_KEY] = upload_id
-        confirm.upload.data = upload_id
+        confirm.upload.data = UPLOADS.stage(content)
     # A file with errors is refused (400): the preview says what to mend, row by row.
     return render_template(
         "directory/import.html", form=ImportForm(formdata=None), preview=preview, confirm=confirm
@@ -326,7 +287,7 @@ def import_confirm():
     confirm = ConfirmImportForm()
     if not confirm.validate_on_submit():
         abort(400)
-    path = _stored_upload(confirm.upload.data)
+    path = UPLOADS.find(confirm.upload.data)
     if path is None:
         flash(_("That preview has expired. Upload the file again."), "warning")
         return redirect(url_for("directory.import_upload"))
@@ -338,8 +299,7 @@ def import_confirm():
         attach_error(form, error)
         preview = institution_io.preview(content, clock.today())
         return render_template("directory/import.html", form=form, preview=preview), 400
-    path.unlink(missing_ok=True)
-    session.pop(IMPORT_SESSION_KEY, None)
+    UPLOADS.discard(path)
     flash(
         _(
             "Imported: %(new)s, %(updated)s, %(unchanged)s.",

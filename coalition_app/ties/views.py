@@ -3,10 +3,7 @@ coalition-wide list, and the CSV export and import."""
 
 from __future__ import annotations
 
-import os
-import secrets
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,9 +15,9 @@ from ..core import clock
 from ..core.csv import csv_response
 from ..core.errors import DomainError, DomainErrors, EditConflict
 from ..core.forms import attach_error
+from ..core.staged_uploads import StagedUploads
 from ..directory import service as directory
 from ..directory.forms import ConfirmImportForm, ImportForm
-from ..directory.views import _clean_old_imports, _imports_dir
 from ..policy import authorize
 from . import csv_io as tie_io
 from . import queries
@@ -29,7 +26,8 @@ from .forms import AnswerForm, EndTieForm, TieForm
 
 bp = Blueprint("ties", __name__)
 
-IMPORT_SESSION_KEY = "tie_import"
+#: The file between the import's preview and its confirmation.
+UPLOADS = StagedUploads("tie_import", prefix="ties-")
 
 
 def _show_error(form: TieForm, error: DomainError) -> None:
@@ -238,15 +236,6 @@ def export():
     return csv_response(rows, f"ties-{clock.today().isoformat()}.csv")
 
 
-def _stored_upload(upload_id: str | None):
-    if not upload_id or upload_id != session.get(IMPORT_SESSION_KEY):
-        return None
-    if not upload_id.replace("-", "").replace("_", "").isalnum():
-        return None
-    path = _imports_dir() / f"ties-{upload_id}.csv"
-    return path if path.exists() else None
-
-
 @bp.route("/ties/import", methods=["GET", "POST"])
 def import_upload():
     authorize(current_user, "manage_ties")
@@ -262,14 +251,7 @@ def import_upload():
         return render_template("ties/import.html", form=form, preview=None), 400
     confirm = ConfirmImportForm()
     if preview.ok and preview.rows:
-        folder = _imports_dir()
-        _clean_old_imports(folder)
-        upload_id = secrets.token_urlsafe(16)
-        fd = os.open(folder / f"ties-{upload_id}.csv", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        session[IMPORT_SESSION_KEY] = upload_id
-        confirm.upload.data = upload_id
+        confirm.upload.data = UPLOADS.stage(content)
     return render_template(
         "ties/import.html", form=ImportForm(formdata=None), preview=preview, confirm=confirm
     ), (200 if preview.ok else 400)
@@ -281,7 +263,7 @@ def import_confirm():
     confirm = ConfirmImportForm()
     if not confirm.validate_on_submit():
         abort(400)
-    path = _stored_upload(confirm.upload.data)
+    path = UPLOADS.find(confirm.upload.data)
     if path is None:
         flash(_("That preview has expired. Upload the file again."), "warning")
         return redirect(url_for("ties.import_upload"))
@@ -293,8 +275,7 @@ def import_confirm():
         attach_error(form, error)
         preview = tie_io.preview(content, clock.today())
         return render_template("ties/import.html", form=form, preview=preview), 400
-    path.unlink(missing_ok=True)
-    session.pop(IMPORT_SESSION_KEY, None)
+    UPLOADS.discard(path)
     flash(
         _(
             "Imported: %(new)s, %(updated)s, %(unchanged)s.",
