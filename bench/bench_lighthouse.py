@@ -36,7 +36,15 @@ from .bench_load import (
 # 12.x: the last line that runs on Debian 12's Node 20 (13 wants Node 22.12).
 LIGHTHOUSE_VERSION = "12.8.2"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
-PAGES = ["/coalicion", "/miembros", "/grupos/etica", "/eventos", "/datos", "/coalicion?lang=en"]
+PAGES = [
+    "/coalicion",
+    "/miembros",
+    "/grupos/etica",
+    "/eventos",
+    "/datos",
+    "/coalicion?lang=en",
+    "/public/agenda",  # the agenda (issue 16), on the public site too
+]
 TARGET = 95
 REPORTS = ROOT / "test-output" / "lighthouse"
 
