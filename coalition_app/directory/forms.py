@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField
+from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import DataRequired
 
 from ..core.forms import PlainText, optional_id, strip
@@ -32,14 +31,6 @@ class EndMembershipForm(FlaskForm):
     left_on = DateField(
         _l("Member until"), validators=[DataRequired(_l("Give the end date (YYYY-MM-DD)."))]
     )
-
-
-class ImportForm(FlaskForm):
-    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
-
-
-class ConfirmImportForm(FlaskForm):
-    upload = HiddenField()
 
 
 class FocalPointForm(FlaskForm):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    abort,
     flash,
     redirect,
     render_template,
@@ -20,6 +19,7 @@ from models import Basis, Institution
 
 from ..core import clock
 from ..core.csv import csv_response
+from ..core.csv_import import CsvImport
 from ..core.errors import DomainError, DomainErrors
 from ..core.forms import attach_error
 from ..core.forms import choices as select_choices
@@ -31,17 +31,36 @@ from ..ties import queries as tie_queries
 from . import csv_io as institution_io
 from . import service as directory
 from .forms import (
-    ConfirmImportForm,
     EndMembershipForm,
     FocalPointForm,
-    ImportForm,
     InstitutionForm,
 )
 
 bp = Blueprint("directory", __name__)
 
 #: The file between the import's preview and its confirmation.
-UPLOADS = StagedUploads("institution_import")
+
+
+def _imported(result) -> str:
+    return _(
+        "Imported: %(new)s, %(updated)s, %(unchanged)s.",
+        new=ngettext("%(num)s new", "%(num)s new", result.count(institution_io.NEW)),
+        updated=ngettext("%(num)s updated", "%(num)s updated", result.count(institution_io.UPDATE)),
+        unchanged=ngettext(
+            "%(num)s unchanged", "%(num)s unchanged", result.count(institution_io.UNCHANGED)
+        ),
+    )
+
+
+IMPORT = CsvImport(
+    csv=institution_io,
+    template="directory/import.html",
+    uploads=StagedUploads("institution_import"),
+    upload_endpoint="directory.import_upload",
+    confirm_endpoint="directory.import_confirm",
+    done_endpoint="directory.index",
+    summary=_imported,
+)
 
 
 # --- directory ----------------------------------------------------------------------------------
@@ -262,55 +281,10 @@ def export():
 @bp.route("/institutions/import", methods=["GET", "POST"])
 def import_upload():
     authorize(current_user, "manage_institutions")
-    form = ImportForm()
-    if not form.validate_on_submit():
-        status = 400 if request.method == "POST" else 200
-        return render_template("directory/import.html", form=form, preview=None), status
-    content = form.file.data.read(institution_io.MAX_UPLOAD_BYTES + 1)
-    try:
-        preview = institution_io.preview(content, clock.today())
-    except DomainError as error:
-        attach_error(form, error)
-        return render_template("directory/import.html", form=form, preview=None), 400
-    confirm = ConfirmImportForm()
-    if preview.ok and preview.rows:
-        confirm.upload.data = UPLOADS.stage(content)
-    # A file with errors is refused (400): the preview says what to mend, row by row.
-    return render_template(
-        "directory/import.html", form=ImportForm(formdata=None), preview=preview, confirm=confirm
-    ), (200 if preview.ok else 400)
+    return IMPORT.upload()
 
 
 @bp.post("/institutions/import/confirm")
 def import_confirm():
     authorize(current_user, "manage_institutions")
-    confirm = ConfirmImportForm()
-    if not confirm.validate_on_submit():
-        abort(400)
-    path = UPLOADS.find(confirm.upload.data)
-    if path is None:
-        flash(_("That preview has expired. Upload the file again."), "warning")
-        return redirect(url_for("directory.import_upload"))
-    content = path.read_bytes()
-    try:
-        result = institution_io.apply(content, current_user, clock.today())
-    except DomainError as error:
-        form = ImportForm(formdata=None)
-        attach_error(form, error)
-        preview = institution_io.preview(content, clock.today())
-        return render_template("directory/import.html", form=form, preview=preview), 400
-    UPLOADS.discard(path)
-    flash(
-        _(
-            "Imported: %(new)s, %(updated)s, %(unchanged)s.",
-            new=ngettext("%(num)s new", "%(num)s new", result.count(institution_io.NEW)),
-            updated=ngettext(
-                "%(num)s updated", "%(num)s updated", result.count(institution_io.UPDATE)
-            ),
-            unchanged=ngettext(
-                "%(num)s unchanged", "%(num)s unchanged", result.count(institution_io.UNCHANGED)
-            ),
-        ),
-        "success",
-    )
-    return redirect(url_for("directory.index"))
+    return IMPORT.confirm()

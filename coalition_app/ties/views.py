@@ -13,11 +13,11 @@ from models import Tie
 
 from ..core import clock
 from ..core.csv import csv_response
+from ..core.csv_import import CsvImport
 from ..core.errors import DomainError, DomainErrors, EditConflict
 from ..core.forms import attach_error
 from ..core.staged_uploads import StagedUploads
 from ..directory import service as directory
-from ..directory.forms import ConfirmImportForm, ImportForm
 from ..policy import authorize
 from . import csv_io as tie_io
 from . import queries
@@ -27,7 +27,30 @@ from .forms import AnswerForm, EndTieForm, TieForm
 bp = Blueprint("ties", __name__)
 
 #: The file between the import's preview and its confirmation.
-UPLOADS = StagedUploads("tie_import", prefix="ties-")
+
+
+def _imported(result) -> str:
+    return _(
+        "Imported: %(new)s, %(updated)s, %(unchanged)s.",
+        new=ngettext("%(num)s new tie", "%(num)s new ties", result.count(tie_io.NEW)),
+        updated=ngettext(
+            "%(num)s tie updated", "%(num)s ties updated", result.count(tie_io.UPDATE)
+        ),
+        unchanged=ngettext(
+            "%(num)s tie unchanged", "%(num)s ties unchanged", result.count(tie_io.UNCHANGED)
+        ),
+    )
+
+
+IMPORT = CsvImport(
+    csv=tie_io,
+    template="ties/import.html",
+    uploads=StagedUploads("tie_import", prefix="ties-"),
+    upload_endpoint="ties.import_upload",
+    confirm_endpoint="ties.import_confirm",
+    done_endpoint="ties.index",
+    summary=_imported,
+)
 
 
 def _show_error(form: TieForm, error: DomainError) -> None:
@@ -239,54 +262,10 @@ def export():
 @bp.route("/ties/import", methods=["GET", "POST"])
 def import_upload():
     authorize(current_user, "manage_ties")
-    form = ImportForm()
-    if not form.validate_on_submit():
-        status = 400 if request.method == "POST" else 200
-        return render_template("ties/import.html", form=form, preview=None), status
-    content = form.file.data.read(tie_io.MAX_UPLOAD_BYTES + 1)
-    try:
-        preview = tie_io.preview(content, clock.today())
-    except DomainError as error:
-        attach_error(form, error)
-        return render_template("ties/import.html", form=form, preview=None), 400
-    confirm = ConfirmImportForm()
-    if preview.ok and preview.rows:
-        confirm.upload.data = UPLOADS.stage(content)
-    return render_template(
-        "ties/import.html", form=ImportForm(formdata=None), preview=preview, confirm=confirm
-    ), (200 if preview.ok else 400)
+    return IMPORT.upload()
 
 
 @bp.post("/ties/import/confirm")
 def import_confirm():
     authorize(current_user, "manage_ties")
-    confirm = ConfirmImportForm()
-    if not confirm.validate_on_submit():
-        abort(400)
-    path = UPLOADS.find(confirm.upload.data)
-    if path is None:
-        flash(_("That preview has expired. Upload the file again."), "warning")
-        return redirect(url_for("ties.import_upload"))
-    content = path.read_bytes()
-    try:
-        result = tie_io.apply(content, current_user, clock.today())
-    except DomainError as error:
-        form = ImportForm(formdata=None)
-        attach_error(form, error)
-        preview = tie_io.preview(content, clock.today())
-        return render_template("ties/import.html", form=form, preview=preview), 400
-    UPLOADS.discard(path)
-    flash(
-        _(
-            "Imported: %(new)s, %(updated)s, %(unchanged)s.",
-            new=ngettext("%(num)s new tie", "%(num)s new ties", result.count(tie_io.NEW)),
-            updated=ngettext(
-                "%(num)s tie updated", "%(num)s ties updated", result.count(tie_io.UPDATE)
-            ),
-            unchanged=ngettext(
-                "%(num)s tie unchanged", "%(num)s ties unchanged", result.count(tie_io.UNCHANGED)
-            ),
-        ),
-        "success",
-    )
-    return redirect(url_for("ties.index"))
+    return IMPORT.confirm()
