@@ -22,13 +22,13 @@ from pydantic import BaseModel, ConfigDict
 from werkzeug.exceptions import HTTPException
 
 from ..core.db import abandon_request
-from ..core.errors import MESSAGES, DomainError, EditConflict
+from ..core.errors import MESSAGES, DomainError, DomainErrors, EditConflict
 from ..core.extensions import csrf
 from ..policy import public
 from . import auth
 from .helpers import Invalid, answer
 from .openapi import document, operation
-from .schemas import Error, ErrorDetail
+from .schemas import Error, ErrorDetail, Problem
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Token calls cannot be forged by another site; session calls are checked in `_check_csrf`.
@@ -97,16 +97,26 @@ def error_response(status: int, message=None, **extra):
     return response
 
 
+def _problems(pairs) -> list[Problem]:
+    return [
+        Problem(field=field, message=str(message or MESSAGES[422][1])) for field, message in pairs
+    ]
+
+
 @bp.errorhandler(Invalid)
 def _invalid(error: Invalid):
+    problems = _problems(error.problems)
     if error.status == 422:
-        return error_response(422, error.message, field=error.field)
-    return error_response(error.status, error.message)
+        return error_response(422, error.message, field=error.field, problems=problems)
+    return error_response(error.status, error.message, problems=problems)
 
 
 @bp.errorhandler(DomainError)
 def _domain_error(error: DomainError):
-    return error_response(422, str(error.message), field=error.field)
+    """A use case's refusal; a `DomainErrors` lists every rule broken, not only the first."""
+    broken = error.errors if isinstance(error, DomainErrors) else [error]
+    problems = _problems((each.field, each.message) for each in broken)
+    return error_response(422, str(error.message), field=error.field, problems=problems)
 
 
 @bp.errorhandler(EditConflict)

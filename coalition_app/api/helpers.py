@@ -33,11 +33,14 @@ CONTROL = CONTROL_CHARACTERS_MULTILINE
 class Invalid(Exception):
     """A request whose shape is wrong, about one field: 422 (a body) or 400 (the query)."""
 
-    def __init__(self, status: int, message: Any, field: str | None) -> None:
+    def __init__(self, status: int, problems: list[tuple[str | None, Any]]) -> None:
+        field, message = problems[0]
         super().__init__(str(message))
         self.status = status
         self.message = message
         self.field = field
+        #: Every refused field, in the order `_refusals` gives (the first is `field`).
+        self.problems = problems
 
 
 def answer(model: BaseModel, status: int = 200):
@@ -69,8 +72,7 @@ def parse_query(model: type[Model], context: dict[str, Any] | None = None) -> Mo
     try:
         return model.model_validate(request.args.to_dict(), context=context)
     except ValidationError as error:
-        field, message = _refusal(model, error)
-        raise Invalid(400, message, field) from None
+        raise Invalid(400, _refusals(model, error)) from None
 
 
 def parse_body(model: type[Model]) -> Model:
@@ -81,26 +83,35 @@ def parse_body(model: type[Model]) -> Model:
     try:
         return model.model_validate(payload)
     except ValidationError as error:
-        field, message = _refusal(model, error)
-        raise Invalid(422, message, field) from None
+        raise Invalid(422, _refusals(model, error)) from None
 
 
-def _refusal(model: type[BaseModel], error: ValidationError) -> tuple[str | None, Any]:
-    """The field to answer about and its message: an unknown field first (the first by
-    name), else the first refused field in the model's order."""
+def _refusals(model: type[BaseModel], error: ValidationError) -> list[tuple[str | None, Any]]:
+    """Every refused field and its message: unknown fields first (by name), then the refused
+    fields in the model's order, one message per field."""
     order = {name: i for i, name in enumerate(model.model_fields)}
-    problems = []
+    ranked = []
     for problem in error.errors():
         name = str(problem["loc"][0]) if problem["loc"] else None
         unknown = problem["type"] == "extra_forbidden"
-        problems.append(((0, name) if unknown else (1, order.get(name, len(order))), problem))
-    _key, first = min(problems, key=lambda item: item[0])
-    name = str(first["loc"][0]) if first["loc"] else None
-    if first["type"] == "extra_forbidden":
-        return name, _("Unknown field: %(name)s.", name=name)
-    cause = first.get("ctx", {}).get("error")
+        ranked.append(((0, name or "") if unknown else (1, order.get(name, len(order))), problem))
+    answers: list[tuple[str | None, Any]] = []
+    seen: set[str | None] = set()
+    for _key, problem in sorted(ranked, key=lambda item: item[0]):
+        name = str(problem["loc"][0]) if problem["loc"] else None
+        if name in seen:
+            continue
+        seen.add(name)
+        answers.append((name, _message(model, name, problem)))
+    return answers
+
+
+def _message(model: type[BaseModel], name: str | None, problem: Any) -> Any:
+    if problem["type"] == "extra_forbidden":
+        return _("Unknown field: %(name)s.", name=name)
+    cause = problem.get("ctx", {}).get("error")
     if isinstance(cause, Refused):  # the validator's own reason says most
-        return name, str(cause)
+        return str(cause)
     info = model.model_fields.get(name) if name else None
     refusals = [m for m in (info.metadata if info else []) if isinstance(m, Refusal)]
-    return name, refusals[0].message if refusals else None
+    return refusals[0].message if refusals else None

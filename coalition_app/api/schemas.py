@@ -97,6 +97,13 @@ def _no_default(schema: dict[str, Any]) -> None:
     schema.pop("default", None)
 
 
+class Problem(Schema):
+    """One broken rule of a refused request."""
+
+    field: str | None
+    message: str
+
+
 class ErrorDetail(Schema):
     status: int
     title: str
@@ -109,6 +116,14 @@ class ErrorDetail(Schema):
         int | None,
         WithJsonSchema({"type": "integer"}),
         Field(description="409 only: the version to read again", json_schema_extra=_no_default),
+    ] = None
+    problems: Annotated[
+        list[Problem] | None,
+        Field(
+            description="422 (and a refused query's 400): every rule the request broke, the "
+            "first being `field` and `message`",
+            json_schema_extra=_no_default,
+        ),
     ] = None
 
 

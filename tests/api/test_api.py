@@ -252,6 +252,10 @@ def test_filter_refusals_say_which_and_come_in_the_pages_order(client, login_as)
     for query, message in cases.items():
         error = client.get(f"/api/v1/institutions?{query}").get_json()["error"]
         assert (error["status"], error["message"]) == (400, message), query
+    # Every refused parameter is listed, in the same order, one message each.
+    error = client.get("/api/v1/institutions?sector=nope&page=0").get_json()["error"]
+    assert [p["field"] for p in error["problems"]] == ["page", "sector"]
+    assert [p["message"] for p in error["problems"]] == [error["message"], cases["sector=nope"]]
 
 
 def test_one_institution_with_its_memberships(client, login_as, world):
@@ -436,7 +440,9 @@ def test_network_errors_are_the_apis_with_their_reason(client, login_as, query, 
     response = client.get(f"/api/v1/network?{query}")
     assert response.status_code == 400
     error = response.get_json()["error"]
+    problems = error.pop("problems", [])
     assert error == {"status": 400, "title": "Solicitud incorrecta", "message": message}
+    assert all(p["message"] == message for p in problems[:1])
 
 
 def test_wrong_method_gets_json_405(client, login_as):

@@ -89,6 +89,10 @@ def test_csv_round_trip_with_spanish_labels_and_day_month_year(
     assert _upload(_client(app, member), changed).status_code == 403  # coordinators import
 
 
+def future_day(days: int) -> str:
+    return (clock.today() + timedelta(days=days)).isoformat()
+
+
 def test_the_api_records_answers_and_edits_through_the_same_policy(
     app, db_session, make_institution, make_user
 ):
@@ -112,6 +116,13 @@ def test_the_api_records_answers_and_edits_through_the_same_policy(
         "/api/v1/ties", json={**body, "since": (clock.today() + timedelta(days=3)).isoformat()}
     )
     assert future.status_code == 422
+    # Every broken rule in one answer, the first also as `field`/`message`.
+    several = client_a.post(
+        "/api/v1/ties",
+        json={**body, "title": " ", "since": future_day(3), "ends_on": future_day(1)},
+    ).get_json()["error"]
+    assert [p["field"] for p in several["problems"]] == ["title", "since", "ends_on"]
+    assert several["field"] == "title" and several["message"] == several["problems"][0]["message"]
 
     assert client_a.post(f"/api/v1/ties/{tie['id']}/confirm").status_code == 403
     client_b = _client(app, person_b)
