@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Select, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from .base import Base, str_enum, utcnow
+from .base import NAME_KEY_LENGTH, Base, comparison_key, str_enum, utcnow
 from .directory import Institution
 
 FULL_NAME_MAX = 200
@@ -34,6 +34,9 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
+    # The name folded as institutions' names are (case, accents, spacing: `comparison_key`), so
+    # that a search for "lopez" finds "Ana López". Kept by the validator below.
+    name_key: Mapped[str] = mapped_column(String(NAME_KEY_LENGTH), default="", server_default="")
     institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
     password_hash: Mapped[str | None] = mapped_column(String(256))
     is_active: Mapped[bool] = mapped_column(default=True)
@@ -61,6 +64,11 @@ class User(Base):
     institution: Mapped[Institution] = relationship(
         back_populates="people", lazy="joined", foreign_keys=[institution_id]
     )
+
+    @validates("full_name")
+    def _keep_name_key(self, _key: str, full_name: str) -> str:
+        self.name_key = comparison_key(full_name)
+        return full_name
 
     @validates("email")
     def _fold_email(self, _key: str, email: str) -> str:

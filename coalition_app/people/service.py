@@ -19,6 +19,7 @@ from werkzeug.exceptions import BadRequest, Gone, NotFound
 from werkzeug.security import generate_password_hash
 
 from models import ConsentPurpose, Institution, Invitation, Role, User, token_digest, utcnow
+from models.base import comparison_key
 
 from ..account import tokens
 from ..account.passwords import check_new_password
@@ -107,6 +108,8 @@ def people_page(query: PeopleQuery) -> PeoplePage:
         text = query.q.lower()
         conditions.append(
             or_(
+                # Accents and case ignored in names ("lopez" finds "López"), as the directory.
+                User.name_key.contains(comparison_key(query.q), autoescape=True),
                 func.lower(User.full_name).contains(text, autoescape=True),
                 User.email.contains(text, autoescape=True),
             )

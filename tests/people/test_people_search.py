@@ -40,6 +40,17 @@ def test_search_by_name_or_e_mail_ignoring_case(client, staff):
     assert _names(html) == [] and "Nadie coincide con esta búsqueda" in html
 
 
+def test_search_ignores_accents_both_ways(client, db_session, staff):
+    assert _names(client.get("/people?q=diaz").get_data(True)) == ["Carlos Díaz"]
+    assert _names(client.get("/people?q=D%C3%8DAZ").get_data(True)) == ["Carlos Díaz"]  # DÍAZ
+    assert _names(client.get("/people?q=r%C3%BAiz").get_data(True)) == ["Berta Ruiz"]  # rúiz
+    # A renamed person is found by the new name (the key follows the name).
+    person = db_session.scalar(select(User).where(User.full_name == "Berta Ruiz"))
+    person.full_name = "Berta Núñez"
+    db_session.commit()
+    assert _names(client.get("/people?q=nunez").get_data(True)) == ["Berta Núñez"]
+
+
 def test_filters_by_institution_role_and_account(client, staff):
     unam = staff["unam"].id
     assert _names(client.get(f"/people?institution={unam}").get_data(True)) == [
