@@ -409,14 +409,24 @@ def edit_deliverable(
         ]
         deliverable.owner_institution = owner
     if progress_mode != deliverable.progress_mode:
+        derived = session.scalar(select(_mean_of_tasks(deliverable.id)))
+        if progress_mode == ProgressMode.MANUAL and derived is not None:
+            # With tasks to follow, leaving them is an override: its reason goes in the history
+            # and the chairs are told (record the progress with a note), never a silent switch.
+            raise DomainError(
+                _l(
+                    "This deliverable follows its tasks. To set its percentage by hand, record "
+                    "its progress with the reason on its page."
+                ),
+                field="progress_mode",
+            )
         changes["progress_mode"] = [deliverable.progress_mode.value, progress_mode.value]
         deliverable.progress_mode = progress_mode
-        derived = (
-            session.scalar(select(_mean_of_tasks(deliverable.id)))
-            if progress_mode == ProgressMode.DERIVED
-            else None
-        )
-        if derived is not None and derived != deliverable.progress:
+        if (
+            progress_mode == ProgressMode.DERIVED
+            and derived is not None
+            and derived != deliverable.progress
+        ):
             changes["progress"] = [deliverable.progress, derived]
             deliverable.progress = derived
     if not changes:

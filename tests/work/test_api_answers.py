@@ -35,6 +35,7 @@ def test_a_status_that_is_not_one_is_a_422_and_writes_nothing(app, db_session, w
         "title": "No aceptado",
         "message": "Situación desconocida.",
         "field": "status",
+        "problems": [{"field": "status", "message": "Situación desconocida."}],
     }
     db_session.expire_all()
     model = Deliverable if kind == "deliverables" else Task

@@ -234,6 +234,20 @@ def test_a_chairs_override_needs_a_reason_goes_in_the_history_and_tells_the_othe
     assert api.get_json()["error"]["field"] == "note"
 
 
+def test_the_edit_form_cannot_silently_stop_a_deliverable_following_its_tasks(
+    app, db_session, world
+):
+    deliverable = world["deliverable"]
+    as_chair = _client(app, world, "chair")
+    data = {"title": deliverable.title, "progress_mode": "manual", "version": "1"}
+    refused = as_chair.post(f"/deliverables/{deliverable.id}/edit", data=data)
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert 'id="progress_mode-errors"' in html and "registre su avance con el motivo" in html
+    saved = _fresh(db_session, Deliverable, deliverable.id)
+    assert (saved.progress_mode, saved.version) == (ProgressMode.DERIVED, 1)
+
+
 def test_leaving_the_shown_percent_alone_overrides_nothing_when_tasks_moved_it_meanwhile(
     app, db_session, world
 ):
