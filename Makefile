@@ -48,7 +48,9 @@ serve: install
 
 # The suite runs one test file per worker, a worker per core (PYTEST_WORKERS=0: in this process).
 PYTEST_WORKERS ?= auto
-PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+# PYTEST_ARGS adds options (.ci/run: `-m "not layout"` on PostgreSQL); the slowest tests are listed.
+PYTEST_ARGS ?=
+PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15 $(PYTEST_ARGS)
 
 test: install chromium
 	$(PYTEST)

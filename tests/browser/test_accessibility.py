@@ -10,7 +10,9 @@ from playwright.sync_api import expect
 
 from tests.browser.helpers import DEMO_PASSWORD, PageWatcher, choose_language, sign_in
 
-pytestmark = pytest.mark.browser
+# Layout walks: what they check is the rendered page, the same whichever database served it;
+# .ci/run runs them in the SQLite pass only (`-m "not layout"` on PostgreSQL).
+pytestmark = [pytest.mark.browser, pytest.mark.layout]
 
 # Served by the app itself, so the strict CSP (script-src 'self') lets the tests inject it.
 AXE = "/static/vendor/axe-core/axe.min.js"

@@ -26,7 +26,9 @@ from config import TestConfig
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.helpers import DEMO_PASSWORD, PageWatcher, choose_language, sign_in
 
-pytestmark = pytest.mark.browser
+# Layout walks: what they check is the rendered page, the same whichever database served it;
+# .ci/run runs them in the SQLite pass only (`-m "not layout"` on PostgreSQL).
+pytestmark = [pytest.mark.browser, pytest.mark.layout]
 
 WIDTHS = (1366, 768, 390)
 HEIGHT = 900
