@@ -154,9 +154,11 @@ def test_a_stored_file_that_differs_from_its_row_refuses_the_whole_import(tmp_pa
     document["files"] = {key: base64.b64encode(b"contenido cambiado").decode()}
     target = make_engine(fresh_database_url("backup_files_tampered", tmp_path))
     folder = tmp_path / "restored"
-    with pytest.raises(ImportRefused, match="not what its attachment says"):
-        with target.begin() as connection:
-            import_data(connection, document, folder)
+    with (
+        pytest.raises(ImportRefused, match="not what its attachment says"),
+        target.begin() as connection,
+    ):
+        import_data(connection, document, folder)
     with target.connect() as connection:
         from sqlalchemy import text
 
