@@ -73,6 +73,7 @@ PANEL_STRINGS = {
     "view_name_needed": _l("Give the view a name."),
     "png_ready": _l("The image of the current view was downloaded."),
     "svg_ready": _l("The SVG of the current view was downloaded."),
+    "svg_title": _l("The coalition's network"),
 }
 
 #: One line per measure, in plain language: the page shows them beside the figures.
