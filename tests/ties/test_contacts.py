@@ -27,7 +27,12 @@ def group_world(db_session, make_institution, make_user, make_group):
         "lead": lead,
         "member_institution": member,
         "chair": make_user(institution=lead, full_name="Dora Delta", chair_of=group),
-        "member": make_user(institution=member, full_name="Beto Beta", title="Director de datos"),
+        "member": make_user(
+            institution=member,
+            full_name="Beto Beta",
+            title="Director de datos",
+            phone="+52 55 1234 5678",
+        ),
         "inactive": make_user(institution=member, full_name="Iván Inactivo", is_active=False),
         "outsider": make_user(institution=outside, full_name="Gina Gama"),
         "coordinator": make_user(role=Role.COORDINATOR, full_name="Eva Eps"),
@@ -98,6 +103,7 @@ def test_the_group_page_lists_its_institutions_people_in_fixed_queries(
         html = client.get(f"/groups/{group.slug}").get_data(as_text=True)
     people = html.split('id="group-people"')[1].split("</table>")[0]
     assert "Beto Beta" in people and "Director de datos" in people and "Dora Delta" in people
+    assert '<a href="tel:+52 55 1234 5678">' in people  # the phone too, for signed-in members
     assert "Gina Gama" not in people and "Iván Inactivo" not in people
     for n in range(20):
         make_user(institution=group_world["member_institution"], full_name=f"Extra {n}")
