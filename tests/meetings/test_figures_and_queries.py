@@ -83,6 +83,13 @@ def test_figures_per_group_and_year_on_a_small_set(app, db_session, world):
     assert ["all", "all", "4", "4", "3", "12.5"] in rows
     page = client.get("/groups/grupo-a").get_data(as_text=True)
     assert 'id="meeting-figures"' in page and "4,5" in page
+    # The growth dashboard reports the same figures, per year and group, with the CSV.
+    growth = client.get("/growth")
+    assert growth.status_code == 200
+    table = (
+        growth.get_data(as_text=True).split('id="meeting-figures-table"')[1].split("</table>")[0]
+    )
+    assert "12,5" in table and "/meetings/figures.csv" in growth.get_data(as_text=True)
 
 
 def _many(db_session, group, start: int, n: int) -> None:
