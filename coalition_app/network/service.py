@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from models import (
     Deliverable,
@@ -125,7 +125,7 @@ def introduce(
 def shared_groups(first: Institution, second: Institution, day: date) -> list[WorkingGroup]:
     """The working groups both institutions currently belong to, by slug."""
 
-    def groups_of(institution: Institution):
+    def groups_of(institution: Institution) -> Select[int]:
         return select(GroupMembership.group_id).where(
             GroupMembership.institution_id == institution.id, GroupMembership.current_on(day)
         )
