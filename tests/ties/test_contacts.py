@@ -155,3 +155,21 @@ def test_the_group_email_shows_its_limits_and_refuses_an_empty_message(
     )
     assert response.status_code == 400
     assert db_session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_contacts_are_never_shown_to_someone_signed_out(app, db_session, group_world):
+    """Titles and phones are for signed-in members: the profile and group pages ask to sign
+    in, and the public site and its open data name neither."""
+    member, group = group_world["member"], group_world["group"]
+    member.phone = "+52 55 9999 0000"
+    group_world["member_institution"].focal_point = member
+    db_session.commit()
+    anonymous = app.test_client()
+    for path in (f"/institutions/{group_world['member_institution'].id}", f"/groups/{group.slug}"):
+        response = anonymous.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], path
+    for path in ("/miembros", "/datos/directorio.csv", "/datos/directorio.json"):
+        response = anonymous.get(path)
+        assert response.status_code == 200, path
+        text = response.get_data(as_text=True)
+        assert "9999 0000" not in text and "Director de datos" not in text, path
