@@ -1,4 +1,5 @@
-"""Introductions the coordination made between two institutions (from the network page)."""
+"""Introductions the coordination made between two institutions (from the network page): a
+message to both focal points, or a task given to a chair."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from .base import Base, utcnow
 if TYPE_CHECKING:
     from .directory import Institution
     from .people import User
+    from .work import Task
 
 
 class Introduction(Base):
@@ -36,10 +38,13 @@ class Introduction(Base):
     recipients: Mapped[str] = mapped_column(Text)
     #: True when one of the two had no focal point and its people were written to instead.
     to_people: Mapped[bool] = mapped_column(default=False)
+    #: Set when the introduction was given to a chair as a task (nobody was written to).
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), unique=True)
 
     institution_a: Mapped[Institution] = relationship(foreign_keys=[institution_a_id])
     institution_b: Mapped[Institution] = relationship(foreign_keys=[institution_b_id])
     introduced_by: Mapped[User | None] = relationship(foreign_keys=[introduced_by_id])
+    task: Mapped[Task | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Introduction {self.institution_a_id}-{self.institution_b_id}>"

@@ -45,6 +45,7 @@ FEATURE_MODULES = (
     "coalition_app.ties.api",
     "coalition_app.comments.api",
     "coalition_app.files.api",
+    "coalition_app.meetings.api",
 )
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -114,15 +114,28 @@ def deliver_mail_command(loop: bool, every: int) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 @with_appcontext
 def export_data_command(path: str) -> None:
+    from pathlib import Path
+
+    from flask import current_app
+
     from .backup import dumps, export_data
     from .db import get_database
 
     with get_database().engine.connect() as connection:
-        document = export_data(connection)
+        document = export_data(connection, Path(current_app.config["STORAGE_DIR"]))
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(dumps(document))
     rows = sum(len(rows) for rows in document["tables"].values())
-    click.echo(f"Exported {rows} rows from {len(document['tables'])} tables to {path}.")
+    click.echo(
+        f"Exported {rows} rows from {len(document['tables'])} tables and "
+        f"{len(document['files'])} stored files to {path}."
+    )
+    if document["missing_files"]:
+        click.echo(
+            f"Warning: {len(document['missing_files'])} attachments have no stored file in "
+            "STORAGE_DIR (listed under missing_files).",
+            err=True,
+        )
 
 
 @click.command("import-data", help="Restore an export-data file into an empty database.")
@@ -130,6 +143,9 @@ def export_data_command(path: str) -> None:
 @with_appcontext
 def import_data_command(path: str) -> None:
     import json
+    from pathlib import Path
+
+    from flask import current_app
 
     from .backup import ImportRefused, import_data
     from .db import get_database
@@ -138,7 +154,10 @@ def import_data_command(path: str) -> None:
         document = json.load(handle)
     try:
         with get_database().engine.begin() as connection:
-            counts = import_data(connection, document)
+            counts = import_data(connection, document, Path(current_app.config["STORAGE_DIR"]))
     except ImportRefused as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Imported {sum(counts.values())} rows into {len(counts)} tables.")
+    files = counts.pop("files")
+    click.echo(
+        f"Imported {sum(counts.values())} rows into {len(counts)} tables and {files} stored files."
+    )

@@ -19,14 +19,19 @@ def new_key() -> str:
 
 
 def path_of(key: str) -> Path:
+    return path_under(root(), key)
+
+
+def path_under(folder: Path, key: str) -> Path:
+    """Where `key` lives under the storage folder `folder` (backups name theirs)."""
     if len(key) != 40 or any(c not in "0123456789abcdef" for c in key):
         raise ValueError("not a storage key")
-    return root() / key[:2] / key
+    return folder / key[:2] / key
 
 
-def save(key: str, data: bytes) -> None:
+def save(key: str, data: bytes, folder: Path | None = None) -> None:
     """Write the bytes (to a temporary name first: a half-written file is never served)."""
-    path = path_of(key)
+    path = path_under(folder if folder is not None else root(), key)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".part")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -21,6 +21,7 @@ from flask import (
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.exceptions import BadRequest
 
 from models import (
@@ -46,6 +47,7 @@ from ..core.forms import (
 )
 from ..core.i18n import current_language
 from ..core.links import external_url
+from ..core.markdown import render_markdown
 from ..core.paging import page_number
 from ..directory import service as directory
 from ..groups import service as group_service
@@ -85,6 +87,12 @@ def meeting_figure_groups() -> list[tuple[int, str]]:
 @bp.app_template_global()
 def upcoming_meetings() -> list[Meeting]:
     return meeting_queries.upcoming_for(db_session, current_user)
+
+
+@bp.app_template_global()
+def meeting_text(text: str) -> Markup:
+    """An agenda, minutes or decisions as typed in Markdown, sanitised (as comments are)."""
+    return render_markdown(text)
 
 
 @bp.app_template_global()

@@ -1,4 +1,5 @@
-"""Use cases of the network page: introducing two institutions to each other.
+"""Use cases of the network page: introducing two institutions to each other, by a message
+to both focal points or by a task given to a chair of a group (the work's own use case).
 
 They change objects and flush, never commit, never check access (the view asks the policy
 first) and never send mail themselves: the messages go to the outbox in the same
@@ -8,16 +9,27 @@ transaction (`core.outbox.queue`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
-from models import Institution, Introduction, User
+from models import (
+    Deliverable,
+    GroupChair,
+    GroupMembership,
+    Institution,
+    Introduction,
+    User,
+    WorkingGroup,
+)
 
-from ..core import outbox
+from ..core import clock, outbox
 from ..core.db import session, use_case
 from ..core.errors import DomainError
 from ..core.links import external_url
+from ..groups.queries import chairs_of
+from ..work import service as work
 
 #: Lacking a focal point, at most this many of an institution's people are written to.
 PEOPLE_FALLBACK_LIMIT = 5
@@ -104,6 +116,83 @@ def introduce(
         message=message,
         recipients=", ".join(addresses),
         to_people=any(side.fallback for side in sides),
+    )
+    session.add(introduction)
+    session.flush()
+    return introduction
+
+
+def shared_groups(first: Institution, second: Institution, day: date) -> list[WorkingGroup]:
+    """The working groups both institutions currently belong to, by slug."""
+
+    def groups_of(institution: Institution) -> Select[int]:
+        return select(GroupMembership.group_id).where(
+            GroupMembership.institution_id == institution.id, GroupMembership.current_on(day)
+        )
+
+    return list(
+        session.scalars(
+            select(WorkingGroup)
+            .where(WorkingGroup.id.in_(groups_of(first)), WorkingGroup.id.in_(groups_of(second)))
+            .order_by(WorkingGroup.slug)
+        )
+    )
+
+
+def current_chairs(groups: list[WorkingGroup], day: date) -> list[GroupChair]:
+    """The current chairships of `groups` (with their people), by group and name."""
+    if not groups:
+        return []
+    rows = session.scalars(
+        select(GroupChair)
+        .join(GroupChair.person)
+        .where(GroupChair.group_id.in_([g.id for g in groups]), GroupChair.current_on(day))
+        .order_by(GroupChair.group_id, User.full_name, User.id)
+    ).all()
+    return list(rows)
+
+
+@use_case
+def introduce_by_task(
+    first: Institution,
+    second: Institution,
+    *,
+    by: User,
+    deliverable: Deliverable,
+    chair: User,
+    title: str,
+    description: str,
+    due_on: date | None = None,
+) -> Introduction:
+    """Give a chair of the deliverable's group the task of introducing the two (the chair is
+    told as any assignee is), and remember the introduction with its task."""
+    if first.id == second.id:
+        raise DomainError(_("Choose two different institutions."), field="title")
+    if not title.strip():
+        raise DomainError(_("Write a subject."), field="title")
+    day = clock.today()
+    if chair not in chairs_of(session, deliverable.group, day):
+        raise DomainError(
+            _("Choose a current chair of the deliverable's group."), field="assignee_id"
+        )
+    task = work.create_task(
+        deliverable,
+        by,
+        title=title,
+        description=description,
+        assignee_id=chair.id,
+        due_on=due_on,
+    )
+    a, b = ordered(first, second)
+    introduction = Introduction(
+        institution_a_id=a.id,
+        institution_b_id=b.id,
+        introduced_by_id=by.id,
+        subject=task.title,
+        message=task.description,
+        recipients="",
+        to_people=False,
+        task=task,
     )
     session.add(introduction)
     session.flush()

@@ -27,12 +27,20 @@ from flask_login import current_user
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
-from models import Institution, Introduction, Sector, TieKind, WorkingGroup
+from models import (
+    Deliverable,
+    Institution,
+    Introduction,
+    Sector,
+    TieKind,
+    User,
+    WorkingGroup,
+)
 
 from ..core import clock, page_cache
 from ..core.db import session as db_session
 from ..core.errors import DomainError
-from ..core.forms import attach_error
+from ..core.forms import attach_error, choices
 from ..core.i18n import current_language
 from ..core.labels import label
 from ..policy import authorize, can
@@ -40,7 +48,7 @@ from . import cache as network_cache
 from . import measures
 from . import service as introductions
 from .build import FIRST_YEAR
-from .forms import IntroductionForm
+from .forms import IntroductionForm, IntroductionTaskForm
 from .schemas import NetworkBuilding, parse_as_of
 
 bp = Blueprint("network", __name__)
@@ -73,6 +81,7 @@ PANEL_STRINGS = {
     "view_name_needed": _l("Give the view a name."),
     "png_ready": _l("The image of the current view was downloaded."),
     "svg_ready": _l("The SVG of the current view was downloaded."),
+    "svg_title": _l("The coalition's network"),
 }
 
 #: One line per measure, in plain language: the page shows them beside the figures.
@@ -294,13 +303,18 @@ def _institution(institution_id: int) -> Institution:
     return institution
 
 
+def _pair(first_id: int, second_id: int) -> tuple[Institution, Institution]:
+    first, second = introductions.ordered(_institution(first_id), _institution(second_id))
+    if first.id == second.id:
+        abort(404)
+    return first, second
+
+
 @bp.route("/network/introductions/<int:first_id>/<int:second_id>", methods=["GET", "POST"])
 def introduce(first_id: int, second_id: int):
     """ "Introduce" on a suggestion: one message to both focal points, remembered."""
     authorize(current_user, "introduce_institutions")
-    first, second = introductions.ordered(_institution(first_id), _institution(second_id))
-    if first.id == second.id:
-        abort(404)
+    first, second = _pair(first_id, second_id)
     form = IntroductionForm()
     if request.method == "GET":
         form.subject.data = _(
@@ -336,19 +350,121 @@ def introduce(first_id: int, second_id: int):
                 "success",
             )
             return redirect(url_for("network.page") + "#introductions-heading")
+    return _introduce_page(first, second, form=form)
+
+
+@bp.post("/network/introductions/<int:first_id>/<int:second_id>/task")
+def introduce_by_task(first_id: int, second_id: int):
+    """The other way to introduce: a task for a chair, through the work's use cases."""
+    authorize(current_user, "introduce_institutions")
+    first, second = _pair(first_id, second_id)
+    task_form = IntroductionTaskForm(prefix="task")
+    if task_form.validate_on_submit():
+        deliverable = db_session.get(Deliverable, task_form.deliverable_id.data or 0)
+        chair = db_session.get(User, task_form.assignee_id.data or 0)
+        try:
+            if deliverable is None or deliverable.archived_at is not None:
+                raise DomainError(_("Choose a deliverable."), field="deliverable_id")
+            if chair is None:
+                raise DomainError(_("Choose a chair."), field="assignee_id")
+            introduction = introductions.introduce_by_task(
+                first,
+                second,
+                by=current_user,
+                deliverable=deliverable,
+                chair=chair,
+                title=task_form.title.data or "",
+                description=task_form.description.data or "",
+                due_on=task_form.due_on.data,
+            )
+        except DomainError as error:
+            attach_error(task_form, error)
+        else:
+            assert introduction.task is not None
+            flash(
+                _(
+                    "%(chair)s has the task of introducing %(first)s and %(second)s.",
+                    chair=chair.full_name,
+                    first=first.name,
+                    second=second.name,
+                ),
+                "success",
+            )
+            return redirect(url_for("work.task", task_id=introduction.task.id))
+    return _introduce_page(first, second, task_form=task_form, status=400)
+
+
+def _task_choices(
+    first: Institution, second: Institution, form: IntroductionTaskForm
+) -> list[WorkingGroup]:
+    """The task goes on a deliverable of a group both share (any group if they share none)
+    to one of its chairs. Three statements, whatever the number of groups."""
+    day = clock.today()
+    groups = introductions.shared_groups(first, second, day)
+    offered = groups or list(db_session.scalars(select(WorkingGroup).order_by(WorkingGroup.slug)))
+    lang = current_language()
+    deliverables = db_session.scalars(
+        select(Deliverable)
+        .where(Deliverable.group_id.in_([g.id for g in offered]), Deliverable.archived_at.is_(None))
+        .order_by(Deliverable.group_id, Deliverable.title, Deliverable.id)
+    ).all()
+    by_id = {g.id: g for g in offered}
+    form.deliverable_id.choices = choices(
+        [("", _("Choose a deliverable"))]
+        + [(d.id, f"{by_id[d.group_id].name(lang)} — {d.title}") for d in deliverables]
+    )
+    form.assignee_id.choices = choices(
+        [("", _("Choose a chair"))]
+        + [
+            (row.person_id, f"{row.person.full_name} ({by_id[row.group_id].name(lang)})")
+            for row in introductions.current_chairs(offered, day)
+        ]
+    )
+    return groups
+
+
+def _introduce_page(
+    first: Institution,
+    second: Institution,
+    *,
+    form: IntroductionForm | None = None,
+    task_form: IntroductionTaskForm | None = None,
+    status: int | None = None,
+):
+    if form is None:
+        form = IntroductionForm(formdata=None)
+        form.subject.data = _(
+            "An introduction: %(first)s and %(second)s", first=first.name, second=second.name
+        )
+    if task_form is None:
+        task_form = IntroductionTaskForm(formdata=None, prefix="task")
+        task_form.title.data = _(
+            "Introduce %(first)s and %(second)s", first=first.name, second=second.name
+        )
+        task_form.description.data = _(
+            "Put %(first)s and %(second)s in touch: the network page suggests they could work"
+            " well together.",
+            first=first.name,
+            second=second.name,
+        )
+    shared = _task_choices(first, second, task_form)
     sides = [introductions.recipients_for(first), introductions.recipients_for(second)]
     earlier = db_session.scalars(
         select(Introduction)
         .where(
             Introduction.institution_a_id == first.id, Introduction.institution_b_id == second.id
         )
+        .options(selectinload(Introduction.task))
         .order_by(Introduction.introduced_at.desc())
     ).all()
-    status = 400 if request.method == "POST" else 200
+    if status is None:
+        status = 400 if request.method == "POST" else 200
     return (
         render_template(
             "network/introduce.html",
             form=form,
+            task_form=task_form,
+            shared_groups=[g.name(current_language()) for g in shared],
             first=first,
             second=second,
             sides=sides,

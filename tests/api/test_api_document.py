@@ -20,6 +20,7 @@ from coalition_app.core.db import unit_of_work
 from models import (
     Deliverable,
     Institution,
+    Meeting,
     Position,
     Recommendation,
     Task,
@@ -108,6 +109,7 @@ def _real_paths(app) -> dict[str, list[str]]:
     position = session.scalars(select(Position.id).order_by(Position.id)).first()
     recommendation = session.scalars(select(Recommendation.id).order_by(Recommendation.id)).first()
     tie = session.scalars(select(Tie.id).order_by(Tie.id)).first()
+    meeting = session.scalars(select(Meeting.id).order_by(Meeting.id)).first() or 999999
     session.remove()
     return {
         "/api/v1/institutions": ["/api/v1/institutions", "/api/v1/institutions?sector=nope"],
@@ -150,6 +152,16 @@ def _real_paths(app) -> dict[str, list[str]]:
         ],
         "/api/v1/ties": ["/api/v1/ties", "/api/v1/ties?status=unconfirmed&kind=event"],
         "/api/v1/ties/{tie_id}": [f"/api/v1/ties/{tie}", "/api/v1/ties/999999"],
+        "/api/v1/meetings": ["/api/v1/meetings", "/api/v1/meetings?when=past&page=2"],
+        "/api/v1/groups/{slug}/meetings": [
+            f"/api/v1/groups/{slug}/meetings?when=past",
+            "/api/v1/groups/nope/meetings",
+            "/api/v1/meetings?when=soon",
+        ],
+        "/api/v1/meetings/{meeting_id}": [
+            f"/api/v1/meetings/{meeting}",
+            "/api/v1/meetings/999999",
+        ],
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import date
+from xml.etree import ElementTree
 
 import pytest
 from playwright.sync_api import expect
@@ -242,6 +243,33 @@ def test_the_layout_is_drawn_with_labels_an_introduction_is_sent_and_the_view_ex
     path = tmp_path / "view.png"
     download_info.value.save_as(path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 2000
+    # SVG of the current view: well-formed, with the drawn nodes, links and labels.
+    with page.expect_download() as download_info:
+        page.click("#network-svg")
+    assert download_info.value.suggested_filename.endswith(".svg")
+    svg_path = tmp_path / "view.svg"
+    download_info.value.save_as(svg_path)
+    root = ElementTree.parse(svg_path).getroot()
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    drawn_nodes = root.findall(".//svg:circle", ns)
+    on_screen = page.evaluate(
+        """() => {
+          const cy = window.coalitionNetwork.cy, w = cy.width(), h = cy.height();
+          const shown = cy.nodes(':visible').filter(n => {
+            const p = n.renderedPosition();
+            return p.x >= 0 && p.x <= w && p.y >= 0 && p.y <= h;
+          });
+          return {ids: shown.map(n => n.id()),
+                  labels: shown.map(n => n.style('label')).filter(l => l)};
+        }"""
+    )
+    assert on_screen["ids"] and {c.get("data-id") for c in drawn_nodes} >= set(on_screen["ids"])
+    assert root.findall(".//svg:line", ns)
+    captions = [t.text for t in root.findall(".//svg:text", ns)]
+    assert on_screen["labels"] and set(captions) >= set(on_screen["labels"])
+    assert not root.findall(".//svg:script", ns)
+    assert page.locator("#network-graph").get_attribute("data-exported") == "svg"
     shoot(page, "network-layout")
     # "Introduce" on the first suggestion: the form, then the page says when.
     page.locator("#introductions .introduce-link").first.click()

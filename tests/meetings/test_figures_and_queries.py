@@ -83,6 +83,13 @@ def test_figures_per_group_and_year_on_a_small_set(app, db_session, world):
     assert ["all", "all", "4", "4", "3", "12.5"] in rows
     page = client.get("/groups/grupo-a").get_data(as_text=True)
     assert 'id="meeting-figures"' in page and "4,5" in page
+    # The growth dashboard reports the same figures, per year and group, with the CSV.
+    growth = client.get("/growth")
+    assert growth.status_code == 200
+    table = (
+        growth.get_data(as_text=True).split('id="meeting-figures-table"')[1].split("</table>")[0]
+    )
+    assert "12,5" in table and "/meetings/figures.csv" in growth.get_data(as_text=True)
 
 
 def _many(db_session, group, start: int, n: int) -> None:
@@ -177,3 +184,132 @@ def test_seeding_meetings_is_idempotent_and_marked_demo(db_session):
     assert sum(1 for row in attendance if row.attended) > 100
     events = db_session.scalars(select(Meeting.title).where(Meeting.group_id.is_(None))).all()
     assert any("Senado" in t for t in events) and any("Jalisco" in t for t in events)
+
+
+def _many_with_people(db_session, world, start: int, n: int, *, days: int) -> None:
+    """`n` meetings of the group and `n` events, each with organisers (the events), three
+    invited people who answered and came, as the synthetic coalition has them."""
+    from models import MeetingOrganiser
+
+    group = world["group"]
+    people = [world["people"][k] for k in ("chair", "member", "colleague")]
+    base = datetime.now(UTC) + timedelta(days=days)
+    rows = [
+        {
+            "kind": "meeting" if i % 2 else "event",
+            "group_id": group.id if i % 2 else None,
+            "title": f"Sesión {i:04d}",
+            "starts_at": base + timedelta(hours=i),
+            "ends_at": base + timedelta(hours=i, minutes=90),
+            "agenda": "*Orden*",
+            "minutes": "**Acta**" if days < 0 else "",
+            "decisions": "",
+            "is_public": i % 3 == 0,
+            "basis": "demo",
+            "version": 1,
+            "created_at": base,
+        }
+        for i in range(start, start + 2 * n)
+    ]
+    ids = db_session.scalars(
+        insert(Meeting).returning(Meeting.id, sort_by_parameter_order=True), rows
+    ).all()
+    db_session.execute(
+        insert(MeetingAttendance),
+        [
+            {
+                "meeting_id": meeting_id,
+                "person_id": person.id,
+                "institution_id": person.institution_id,
+                "rsvp": "yes",
+                "attended": days < 0,
+            }
+            for meeting_id in ids
+            for person in people
+        ],
+    )
+    db_session.execute(
+        insert(MeetingOrganiser),
+        [
+            {"meeting_id": meeting_id, "institution_id": world["institutions"]["lead"].id}
+            for meeting_id, row in zip(ids, rows, strict=True)
+            if row["group_id"] is None
+        ],
+    )
+    db_session.commit()
+
+
+def test_calendars_group_lists_and_the_api_stay_fixed_with_attendance_and_organisers(
+    client, db_session, world
+):
+    """The synthetic scale's shape (20,000 meetings, 300,000 attendances) in small: every
+    calendar, the group's page and list, and the API's lists read the same statements with
+    a few meetings as with many, each with its people and organisers."""
+    sign_in(client, world["people"]["member"].email)
+    paths = [
+        "/calendar",
+        "/calendar?when=past",
+        "/calendar?group=events",
+        "/groups/grupo-a/calendar",
+        "/groups/grupo-a/calendar?when=past",
+        "/groups/grupo-a",
+        "/",
+        "/api/v1/meetings",
+        "/api/v1/meetings?when=past",
+        "/api/v1/groups/grupo-a/meetings",
+        "/api/v1/groups/grupo-a/meetings?when=past",
+    ]
+    _many_with_people(db_session, world, 0, 2, days=2)
+    _many_with_people(db_session, world, 4, 2, days=-30)
+
+    def statements() -> dict[str, int]:
+        counts = {}
+        for path in paths:
+            with count_statements(db_session.get_bind()) as counter:
+                assert client.get(path).status_code == 200, path
+            counts[path] = counter.count
+        return counts
+
+    few = statements()
+    _many_with_people(db_session, world, 8, 40, days=3)
+    _many_with_people(db_session, world, 90, 40, days=-60)
+    assert statements() == few
+    listed = client.get("/api/v1/groups/grupo-a/meetings?when=past").get_json()
+    assert listed["total"] == 42 and len(listed["data"]) == 25
+
+
+def test_a_meeting_s_page_and_api_answer_stay_fixed_however_many_people_came(
+    client, db_session, world, make_meeting, make_user
+):
+    meeting = make_meeting(world["group"], days=-1)
+    member = world["institutions"]["member"]
+
+    def add_people(n: int) -> None:
+        for _ in range(n):
+            person = make_user(institution=member)
+            db_session.add(
+                MeetingAttendance(
+                    meeting_id=meeting.id,
+                    person_id=person.id,
+                    institution_id=member.id,
+                    rsvp="yes",
+                    attended=True,
+                )
+            )
+        db_session.commit()
+
+    sign_in(client, world["people"]["chair"].email)
+    paths = [f"/meetings/{meeting.id}", f"/api/v1/meetings/{meeting.id}"]
+
+    def statements() -> dict[str, int]:
+        counts = {}
+        for path in paths:
+            with count_statements(db_session.get_bind()) as counter:
+                assert client.get(path).status_code == 200, path
+            counts[path] = counter.count
+        return counts
+
+    add_people(2)
+    few = statements()
+    add_people(30)
+    assert statements() == few

@@ -272,3 +272,30 @@ def test_minutes_saved_over_someone_else_s_save_are_a_conflict(
     db_session.expire_all()
     assert db_session.get(type(meeting), meeting.id).minutes == "Sus notas"
     assert timedelta(0) < meeting.ends_at - meeting.starts_at
+
+
+def test_minutes_and_decisions_are_markdown_rendered_safely(
+    client, db_session, world, make_meeting
+):
+    meeting = make_meeting(world["group"], days=-1, agenda="1. *Apertura*\n2. Cierre")
+    sign_in(client, world["people"]["chair"].email)
+    response = client.post(
+        f"/meetings/{meeting.id}/minutes",
+        data={
+            "minutes": "**Acuerdo** con [la guía](https://example.org/guia)\n\n"
+            '<script>alert("acta")</script><img src=x onerror=alert(1)>',
+            "decisions": "- Publicar\n- Revisar",
+            "version": "1",
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "<strong>Acuerdo</strong>" in page
+    assert '<a href="https://example.org/guia"' in page
+    assert "<li>Publicar</li>" in page and "<em>Apertura</em>" in page
+    # Raw HTML is shown as text, never run.
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert" in page
+    # The text stays as typed; only the page renders it.
+    db_session.expire_all()
+    assert db_session.get(type(meeting), meeting.id).minutes.startswith("**Acuerdo**")

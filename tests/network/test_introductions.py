@@ -114,3 +114,95 @@ def test_suggestions_on_the_page_are_spread_and_come_from_collaboration(app, pai
         summary = network_cache.get_cache().get(TODAY).summary
     pairs = [(s["u"], s["v"]) for s in summary["introductions"]]
     assert tuple(sorted((pair["a"].id, pair["b"].id))) in pairs
+
+
+@pytest.fixture
+def shared_work(pair, make_institution, make_group, make_user, db_session):
+    """A group both institutions of the pair belong to, its chair, and an open deliverable;
+    and a group they do not share, with its own chair."""
+    from models import Deliverable
+
+    lead = make_institution(name="Líder del grupo")
+    group = make_group(leads=[lead], members=[pair["a"], pair["b"]], slug="compartido")
+    chair = make_user(institution=lead, full_name="Presidenta Común", chair_of=group)
+    other_lead = make_institution(name="Otro líder")
+    other = make_group(leads=[other_lead], members=[pair["a"]], slug="ajeno")
+    other_chair = make_user(institution=other_lead, full_name="Presidente Ajeno", chair_of=other)
+    deliverable = Deliverable(group=group, title="Mapa de actores")
+    other_deliverable = Deliverable(group=other, title="Otro entregable")
+    db_session.add_all([deliverable, other_deliverable])
+    db_session.commit()
+    return {
+        "chair": chair,
+        "other_chair": other_chair,
+        "deliverable": deliverable,
+        "other_deliverable": other_deliverable,
+    }
+
+
+def test_an_introduction_can_be_a_task_for_a_chair_of_a_group_both_share(
+    client, login_as, pair, shared_work, db_session
+):
+    from models import Notification, Task
+
+    login_as(Role.COORDINATOR)
+    url = f"/network/introductions/{pair['a'].id}/{pair['b'].id}"
+    page = client.get(url).get_data(as_text=True)
+    # Only the shared group's deliverables and chairs are offered.
+    assert "Mapa de actores" in page and "Presidenta Común" in page
+    assert "Otro entregable" not in page and "Presidente Ajeno" not in page
+    form = {
+        "task-deliverable_id": str(shared_work["deliverable"].id),
+        "task-assignee_id": str(shared_work["chair"].id),
+        "task-title": "Presentar a Alfa y Beta",
+        "task-description": "Pónganlas en contacto.",
+    }
+    # A chair of a group they do not share is refused next to the field; nothing is written.
+    wrong = client.post(
+        url + "/task", data={**form, "task-assignee_id": str(shared_work["other_chair"].id)}
+    )
+    assert wrong.status_code == 400
+    assert "Elija a una persona que presida actualmente" in wrong.get_data(as_text=True)
+    assert _count(db_session, Task) == 0 and _count(db_session, Introduction) == 0
+
+    response = client.post(url + "/task", data=form)
+    assert response.status_code == 302
+    task = db_session.scalars(select(Task)).one()
+    assert response.headers["Location"].endswith(f"/tasks/{task.id}")
+    assert task.assignee_id == shared_work["chair"].id
+    assert task.deliverable_id == shared_work["deliverable"].id
+    introduction = db_session.scalars(select(Introduction)).one()
+    assert introduction.task_id == task.id and introduction.recipients == ""
+    assert (introduction.institution_a_id, introduction.institution_b_id) == (
+        pair["a"].id,
+        pair["b"].id,
+    )
+    # The chair is told as any assignee is; the focal points are not written to.
+    assert db_session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == shared_work["chair"].id)
+    )
+    written = db_session.scalars(select(OutboxMessage.recipient)).all()
+    assert set(written) <= {shared_work["chair"].email}
+    # The network page remembers the pair as introduced.
+    again = client.get(url).get_data(as_text=True)
+    assert f"/tasks/{task.id}" in again
+
+
+def test_only_the_coordination_may_give_the_introduction_task(
+    client, login_as, pair, shared_work, db_session
+):
+    from models import Task
+
+    login_as(Role.MEMBER)
+    response = client.post(
+        f"/network/introductions/{pair['a'].id}/{pair['b'].id}/task",
+        data={
+            "task-deliverable_id": str(shared_work["deliverable"].id),
+            "task-assignee_id": str(shared_work["chair"].id),
+            "task-title": "Presentar",
+        },
+    )
+    assert response.status_code == 403
+    assert _count(db_session, Task) == 0 and _count(db_session, Introduction) == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import date, timedelta
 
 import networkx as nx
@@ -83,7 +84,14 @@ def test_the_network_page_shows_the_figures_rule_and_downloads(member_client):
     assert "1/(n-1) si asistieron n instituciones" in html
     # One plain-language line per measure.
     assert "Intermediación: qué tanto une a instituciones que de otro modo no se hablan." in html
-    assert 'id="network-png"' in html and 'id="network-layer"' in html
+    sizes = re.findall(
+        r'<option value="(\w+)"', html.split('id="network-size"')[1].split("</select>")[0]
+    )
+    explained = set(re.findall(r'<li data-measure="(\w+)">', html))
+    assert sizes and set(sizes) <= explained, set(sizes) - explained
+    assert (
+        'id="network-png"' in html and 'id="network-svg"' in html and 'id="network-layer"' in html
+    )
     assert "La intermediación es exacta" in html
     assert 'id="mixing-table"' in html and "heat-" in html
     assert 'id="over-time-table"' in html and "2018-12-31" in html

@@ -92,6 +92,7 @@ def coalition(db_session, make_institution, make_user, make_group):
         starts_at=now + timedelta(days=3),
         ends_at=now + timedelta(days=3, hours=2),
         place="Ciudad de México",
+        agenda="1. **Bienvenida**\n2. <b onclick=x>Mesa</b>",
         is_public=True,
     )
     event.organisers += [MeetingOrganiser(institution=listed), MeetingOrganiser(institution=hidden)]
@@ -208,6 +209,8 @@ def test_events_list_upcoming_before_past(client, coalition):
     )
     detail = client.get(f"/eventos/{coalition['event'].id}").get_data(as_text=True)
     assert "Ciudad de México" in detail and "Grupo Público" in detail
+    # The agenda is Markdown, rendered and sanitised as on the members' page.
+    assert "<strong>Bienvenida</strong>" in detail and "<b onclick" not in detail
 
 
 @pytest.mark.parametrize("signed_in", [False, True])

@@ -27,7 +27,12 @@ def group_world(db_session, make_institution, make_user, make_group):
         "lead": lead,
         "member_institution": member,
         "chair": make_user(institution=lead, full_name="Dora Delta", chair_of=group),
-        "member": make_user(institution=member, full_name="Beto Beta", title="Director de datos"),
+        "member": make_user(
+            institution=member,
+            full_name="Beto Beta",
+            title="Director de datos",
+            phone="+52 55 1234 5678",
+        ),
         "inactive": make_user(institution=member, full_name="Iván Inactivo", is_active=False),
         "outsider": make_user(institution=outside, full_name="Gina Gama"),
         "coordinator": make_user(role=Role.COORDINATOR, full_name="Eva Eps"),
@@ -98,6 +103,7 @@ def test_the_group_page_lists_its_institutions_people_in_fixed_queries(
         html = client.get(f"/groups/{group.slug}").get_data(as_text=True)
     people = html.split('id="group-people"')[1].split("</table>")[0]
     assert "Beto Beta" in people and "Director de datos" in people and "Dora Delta" in people
+    assert '<a href="tel:+52 55 1234 5678">' in people  # the phone too, for signed-in members
     assert "Gina Gama" not in people and "Iván Inactivo" not in people
     for n in range(20):
         make_user(institution=group_world["member_institution"], full_name=f"Extra {n}")
@@ -149,3 +155,21 @@ def test_the_group_email_shows_its_limits_and_refuses_an_empty_message(
     )
     assert response.status_code == 400
     assert db_session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_contacts_are_never_shown_to_someone_signed_out(app, db_session, group_world):
+    """Titles and phones are for signed-in members: the profile and group pages ask to sign
+    in, and the public site and its open data name neither."""
+    member, group = group_world["member"], group_world["group"]
+    member.phone = "+52 55 9999 0000"
+    group_world["member_institution"].focal_point = member
+    db_session.commit()
+    anonymous = app.test_client()
+    for path in (f"/institutions/{group_world['member_institution'].id}", f"/groups/{group.slug}"):
+        response = anonymous.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], path
+    for path in ("/miembros", "/datos/directorio.csv", "/datos/directorio.json"):
+        response = anonymous.get(path)
+        assert response.status_code == 200, path
+        text = response.get_data(as_text=True)
+        assert "9999 0000" not in text and "Director de datos" not in text, path

@@ -645,6 +645,7 @@
       setLayer(event.target.value);
     });
     document.getElementById("network-png").addEventListener("click", exportPng);
+    document.getElementById("network-svg").addEventListener("click", exportSvg);
     document.getElementById("network-fit").addEventListener("click", function () {
       cy.fit(cy.elements(":visible"), 20);
     });
@@ -682,18 +683,130 @@
     });
   }
 
-  /* The current view as a PNG (what is on screen, at twice its resolution). */
-  function exportPng() {
-    var blob = cy.png({ output: "blob", bg: "#ffffff", full: false, scale: 2 });
+  function download(blob, extension) {
     var link = document.createElement("a");
     link.href = URL.createObjectURL(blob);
-    link.download = "coalition-network-" + (config.asOf || "") + ".png";
+    link.download = "coalition-network-" + (config.asOf || "") + "." + extension;
     document.body.appendChild(link);
     link.click();
     document.body.removeChild(link);
     window.setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
-    container.dataset.exported = "png";
+    container.dataset.exported = extension;
+  }
+
+  /* The current view as a PNG (what is on screen, at twice its resolution). */
+  function exportPng() {
+    download(cy.png({ output: "blob", bg: "#ffffff", full: false, scale: 2 }), "png");
     viewStatus(text("png_ready", "Downloaded."));
+  }
+
+  /* The current view as SVG: what is on screen (the visible nodes and links inside the
+     viewport, at their drawn positions, sizes, colours and labels), written here with DOM
+     calls. Cytoscape's SVG plugin (cytoscape-svg) is GPL-3.0, which this MIT app cannot ship;
+     names reach the file as text nodes, so XMLSerializer escapes them. */
+  var SVG_NS = "http://www.w3.org/2000/svg";
+
+  function svgElement(name, attributes) {
+    var element = document.createElementNS(SVG_NS, name);
+    Object.keys(attributes).forEach(function (key) {
+      element.setAttribute(key, String(attributes[key]));
+    });
+    return element;
+  }
+
+  function styleNumber(element, property) {
+    return parseFloat(element.style(property)) || 0;
+  }
+
+  function exportSvg() {
+    var width = cy.width();
+    var height = cy.height();
+    var zoom = cy.zoom();
+    var inside = function (p, margin) {
+      return p.x >= -margin && p.x <= width + margin && p.y >= -margin && p.y <= height + margin;
+    };
+    var svg = svgElement("svg", {
+      xmlns: SVG_NS, width: width, height: height, viewBox: "0 0 " + width + " " + height
+    });
+    var title = svgElement("title", {});
+    title.textContent = text("svg_title", "Coalition network") + (config.asOf ? " " + config.asOf : "");
+    svg.appendChild(title);
+    svg.appendChild(svgElement("rect", { width: width, height: height, fill: "#ffffff" }));
+    var links = svgElement("g", { "stroke-linecap": "round" });
+    cy.edges(":visible").forEach(function (edge) {
+      var a = edge.source().renderedPosition();
+      var b = edge.target().renderedPosition();
+      if (!inside(a, 0) && !inside(b, 0)) {
+        return;
+      }
+      var attributes = {
+        x1: a.x.toFixed(1), y1: a.y.toFixed(1), x2: b.x.toFixed(1), y2: b.y.toFixed(1),
+        stroke: edge.style("line-color"),
+        "stroke-width": (styleNumber(edge, "width") * zoom).toFixed(2),
+        "stroke-opacity": styleNumber(edge, "opacity")
+      };
+      if (edge.style("line-style") === "dashed") {
+        attributes["stroke-dasharray"] = "4 3";
+      }
+      links.appendChild(svgElement("line", attributes));
+    });
+    svg.appendChild(links);
+    var shapes = svgElement("g", {});
+    var labels = svgElement("g", {
+      "font-family": "system-ui, sans-serif", "text-anchor": "middle", "paint-order": "stroke",
+      stroke: "#ffffff", "stroke-width": 2, fill: "#1f2a28"
+    });
+    cy.nodes(":visible").forEach(function (node) {
+      var p = node.renderedPosition();
+      var w = node.renderedWidth();
+      if (!inside(p, w)) {
+        return;
+      }
+      var common = {
+        fill: node.style("background-color"),
+        "fill-opacity": styleNumber(node, "opacity"),
+        "data-id": node.id()
+      };
+      var border = styleNumber(node, "border-width");
+      if (border > 0) {
+        common.stroke = node.style("border-color");
+        common["stroke-width"] = (border * zoom).toFixed(2);
+      }
+      var shape;
+      if (node.style("shape") === "round-rectangle") {
+        common.x = (p.x - w / 2).toFixed(1);
+        common.y = (p.y - w / 2).toFixed(1);
+        common.width = common.height = w.toFixed(1);
+        common.rx = (w / 5).toFixed(1);
+        shape = svgElement("rect", common);
+      } else {
+        common.cx = p.x.toFixed(1);
+        common.cy = p.y.toFixed(1);
+        common.r = (w / 2).toFixed(1);
+        shape = svgElement("circle", common);
+      }
+      var name = svgElement("title", {});
+      name.textContent = node.data("name") || node.data("label") || "";
+      shape.appendChild(name);
+      shapes.appendChild(shape);
+      var label = node.style("label");
+      if (label) {
+        var size = styleNumber(node, "font-size") * zoom;
+        var caption = svgElement("text", {
+          x: p.x.toFixed(1),
+          y: (p.y + w / 2 + size + 2).toFixed(1),
+          "font-size": size.toFixed(1),
+          "font-weight": node.style("font-weight") === "bold" ? "bold" : "normal"
+        });
+        caption.textContent = label;
+        labels.appendChild(caption);
+      }
+    });
+    svg.appendChild(shapes);
+    svg.appendChild(labels);
+    var source = '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(svg);
+    download(new Blob([source], { type: "image/svg+xml" }), "svg");
+    viewStatus(text("svg_ready", "Downloaded."));
   }
 
   /* Saved views: filters, layer, size measure, zoom and pan, by name, in localStorage. */

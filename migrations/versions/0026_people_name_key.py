@@ -1,7 +1,7 @@
 """people: users.name_key, the name folded for accent-blind search
 
-Revision ID: 0025z
-Revises: 0024
+Revision ID: 0026
+Revises: 0025
 
 Filled from full_name with the same folding the model's validator applies.
 Create Date: 2026-12-01 19:55:00
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0025z"
-down_revision: str | None = "0024"
+revision: str = "0026"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
