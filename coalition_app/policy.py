@@ -307,7 +307,7 @@ def _signed_in(user: User, _obj: object) -> bool:
 # A group's meetings are managed by its chairs and the coordinators; coalition events (no
 # group) by the coordinators. Members-only meetings of a group are seen by the people of its
 # current institutions (and whoever manages it); coalition events and public meetings by every
-# signed-in person. "view" on a meeting is also what comments and files on it ask.
+# signed-in person. "view_meeting" is also what comments and files on a meeting ask.
 
 
 def _view_meeting(user: User, meeting: Meeting) -> bool:
@@ -325,14 +325,6 @@ def _manage_meeting(user: User, meeting: Meeting) -> bool:
 def _answer_meeting(user: User, meeting: Meeting) -> bool:
     """Say whether one comes (RSVP): whoever sees a meeting that is not cancelled."""
     return meeting.cancelled_at is None and _view_meeting(user, meeting)
-
-
-def _view(user: User, obj: object) -> bool:
-    return isinstance(obj, Meeting) and _view_meeting(user, obj)
-
-
-def _manage(user: User, obj: object) -> bool:
-    return isinstance(obj, Meeting) and _manage_meeting(user, obj)
 
 
 # --- ties and contacts (issue 14) ---------------------------------------------------------------
@@ -426,10 +418,11 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "view_task": _view_task,
     "update_task": _update_task,
     "manage_task": _manage_task,
-    # Meetings and events: "view"/"manage" take a Meeting; a group's meetings are created by
-    # whoever manages the group ("manage_group"), coalition events by the coordinators.
-    "view": _view,
-    "manage": _manage,
+    # Meetings and events (comments and files on a meeting ask the same two): a group's
+    # meetings are created by whoever manages the group ("manage_group"), coalition events by
+    # the coordinators.
+    "view_meeting": _view_meeting,
+    "manage_meeting": _manage_meeting,
     "answer_meeting": lambda user, meeting: _answer_meeting(user, meeting),
     "create_event": _manage_coalition,
     # The public site (issue 15).
@@ -444,9 +437,6 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "manage_ties": _manage_coalition,  # the coalition-wide list and the CSV import
     "name_focal_point": _name_focal_point,
     "email_group": _email_group,
-    # The same meeting rules under the names the comments' VIEW_ACTIONS use.
-    "view_meeting": _view_meeting,
-    "manage_meeting": _manage_meeting,
     # comments and files (issue 14)
     "view_subject": _view_subject,
     "discuss": _discuss,

@@ -38,7 +38,7 @@ def _load(meeting_id: int):
     meeting = queries.load_meeting(session, meeting_id)
     if meeting is None:
         raise NotFound()
-    require_visible(current_user, "view", meeting)
+    require_visible(current_user, "view_meeting", meeting)
     return meeting
 
 
@@ -177,7 +177,7 @@ def answer_meeting(meeting_id: int):
 )
 def record_attendance(meeting_id: int):
     found = _load(meeting_id)
-    authorize(current_user, "manage", found)
+    authorize(current_user, "manage_meeting", found)
     require_write_scope()
     body = parse_body(AttendanceRecord)
     came = set(body.attended)

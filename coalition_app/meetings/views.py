@@ -105,7 +105,7 @@ def load_meeting(meeting_id: int) -> Meeting:
     meeting = meeting_queries.load_meeting(db_session, meeting_id)
     if meeting is None:
         abort(404)
-    require_visible(current_user, "view", meeting)
+    require_visible(current_user, "view_meeting", meeting)
     return meeting
 
 
@@ -349,7 +349,7 @@ def _fill(form: MeetingForm, meeting: Meeting) -> None:
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
 def edit(meeting_id: int):
     meeting = load_meeting(meeting_id)
-    authorize(current_user, "manage", meeting)
+    authorize(current_user, "manage_meeting", meeting)
     group = meeting.group
     if meeting.cancelled_at is not None:
         abort(409)
@@ -390,7 +390,7 @@ def edit(meeting_id: int):
 @bp.post("/meetings/<int:meeting_id>/cancel")
 def cancel(meeting_id: int):
     meeting = load_meeting(meeting_id)
-    authorize(current_user, "manage", meeting)
+    authorize(current_user, "manage_meeting", meeting)
     require_action_form()
     if request.form.get("confirm") != "yes":
         flash(_("Tick the box to confirm the cancellation: nothing was changed."), "warning")
@@ -417,7 +417,7 @@ def _detail_page(
     task_forms: dict[int, MakeTaskForm] | None = None,
     conflict: str | None = None,
 ) -> tuple[str, int]:
-    manage = can(current_user, "manage", meeting)
+    manage = can(current_user, "manage_meeting", meeting)
     group = meeting.group
     people: list[User] = []
     deliverables: list[Deliverable] = []
@@ -499,7 +499,7 @@ def rsvp(meeting_id: int):
 @bp.post("/meetings/<int:meeting_id>/attendance")
 def attendance(meeting_id: int):
     meeting = load_meeting(meeting_id)
-    authorize(current_user, "manage", meeting)
+    authorize(current_user, "manage_meeting", meeting)
     form = AttendanceForm()
     if not form.validate_on_submit():
         return _detail_page(meeting, 400, attendance_form=form)
@@ -524,7 +524,7 @@ def attendance(meeting_id: int):
 @bp.post("/meetings/<int:meeting_id>/minutes")
 def minutes(meeting_id: int):
     meeting = load_meeting(meeting_id)
-    authorize(current_user, "manage", meeting)
+    authorize(current_user, "manage_meeting", meeting)
     form = MinutesForm()
     if not form.validate_on_submit():
         return _detail_page(meeting, 400, minutes_form=form)
@@ -551,7 +551,7 @@ def minutes(meeting_id: int):
 @bp.post("/meetings/<int:meeting_id>/actions")
 def add_action(meeting_id: int):
     meeting = load_meeting(meeting_id)
-    authorize(current_user, "manage", meeting)
+    authorize(current_user, "manage_meeting", meeting)
     form = ActionItemForm()
     form.assignee_id.choices = []
     if not form.validate_on_submit():
@@ -574,7 +574,7 @@ def add_action(meeting_id: int):
 @bp.post("/meetings/<int:meeting_id>/actions/<int:item_id>/task")
 def make_task(meeting_id: int, item_id: int):
     meeting = load_meeting(meeting_id)
-    authorize(current_user, "manage", meeting)
+    authorize(current_user, "manage_meeting", meeting)
     item = db_session.get(MeetingActionItem, item_id)
     if item is None or item.meeting_id != meeting.id:
         abort(404)

@@ -40,7 +40,9 @@ def test_the_policy_matrix(app, world, make_meeting, kind, role):
     meeting = _meeting(kind, world, make_meeting)
     user = world["people"][role]
     with app.test_request_context():
-        assert (can(user, "view", meeting), can(user, "manage", meeting)) == MATRIX[kind, role]
+        assert (can(user, "view_meeting", meeting), can(user, "manage_meeting", meeting)) == MATRIX[
+            kind, role
+        ]
         assert can(user, "answer_meeting", meeting) == MATRIX[kind, role][0]
         assert can(user, "create_event") == (role == "coordinator")
         assert can(user, "manage_group", world["group"]) == (role in ("coordinator", "chair"))
