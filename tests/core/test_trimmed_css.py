@@ -40,7 +40,8 @@ def test_the_trimmed_stylesheet_keeps_every_rule_whose_classes_the_templates_use
     needed = {
         selector
         for selector in full
-        if _classes(selector) and _classes(selector) <= used
+        if _classes(selector)
+        and _classes(selector) <= used
         # Bootstrap's dark colour mode: no page turns it on.
         and "data-bs-theme" not in selector
     }
