@@ -285,7 +285,13 @@ def main() -> None:
             if synthetic:
                 print(f"synthetic coalition: {synthetic:,} institutions, {10 * synthetic:,} ties")
                 measure_signed_in(
-                    command, port, {}, ["/network"], SYNTHETIC_COORDINATOR, SYNTHETIC_PASSWORD
+                    command,
+                    port,
+                    {},
+                    ["/network"],
+                    SYNTHETIC_COORDINATOR,
+                    SYNTHETIC_PASSWORD,
+                    prefix=f"synthetic-{synthetic}_",
                 )
             elif only in ("", "public"):
                 measure_public(command, port)
@@ -322,6 +328,7 @@ def measure_signed_in(
     pages: list[str],
     email: str = COORDINATOR,
     password: str = DEMO_PASSWORD,
+    prefix: str = "signed-in_",
 ) -> None:
     cookie = sign_in_as(port, email, password)
     wait_for_network(port, cookie, seconds=900)
@@ -331,7 +338,7 @@ def measure_signed_in(
     below = []
     for template in pages:
         path = template.format(**ids)
-        report = REPORTS / _report_name("signed-in_", path)
+        report = REPORTS / _report_name(prefix, path)
         try:
             scores = run_lighthouse(
                 command, f"http://127.0.0.1:{port}{path}", report, SIGNED_IN_CATEGORIES, cookie
