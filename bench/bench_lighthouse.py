@@ -339,11 +339,16 @@ def measure_signed_in(
     for template in pages:
         path = template.format(**ids)
         report = REPORTS / _report_name(prefix, path)
-        try:
-            scores = run_lighthouse(
-                command, f"http://127.0.0.1:{port}{path}", report, SIGNED_IN_CATEGORIES, cookie
-            )
-        except subprocess.CalledProcessError:  # Lighthouse said why above
+        scores = None
+        for _attempt in range(2):  # Chromium now and then records no trace (NO_NAVSTART)
+            try:
+                scores = run_lighthouse(
+                    command, f"http://127.0.0.1:{port}{path}", report, SIGNED_IN_CATEGORIES, cookie
+                )
+                break
+            except subprocess.CalledProcessError:  # Lighthouse said why above
+                continue
+        if scores is None:
             print(f"{path:<38} failed")
             below.append(f"{path} failed")
             continue
