@@ -25,9 +25,11 @@ def create_app(config: Config | None = None) -> Flask:
     app.url_map.converters["int"] = KeyConverter
 
     from .account import sign_in as login
-    from .core import db, i18n, links, page_cache, security
+    from .core import compression, db, i18n, links, page_cache, security, static_files
     from .core.errors import register_error_handlers
 
+    compression.init_app(app)  # first: its hook runs last, on the finished answer
+    static_files.init_app(app)
     db.init_app(app)
     i18n.init_app(app)
     login.init_app(app)

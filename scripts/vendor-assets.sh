@@ -53,6 +53,16 @@ for f in "$dest"/*/*.min.*; do
   sed -i -e 's|/\*# sourceMappingURL=.*\*/||' -e 's|//# sourceMappingURL=.*||' "$f"
 done
 
+# Bootstrap's stylesheet trimmed to the classes we use (issue 17: 90 % of it was unused and it
+# blocks the first paint). The untrimmed file is kept in scripts/purge/ (the test that checks
+# the trimmed one reads it); the config there says what is read and what is kept regardless.
+cp "$dest/bootstrap/bootstrap.min.css" scripts/purge/bootstrap.min.css
+(cd "$work" && npm install --silent --no-audit --no-fund purgecss@8.0.0 >/dev/null)
+"$work/node_modules/.bin/purgecss" --config scripts/purge/purgecss.config.cjs \
+  --css scripts/purge/bootstrap.min.css --output "$dest/bootstrap/"
+echo "bootstrap.min.css trimmed by purgecss@8.0.0 (scripts/purge/purgecss.config.cjs)" \
+  >> "$dest/bootstrap/VERSION"
+
 echo "vendored into $dest:"
 cat "$dest"/*/VERSION
 

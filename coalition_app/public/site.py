@@ -6,7 +6,7 @@ the registry of public pages the sitemap reads.
   requests do), so the cookie sent along is never read and none is ever set, signed in or out.
 - **Language.** `?lang=es` or `?lang=en` chooses (the switcher's links, the canonical URLs);
   without it the browser's Accept-Language does (hence `Vary: Accept-Language`).
-- **Caching.** `Cache-Control: public, max-age=300` with an ETag made of the "pages" data
+- **Caching.** `Cache-Control: public, max-age=300` with a weak ETag made of the "pages" data
   version, the coalition's day, the language and the address; a matching If-None-Match is
   answered 304 without rendering.
 """
@@ -122,9 +122,11 @@ def cacheable(render: Callable[[], ResponseReturnValue]) -> Response:
     """Answer a public page: 304 if the visitor's copy is current, else `render()`'s response,
     with the headers a shared cache needs."""
     tag = etag()
-    fresh = tag in request.if_none_match
+    # Weak: the page is the same whatever its encoding, so compression (core/compression.py)
+    # keeps the tag as it is and a browser's copy in any encoding matches.
+    fresh = request.if_none_match.contains_weak(tag)
     response = Response(status=304) if fresh else make_response(render())
-    response.set_etag(tag)
+    response.set_etag(tag, weak=True)
     response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
     response.vary.add("Accept-Language")
     return response

@@ -30,8 +30,9 @@ def test_growth_dashboard_draws_its_charts_without_console_errors(page, shoot):
     page.get_by_role("link", name="Crecimiento").click()
     page.wait_for_url("**/growth")
     assert page.get_by_role("heading", name="Crecimiento de la coalición").is_visible()
-    page.wait_for_function("document.querySelectorAll('canvas[data-drawn=true]').length === 5")
-    for canvas_id in CHARTS:
+    for canvas_id in CHARTS:  # each is drawn as it comes near the window
+        page.locator(f"#{canvas_id}").scroll_into_view_if_needed()
+        page.wait_for_selector(f"#{canvas_id}[data-drawn=true]")
         assert _painted_pixels(page, canvas_id) > 500, canvas_id
     assert page.locator("#year-ends").get_by_role("cell", name="2018").is_visible()
     shoot(page, "growth-dashboard")

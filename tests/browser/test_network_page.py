@@ -102,8 +102,10 @@ def test_network_page_draws_and_a_click_on_a_node_opens_its_panel(network_page, 
     )
     assert painted
     assert int(page.get_attribute("#network-graph", "data-nodes")) > 100
-    # The over-time chart is drawn too, from the figures of the table under it.
-    assert page.get_attribute("#network-over-time-chart", "data-drawn") == "true"
+    # The over-time chart is drawn too, from the figures of the table under it, once it comes
+    # near the window (Chart.js is fetched then).
+    page.locator("#network-over-time-chart").scroll_into_view_if_needed()
+    page.wait_for_selector("#network-over-time-chart[data-drawn='true']")
     assert page.locator("#over-time-table tbody tr").count() >= 8
 
     # Click the node of C Minds where Cytoscape drew it (the view centred on it first, the

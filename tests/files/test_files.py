@@ -250,3 +250,13 @@ def test_who_may_delete_a_file(app, as_person, world, db_session, who, allowed):
     assert len(audit.all()) == (1 if allowed else 0)
     if allowed:
         assert _download(as_person("member"), attachment.id).status_code == 404
+
+
+def test_a_download_is_sent_as_stored_never_compressed(as_person, world, db_session):
+    text = ("Minuta: acuerdos de la sesión.\n" * 100).encode()
+    _upload(as_person("member"), f"/meetings/{world['meeting'].id}", "minuta.txt", text)
+    (attachment,) = _files(db_session)
+    client = as_person("chair")
+    response = client.get(f"/files/{attachment.id}", headers={"Accept-Encoding": "br, gzip"})
+    assert response.get_data() == text and "Content-Encoding" not in response.headers
+    response.close()

@@ -24,15 +24,32 @@
     return "rgba(" + r + ", " + g + ", " + b + ", " + alpha + ")";
   }
 
+  // Each chart is drawn when it comes near the window, in a task of its own: drawing all five
+  // at once held a phone's main thread for over a second (Lighthouse, issue 17).
+  var observer = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (entry.isIntersecting) {
+        observer.unobserve(entry.target);
+        window.setTimeout(entry.target.drawChart, 0);
+      }
+    });
+  }, { rootMargin: "200px 0px" }) : null;
+
   function draw(id, config) {
     var canvas = document.getElementById(id);
     if (!canvas) {
-      return null;
+      return;
     }
     config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false }, config.options || {});
-    var chart = new Chart(canvas, config);
-    canvas.dataset.drawn = "true";
-    return chart;
+    canvas.drawChart = function () {
+      new Chart(canvas, config);
+      canvas.dataset.drawn = "true";
+    };
+    if (observer) {
+      observer.observe(canvas);
+    } else {
+      canvas.drawChart();
+    }
   }
 
   // Long names (working groups, states) wrap onto lines of about a third of the chart's width,
