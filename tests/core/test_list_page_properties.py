@@ -61,6 +61,7 @@ LIST_PAGES = [
     "/ties",
     "/ties/export.csv",
     "/api/v1/ties",
+    "/api/v1/meetings",
     "/applications",
     "/privacy/requests",
     "/account/privacy",
