@@ -19,6 +19,8 @@ from models import (
     Amendment,
     Answer,
     AuthorisedEndorser,
+    ConsultationStatement,
+    ConsultationTheme,
     Deliverable,
     Endorsement,
     EvidenceKind,
@@ -39,6 +41,7 @@ from models import (
 )
 from models.base import MAX_ID
 
+from ..consultation import queries as consultation_queries
 from ..core.db import session
 
 # --- who answers for an institution ---------------------------------------------------------
@@ -313,16 +316,26 @@ class EvidenceItem:
     evidence_id: int
     kind: EvidenceKind
     ref_id: int
-    #: What it is ("Mapa de casos de uso"); None while the referenced table is not wired.
+    #: What it is ("Mapa de casos de uso"); None when what it cites is gone or not public.
     title: str | None
-    #: Its figures, as (label key, value): percent done, hours, people who attended.
+    #: Its figures, as (label key, value): percent done, hours, people who attended; a
+    #: statement's agreement and consensus with the participants they rest on.
     figures: tuple[tuple[str, object], ...] = ()
+    #: A consultation statement's English text, where it has one.
+    title_en: str | None = None
 
 
 def evidence_items(recs: Iterable[Recommendation]) -> dict[int, list[EvidenceItem]]:
-    """{recommendation id: its evidence with figures}, in at most three queries."""
+    """{recommendation id: its evidence with figures}, in at most four queries (and the
+    consultation results cache's, once per consultation cited)."""
     recs = list(recs)
     rows = [e for r in recs for e in r.evidence]
+    statements = consultation_queries.statement_figures(
+        session, {e.ref_id for e in rows if e.kind == EvidenceKind.CONSULTATION_STATEMENT}
+    )
+    themes = consultation_queries.theme_figures(
+        session, {e.ref_id for e in rows if e.kind == EvidenceKind.CONSULTATION_THEME}
+    )
     deliverable_ids = {e.ref_id for e in rows if e.kind == EvidenceKind.DELIVERABLE}
     meeting_ids = {e.ref_id for e in rows if e.kind == EvidenceKind.MEETING}
     deliverables = (
@@ -372,14 +385,34 @@ def evidence_items(recs: Iterable[Recommendation]) -> dict[int, list[EvidenceIte
                     )
                 )
             elif e.kind in (EvidenceKind.CONSULTATION_STATEMENT, EvidenceKind.CONSULTATION_THEME):
-                items.append(EvidenceItem(e.id, e.kind, e.ref_id, None))
+                found = statements if e.kind == EvidenceKind.CONSULTATION_STATEMENT else themes
+                cited = found.get(e.ref_id)
+                if cited is None:  # its consultation went back to draft, or it was removed
+                    items.append(EvidenceItem(e.id, e.kind, e.ref_id, None))
+                else:
+                    items.append(
+                        EvidenceItem(
+                            e.id, e.kind, e.ref_id, cited.title_es, cited.figures, cited.title_en
+                        )
+                    )
         result[rec.id] = items
     return result
 
 
-def evidence_candidates(group: WorkingGroup) -> tuple[list[Deliverable], list[Meeting]]:
+@dataclass
+class Candidates:
+    """What a recommendation of a group may cite now."""
+
+    deliverables: list[Deliverable]
+    meetings: list[Meeting]
+    statements: list[ConsultationStatement]
+    themes: list[ConsultationTheme]
+
+
+def evidence_candidates(group: WorkingGroup) -> Candidates:
     """What a recommendation of the group can cite now: its live deliverables and its meetings
-    (and the coalition's events)."""
+    (and the coalition's events), and the statements and themes of the consultations that have
+    opened, the group's own first."""
     deliverables = session.scalars(
         select(Deliverable)
         .where(Deliverable.group_id == group.id, Deliverable.archived_at.is_(None))
@@ -391,7 +424,16 @@ def evidence_candidates(group: WorkingGroup) -> tuple[list[Deliverable], list[Me
         .where(Meeting.cancelled_at.is_(None))
         .order_by(Meeting.starts_at.desc())
     ).all()
-    return list(deliverables), list(meetings)
+
+    def own_first(item: ConsultationStatement | ConsultationTheme) -> bool:
+        return item.group_id != group.id
+
+    return Candidates(
+        list(deliverables),
+        list(meetings),
+        sorted(consultation_queries.citable_statements(session), key=own_first),
+        sorted(consultation_queries.citable_themes(session), key=own_first),
+    )
 
 
 def unanswered(kind: EvidenceKind, ids: Iterable[int]) -> list[int]:

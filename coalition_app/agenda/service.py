@@ -38,6 +38,7 @@ from models import (
 )
 
 from ..audit import service as audit
+from ..consultation import queries as consultation_queries
 from ..core import clock
 from ..core.db import session, use_case
 from ..core.errors import DomainError, EditConflict
@@ -173,9 +174,14 @@ def add_evidence(
         meeting = session.get(Meeting, ref_id)
         ok = meeting is not None and meeting.group_id in (rec.group_id, None)
     else:
-        raise DomainError(
-            _l("Consultation evidence is chosen from the consultation's pages."), field="ref"
-        )
+        # A statement (approved) or a theme of a consultation that has opened, of any group.
+        kind_name = "statement" if kind == EvidenceKind.CONSULTATION_STATEMENT else "theme"
+        if not consultation_queries.is_citable(session, kind_name, ref_id):
+            raise DomainError(
+                _l("Choose a statement or a theme of a consultation that has opened."),
+                field="ref",
+            )
+        ok = True
     if not ok:
         raise DomainError(_l("Choose a deliverable or a meeting of this group."), field="ref")
     if any(e.kind == kind and e.ref_id == ref_id for e in rec.evidence):
@@ -283,6 +289,7 @@ def snapshot_now() -> dict[str, Any]:
                         "kind": item.kind.value,
                         "ref_id": item.ref_id,
                         "title": item.title,
+                        "title_en": item.title_en,
                         "figures": [[k, str(v)] for k, v in item.figures],
                     }
                     for item in evidence[r.id]

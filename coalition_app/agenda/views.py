@@ -10,6 +10,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from models import (
     AgendaEdition,
@@ -118,16 +119,12 @@ def _load(recommendation_id: int) -> Recommendation:
 
 
 def _recommendation_page(rec: Recommendation, status: int = 200, **forms: Any):
-    deliverables, meetings = q.evidence_candidates(rec.group)
-    evidence_form = forms.get("evidence_form") or EvidenceForm(formdata=None)
-    evidence_form.ref.choices = choices(
-        [("", _("Choose"))]
-        + [
-            (f"deliverable:{d.id}", _("Deliverable: %(title)s", title=d.title))
-            for d in deliverables
-        ]
-        + [(f"meeting:{m.id}", _("Meeting: %(title)s", title=m.title)) for m in meetings]
+    candidates = (
+        q.evidence_candidates(rec.group) if can(current_user, "cite_evidence", rec) else None
     )
+    evidence_form = forms.get("evidence_form") or EvidenceForm(formdata=None)
+    if candidates is not None:
+        evidence_form.ref.choices = _evidence_choices(candidates)
     answering = q.institutions_answered_by(current_user)
     endorse_form = forms.get("endorse_form") or EndorseForm(formdata=None)
     endorse_form.institution_id.choices = choices([(i.id, i.name) for i in answering])
@@ -164,6 +161,28 @@ def _recommendation_page(rec: Recommendation, status: int = 200, **forms: Any):
         names=_people_names(rec),
         error=forms.get("error"),
     ), status
+
+
+def _evidence_choices(candidates: q.Candidates) -> list[SelectChoice]:
+    """The evidence select's options, grouped by kind (an <optgroup> each)."""
+    lang = current_language()
+    groups = (
+        (_("Deliverables"), [(f"deliverable:{d.id}", d.title) for d in candidates.deliverables]),
+        (_("Meetings"), [(f"meeting:{m.id}", m.title) for m in candidates.meetings]),
+        (
+            _("Consultation statements"),
+            [(f"consultation_statement:{s.id}", s.text(lang)) for s in candidates.statements],
+        ),
+        (
+            _("Consultation themes"),
+            [(f"consultation_theme:{t.id}", t.name) for t in candidates.themes],
+        ),
+    )
+    return [SelectChoice("", _("Choose"))] + [
+        SelectChoice(value, label, optgroup=name)
+        for name, pairs in groups
+        for value, label in pairs
+    ]
 
 
 def _people_names(rec: Recommendation) -> dict[int, str]:
@@ -253,9 +272,7 @@ def add_evidence(recommendation_id: int):
         chosen = form.parsed()
         try:
             if chosen is None:
-                raise DomainError(
-                    _("Choose a deliverable or a meeting of this group."), field="ref"
-                )
+                raise DomainError(_("Choose what the recommendation answers."), field="ref")
             service.add_evidence(rec, chosen[0], chosen[1], current_user)
         except DomainError as error:
             attach_error(form, error)
