@@ -533,6 +533,18 @@ def _endorse(user: User, subject: tuple[Institution, Recommendation | Position] 
     return open_ and endorses_for(user, institution)
 
 
+def _view_coverage(user: User, _obj: object) -> bool:
+    """What no recommendation answers yet: the coordinators and the groups' chairs."""
+    from sqlalchemy import select
+
+    from .core.db import session
+    from .groups.queries import chairs_anything
+
+    if user.is_coordinator:
+        return True
+    return bool(session.scalar(select(chairs_anything(user.id, clock.today()))))
+
+
 def _manage_endorsers(user: User, institution: Institution) -> bool:
     return user.is_coordinator or institution.focal_point_id == user.id
 
@@ -550,6 +562,7 @@ AGENDA_RULES: dict[str, Callable[[User, Any], bool]] = {
     "chair_recommendation": _chair_recommendation,
     "adopt_recommendation": _adopt_recommendation,
     "publish_agenda": _manage_coalition,
+    "view_coverage": _view_coverage,
     "view_position": _view_position,
     "manage_positions": _manage_coalition,
     "manage_initiatives": _manage_coalition,

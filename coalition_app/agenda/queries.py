@@ -8,6 +8,7 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
@@ -448,6 +449,73 @@ def unanswered(kind: EvidenceKind, ids: Iterable[int]) -> list[int]:
         )
     )
     return [i for i in ids if i not in cited]
+
+
+@dataclass
+class CoverageItem:
+    kind: EvidenceKind
+    ref_id: int
+    title: str
+    title_en: str | None
+    figures: tuple[tuple[str, object], ...]
+
+
+@dataclass
+class CoverageGroup:
+    """The unanswered items of one working group (None: not assigned to a group yet)."""
+
+    group: WorkingGroup | None
+    items: list[CoverageItem]
+
+
+def coverage() -> list[CoverageGroup]:
+    """What no recommendation answers yet: the consultations' consensus statements and their
+    themes (`consultation.queries.agenda_items`) that no recommendation cites, with their
+    figures, by the working group they are assigned to (the groups in order, the unassigned
+    last). A fixed number of queries whatever the numbers of items and recommendations (the
+    results cache's, once per consultation that has opened)."""
+    items = consultation_queries.agenda_items(session)
+    statement_ids = [i for kind, i, _text in items if kind == "statement"]
+    theme_ids = [i for kind, i, _text in items if kind == "theme"]
+    open_statements = unanswered(EvidenceKind.CONSULTATION_STATEMENT, statement_ids)
+    open_themes = unanswered(EvidenceKind.CONSULTATION_THEME, theme_ids)
+    found = [
+        (EvidenceKind.CONSULTATION_STATEMENT, i, cited)
+        for i, cited in _in_order(
+            open_statements, consultation_queries.statement_figures(session, set(open_statements))
+        )
+    ] + [
+        (EvidenceKind.CONSULTATION_THEME, i, cited)
+        for i, cited in _in_order(
+            open_themes, consultation_queries.theme_figures(session, set(open_themes))
+        )
+    ]
+    group_ids = {cited.group_id for _kind, _i, cited in found if cited.group_id is not None}
+    groups = (
+        list(
+            session.scalars(
+                select(WorkingGroup)
+                .where(WorkingGroup.id.in_(group_ids))
+                .order_by(WorkingGroup.position, WorkingGroup.id)
+            )
+        )
+        if group_ids
+        else []
+    )
+    by_group: dict[int | None, list[CoverageItem]] = {g.id: [] for g in groups}
+    by_group[None] = []
+    for kind, ref_id, cited in found:
+        by_group[cited.group_id].append(
+            CoverageItem(kind, ref_id, cited.title_es, cited.title_en, cited.figures)
+        )
+    result = [CoverageGroup(g, by_group[g.id]) for g in groups]
+    if by_group[None]:
+        result.append(CoverageGroup(None, by_group[None]))
+    return result
+
+
+def _in_order(ids: list[int], found: dict[int, Any]) -> list[tuple[int, Any]]:
+    return [(i, found[i]) for i in ids if i in found]
 
 
 # --- the diff ----------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from models import (
 )
 
 from ..core import clock
+from ..core.csv import csv_response
 from ..core.db import session
 from ..core.errors import DomainError, EditConflict
 from ..core.forms import attach_error, choices, require_action_form
@@ -429,6 +430,40 @@ def publish_edition():
             )
             return redirect(url_for("agenda.agenda"))
     return _agenda_page(form, 400)
+
+
+# --- coverage: what no recommendation answers yet ------------------------------------------
+
+
+@bp.get("/agenda/coverage")
+def coverage():
+    authorize(current_user, "view_coverage")
+    groups = q.coverage()
+    return render_template(
+        "agenda/coverage.html", groups=groups, total=sum(len(g.items) for g in groups)
+    )
+
+
+@bp.get("/agenda/coverage.csv")
+def coverage_csv():
+    authorize(current_user, "view_coverage")
+    lang = current_language()
+    rows: list[list[object]] = [
+        [_("Working group"), _("Kind"), _("Number"), _("Text"), _("Figures")]
+    ]
+    for entry in q.coverage():
+        name = entry.group.name(lang) if entry.group else _("No group assigned")
+        for item in entry.items:
+            rows.append(
+                [
+                    name,
+                    agenda_label(item.kind),
+                    item.ref_id,
+                    item.title_en if lang == "en" and item.title_en else item.title,
+                    " · ".join(f"{agenda_label(k)}: {v}" for k, v in item.figures),
+                ]
+            )
+    return csv_response(rows, f"agenda-coverage-{clock.today().isoformat()}.csv")
 
 
 # --- initiatives -------------------------------------------------------------------------------

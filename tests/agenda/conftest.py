@@ -113,8 +113,9 @@ def signed_in(app):
 @pytest.fixture
 def cited_consultation(db_session, world, sectors):
     """An open consultation with two statements of the world's group and one of no group, ten
-    participants (two of each sector) who all agree with the first statement, and one theme
-    of the group grouping three answers: what a recommendation may cite, with known figures."""
+    participants (two of each sector) in two camps who all agree with the first statement (a
+    consensus) and split on the other two, and one theme of the group grouping three answers:
+    what a recommendation may cite, with known figures."""
     from datetime import date
 
     from models import (
@@ -169,14 +170,16 @@ def cited_consultation(db_session, world, sectors):
     db_session.add_all(people)
     db_session.flush()
     for i, person in enumerate(people):
-        db_session.add(
-            ConsultationVote(
-                consultation_id=consultation.id,
-                participant_id=person.id,
-                statement_id=statements[0].id,
-                value=1,
+        camp = 1 if i < 5 else -1
+        for statement, value in zip(statements, (1, camp, -camp), strict=True):
+            db_session.add(
+                ConsultationVote(
+                    consultation_id=consultation.id,
+                    participant_id=person.id,
+                    statement_id=statement.id,
+                    value=value,
+                )
             )
-        )
         if i < 3:
             db_session.add(
                 ConsultationAnswer(

@@ -70,6 +70,7 @@ PAGES = [
     (MEMBER, "/groups/etica/recommendations"),
     (CHAIR, "{recommendation}"),
     (MEMBER, "/agenda"),
+    (COORDINATOR, "/agenda/coverage"),
     (COORDINATOR, "/positions"),
     (MEMBER, "{position}"),
     (ANONYMOUS, "/public/agenda"),
