@@ -191,12 +191,13 @@ def _choose_public_listing(user: User, institution: Institution) -> bool:
 # chairs of the object's group and the coordinators hide a comment (with a reason) and delete
 # any file, as its uploader may.
 
-Subject = Deliverable | Task | Meeting
+Subject = Deliverable | Task | Meeting | Recommendation
 #: The action that says who may see each kind of subject.
 VIEW_ACTIONS: dict[type, str] = {
     Deliverable: "view_deliverable",
     Task: "view_task",
     Meeting: "view_meeting",
+    Recommendation: "view_recommendation",
 }
 
 
@@ -206,7 +207,7 @@ def subject_group(subject: Subject) -> WorkingGroup | None:
         return subject.group
     if isinstance(subject, Task):
         return subject.deliverable.group
-    return subject.group
+    return subject.group  # a meeting's (None: coalition-wide) or a recommendation's
 
 
 def _view_subject(user: User, subject: Subject | None) -> bool:
@@ -223,7 +224,10 @@ def _subject_is_live(subject: Subject) -> bool:
 
 
 def _discuss(user: User, subject: Subject) -> bool:
-    """Comment on a subject, or attach a file to it."""
+    """Comment on a subject, or attach a file to it. A recommendation: while in review, by
+    who writes in its group (the agenda's rule, below)."""
+    if isinstance(subject, Recommendation):
+        return _discuss_recommendation(user, subject)
     return _view_subject(user, subject) and _subject_is_live(subject)
 
 

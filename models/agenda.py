@@ -30,7 +30,8 @@ from .people import User
 class RecommendationStatus(enum.StrEnum):
     #: Written by the group's people.
     DRAFT = "draft"
-    #: Members comment and propose amendments; a chair accepts or rejects each.
+    #: Members comment (the comments feature, `models/comments.py`) and propose amendments;
+    #: a chair accepts or rejects each.
     REVIEW = "review"
     #: Approved by one of the group's chairs (the others see who and when).
     APPROVED = "approved"
@@ -123,9 +124,6 @@ class Recommendation(Base):
     evidence: Mapped[list[RecommendationEvidence]] = relationship(
         back_populates="recommendation", cascade="all, delete-orphan"
     )
-    comments: Mapped[list[RecommendationComment]] = relationship(
-        back_populates="recommendation", order_by="RecommendationComment.id"
-    )
     amendments: Mapped[list[Amendment]] = relationship(
         back_populates="recommendation", order_by="Amendment.id"
     )
@@ -171,21 +169,6 @@ class RecommendationEvidence(Base):
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     recommendation: Mapped[Recommendation] = relationship(back_populates="evidence")
-
-
-class RecommendationComment(Base):
-    """A plain comment made during review (part "comments" may take these over)."""
-
-    __tablename__ = "recommendation_comments"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"), index=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    recommendation: Mapped[Recommendation] = relationship(back_populates="comments")
-    author: Mapped[User] = relationship()
 
 
 class Amendment(Base):

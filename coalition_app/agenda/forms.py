@@ -62,14 +62,6 @@ class EvidenceForm(FlaskForm):
         return (EvidenceKind(kind), ref_id) if ref_id and ref_id > 0 else None
 
 
-class CommentForm(FlaskForm):
-    body = TextAreaField(
-        _l("Comment"),
-        filters=[strip, newlines],
-        validators=[DataRequired(), PlainText(NOTE_LIMIT, multiline=True)],
-    )
-
-
 class AmendmentForm(FlaskForm):
     proposed_text = TextAreaField(
         _l("Proposed text"),

@@ -32,7 +32,6 @@ from models import (
     Position,
     PositionStatus,
     Recommendation,
-    RecommendationComment,
     RecommendationEvidence,
     RecommendationStatus,
     RecommendationVersion,
@@ -114,7 +113,6 @@ def load_recommendation(recommendation_id: int) -> Recommendation:
             joinedload(Recommendation.group),
             selectinload(Recommendation.versions).joinedload(RecommendationVersion.author),
             selectinload(Recommendation.evidence),
-            selectinload(Recommendation.comments).joinedload(RecommendationComment.author),
             selectinload(Recommendation.amendments).joinedload(Amendment.author),
         )
     )

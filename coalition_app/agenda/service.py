@@ -27,7 +27,6 @@ from models import (
     PositionKind,
     PositionStatus,
     Recommendation,
-    RecommendationComment,
     RecommendationEvidence,
     RecommendationStatus,
     RecommendationVersion,
@@ -205,14 +204,6 @@ def remove_evidence(evidence: RecommendationEvidence, by: User) -> None:
     audit.record(
         by, "recommendation.evidence", "recommendation", rec.id, title=rec.title, removed=True
     )
-
-
-@use_case
-def comment(rec: Recommendation, by: User, body: str) -> RecommendationComment:
-    item = RecommendationComment(recommendation=rec, author_id=by.id, body=_required(body, "body"))
-    session.add(item)
-    session.flush()
-    return item
 
 
 @use_case

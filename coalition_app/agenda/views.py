@@ -47,7 +47,6 @@ from . import publishing, service
 from . import queries as q
 from .forms import (
     AmendmentForm,
-    CommentForm,
     DecideForm,
     EditionForm,
     EndorseForm,
@@ -147,7 +146,6 @@ def _recommendation_page(rec: Recommendation, status: int = 200, **forms: Any):
         group=rec.group,
         evidence=q.evidence_items([rec])[rec.id],
         evidence_form=evidence_form,
-        comment_form=forms.get("comment_form") or CommentForm(formdata=None),
         amendment_form=forms.get("amendment_form")
         or AmendmentForm(formdata=None, proposed_text=rec.text),
         decide_form=DecideForm(formdata=None),
@@ -294,18 +292,6 @@ def remove_evidence(recommendation_id: int, evidence_id: int):
     service.remove_evidence(evidence, current_user)
     flash(_("Evidence removed."), "success")
     return redirect(url_for("agenda.recommendation", recommendation_id=rec.id))
-
-
-@bp.post("/recommendations/<int:recommendation_id>/comments")
-def comment(recommendation_id: int):
-    rec = _load(recommendation_id)
-    authorize(current_user, "discuss_recommendation", rec)
-    form = CommentForm()
-    if form.validate_on_submit():
-        service.comment(rec, current_user, form.body.data)
-        flash(_("Comment added."), "success")
-        return redirect(url_for("agenda.recommendation", recommendation_id=rec.id) + "#comments")
-    return _recommendation_page(rec, 400, comment_form=form)
 
 
 @bp.post("/recommendations/<int:recommendation_id>/amendments")

@@ -321,7 +321,7 @@ def _opened() -> Any:
     return Consultation.status != ConsultationStatus.DRAFT
 
 
-def citable_statements_query() -> Select[tuple[ConsultationStatement]]:
+def citable_statements_query() -> Select[ConsultationStatement]:
     """The approved statements of every consultation that has opened: what a recommendation
     may cite, by consultation and id."""
     return (
@@ -332,7 +332,7 @@ def citable_statements_query() -> Select[tuple[ConsultationStatement]]:
     )
 
 
-def citable_themes_query() -> Select[tuple[ConsultationTheme]]:
+def citable_themes_query() -> Select[ConsultationTheme]:
     """The themes of every consultation that has opened."""
     return (
         select(ConsultationTheme)
@@ -355,6 +355,7 @@ def citable_themes(session: Session) -> list[ConsultationTheme]:
 
 def is_citable(session: Session, kind: str, item_id: int) -> bool:
     """Whether a statement (`kind` "statement") or a theme may be cited now."""
+    query: Select[Any]
     if kind == "statement":
         query = citable_statements_query().where(ConsultationStatement.id == item_id)
     else:

@@ -122,7 +122,6 @@ def section_titles() -> dict[str, str]:
         "recommendations": _("Recommendations you drafted or moved"),
         "recommendation_versions": _("Versions of recommendations you wrote"),
         "recommendation_evidence": _("Evidence you cited in recommendations"),
-        "recommendation_comments": _("Your comments on recommendations"),
         "amendments": _("Amendments you proposed or decided"),
         "agenda_editions": _("Agenda editions you published"),
         "positions": _("Positions you wrote"),
