@@ -280,10 +280,33 @@ class Position(Base):
     initiatives: Mapped[list[Initiative]] = relationship(
         secondary=position_initiatives, back_populates="positions", order_by="Initiative.id"
     )
+    versions: Mapped[list[PositionVersion]] = relationship(
+        back_populates="position", order_by="PositionVersion.number"
+    )
 
     @property
     def is_published(self) -> bool:
         return self.status != PositionStatus.DRAFT
+
+
+class PositionVersion(Base):
+    """Every text a position had, numbered from 1 and dated (never changed or deleted): what
+    the institutions that answered read, even after a later edit."""
+
+    __tablename__ = "position_versions"
+    __table_args__ = (UniqueConstraint("position_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position_id: Mapped[int] = mapped_column(ForeignKey("positions.id"), index=True)
+    number: Mapped[int]
+    kind: Mapped[PositionKind] = mapped_column(str_enum(PositionKind, "position_kind"))
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    position: Mapped[Position] = relationship(back_populates="versions")
+    author: Mapped[User | None] = relationship()
 
 
 class AuthorisedEndorser(Base):

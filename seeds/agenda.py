@@ -21,6 +21,7 @@ from models import (
     Position,
     PositionKind,
     PositionStatus,
+    PositionVersion,
     Recommendation,
     RecommendationEvidence,
     RecommendationStatus,
@@ -59,19 +60,28 @@ def load_agenda(
         session.add(initiatives[row["key"]])
     for row in data.get("positions", []):
         published = _moment(today, row["published_days_ago"])
-        session.add(
-            Position(
-                kind=PositionKind(row["kind"]),
-                title=row["title"],
-                text=row["text"],
-                status=PositionStatus(row["status"]),
-                published_at=published if row["status"] != "draft" else None,
+        position = Position(
+            kind=PositionKind(row["kind"]),
+            title=row["title"],
+            text=row["text"],
+            status=PositionStatus(row["status"]),
+            published_at=published if row["status"] != "draft" else None,
+            created_at=published,
+            initiatives=[initiatives[k] for k in row.get("initiatives", [])],
+            created_by_id=users["coordinator@example.org"].id,
+            basis=Basis.DEMO,
+        )
+        position.versions.append(
+            PositionVersion(
+                number=1,
+                kind=position.kind,
+                title=position.title,
+                text=position.text,
+                author_id=position.created_by_id,
                 created_at=published,
-                initiatives=[initiatives[k] for k in row.get("initiatives", [])],
-                created_by_id=users["coordinator@example.org"].id,
-                basis=Basis.DEMO,
             )
         )
+        session.add(position)
     coordinator = users["coordinator@example.org"]
     for row in data.get("recommendations", []):
         group = groups[row["group"]]

@@ -31,6 +31,7 @@ from models import (
     MeetingAttendance,
     Position,
     PositionStatus,
+    PositionVersion,
     Recommendation,
     RecommendationEvidence,
     RecommendationStatus,
@@ -132,7 +133,10 @@ def load_position(position_id: int) -> Position:
     position = session.scalar(
         select(Position)
         .where(Position.id == _id_or_404(position_id))
-        .options(selectinload(Position.initiatives))
+        .options(
+            selectinload(Position.initiatives),
+            selectinload(Position.versions).joinedload(PositionVersion.author),
+        )
     )
     if position is None:
         raise NotFound()
@@ -539,3 +543,19 @@ def word_diff(before: str, after: str) -> Markup:
         if j2 > j1:
             out.append(f"<ins>{escape(''.join(b[j1:j2]))}</ins>")
     return Markup("".join(out))
+
+
+def version_diffs(
+    versions: Iterable[RecommendationVersion | PositionVersion], fields: tuple[str, ...]
+) -> dict[int, dict[str, Markup]]:
+    """{version number: {field: word diff with the version before}} for the fields that
+    changed (the text always), from version 2 on: what each version changed, readably."""
+    ordered = sorted(versions, key=lambda v: v.number)
+    return {
+        v.number: {
+            name: word_diff(getattr(prev, name) or "", getattr(v, name) or "")
+            for name in fields
+            if name == "text" or getattr(prev, name) != getattr(v, name)
+        }
+        for prev, v in zip(ordered, ordered[1:], strict=False)
+    }

@@ -26,6 +26,7 @@ from models import (
     Position,
     PositionKind,
     PositionStatus,
+    PositionVersion,
     Recommendation,
     RecommendationEvidence,
     RecommendationStatus,
@@ -380,14 +381,21 @@ def save_position(
     if position is None:
         position = Position(kind=kind, title=title, text=text, created_by_id=by.id)
         session.add(position)
-        created = True
+        created = changed = True
     else:
         _check_version(position, expected_version, by)
         if position.status == PositionStatus.CLOSED:
             raise DomainError(_l("A closed position is final."), field="text")
+        changed = (kind, title, text) != (position.kind, position.title, position.text)
         position.kind, position.title, position.text = kind, title, text
         created = False
     position.initiatives = initiatives
+    if changed:
+        # Every wording kept and dated: institutions may have answered an earlier one.
+        number = max((v.number for v in position.versions), default=0) + 1
+        position.versions.append(
+            PositionVersion(number=number, kind=kind, title=title, text=text, author_id=by.id)
+        )
     session.flush()
     audit.record(
         by, "position.save", "position", position.id, title=position.title, created=created

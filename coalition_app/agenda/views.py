@@ -129,10 +129,7 @@ def _recommendation_page(rec: Recommendation, status: int = 200, **forms: Any):
     endorse_form = forms.get("endorse_form") or EndorseForm(formdata=None)
     endorse_form.institution_id.choices = choices([(i.id, i.name) for i in answering])
     versions = list(rec.versions)
-    diffs = {
-        v.number: q.word_diff(prev.text, v.text)
-        for prev, v in zip(versions, versions[1:], strict=False)
-    }
+    diffs = q.version_diffs(versions, ("title", "text", "rationale"))
     current_number = versions[-1].number if versions else 1
     amendment_diffs = {a.id: q.word_diff(rec.text, a.proposed_text) for a in rec.amendments}
     tally = (
@@ -565,6 +562,7 @@ def _position_page(position: Position, status: int = 200, endorse_form: EndorseF
     return render_template(
         "agenda/position.html",
         position=position,
+        diffs=q.version_diffs(position.versions, ("title", "text")),
         tally=q.tally_position(position),
         endorse_form=endorse_form,
         answering=answering,
@@ -797,7 +795,12 @@ def public_position(position_id: int):
     def render():
         tally = q.tally_position(position)
         return _in_language(
-            lambda: render_template("agenda/public_position.html", position=position, tally=tally)
+            lambda: render_template(
+                "agenda/public_position.html",
+                position=position,
+                tally=tally,
+                diffs=q.version_diffs(position.versions, ("title", "text")),
+            )
         )
 
     return cacheable(render)

@@ -125,6 +125,7 @@ def section_titles() -> dict[str, str]:
         "amendments": _("Amendments you proposed or decided"),
         "agenda_editions": _("Agenda editions you published"),
         "positions": _("Positions you wrote"),
+        "position_versions": _("Versions of positions you wrote"),
         "authorised_endorsers": _("Your authorisations to answer endorsements"),
         "endorsements": _("Endorsements you answered"),
         "endorsement_changes": _("Changes to endorsements you made"),
