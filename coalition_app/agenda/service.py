@@ -287,6 +287,7 @@ def snapshot_now() -> dict[str, Any]:
                     for item in evidence[r.id]
                 ],
                 "endorsers": [i.name for i in tallies[("recommendation", r.id)].endorsers],
+                "voz_unica": tallies[("recommendation", r.id)].voz_unica,
             }
             for r in recs
         ]
