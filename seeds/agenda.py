@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from models import (
     Basis,
     Chamber,
+    ConsultationStatement,
     Deliverable,
     EvidenceKind,
     Initiative,
@@ -126,5 +127,41 @@ def load_agenda(
             if deliverable is not None:
                 rec.evidence.append(
                     RecommendationEvidence(kind=EvidenceKind.DELIVERABLE, ref_id=deliverable.id)
+                )
+    session.flush()
+
+
+def cite_consultation(session: Session, path: Path) -> None:
+    """The demo recommendations' consultation evidence (`statements:` in agenda.yaml, by their
+    Spanish text), once the consultation is seeded: only while no recommendation cites a
+    statement, so a second run writes nothing and reads once."""
+    already = select(
+        exists().where(RecommendationEvidence.kind == EvidenceKind.CONSULTATION_STATEMENT)
+    )
+    if not path.exists() or session.scalar(already):
+        return
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for row in data.get("recommendations", []):
+        texts = row.get("statements", [])
+        if not texts:
+            continue
+        rec = session.scalar(
+            select(Recommendation).where(
+                Recommendation.title == row["title"], Recommendation.basis == Basis.DEMO
+            )
+        )
+        if rec is None:
+            continue
+        cited = {(e.kind, e.ref_id) for e in rec.evidence}
+        for statement_id in session.scalars(
+            select(ConsultationStatement.id)
+            .where(ConsultationStatement.text_es.in_(texts))
+            .order_by(ConsultationStatement.id)
+        ):
+            if (EvidenceKind.CONSULTATION_STATEMENT, statement_id) not in cited:
+                rec.evidence.append(
+                    RecommendationEvidence(
+                        kind=EvidenceKind.CONSULTATION_STATEMENT, ref_id=statement_id
+                    )
                 )
     session.flush()
