@@ -45,6 +45,11 @@ def test_a_member_cites_a_statement_and_a_theme_shown_with_their_figures(
     assert "Acuerdo (%): 100" in page and "Participantes que votaron: 10" in page
     assert "Consenso informado por sectores (%)" in page
     assert "Transparencia" in page and "Participantes cuyas respuestas agrupa: 3" in page
+    api = member.get(f"/api/v1/recommendations/{rec.id}").get_json()
+    cited = {e["kind"]: e for e in api["evidence"]}
+    assert cited["consultation_statement"]["title_en"] == "Public algorithms must be audited."
+    assert cited["consultation_statement"]["figures"]["agreement"] == "100"
+    assert cited["consultation_theme"]["figures"] == {"answers": "3"}
 
 
 def test_a_draft_consultation_s_statement_cannot_be_cited(
