@@ -191,12 +191,13 @@ def _choose_public_listing(user: User, institution: Institution) -> bool:
 # chairs of the object's group and the coordinators hide a comment (with a reason) and delete
 # any file, as its uploader may.
 
-Subject = Deliverable | Task | Meeting
+Subject = Deliverable | Task | Meeting | Recommendation
 #: The action that says who may see each kind of subject.
 VIEW_ACTIONS: dict[type, str] = {
     Deliverable: "view_deliverable",
     Task: "view_task",
     Meeting: "view_meeting",
+    Recommendation: "view_recommendation",
 }
 
 
@@ -206,7 +207,7 @@ def subject_group(subject: Subject) -> WorkingGroup | None:
         return subject.group
     if isinstance(subject, Task):
         return subject.deliverable.group
-    return subject.group
+    return subject.group  # a meeting's (None: coalition-wide) or a recommendation's
 
 
 def _view_subject(user: User, subject: Subject | None) -> bool:
@@ -223,7 +224,10 @@ def _subject_is_live(subject: Subject) -> bool:
 
 
 def _discuss(user: User, subject: Subject) -> bool:
-    """Comment on a subject, or attach a file to it."""
+    """Comment on a subject, or attach a file to it. A recommendation: while in review, by
+    who writes in its group (the agenda's rule, below)."""
+    if isinstance(subject, Recommendation):
+        return _discuss_recommendation(user, subject)
     return _view_subject(user, subject) and _subject_is_live(subject)
 
 
@@ -523,6 +527,18 @@ def _endorse(user: User, subject: tuple[Institution, Recommendation | Position] 
     return open_ and endorses_for(user, institution)
 
 
+def _view_coverage(user: User, _obj: object) -> bool:
+    """What no recommendation answers yet: the coordinators and the groups' chairs."""
+    from sqlalchemy import select
+
+    from .core.db import session
+    from .groups.queries import chairs_anything
+
+    if user.is_coordinator:
+        return True
+    return bool(session.scalar(select(chairs_anything(user.id, clock.today()))))
+
+
 def _manage_endorsers(user: User, institution: Institution) -> bool:
     return user.is_coordinator or institution.focal_point_id == user.id
 
@@ -540,6 +556,7 @@ AGENDA_RULES: dict[str, Callable[[User, Any], bool]] = {
     "chair_recommendation": _chair_recommendation,
     "adopt_recommendation": _adopt_recommendation,
     "publish_agenda": _manage_coalition,
+    "view_coverage": _view_coverage,
     "view_position": _view_position,
     "manage_positions": _manage_coalition,
     "manage_initiatives": _manage_coalition,

@@ -30,7 +30,8 @@ from .people import User
 class RecommendationStatus(enum.StrEnum):
     #: Written by the group's people.
     DRAFT = "draft"
-    #: Members comment and propose amendments; a chair accepts or rejects each.
+    #: Members comment (the comments feature, `models/comments.py`) and propose amendments;
+    #: a chair accepts or rejects each.
     REVIEW = "review"
     #: Approved by one of the group's chairs (the others see who and when).
     APPROVED = "approved"
@@ -123,9 +124,6 @@ class Recommendation(Base):
     evidence: Mapped[list[RecommendationEvidence]] = relationship(
         back_populates="recommendation", cascade="all, delete-orphan"
     )
-    comments: Mapped[list[RecommendationComment]] = relationship(
-        back_populates="recommendation", order_by="RecommendationComment.id"
-    )
     amendments: Mapped[list[Amendment]] = relationship(
         back_populates="recommendation", order_by="Amendment.id"
     )
@@ -171,21 +169,6 @@ class RecommendationEvidence(Base):
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     recommendation: Mapped[Recommendation] = relationship(back_populates="evidence")
-
-
-class RecommendationComment(Base):
-    """A plain comment made during review (part "comments" may take these over)."""
-
-    __tablename__ = "recommendation_comments"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"), index=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    recommendation: Mapped[Recommendation] = relationship(back_populates="comments")
-    author: Mapped[User] = relationship()
 
 
 class Amendment(Base):
@@ -297,10 +280,33 @@ class Position(Base):
     initiatives: Mapped[list[Initiative]] = relationship(
         secondary=position_initiatives, back_populates="positions", order_by="Initiative.id"
     )
+    versions: Mapped[list[PositionVersion]] = relationship(
+        back_populates="position", order_by="PositionVersion.number"
+    )
 
     @property
     def is_published(self) -> bool:
         return self.status != PositionStatus.DRAFT
+
+
+class PositionVersion(Base):
+    """Every text a position had, numbered from 1 and dated (never changed or deleted): what
+    the institutions that answered read, even after a later edit."""
+
+    __tablename__ = "position_versions"
+    __table_args__ = (UniqueConstraint("position_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position_id: Mapped[int] = mapped_column(ForeignKey("positions.id"), index=True)
+    number: Mapped[int]
+    kind: Mapped[PositionKind] = mapped_column(str_enum(PositionKind, "position_kind"))
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    position: Mapped[Position] = relationship(back_populates="versions")
+    author: Mapped[User | None] = relationship()
 
 
 class AuthorisedEndorser(Base):

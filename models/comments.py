@@ -1,9 +1,10 @@
-"""What people say about a deliverable, a task or a meeting: comments, and whom they mention.
+"""What people say about a deliverable, a task, a meeting or a recommendation in review:
+comments, and whom they mention.
 
-One comment belongs to exactly one subject, by three nullable foreign keys and a CHECK that
-exactly one is set (as `ProgressUpdate`): the database keeps every comment pointing at a row
-that exists, which a (kind, id) pair could not; the files of the same subjects
-(`models/files.py`) follow the same design.
+One comment belongs to exactly one subject, by nullable foreign keys and a CHECK that exactly
+one is set (as `ProgressUpdate`): the database keeps every comment pointing at a row that
+exists, which a (kind, id) pair could not; the files of deliverables, tasks and meetings
+(`models/files.py`) follow the same design (recommendations take comments, not files).
 """
 
 from __future__ import annotations
@@ -18,14 +19,22 @@ from .base import Base, utcnow
 from .people import User
 
 if TYPE_CHECKING:
+    from .agenda import Recommendation
     from .meetings import Meeting
     from .work import Deliverable, Task
 
-#: Exactly one of the three subjects is set (comments and files alike).
+#: Exactly one of the three subjects is set (files).
 ONE_SUBJECT = (
     "(CASE WHEN deliverable_id IS NULL THEN 0 ELSE 1 END"
     " + CASE WHEN task_id IS NULL THEN 0 ELSE 1 END"
     " + CASE WHEN meeting_id IS NULL THEN 0 ELSE 1 END) = 1"
+)
+#: Exactly one of the four subjects is set (comments: files' three, and recommendations).
+COMMENT_ONE_SUBJECT = (
+    "(CASE WHEN deliverable_id IS NULL THEN 0 ELSE 1 END"
+    " + CASE WHEN task_id IS NULL THEN 0 ELSE 1 END"
+    " + CASE WHEN meeting_id IS NULL THEN 0 ELSE 1 END"
+    " + CASE WHEN recommendation_id IS NULL THEN 0 ELSE 1 END) = 1"
 )
 #: The longest comment a person may write, and the longest reason a moderator may give.
 BODY_MAX = 5000
@@ -63,7 +72,7 @@ class Comment(SubjectMixin, Base):
 
     __tablename__ = "comments"
     __table_args__ = (
-        CheckConstraint(ONE_SUBJECT, name="one_subject"),
+        CheckConstraint(COMMENT_ONE_SUBJECT, name="one_subject"),
         CheckConstraint("length(trim(body)) > 0", name="body_not_blank"),
     )
 
@@ -71,6 +80,9 @@ class Comment(SubjectMixin, Base):
     deliverable_id: Mapped[int | None] = mapped_column(ForeignKey("deliverables.id"), index=True)
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), index=True)
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
+    recommendation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recommendations.id"), index=True
+    )
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -85,6 +97,7 @@ class Comment(SubjectMixin, Base):
     deliverable: Mapped[Deliverable | None] = relationship()
     task: Mapped[Task | None] = relationship()
     meeting: Mapped[Meeting | None] = relationship()
+    recommendation: Mapped[Recommendation | None] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     hidden_by: Mapped[User | None] = relationship(foreign_keys=[hidden_by_id])
     mentions: Mapped[list[CommentMention]] = relationship(
@@ -92,6 +105,14 @@ class Comment(SubjectMixin, Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def subject(self) -> Deliverable | Task | Meeting | Recommendation:  # type: ignore[override]
+        return self.recommendation or super().subject
+
+    @property
+    def subject_kind(self) -> str:
+        return "recommendation" if self.recommendation_id is not None else super().subject_kind
 
     @property
     def is_hidden(self) -> bool:

@@ -15,12 +15,14 @@ from sqlalchemy.orm import Session
 from models import (
     Basis,
     Chamber,
+    ConsultationStatement,
     Deliverable,
     EvidenceKind,
     Initiative,
     Position,
     PositionKind,
     PositionStatus,
+    PositionVersion,
     Recommendation,
     RecommendationEvidence,
     RecommendationStatus,
@@ -59,19 +61,28 @@ def load_agenda(
         session.add(initiatives[row["key"]])
     for row in data.get("positions", []):
         published = _moment(today, row["published_days_ago"])
-        session.add(
-            Position(
-                kind=PositionKind(row["kind"]),
-                title=row["title"],
-                text=row["text"],
-                status=PositionStatus(row["status"]),
-                published_at=published if row["status"] != "draft" else None,
+        position = Position(
+            kind=PositionKind(row["kind"]),
+            title=row["title"],
+            text=row["text"],
+            status=PositionStatus(row["status"]),
+            published_at=published if row["status"] != "draft" else None,
+            created_at=published,
+            initiatives=[initiatives[k] for k in row.get("initiatives", [])],
+            created_by_id=users["coordinator@example.org"].id,
+            basis=Basis.DEMO,
+        )
+        position.versions.append(
+            PositionVersion(
+                number=1,
+                kind=position.kind,
+                title=position.title,
+                text=position.text,
+                author_id=position.created_by_id,
                 created_at=published,
-                initiatives=[initiatives[k] for k in row.get("initiatives", [])],
-                created_by_id=users["coordinator@example.org"].id,
-                basis=Basis.DEMO,
             )
         )
+        session.add(position)
     coordinator = users["coordinator@example.org"]
     for row in data.get("recommendations", []):
         group = groups[row["group"]]
@@ -116,5 +127,41 @@ def load_agenda(
             if deliverable is not None:
                 rec.evidence.append(
                     RecommendationEvidence(kind=EvidenceKind.DELIVERABLE, ref_id=deliverable.id)
+                )
+    session.flush()
+
+
+def cite_consultation(session: Session, path: Path) -> None:
+    """The demo recommendations' consultation evidence (`statements:` in agenda.yaml, by their
+    Spanish text), once the consultation is seeded: only while no recommendation cites a
+    statement, so a second run writes nothing and reads once."""
+    already = select(
+        exists().where(RecommendationEvidence.kind == EvidenceKind.CONSULTATION_STATEMENT)
+    )
+    if not path.exists() or session.scalar(already):
+        return
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for row in data.get("recommendations", []):
+        texts = row.get("statements", [])
+        if not texts:
+            continue
+        rec = session.scalar(
+            select(Recommendation).where(
+                Recommendation.title == row["title"], Recommendation.basis == Basis.DEMO
+            )
+        )
+        if rec is None:
+            continue
+        cited = {(e.kind, e.ref_id) for e in rec.evidence}
+        for statement_id in session.scalars(
+            select(ConsultationStatement.id)
+            .where(ConsultationStatement.text_es.in_(texts))
+            .order_by(ConsultationStatement.id)
+        ):
+            if (EvidenceKind.CONSULTATION_STATEMENT, statement_id) not in cited:
+                rec.evidence.append(
+                    RecommendationEvidence(
+                        kind=EvidenceKind.CONSULTATION_STATEMENT, ref_id=statement_id
+                    )
                 )
     session.flush()

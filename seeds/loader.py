@@ -57,7 +57,7 @@ from models import (
 )
 from models.base import local_now
 
-from .agenda import load_agenda
+from .agenda import cite_consultation, load_agenda
 from .meetings import load_meetings
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -829,6 +829,7 @@ def load_all(
         from .consultation import load as load_consultation
 
         load_consultation(session, groups, today)
+        cite_consultation(session, agenda_file)
     session.flush()
     return count_rows(session)
 

@@ -50,23 +50,16 @@ class MoveForm(FlaskForm):
 
 
 class EvidenceForm(FlaskForm):
-    #: "deliverable:12" or "meeting:3" (the kind and the id of what is cited).
-    ref = SelectField(_l("Deliverable or meeting"), validate_choice=False)
+    #: "deliverable:12", "meeting:3", "consultation_statement:40" or "consultation_theme:2"
+    #: (the kind and the id of what is cited).
+    ref = SelectField(_l("What it answers"), validate_choice=False)
 
     def parsed(self) -> tuple[EvidenceKind, int] | None:
         kind, _sep, number = (self.ref.data or "").partition(":")
-        if kind not in (EvidenceKind.DELIVERABLE.value, EvidenceKind.MEETING.value):
+        if kind not in {k.value for k in EvidenceKind}:
             return None
         ref_id = optional_id(number)
         return (EvidenceKind(kind), ref_id) if ref_id and ref_id > 0 else None
-
-
-class CommentForm(FlaskForm):
-    body = TextAreaField(
-        _l("Comment"),
-        filters=[strip, newlines],
-        validators=[DataRequired(), PlainText(NOTE_LIMIT, multiline=True)],
-    )
 
 
 class AmendmentForm(FlaskForm):

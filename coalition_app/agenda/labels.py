@@ -44,6 +44,11 @@ FIGURES: dict[str, object] = {
     "date": _l("Date"),
     "hours": _l("Hours"),
     "attended": _l("People who attended"),
+    "agreement": _l("Agreement (%)"),
+    "group_consensus": _l("Group-informed consensus (%)"),
+    "sector_consensus": _l("Sector-informed consensus (%)"),
+    "voters": _l("Participants who voted on it"),
+    "answers": _l("Participants whose answers it groups"),
 }
 
 

@@ -8,6 +8,7 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
@@ -19,6 +20,8 @@ from models import (
     Amendment,
     Answer,
     AuthorisedEndorser,
+    ConsultationStatement,
+    ConsultationTheme,
     Deliverable,
     Endorsement,
     EvidenceKind,
@@ -28,8 +31,8 @@ from models import (
     MeetingAttendance,
     Position,
     PositionStatus,
+    PositionVersion,
     Recommendation,
-    RecommendationComment,
     RecommendationEvidence,
     RecommendationStatus,
     RecommendationVersion,
@@ -39,6 +42,7 @@ from models import (
 )
 from models.base import MAX_ID
 
+from ..consultation import queries as consultation_queries
 from ..core.db import session
 
 # --- who answers for an institution ---------------------------------------------------------
@@ -110,7 +114,6 @@ def load_recommendation(recommendation_id: int) -> Recommendation:
             joinedload(Recommendation.group),
             selectinload(Recommendation.versions).joinedload(RecommendationVersion.author),
             selectinload(Recommendation.evidence),
-            selectinload(Recommendation.comments).joinedload(RecommendationComment.author),
             selectinload(Recommendation.amendments).joinedload(Amendment.author),
         )
     )
@@ -130,7 +133,10 @@ def load_position(position_id: int) -> Position:
     position = session.scalar(
         select(Position)
         .where(Position.id == _id_or_404(position_id))
-        .options(selectinload(Position.initiatives))
+        .options(
+            selectinload(Position.initiatives),
+            selectinload(Position.versions).joinedload(PositionVersion.author),
+        )
     )
     if position is None:
         raise NotFound()
@@ -313,16 +319,26 @@ class EvidenceItem:
     evidence_id: int
     kind: EvidenceKind
     ref_id: int
-    #: What it is ("Mapa de casos de uso"); None while the referenced table is not wired.
+    #: What it is ("Mapa de casos de uso"); None when what it cites is gone or not public.
     title: str | None
-    #: Its figures, as (label key, value): percent done, hours, people who attended.
+    #: Its figures, as (label key, value): percent done, hours, people who attended; a
+    #: statement's agreement and consensus with the participants they rest on.
     figures: tuple[tuple[str, object], ...] = ()
+    #: A consultation statement's English text, where it has one.
+    title_en: str | None = None
 
 
 def evidence_items(recs: Iterable[Recommendation]) -> dict[int, list[EvidenceItem]]:
-    """{recommendation id: its evidence with figures}, in at most three queries."""
+    """{recommendation id: its evidence with figures}, in at most four queries (and the
+    consultation results cache's, once per consultation cited)."""
     recs = list(recs)
     rows = [e for r in recs for e in r.evidence]
+    statements = consultation_queries.statement_figures(
+        session, {e.ref_id for e in rows if e.kind == EvidenceKind.CONSULTATION_STATEMENT}
+    )
+    themes = consultation_queries.theme_figures(
+        session, {e.ref_id for e in rows if e.kind == EvidenceKind.CONSULTATION_THEME}
+    )
     deliverable_ids = {e.ref_id for e in rows if e.kind == EvidenceKind.DELIVERABLE}
     meeting_ids = {e.ref_id for e in rows if e.kind == EvidenceKind.MEETING}
     deliverables = (
@@ -372,14 +388,34 @@ def evidence_items(recs: Iterable[Recommendation]) -> dict[int, list[EvidenceIte
                     )
                 )
             elif e.kind in (EvidenceKind.CONSULTATION_STATEMENT, EvidenceKind.CONSULTATION_THEME):
-                items.append(EvidenceItem(e.id, e.kind, e.ref_id, None))
+                found = statements if e.kind == EvidenceKind.CONSULTATION_STATEMENT else themes
+                cited = found.get(e.ref_id)
+                if cited is None:  # its consultation went back to draft, or it was removed
+                    items.append(EvidenceItem(e.id, e.kind, e.ref_id, None))
+                else:
+                    items.append(
+                        EvidenceItem(
+                            e.id, e.kind, e.ref_id, cited.title_es, cited.figures, cited.title_en
+                        )
+                    )
         result[rec.id] = items
     return result
 
 
-def evidence_candidates(group: WorkingGroup) -> tuple[list[Deliverable], list[Meeting]]:
+@dataclass
+class Candidates:
+    """What a recommendation of a group may cite now."""
+
+    deliverables: list[Deliverable]
+    meetings: list[Meeting]
+    statements: list[ConsultationStatement]
+    themes: list[ConsultationTheme]
+
+
+def evidence_candidates(group: WorkingGroup) -> Candidates:
     """What a recommendation of the group can cite now: its live deliverables and its meetings
-    (and the coalition's events)."""
+    (and the coalition's events), and the statements and themes of the consultations that have
+    opened, the group's own first."""
     deliverables = session.scalars(
         select(Deliverable)
         .where(Deliverable.group_id == group.id, Deliverable.archived_at.is_(None))
@@ -391,7 +427,16 @@ def evidence_candidates(group: WorkingGroup) -> tuple[list[Deliverable], list[Me
         .where(Meeting.cancelled_at.is_(None))
         .order_by(Meeting.starts_at.desc())
     ).all()
-    return list(deliverables), list(meetings)
+
+    def own_first(item: ConsultationStatement | ConsultationTheme) -> bool:
+        return item.group_id != group.id
+
+    return Candidates(
+        list(deliverables),
+        list(meetings),
+        sorted(consultation_queries.citable_statements(session), key=own_first),
+        sorted(consultation_queries.citable_themes(session), key=own_first),
+    )
 
 
 def unanswered(kind: EvidenceKind, ids: Iterable[int]) -> list[int]:
@@ -406,6 +451,73 @@ def unanswered(kind: EvidenceKind, ids: Iterable[int]) -> list[int]:
         )
     )
     return [i for i in ids if i not in cited]
+
+
+@dataclass
+class CoverageItem:
+    kind: EvidenceKind
+    ref_id: int
+    title: str
+    title_en: str | None
+    figures: tuple[tuple[str, object], ...]
+
+
+@dataclass
+class CoverageGroup:
+    """The unanswered items of one working group (None: not assigned to a group yet)."""
+
+    group: WorkingGroup | None
+    items: list[CoverageItem]
+
+
+def coverage() -> list[CoverageGroup]:
+    """What no recommendation answers yet: the consultations' consensus statements and their
+    themes (`consultation.queries.agenda_items`) that no recommendation cites, with their
+    figures, by the working group they are assigned to (the groups in order, the unassigned
+    last). A fixed number of queries whatever the numbers of items and recommendations (the
+    results cache's, once per consultation that has opened)."""
+    items = consultation_queries.agenda_items(session)
+    statement_ids = [i for kind, i, _text in items if kind == "statement"]
+    theme_ids = [i for kind, i, _text in items if kind == "theme"]
+    open_statements = unanswered(EvidenceKind.CONSULTATION_STATEMENT, statement_ids)
+    open_themes = unanswered(EvidenceKind.CONSULTATION_THEME, theme_ids)
+    found = [
+        (EvidenceKind.CONSULTATION_STATEMENT, i, cited)
+        for i, cited in _in_order(
+            open_statements, consultation_queries.statement_figures(session, set(open_statements))
+        )
+    ] + [
+        (EvidenceKind.CONSULTATION_THEME, i, cited)
+        for i, cited in _in_order(
+            open_themes, consultation_queries.theme_figures(session, set(open_themes))
+        )
+    ]
+    group_ids = {cited.group_id for _kind, _i, cited in found if cited.group_id is not None}
+    groups = (
+        list(
+            session.scalars(
+                select(WorkingGroup)
+                .where(WorkingGroup.id.in_(group_ids))
+                .order_by(WorkingGroup.position, WorkingGroup.id)
+            )
+        )
+        if group_ids
+        else []
+    )
+    by_group: dict[int | None, list[CoverageItem]] = {g.id: [] for g in groups}
+    by_group[None] = []
+    for kind, ref_id, cited in found:
+        by_group[cited.group_id].append(
+            CoverageItem(kind, ref_id, cited.title_es, cited.title_en, cited.figures)
+        )
+    result = [CoverageGroup(g, by_group[g.id]) for g in groups]
+    if by_group[None]:
+        result.append(CoverageGroup(None, by_group[None]))
+    return result
+
+
+def _in_order(ids: list[int], found: dict[int, Any]) -> list[tuple[int, Any]]:
+    return [(i, found[i]) for i in ids if i in found]
 
 
 # --- the diff ----------------------------------------------------------------------------------
@@ -431,3 +543,19 @@ def word_diff(before: str, after: str) -> Markup:
         if j2 > j1:
             out.append(f"<ins>{escape(''.join(b[j1:j2]))}</ins>")
     return Markup("".join(out))
+
+
+def version_diffs(
+    versions: Iterable[RecommendationVersion | PositionVersion], fields: tuple[str, ...]
+) -> dict[int, dict[str, Markup]]:
+    """{version number: {field: word diff with the version before}} for the fields that
+    changed (the text always), from version 2 on: what each version changed, readably."""
+    ordered = sorted(versions, key=lambda v: v.number)
+    return {
+        v.number: {
+            name: word_diff(getattr(prev, name) or "", getattr(v, name) or "")
+            for name in fields
+            if name == "text" or getattr(prev, name) != getattr(v, name)
+        }
+        for prev, v in zip(ordered, ordered[1:], strict=False)
+    }

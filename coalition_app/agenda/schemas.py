@@ -22,8 +22,12 @@ from . import queries as q
 class Evidence(Schema):
     kind: EvidenceKind
     ref_id: int
-    #: None while the referenced table (the consultation's) is not wired.
+    #: None when what it cites is gone (or its consultation went back to draft).
     title: str | None
+    #: A consultation statement's English text, where it has one.
+    title_en: str | None = None
+    #: agreement, group_consensus, sector_consensus (percent) and voters for a statement;
+    #: answers for a theme; progress for a deliverable; date, hours, attended for a meeting.
     figures: dict[str, str]
 
     @classmethod
@@ -32,6 +36,7 @@ class Evidence(Schema):
             kind=item.kind,
             ref_id=item.ref_id,
             title=item.title,
+            title_en=item.title_en,
             figures={k: str(v) for k, v in item.figures},
         )
 

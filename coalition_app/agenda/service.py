@@ -26,8 +26,8 @@ from models import (
     Position,
     PositionKind,
     PositionStatus,
+    PositionVersion,
     Recommendation,
-    RecommendationComment,
     RecommendationEvidence,
     RecommendationStatus,
     RecommendationVersion,
@@ -38,6 +38,7 @@ from models import (
 )
 
 from ..audit import service as audit
+from ..consultation import queries as consultation_queries
 from ..core import clock
 from ..core.db import session, use_case
 from ..core.errors import DomainError, EditConflict
@@ -173,9 +174,14 @@ def add_evidence(
         meeting = session.get(Meeting, ref_id)
         ok = meeting is not None and meeting.group_id in (rec.group_id, None)
     else:
-        raise DomainError(
-            _l("Consultation evidence is chosen from the consultation's pages."), field="ref"
-        )
+        # A statement (approved) or a theme of a consultation that has opened, of any group.
+        kind_name = "statement" if kind == EvidenceKind.CONSULTATION_STATEMENT else "theme"
+        if not consultation_queries.is_citable(session, kind_name, ref_id):
+            raise DomainError(
+                _l("Choose a statement or a theme of a consultation that has opened."),
+                field="ref",
+            )
+        ok = True
     if not ok:
         raise DomainError(_l("Choose a deliverable or a meeting of this group."), field="ref")
     if any(e.kind == kind and e.ref_id == ref_id for e in rec.evidence):
@@ -199,14 +205,6 @@ def remove_evidence(evidence: RecommendationEvidence, by: User) -> None:
     audit.record(
         by, "recommendation.evidence", "recommendation", rec.id, title=rec.title, removed=True
     )
-
-
-@use_case
-def comment(rec: Recommendation, by: User, body: str) -> RecommendationComment:
-    item = RecommendationComment(recommendation=rec, author_id=by.id, body=_required(body, "body"))
-    session.add(item)
-    session.flush()
-    return item
 
 
 @use_case
@@ -283,11 +281,13 @@ def snapshot_now() -> dict[str, Any]:
                         "kind": item.kind.value,
                         "ref_id": item.ref_id,
                         "title": item.title,
+                        "title_en": item.title_en,
                         "figures": [[k, str(v)] for k, v in item.figures],
                     }
                     for item in evidence[r.id]
                 ],
                 "endorsers": [i.name for i in tallies[("recommendation", r.id)].endorsers],
+                "voz_unica": tallies[("recommendation", r.id)].voz_unica,
             }
             for r in recs
         ]
@@ -382,14 +382,21 @@ def save_position(
     if position is None:
         position = Position(kind=kind, title=title, text=text, created_by_id=by.id)
         session.add(position)
-        created = True
+        created = changed = True
     else:
         _check_version(position, expected_version, by)
         if position.status == PositionStatus.CLOSED:
             raise DomainError(_l("A closed position is final."), field="text")
+        changed = (kind, title, text) != (position.kind, position.title, position.text)
         position.kind, position.title, position.text = kind, title, text
         created = False
     position.initiatives = initiatives
+    if changed:
+        # Every wording kept and dated: institutions may have answered an earlier one.
+        number = max((v.number for v in position.versions), default=0) + 1
+        position.versions.append(
+            PositionVersion(number=number, kind=kind, title=title, text=text, author_id=by.id)
+        )
     session.flush()
     audit.record(
         by, "position.save", "position", position.id, title=position.title, created=created

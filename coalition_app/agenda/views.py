@@ -10,6 +10,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from models import (
     AgendaEdition,
@@ -28,6 +29,7 @@ from models import (
 )
 
 from ..core import clock
+from ..core.csv import csv_response
 from ..core.db import session
 from ..core.errors import DomainError, EditConflict
 from ..core.forms import attach_error, choices, require_action_form
@@ -45,7 +47,6 @@ from . import publishing, service
 from . import queries as q
 from .forms import (
     AmendmentForm,
-    CommentForm,
     DecideForm,
     EditionForm,
     EndorseForm,
@@ -118,24 +119,17 @@ def _load(recommendation_id: int) -> Recommendation:
 
 
 def _recommendation_page(rec: Recommendation, status: int = 200, **forms: Any):
-    deliverables, meetings = q.evidence_candidates(rec.group)
-    evidence_form = forms.get("evidence_form") or EvidenceForm(formdata=None)
-    evidence_form.ref.choices = choices(
-        [("", _("Choose"))]
-        + [
-            (f"deliverable:{d.id}", _("Deliverable: %(title)s", title=d.title))
-            for d in deliverables
-        ]
-        + [(f"meeting:{m.id}", _("Meeting: %(title)s", title=m.title)) for m in meetings]
+    candidates = (
+        q.evidence_candidates(rec.group) if can(current_user, "cite_evidence", rec) else None
     )
+    evidence_form = forms.get("evidence_form") or EvidenceForm(formdata=None)
+    if candidates is not None:
+        evidence_form.ref.choices = _evidence_choices(candidates)
     answering = q.institutions_answered_by(current_user)
     endorse_form = forms.get("endorse_form") or EndorseForm(formdata=None)
     endorse_form.institution_id.choices = choices([(i.id, i.name) for i in answering])
     versions = list(rec.versions)
-    diffs = {
-        v.number: q.word_diff(prev.text, v.text)
-        for prev, v in zip(versions, versions[1:], strict=False)
-    }
+    diffs = q.version_diffs(versions, ("title", "text", "rationale"))
     current_number = versions[-1].number if versions else 1
     amendment_diffs = {a.id: q.word_diff(rec.text, a.proposed_text) for a in rec.amendments}
     tally = (
@@ -149,7 +143,6 @@ def _recommendation_page(rec: Recommendation, status: int = 200, **forms: Any):
         group=rec.group,
         evidence=q.evidence_items([rec])[rec.id],
         evidence_form=evidence_form,
-        comment_form=forms.get("comment_form") or CommentForm(formdata=None),
         amendment_form=forms.get("amendment_form")
         or AmendmentForm(formdata=None, proposed_text=rec.text),
         decide_form=DecideForm(formdata=None),
@@ -164,6 +157,28 @@ def _recommendation_page(rec: Recommendation, status: int = 200, **forms: Any):
         names=_people_names(rec),
         error=forms.get("error"),
     ), status
+
+
+def _evidence_choices(candidates: q.Candidates) -> list[SelectChoice]:
+    """The evidence select's options, grouped by kind (an <optgroup> each)."""
+    lang = current_language()
+    groups = (
+        (_("Deliverables"), [(f"deliverable:{d.id}", d.title) for d in candidates.deliverables]),
+        (_("Meetings"), [(f"meeting:{m.id}", m.title) for m in candidates.meetings]),
+        (
+            _("Consultation statements"),
+            [(f"consultation_statement:{s.id}", s.text(lang)) for s in candidates.statements],
+        ),
+        (
+            _("Consultation themes"),
+            [(f"consultation_theme:{t.id}", t.name) for t in candidates.themes],
+        ),
+    )
+    return [SelectChoice("", _("Choose"))] + [
+        SelectChoice(value, label, optgroup=name)
+        for name, pairs in groups
+        for value, label in pairs
+    ]
 
 
 def _people_names(rec: Recommendation) -> dict[int, str]:
@@ -253,9 +268,7 @@ def add_evidence(recommendation_id: int):
         chosen = form.parsed()
         try:
             if chosen is None:
-                raise DomainError(
-                    _("Choose a deliverable or a meeting of this group."), field="ref"
-                )
+                raise DomainError(_("Choose what the recommendation answers."), field="ref")
             service.add_evidence(rec, chosen[0], chosen[1], current_user)
         except DomainError as error:
             attach_error(form, error)
@@ -276,18 +289,6 @@ def remove_evidence(recommendation_id: int, evidence_id: int):
     service.remove_evidence(evidence, current_user)
     flash(_("Evidence removed."), "success")
     return redirect(url_for("agenda.recommendation", recommendation_id=rec.id))
-
-
-@bp.post("/recommendations/<int:recommendation_id>/comments")
-def comment(recommendation_id: int):
-    rec = _load(recommendation_id)
-    authorize(current_user, "discuss_recommendation", rec)
-    form = CommentForm()
-    if form.validate_on_submit():
-        service.comment(rec, current_user, form.body.data)
-        flash(_("Comment added."), "success")
-        return redirect(url_for("agenda.recommendation", recommendation_id=rec.id) + "#comments")
-    return _recommendation_page(rec, 400, comment_form=form)
 
 
 @bp.post("/recommendations/<int:recommendation_id>/amendments")
@@ -414,6 +415,40 @@ def publish_edition():
     return _agenda_page(form, 400)
 
 
+# --- coverage: what no recommendation answers yet ------------------------------------------
+
+
+@bp.get("/agenda/coverage")
+def coverage():
+    authorize(current_user, "view_coverage")
+    groups = q.coverage()
+    return render_template(
+        "agenda/coverage.html", groups=groups, total=sum(len(g.items) for g in groups)
+    )
+
+
+@bp.get("/agenda/coverage.csv")
+def coverage_csv():
+    authorize(current_user, "view_coverage")
+    lang = current_language()
+    rows: list[list[object]] = [
+        [_("Working group"), _("Kind"), _("Number"), _("Text"), _("Figures")]
+    ]
+    for entry in q.coverage():
+        name = entry.group.name(lang) if entry.group else _("No group assigned")
+        for item in entry.items:
+            rows.append(
+                [
+                    name,
+                    agenda_label(item.kind),
+                    item.ref_id,
+                    item.title_en if lang == "en" and item.title_en else item.title,
+                    " · ".join(f"{agenda_label(k)}: {v}" for k, v in item.figures),
+                ]
+            )
+    return csv_response(rows, f"agenda-coverage-{clock.today().isoformat()}.csv")
+
+
 # --- initiatives -------------------------------------------------------------------------------
 
 
@@ -527,6 +562,7 @@ def _position_page(position: Position, status: int = 200, endorse_form: EndorseF
     return render_template(
         "agenda/position.html",
         position=position,
+        diffs=q.version_diffs(position.versions, ("title", "text")),
         tally=q.tally_position(position),
         endorse_form=endorse_form,
         answering=answering,
@@ -759,7 +795,12 @@ def public_position(position_id: int):
     def render():
         tally = q.tally_position(position)
         return _in_language(
-            lambda: render_template("agenda/public_position.html", position=position, tally=tally)
+            lambda: render_template(
+                "agenda/public_position.html",
+                position=position,
+                tally=tally,
+                diffs=q.version_diffs(position.versions, ("title", "text")),
+            )
         )
 
     return cacheable(render)

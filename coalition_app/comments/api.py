@@ -1,4 +1,5 @@
-"""`/api/v1/{deliverables,tasks,meetings}/<id>/comments`: list (GET) and add (POST).
+"""`/api/v1/{deliverables,tasks,meetings,recommendations}/<id>/comments`: list (GET) and add
+(POST).
 
 The same policy and rules as the pages: load the object (404 if you may not see it) →
 authorise → check the token may write → validate the body (`NewComment`) → the use case."""
@@ -89,3 +90,15 @@ def meeting_comments(meeting_id: int):
 @_add_spec("meeting")
 def add_meeting_comment(meeting_id: int):
     return _add("meeting", meeting_id)
+
+
+@bp.get("/recommendations/<int:recommendation_id>/comments")
+@_list_spec("recommendation")
+def recommendation_comments(recommendation_id: int):
+    return _list("recommendation", recommendation_id)
+
+
+@bp.post("/recommendations/<int:recommendation_id>/comments")
+@_add_spec("recommendation")
+def add_recommendation_comment(recommendation_id: int):
+    return _add("recommendation", recommendation_id)

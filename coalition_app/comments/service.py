@@ -15,7 +15,16 @@ from collections.abc import Iterable
 from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 
-from models import Comment, CommentMention, Deliverable, NotificationKind, Task, User, utcnow
+from models import (
+    Comment,
+    CommentMention,
+    Deliverable,
+    NotificationKind,
+    Recommendation,
+    Task,
+    User,
+    utcnow,
+)
 from models.comments import BODY_MAX, REASON_MAX
 
 from .. import policy
@@ -94,11 +103,11 @@ def _tell(person: User, kind: NotificationKind, comment: Comment, subject: Subje
 
 
 def _followers(subject: Subject) -> list[User]:
-    """Who follows a subject's discussion: a task's assignee, a deliverable's chairs, a
-    meeting's organiser (who created it)."""
+    """Who follows a subject's discussion: a task's assignee, a deliverable's or a
+    recommendation's chairs (who decide on it), a meeting's organiser (who created it)."""
     if isinstance(subject, Task):
         return [subject.assignee] if subject.assignee is not None else []
-    if isinstance(subject, Deliverable):
+    if isinstance(subject, Deliverable | Recommendation):
         return chairs_of(session, subject.group, clock.today())
     return [subject.created_by] if subject.created_by is not None else []
 

@@ -1,5 +1,6 @@
-"""The three kinds of object comments and files belong to (deliverables, tasks, meetings):
-loading one with the policy deciding whether it may even be seen, its page, its name.
+"""The kinds of object comments belong to (deliverables, tasks, meetings, and the agenda's
+recommendations, discussed while in review) and files too (the first three): loading one with
+the policy deciding whether it may even be seen, its page, its name.
 
 The files feature (`coalition_app/files`) uses the same functions, so a comment and a file
 of the same object are seen by the same people."""
@@ -18,6 +19,7 @@ from models import (
     Deliverable,
     GroupMembership,
     Meeting,
+    Recommendation,
     Task,
     User,
     WorkingGroup,
@@ -27,14 +29,16 @@ from .. import policy
 from ..core.db import session
 from ..work import queries as work_queries
 
-Subject = Deliverable | Task | Meeting
-Kind = Literal["deliverable", "task", "meeting"]
-KINDS: tuple[Kind, ...] = ("deliverable", "task", "meeting")
+Subject = Deliverable | Task | Meeting | Recommendation
+Kind = Literal["deliverable", "task", "meeting", "recommendation"]
+KINDS: tuple[Kind, ...] = ("deliverable", "task", "meeting", "recommendation")
 
 
 def kind_of(subject: Subject) -> Kind:
     if isinstance(subject, Deliverable):
         return "deliverable"
+    if isinstance(subject, Recommendation):
+        return "recommendation"
     return "task" if isinstance(subject, Task) else "meeting"
 
 
@@ -58,12 +62,28 @@ def load_meeting(meeting_id: int, user: User) -> Meeting:
     return meeting
 
 
+def load_recommendation(recommendation_id: int, user: User) -> Recommendation:
+    """A recommendation with its group (its chairs moderate), 404 unless `user` may see it."""
+    rec = session.scalar(
+        select(Recommendation)
+        .where(Recommendation.id == recommendation_id)
+        .options(joinedload(Recommendation.group).selectinload(WorkingGroup.chairs))
+    )
+    if rec is None:
+        policy.require_visible(user, "view_subject", None)
+        raise NotFound()  # never reached
+    policy.require_visible(user, "view_recommendation", rec)
+    return rec
+
+
 def load_subject(kind: Kind, subject_id: int, user: User) -> Subject:
-    """The deliverable, task or meeting, 404 unless `user` may see it."""
+    """The deliverable, task, meeting or recommendation, 404 unless `user` may see it."""
     if kind == "deliverable":
         return work_queries.load_deliverable(subject_id, user)
     if kind == "task":
         return work_queries.load_task(subject_id, user)
+    if kind == "recommendation":
+        return load_recommendation(subject_id, user)
     return load_meeting(subject_id, user)
 
 
@@ -76,6 +96,9 @@ def subject_filter(
         return model.deliverable_id == subject.id
     if kind == "task":
         return model.task_id == subject.id
+    if kind == "recommendation":
+        assert model is Comment  # files are not attached to recommendations
+        return Comment.recommendation_id == subject.id
     return model.meeting_id == subject.id
 
 

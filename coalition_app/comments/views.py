@@ -105,6 +105,11 @@ def add_to_meeting(meeting_id: int):
     return _add("meeting", meeting_id)
 
 
+@bp.post("/recommendations/<int:recommendation_id>/comments")
+def add_to_recommendation(recommendation_id: int):
+    return _add("recommendation", recommendation_id)
+
+
 def _form_page(subject: Subject, form, mode: str, comment: Comment | None = None, **extra):
     may_discuss = policy.can(current_user, "discuss", subject)
     kind = kind_of(subject)

@@ -312,3 +312,137 @@ def agenda_items(session: Session, threshold: float = 0.25) -> list[tuple[str, i
         summary = result.summary if result is not None else None
         items += consensus_items(session, threshold, summary, consultation.id)
     return items
+
+
+# --- what the agenda cites (a recommendation's evidence, the coverage page) -------------------
+
+
+def _opened() -> Any:
+    return Consultation.status != ConsultationStatus.DRAFT
+
+
+def citable_statements_query() -> Select[ConsultationStatement]:
+    """The approved statements of every consultation that has opened: what a recommendation
+    may cite, by consultation and id."""
+    return (
+        select(ConsultationStatement)
+        .join(Consultation)
+        .where(_opened(), ConsultationStatement.status == StatementStatus.APPROVED)
+        .order_by(Consultation.opens_on.desc(), ConsultationStatement.id)
+    )
+
+
+def citable_themes_query() -> Select[ConsultationTheme]:
+    """The themes of every consultation that has opened."""
+    return (
+        select(ConsultationTheme)
+        .join(ConsultationQuestion)
+        .join(Consultation)
+        .where(_opened())
+        .order_by(
+            Consultation.opens_on.desc(), ConsultationTheme.question_id, ConsultationTheme.position
+        )
+    )
+
+
+def citable_statements(session: Session) -> list[ConsultationStatement]:
+    return list(session.scalars(citable_statements_query()))
+
+
+def citable_themes(session: Session) -> list[ConsultationTheme]:
+    return list(session.scalars(citable_themes_query()))
+
+
+def is_citable(session: Session, kind: str, item_id: int) -> bool:
+    """Whether a statement (`kind` "statement") or a theme may be cited now."""
+    query: Select[Any]
+    if kind == "statement":
+        query = citable_statements_query().where(ConsultationStatement.id == item_id)
+    else:
+        query = citable_themes_query().where(ConsultationTheme.id == item_id)
+    return session.scalar(query.limit(1)) is not None
+
+
+def summaries(consultation_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """{consultation id: its analysis summary} from the results cache (one fingerprint query
+    per consultation; computed now if small, else the last result; absent while none)."""
+    from .results import get_cache
+
+    found: dict[int, dict[str, Any]] = {}
+    for consultation_id in sorted(consultation_ids):
+        result = get_cache().get(consultation_id)
+        if result is not None:
+            found[consultation_id] = result.summary
+    return found
+
+
+@dataclass(frozen=True)
+class CitedFigures:
+    """A cited statement or theme as the agenda shows it: its text and its figures, each
+    with how many participants it rests on."""
+
+    title_es: str
+    title_en: str | None
+    consultation_id: int
+    group_id: int | None
+    #: (label key, value): agreement and both consensus measures in percent, participants.
+    figures: tuple[tuple[str, object], ...]
+
+
+def _percent(value: float | None) -> int | None:
+    return None if value is None else round(100 * value)
+
+
+def statement_figures(session: Session, statement_ids: set[int]) -> dict[int, CitedFigures]:
+    """{statement id: text and figures} of approved statements of opened consultations (one
+    statement, plus the results cache per consultation)."""
+    if not statement_ids:
+        return {}
+    rows = session.scalars(
+        citable_statements_query().where(ConsultationStatement.id.in_(statement_ids))
+    ).all()
+    figures_of = summaries({row.consultation_id for row in rows})
+    by_id: dict[int, dict[str, Any]] = {
+        int(s["id"]): s for summary in figures_of.values() for s in summary["statements"]
+    }
+    result: dict[int, CitedFigures] = {}
+    for row in rows:
+        measured = by_id.get(row.id)
+        figures: tuple[tuple[str, object], ...] = ()
+        if measured is not None:
+            pairs = (
+                ("agreement", _percent(measured["overall"]["share"])),
+                ("group_consensus", _percent(measured.get("group_consensus"))),
+                ("sector_consensus", _percent(measured.get("sector_consensus"))),
+                ("voters", measured["overall"]["n"]),
+            )
+            figures = tuple((key, value) for key, value in pairs if value is not None)
+        result[row.id] = CitedFigures(
+            row.text_es, row.text_en, row.consultation_id, row.group_id, figures
+        )
+    return result
+
+
+def theme_figures(session: Session, theme_ids: set[int]) -> dict[int, CitedFigures]:
+    """{theme id: name and how many participants' answers it groups} (one statement)."""
+    if not theme_ids:
+        return {}
+    answers = (
+        select(ConsultationAnswer.theme_id, func.count().label("n"))
+        .where(ConsultationAnswer.theme_id.in_(theme_ids))
+        .group_by(ConsultationAnswer.theme_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ConsultationTheme, ConsultationQuestion.consultation_id, answers.c.n)
+        .join(ConsultationQuestion)
+        .join(Consultation)
+        .outerjoin(answers, answers.c.theme_id == ConsultationTheme.id)
+        .where(ConsultationTheme.id.in_(theme_ids), _opened())
+    ).all()
+    return {
+        theme.id: CitedFigures(
+            theme.name, None, consultation_id, theme.group_id, (("answers", int(n or 0)),)
+        )
+        for theme, consultation_id, n in rows
+    }

@@ -108,3 +108,88 @@ def signed_in(app):
         return client
 
     return client_for
+
+
+@pytest.fixture
+def cited_consultation(db_session, world, sectors):
+    """An open consultation with two statements of the world's group and one of no group, ten
+    participants (two of each sector) in two camps who all agree with the first statement (a
+    consensus) and split on the other two, and one theme of the group grouping three answers:
+    what a recommendation may cite, with known figures."""
+    from datetime import date
+
+    from models import (
+        Basis,
+        Consultation,
+        ConsultationAnswer,
+        ConsultationParticipant,
+        ConsultationQuestion,
+        ConsultationStatement,
+        ConsultationStatus,
+        ConsultationTheme,
+        ConsultationVote,
+    )
+    from models.consultation import statement_key
+
+    consultation = Consultation(
+        slug="consulta-citada",
+        title="Consulta citada",
+        opens_on=date(2026, 1, 1),
+        closes_on=date(2026, 12, 31),
+        status=ConsultationStatus.OPEN,
+        basis=Basis.DEMO,
+    )
+    db_session.add(consultation)
+    texts = [
+        ("Los algoritmos públicos deben auditarse.", world.group.id),
+        ("La IA debe enseñarse en la primaria.", world.group.id),
+        ("Hace falta una agencia nueva.", None),
+    ]
+    statements = [
+        ConsultationStatement(
+            consultation=consultation,
+            text_es=text,
+            text_en="Public algorithms must be audited." if i == 0 else None,
+            text_key=statement_key(text),
+            group_id=group_id,
+        )
+        for i, (text, group_id) in enumerate(texts)
+    ]
+    question = ConsultationQuestion(consultation=consultation, text_es="¿Qué reto ve?")
+    theme = ConsultationTheme(
+        question=question, name="Transparencia", terms=["auditar"], group_id=world.group.id
+    )
+    db_session.add_all([*statements, question, theme])
+    db_session.flush()
+    people = []
+    for i in range(10):
+        person = ConsultationParticipant(
+            consultation_id=consultation.id, consent_version="1", sector_slug=sectors[i % 5]
+        )
+        people.append(person)
+    db_session.add_all(people)
+    db_session.flush()
+    for i, person in enumerate(people):
+        camp = 1 if i < 5 else -1
+        for statement, value in zip(statements, (1, camp, -camp), strict=True):
+            db_session.add(
+                ConsultationVote(
+                    consultation_id=consultation.id,
+                    participant_id=person.id,
+                    statement_id=statement.id,
+                    value=value,
+                )
+            )
+        if i < 3:
+            db_session.add(
+                ConsultationAnswer(
+                    question_id=question.id,
+                    participant_id=person.id,
+                    text="Auditar",
+                    theme_id=theme.id,
+                )
+            )
+    db_session.commit()
+    return SimpleNamespace(
+        consultation=consultation, statements=statements, theme=theme, question=question
+    )

@@ -219,3 +219,32 @@ def test_the_focal_point_or_a_coordinator_authorises_people(
     grant = db_session.scalar(select(AuthorisedEndorser))
     assert focal.post(f"{path}/{grant.id}/revoke").status_code == 302
     assert _answer(as_colleague, position.id, institution.id, "abstain").status_code == 403
+
+
+def test_an_adopted_recommendation_s_voz_unica_shows_on_the_published_agenda_and_pdf(
+    app, voices, make_recommendation, sectors, db_session
+):
+    from tests.agenda.test_publishing import pdf_text
+
+    rec = make_recommendation(status=RecommendationStatus.ADOPTED, title="Con una sola voz")
+    for slug in sectors[:4]:
+        db_session.add(
+            Endorsement(
+                recommendation_id=rec.id, institution_id=voices[slug].id, answer=Answer.ENDORSE
+            )
+        )
+    db_session.commit()
+    client = app.test_client()
+    assert "voz-unica" not in client.get("/public/agenda").get_data(as_text=True)
+    db_session.add(
+        Endorsement(
+            recommendation_id=rec.id,
+            institution_id=voices[sectors[4]].id,
+            answer=Answer.ENDORSE,
+        )
+    )
+    db_session.commit()
+    page = client.get("/public/agenda").get_data(as_text=True)
+    assert 'class="small mb-1 voz-unica"' in page and "Voz de academia" in page
+    text = pdf_text(client.get("/public/agenda.pdf?lang=en").data)
+    assert "Con una sola voz" in text and "Voz única" in text

@@ -150,6 +150,10 @@ def _real_paths(app) -> dict[str, list[str]]:
             f"/api/v1/recommendations/{recommendation}",
             "/api/v1/recommendations/999999",
         ],
+        "/api/v1/recommendations/{recommendation_id}/comments": [
+            f"/api/v1/recommendations/{recommendation}/comments",
+            "/api/v1/recommendations/999999/comments",
+        ],
         "/api/v1/ties": ["/api/v1/ties", "/api/v1/ties?status=unconfirmed&kind=event"],
         "/api/v1/ties/{tie_id}": [f"/api/v1/ties/{tie}", "/api/v1/ties/999999"],
         "/api/v1/meetings": ["/api/v1/meetings", "/api/v1/meetings?when=past&page=2"],

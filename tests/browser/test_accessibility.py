@@ -72,6 +72,7 @@ PAGES = [
     (MEMBER, "/groups/etica/recommendations"),
     (CHAIR, "{recommendation}"),
     (MEMBER, "/agenda"),
+    (COORDINATOR, "/agenda/coverage"),
     (COORDINATOR, "/positions"),
     (MEMBER, "{position}"),
     (ANONYMOUS, "/public/agenda"),

@@ -60,6 +60,7 @@ NOT_HTML = {
     "agenda.public_agenda_pdf",
     "agenda.public_edition_pdf",
     "agenda.public_position_pdf",
+    "agenda.coverage_csv",
     "public.data_csv",
     "public.data_json",
     "public.sitemap",
