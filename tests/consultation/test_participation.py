@@ -22,6 +22,7 @@ from models import (
     OutboxMessage,
     StatementStatus,
 )
+from tests.helpers import count_statements
 
 URL = "/consulta/consulta-prueba"
 
@@ -106,6 +107,34 @@ def test_with_javascript_the_vote_answers_the_next_card(client, consultation, db
     # Changing one's mind replaces the vote.
     client.post(f"{URL}/votar", data={"statement": first, "vote": "disagree"})
     assert db_session.scalars(select(ConsultationVote.value)).all() == [-1]
+
+
+def test_a_vote_runs_few_statements_whatever_the_votes_already_cast(
+    app, client, consultation, db_session
+):
+    """The hot path: the consultation and participant in one statement, the next card in
+    one, the vote in one upsert (the use case's savepoint around it), whatever was voted."""
+    _join(client)
+    engine = db_session.get_bind()
+    sent = []
+    for vote in ("agree", "disagree", "pass"):
+        statement = _shown_statement(client)
+        with count_statements(engine) as counter:
+            response = client.post(
+                f"{URL}/votar",
+                data={"statement": statement, "vote": vote},
+                headers={"Accept": "application/json"},
+            )
+        assert response.status_code == 200
+        sent.append([s for s in counter.statements if not s.startswith(("SAVEPOINT", "RELEASE"))])
+    assert [len(s) for s in sent] == [3, 3, 3], sent
+    assert all("ON CONFLICT" in s[-1] for s in sent)
+    assert response.get_json()["done"] == 3
+    # A changed mind is the same upsert: one vote, the new value.
+    client.post(f"{URL}/votar", data={"statement": statement, "vote": "agree"})
+    assert db_session.scalars(
+        select(ConsultationVote.value).where(ConsultationVote.statement_id == statement)
+    ).all() == [1]
 
 
 def test_a_vote_needs_a_participant_and_a_statement_of_the_consultation(
