@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlencode
 
 import numpy as np
 
@@ -31,6 +33,9 @@ from coalition_app.consultation import analysis
 from seeds import consultation as seed
 
 SLUG = "consulta-nacional-ia2030"
+WRK_THREADS = 2
+# 8: the four workers' two threads each (BENCH_CONNECTIONS changes it).
+WRK_CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 TARGETS = {"seed": 0.5, "large": 30.0, "votes_per_second": 500, "p99_ms": 100, "page_s": 2.0}
 
 
@@ -107,100 +112,168 @@ def _timed(work) -> float:
     return time.perf_counter() - started
 
 
-def _participants(port: int, count: int) -> list[tuple[str, str]]:
-    """(Cookie header, CSRF token) of `count` participants who joined over HTTP."""
-    people = []
-    for _ in range(count):
-        jar: dict[str, str] = {}
-        status, body, headers = load.get(port, f"/consulta/{SLUG}")
-        load._cookies(headers, jar)
-        token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', body)
-        if status != 200 or token is None:
-            raise RuntimeError(f"no consent form (HTTP {status})")
-        form = {"csrf_token": token.group(1).decode(), "consent": "y"}
-        cookie = "; ".join(f"{k}={v}" for k, v in jar.items())
-        status, _body, headers = load.request(
-            port,
-            "POST",
-            f"/consulta/{SLUG}/unirse",
-            {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
-            urlencode(form),
+def _voters(url: str, secret: str, count: int) -> tuple[list[str], list[int]]:
+    """The consulta cookies of `count` of the seed's participants (signed as the app signs
+    them, with the server's secret: joining over HTTP would cost two requests each and meet
+    the per-address joining limit) and the consultation's approved statements."""
+    from itsdangerous import URLSafeSerializer
+    from sqlalchemy import select
+
+    from coalition_app.consultation.views import COOKIE_SALT
+    from coalition_app.core.db import make_engine
+    from models import Consultation, ConsultationParticipant, ConsultationStatement
+    from models.consultation import StatementStatus
+
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        consultation_id = connection.scalar(
+            select(Consultation.id).where(Consultation.slug == SLUG)
         )
-        load._cookies(headers, jar)
-        if status != 302:
-            raise RuntimeError(f"joining failed (HTTP {status})")
-        people.append(("; ".join(f"{k}={v}" for k, v in jar.items() if v), form["csrf_token"]))
-    return people
+        people = list(
+            connection.scalars(
+                select(ConsultationParticipant.id)
+                .where(ConsultationParticipant.consultation_id == consultation_id)
+                .order_by(ConsultationParticipant.id)
+                .limit(count)
+            )
+        )
+        statements = list(
+            connection.scalars(
+                select(ConsultationStatement.id).where(
+                    ConsultationStatement.consultation_id == consultation_id,
+                    ConsultationStatement.status == StatementStatus.APPROVED,
+                )
+            )
+        )
+    engine.dispose()
+    signer = URLSafeSerializer(secret, salt=COOKIE_SALT)
+    return [f"consulta-{SLUG}={signer.dumps(p)}" for p in people], statements
 
 
-def _statement_ids(port: int, cookie: str) -> list[int]:
-    _status, body, _headers = load.get(port, f"/consulta/{SLUG}", cookie)
-    found = re.search(rb'name="statement" value="(\d+)"', body)
-    if found is None:
-        raise RuntimeError("no statement on the voting page")
-    first = int(found.group(1))
-    return list(range(first - 70, first + 70))  # the seed's 60 (others: refused, as abuse)
+def _session(port: int) -> tuple[str, str]:
+    """A browser session's cookie and its CSRF token (from the consent form)."""
+    jar: dict[str, str] = {}
+    status, body, headers = load.get(port, f"/consulta/{SLUG}")
+    load._cookies(headers, jar)
+    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', body)
+    if status != 200 or token is None:
+        raise RuntimeError(f"no consent form (HTTP {status})")
+    return "; ".join(f"{k}={v}" for k, v in jar.items() if v), token.group(1).decode()
 
 
-def voting(url: str, seconds: int) -> dict | None:
+def _redis_limiter() -> str | None:
+    """The limiter's storage as in production (Redis), when a Redis server answers."""
+    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception:  # noqa: BLE001 - no Redis: the limiter stays in memory, and we say so
+        return None
+    return url
+
+
+def _wrk_script(path: Path, session: str, token: str, cookies: list[str], statements) -> None:
+    """Each request: the next participant (round robin over many, so that no one reaches
+    the per-participant limit), a statement of the consultation, a vote."""
+    entries = ",\n".join(f'"{c}; {session}"' for c in cookies)
+    path.write_text(
+        "local people = {\n" + entries + "\n}\n"
+        f"local statements = {{{', '.join(map(str, statements))}}}\n"
+        'local votes = {"agree", "disagree", "pass"}\n'
+        "local i = 0\n"
+        "request = function()\n"
+        "  i = i + 1\n"
+        "  local p = people[(i % #people) + 1]\n"
+        "  local s = statements[(math.floor(i / #people) % #statements) + 1]\n"
+        f'  local body = "csrf_token={token}&statement=" .. s .. "&vote=" '
+        ".. votes[(i % 3) + 1]\n"
+        f'  return wrk.format("POST", "/consulta/{SLUG}/votar", '
+        '{["Cookie"] = p, ["Content-Type"] = "application/x-www-form-urlencoded", '
+        '["Accept"] = "application/json"}, body)\n'
+        "end\n" + load.WRK_REPORT
+    )
+
+
+def _report_script(folder: Path) -> Path:
+    path = folder / "report.lua"
+    path.write_text(load.WRK_REPORT)
+    return path
+
+
+def _wrk_figures(out: str) -> dict[str, str] | None:
+    line = next((x for x in out.splitlines() if x.startswith("BENCH ")), None)
+    return None if line is None else dict(part.split("=") for part in line.split()[1:])
+
+
+def voting(url: str, seconds: int, label: str) -> dict | None:
+    """Votes per second through gunicorn in production mode (`-w 4 --threads 2`), with
+    the limits on: the per-participant limit as configured (the load spreads over the
+    seed's 1,600 participants, under a vote per second each), the per-address one raised
+    (every vote of the load comes from 127.0.0.1), in Redis when one answers."""
     wrk = load.ensure_wrk()
     if wrk is None:
         print("wrk is not installed (and we are not root): voting not measured")
         return None
     port = load.free_port()
+    secret = secrets.token_hex(32)
+    redis_url = _redis_limiter()
+    extra = {
+        "SECRET_KEY": secret,
+        "CONSULTATION_VOTE_LIMIT_PER_ADDRESS": "1000000 per minute",
+        # A fresh key space per run: other runs' counts never refuse this one's votes.
+        "RATELIMIT_KEY_PREFIX": f"bench-voting-{secrets.token_hex(4)}",
+    }
+    if redis_url:
+        extra["RATELIMIT_STORAGE_URI"] = redis_url
+    cookies, statements = _voters(url, secret, 1600)
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "gunicorn.log"
-        os.environ["CONSULTATION_VOTE_LIMIT_PER_ADDRESS"] = "1000000 per minute"
-        os.environ["CONSULTATION_VOTE_LIMIT_PER_PARTICIPANT"] = "1000000 per minute"
-        os.environ["CONSULTATION_JOIN_LIMIT_PER_ADDRESS"] = "1000000 per hour"
-        process = load.start_gunicorn(url, port, log)
+        process = load.start_gunicorn(url, port, log, extra)
         try:
             _wait_ready(port, process, log)
-            people = _participants(port, 200)
-            statements = [s for s in _statement_ids(port, people[0][0]) if s > 0]
+            session, token = _session(port)
             lua = Path(tmp) / "votes.lua"
-            entries = ",\n".join(f'{{"{c}", "{t}"}}' for c, t in people)
-            lua.write_text(
-                "local people = {\n" + entries + "\n}\n"
-                f"local statements = {{{', '.join(map(str, statements))}}}\n"
-                'local votes = {"agree", "disagree", "pass"}\n'
-                "local i = 0\n"
-                "request = function()\n"
-                "  i = i + 1\n"
-                "  local p = people[(i % #people) + 1]\n"
-                "  local s = statements[(math.floor(i / #people) % #statements) + 1]\n"
-                '  local body = "csrf_token=" .. p[2] .. "&statement=" .. s .. "&vote=" '
-                ".. votes[(i % 3) + 1]\n"
-                f'  return wrk.format("POST", "/consulta/{SLUG}/votar", '
-                '{["Cookie"] = p[1], ["Content-Type"] = "application/x-www-form-urlencoded", '
-                '["Accept"] = "application/json"}, body)\n'
-                "end\n" + load.WRK_REPORT
-            )
-            subprocess.run(
-                [wrk, "-t2", "-c16", "-d2s", "-s", str(lua), f"http://127.0.0.1:{port}/"],
-                capture_output=True,
-                check=False,
-            )  # warm-up
+            _wrk_script(lua, session, token, cookies, statements)
+            command = [wrk, f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", "-s", str(lua)]
+            target = f"http://127.0.0.1:{port}/"
+            subprocess.run([*command, "-d2s", target], capture_output=True, check=False)
             out = subprocess.run(
-                [wrk, "-t2", "-c16", f"-d{seconds}s", "-s", str(lua), f"http://127.0.0.1:{port}/"],
-                capture_output=True,
-                text=True,
-                check=False,
+                [*command, f"-d{seconds}s", target], capture_output=True, text=True, check=False
             ).stdout
+            # The same server's /healthz (no database, no limits) right after: what this
+            # machine, as loaded as it is now, allows any request through gunicorn.
+            baseline = _wrk_figures(
+                subprocess.run(
+                    [wrk, f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s"]
+                    + ["-s", str(_report_script(Path(tmp))), f"{target.rstrip('/')}/healthz"],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                ).stdout
+            )
         finally:
             load.stop_gunicorn(process)
-    line = next((x for x in out.splitlines() if x.startswith("BENCH ")), None)
-    if line is None:
+    figures = _wrk_figures(out)
+    if figures is None:
         print("wrk gave no report:\n" + out)
         return None
-    figures = dict(part.split("=") for part in line.split()[1:])
     per_second = int(figures["requests"]) / (int(figures["duration_us"]) / 1e6)
-    p99 = int(figures["p99"]) / 1000
+    p50, p99 = int(figures["p50"]) / 1000, int(figures["p99"]) / 1000
+    if baseline is not None:
+        healthz = int(baseline["requests"]) / (int(baseline["duration_us"]) / 1e6)
+        print(
+            f"/healthz on the same server: {healthz:.0f} req/s, "
+            f"p99 {int(baseline['p99']) / 1000:.1f} ms (votes: {per_second / healthz:.0%} of it)"
+        )
+    limiter = "Redis" if redis_url else "memory (no Redis answered)"
     print(
-        f"voting: {per_second:.0f} votes/s, p99 {p99:.1f} ms, "
+        f"voting ({label}, limiter in {limiter}, {len(cookies)} participants, "
+        f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS}): {per_second:.0f} votes/s, "
+        f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
         f"errors {figures['socket_errors']} socket / {figures['bad_status']} non-2xx"
     )
-    return {"per_second": per_second, "p99": p99}
+    return {"per_second": per_second, "p50": p50, "p99": p99, "label": label}
 
 
 def phone_page(url: str) -> float | None:
@@ -251,20 +324,68 @@ def phone_page(url: str) -> float | None:
     return seconds
 
 
+@contextmanager
+def _postgres_database() -> Iterator[str | None]:
+    """A fresh PostgreSQL database on the server BENCH_POSTGRES_URL names (by default the
+    local one, when it answers), dropped at the end; None without a server."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    server = make_url(
+        os.environ.get(
+            "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        )
+    )
+    name = f"coalition_bench_voting_{secrets.token_hex(4)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 2})
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception:  # noqa: BLE001 - no server: PostgreSQL is not measured, and we say so
+        admin.dispose()
+        yield None
+        return
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def main() -> None:
     seconds = int(os.environ.get("BENCH_DURATION", "10"))
-    results = {"seed": seed_size(), "large": large_size()}
+    parts = set(os.environ.get("BENCH_PARTS", "analysis,voting,page").split(","))
+    results: dict = {}
+    votes: list[dict] = []
+    page = None
+    if "analysis" in parts:
+        results = {"seed": seed_size(), "large": large_size()}
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         load.prepare_database(url)
-        vote = voting(url, seconds)
-        page = phone_page(url)
+        if "voting" in parts:
+            votes.append(voting(url, seconds, url.split(":", 1)[0].split("+")[0]))
+        if "page" in parts:
+            page = phone_page(url)
+    if "voting" in parts and not os.environ.get("BENCH_DATABASE_URL"):
+        with _postgres_database() as postgres:
+            if postgres is None:
+                print("no PostgreSQL server answered: voting measured on SQLite only")
+            else:
+                load.prepare_database(postgres)
+                votes.append(voting(postgres, seconds, "postgresql"))
     print("ratios to the targets (measured / target; at most 1 is met):")
-    print(f"  analysis of the seed: {results['seed'] / TARGETS['seed']:.2f}")
-    print(f"  analysis of 100,000 x 1,000: {results['large'] / TARGETS['large']:.2f}")
-    if vote:
-        print(f"  votes per second: {TARGETS['votes_per_second'] / vote['per_second']:.2f}")
-        print(f"  p99 latency: {vote['p99'] / TARGETS['p99_ms']:.2f}")
+    if results:
+        print(f"  analysis of the seed: {results['seed'] / TARGETS['seed']:.2f}")
+        print(f"  analysis of 100,000 x 1,000: {results['large'] / TARGETS['large']:.2f}")
+    for vote in votes:
+        if vote:
+            print(
+                f"  {vote['label']}: votes per second "
+                f"{TARGETS['votes_per_second'] / vote['per_second']:.2f}, "
+                f"p99 latency {vote['p99'] / TARGETS['p99_ms']:.2f}"
+            )
     if page is not None:
         print(f"  voting page interactive: {page / TARGETS['page_s']:.2f}")
 
