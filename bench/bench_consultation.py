@@ -29,8 +29,6 @@ from pathlib import Path
 import numpy as np
 
 from bench import bench_load as load
-from coalition_app.consultation import analysis
-from seeds import consultation as seed
 
 SLUG = "consulta-nacional-ia2030"
 WRK_THREADS = 2
@@ -39,39 +37,44 @@ WRK_CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 TARGETS = {"seed": 0.5, "large": 30.0, "votes_per_second": 500, "p99_ms": 100, "page_s": 2.0}
 
 
-def analyse(rows, cols, values, shape, sectors, states) -> dict:
-    """Everything the results page computes, from arrays (as `results.summarise` does)."""
-    matrix = analysis.vote_matrix(rows, cols, values, shape)
-    overall = analysis.agreement(matrix)
-    by_sector = analysis.agreement_by(matrix, sectors, list(range(5)))
-    analysis.agreement_by(matrix, states, list(range(32)))
-    groups = analysis.opinion_groups(matrix)
-    assert groups is not None
-    by_group = analysis.agreement_by(matrix, groups.labels, list(range(groups.k)))
-    parts = [by_group[g] for g in range(groups.k)]
-    analysis.representative_statements(matrix, groups.labels, groups.k)
-    analysis.informed_consensus(parts)
-    analysis.informed_consensus(list(by_sector.values()))
-    analysis.divisiveness(parts)
-    return {"k": groups.k, "n": overall.n}
+def seed_size(url: str) -> float:
+    """The results page's whole computation on the seeded database, as the cache builds it
+    (`results.load` then `results.summarise`): wall and CPU seconds, best of five."""
+    from sqlalchemy import select
 
+    from coalition_app.consultation import results
+    from coalition_app.core.db import make_engine
+    from models import Consultation
 
-def seed_size() -> float:
-    stances = [
-        (stance, camp) for items in seed.read()["statements"].values() for stance, camp, _ in items
-    ]
-    generated = seed.generate(stances)
-    rng = np.random.default_rng(0)
-    shape = (seed.PARTICIPANTS, len(stances))
-    states = rng.integers(0, 32, seed.PARTICIPANTS)
-    args = (generated["rows"], generated["cols"], generated["values"], shape)
-    analyse(*args, generated["sector"], states)  # warm: imports, first allocations
-    best = min(_timed(lambda: analyse(*args, generated["sector"], states)) for _ in range(3))
-    print(f"seed size {shape[0]} x {shape[1]}, {len(generated['values'])} votes: {best:.3f} s")
-    return best
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        consultation_id = connection.scalar(
+            select(Consultation.id).where(Consultation.slug == SLUG)
+        )
+        data = results.load(connection, consultation_id)
+        results.summarise(data)  # warm: imports, first allocations
+        runs = []
+        for _ in range(5):
+            wall, cpu = time.perf_counter(), time.process_time()
+            data = results.load(connection, consultation_id)
+            loaded = time.perf_counter()
+            results.summarise(data)
+            runs.append((time.perf_counter() - wall, time.process_time() - cpu, loaded - wall))
+    engine.dispose()
+    best = min(runs)
+    print(
+        f"seed analysis ({len(data.participant_ids)} participants x {len(data.statements)} "
+        f"statements, {len(data.values)} votes, from the database): {best[0]:.3f} s "
+        f"(reading {best[2]:.3f} s), {best[1]:.3f} CPU s; slowest of five {max(runs)[0]:.3f} s"
+    )
+    return best[0]
 
 
 def large_size() -> float:
+    """100,000 participants x 1,000 statements, 5 million votes: `results.summarise` (every
+    figure of the page) on arrays, as the background job computes them after reading."""
+    from coalition_app.consultation import results
+
     participants, statements, each = 100_000, 1_000, 50
     rng = np.random.default_rng(1)
     # 50 distinct statements per participant: a random start and a stride of 20.
@@ -82,12 +85,32 @@ def large_size() -> float:
     agrees = (cols % 2 == camp[rows]) ^ (rng.random(len(cols)) < 0.2)
     values = np.where(agrees, 1, -1)
     values[rng.random(len(values)) < 0.1] = 0
-    sectors = rng.integers(0, 5, participants)
-    states = rng.integers(0, 32, participants)
-    seconds = _timed(
-        lambda: analyse(rows, cols, values, (participants, statements), sectors, states)
+    sector_slugs = ["academia", "gobierno", "industria", "sociedad-civil", "cooperacion"]
+    data = results.Loaded(
+        statements=[
+            {"id": i + 1, "text_es": f"s{i}", "text_en": None, "group_id": None}
+            for i in range(statements)
+        ],
+        participant_ids=np.arange(1, participants + 1),
+        sectors=np.array(sector_slugs, dtype=object)[rng.integers(0, 5, participants)],
+        states=np.array([f"MX-{i:02d}" for i in range(32)], dtype=object)[
+            rng.integers(0, 32, participants)
+        ],
+        flagged=np.zeros(participants, dtype=bool),
+        verified=np.zeros(participants, dtype=bool),
+        rows=rows,
+        cols=cols,
+        values=values,
+        flagged_votes=0,
+        sector_slugs=sector_slugs,
     )
-    print(f"large {participants} x {statements}, {len(values)} votes: {seconds:.2f} s")
+    wall, cpu = time.perf_counter(), time.process_time()
+    results.summarise(data)
+    seconds = time.perf_counter() - wall
+    print(
+        f"large {participants} x {statements}, {len(values)} votes (summarise): "
+        f"{seconds:.2f} s, {time.process_time() - cpu:.2f} CPU s"
+    )
     return seconds
 
 
@@ -359,11 +382,11 @@ def main() -> None:
     results: dict = {}
     votes: list[dict] = []
     page = None
-    if "analysis" in parts:
-        results = {"seed": seed_size(), "large": large_size()}
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         load.prepare_database(url)
+        if "analysis" in parts:
+            results = {"seed": seed_size(url), "large": large_size()}
         if "voting" in parts:
             votes.append(voting(url, seconds, url.split(":", 1)[0].split("+")[0]))
         if "page" in parts:
