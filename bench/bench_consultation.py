@@ -16,6 +16,7 @@ load: SQLite has one write lock) and BENCH_DURATION (seconds of wrk, 10) change 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -25,10 +26,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
 import numpy as np
 
 from bench import bench_load as load
+from tests.browser.chromium import CHROMIUM
 
 SLUG = "consulta-nacional-ia2030"
 WRK_THREADS = 2
@@ -184,6 +187,23 @@ def _session(port: int) -> tuple[str, str]:
     return "; ".join(f"{k}={v}" for k, v in jar.items() if v), token.group(1).decode()
 
 
+def _join(port: int) -> str:
+    """A new participant, past the consent form: the Cookie header its browser would send."""
+    session, token = _session(port)
+    status, _body, headers = load.request(
+        port,
+        "POST",
+        f"/consulta/{SLUG}/unirse",
+        {"Cookie": session, "Content-Type": "application/x-www-form-urlencoded"},
+        urlencode({"csrf_token": token, "consent": "y"}),
+    )
+    jar: dict[str, str] = dict(part.split("=", 1) for part in session.split("; "))
+    load._cookies(headers, jar)
+    if status != 302:
+        raise RuntimeError(f"joining failed (HTTP {status})")
+    return "; ".join(f"{k}={v}" for k, v in jar.items() if v)
+
+
 def _redis_limiter() -> str | None:
     """The limiter's storage as in production (Redis), when a Redis server answers."""
     url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -300,51 +320,64 @@ def voting(url: str, seconds: int, label: str) -> dict | None:
 
 
 def phone_page(url: str) -> float | None:
-    """Seconds from navigation to the consultation's first page being interactive on a
-    throttled phone profile."""
-    try:
-        from playwright.sync_api import sync_playwright
+    """Seconds until the voting page itself (one statement, a participant already past the
+    consent form) is interactive on Lighthouse's mobile profile (an emulated mid-range
+    phone, simulated slow 4G, CPU slowed 4×): its `interactive` audit, with the first and
+    largest contentful paints and the performance score. The participant's cookies are sent as
+    a header (the production cookies are Secure, which a
+    browser keeps only over HTTPS): a new participant, who joined over HTTP."""
+    from bench.bench_lighthouse import REPORTS, ensure_lighthouse
 
-        from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
-    except ImportError:
+    try:
+        command = ensure_lighthouse()
+    except (RuntimeError, subprocess.CalledProcessError) as error:
+        print(f"Lighthouse unavailable ({error}): the voting page not measured")
         return None
     port = load.free_port()
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    report = REPORTS / "consulta_votar.json"
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "gunicorn.log"
         process = load.start_gunicorn(url, port, log)
         try:
             _wait_ready(port, process, log)
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                context = browser.new_context(
-                    viewport={"width": 390, "height": 844}, locale="es-MX"
-                )
-                page = context.new_page()
-                cdp = context.new_cdp_session(page)
-                cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
-                cdp.send("Network.enable")
-                cdp.send(
-                    "Network.emulateNetworkConditions",
-                    {
-                        "offline": False,
-                        "latency": 150,
-                        "downloadThroughput": 1.6 * 1024 * 1024 / 8,
-                        "uploadThroughput": 750 * 1024 / 8,
-                    },
-                )
-                started = time.perf_counter()
-                page.goto(f"http://127.0.0.1:{port}/consulta/{SLUG}", wait_until="load")
-                # The page a visitor on a phone opens first (its consent form; the production
-                # cookies are Secure, which a browser keeps only over HTTPS, so the card after
-                # it is not reachable here over plain HTTP): same layout, styles and scripts.
-                page.get_by_role("button", name="Empezar").wait_for(state="visible")
-                page.wait_for_function("document.readyState === 'complete'")
-                seconds = time.perf_counter() - started
-                browser.close()
+            cookies = [_join(port)]
+            status, body, _headers = load.get(port, f"/consulta/{SLUG}", cookies[0])
+            if status != 200 or b'name="statement"' not in body:
+                raise RuntimeError(f"the voting page did not show a statement (HTTP {status})")
+            subprocess.run(
+                [
+                    str(command),
+                    f"http://127.0.0.1:{port}/consulta/{SLUG}",
+                    "--quiet",
+                    "--output=json",
+                    f"--output-path={report}",
+                    "--only-categories=performance",
+                    f"--extra-headers={json.dumps({'Cookie': cookies[0]})}",
+                    "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
+                ],
+                env=dict(os.environ, CHROME_PATH=CHROMIUM),
+                check=True,
+                timeout=240,
+            )
         finally:
             load.stop_gunicorn(process)
-    print(f"the consultation's first page on a phone profile: interactive in {seconds:.2f} s")
-    return seconds
+    data = json.loads(report.read_text())
+    audits = data["audits"]
+
+    def seconds(audit: str) -> float:
+        return float(audits[audit]["numericValue"]) / 1000
+
+    interactive = seconds("interactive")
+    print(
+        f"the voting page on Lighthouse's mobile profile: interactive {interactive:.2f} s, "
+        f"first contentful paint {seconds('first-contentful-paint'):.2f} s, largest "
+        f"{seconds('largest-contentful-paint'):.2f} s, total blocking "
+        f"{audits['total-blocking-time']['numericValue']:.0f} ms, performance "
+        f"{round(100 * (data['categories']['performance']['score'] or 0))} "
+        f"(report: {report.relative_to(load.ROOT)})"
+    )
+    return interactive
 
 
 @contextmanager
