@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, func, select
+from sqlalchemy import BindParameter, ColumnElement, Row, Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 from werkzeug.exceptions import NotFound
 
@@ -155,7 +155,7 @@ class Progress:
 
 
 @cache
-def _consultation_and_participant_query() -> Select[Any]:
+def _consultation_and_participant_query() -> Select[Consultation, ConsultationParticipant]:
     participant = aliased(ConsultationParticipant)
     return (
         select(Consultation, participant)
@@ -186,7 +186,8 @@ def consultation_and_participant(
 
 @cache
 def _next_statement_query(just_voted: bool) -> Select[Any]:
-    consultation_id, participant_id = bindparam("consultation_id"), bindparam("participant_id")
+    consultation_id: BindParameter[int] = bindparam("consultation_id")
+    participant_id: BindParameter[int] = bindparam("participant_id")
     approved = (
         ConsultationStatement.consultation_id == consultation_id,
         ConsultationStatement.status == StatementStatus.APPROVED,
@@ -194,8 +195,11 @@ def _next_statement_query(just_voted: bool) -> Select[Any]:
     voted = select(ConsultationVote.statement_id).where(
         ConsultationVote.participant_id == participant_id
     )
-    skipped = [ConsultationStatement.id.not_in(voted)]
-    others = [ConsultationVote.participant_id == participant_id, *approved]
+    skipped: list[ColumnElement[bool]] = [ConsultationStatement.id.not_in(voted)]
+    others: list[ColumnElement[bool]] = [
+        ConsultationVote.participant_id == participant_id,
+        *approved,
+    ]
     if just_voted:
         skipped.append(ConsultationStatement.id != bindparam("just_voted"))
         others.append(ConsultationVote.statement_id != bindparam("just_voted"))
