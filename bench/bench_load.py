@@ -78,7 +78,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(url: str, port: int, log_path: Path) -> subprocess.Popen:
+def start_gunicorn(
+    url: str, port: int, log_path: Path, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -91,6 +93,7 @@ def start_gunicorn(url: str, port: int, log_path: Path) -> subprocess.Popen:
         BASE_URL=f"http://127.0.0.1:{port}",  # production requires it (and trusts its host)
         RATELIMIT_STORAGE_URI="memory://",
     )
+    env.update(extra_env or {})  # a benchmark's own settings (a Redis limiter, say)
     log = log_path.open("wb")
     return subprocess.Popen(
         [

@@ -10,13 +10,14 @@ once loaded, loading again changes nothing.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -157,6 +158,8 @@ def load(session: Session, groups: dict[str, WorkingGroup], today: date) -> int:
                 "email_key": f"participante{person + 1}@example.org" if verified else None,
                 "email_verified_at": joined if verified else None,
                 "basis": Basis.DEMO,
+                "flagged_at": None,
+                "flag_reason": None,
             }
         )
     # Five participants who agreed with everything within a minute: flagged by moderators.
@@ -166,12 +169,15 @@ def load(session: Session, groups: dict[str, WorkingGroup], today: date) -> int:
             flag_reason="Votó «de acuerdo» en todo en menos de un minuto (demo).",
             sector_slug=None,
         )
+    # Core's executemany without RETURNING (the ORM's bulk insert sorting what it returns
+    # cost a second per seeded database), then the ids in the order they were given: the
+    # consultation is new, so its participants are exactly these rows.
+    session.execute(insert(ConsultationParticipant.__table__), people)
     participant_ids = list(
         session.scalars(
-            insert(ConsultationParticipant).returning(
-                ConsultationParticipant.id, sort_by_parameter_order=True
-            ),
-            people,
+            select(ConsultationParticipant.id)
+            .where(ConsultationParticipant.consultation_id == consultation.id)
+            .order_by(ConsultationParticipant.id)
         )
     )
     values = generated["values"].copy()
@@ -186,25 +192,7 @@ def load(session: Session, groups: dict[str, WorkingGroup], today: date) -> int:
     voted_at = process(voted_at) if process else voted_at
     participant_of = np.array(participant_ids, dtype=np.int64)[generated["rows"]]
     statement_of = np.array(statement_ids, dtype=np.int64)[generated["cols"]]
-    votes = list(
-        zip(
-            [consultation.id] * len(values),
-            participant_of.tolist(),
-            statement_of.tolist(),
-            values.tolist(),
-            [voted_at] * len(values),
-            strict=True,
-        )
-    )
-    # The driver's own executemany with plain tuples: SQLAlchemy's per-row parameter
-    # processing would take several times longer than the database. The votes table is not
-    # on any cached page (models.versions.NOT_ON_SHARED_PAGES): no data version to bump.
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    connection.exec_driver_sql(
-        "INSERT INTO consultation_votes (consultation_id, participant_id, statement_id, value,"
-        f" voted_at) VALUES ({', '.join([mark] * 5)})",
-        votes,
-    )
+    _insert_votes(connection, consultation.id, participant_of, statement_of, values, voted_at)
     for position, question in enumerate(data["questions"]):
         row = ConsultationQuestion(
             consultation_id=consultation.id,
@@ -236,4 +224,39 @@ def load(session: Session, groups: dict[str, WorkingGroup], today: date) -> int:
             )
         )
     session.flush()
-    return len(votes)
+    return len(values)
+
+
+def _insert_votes(
+    connection: Connection,
+    consultation_id: int,
+    participants: np.ndarray,
+    statements: np.ndarray,
+    values: np.ndarray,
+    voted_at: Any,
+) -> None:
+    """All the votes in one statement: the database unpacks them (SQLite from one JSON text
+    with json_each, PostgreSQL from arrays with unnest). A row per parameter set, even
+    through the driver's own executemany, cost seconds per seeded test database. The votes
+    table is not on any cached page (models.versions.NOT_ON_SHARED_PAGES): no data version
+    to bump."""
+    columns = "consultation_id, participant_id, statement_id, value, voted_at"
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(
+            f"INSERT INTO consultation_votes ({columns}) SELECT %s, p, s, v, %s"
+            " FROM unnest(%s::integer[], %s::integer[], %s::smallint[]) AS t (p, s, v)",
+            (
+                consultation_id,
+                voted_at,
+                participants.tolist(),
+                statements.tolist(),
+                values.tolist(),
+            ),
+        )
+        return
+    triples = np.column_stack([participants, statements, values]).tolist()
+    connection.exec_driver_sql(
+        f"INSERT INTO consultation_votes ({columns}) SELECT ?, json_extract(value, '$[0]'),"
+        " json_extract(value, '$[1]'), json_extract(value, '$[2]'), ? FROM json_each(?)",
+        (consultation_id, voted_at, json.dumps(triples, separators=(",", ":"))),
+    )

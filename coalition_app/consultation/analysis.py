@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 # scikit-learn is imported where it is used: it takes seconds to import, and the app, its
 # CLI and the seeds load this module without needing it.
@@ -78,10 +78,16 @@ def vote_matrix(
     r = np.asarray(rows, dtype=np.int64)
     c = np.asarray(cols, dtype=np.int64)
     v = np.asarray(values, dtype=np.int8)
+    # One sort for the three matrices (one vote per participant and statement): the rows'
+    # offsets by counting, then each matrix keeps the entries of its kind of vote.
+    order = np.lexsort((c, r))
+    r, c, v = r[order], c[order], v[order]
 
     def indicator(mask: npt.NDArray[np.bool_]) -> sparse.csr_matrix:
-        ones = np.ones(int(mask.sum()), dtype=np.int32)
-        return sparse.csr_matrix((ones, (r[mask], c[mask])), shape=shape)
+        indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(r[mask], minlength=shape[0]), out=indptr[1:])
+        ones = np.ones(int(indptr[-1]), dtype=np.int32)
+        return sparse.csr_matrix((ones, c[mask], indptr), shape=shape)
 
     return VoteMatrix(
         agree=indicator(v == 1), disagree=indicator(v == -1), seen=indicator(np.ones_like(v, bool))
@@ -231,8 +237,22 @@ def opinion_groups(
     Runs on one thread (BLAS and OpenMP): these matrices are small or thin, and threads
     spinning on a loaded server made k-means ten times slower in measurements (bench/).
     """
-    with threadpool_limits(limits=1):
+    with _thread_pools().limit(limits=1):
         return _opinion_groups(matrix, min_votes, group_counts, random_state)
+
+
+_controller: ThreadpoolController | None = None
+
+
+def _thread_pools() -> ThreadpoolController:
+    """The process's BLAS and OpenMP pools, found once: finding them (what `threadpool_limits`
+    does on each call) cost a tenth of the seed's analysis."""
+    global _controller
+    if _controller is None:
+        import sklearn.cluster  # noqa: F401 - loads its OpenMP runtime, which must be found
+
+        _controller = ThreadpoolController()
+    return _controller
 
 
 def _opinion_groups(

@@ -133,8 +133,10 @@ class JoinForm(FlaskForm):
 
 
 class VoteForm(FlaskForm):
-    statement = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
-    vote = HiddenField(validators=[InputRequired()])
+    # Hidden fields, never labelled: an explicit empty label spares every vote the loading
+    # of WTForms' own catalogue, which a default label's translation costs once per request.
+    statement = IntegerField("", widget=HiddenInput(), validators=[InputRequired()])
+    vote = HiddenField("", validators=[InputRequired()])
 
 
 class ProposeForm(FlaskForm):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Select, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import BindParameter, ColumnElement, Row, Select, and_, bindparam, func, select
+from sqlalchemy.orm import Session, aliased, selectinload
 from werkzeug.exceptions import NotFound
 
 from models import (
@@ -149,37 +150,102 @@ class Progress:
     total: int
 
 
-def next_statement(
-    session: Session, consultation: Consultation, participant: ConsultationParticipant
-) -> tuple[ConsultationStatement | None, Progress]:
-    """The next statement the participant has not voted on, and how far they are (two
-    statements). The order is shuffled per participant (a fixed arithmetic mix of the two
-    ids), so every statement gets votes early, as Polis does."""
-    voted = select(ConsultationVote.statement_id).where(
-        ConsultationVote.participant_id == participant.id
+# The participant's requests run these statements hundreds of times a second: each is built
+# once (building an SQLAlchemy statement costs more than running it), values bound per call.
+
+
+@cache
+def _consultation_and_participant_query() -> Select[Consultation, ConsultationParticipant]:
+    participant = aliased(ConsultationParticipant)
+    return (
+        select(Consultation, participant)
+        .outerjoin(
+            participant,
+            and_(
+                participant.id == bindparam("participant_id"),
+                participant.consultation_id == Consultation.id,
+            ),
+        )
+        .where(Consultation.slug == bindparam("slug"))
     )
+
+
+def consultation_and_participant(
+    session: Session, slug: str, participant_id: int | None
+) -> tuple[Consultation, ConsultationParticipant | None]:
+    """`public_consultation` and the participant the cookie names (None if not one of its
+    own), in one statement: what every participant's request loads first."""
+    row = session.execute(
+        _consultation_and_participant_query(),
+        {"slug": slug, "participant_id": participant_id or 0},
+    ).first()
+    if row is None or row[0].status == ConsultationStatus.DRAFT:
+        raise NotFound()
+    return row[0], row[1]
+
+
+@cache
+def _next_statement_query(just_voted: bool) -> Select[Any]:
+    consultation_id: BindParameter[int] = bindparam("consultation_id")
+    participant_id: BindParameter[int] = bindparam("participant_id")
     approved = (
-        ConsultationStatement.consultation_id == consultation.id,
+        ConsultationStatement.consultation_id == consultation_id,
         ConsultationStatement.status == StatementStatus.APPROVED,
     )
-    counts = session.execute(
-        select(
-            select(func.count()).where(*approved).scalar_subquery(),
-            select(func.count())
-            .select_from(ConsultationVote)
-            .join(ConsultationStatement)
-            .where(ConsultationVote.participant_id == participant.id, *approved)
-            .scalar_subquery(),
-        )
-    ).one()
-    mix = (ConsultationStatement.id * 7919 + participant.id * 104729) % 10007
-    statement = session.scalar(
-        select(ConsultationStatement)
-        .where(*approved, ConsultationStatement.id.not_in(voted))
+    voted = select(ConsultationVote.statement_id).where(
+        ConsultationVote.participant_id == participant_id
+    )
+    skipped: list[ColumnElement[bool]] = [ConsultationStatement.id.not_in(voted)]
+    others: list[ColumnElement[bool]] = [
+        ConsultationVote.participant_id == participant_id,
+        *approved,
+    ]
+    if just_voted:
+        skipped.append(ConsultationStatement.id != bindparam("just_voted"))
+        others.append(ConsultationVote.statement_id != bindparam("just_voted"))
+    total = select(func.count()).where(*approved).scalar_subquery()
+    done = (
+        select(func.count())
+        .select_from(ConsultationVote)
+        .join(ConsultationStatement)
+        .where(*others)
+        .scalar_subquery()
+    )
+    mix = (ConsultationStatement.id * 7919 + participant_id * 104729) % 10007
+    following = (
+        select(ConsultationStatement.id)
+        .where(*approved, *skipped)
         .order_by(mix, ConsultationStatement.id)
         .limit(1)
+        .scalar_subquery()
     )
-    return statement, Progress(done=int(counts[1]), total=int(counts[0]))
+    card = aliased(ConsultationStatement)
+    return (
+        select(total, done, card)
+        .select_from(Consultation)
+        .outerjoin(card, card.id == following)
+        .where(Consultation.id == consultation_id)
+    )
+
+
+def next_statement(
+    session: Session,
+    consultation: Consultation,
+    participant: ConsultationParticipant,
+    *,
+    just_voted: int | None = None,
+) -> tuple[ConsultationStatement | None, Progress]:
+    """The next statement the participant has not voted on, and how far they are, in one
+    statement. `just_voted`: a statement whose vote is being recorded in this request (asked
+    before the write, so that on SQLite the write lock is held for the write alone): it counts
+    as answered. The order is shuffled per participant (a fixed arithmetic mix of the two
+    ids), so every statement gets votes early, as Polis does."""
+    values = {"consultation_id": consultation.id, "participant_id": participant.id}
+    if just_voted is not None:
+        values["just_voted"] = just_voted
+    row = session.execute(_next_statement_query(just_voted is not None), values).one()
+    answered = int(row[1]) + (1 if just_voted is not None else 0)
+    return row[2], Progress(done=answered, total=int(row[0]))
 
 
 def questions_with_answers(

@@ -114,15 +114,7 @@ def load(connection: Connection, consultation_id: int) -> Loaded:
     ).all()
     ids = np.fromiter((p[0] for p in people), dtype=np.int64, count=len(people))
     flagged = np.fromiter((bool(p[3]) for p in people), dtype=bool, count=len(people))
-    raw = _int_rows(
-        connection,
-        select(
-            ConsultationVote.participant_id,
-            ConsultationVote.statement_id,
-            ConsultationVote.value,
-        ).where(ConsultationVote.consultation_id == consultation_id),
-        3,
-    )
+    raw = _votes(connection, consultation_id)
     row_of = np.searchsorted(ids, raw[:, 0])
     statement_ids = np.array([s["id"] for s in statements], dtype=np.int64)
     col_of = np.searchsorted(statement_ids, raw[:, 1])
@@ -149,21 +141,21 @@ def load(connection: Connection, consultation_id: int) -> Loaded:
     )
 
 
-def _int_rows(connection: Connection, statement: Any, width: int) -> np.ndarray:
-    """The rows of an all-integer query as an array, read with the driver's own cursor:
-    SQLAlchemy's Row objects cost ten times the query for millions of votes."""
-    compiled = statement.compile(dialect=connection.dialect)
-    params = compiled.params
-    cursor = connection.connection.cursor()
-    try:
-        if compiled.positional:
-            cursor.execute(str(compiled), [params[key] for key in compiled.positiontup or ()])
-        else:
-            cursor.execute(str(compiled), params)
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    return np.array(rows, dtype=np.int64).reshape(-1, width)
+def _votes(connection: Connection, consultation_id: int) -> np.ndarray:
+    """The consultation's votes as rows of (participant, statement, value): the database
+    joins them into one text that numpy parses, which costs a fraction of fetching one row
+    per vote (60,000 tuples for the seed took longer than the whole analysis)."""
+    votes = ConsultationVote.__table__.c
+    triple = func.concat_ws(",", votes.participant_id, votes.statement_id, votes.value)
+    if connection.dialect.name == "sqlite":
+        triple = votes.participant_id.concat(",").concat(votes.statement_id).concat(",")
+        joined = func.group_concat(triple.concat(votes.value), ",")
+    else:
+        joined = func.string_agg(triple, ",")
+    text = connection.scalar(select(joined).where(votes.consultation_id == consultation_id))
+    if not text:
+        return np.zeros((0, 3), dtype=np.int64)
+    return np.fromstring(text, dtype=np.int64, sep=",").reshape(-1, 3)
 
 
 def _figures(part: analysis.Agreement, index: int) -> dict[str, Any]:

@@ -5,6 +5,7 @@ optional profile and e-mail confirmation; the limits."""
 from __future__ import annotations
 
 import re
+import secrets
 
 import pytest
 from sqlalchemy import func, select
@@ -22,6 +23,7 @@ from models import (
     OutboxMessage,
     StatementStatus,
 )
+from tests.helpers import count_statements
 
 URL = "/consulta/consulta-prueba"
 
@@ -106,6 +108,36 @@ def test_with_javascript_the_vote_answers_the_next_card(client, consultation, db
     # Changing one's mind replaces the vote.
     client.post(f"{URL}/votar", data={"statement": first, "vote": "disagree"})
     assert db_session.scalars(select(ConsultationVote.value)).all() == [-1]
+
+
+def test_a_vote_runs_few_statements_whatever_the_votes_already_cast(
+    app, client, consultation, db_session
+):
+    """The hot path: the consultation and participant in one statement, the next card in
+    one, the vote in one upsert (the use case's savepoint around it), whatever was voted."""
+    _join(client)
+    engine = db_session.get_bind()
+    sent = []
+    for vote in ("agree", "disagree", "pass"):
+        statement = _shown_statement(client)
+        with count_statements(engine) as counter:
+            response = client.post(
+                f"{URL}/votar",
+                data={"statement": statement, "vote": vote},
+                headers={"Accept": "application/json"},
+            )
+        assert response.status_code == 200
+        # Besides the use case's savepoint, and PostgreSQL's commit without waiting for disk.
+        marks = ("SAVEPOINT", "RELEASE", "SET LOCAL")
+        sent.append([s for s in counter.statements if not s.startswith(marks)])
+    assert [len(s) for s in sent] == [3, 3, 3], sent
+    assert all("ON CONFLICT" in s[-1] for s in sent)
+    assert response.get_json()["done"] == 3
+    # A changed mind is the same upsert: one vote, the new value.
+    client.post(f"{URL}/votar", data={"statement": statement, "vote": "agree"})
+    assert db_session.scalars(
+        select(ConsultationVote.value).where(ConsultationVote.statement_id == statement)
+    ).all() == [1]
 
 
 def test_a_vote_needs_a_participant_and_a_statement_of_the_consultation(
@@ -237,3 +269,37 @@ def test_limits_per_participant_per_address_and_per_email(app, client, consultat
     assert app.test_client().post(f"{URL}/unirse", data={"consent": "y"}).status_code == 429
     assert client.post(f"{URL}/correo", data={"email": "x@example.org"}).status_code == 302
     assert second.post(f"{URL}/correo", data={"email": "x@example.org"}).status_code == 429
+
+
+def test_the_vote_limits_count_in_one_redis_round_trip(app, client, consultation, monkeypatch):
+    """With Redis (production), both vote limits are one pipeline, and refuse as the
+    limiter's fixed windows do: the participant's third vote in the minute."""
+    redis = pytest.importorskip("redis")
+    from limits.storage import RedisStorage
+
+    url = "redis://127.0.0.1:6379/13"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    storage = RedisStorage(url, key_prefix=f"test-votes-{secrets.token_hex(4)}")
+    monkeypatch.setattr(limiter, "_storage", storage)
+    app.config["CONSULTATION_VOTE_LIMIT_PER_PARTICIPANT"] = "2 per minute"
+    round_trips = []
+    execute = redis.client.Pipeline.execute
+    monkeypatch.setattr(
+        redis.client.Pipeline,
+        "execute",
+        lambda self, *a, **k: round_trips.append(len(self.command_stack)) or execute(self, *a, **k),
+    )
+    _join(client)
+    statement = _shown_statement(client)
+    answers = [
+        client.post(f"{URL}/votar", data={"statement": statement, "vote": "agree"}).status_code
+        for _ in range(3)
+    ]
+    try:
+        assert answers == [302, 302, 429]
+        assert round_trips == [4, 4, 4]  # SET NX EX and INCR for each of the two limits
+    finally:
+        storage.reset()
