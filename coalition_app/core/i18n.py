@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import format_date, format_datetime, format_decimal, format_number, get_locale
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_number,
+    get_locale,
+    get_translations,
+)
 
 from .extensions import babel
 from .labels import field_label, label, status_label_of
@@ -36,8 +44,40 @@ def current_language() -> str:
     return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
+#: Where a request keeps its (locale, translations), in flask.g.
+_TRANSLATIONS = "_coalition_translations"
+
+
+def request_translations() -> Any:
+    """The translations of the language in force, looked up once per request and language.
+
+    Flask-Babel finds them again through the request context for every message (about
+    17 µs each), and a page shows hundreds of messages. The entry is only used while the
+    language in force is the very locale it was made for, so `force_locale` (an e-mail in
+    its reader's language) and `refresh()` are followed.
+    """
+    try:
+        babel_state = g.get("_flask_babel")
+    except RuntimeError:  # no app context: Flask-Babel's null translations
+        return get_translations()
+    cached = g.get(_TRANSLATIONS)
+    if cached is None or cached[0] is not getattr(babel_state, "babel_locale", None):
+        translations = get_translations()
+        cached = (get_locale(), translations)
+        setattr(g, _TRANSLATIONS, cached)
+    return cached[1]
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    # The templates' _(), ngettext() and the like, through `request_translations`.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
     # Globals rather than a context processor: imported macros see globals too.
     app.jinja_env.globals.update(
