@@ -125,9 +125,9 @@ def profile(paths: list[str], repeat: int = 1) -> None:
                 assert client.get(path).status_code == 200, path
             statements.clear()
             started = time.process_time()
-            for _ in range(20):
+            for _ in range(50):
                 client.get(path)
-            cpu_ms = (time.process_time() - started) / 20 * 1000
+            cpu_ms = (time.process_time() - started) / 50 * 1000
             statements.clear()
             profiler = Profiler(interval=0.0002)
             profiler.start()

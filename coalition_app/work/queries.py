@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import NotFound
 
@@ -39,17 +39,47 @@ def _group_options() -> _AbstractLoad:
     return selectinload(WorkingGroup.memberships).joinedload(GroupMembership.institution)
 
 
-def load_deliverable(deliverable_id: int, user: User) -> Deliverable:
-    deliverable = session.scalar(
-        select(Deliverable)
-        .where(Deliverable.id == deliverable_id)
-        .options(
-            joinedload(Deliverable.group).options(_group_options()),
-            joinedload(Deliverable.owner_institution),
-            joinedload(Deliverable.updated_by),
-            selectinload(Deliverable.tasks).joinedload(Task.assignee),
-        )
+# The pages of a deliverable and of a task (and their comments' and files' routes) start
+# with these: built once (building a statement with its loader options cost more than
+# running it), the id bound at each call.
+_DELIVERABLE = (
+    select(Deliverable)
+    .where(Deliverable.id == bindparam("deliverable_id"))
+    .options(
+        joinedload(Deliverable.group).options(_group_options()),
+        joinedload(Deliverable.owner_institution),
+        joinedload(Deliverable.updated_by),
+        selectinload(Deliverable.tasks).joinedload(Task.assignee),
     )
+)
+_TASK = (
+    select(Task)
+    .where(Task.id == bindparam("task_id"))
+    .options(
+        joinedload(Task.deliverable).joinedload(Deliverable.group).options(_group_options()),
+        joinedload(Task.assignee),
+        joinedload(Task.updated_by),
+    )
+)
+_HISTORY = (
+    select(ProgressUpdate)
+    .where(
+        (ProgressUpdate.deliverable_id == bindparam("deliverable_id"))
+        | ProgressUpdate.task_id.in_(bindparam("task_ids", expanding=True))
+    )
+    .options(joinedload(ProgressUpdate.author), joinedload(ProgressUpdate.task))
+    .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
+)
+_TASK_HISTORY = (
+    select(ProgressUpdate)
+    .where(ProgressUpdate.task_id == bindparam("task_id"))
+    .options(joinedload(ProgressUpdate.author))
+    .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
+)
+
+
+def load_deliverable(deliverable_id: int, user: User) -> Deliverable:
+    deliverable = session.scalar(_DELIVERABLE, {"deliverable_id": deliverable_id})
     if deliverable is None:
         raise NotFound()
     policy.require_visible(user, "view_deliverable", deliverable)
@@ -57,15 +87,7 @@ def load_deliverable(deliverable_id: int, user: User) -> Deliverable:
 
 
 def load_task(task_id: int, user: User) -> Task:
-    task = session.scalar(
-        select(Task)
-        .where(Task.id == task_id)
-        .options(
-            joinedload(Task.deliverable).joinedload(Deliverable.group).options(_group_options()),
-            joinedload(Task.assignee),
-            joinedload(Task.updated_by),
-        )
-    )
+    task = session.scalar(_TASK, {"task_id": task_id})
     if task is None:
         raise NotFound()
     policy.require_visible(user, "view_task", task)
@@ -79,16 +101,8 @@ def history(deliverable: Deliverable, user: User) -> list[ProgressUpdate]:
     of an archived task are not shown to whoever gets a 404 on the task itself.
     """
     task_ids = [task.id for task in deliverable.tasks if policy.can(user, "view_task", task)]
-    condition = ProgressUpdate.deliverable_id == deliverable.id
-    if task_ids:
-        condition = condition | ProgressUpdate.task_id.in_(task_ids)
     return list(
-        session.scalars(
-            select(ProgressUpdate)
-            .where(condition)
-            .options(joinedload(ProgressUpdate.author), joinedload(ProgressUpdate.task))
-            .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
-        )
+        session.scalars(_HISTORY, {"deliverable_id": deliverable.id, "task_ids": task_ids})
     )
 
 
@@ -111,14 +125,7 @@ def live_updates(deliverable_ids: Iterable[int]) -> Select[ProgressUpdate]:
 
 
 def task_history(task: Task) -> list[ProgressUpdate]:
-    return list(
-        session.scalars(
-            select(ProgressUpdate)
-            .where(ProgressUpdate.task_id == task.id)
-            .options(joinedload(ProgressUpdate.author))
-            .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
-        )
-    )
+    return list(session.scalars(_TASK_HISTORY, {"task_id": task.id}))
 
 
 # --- who takes part ---
