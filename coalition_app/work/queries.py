@@ -7,12 +7,13 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Date, Select, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import NotFound
 
 from models import (
     Deliverable,
+    GroupChair,
     GroupMembership,
     ProgressUpdate,
     Task,
@@ -101,9 +102,7 @@ def history(deliverable: Deliverable, user: User) -> list[ProgressUpdate]:
     of an archived task are not shown to whoever gets a 404 on the task itself.
     """
     task_ids = [task.id for task in deliverable.tasks if policy.can(user, "view_task", task)]
-    return list(
-        session.scalars(_HISTORY, {"deliverable_id": deliverable.id, "task_ids": task_ids})
-    )
+    return list(session.scalars(_HISTORY, {"deliverable_id": deliverable.id, "task_ids": task_ids}))
 
 
 def live_updates(deliverable_ids: Iterable[int]) -> Select[ProgressUpdate]:
@@ -159,33 +158,40 @@ def eligible_assignees(group: WorkingGroup) -> list[User]:
 # --- reading for pages ----------------------------------------------------------------------
 
 
+# My work's two lists, built once (building a statement cost more than running it).
+_MY_TASKS = (
+    select(Task)
+    .join(Task.deliverable)
+    .where(
+        Task.assignee_id == bindparam("user_id"),
+        Task.archived_at.is_(None),
+        Deliverable.archived_at.is_(None),
+        Task.status != S.DONE,
+    )
+    .options(joinedload(Task.deliverable).joinedload(Deliverable.group))
+)
+_MY_GROUPS_DELIVERABLES = (
+    select(Deliverable)
+    .where(
+        Deliverable.group_id.in_(
+            select(GroupMembership.group_id).where(
+                GroupMembership.institution_id == bindparam("institution_id"),
+                GroupMembership.current_on(bindparam("today", type_=Date)),
+            )
+        ),
+        Deliverable.archived_at.is_(None),
+        Deliverable.status != S.DONE,
+    )
+    .options(joinedload(Deliverable.group), joinedload(Deliverable.owner_institution))
+)
+
+
 def my_work(user: User, today: date) -> dict[str, list[Task] | list[Deliverable]]:
     """A person's open tasks and the open deliverables of their groups, overdue first."""
-    tasks = list(
-        session.scalars(
-            select(Task)
-            .join(Task.deliverable)
-            .where(
-                Task.assignee_id == user.id,
-                Task.archived_at.is_(None),
-                Deliverable.archived_at.is_(None),
-                Task.status != S.DONE,
-            )
-            .options(joinedload(Task.deliverable).joinedload(Deliverable.group))
-        )
-    )
-    group_ids = select(GroupMembership.group_id).where(
-        GroupMembership.institution_id == user.institution_id, GroupMembership.current_on(today)
-    )
+    tasks = list(session.scalars(_MY_TASKS, {"user_id": user.id}))
     deliverables = list(
         session.scalars(
-            select(Deliverable)
-            .where(
-                Deliverable.group_id.in_(group_ids),
-                Deliverable.archived_at.is_(None),
-                Deliverable.status != S.DONE,
-            )
-            .options(joinedload(Deliverable.group), joinedload(Deliverable.owner_institution))
+            _MY_GROUPS_DELIVERABLES, {"institution_id": user.institution_id, "today": today}
         )
     )
     return {
@@ -198,13 +204,32 @@ def my_work(user: User, today: date) -> dict[str, list[Task] | list[Deliverable]
 def waiting_for_review(user: User, today: date) -> list[Deliverable]:
     """The deliverables in review that this person may approve or send back (those of the
     groups they chair; every group's, for a coordinator), the longest waiting first."""
-    in_review = session.scalars(
+    in_review = (
         select(Deliverable)
         .where(Deliverable.status == S.IN_REVIEW, Deliverable.archived_at.is_(None))
-        .options(joinedload(Deliverable.group).options(_group_options()))
         .order_by(Deliverable.updated_at, Deliverable.id)
-    ).unique()
-    return [d for d in in_review if policy.can(user, "review_deliverable", d)]
+    )
+    if user.is_coordinator:
+        # The policy needs nothing of the groups to say yes to a coordinator.
+        in_review = in_review.options(joinedload(Deliverable.group))
+    else:
+        # Only the groups this person chairs can pass the policy's test: the others' are not
+        # loaded, and the chairs' rows come along (no query per group).
+        in_review = in_review.where(
+            Deliverable.group_id.in_(
+                select(GroupChair.group_id).where(
+                    GroupChair.person_id == user.id, GroupChair.current_on(today)
+                )
+            )
+        ).options(
+            joinedload(Deliverable.group).options(
+                _group_options(),
+                selectinload(WorkingGroup.chairs).joinedload(GroupChair.person),
+            )
+        )
+    return [
+        d for d in session.scalars(in_review).unique() if policy.can(user, "review_deliverable", d)
+    ]
 
 
 def _urgency(work: Task | Deliverable, today: date) -> tuple[int, date]:
