@@ -7,12 +7,12 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import (
+    Domain,
     format_date,
     format_datetime,
     format_decimal,
     format_number,
     get_locale,
-    get_translations,
 )
 
 from .extensions import babel
@@ -48,34 +48,46 @@ def current_language() -> str:
 _TRANSLATIONS = "_coalition_translations"
 
 
-def request_translations() -> Any:
-    """The translations of the language in force, looked up once per request and language.
+class RequestDomain(Domain):
+    """Flask-Babel's message domain, with the translations looked up once per request and
+    language.
 
     Flask-Babel finds them again through the request context for every message (about
-    17 µs each), and a page shows hundreds of messages. The entry is only used while the
-    language in force is the very locale it was made for, so `force_locale` (an e-mail in
-    its reader's language) and `refresh()` are followed.
+    17 µs each, in Python code, lazy strings, form labels and templates alike), and a page
+    shows hundreds of messages. The entry is only used while the language in force is the
+    very locale it was made for, so `force_locale` (an e-mail in its reader's language) and
+    `refresh()` are followed.
     """
-    try:
-        babel_state = g.get("_flask_babel")
-    except RuntimeError:  # no app context: Flask-Babel's null translations
-        return get_translations()
-    cached = g.get(_TRANSLATIONS)
-    if cached is None or cached[0] is not getattr(babel_state, "babel_locale", None):
-        translations = get_translations()
-        cached = (get_locale(), translations)
-        setattr(g, _TRANSLATIONS, cached)
-    return cached[1]
+
+    def get_translations(self) -> Any:
+        try:
+            # The request's flask.g, resolved once (each look-up through the proxy costs).
+            state = vars(g._get_current_object())  # type: ignore[attr-defined]
+        except RuntimeError:  # no app context: Flask-Babel's null translations
+            return super().get_translations()
+        cached = state.get(_TRANSLATIONS)
+        if cached is None or cached[0] is not getattr(
+            state.get("_flask_babel"), "babel_locale", None
+        ):
+            translations = super().get_translations()
+            cached = state[_TRANSLATIONS] = (get_locale(), translations)
+        return cached[1]
+
+
+#: The app's one message domain ("messages").
+DOMAIN = RequestDomain()
 
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
-    # The templates' _(), ngettext() and the like, through `request_translations`.
+    # Flask-Babel's gettext, lazy_gettext and ngettext go through the domain it holds.
+    babel.domain_instance = DOMAIN  # type: ignore[misc]
+    # The templates' _(), ngettext() and the like, straight to it.
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda s: request_translations().ugettext(s),
-        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
-        pgettext=lambda c, s: request_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        gettext=lambda s: DOMAIN.get_translations().ugettext(s),
+        ngettext=lambda s, p, n: DOMAIN.get_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: DOMAIN.get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: DOMAIN.get_translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
 
