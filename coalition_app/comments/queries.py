@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 from werkzeug.exceptions import NotFound
 
-from models import Comment, CommentMention, User
+from models import Comment, CommentMention, Institution, User
 
 from .. import policy
 from ..core.db import session
@@ -47,10 +47,26 @@ _THREADS = {
     .order_by(Comment.created_at, Comment.id)
     for kind in KINDS
 }
+# Every active person, with what the mention picker shows (their name, their institution's
+# acronym or name) and what the policy's view rules read (their role, institution, and its
+# dates): no sector, state or password hash for each of them.
 _ACTIVE_PEOPLE = (
     select(User)
     .where(User.is_active.is_(True))
-    .options(joinedload(User.institution))
+    .options(
+        load_only(User.id, User.full_name, User.institution_id, User.is_active, User.role),
+        joinedload(User.institution).options(
+            load_only(
+                Institution.id,
+                Institution.name,
+                Institution.acronym,
+                Institution.joined_on,
+                Institution.left_on,
+            ),
+            lazyload(Institution.sector),
+            lazyload(Institution.state),
+        ),
+    )
     .order_by(User.full_name, User.id)
 )
 
