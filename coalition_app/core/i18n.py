@@ -48,7 +48,7 @@ def current_language() -> str:
 _TRANSLATIONS = "_coalition_translations"
 
 
-class RequestDomain(Domain):
+class RequestDomain(Domain):  # type: ignore[misc]
     """Flask-Babel's message domain, with the translations looked up once per request and
     language.
 
@@ -62,7 +62,7 @@ class RequestDomain(Domain):
     def get_translations(self) -> Any:
         try:
             # The request's flask.g, resolved once (each look-up through the proxy costs).
-            state = vars(g._get_current_object())  # type: ignore[attr-defined]
+            state = vars(g._get_current_object())
         except RuntimeError:  # no app context: Flask-Babel's null translations
             return super().get_translations()
         cached = state.get(_TRANSLATIONS)
@@ -110,7 +110,7 @@ def format_date_once(value: date | datetime | None = None, format: str | None = 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     # Flask-Babel's gettext, lazy_gettext and ngettext go through the domain it holds.
-    babel.domain_instance = DOMAIN  # type: ignore[misc]
+    babel.domain_instance = DOMAIN
     # The templates' _(), ngettext() and the like, straight to it.
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: DOMAIN.get_translations().ugettext(s),

@@ -176,7 +176,8 @@ _MY_GROUPS_DELIVERABLES = (
         Deliverable.group_id.in_(
             select(GroupMembership.group_id).where(
                 GroupMembership.institution_id == bindparam("institution_id"),
-                GroupMembership.current_on(bindparam("today", type_=Date)),
+                # The day bound at each call (the hybrid takes a date or a parameter).
+                GroupMembership.current_on(bindparam("today", type_=Date)),  # type: ignore[arg-type]
             )
         ),
         Deliverable.archived_at.is_(None),
