@@ -23,7 +23,7 @@ from ..core import outbox
 from ..core.db import session, use_case
 from ..core.errors import DomainError, EditConflict
 from ..core.links import external_url
-from . import tokens
+from . import tokens, two_factor
 from .passwords import check_new_password
 
 # Compared against when the e-mail is unknown, so a wrong address costs as long as a wrong
@@ -88,9 +88,12 @@ def _record_failure(user: User | None, address: str, reason: str) -> None:
 
 
 # Every request loads its person: the statement is built once (building costs more than
-# running it), and the institution loads only when a page asks for it.
+# running it), and the institution loads only when a page asks for it. The two-factor
+# requirement, which every request asks too, comes along in the same statement.
 _SIGNED_IN_USER = (
-    select(User).where(User.id == bindparam("user_id")).options(lazyload(User.institution))
+    select(User, two_factor.REQUIRED_FOR_LEADS_COLUMN)
+    .where(User.id == bindparam("user_id"))
+    .options(lazyload(User.institution))
 )
 
 
@@ -99,10 +102,15 @@ def load_active_user(session_id: str) -> User | None:
     user_id, _, version = session_id.partition(".")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = session.scalar(_SIGNED_IN_USER, {"user_id": int(user_id)})
-    if user is None or not user.is_active or user.session_version != int(version):
+    row = session.execute(_SIGNED_IN_USER, {"user_id": int(user_id)}).first()
+    if row is None:
         return None
-    return user
+    user, two_factor_required = row
+    two_factor.note_required_for_leads(two_factor_required)
+    if not user.is_active or user.session_version != int(version):
+        return None
+    user_found: User = user
+    return user_found
 
 
 @use_case

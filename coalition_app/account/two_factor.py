@@ -12,7 +12,7 @@ from typing import Any, cast
 
 import pyotp
 import segno
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import CursorResult
@@ -234,9 +234,24 @@ def record_failure(user: User) -> None:
 
 # Asked on every request: built once (building a statement costs more than running it).
 _REQUIRED_FOR_LEADS = select(SiteSetting.value).where(SiteSetting.key == REQUIRE_SETTING)
+#: The setting as a column: the statement that loads the signed-in person selects it beside
+#: them (`accounts.load_active_user`), so the enrolment gate costs no statement of its own.
+REQUIRED_FOR_LEADS_COLUMN = _REQUIRED_FOR_LEADS.scalar_subquery()
+# Where a request keeps the value it read (the WSGI environ: one request's, never another's).
+_READ_IN_THIS_REQUEST = "coalition.two_factor_required_for_leads"
+
+
+def note_required_for_leads(value: str | None) -> None:
+    """Keep, for the rest of this request, the setting's value read with its person."""
+    if has_request_context():
+        request.environ[_READ_IN_THIS_REQUEST] = value == "on"
 
 
 def required_for_leads() -> bool:
+    if has_request_context():
+        known = request.environ.get(_READ_IN_THIS_REQUEST)
+        if known is not None:
+            return bool(known)
     return session.scalar(_REQUIRED_FOR_LEADS) == "on"
 
 
@@ -249,6 +264,7 @@ def set_required_for_leads(on: bool, by: User) -> None:
         session.add(setting)
     setting.value = value
     setting.updated_by_id = by.id
+    note_required_for_leads(value)  # what the rest of this request reads
     audit.record(by, "settings.two_factor_required", "setting", None, value=value)
     session.flush()
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 from werkzeug.exceptions import NotFound
 
-from models import Comment, CommentMention, User
+from models import Comment, CommentMention, Institution, User
 
 from .. import policy
 from ..core.db import session
-from .subjects import Subject, subject_filter
+from .subjects import KINDS, Subject, kind_of, subject_column
 
 
 def load_comment(comment_id: int, user: User) -> Comment:
@@ -32,36 +32,58 @@ def load_comment(comment_id: int, user: User) -> Comment:
     return comment
 
 
+# Every page of a deliverable, a task or a meeting runs these: built once per kind of subject
+# (building a statement with its loader options cost more than running it), its id bound.
+_THREADS = {
+    kind: select(Comment)
+    .where(subject_column(Comment, kind) == bindparam("subject_id"), Comment.deleted_at.is_(None))
+    .options(
+        joinedload(Comment.author).joinedload(User.institution),
+        joinedload(Comment.hidden_by),
+        selectinload(Comment.mentions)
+        .joinedload(CommentMention.person)
+        .joinedload(User.institution),
+    )
+    .order_by(Comment.created_at, Comment.id)
+    for kind in KINDS
+}
+# Every active person, with what the mention picker shows (their name, their institution's
+# acronym or name) and what the policy's view rules read (their role, institution, and its
+# dates): no sector, state or password hash for each of them.
+_ACTIVE_PEOPLE = (
+    select(User)
+    .where(User.is_active.is_(True))
+    .options(
+        load_only(User.id, User.full_name, User.institution_id, User.is_active, User.role),
+        joinedload(User.institution).options(
+            load_only(
+                Institution.id,
+                Institution.name,
+                Institution.acronym,
+                Institution.joined_on,
+                Institution.left_on,
+            ),
+            lazyload(Institution.sector),
+            lazyload(Institution.state),
+        ),
+    )
+    .order_by(User.full_name, User.id)
+)
+
+
 def thread(subject: Subject) -> list[Comment]:
     """The comments of a subject, oldest first, with their authors and mentions (two
     queries, whatever their number). Deleted comments are not part of it; hidden ones are
     (shown as hidden)."""
-    return list(
-        session.scalars(
-            select(Comment)
-            .where(subject_filter(Comment, subject), Comment.deleted_at.is_(None))
-            .options(
-                joinedload(Comment.author).joinedload(User.institution),
-                joinedload(Comment.hidden_by),
-                selectinload(Comment.mentions)
-                .joinedload(CommentMention.person)
-                .joinedload(User.institution),
-            )
-            .order_by(Comment.created_at, Comment.id)
-        ).unique()
-    )
+    statement = _THREADS[kind_of(subject)]
+    return list(session.scalars(statement, {"subject_id": subject.id}).unique())
 
 
 def mentionable(subject: Subject) -> list[User]:
     """The people a comment on `subject` may mention: the active people who may see it (the
     policy's rule for the subject, asked of each), by name. One query."""
     action = policy.VIEW_ACTIONS[type(subject)]
-    people = session.scalars(
-        select(User)
-        .where(User.is_active.is_(True))
-        .options(joinedload(User.institution))
-        .order_by(User.full_name, User.id)
-    )
+    people = session.scalars(_ACTIVE_PEOPLE)
     return [person for person in people if policy.can(person, action, subject)]
 
 

@@ -7,9 +7,9 @@ of the same object are seen by the same people."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import NotFound
 
@@ -32,6 +32,8 @@ from ..work import queries as work_queries
 Subject = Deliverable | Task | Meeting | Recommendation
 Kind = Literal["deliverable", "task", "meeting", "recommendation"]
 KINDS: tuple[Kind, ...] = ("deliverable", "task", "meeting", "recommendation")
+#: The kinds files are attached to (recommendations are discussed, not attached to).
+ATTACHMENT_KINDS: tuple[Kind, ...] = ("deliverable", "task", "meeting")
 
 
 def kind_of(subject: Subject) -> Kind:
@@ -87,19 +89,16 @@ def load_subject(kind: Kind, subject_id: int, user: User) -> Subject:
     return load_meeting(subject_id, user)
 
 
-def subject_filter(
-    model: type[Comment] | type[Attachment], subject: Subject
-) -> ColumnElement[bool]:
-    """The WHERE condition "belongs to `subject`" on comments or files."""
-    kind = kind_of(subject)
+def subject_column(model: type[Comment] | type[Attachment], kind: Kind) -> Any:
+    """The foreign key of comments or files that points at a subject of this kind."""
     if kind == "deliverable":
-        return model.deliverable_id == subject.id
+        return model.deliverable_id
     if kind == "task":
-        return model.task_id == subject.id
+        return model.task_id
     if kind == "recommendation":
         assert model is Comment  # files are not attached to recommendations
-        return Comment.recommendation_id == subject.id
-    return model.meeting_id == subject.id
+        return Comment.recommendation_id
+    return model.meeting_id
 
 
 def subject_keys(subject: Subject) -> dict[str, int]:

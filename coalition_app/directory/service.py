@@ -10,7 +10,18 @@ from datetime import date
 from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, UnaryExpression, case, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    UnaryExpression,
+    bindparam,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import QueryableAttribute, joinedload
 from werkzeug.exceptions import BadRequest, NotFound
 
@@ -241,62 +252,69 @@ def load_institution(institution_id: int) -> Institution:
     return institution
 
 
+# The profile's statements, built once (building one cost more than running it).
+_PROFILE_INSTITUTION = (
+    select(Institution)
+    .where(Institution.id == bindparam("institution_id"))
+    .options(joinedload(Institution.focal_point))
+)
+_PROFILE_MEMBERSHIPS = (
+    select(GroupMembership)
+    .where(GroupMembership.institution_id == bindparam("institution_id"))
+    .options(joinedload(GroupMembership.group))
+    .order_by(GroupMembership.since.desc(), GroupMembership.id)
+)
+_PROFILE_PEOPLE_TOTAL = (
+    select(func.count()).select_from(User).where(User.institution_id == bindparam("institution_id"))
+)
+_PROFILE_PEOPLE = (
+    select(User)
+    .where(User.institution_id == bindparam("institution_id"))
+    .options(joinedload(User.institution))
+    .order_by(User.is_active.desc(), User.full_name, User.id)
+    .limit(PEOPLE_PAGE_SIZE)
+    .offset(bindparam("offset", type_=Integer))
+)
+_PROFILE_TIES = (
+    select(Tie)
+    .where(
+        or_(
+            Tie.institution_a_id == bindparam("institution_id"),
+            Tie.institution_b_id == bindparam("institution_id"),
+        )
+    )
+    .options(joinedload(Tie.institution_a), joinedload(Tie.institution_b))
+    .order_by(Tie.since.desc(), Tie.id)
+)
+_PROFILE_DELIVERABLES = (
+    select(Deliverable)
+    .where(
+        Deliverable.owner_institution_id == bindparam("institution_id"),
+        Deliverable.archived_at.is_(None),
+    )
+    .options(joinedload(Deliverable.group))
+    .order_by(Deliverable.due_on.is_(None), Deliverable.due_on, Deliverable.id)
+)
+
+
 def profile(institution_id: int, today: date, people_page: int = 1) -> Profile:
     """Everything the profile page shows, in a fixed number of queries (seven): its people a
     page at a time (`PEOPLE_PAGE_SIZE`), active first, by name."""
-    institution = session.scalar(
-        select(Institution)
-        .where(Institution.id == institution_id)
-        .options(joinedload(Institution.focal_point))
-    )
+    key = {"institution_id": institution_id}
+    institution = session.scalar(_PROFILE_INSTITUTION, key)
     if institution is None:
         raise NotFound()
-    memberships = list(
-        session.scalars(
-            select(GroupMembership)
-            .where(GroupMembership.institution_id == institution.id)
-            .options(joinedload(GroupMembership.group))
-            .order_by(GroupMembership.since.desc(), GroupMembership.id)
-        )
-    )
-    people_total = (
-        session.scalar(
-            select(func.count()).select_from(User).where(User.institution_id == institution.id)
-        )
-        or 0
-    )
+    memberships = list(session.scalars(_PROFILE_MEMBERSHIPS, key))
+    people_total = session.scalar(_PROFILE_PEOPLE_TOTAL, key) or 0
     people_page = max(1, min(people_page, math.ceil(people_total / PEOPLE_PAGE_SIZE) or 1))
-    people = list(
-        session.scalars(
-            select(User)
-            .where(User.institution_id == institution.id)
-            .options(joinedload(User.institution))
-            .order_by(User.is_active.desc(), User.full_name, User.id)
-            .limit(PEOPLE_PAGE_SIZE)
-            .offset((people_page - 1) * PEOPLE_PAGE_SIZE)
-        )
-    )
-    ties = session.scalars(
-        select(Tie)
-        .where(or_(Tie.institution_a_id == institution.id, Tie.institution_b_id == institution.id))
-        .options(joinedload(Tie.institution_a), joinedload(Tie.institution_b))
-        .order_by(Tie.since.desc(), Tie.id)
-    ).all()
+    offset = (people_page - 1) * PEOPLE_PAGE_SIZE
+    people = list(session.scalars(_PROFILE_PEOPLE, {**key, "offset": offset}))
+    ties = session.scalars(_PROFILE_TIES, key).all()
     tie_views = [
         TieView(t.institution_b if t.institution_a_id == institution.id else t.institution_a, t)
         for t in ties
     ]
-    deliverables = list(
-        session.scalars(
-            select(Deliverable)
-            .where(
-                Deliverable.owner_institution_id == institution.id,
-                Deliverable.archived_at.is_(None),
-            )
-            .options(joinedload(Deliverable.group))
-            .order_by(Deliverable.due_on.is_(None), Deliverable.due_on, Deliverable.id)
-        )
-    )
+    deliverables = list(session.scalars(_PROFILE_DELIVERABLES, key))
     return Profile(
         institution,
         memberships,

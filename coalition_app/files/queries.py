@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
 from models import Attachment, User
 
 from .. import policy
-from ..comments.subjects import Subject, subject_filter
+from ..comments.subjects import ATTACHMENT_KINDS, Subject, kind_of, subject_column
 from ..core.db import session
 
 
@@ -28,13 +28,19 @@ def load_attachment(attachment_id: int, user: User) -> Attachment:
     return attachment
 
 
+# Built once per kind of subject (building a statement cost more than running it).
+_FILES = {
+    kind: select(Attachment)
+    .where(
+        subject_column(Attachment, kind) == bindparam("subject_id"),
+        Attachment.deleted_at.is_(None),
+    )
+    .options(joinedload(Attachment.uploaded_by))
+    .order_by(Attachment.uploaded_at, Attachment.id)
+    for kind in ATTACHMENT_KINDS
+}
+
+
 def files_of(subject: Subject) -> list[Attachment]:
     """A subject's files, oldest first, with who uploaded them (one query)."""
-    return list(
-        session.scalars(
-            select(Attachment)
-            .where(subject_filter(Attachment, subject), Attachment.deleted_at.is_(None))
-            .options(joinedload(Attachment.uploaded_by))
-            .order_by(Attachment.uploaded_at, Attachment.id)
-        )
-    )
+    return list(session.scalars(_FILES[kind_of(subject)], {"subject_id": subject.id}))

@@ -7,12 +7,13 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Date, Select, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import NotFound
 
 from models import (
     Deliverable,
+    GroupChair,
     GroupMembership,
     ProgressUpdate,
     Task,
@@ -39,17 +40,47 @@ def _group_options() -> _AbstractLoad:
     return selectinload(WorkingGroup.memberships).joinedload(GroupMembership.institution)
 
 
-def load_deliverable(deliverable_id: int, user: User) -> Deliverable:
-    deliverable = session.scalar(
-        select(Deliverable)
-        .where(Deliverable.id == deliverable_id)
-        .options(
-            joinedload(Deliverable.group).options(_group_options()),
-            joinedload(Deliverable.owner_institution),
-            joinedload(Deliverable.updated_by),
-            selectinload(Deliverable.tasks).joinedload(Task.assignee),
-        )
+# The pages of a deliverable and of a task (and their comments' and files' routes) start
+# with these: built once (building a statement with its loader options cost more than
+# running it), the id bound at each call.
+_DELIVERABLE = (
+    select(Deliverable)
+    .where(Deliverable.id == bindparam("deliverable_id"))
+    .options(
+        joinedload(Deliverable.group).options(_group_options()),
+        joinedload(Deliverable.owner_institution),
+        joinedload(Deliverable.updated_by),
+        selectinload(Deliverable.tasks).joinedload(Task.assignee),
     )
+)
+_TASK = (
+    select(Task)
+    .where(Task.id == bindparam("task_id"))
+    .options(
+        joinedload(Task.deliverable).joinedload(Deliverable.group).options(_group_options()),
+        joinedload(Task.assignee),
+        joinedload(Task.updated_by),
+    )
+)
+_HISTORY = (
+    select(ProgressUpdate)
+    .where(
+        (ProgressUpdate.deliverable_id == bindparam("deliverable_id"))
+        | ProgressUpdate.task_id.in_(bindparam("task_ids", expanding=True))
+    )
+    .options(joinedload(ProgressUpdate.author), joinedload(ProgressUpdate.task))
+    .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
+)
+_TASK_HISTORY = (
+    select(ProgressUpdate)
+    .where(ProgressUpdate.task_id == bindparam("task_id"))
+    .options(joinedload(ProgressUpdate.author))
+    .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
+)
+
+
+def load_deliverable(deliverable_id: int, user: User) -> Deliverable:
+    deliverable = session.scalar(_DELIVERABLE, {"deliverable_id": deliverable_id})
     if deliverable is None:
         raise NotFound()
     policy.require_visible(user, "view_deliverable", deliverable)
@@ -57,15 +88,7 @@ def load_deliverable(deliverable_id: int, user: User) -> Deliverable:
 
 
 def load_task(task_id: int, user: User) -> Task:
-    task = session.scalar(
-        select(Task)
-        .where(Task.id == task_id)
-        .options(
-            joinedload(Task.deliverable).joinedload(Deliverable.group).options(_group_options()),
-            joinedload(Task.assignee),
-            joinedload(Task.updated_by),
-        )
-    )
+    task = session.scalar(_TASK, {"task_id": task_id})
     if task is None:
         raise NotFound()
     policy.require_visible(user, "view_task", task)
@@ -79,17 +102,7 @@ def history(deliverable: Deliverable, user: User) -> list[ProgressUpdate]:
     of an archived task are not shown to whoever gets a 404 on the task itself.
     """
     task_ids = [task.id for task in deliverable.tasks if policy.can(user, "view_task", task)]
-    condition = ProgressUpdate.deliverable_id == deliverable.id
-    if task_ids:
-        condition = condition | ProgressUpdate.task_id.in_(task_ids)
-    return list(
-        session.scalars(
-            select(ProgressUpdate)
-            .where(condition)
-            .options(joinedload(ProgressUpdate.author), joinedload(ProgressUpdate.task))
-            .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
-        )
-    )
+    return list(session.scalars(_HISTORY, {"deliverable_id": deliverable.id, "task_ids": task_ids}))
 
 
 def live_updates(deliverable_ids: Iterable[int]) -> Select[ProgressUpdate]:
@@ -111,14 +124,7 @@ def live_updates(deliverable_ids: Iterable[int]) -> Select[ProgressUpdate]:
 
 
 def task_history(task: Task) -> list[ProgressUpdate]:
-    return list(
-        session.scalars(
-            select(ProgressUpdate)
-            .where(ProgressUpdate.task_id == task.id)
-            .options(joinedload(ProgressUpdate.author))
-            .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
-        )
-    )
+    return list(session.scalars(_TASK_HISTORY, {"task_id": task.id}))
 
 
 # --- who takes part ---
@@ -152,33 +158,41 @@ def eligible_assignees(group: WorkingGroup) -> list[User]:
 # --- reading for pages ----------------------------------------------------------------------
 
 
+# My work's two lists, built once (building a statement cost more than running it).
+_MY_TASKS = (
+    select(Task)
+    .join(Task.deliverable)
+    .where(
+        Task.assignee_id == bindparam("user_id"),
+        Task.archived_at.is_(None),
+        Deliverable.archived_at.is_(None),
+        Task.status != S.DONE,
+    )
+    .options(joinedload(Task.deliverable).joinedload(Deliverable.group))
+)
+_MY_GROUPS_DELIVERABLES = (
+    select(Deliverable)
+    .where(
+        Deliverable.group_id.in_(
+            select(GroupMembership.group_id).where(
+                GroupMembership.institution_id == bindparam("institution_id"),
+                # The day bound at each call (the hybrid takes a date or a parameter).
+                GroupMembership.current_on(bindparam("today", type_=Date)),  # type: ignore[arg-type]
+            )
+        ),
+        Deliverable.archived_at.is_(None),
+        Deliverable.status != S.DONE,
+    )
+    .options(joinedload(Deliverable.group), joinedload(Deliverable.owner_institution))
+)
+
+
 def my_work(user: User, today: date) -> dict[str, list[Task] | list[Deliverable]]:
     """A person's open tasks and the open deliverables of their groups, overdue first."""
-    tasks = list(
-        session.scalars(
-            select(Task)
-            .join(Task.deliverable)
-            .where(
-                Task.assignee_id == user.id,
-                Task.archived_at.is_(None),
-                Deliverable.archived_at.is_(None),
-                Task.status != S.DONE,
-            )
-            .options(joinedload(Task.deliverable).joinedload(Deliverable.group))
-        )
-    )
-    group_ids = select(GroupMembership.group_id).where(
-        GroupMembership.institution_id == user.institution_id, GroupMembership.current_on(today)
-    )
+    tasks = list(session.scalars(_MY_TASKS, {"user_id": user.id}))
     deliverables = list(
         session.scalars(
-            select(Deliverable)
-            .where(
-                Deliverable.group_id.in_(group_ids),
-                Deliverable.archived_at.is_(None),
-                Deliverable.status != S.DONE,
-            )
-            .options(joinedload(Deliverable.group), joinedload(Deliverable.owner_institution))
+            _MY_GROUPS_DELIVERABLES, {"institution_id": user.institution_id, "today": today}
         )
     )
     return {
@@ -191,13 +205,32 @@ def my_work(user: User, today: date) -> dict[str, list[Task] | list[Deliverable]
 def waiting_for_review(user: User, today: date) -> list[Deliverable]:
     """The deliverables in review that this person may approve or send back (those of the
     groups they chair; every group's, for a coordinator), the longest waiting first."""
-    in_review = session.scalars(
+    in_review = (
         select(Deliverable)
         .where(Deliverable.status == S.IN_REVIEW, Deliverable.archived_at.is_(None))
-        .options(joinedload(Deliverable.group).options(_group_options()))
         .order_by(Deliverable.updated_at, Deliverable.id)
-    ).unique()
-    return [d for d in in_review if policy.can(user, "review_deliverable", d)]
+    )
+    if user.is_coordinator:
+        # The policy needs nothing of the groups to say yes to a coordinator.
+        in_review = in_review.options(joinedload(Deliverable.group))
+    else:
+        # Only the groups this person chairs can pass the policy's test: the others' are not
+        # loaded, and the chairs' rows come along (no query per group).
+        in_review = in_review.where(
+            Deliverable.group_id.in_(
+                select(GroupChair.group_id).where(
+                    GroupChair.person_id == user.id, GroupChair.current_on(today)
+                )
+            )
+        ).options(
+            joinedload(Deliverable.group).options(
+                _group_options(),
+                selectinload(WorkingGroup.chairs).joinedload(GroupChair.person),
+            )
+        )
+    return [
+        d for d in session.scalars(in_review).unique() if policy.can(user, "review_deliverable", d)
+    ]
 
 
 def _urgency(work: Task | Deliverable, today: date) -> tuple[int, date]:

@@ -383,3 +383,21 @@ def test_people_without_two_factor_sign_in_as_before(client, make_user, db_sessi
     assert not response.headers["Location"].endswith("/login/two-factor")
     assert client.get("/").status_code == 200
     assert ("sign_in", {}) in _actions(db_session, user)
+
+
+def test_the_requirement_comes_with_the_signed_in_person_and_follows_a_change(
+    app, client, make_user, db_session
+):
+    from tests.helpers import count_statements
+
+    coordinator = make_user(role=Role.COORDINATOR)
+    sign_in(client, coordinator.email)
+    client.get("/account/security")
+    engine = app.extensions["database"].session.get_bind()
+    with count_statements(engine) as counted:
+        assert client.get("/groups/").status_code == 200
+    # Read in the statement that loads the person, not in one of its own.
+    assert not [s for s in counted.statements if s.lstrip().startswith("SELECT site_settings")]
+    # Turned on in this request: the gate of the next one asks again and sends them to enrol.
+    assert client.post("/account/security/requirement", data={"required": "y"}).status_code == 302
+    assert client.get("/groups/").headers["Location"].endswith("/account/security")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 import importlib.util
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]

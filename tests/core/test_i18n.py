@@ -276,3 +276,32 @@ def test_no_two_meanings_share_a_spanish_word():
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         for string in strings:
             assert not re.search(r"\b(estados?|antigu[oa]s?)\b", string, re.I), string
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_the_templates_memoised_numbers_and_dates_read_as_flask_babels(app, language):
+    from datetime import date
+
+    import flask_babel
+
+    from coalition_app.core import i18n
+
+    with app.test_request_context(headers={"Accept-Language": language}):
+        for number in (0, 7, 1234, 12345678, 12.5, 3.14159):
+            assert i18n.format_number_once(number) == flask_babel.format_number(number)
+            assert i18n.format_decimal_once(number, "#,##0.#") == flask_babel.format_decimal(
+                number, "#,##0.#"
+            )
+        for pattern in (None, "short", "medium", "long", "d MMM"):
+            day = date(2026, 3, 4)
+            assert i18n.format_date_once(day, pattern) == flask_babel.format_date(day, pattern)
+
+
+def test_messages_follow_force_locale_inside_a_request(app):
+    from flask_babel import force_locale, gettext
+
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        assert gettext("Meetings held") == "Reuniones realizadas"
+        with force_locale("en"):
+            assert gettext("Meetings held") == "Meetings held"
+        assert gettext("Meetings held") == "Reuniones realizadas"

@@ -40,6 +40,25 @@ def test_series_runs_monthly_from_the_first_founder_to_today(seed_growth):
     assert series.totals == sorted(series.totals) or any(r.left_on for r in seed_growth.rows)
 
 
+def test_series_counts_each_point_as_members_on_counts_it():
+    rows = [
+        MemberRow(date(2020, 1, 15), None, "academia"),
+        MemberRow(date(2020, 1, 31), date(2020, 3, 31), "academia"),  # leaves on a point
+        MemberRow(date(2020, 2, 1), date(2020, 2, 2), "industry"),  # between two points
+        MemberRow(date(2020, 2, 29), date(2020, 4, 1), "industry"),
+        MemberRow(date(2020, 3, 1), None, "unknown"),  # a sector not shown
+    ]
+    today = date(2020, 5, 10)
+    series = growth.membership_series(rows, ["academia", "industry"], today)
+    for i, day in enumerate(series.days):
+        expected = growth.members_on(rows, day)
+        assert [series.counts[s][i] for s in ("academia", "industry")] == [
+            expected["academia"],
+            expected["industry"],
+        ], day
+    assert series.totals == [2, 3, 2, 1, 1]
+
+
 def test_each_sector_count_matches_the_directory(seeded_app, seed_growth):
     counts = growth.breakdown(seed_growth.rows, TODAY, "sector")
     with seeded_app.test_request_context():
