@@ -116,14 +116,23 @@ class NetworkRows:
 
         return self._made_once("institutions", make)
 
+    def _positions(self, institution_ids: Any) -> Any:
+        """Each id's position in `institution_arrays`' ids, -1 for an unknown one."""
+        ids = self.institution_arrays()[0]
+        if not len(ids):
+            return np.full(len(institution_ids), -1, dtype=np.int64)
+        position = np.searchsorted(ids, institution_ids).clip(0, len(ids) - 1)
+        return np.where(ids[position] == institution_ids, position, -1)
+
     def tie_arrays(self) -> tuple[Any, ...]:
-        """``(a, b, kind, status, since, ends_on)`` as numpy arrays (ordinals, 0: no end)."""
+        """``(a, b, kind, status, since, ends_on)`` as numpy arrays (ordinals, 0: no end),
+        with ``a`` and ``b`` as positions in `institution_arrays` (-1: unknown)."""
 
         def make() -> tuple[Any, ...]:
             ties = self.ties
             return (
-                np.array([t[1] for t in ties], dtype=np.int64),
-                np.array([t[2] for t in ties], dtype=np.int64),
+                self._positions(np.array([t[1] for t in ties], dtype=np.int64)),
+                self._positions(np.array([t[2] for t in ties], dtype=np.int64)),
                 np.array([t[3] for t in ties], dtype=str),
                 np.array([t[5] for t in ties], dtype=str),
                 np.array([t[4].toordinal() for t in ties], dtype=np.int64),
@@ -132,18 +141,26 @@ class NetworkRows:
 
         return self._made_once("ties", make)
 
-    def attendance_arrays(self) -> tuple[Any, Any, Any]:
-        """``(meeting, institution, ended_on ordinal)`` as numpy arrays, made once."""
+    def attendance_arrays(self) -> tuple[Any, Any, Any, int]:
+        """``(meeting, institution, ended_on, meeting count)``: one entry per institution
+        present at a meeting (repeats removed), the meeting as an index from 0, the
+        institution as its position in `institution_arrays`, the day the meeting ended as
+        an ordinal (0: unknown)."""
 
-        def make() -> tuple[Any, Any, Any]:
-            ended = {m: day.toordinal() for m, day in self.meetings if day is not None}
+        def make() -> tuple[Any, Any, Any, int]:
+            ended = dict(self.meetings)
             pairs = np.array(self.attendance, dtype=np.int64).reshape(-1, 2)
-            meeting_ids = pairs[:, 0]
-            lookup = np.zeros(int(meeting_ids.max(initial=0)) + 1, dtype=np.int64)
-            for m, day in ended.items():
-                if m < len(lookup):
-                    lookup[m] = day
-            return meeting_ids, pairs[:, 1], lookup[meeting_ids]
+            meeting_ids, meeting = np.unique(pairs[:, 0], return_inverse=True)
+            institution = self._positions(pairs[:, 1])
+            known = institution >= 0
+            count = max(len(meeting_ids), 1)
+            present = np.unique(institution[known] * count + meeting[known])
+            institution, meeting = np.divmod(present, count)
+            days = np.array(
+                [ended[m].toordinal() if ended.get(m) else 0 for m in meeting_ids.tolist()],
+                dtype=np.int64,
+            )
+            return meeting, institution, days[meeting], len(meeting_ids)
 
         return self._made_once("attendance", make)
 
@@ -277,48 +294,53 @@ def coattendance_arrays(
     *,
     counts: bool = True,
 ) -> tuple[Any, Any, Any, Any, int]:
-    """`coattendance` as arrays ``(a, b, meetings shared or None, weight, skipped)``.
-
-    Sparse matrix products (B W Bᵀ, B the institution-by-meeting incidence of the counted
-    meetings), so 300,000 attendances cost no Python loop; without `counts` the second
-    product (how many meetings each pair shared) is not made.
-    """
+    """`coattendance` as arrays ``(a, b, meetings shared or None, weight, skipped)``."""
     empty = np.zeros(0, dtype=np.int64)
     if len(meeting) == 0:
         return empty, empty, empty if counts else None, np.zeros(0), 0
     meetings, m = np.unique(np.asarray(meeting, dtype=np.int64), return_inverse=True)
     institutions, i = np.unique(np.asarray(institution, dtype=np.int64), return_inverse=True)
-    present_pairs = np.unique(m * len(institutions) + i)  # repeats counted once
-    m, i = np.divmod(present_pairs, len(institutions))
-    present = np.bincount(m, minlength=len(meetings))
+    present = np.unique(i * len(meetings) + m)  # repeats counted once
+    i, m = np.divmod(present, len(meetings))
+    a, b, shared, weight, skipped = _coattendance(
+        m, i, len(meetings), len(institutions), pair_limit, min_weight, counts=counts
+    )
+    return institutions[a], institutions[b], shared, weight, skipped
+
+
+def _coattendance(
+    m: Any,
+    i: Any,
+    meeting_count: int,
+    institution_count: int,
+    pair_limit: int,
+    min_weight: float,
+    *,
+    counts: bool,
+) -> tuple[Any, Any, Any, Any, int]:
+    # `coattendance` on indices from 0, (meeting, institution) pairs without repeats.
+    # One sparse product B W Bᵀ (B the institution-by-meeting incidence of the counted
+    # meetings), so 300,000 attendances cost no Python loop.  With `counts`, each entry of
+    # W is damping + 1j: the imaginary part of the product counts the meetings a pair
+    # shared, in the same product.
+    present = np.bincount(m, minlength=meeting_count)
     skipped = int((present > pair_limit).sum())
     counted = (present >= 2) & (present <= pair_limit)
     keep = counted[m]
     m, i = m[keep], i[keep]
     damping = measures.MEETING_WEIGHT / np.maximum(present - 1, 1)
-    shape = (len(institutions), len(meetings))
+    shape = (institution_count, meeting_count)
+    values = damping[m] + 1j if counts else damping[m]
+    weighted = sparse.csr_matrix((values, (i, m)), shape=shape)
     incidence = sparse.csr_matrix((np.ones(len(m)), (i, m)), shape=shape)
-    weighted = sparse.csr_matrix((damping[m], (i, m)), shape=shape)
-    weights = (weighted @ incidence.T).tocsr()
-    weights.sort_indices()
-    rows = np.repeat(np.arange(len(institutions)), np.diff(weights.indptr))
-    columns = weights.indices
-    upper = (rows < columns) & (weights.data >= max(min_weight, 1e-12))
-    shared = None
-    if counts:
-        together = (incidence @ incidence.T).tocsr()
-        together.sort_indices()
-        # Both products have the same pattern (every damping is positive), entry by entry.
-        assert np.array_equal(together.indptr, weights.indptr)
-        assert np.array_equal(together.indices, weights.indices)
-        shared = np.rint(together.data[upper]).astype(np.int64)
-    return (
-        institutions[rows[upper]],
-        institutions[columns[upper]],
-        shared,
-        weights.data[upper],
-        skipped,
-    )
+    product = (weighted @ incidence.T).tocsr()
+    rows = np.repeat(np.arange(institution_count), np.diff(product.indptr))
+    weights = product.data.real
+    upper = (rows < product.indices) & (weights >= max(min_weight, 1e-12))
+    a, b = rows[upper], product.indices[upper]
+    order = np.lexsort((b, a))
+    shared = np.rint(product.data.imag[upper][order]).astype(np.int64) if counts else None
+    return a[order], b[order], shared, weights[upper][order], skipped
 
 
 @dataclass
@@ -345,8 +367,8 @@ class DayLinks:
         a, b = rows.tie_arrays()[:2]
         work = np.array([(x, y) for _, x, y in self.work], dtype=np.int64).reshape(-1, 2)
         return (
-            np.concatenate([a[self.ties], work[:, 0], self.met[0]]),
-            np.concatenate([b[self.ties], work[:, 1], self.met[1]]),
+            np.concatenate([self.ids[a[self.ties]], work[:, 0], self.met[0]]),
+            np.concatenate([self.ids[b[self.ties]], work[:, 1], self.met[1]]),
         )
 
 
@@ -360,7 +382,7 @@ def links_on(
 
     a, b, kinds, statuses, since, ends_on = rows.tie_arrays()
     weights = measures.tie_weights(kinds, statuses, since, ends_on, day)
-    both = np.isin(a, ids[active]) & np.isin(b, ids[active])
+    both = (a >= 0) & (b >= 0) & active[a] & active[b]
     ties = np.flatnonzero(both & (weights > 0))
 
     on_deliverable: dict[int, set[int]] = defaultdict(set)
@@ -380,14 +402,18 @@ def links_on(
     met: tuple[Any, Any, Any, Any] = (empty, empty, empty, np.zeros(0))
     skipped_meetings = 0
     if rows.attendance:
-        meeting, institution, ended = rows.attendance_arrays()
-        position = np.searchsorted(ids, institution).clip(0, max(len(ids) - 1, 0))
-        present = (ids[position] == institution) & active[position] if len(ids) else ended < 0
-        mask = (ended > 0) & (ended <= day.toordinal()) & present
-        *pairs, skipped_meetings = coattendance_arrays(
-            meeting[mask], institution[mask], pair_limit, counts=counts
+        meeting, institution, ended, meeting_count = rows.attendance_arrays()
+        mask = (ended > 0) & (ended <= day.toordinal()) & active[institution]
+        first, second, shared, weight, skipped_meetings = _coattendance(
+            meeting[mask],
+            institution[mask],
+            meeting_count,
+            len(ids),
+            pair_limit,
+            measures.MEETING_MIN_WEIGHT,
+            counts=counts,
         )
-        met = (pairs[0], pairs[1], pairs[2], pairs[3])
+        met = (ids[first], ids[second], shared, weight)
     return DayLinks(
         ids=ids,
         active=active,

@@ -280,6 +280,15 @@ def _reason_sort_key(reason: Mapping[str, Any]) -> tuple[int, str]:
     return _REASON_ORDER.get(reason.get("type"), len(_REASON_ORDER)), canonical
 
 
+def _sorted_reasons(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`reasons` by `_reason_sort_key`: by type alone when their types differ (the usual
+    case), the canonical form (costlier) only ordering two of one type."""
+    ranks = [_REASON_ORDER.get(r.get("type"), len(_REASON_ORDER)) for r in reasons]
+    if len(set(ranks)) == len(ranks):
+        return [r for _, r in sorted(zip(ranks, reasons, strict=True), key=lambda x: x[0])]
+    return sorted(reasons, key=_reason_sort_key)
+
+
 def build_graph(
     nodes: Iterable[Mapping[str, Any]],
     edges: Iterable[tuple[Node, Node, Mapping[str, Any]]],
@@ -327,39 +336,38 @@ def build_graph(
     for node in sorted(rows):
         G.add_node(node, **rows[node])
 
-    merged: dict[tuple[Node, Node], dict[Hashable, dict[str, Any]]] = {}
+    merged: dict[tuple[Node, Node], list[Mapping[str, Any]]] = {}
     weights: dict[tuple[Node, Node], float] = {}
-    # One group's (or deliverable's) pairs usually share one reason object: work out its
-    # identity and weight once per object rather than once per pair (the rows keep the
-    # objects alive, so their ids stay unique while this loop runs).
-    known: dict[int, tuple[Hashable, float]] = {}
+    # One deliverable's pairs share one reason object: work out its weight once per object
+    # rather than once per pair (the rows keep the objects alive, so their ids stay
+    # unique while this loop runs).
+    known: dict[int, float] = {}
     for a, b, reason in edges:
         if a == b:
             continue
         if a not in rows or b not in rows:
             end = a if a not in rows else b
             raise ValueError(f"edge ({a!r}, {b!r}) refers to unknown node {end!r}")
-        identity_weight = known.get(id(reason))
-        if identity_weight is None:
-            identity_weight = known[id(reason)] = (
-                _reason_identity(reason),
-                edge_weight([reason]),
-            )
-        identity, weight = identity_weight
+        weight = known.get(id(reason))
+        if weight is None:
+            weight = known[id(reason)] = edge_weight([reason])
         pair = (a, b) if a < b else (b, a)
         reasons_of_pair = merged.get(pair)
         if reasons_of_pair is None:
-            merged[pair] = {identity: dict(reason)}
+            merged[pair] = [reason]
             weights[pair] = weight
-        elif identity not in reasons_of_pair:
-            reasons_of_pair[identity] = dict(reason)
-            weights[pair] += weight
+        else:
+            # Most pairs have one reason: identities are only worked out for the others.
+            identity = _reason_identity(reason)
+            if all(_reason_identity(other) != identity for other in reasons_of_pair):
+                reasons_of_pair.append(reason)
+                weights[pair] += weight
 
     def edge_rows() -> Iterator[tuple[Node, Node, dict[str, Any]]]:
         for pair in sorted(merged):
-            reasons = list(merged[pair].values())
+            reasons = [dict(reason) for reason in merged[pair]]
             if len(reasons) > 1:
-                reasons.sort(key=_reason_sort_key)
+                reasons = _sorted_reasons(reasons)
             # What edge_weight(reasons) gives, summed in arrival order (rows come sorted).
             yield pair[0], pair[1], {"weight": weights[pair], "reasons": reasons}
 
