@@ -544,8 +544,21 @@ def _eigenvector(
     return dict(zip(arrays.nodes, values.tolist(), strict=True)), "per_component"
 
 
+def _arrays_of(G: nx.Graph | None, arrays: GraphArrays | None) -> GraphArrays:
+    """`arrays` if given, else `G`'s (hop-based measures take either; `G` may be None)."""
+    if arrays is not None:
+        return arrays
+    if G is None:
+        raise TypeError("a graph or its arrays are needed")
+    return GraphArrays.of(G)
+
+
 def betweenness(
-    G: nx.Graph, k: int | None = None, seed: int = 42, *, arrays: GraphArrays | None = None
+    G: nx.Graph | None,
+    k: int | None = None,
+    seed: int = 42,
+    *,
+    arrays: GraphArrays | None = None,
 ) -> dict[Node, float]:
     """Return ``nx.betweenness_centrality(G, k=k, seed=seed)``, computed by igraph in C.
 
@@ -558,7 +571,7 @@ def betweenness(
     >>> betweenness(nx.path_graph(3))
     {0: 0.0, 1: 1.0, 2: 0.0}
     """
-    arrays = arrays or GraphArrays.of(G)
+    arrays = _arrays_of(G, arrays)
     n, g, nodes = arrays.n, arrays.igraph, arrays.nodes
     if k is not None and k >= n:
         k = None  # what networkx does: the whole graph is the sample
@@ -582,7 +595,7 @@ def betweenness(
 
 
 def estimated_betweenness(
-    G: nx.Graph,
+    G: nx.Graph | None,
     *,
     error: float,
     seed: int,
@@ -599,7 +612,7 @@ def estimated_betweenness(
     # A compiled library, loaded only where the network is this large.
     import networkit as nk
 
-    arrays = arrays or GraphArrays.of(G)
+    arrays = _arrays_of(G, arrays)
     nodes, n = arrays.nodes, arrays.n
     if n <= 2:
         return dict.fromkeys(nodes, 0.0), 0
@@ -620,7 +633,7 @@ def estimated_betweenness(
     )
 
 
-def closeness(G: nx.Graph, *, arrays: GraphArrays | None = None) -> dict[Node, float]:
+def closeness(G: nx.Graph | None, *, arrays: GraphArrays | None = None) -> dict[Node, float]:
     """Return ``nx.closeness_centrality(G)``, computed by igraph in C.
 
     Hop-based, Wasserman-Faust scaled for disconnected graphs: igraph's closeness within a
@@ -630,7 +643,7 @@ def closeness(G: nx.Graph, *, arrays: GraphArrays | None = None) -> dict[Node, f
     >>> closeness(nx.path_graph(3))
     {0: 0.6666666666666666, 1: 1.0, 2: 0.6666666666666666}
     """
-    arrays = arrays or GraphArrays.of(G)
+    arrays = _arrays_of(G, arrays)
     n, g, nodes = arrays.n, arrays.igraph, arrays.nodes
     if n < 2:
         return dict.fromkeys(nodes, 0.0)
@@ -666,14 +679,12 @@ def path_centralities(
     "skipped").  `G` may be None when `arrays` are given (hop-based measures need no
     attributes).
     """
-    if arrays is None:
-        assert G is not None
-        arrays = GraphArrays.of(G)
+    arrays = _arrays_of(G, arrays)
     n = arrays.n
     if n <= exact_limit:
         return (
-            betweenness(G, arrays=arrays),  # type: ignore[arg-type]
-            closeness(G, arrays=arrays),  # type: ignore[arg-type]
+            betweenness(G, arrays=arrays),
+            closeness(G, arrays=arrays),
             {
                 "betweenness": "exact",
                 "samples": None,
@@ -682,7 +693,7 @@ def path_centralities(
                 "closeness": "exact",
             },
         )
-    values, samples = estimated_betweenness(G, error=error, seed=seed, arrays=arrays)  # type: ignore[arg-type]
+    values, samples = estimated_betweenness(G, error=error, seed=seed, arrays=arrays)
     return (
         values,
         None,
