@@ -15,7 +15,7 @@ import itertools
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +24,8 @@ from multiprocessing import get_context
 from typing import Any
 
 import networkx as nx
+import numpy as np
+from scipy import sparse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -95,27 +97,80 @@ class NetworkRows:
     # (meeting_id, ended_on: date) of the meetings and events that were not cancelled
     attendance: list[tuple] = field(default_factory=list)
     # (meeting_id, institution_id): someone of the institution attended, once per pair
-    _arrays: Any = field(default=None, repr=False, compare=False)
+    _arrays: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
-    def attendance_arrays(self) -> tuple[Any, Any, Any]:
-        """``(meeting, institution, ended_on ordinal)`` as numpy arrays, made once."""
-        if self._arrays is None:
-            import numpy as np
+    def _made_once(self, name: str, make: Callable[[], Any]) -> Any:
+        if name not in self._arrays:
+            self._arrays[name] = make()
+        return self._arrays[name]
 
-            ended = {m: day.toordinal() for m, day in self.meetings}
+    def institution_arrays(self) -> tuple[Any, Any, Any]:
+        """``(ids, joined_on, left_on)`` as numpy arrays (ordinals, 0: never left), by id."""
+
+        def make() -> tuple[Any, Any, Any]:
+            ordered = sorted(self.institutions, key=lambda r: r[0])
+            ids = np.array([r[0] for r in ordered], dtype=np.int64)
+            joined = np.array([r[6].toordinal() for r in ordered], dtype=np.int64)
+            left = np.array([r[7].toordinal() if r[7] else 0 for r in ordered], dtype=np.int64)
+            return ids, joined, left
+
+        return self._made_once("institutions", make)
+
+    def _positions(self, institution_ids: Any) -> Any:
+        """Each id's position in `institution_arrays`' ids, -1 for an unknown one."""
+        ids = self.institution_arrays()[0]
+        if not len(ids):
+            return np.full(len(institution_ids), -1, dtype=np.int64)
+        position = np.searchsorted(ids, institution_ids).clip(0, len(ids) - 1)
+        return np.where(ids[position] == institution_ids, position, -1)
+
+    def tie_arrays(self) -> tuple[Any, ...]:
+        """``(a, b, kind, status, since, ends_on)`` as numpy arrays (ordinals, 0: no end),
+        with ``a`` and ``b`` as positions in `institution_arrays` (-1: unknown)."""
+
+        def make() -> tuple[Any, ...]:
+            ties = self.ties
+            return (
+                self._positions(np.array([t[1] for t in ties], dtype=np.int64)),
+                self._positions(np.array([t[2] for t in ties], dtype=np.int64)),
+                np.array([t[3] for t in ties], dtype=str),
+                np.array([t[5] for t in ties], dtype=str),
+                np.array([t[4].toordinal() for t in ties], dtype=np.int64),
+                np.array([t[6].toordinal() if t[6] else 0 for t in ties], dtype=np.int64),
+            )
+
+        return self._made_once("ties", make)
+
+    def attendance_arrays(self) -> tuple[Any, Any, Any, int]:
+        """``(meeting, institution, ended_on, meeting count)``: one entry per institution
+        present at a meeting (repeats removed), the meeting as an index from 0, the
+        institution as its position in `institution_arrays`, the day the meeting ended as
+        an ordinal (0: unknown)."""
+
+        def make() -> tuple[Any, Any, Any, int]:
+            ended = dict(self.meetings)
             pairs = np.array(self.attendance, dtype=np.int64).reshape(-1, 2)
-            meeting_ids = pairs[:, 0]
-            lookup = np.zeros(int(meeting_ids.max(initial=0)) + 1, dtype=np.int64)
-            for m, day in ended.items():
-                if m < len(lookup):
-                    lookup[m] = day
-            self._arrays = (meeting_ids, pairs[:, 1], lookup[meeting_ids])
-        return self._arrays
+            meeting_ids, meeting = np.unique(pairs[:, 0], return_inverse=True)
+            institution = self._positions(pairs[:, 1])
+            known = institution >= 0
+            count = max(len(meeting_ids), 1)
+            present = np.unique(institution[known] * count + meeting[known])
+            institution, meeting = np.divmod(present, count)
+            days = np.array(
+                [ended[m].toordinal() if ended.get(m) else 0 for m in meeting_ids.tolist()],
+                dtype=np.int64,
+            )
+            return meeting, institution, days[meeting], len(meeting_ids)
+
+        return self._made_once("attendance", make)
 
 
 def load_rows(session: Session) -> NetworkRows:
     """Read the network's rows in six statements, whatever the size of the coalition."""
-    institutions = session.execute(
+    # Plain Core rows on the session's connection: the ORM's row handling cost more than
+    # the statements themselves on 300,000 attendances.
+    connection = session.connection()
+    institutions = connection.execute(
         select(
             Institution.id,
             Institution.name,
@@ -127,7 +182,7 @@ def load_rows(session: Session) -> NetworkRows:
             Institution.left_on,
         ).order_by(Institution.id)
     ).all()
-    memberships = session.execute(
+    memberships = connection.execute(
         select(
             GroupMembership.institution_id,
             WorkingGroup.slug,
@@ -138,7 +193,7 @@ def load_rows(session: Session) -> NetworkRows:
         .order_by(GroupMembership.id)
     ).all()
     # A declined tie never counts: not even read.
-    ties = session.execute(
+    ties = connection.execute(
         select(
             Tie.id,
             Tie.institution_a_id,
@@ -153,16 +208,16 @@ def load_rows(session: Session) -> NetworkRows:
     ).all()
     # People working on the same live deliverable: the institutions of the people assigned
     # its live tasks.
-    work = session.execute(
+    work = connection.execute(
         select(Task.deliverable_id, User.institution_id, Task.created_at)
         .join(User, User.id == Task.assignee_id)
         .join(Deliverable, Deliverable.id == Task.deliverable_id)
         .where(Task.archived_at.is_(None), Deliverable.archived_at.is_(None), User.is_active)
     ).all()
-    meetings = session.execute(
+    meetings = connection.execute(
         select(Meeting.id, Meeting.ends_at).where(Meeting.cancelled_at.is_(None))
     ).all()
-    attendance = session.execute(
+    attendance = connection.execute(
         select(MeetingAttendance.meeting_id, MeetingAttendance.institution_id)
         .join(Meeting, Meeting.id == MeetingAttendance.meeting_id)
         .where(MeetingAttendance.attended.is_(True), Meeting.cancelled_at.is_(None))
@@ -188,9 +243,10 @@ def _as_date(value: date | datetime | str | None) -> date | None:
     return datetime.fromisoformat(str(value)).date()
 
 
-def _active(joined_on: date, left_on: date | None, day: date) -> bool:
-    # The same rule as Institution.active_on.
-    return joined_on <= day and (left_on is None or left_on > day)
+def _active(joined_on: Any, left_on: Any, day: date) -> Any:
+    # The same rule as Institution.active_on, on ordinals (0: never left).
+    today = day.toordinal()
+    return (joined_on <= today) & ((left_on == 0) | (left_on > today))
 
 
 @dataclass
@@ -220,48 +276,164 @@ def coattendance(
     ``MEETING_WEIGHT / (n - 1)`` to each of its pairs (Newman's collaboration weighting);
     one of more than `pair_limit` institutions adds nothing and is counted as skipped, and
     a pair whose total stays below `min_weight` (``MEETING_MIN_WEIGHT``) makes no link.
-    Sparse matrix products (B W Bᵀ, B the institution-by-meeting incidence), so 300,000
-    attendances cost no Python loop.
+    Pairs come sorted; see `coattendance_arrays` for the computation.
 
     >>> import numpy as np
     >>> coattendance(np.array([1, 1, 1, 2, 2]), np.array([7, 8, 9, 7, 8]))
     ([(7, 8, 2, 1.5), (7, 9, 1, 0.5), (8, 9, 1, 0.5)], 0)
     """
-    import numpy as np
-    from scipy import sparse
+    a, b, shared, weight, skipped = coattendance_arrays(
+        meeting, institution, pair_limit, min_weight
+    )
+    assert shared is not None
+    return list(zip(a.tolist(), b.tolist(), shared.tolist(), weight.tolist(), strict=True)), skipped
 
+
+def coattendance_arrays(
+    meeting: Any,
+    institution: Any,
+    pair_limit: int = DEFAULT_PAIR_LIMIT,
+    min_weight: float = measures.MEETING_MIN_WEIGHT,
+    *,
+    counts: bool = True,
+) -> tuple[Any, Any, Any, Any, int]:
+    """`coattendance` as arrays ``(a, b, meetings shared or None, weight, skipped)``."""
+    empty = np.zeros(0, dtype=np.int64)
     if len(meeting) == 0:
-        return [], 0
-    pairs = np.unique(np.stack([meeting, institution], axis=1), axis=0)
-    meetings, m = np.unique(pairs[:, 0], return_inverse=True)
-    institutions, i = np.unique(pairs[:, 1], return_inverse=True)
-    present = np.bincount(m, minlength=len(meetings))
-    counted = (present >= 2) & (present <= pair_limit)
+        return empty, empty, empty if counts else None, np.zeros(0), 0
+    meetings, m = np.unique(np.asarray(meeting, dtype=np.int64), return_inverse=True)
+    institutions, i = np.unique(np.asarray(institution, dtype=np.int64), return_inverse=True)
+    present = np.unique(i * len(meetings) + m)  # repeats counted once
+    i, m = np.divmod(present, len(meetings))
+    a, b, shared, weight, skipped = _coattendance(
+        m, i, len(meetings), len(institutions), pair_limit, min_weight, counts=counts
+    )
+    return institutions[a], institutions[b], shared, weight, skipped
+
+
+def _coattendance(
+    m: Any,
+    i: Any,
+    meeting_count: int,
+    institution_count: int,
+    pair_limit: int,
+    min_weight: float,
+    *,
+    counts: bool,
+) -> tuple[Any, Any, Any, Any, int]:
+    # `coattendance` on indices from 0, (meeting, institution) pairs without repeats.
+    # One sparse product B W Bᵀ (B the institution-by-meeting incidence of the counted
+    # meetings), so 300,000 attendances cost no Python loop.  With `counts`, each entry of
+    # W is damping + 1j: the imaginary part of the product counts the meetings a pair
+    # shared, in the same product.
+    present = np.bincount(m, minlength=meeting_count)
     skipped = int((present > pair_limit).sum())
-    damping = np.where(counted, measures.MEETING_WEIGHT / np.maximum(present - 1, 1), 0.0)
-    incidence = sparse.csr_matrix(
-        (np.ones(len(m)), (i, m)), shape=(len(institutions), len(meetings))
-    )
-    weights = sparse.triu(incidence @ sparse.diags(damping) @ incidence.T, k=1).tocoo()
-    counts = sparse.triu(incidence @ sparse.diags(counted.astype(float)) @ incidence.T, k=1).tocsr()
-    keep = weights.data >= max(min_weight, 1e-12)
-    rows, columns, values = weights.row[keep], weights.col[keep], weights.data[keep]
-    shared = np.asarray(counts[rows, columns]).ravel()
-    order = np.lexsort((columns, rows))
-    result = list(
-        zip(
-            institutions[rows[order]].tolist(),
-            institutions[columns[order]].tolist(),
-            shared[order].astype(np.int64).tolist(),
-            values[order].tolist(),
-            strict=True,
+    counted = (present >= 2) & (present <= pair_limit)
+    keep = counted[m]
+    m, i = m[keep], i[keep]
+    damping = measures.MEETING_WEIGHT / np.maximum(present - 1, 1)
+    shape = (institution_count, meeting_count)
+    values = damping[m] + 1j if counts else damping[m]
+    weighted = sparse.csr_matrix((values, (i, m)), shape=shape)
+    incidence = sparse.csr_matrix((np.ones(len(m)), (i, m)), shape=shape)
+    product = (weighted @ incidence.T).tocsr()
+    rows = np.repeat(np.arange(institution_count), np.diff(product.indptr))
+    weights = product.data.real
+    upper = (rows < product.indices) & (weights >= max(min_weight, 1e-12))
+    a, b = rows[upper], product.indices[upper]
+    order = np.lexsort((b, a))
+    shared = np.rint(product.data.imag[upper][order]).astype(np.int64) if counts else None
+    return a[order], b[order], shared, weights[upper][order], skipped
+
+
+@dataclass
+class DayLinks:
+    """Which institutions and links make the network of one date, as arrays (no reasons).
+
+    `active` masks `NetworkRows.institution_arrays`; `ties` indexes `NetworkRows.ties`
+    (those that count, with `tie_weight` in `tie_weights`); `work` lists the
+    ``(deliverable_id, a, b)`` pairs of shared deliverables; `met` holds `coattendance`'s
+    arrays ``(a, b, meetings shared or None, weight)``.
+    """
+
+    ids: Any
+    active: Any
+    ties: Any
+    tie_weights: Any
+    work: list[tuple[int, int, int]]
+    met: tuple[Any, Any, Any, Any]
+    skipped_deliverables: int
+    skipped_meetings: int
+
+    def pairs(self, rows: NetworkRows) -> tuple[Any, Any]:
+        """Every link's two institution ids, repeats included: ``(first, second)``."""
+        a, b = rows.tie_arrays()[:2]
+        work = np.array([(x, y) for _, x, y in self.work], dtype=np.int64).reshape(-1, 2)
+        return (
+            np.concatenate([self.ids[a[self.ties]], work[:, 0], self.met[0]]),
+            np.concatenate([self.ids[b[self.ties]], work[:, 1], self.met[1]]),
         )
+
+
+def links_on(
+    rows: NetworkRows, day: date, pair_limit: int = DEFAULT_PAIR_LIMIT, *, counts: bool = True
+) -> DayLinks:
+    """Return the institutions and collaboration links of `day` (see `rows_for`) as arrays."""
+    ids, joined, left = rows.institution_arrays()
+    active = _active(joined, left, day)
+    active_ids = set(ids[active].tolist())
+
+    a, b, kinds, statuses, since, ends_on = rows.tie_arrays()
+    weights = measures.tie_weights(kinds, statuses, since, ends_on, day)
+    both = (a >= 0) & (b >= 0) & active[a] & active[b]
+    ties = np.flatnonzero(both & (weights > 0))
+
+    on_deliverable: dict[int, set[int]] = defaultdict(set)
+    for deliverable_id, iid, started in rows.work:
+        if iid in active_ids and started is not None and started <= day:
+            on_deliverable[deliverable_id].add(iid)
+    work: list[tuple[int, int, int]] = []
+    skipped_deliverables = 0
+    for deliverable_id in sorted(on_deliverable):
+        together = on_deliverable[deliverable_id]
+        if len(together) > pair_limit:
+            skipped_deliverables += 1
+            continue
+        work.extend((deliverable_id, x, y) for x, y in _pairs(together))
+
+    empty = np.zeros(0, dtype=np.int64)
+    met: tuple[Any, Any, Any, Any] = (empty, empty, empty, np.zeros(0))
+    skipped_meetings = 0
+    if rows.attendance:
+        meeting, institution, ended, meeting_count = rows.attendance_arrays()
+        mask = (ended > 0) & (ended <= day.toordinal()) & active[institution]
+        first, second, shared, weight, skipped_meetings = _coattendance(
+            meeting[mask],
+            institution[mask],
+            meeting_count,
+            len(ids),
+            pair_limit,
+            measures.MEETING_MIN_WEIGHT,
+            counts=counts,
+        )
+        met = (ids[first], ids[second], shared, weight)
+    return DayLinks(
+        ids=ids,
+        active=active,
+        ties=ties,
+        tie_weights=weights[ties],
+        work=work,
+        met=met,
+        skipped_deliverables=skipped_deliverables,
+        skipped_meetings=skipped_meetings,
     )
-    return result, skipped
 
 
 def rows_for(
-    rows: NetworkRows, day: date, pair_limit: int = DEFAULT_PAIR_LIMIT, *, reasons: bool = True
+    rows: NetworkRows,
+    day: date,
+    pair_limit: int = DEFAULT_PAIR_LIMIT,
+    links: DayLinks | None = None,
 ) -> DayGraph:
     """Return the nodes, collaboration edges and affiliation pairs of the network on `day`.
 
@@ -269,13 +441,14 @@ def rows_for(
     the ties that count on `day` (`measures.tie_weight`: not declined, begun, not ended),
     from meetings and events ended by then that people of both attended
     (`coattendance`), and from deliverables whose live tasks people of both are assigned.
-    Shared working groups make the affiliation pairs, a separate layer.  Without
-    `reasons`, every reason is None and no affiliation is listed: what figures that only
-    count links need.
+    Shared working groups make the affiliation pairs, a separate layer.  `links`, if the
+    caller has them, are `links_on` the same day.
     """
+    links = links or links_on(rows, day, pair_limit)
     active: dict[int, dict[str, Any]] = {}
-    for iid, name, acronym, sector, state, founder, joined_on, left_on in rows.institutions:
-        if _active(joined_on, left_on, day):
+    counted = set(links.ids[links.active].tolist())
+    for iid, name, acronym, sector, state, founder, joined_on, _left_on in rows.institutions:
+        if iid in counted:
             active[iid] = {
                 "id": iid,
                 "label": name,
@@ -297,86 +470,53 @@ def rows_for(
             active[iid]["groups"].append(slug)
 
     edges: list[tuple[int, int, dict[str, Any]]] = []
-    for tie_id, a, b, kind, since, status, ends_on in rows.ties:
-        if a not in active or b not in active:
-            continue
-        weight = measures.tie_weight(kind, status, since, ends_on, day)
-        if weight <= 0:
-            continue
-        edges.append(
-            (
-                a,
-                b,
-                {
-                    "type": "tie",
-                    "kind": kind,
-                    "status": status,
-                    "since": since.isoformat(),
-                    "id": tie_id,
-                    "weight": round(weight, 4),
-                }
-                if reasons
-                else None,
-            )
-        )
-    on_deliverable: dict[int, set[int]] = defaultdict(set)
-    for deliverable_id, iid, since in rows.work:
-        if iid in active and since is not None and since <= day:
-            on_deliverable[deliverable_id].add(iid)
-    skipped_deliverables = 0
-    for deliverable_id in sorted(on_deliverable):
-        together = on_deliverable[deliverable_id]
-        if len(together) > pair_limit:
-            skipped_deliverables += 1
-            continue
-        reason = (
-            {
+    for t, weight in zip(links.ties.tolist(), links.tie_weights.tolist(), strict=True):
+        tie_id, a, b, kind, since, status, _ends_on = rows.ties[t]
+        reason = {
+            "type": "tie",
+            "kind": kind,
+            "status": status,
+            "since": since.isoformat(),
+            "id": tie_id,
+            "weight": round(weight, 4),
+        }
+        edges.append((a, b, reason))
+    reasons: dict[int, dict[str, Any]] = {}
+    for deliverable_id, a, b in links.work:
+        reason = reasons.get(deliverable_id)
+        if reason is None:
+            reason = reasons[deliverable_id] = {
                 "type": "deliverable",
                 "deliverable_id": deliverable_id,
                 "weight": measures.DELIVERABLE_WEIGHT,
             }
-            if reasons
-            else None
+        edges.append((a, b, reason))
+    a_met, b_met, shared, met_weight = links.met
+    assert shared is not None
+    edges.extend(
+        (a, b, {"type": "meetings", "count": count, "weight": round(weight, 4)})
+        for a, b, count, weight in zip(
+            a_met.tolist(), b_met.tolist(), shared.tolist(), met_weight.tolist(), strict=True
         )
-        edges.extend((a, b, reason) for a, b in _pairs(together))
-    skipped_meetings = 0
-    if rows.attendance:
-        import numpy as np
+    )
 
-        meeting, institution, ended = rows.attendance_arrays()
-        ids = np.fromiter(active, dtype=np.int64, count=len(active))
-        mask = (ended > 0) & (ended <= day.toordinal()) & np.isin(institution, ids)
-        together, skipped_meetings = coattendance(meeting[mask], institution[mask], pair_limit)
-        for a, b, count, weight in together:
-            edges.append(
-                (
-                    a,
-                    b,
-                    {"type": "meetings", "count": count, "weight": round(weight, 4)}
-                    if reasons
-                    else None,
-                )
-            )
-
-    affiliation: list[tuple[int, int, list[str]]] = []
     skipped_groups = []
-    shared: dict[tuple[int, int], list[str]] = defaultdict(list)
+    shared_groups: dict[tuple[int, int], list[str]] = defaultdict(list)
     for slug in sorted(members):
         together_in_group = members[slug]
         if len(together_in_group) > pair_limit:
             skipped_groups.append(slug)
             continue
-        if reasons:
-            for pair in _pairs(together_in_group):
-                shared[pair].append(slug)
-    affiliation = [(a, b, slugs) for (a, b), slugs in sorted(shared.items())]
+        for pair in _pairs(together_in_group):
+            shared_groups[pair].append(slug)
+    affiliation = [(a, b, slugs) for (a, b), slugs in sorted(shared_groups.items())]
     return DayGraph(
         nodes=list(active.values()),
         edges=edges,
         skipped={
             "groups": skipped_groups,
-            "deliverables": skipped_deliverables,
-            "meetings": skipped_meetings,
+            "deliverables": links.skipped_deliverables,
+            "meetings": links.skipped_meetings,
         },
         affiliation=affiliation,
     )
@@ -407,12 +547,20 @@ def over_time(
     days = [date(year, 12, 31) for year in range(FIRST_YEAR, as_of.year)]
     if as_of.year >= FIRST_YEAR and graph_of_as_of is None:
         days.append(as_of)
+    sectors = {r[0]: r[3] for r in rows.institutions}
+    codes: dict[Any, int] = {}
     history = []
     for day in days:
-        day_rows = rows_for(rows, day, pair_limit, reasons=False)
-        sectors = {node["id"]: node["sector"] for node in day_rows.nodes}
-        pairs = ((a, b) for a, b, _ in day_rows.edges)
-        history.append({"label": day.isoformat(), **measures.headline_figures(sectors, pairs)})
+        links = links_on(rows, day, pair_limit, counts=False)
+        ids = links.ids[links.active]
+        sector = np.array(
+            [codes.setdefault(sectors[i], len(codes)) for i in ids.tolist()], dtype=np.int64
+        )
+        first, second = links.pairs(rows)
+        figures = measures.headline_figures_of_arrays(
+            sector, np.searchsorted(ids, first), np.searchsorted(ids, second)
+        )
+        history.append({"label": day.isoformat(), **figures})
     if as_of.year >= FIRST_YEAR and graph_of_as_of is not None:
         history += measures.measures_over_time([(as_of.isoformat(), graph_of_as_of)])
     return history
@@ -420,16 +568,19 @@ def over_time(
 
 @contextmanager
 def centralities_alongside(
-    day_rows: DayGraph, settings: NetworkSettings
+    nodes: list[int], edges: Any, settings: NetworkSettings
 ) -> Iterator[Callable[[nx.Graph], measures.Centralities]]:
     """Yield a function returning `measures.path_centralities` of the graph of `day_rows`.
 
-    Above `settings.parallel_above` institutions they are computed in a second process,
-    started at once from the bare rows, so the caller's work inside the block (building
-    the graph included) overlaps them: estimated betweenness alone takes seconds on 10,000
-    institutions, about as long as all the other measures together.  A fresh interpreter
-    ("spawn") is used because forking a threaded web server is unsafe.  If the process
-    cannot start or dies, the function computes them here instead: slower, never wrong.
+    `nodes` are the institution ids, `edges` the links' ``(a, b)`` pairs (an array; repeats
+    allowed).  Above `settings.parallel_above` institutions the centralities are computed
+    beside the caller's work inside the block (building the graph included), started at
+    once from these bare links: betweenness alone takes seconds on 10,000 institutions,
+    about as long as all the other measures together.  KADABRA's estimate (above the exact
+    limit) runs in a thread, since NetworKit releases the GIL while it samples; igraph's
+    exact betweenness holds it, so it runs in a second process, a fresh interpreter
+    ("spawn") because forking a threaded web server is unsafe.  If that process cannot
+    start or dies, the function computes them here instead: slower, never wrong.
     """
     options = {
         "exact_limit": settings.betweenness_exact_limit,
@@ -440,16 +591,17 @@ def centralities_alongside(
     def here(G: nx.Graph) -> measures.Centralities:
         return measures.path_centralities(G, **options)
 
-    if not settings.parallel_above or len(day_rows.nodes) <= settings.parallel_above:
+    if not settings.parallel_above or len(nodes) <= settings.parallel_above:
         yield here
         return
+    executor: Executor
     try:
-        executor = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+        if len(nodes) > settings.betweenness_exact_limit:
+            executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="betweenness")
+        else:
+            executor = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
         future = executor.submit(
-            measures.path_centralities_of_edges,
-            sorted(node["id"] for node in day_rows.nodes),
-            [(a, b) for a, b, _ in day_rows.edges],
-            **options,
+            measures.path_centralities_of_edges, sorted(nodes), edges, **options
         )
     except (OSError, RuntimeError):
         yield here
@@ -497,11 +649,21 @@ def _collector_paused() -> Iterator[None]:
 
 def _compute_network(rows: NetworkRows, as_of: date, settings: NetworkSettings) -> dict[str, Any]:
     started = time.perf_counter()
-    day_rows = rows_for(rows, as_of, settings.pair_limit)
-    with centralities_alongside(day_rows, settings) as centralities:
+    links = links_on(rows, as_of, settings.pair_limit)
+    nodes = links.ids[links.active].tolist()
+    # The figures of past years need nothing measured today: a thread computes them
+    # meanwhile (mostly NumPy and SciPy work, which releases the GIL).
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="over-time") as years,
+        centralities_alongside(nodes, np.column_stack(links.pairs(rows)), settings) as centralities,
+    ):
+        yearly = years.submit(_timed, over_time, rows, as_of, settings.pair_limit)
+        day_rows = rows_for(rows, as_of, settings.pair_limit, links)
         G = measures.build_graph(day_rows.nodes, day_rows.edges)
+        # One set of arrays (sparse adjacency, igraph graph...) for every measure below.
+        arrays = measures.GraphArrays.of(G)
         built = time.perf_counter()
-        coalition = measures.coalition_measures(G, seed=SEED)
+        coalition = measures.coalition_measures(G, seed=SEED, arrays=arrays)
         introductions = measures.suggest_introductions(
             G,
             limit=settings.introductions,
@@ -509,15 +671,13 @@ def _compute_network(rows: NetworkRows, as_of: date, settings: NetworkSettings) 
             max_candidates=settings.introduction_candidates,
         )
         layout_started = time.perf_counter()
-        positions = measures.layout(G, coalition["communities"], seed=SEED)
+        positions = measures.layout(G, coalition["communities"], seed=SEED, arrays=arrays)
         layout_seconds = time.perf_counter() - layout_started
-        over_time_started = time.perf_counter()
-        history = over_time(rows, as_of, settings.pair_limit, graph_of_as_of=G)
-        over_time_seconds = time.perf_counter() - over_time_started
-        # Last, so that a second process computing betweenness overlaps all of the above.
+        # Last, so that betweenness computed alongside overlaps all of the above.
         values, info = measures.node_measures(
-            G, seed=SEED, centralities=functools.partial(centralities, G)
+            G, seed=SEED, centralities=functools.partial(centralities, G), arrays=arrays
         )
+        history, over_time_seconds = yearly.result()
     measured = time.perf_counter()
     for v, (x, y) in positions.items():
         values[v]["x"] = x
@@ -540,13 +700,19 @@ def _compute_network(rows: NetworkRows, as_of: date, settings: NetworkSettings) 
             ],
             "timings": {
                 "build": round(built - started, 4),
-                "measures": round(measured - built - over_time_seconds - layout_seconds, 4),
+                "measures": round(measured - built - layout_seconds, 4),
                 "layout": round(layout_seconds, 4),
                 "over_time": round(over_time_seconds, 4),
             },
         }
     )
     return document
+
+
+def _timed(function: Callable[..., Any], *args: Any) -> tuple[Any, float]:
+    """`function`'s result and the wall seconds it took."""
+    started = time.perf_counter()
+    return function(*args), time.perf_counter() - started
 
 
 def summary_of(document: dict[str, Any], table_limit: int = 500) -> dict[str, Any]:

@@ -251,6 +251,20 @@ def test_betweenness_in_a_second_process_gives_the_same_figures(seeded_app):
     assert there == here
 
 
+def test_exact_betweenness_in_a_second_process_gives_the_same_figures(seeded_app):
+    with seeded_app.app_context():
+        rows = network.load_rows(seeded_app.extensions["database"].session)
+    # Exact (igraph holds the GIL): a second process, fed the bare links as an array.
+    here = network.compute_network(rows, TODAY, network.NetworkSettings(parallel_above=0))
+    there = network.compute_network(rows, TODAY, network.NetworkSettings(parallel_above=10))
+
+    assert there["measures_info"] == here["measures_info"]
+    assert there["measures_info"]["betweenness"] == "exact"
+    for key in ("betweenness", "closeness"):
+        expected = {n["id"]: n[key] for n in here["nodes"]}
+        assert {n["id"]: n[key] for n in there["nodes"]} == pytest.approx(expected)
+
+
 def test_without_a_second_process_the_figures_are_computed_here(seeded_app, monkeypatch):
     def refuse(*args, **kwargs):
         raise OSError("no processes here")
