@@ -12,19 +12,27 @@ import pytest
 from sqlalchemy import insert, select
 
 from models import (
+    Application,
+    ApplicationStatus,
+    AuditEvent,
     Comment,
     ConsultationStatement,
     Deliverable,
     GroupMembership,
     GroupRole,
     Institution,
+    Invitation,
     Meeting,
     MeetingAttendance,
     Notification,
     NotificationKind,
+    PrivacyRequest,
+    RightKind,
+    StatementStatus,
     Task,
     Tie,
     TieKind,
+    TieStatus,
     User,
     WorkingGroup,
     comparison_key,
@@ -148,14 +156,50 @@ def _grow(session, n: int, batch: str) -> None:
                 user_id=author.id, kind=NotificationKind.TASK_ASSIGNED, params={}, link="/"
             )
         )
-        text = f"Enunciado de crecimiento {batch} {i}"
-        session.add(
-            ConsultationStatement(
-                consultation_id=consultation_id,
-                text_es=text,
-                text_key=comparison_key(text),
-                group_id=group.id,
+        for status in (StatementStatus.APPROVED, StatementStatus.PENDING):
+            text = f"Enunciado de crecimiento {batch} {i} {status}"
+            session.add(
+                ConsultationStatement(
+                    consultation_id=consultation_id,
+                    text_es=text,
+                    text_key=comparison_key(text),
+                    group_id=group.id,
+                    status=status,
+                )
             )
+        session.add(
+            Application(
+                institution_name=f"Solicitante {batch} {i}",
+                sector_slug="academia",
+                contact_name=f"Contacto {batch} {i}",
+                contact_email=f"solicitud-{batch}-{i}@example.org",
+                notice_version="sample",
+                status=ApplicationStatus.PENDING,
+                group_ids=[group.id],
+                confirm_token_hash=f"confirm-{batch}-{i}",
+                status_token_hash=f"status-{batch}-{i}",
+            )
+        )
+        session.add(
+            PrivacyRequest(
+                user=person,
+                kind=RightKind.OPPOSITION,
+                received_on=date.today(),
+                due_on=date.today() + timedelta(days=28),
+            )
+        )
+        session.add(
+            Invitation(
+                email=f"invitada-{batch}-{i}@example.org",
+                full_name=f"Invitada {batch} {i}",
+                institution=institution,
+                token_hash=f"invitation-{batch}-{i}",
+                expires_at=datetime(2099, 1, 1),
+                created_by_id=author.id,
+            )
+        )
+        session.add(
+            AuditEvent(actor_id=author.id, action="institution.update", target_type="institution")
         )
     session.flush()
     session.add_all(
@@ -164,8 +208,12 @@ def _grow(session, n: int, batch: str) -> None:
             institution_b_id=institution.id,
             kind=TieKind.JOINT_PROJECT,
             since=date(2021, 1, 1),
+            # Half wait for the other side's answer (the ties page lists them apart).
+            status=TieStatus.UNCONFIRMED if index % 2 else TieStatus.CONFIRMED,
+            recorded_for_id=first_institution,
+            recorded_by_id=author.id,
         )
-        for institution in institutions
+        for index, institution in enumerate(institutions)
     )
     session.commit()
 
