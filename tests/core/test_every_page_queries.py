@@ -1,8 +1,9 @@
 """Issue 17: every GET page and API resource runs the same number of SQL statements whatever
 the data size. Walks the url_map (tests/routes.py, as the load benchmark does) on the seeded
 database with the page cache off, counts each page's statements, adds many rows of what the
-pages list (institutions, people, deliverables, tasks, meetings, comments, ties, notifications,
-statements), walks again and fails on every page whose count grew."""
+pages list (institutions, people, deliverables, tasks, meetings, comments, files, ties,
+notifications, statements, recommendations, ...), walks again and fails on every page whose
+count grew."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import insert, select
 from models import (
     Application,
     ApplicationStatus,
+    Attachment,
     AuditEvent,
     Comment,
     ConsultationStatement,
@@ -23,10 +25,13 @@ from models import (
     Institution,
     Invitation,
     Meeting,
+    MeetingActionItem,
     MeetingAttendance,
     Notification,
     NotificationKind,
     PrivacyRequest,
+    ProgressUpdate,
+    Recommendation,
     RightKind,
     StatementStatus,
     Task,
@@ -151,6 +156,28 @@ def _grow(session, n: int, batch: str) -> None:
             {"meeting_id": meeting_id},
         ):
             session.add(Comment(author_id=author.id, body=f"Comentario {batch} {i}", **subject))
+            session.add(
+                Attachment(
+                    name=f"archivo-{batch}-{i}.pdf",
+                    content_type="application/pdf",
+                    size=1000 + i,
+                    sha256="0" * 64,
+                    storage_key=f"{batch}-{i}-{sorted(subject)[0]}",
+                    uploaded_by_id=author.id,
+                    **subject,
+                )
+            )
+        session.add(
+            MeetingActionItem(meeting_id=meeting_id, text=f"Acuerdo {batch} {i}", assignee=person)
+        )
+        session.add(
+            ProgressUpdate(task_id=task_id, author_id=author.id, changes={"progress": [0, i]})
+        )
+        session.add(
+            Recommendation(
+                group_id=group.id, title=f"Recomendación {batch} {i}", created_by_id=author.id
+            )
+        )
         session.add(
             Notification(
                 user_id=author.id, kind=NotificationKind.TASK_ASSIGNED, params={}, link="/"
