@@ -40,7 +40,6 @@ def _fresh_postgres(url: str) -> None:
 
 def load(paths: list[str]) -> None:
     os.environ["PAGE_CACHE_ENABLED"] = "0"
-    bench_load.DEMO_EMAIL = COORDINATOR
     seconds = int(os.environ.get("BENCH_DURATION", "5"))
     with tempfile.TemporaryDirectory() as folder:
         url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{folder}/bench.db"
@@ -52,7 +51,7 @@ def load(paths: list[str]) -> None:
         server = bench_load.start_gunicorn(url, port, log)
         try:
             _wait_ready(port, server)
-            cookie = bench_load.sign_in(port)
+            cookie = bench_load.sign_in(port, COORDINATOR)
             script = Path(folder) / "report.lua"
             script.write_text(bench_load.WRK_REPORT)
             wrk = bench_load.ensure_wrk()

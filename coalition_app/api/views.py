@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 
 from ..policy import public
 from .blueprint import served_document
@@ -100,15 +100,21 @@ def _schema_of(part: dict[str, Any] | None) -> dict[str, Any] | None:
     return schema
 
 
+def _docs_content() -> dict[str, Any]:
+    """What the page reads of the document, dumped once per app as the document is built
+    once (issue 17: 47.6 -> 43.0 ms of CPU per view)."""
+    content: dict[str, Any] | None = current_app.extensions.get("openapi_docs_content")
+    if content is None:
+        doc = served_document().model_dump(mode="json")
+        content = current_app.extensions["openapi_docs_content"] = {
+            "doc": doc,
+            "operations": operations(doc),
+            "schemas": doc["components"]["schemas"],
+        }
+    return content
+
+
 @bp.get("/docs/api")
 @public
 def docs():
-    doc = served_document().model_dump(mode="json")
-    return render_template(
-        "api/docs.html",
-        doc=doc,
-        operations=operations(doc),
-        schemas=doc["components"]["schemas"],
-        type_parts=type_parts,
-        limits=limits,
-    )
+    return render_template("api/docs.html", **_docs_content(), type_parts=type_parts, limits=limits)

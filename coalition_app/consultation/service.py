@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -163,24 +164,42 @@ def similar_statements(
 ) -> list[tuple[ConsultationStatement, float]]:
     """Approved statements alike to `text`: the same folded text (similarity 1), or a TF-IDF
     cosine of at least SIMILARITY_THRESHOLD."""
+    return similar_statements_to_each(consultation, [text], excluding)[0]
+
+
+def similar_statements_to_each(
+    consultation: Consultation, texts: Sequence[str], excluding: int | None = None
+) -> list[list[tuple[ConsultationStatement, float]]]:
+    """`similar_statements` of each text, in two statements whatever their number (the
+    moderation page asks it of every pending statement)."""
     existing = _approved_texts(consultation, excluding)
-    key = fold(text)
-    found: dict[int, float] = {sid: 1.0 for sid, other in existing if fold(other) == key}
-    for index, score in analysis.near_duplicates(
-        text, [other for _sid, other in existing], SIMILARITY_THRESHOLD
-    ):
-        found.setdefault(existing[index][0], score)
-    if not found:
-        return []
-    statements = {
-        s.id: s
-        for s in session.scalars(
-            select(ConsultationStatement).where(ConsultationStatement.id.in_(found))
-        )
-    }
-    return sorted(
-        ((statements[sid], score) for sid, score in found.items()), key=lambda p: (-p[1], p[0].id)
+    folded = [(sid, fold(other)) for sid, other in existing]
+    others = [other for _sid, other in existing]
+    found_for_each: list[dict[int, float]] = []
+    for text in texts:
+        key = fold(text)
+        found: dict[int, float] = {sid: 1.0 for sid, other in folded if other == key}
+        for index, score in analysis.near_duplicates(text, others, SIMILARITY_THRESHOLD):
+            found.setdefault(existing[index][0], score)
+        found_for_each.append(found)
+    wanted = {sid for found in found_for_each for sid in found}
+    statements = (
+        {
+            s.id: s
+            for s in session.scalars(
+                select(ConsultationStatement).where(ConsultationStatement.id.in_(wanted))
+            )
+        }
+        if wanted
+        else {}
     )
+    return [
+        sorted(
+            ((statements[sid], score) for sid, score in found.items()),
+            key=lambda p: (-p[1], p[0].id),
+        )
+        for found in found_for_each
+    ]
 
 
 def _check_group(group_id: int | None) -> WorkingGroup | None:

@@ -290,7 +290,8 @@ def add_question(slug: str):
 def _moderation_page(consultation, flag_form=None, errors=None):
     pending = queries.pending_statements(db_session, consultation)
     approved = queries.statements_of(db_session, consultation)
-    similar = {s.id: consultations.similar_statements(consultation, s.text_es) for s in pending}
+    each = consultations.similar_statements_to_each(consultation, [s.text_es for s in pending])
+    similar = {s.id: alike for s, alike in zip(pending, each, strict=True)}
     forms = {}
     for s in pending:
         form = ModerationForm(formdata=None, prefix=f"m{s.id}")

@@ -25,6 +25,7 @@ from coalition_app.public.site import PUBLIC_SITE
 from config import TestConfig
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.helpers import DEMO_PASSWORD, PageWatcher, choose_language, sign_in
+from tests.routes import NOT_HTML, PUBLIC  # shared with the statement walk and the load bench
 
 # Layout walks: what they check is the rendered page, the same whichever database served it;
 # .ci/run runs them in the SQLite pass only (`-m "not layout"` on PostgreSQL).
@@ -41,62 +42,6 @@ LANGUAGES = ("es", "en")
 # Screenshots of every page at 390 px for these (look at them); of any page when a check fails.
 SAMPLED = {(COORDINATOR, "es"), (MEMBER, "en"), (ANONYMOUS, "es")}
 
-# GET routes that are not HTML pages (files, feeds, probes): never opened here.
-NOT_HTML = {
-    "static",
-    "health.healthz",
-    "health.readyz",
-    "audit.export",
-    "groups.leadership_csv",
-    "growth.series_csv",
-    "directory.export",
-    "ties.export",
-    "network.network_export",
-    "network.network_json",
-    "account.two_factor_qr_code",  # an SVG image of the enrolment QR code
-    "meetings.feed",  # iCalendar
-    "meetings.meeting_ics",
-    "meetings.figures_csv",
-    "agenda.public_agenda_pdf",
-    "agenda.public_edition_pdf",
-    "agenda.public_position_pdf",
-    "agenda.coverage_csv",
-    "public.data_csv",
-    "public.data_json",
-    "public.sitemap",
-    "public.robots",
-    "files.download",  # a file attached to a deliverable, a task or a meeting
-    "privacy.download",  # the person's data as a JSON file
-    "consultation.results_csv",
-}
-# Public pages, opened signed out; every other page is opened by each signed-in role.
-PUBLIC = {
-    "account.login",
-    "account.forgot_password",
-    "account.reset_password",
-    "account.two_factor_login",
-    "people.accept_invitation",
-    "agenda.public_agenda",
-    "agenda.public_position",
-    "public.landing",
-    "public.members",
-    "public.group",
-    "public.events",
-    "public.event",
-    "public.data",
-    "applications.apply",
-    "applications.apply_en",
-    "applications.confirm",
-    "applications.status",
-    "privacy.notice",
-    "privacy.notice_en",
-    "consultation.participate",
-    "consultation.propose",
-    "consultation.questions",
-    "consultation.profile",
-    "consultation.email",
-    "consultation.confirm_email",
-}
 # Values for the rules' placeholders, found in the seeded data at run time (see `ids`).
 PLACEHOLDERS = {
     "<slug>": "{group}",
