@@ -176,10 +176,10 @@ def similar_statements_to_each(
     folded = [(sid, fold(other)) for sid, other in existing]
     others = [other for _sid, other in existing]
     found_for_each: list[dict[int, float]] = []
-    for text in texts:
-        key = fold(text)
+    for proposed in texts:
+        key = fold(proposed)
         found: dict[int, float] = {sid: 1.0 for sid, other in folded if other == key}
-        for index, score in analysis.near_duplicates(text, others, SIMILARITY_THRESHOLD):
+        for index, score in analysis.near_duplicates(proposed, others, SIMILARITY_THRESHOLD):
             found.setdefault(existing[index][0], score)
         found_for_each.append(found)
     wanted = {sid for found in found_for_each for sid in found}
