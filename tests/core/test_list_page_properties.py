@@ -27,6 +27,8 @@ LIST_PAGES = [
     "/agenda",
     "/positions",
     "/initiatives",
+    "/agenda/coverage",
+    "/agenda/coverage.csv",
     "/public/agenda",
     "/public/agenda.pdf",
     "/api/v1/agenda",
