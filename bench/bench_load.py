@@ -13,7 +13,8 @@ with a note when no server answers).
 Signed in as the demo coordinator (who sees most); a page refused to the coordinator is
 measured as the demo member, public pages signed out. Each route gets a short warm-up, then
 wrk -t2 -c16 for BENCH_DURATION seconds (default 3), in BENCH_ROUNDS rounds (default 1; with
-more, each route reports its median round). Prints req/s, p50 and p99, the share of /healthz
+more, each route reports its median round); BENCH_PAGES (paths or endpoints, comma-separated)
+measures only those. Prints req/s, p50 and p99, the share of /healthz
 (measured by the same gunicorn at the start and the end of each round) and PASS/MISS against
 issue 17's targets: uncached, at least 15 % of /healthz and p99 under 150 ms; cached, at least
 35 %. gunicorn is always stopped at the end.
@@ -46,7 +47,7 @@ from sqlalchemy.orm import Session
 
 from coalition_app.core import migrations
 from coalition_app.core.db import make_engine
-from tests.routes import COORDINATOR, GROUP, MEMBER, NOT_PAGES, Page, add_samples, pages
+from tests.routes import COORDINATOR, GROUP, MEMBER, NOT_PAGES, Page, add_samples, only, pages
 from tests.routes import sample_arguments as sample_arguments_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -433,7 +434,9 @@ def bench_database(url: str, tmp: Path, wrk: str | None, seconds: int, rounds: i
     samples = prepare_database(url)
     database = url.split("://", 1)[0]
     print(f"\ndatabase: {database}, migrated and seeded in {time.perf_counter() - started:.1f} s")
-    routes = pages(create_app(TestConfig("sqlite://")), samples)
+    routes = only(
+        pages(create_app(TestConfig("sqlite://")), samples), os.environ.get("BENCH_PAGES", "")
+    )
     script = tmp / "report.lua"
     script.write_text(WRK_REPORT)
     tool = (

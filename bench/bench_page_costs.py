@@ -6,9 +6,9 @@ the process, repeated, ranks the pages by their own cost. Every page of the url_
 empty or disposable, database), with the page cache off, as the demo coordinator (the member
 for pages refused to the coordinator; public pages signed out): one warm-up view, then
 BENCH_REPEAT (default 5) timed views, the median CPU and wall times reported, the most CPU
-first. Then a profile of the
-slowest BENCH_PROFILE (default 3) pages: pyinstrument's call tree when it is installed
-(`.venv/bin/pip install pyinstrument`; not a dependency of the app), else cProfile's top
+first (BENCH_PAGES=/growth,/deliverables/1 or endpoint names: only those). Then a profile of
+the slowest BENCH_PROFILE (default 3) pages: pyinstrument's call tree when it is installed
+(a test dependency, installed by `make install`), else cProfile's top
 functions by own time.
 """
 
@@ -30,7 +30,7 @@ from coalition_app.core import migrations
 from coalition_app.core.db import make_engine
 from config import TestConfig
 from tests.helpers import count_statements, sign_in
-from tests.routes import COORDINATOR, MEMBER, Page, add_samples, pages, sample_arguments
+from tests.routes import COORDINATOR, MEMBER, Page, add_samples, only, pages, sample_arguments
 
 DEMO_PASSWORD = "coalition-demo"
 
@@ -63,7 +63,7 @@ def main() -> None:
             sign_in(clients[name], email, DEMO_PASSWORD)
         engine = app.extensions["database"].engine
         costs = []  # (median ms, statements, page, as whom)
-        for page in pages(app, samples):
+        for page in only(pages(app, samples), os.environ.get("BENCH_PAGES", "")):
             who = ["signed out"] if page.is_public else ["coordinator", "member"]
             for as_whom in who:
                 client = clients[as_whom]

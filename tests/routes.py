@@ -224,5 +224,12 @@ def pages(app: Flask, samples: dict[str, object]) -> list[Page]:
     return sorted(found, key=lambda page: page.path)
 
 
+def only(found: list[Page], wanted: str) -> list[Page]:
+    """The pages whose path or endpoint is one of the comma-separated `wanted` (the benchmarks'
+    BENCH_PAGES); all of them when it is empty."""
+    names = {name.strip() for name in wanted.split(",") if name.strip()}
+    return [page for page in found if not names or {page.path, page.endpoint} & names]
+
+
 def _build(rule: Rule, values: dict[str, object]) -> str:
     return rule.build({name: values[name] for name in rule.arguments})[1]
