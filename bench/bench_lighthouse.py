@@ -25,13 +25,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -43,15 +41,15 @@ from coalition_app.network.synthetic import seed_synthetic
 from tests.browser.chromium import CHROMIUM
 
 from .bench_load import (
-    BASELINE,
     DEMO_PASSWORD,
     ROOT,
     free_port,
     get,
     prepare_database,
-    request,
+    sign_in,
     start_gunicorn,
     stop_gunicorn,
+    wait_ready,
 )
 
 # 12.x: the last line that runs on Debian 12's Node 20 (13 wants Node 22.12).
@@ -182,16 +180,6 @@ def sample_ids(url: str) -> dict[str, object]:
     return ids
 
 
-def _cookie_header(jar: dict[str, str]) -> str:
-    return "; ".join(f"{k}={v}" for k, v in jar.items() if v)
-
-
-def _keep_cookies(headers, jar: dict[str, str]) -> None:
-    for header in headers.get_all("Set-Cookie") or []:
-        name, _, rest = header.partition("=")
-        jar[name.strip()] = rest.split(";", 1)[0]
-
-
 def prepare_synthetic(url: str, institutions: int) -> None:
     """A database of `flask seed-synthetic`'s coalition: `institutions`, ten ties each."""
     from werkzeug.security import generate_password_hash
@@ -212,31 +200,6 @@ def prepare_synthetic(url: str, institutions: int) -> None:
     engine.dispose()
 
 
-def sign_in_as(port: int, email: str, password: str = DEMO_PASSWORD) -> str:
-    """Sign `email` in; the Cookie header its browser would send."""
-    jar: dict[str, str] = {}
-    status, body, headers = get(port, "/login")
-    _keep_cookies(headers, jar)
-    match = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', body)
-    if status != 200 or match is None:
-        raise RuntimeError(f"no sign-in form (HTTP {status})")
-    form = {"csrf_token": match.group(1).decode(), "email": email, "password": password}
-    status, _body, headers = request(
-        port,
-        "POST",
-        "/login",
-        {"Cookie": _cookie_header(jar), "Content-Type": "application/x-www-form-urlencoded"},
-        urlencode(form),
-    )
-    _keep_cookies(headers, jar)
-    if status != 302:
-        raise RuntimeError(f"sign-in failed (HTTP {status})")
-    # The welcome message is read here, so that Lighthouse's pages carry none.
-    status, _body, headers = get(port, "/", _cookie_header(jar))
-    _keep_cookies(headers, jar)
-    return _cookie_header(jar)
-
-
 def wait_for_network(port: int, cookie: str, seconds: int = 120) -> None:
     """Until the network page answers 200 (its first build runs in the background)."""
     deadline = time.monotonic() + seconds
@@ -244,22 +207,6 @@ def wait_for_network(port: int, cookie: str, seconds: int = 120) -> None:
         if get(port, "/network", cookie)[0] == 200:
             return
         time.sleep(1)
-
-
-def wait_ready(port: int, process: subprocess.Popen, log_path: Path, seconds: int = 120) -> None:
-    """Until gunicorn answers (its four workers start slowly on a busy machine)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("gunicorn exited:\n" + log_path.read_text(errors="replace"))
-        try:
-            if get(port, BASELINE)[0] == 200:
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(
-        f"gunicorn did not answer within {seconds} s:\n" + log_path.read_text(errors="replace")
-    )
 
 
 def main() -> None:
@@ -330,7 +277,7 @@ def measure_signed_in(
     password: str = DEMO_PASSWORD,
     prefix: str = "signed-in_",
 ) -> None:
-    cookie = sign_in_as(port, email, password)
+    cookie = sign_in(port, email, password)  # its welcome message read, as a browser would
     wait_for_network(port, cookie, seconds=900)
     targets = " ".join(f"{c} {t}" for c, t in SIGNED_IN_TARGETS.items())
     print(f"signed in as {email}; targets: {targets}; cpu: Lighthouse's benchmark index")

@@ -183,8 +183,11 @@ def stop_gunicorn(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def wait_ready(port: int, process: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + READY_SECONDS
+def wait_ready(
+    port: int, process: subprocess.Popen, log_path: Path, seconds: int = READY_SECONDS
+) -> None:
+    """Until gunicorn answers /healthz (its four workers start slowly on a busy machine)."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError("gunicorn exited:\n" + log_path.read_text(errors="replace"))
@@ -193,7 +196,10 @@ def wait_ready(port: int, process: subprocess.Popen, log_path: Path) -> None:
                 return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer /healthz within {READY_SECONDS} s")
+    raise RuntimeError(
+        f"gunicorn did not answer /healthz within {seconds} s:\n"
+        + log_path.read_text(errors="replace")
+    )
 
 
 # --- HTTP over loopback -------------------------------------------------------------------------
@@ -219,7 +225,7 @@ def _cookies(headers, jar: dict[str, str]) -> None:
         jar[name.strip()] = rest.split(";", 1)[0]
 
 
-def sign_in(port: int, email: str) -> str:
+def sign_in(port: int, email: str, password: str = DEMO_PASSWORD) -> str:
     """Sign in as a demo person; the Cookie header to send (Secure cookies, sent by hand)."""
     jar: dict[str, str] = {}
     status, body, headers = get(port, "/login")
@@ -229,7 +235,7 @@ def sign_in(port: int, email: str) -> str:
     )
     if status != 200 or match is None:
         raise RuntimeError(f"no sign-in form (HTTP {status})")
-    form = {"csrf_token": match.group(1).decode(), "email": email, "password": DEMO_PASSWORD}
+    form = {"csrf_token": match.group(1).decode(), "email": email, "password": password}
     status, _body, headers = request(
         port,
         "POST",
