@@ -184,6 +184,8 @@ def test_three_roles_end_to_end(browser, live_server, shoot, lang):
 
         # 7. The network shows the new institution: the search finds it and opens its panel.
         i.goto("/network")
+        # The search is the page's script (deferred, with Cytoscape): wait until it is drawn.
+        i.wait_for_selector("#network-graph[data-nodes]")
         i.get_by_label(invitee.t("Find an institution")).fill(institution)
         i.keyboard.press("Enter")
         expect(i.locator("#network-panel-title")).to_have_text(institution)
