@@ -20,6 +20,7 @@ from werkzeug.security import generate_password_hash
 
 from coalition_app import create_app
 from coalition_app.core.db import make_engine
+from coalition_app.core.extensions import limiter
 from config import TestConfig
 from models import (
     GroupChair,
@@ -70,6 +71,10 @@ def _transactional_app(url: str, engines: dict, **config_overrides) -> Iterator[
     for key, value in config_overrides.items():
         setattr(config, key, value)
     app = create_app(config)
+    # The limiter's memory storage lives as long as the process: every test starts with
+    # fresh limits, whatever the tests before it in this worker spent.
+    with app.app_context():
+        limiter.reset()
     database = app.extensions["database"]
     database.engine.dispose()
     database.bind_to(connection, join_transaction_mode="create_savepoint")
