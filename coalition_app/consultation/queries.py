@@ -6,7 +6,18 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Row, Select, and_, bindparam, func, select
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    cast,
+    func,
+    select,
+)
 from sqlalchemy.orm import Session, aliased, selectinload
 from werkzeug.exceptions import NotFound
 
@@ -211,7 +222,12 @@ def _next_statement_query(just_voted: bool) -> Select[Any]:
         .where(*others)
         .scalar_subquery()
     )
-    mix = (ConsultationStatement.id * 7919 + participant_id * 104729) % 10007
+    # In 64 bits: on PostgreSQL, 32-bit integers overflow once participant ids pass 20,505
+    # (a consultation of 100,000 people), and the page would fail.
+    mix = (
+        cast(ConsultationStatement.id, BigInteger) * 7919
+        + cast(participant_id, BigInteger) * 104729
+    ) % 10007
     following = (
         select(ConsultationStatement.id)
         .where(*approved, *skipped)

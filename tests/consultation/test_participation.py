@@ -303,3 +303,20 @@ def test_the_vote_limits_count_in_one_redis_round_trip(app, client, consultation
         assert round_trips == [4, 4, 4]  # SET NX EX and INCR for each of the two limits
     finally:
         storage.reset()
+
+
+def test_the_next_statement_is_found_for_a_participant_numbered_past_32_bits_of_mixing(
+    app, db_session, consultation
+):
+    """The card's order mixes statement and participant ids: in 32-bit integers that overflowed
+    on PostgreSQL from participant 20,506 on (the page failed)."""
+    from coalition_app.consultation import queries
+
+    participant = ConsultationParticipant(
+        id=2_000_000, consultation_id=consultation.id, consent_version=CURRENT_VERSION
+    )
+    db_session.add(participant)
+    db_session.flush()
+    with app.app_context():
+        statement, progress = queries.next_statement(db_session, consultation, participant)
+    assert statement is not None and statement.consultation_id == consultation.id
