@@ -62,6 +62,10 @@ cp "$dest/bootstrap/bootstrap.min.css" scripts/purge/bootstrap.min.css
   --css scripts/purge/bootstrap.min.css --output "$dest/bootstrap/"
 echo "bootstrap.min.css trimmed by purgecss@8.0.0 (scripts/purge/purgecss.config.cjs)" \
   >> "$dest/bootstrap/VERSION"
+# The consultation's participant pages (phones, slow networks) load only the rules they use.
+"$work/node_modules/.bin/purgecss" --config scripts/purge/participant.config.cjs \
+  --css scripts/purge/bootstrap.min.css --output "$work/participant/"
+cp "$work/participant/bootstrap.min.css" coalition_app/static/css/participant.css
 
 echo "vendored into $dest:"
 cat "$dest"/*/VERSION
