@@ -43,3 +43,43 @@ def count_statements(engine_or_connection):
         yield counter
     finally:
         event.remove(target, "before_cursor_execute", counter)
+
+
+def add_group_work(session, group, n: int, batch: str) -> list:
+    """Add n member institutions to `group`, each owning a deliverable with two tasks (due over
+    the next 40 days): the rows the query-count tests grow between two counts. Returns the
+    (institution, deliverable) pairs, flushed."""
+    from datetime import date, timedelta
+
+    from models import Deliverable, GroupMembership, GroupRole, Institution, Task
+
+    added = []
+    for i in range(n):
+        institution = Institution(
+            name=f"Crecimiento {batch} {i}",
+            sector_slug="academia",
+            state_code="MX-JAL",
+            joined_on=date(2020, 1, 1),
+        )
+        session.add(institution)
+        session.add(
+            GroupMembership(
+                group_id=group.id,
+                institution=institution,
+                role=GroupRole.MEMBER,
+                since=date(2020, 1, 1),
+            )
+        )
+        deliverable = Deliverable(
+            group_id=group.id,
+            title=f"Entregable {batch} {i}",
+            owner_institution=institution,
+            due_on=date.today() + timedelta(days=i % 40),
+        )
+        session.add(deliverable)
+        session.add_all(
+            [Task(deliverable=deliverable, title=f"Tarea {batch} {i}-{k}") for k in (1, 2)]
+        )
+        added.append((institution, deliverable))
+    session.flush()
+    return added

@@ -20,8 +20,6 @@ from models import (
     Comment,
     ConsultationStatement,
     Deliverable,
-    GroupMembership,
-    GroupRole,
     Institution,
     Invitation,
     Meeting,
@@ -43,7 +41,7 @@ from models import (
     comparison_key,
 )
 from models.consultation import Consultation
-from tests.helpers import count_statements, sign_in
+from tests.helpers import add_group_work, count_statements, sign_in
 from tests.routes import (
     CONSULTATION,
     COORDINATOR,
@@ -109,37 +107,15 @@ def _grow(session, n: int, batch: str) -> None:
         select(Consultation.id).where(Consultation.slug == CONSULTATION)
     ).one()
     first_institution = session.scalars(select(Institution.id).order_by(Institution.id)).first()
-    institutions = []
-    for i in range(n):
-        institution = Institution(
-            name=f"Crecimiento {batch} {i}",
-            sector_slug="academia",
-            state_code="MX-JAL",
-            joined_on=date(2020, 1, 1),
-        )
-        institutions.append(institution)
-        session.add(institution)
-        session.add(
-            GroupMembership(
-                group=group, institution=institution, role=GroupRole.MEMBER, since=date(2020, 1, 1)
-            )
-        )
+    added = add_group_work(session, group, n, batch)
+    institutions = [institution for institution, _ in added]
+    for i, (institution, _) in enumerate(added):
         person = User(
             email=f"persona-{batch}-{i}@example.org",
             full_name=f"Persona {batch} {i}",
             institution=institution,
         )
         session.add(person)
-        deliverable = Deliverable(
-            group_id=group.id,
-            title=f"Entregable {batch} {i}",
-            owner_institution=institution,
-            due_on=date.today() + timedelta(days=i % 40),
-        )
-        session.add(deliverable)
-        session.add_all(
-            [Task(deliverable=deliverable, title=f"Tarea {batch} {i}-{k}") for k in (1, 2)]
-        )
         starts = datetime(2026, 1, 5, 16) + timedelta(days=i)
         meeting = Meeting(
             group_id=group.id,

@@ -4,8 +4,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from models import Deliverable, GroupMembership, GroupRole, Institution, Task, WorkStatus
-from tests.helpers import count_statements
+from models import Deliverable, Institution, Task, WorkStatus
+from tests.helpers import add_group_work, count_statements
 
 
 @pytest.fixture
@@ -17,37 +17,6 @@ def coalition(db_session, make_institution, make_group, make_user):
         leads=[lead], members=[member], slug="etica", name_es="Ética de la IA", name_en="AI Ethics"
     )
     return {"lead": lead, "member": member, "group": group}
-
-
-def _grow(db_session, group, n: int, batch: str) -> None:
-    """Add n institutions in the group, each with a deliverable and two tasks."""
-    for i in range(n):
-        institution = Institution(
-            name=f"Crecimiento {batch}-{i}",
-            sector_slug="academia",
-            state_code="MX-JAL",
-            joined_on=date(2020, 1, 1),
-        )
-        db_session.add(institution)
-        db_session.add(
-            GroupMembership(
-                group_id=group.id,
-                institution=institution,
-                role=GroupRole.MEMBER,
-                since=date(2020, 1, 1),
-            )
-        )
-        deliverable = Deliverable(
-            group_id=group.id,
-            title=f"Entregable {i}",
-            owner_institution=institution,
-            due_on=date.today() + timedelta(days=i % 40),
-        )
-        db_session.add(deliverable)
-        db_session.add_all(
-            [Task(deliverable=deliverable, title=f"Tarea {i}-{k}") for k in range(2)]
-        )
-    db_session.commit()
 
 
 def test_home_shows_the_headline_figures(client, login_as, coalition, db_session):
@@ -88,10 +57,12 @@ def test_page_runs_a_fixed_number_of_queries(app, client, login_as, coalition, d
     login_as(institution=coalition["member"])
     client.get("/my-work")  # read the welcome message: both views below carry none
     engine = app.extensions["database"].session.get_bind()
-    _grow(db_session, coalition["group"], 3, "small")
+    add_group_work(db_session, coalition["group"], 3, "small")
+    db_session.commit()
     with count_statements(engine) as small:
         assert client.get(path).status_code == 200
-    _grow(db_session, coalition["group"], 60, "large")
+    add_group_work(db_session, coalition["group"], 60, "large")
+    db_session.commit()
     with count_statements(engine) as large:
         assert client.get(path).status_code == 200
     assert large.count == small.count > 0, large.statements
