@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -554,7 +554,23 @@ def close_group_memberships(institution: Institution, day: date) -> list[str]:
 # --- choosing an institution by typing its name (the pickers) --------------------------------
 
 
-def institution_named(written: str, candidates: list[Institution]) -> Institution | None:
+class Candidate(Protocol):
+    """What a picker needs of an institution it offers (an `Institution`, or a lighter row)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def name_key(self) -> str: ...
+    @property
+    def acronym(self) -> str | None: ...
+
+
+CandidateT = TypeVar("CandidateT", bound=Candidate)
+
+
+def institution_named(written: str, candidates: Sequence[CandidateT]) -> CandidateT | None:
     """The candidate the picker's text names: its name (case, accents and spacing ignored)
     or, when only one has it, its acronym."""
     key = comparison_key(written)
@@ -565,7 +581,9 @@ def institution_named(written: str, candidates: list[Institution]) -> Institutio
     return by_acronym[0] if len(by_acronym) == 1 else None
 
 
-def similar_institutions(written: str, candidates: list[Institution], limit: int = 5) -> list[str]:
+def similar_institutions(
+    written: str, candidates: Sequence[Candidate], limit: int = 5
+) -> list[str]:
     """Names of candidates whose name or acronym holds the text: suggestions for a miss."""
     key = comparison_key(written)
     if not key:
@@ -577,7 +595,7 @@ def similar_institutions(written: str, candidates: list[Institution], limit: int
     ][:limit]
 
 
-def picked_institution(written: str, candidates: list[Institution], field: str) -> Institution:
+def picked_institution(written: str, candidates: Sequence[CandidateT], field: str) -> CandidateT:
     """The candidate a picker's text names; if none, a message next to `field` that names
     the candidates the text could mean."""
     found = institution_named(written, candidates)
