@@ -249,7 +249,7 @@ def end(tie_id: int):
 def index():
     authorize(current_user, "manage_ties")
     query = queries.TieQuery.from_args(request.args)
-    return render_template("ties/index.html", page=queries.tie_page(query, clock.today()))
+    return render_template("ties/index.html", page=queries.tie_rows_page(query, clock.today()))
 
 
 @bp.get("/ties/export.csv")
