@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import url_for
+from flask import g, url_for
 
 from models.base import MAX_ID
 
@@ -29,3 +29,13 @@ def url_pattern(endpoint: str, key: str, **values: object) -> Callable[[int], st
         return f"{before}{int(row_key)}{after}"
 
     return address_of
+
+
+def row_url(endpoint: str, key: str, row_key: int) -> str:
+    """`url_for(endpoint, key=row_key)` through a `url_pattern` kept for the request (the
+    API's lists link every item and every institution they name)."""
+    patterns: dict[tuple[str, str], Callable[[int], str]] = g.setdefault("_url_patterns", {})
+    pattern = patterns.get((endpoint, key))
+    if pattern is None:
+        pattern = patterns[endpoint, key] = url_pattern(endpoint, key)
+    return pattern(row_key)
