@@ -4,6 +4,7 @@ cost more than the rest of the row)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import g, url_for
 
@@ -20,7 +21,8 @@ def url_pattern(endpoint: str, key: str, **values: object) -> Callable[[int], st
     `url_for` runs once, with a marker for the key; each row's address is that address with
     its key in the marker's place (keys are integers: nothing to quote).
     """
-    address = url_for(endpoint, **values, **{key: MAX_ID})
+    arguments: dict[str, Any] = {**values, key: MAX_ID}
+    address = url_for(endpoint, **arguments)
     before, mark, after = address.partition(_MARK)
     if not mark or _MARK in after:
         raise ValueError(f"{endpoint}: the key {key!r} is not in one place of its address")

@@ -46,7 +46,7 @@ from ..core.paging import Paged, page_number
 PAGE_SIZE = 25
 SORTS = ("name", "sector", "state", "joined_on")
 STATUSES = ("all", "active", "former")
-SelectT = TypeVar("SelectT", bound="Select[Any]")
+SelectT = TypeVar("SelectT", bound="Select[*tuple[Any, ...]]")
 
 
 # --- searching --------------------------------------------------------------------------------

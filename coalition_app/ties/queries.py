@@ -51,15 +51,26 @@ def history(tie: Tie) -> list[TieUpdate]:
     )
 
 
-def partner_candidates(recording: Institution, today: date) -> list[Institution]:
-    """The active member institutions a tie of `recording` may join, by name."""
-    return list(
-        session.scalars(
-            select(Institution)
+class Candidate(NamedTuple):
+    """An institution the tie form offers, as its picker needs it."""
+
+    id: int
+    name: str
+    name_key: str
+    acronym: str | None
+
+
+def partner_candidates(recording: Institution, today: date) -> list[Candidate]:
+    """The active member institutions a tie of `recording` may join, by name (rows, not
+    objects: the picker offers every one of them)."""
+    return [
+        Candidate(*row)
+        for row in session.execute(
+            select(Institution.id, Institution.name, Institution.name_key, Institution.acronym)
             .where(Institution.active_on(today), Institution.id != recording.id)
             .order_by(Institution.name_key)
         )
-    )
+    ]
 
 
 def people_of(institution: Institution) -> list[User]:
@@ -149,11 +160,11 @@ def _conditions(kind: bool, status: str) -> list[ColumnElement[bool]]:
 
 
 @cache
-def _count_statement(kind: bool, status: str) -> Select[tuple[int]]:
+def _count_statement(kind: bool, status: str) -> Select[int]:
     return select(func.count()).select_from(Tie).where(*_conditions(kind, status))
 
 
-def _paged(statement: Select[Any]) -> Select[Any]:
+def _paged(statement: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
     return (
         statement.order_by(Tie.since.desc(), Tie.id.desc())
         .limit(bindparam("limit", type_=Integer))
@@ -162,7 +173,7 @@ def _paged(statement: Select[Any]) -> Select[Any]:
 
 
 @cache
-def _objects_statement(kind: bool, status: str) -> Select[tuple[Tie]]:
+def _objects_statement(kind: bool, status: str) -> Select[*tuple[Any, ...]]:
     return _paged(
         select(Tie)
         .where(*_conditions(kind, status))
@@ -183,7 +194,7 @@ def _label(institution: type[Institution]) -> ColumnElement[str]:
 
 
 @cache
-def _rows_statement(kind: bool, status: str) -> Select[Any]:
+def _rows_statement(kind: bool, status: str) -> Select[*tuple[Any, ...]]:
     a, b = aliased(Institution), aliased(Institution)
     return _paged(
         select(

@@ -98,11 +98,12 @@ def record(institution_id: int):
         form.since.data = today
     elif form.validate_on_submit():
         try:
-            other = (
+            picked = (
                 directory.picked_institution(form.other.data or "", candidates, "other")
                 if form.other.data
                 else None
             )
+            other = directory.load_institution(picked.id) if picked else None
             tie = ties.record_tie(institution, other, form.data_of(), current_user, today)
         except DomainError as error:
             _show_error(form, error)
