@@ -22,7 +22,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import QueryableAttribute, joinedload
+from sqlalchemy.orm import QueryableAttribute, joinedload, lazyload
 from werkzeug.exceptions import BadRequest, NotFound
 
 from models import (
@@ -284,7 +284,8 @@ _PROFILE_PEOPLE_TOTAL = (
 _PROFILE_PEOPLE = (
     select(User)
     .where(User.institution_id == bindparam("institution_id"))
-    .options(joinedload(User.institution))
+    # Their institution is the profile's, already loaded: not joined again for each person.
+    .options(lazyload(User.institution))
     .order_by(User.is_active.desc(), User.full_name, User.id)
     .limit(PEOPLE_PAGE_SIZE)
     .offset(bindparam("offset", type_=Integer))

@@ -10,6 +10,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import BindParameter, ColumnElement, Integer, Select, bindparam, func, select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased, joinedload
 from werkzeug.exceptions import BadRequest, NotFound
 
@@ -73,10 +74,11 @@ def partner_candidates(recording: Institution, today: date) -> list[Candidate]:
     ]
 
 
-def people_of(institution: Institution) -> list[User]:
+def people_of(institution: Institution) -> list[Row[int, str]]:
+    """The institution's active people (key and name: a choice list of them), by name."""
     return list(
-        session.scalars(
-            select(User)
+        session.execute(
+            select(User.id, User.full_name)
             .where(User.institution_id == institution.id, User.is_active.is_(True))
             .order_by(User.full_name, User.id)
         )
