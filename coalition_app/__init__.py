@@ -47,6 +47,10 @@ def create_app(config: Config | None = None) -> Flask:
 
     app.jinja_env.globals["can"] = can
 
+    from .core.url_patterns import url_pattern
+
+    app.jinja_env.globals["url_pattern"] = url_pattern
+
     from models import due_state
 
     def _due_state(day: date | None, today: date, done: bool = False) -> str | None:

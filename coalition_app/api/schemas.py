@@ -36,6 +36,7 @@ from models import Task as TaskRow
 from models.base import MAX_ID
 
 from ..core import clock
+from ..core.url_patterns import row_url
 
 
 class Schema(BaseModel):
@@ -204,7 +205,7 @@ class InstitutionRef(Schema):
         return cls(
             id=institution.id,
             name=institution.name,
-            url=url_for("api.institution", institution_id=institution.id),
+            url=row_url("api.institution", "institution_id", institution.id),
         )
 
 

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -253,34 +254,51 @@ def website_domain(url: str | None) -> str | None:
     return host or None
 
 
+class KnownInstitution(NamedTuple):
+    """An existing institution as a likely duplicate names it."""
+
+    id: int
+    name: str
+
+
 @dataclass(frozen=True)
 class Duplicate:
-    institution: Institution
+    institution: KnownInstitution
     reasons: tuple[str, ...]  # "name", "acronym", "website"
 
 
 def likely_duplicates(applications: Iterable[Application]) -> dict[int, list[Duplicate]]:
     """{application id: the existing institutions it may be}: same folded name
     (`comparison_key`, as the directory compares names), same acronym, or same website
-    domain. One query whatever the number of applications."""
+    domain. One query whatever the number of applications (of the columns compared: every
+    institution is read, so rows rather than objects with their sector and state)."""
     applications = list(applications)
     if not applications:
         return {}
-    institutions = list(session.scalars(select(Institution).order_by(Institution.name_key)))
-    by_name: dict[str, list[Institution]] = {}
-    by_acronym: dict[str, list[Institution]] = {}
-    by_domain: dict[str, list[Institution]] = {}
-    for institution in institutions:
-        by_name.setdefault(institution.name_key, []).append(institution)
-        if institution.acronym:
-            by_acronym.setdefault(comparison_key(institution.acronym), []).append(institution)
-        domain = website_domain(institution.website)
+    rows = session.execute(
+        select(
+            Institution.id,
+            Institution.name,
+            Institution.name_key,
+            Institution.acronym,
+            Institution.website,
+        ).order_by(Institution.name_key)
+    )
+    by_name: dict[str, list[KnownInstitution]] = {}
+    by_acronym: dict[str, list[KnownInstitution]] = {}
+    by_domain: dict[str, list[KnownInstitution]] = {}
+    for institution_id, name, name_key, acronym, website in rows:
+        institution = KnownInstitution(institution_id, name)
+        by_name.setdefault(name_key, []).append(institution)
+        if acronym:
+            by_acronym.setdefault(comparison_key(acronym), []).append(institution)
+        domain = website_domain(website)
         if domain:
             by_domain.setdefault(domain, []).append(institution)
     found: dict[int, list[Duplicate]] = {}
     for application in applications:
         reasons: dict[int, list[str]] = {}
-        seen: dict[int, Institution] = {}
+        seen: dict[int, KnownInstitution] = {}
         candidates = [
             ("name", by_name.get(comparison_key(application.institution_name), [])),
             (

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticUseDefault
@@ -14,6 +13,7 @@ from models import Basis, GroupRole
 from models import Institution as InstitutionRow
 
 from ..api.schemas import DeliverableRef, GroupRef, Page, Refusal, Schema, Sector, State
+from ..core.url_patterns import row_url
 from . import service as directory
 
 MAX_PER_PAGE = 100
@@ -48,7 +48,7 @@ class Institution(Schema):
             "active": institution.is_active_on(today),
             "is_founder": institution.is_founder,
             "basis": institution.basis,
-            "url": url_for("api.institution", institution_id=institution.id),
+            "url": row_url("api.institution", "institution_id", institution.id),
         }
 
     @classmethod

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -22,7 +22,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import QueryableAttribute, joinedload
+from sqlalchemy.orm import QueryableAttribute, joinedload, lazyload
 from werkzeug.exceptions import BadRequest, NotFound
 
 from models import (
@@ -46,7 +46,7 @@ from ..core.paging import Paged, page_number
 PAGE_SIZE = 25
 SORTS = ("name", "sector", "state", "joined_on")
 STATUSES = ("all", "active", "former")
-SelectT = TypeVar("SelectT", bound="Select[Any]")
+SelectT = TypeVar("SelectT", bound="Select[*tuple[Any, ...]]")
 
 
 # --- searching --------------------------------------------------------------------------------
@@ -108,7 +108,7 @@ class DirectoryPage(Paged):
     page_size = PAGE_SIZE
 
     query: DirectoryQuery
-    institutions: list[Institution]
+    institutions: list[Any]  # DirectoryRow: what the table shows of each
     total: int
     active: int
     former: int
@@ -190,9 +190,23 @@ def directory_page(query: DirectoryQuery, today: date) -> DirectoryPage:
     ).one()
     pages = max(1, math.ceil(total / PAGE_SIZE))
     query.page = min(query.page, pages)
-    statement = in_directory_order(select(Institution).where(*conditions), query)
+    # Rows, not Institution objects with their sector and state (loading those cost more
+    # than the query); the sector's and state's names come from the lists above.
+    statement = in_directory_order(
+        select(
+            Institution.id,
+            Institution.name,
+            Institution.acronym,
+            Institution.is_founder,
+            Institution.sector_slug,
+            Institution.state_code,
+            Institution.joined_on,
+            active.label("active"),
+        ).where(*conditions),
+        query,
+    )
     institutions = list(
-        session.scalars(statement.limit(PAGE_SIZE).offset((query.page - 1) * PAGE_SIZE))
+        session.execute(statement.limit(PAGE_SIZE).offset((query.page - 1) * PAGE_SIZE))
     )
     return DirectoryPage(
         query=query,
@@ -270,7 +284,8 @@ _PROFILE_PEOPLE_TOTAL = (
 _PROFILE_PEOPLE = (
     select(User)
     .where(User.institution_id == bindparam("institution_id"))
-    .options(joinedload(User.institution))
+    # Their institution is the profile's, already loaded: not joined again for each person.
+    .options(lazyload(User.institution))
     .order_by(User.is_active.desc(), User.full_name, User.id)
     .limit(PEOPLE_PAGE_SIZE)
     .offset(bindparam("offset", type_=Integer))
@@ -554,7 +569,23 @@ def close_group_memberships(institution: Institution, day: date) -> list[str]:
 # --- choosing an institution by typing its name (the pickers) --------------------------------
 
 
-def institution_named(written: str, candidates: list[Institution]) -> Institution | None:
+class Candidate(Protocol):
+    """What a picker needs of an institution it offers (an `Institution`, or a lighter row)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def name_key(self) -> str: ...
+    @property
+    def acronym(self) -> str | None: ...
+
+
+CandidateT = TypeVar("CandidateT", bound=Candidate)
+
+
+def institution_named(written: str, candidates: Sequence[CandidateT]) -> CandidateT | None:
     """The candidate the picker's text names: its name (case, accents and spacing ignored)
     or, when only one has it, its acronym."""
     key = comparison_key(written)
@@ -565,7 +596,9 @@ def institution_named(written: str, candidates: list[Institution]) -> Institutio
     return by_acronym[0] if len(by_acronym) == 1 else None
 
 
-def similar_institutions(written: str, candidates: list[Institution], limit: int = 5) -> list[str]:
+def similar_institutions(
+    written: str, candidates: Sequence[Candidate], limit: int = 5
+) -> list[str]:
     """Names of candidates whose name or acronym holds the text: suggestions for a miss."""
     key = comparison_key(written)
     if not key:
@@ -577,7 +610,7 @@ def similar_institutions(written: str, candidates: list[Institution], limit: int
     ][:limit]
 
 
-def picked_institution(written: str, candidates: list[Institution], field: str) -> Institution:
+def picked_institution(written: str, candidates: Sequence[CandidateT], field: str) -> CandidateT:
     """The candidate a picker's text names; if none, a message next to `field` that names
     the candidates the text could mean."""
     found = institution_named(written, candidates)

@@ -110,7 +110,12 @@ def set_email_choices(user: User, wanted: set[NotificationKind]) -> None:
 
 def kind_label(kind: NotificationKind) -> str:
     """What a kind of notification is about, for the e-mail choices."""
-    labels = {
+    return kind_labels().get(kind, str(kind))
+
+
+def kind_labels() -> dict[NotificationKind, str]:
+    """Every kind's `kind_label`, translated once (the choices list them all)."""
+    return {
         K.TASK_ASSIGNED: _("A task is assigned to me"),
         K.TASK_REASSIGNED: _("A task of mine is given to someone else"),
         K.TASK_DUE_SOON: _("A task of mine is due soon"),
@@ -131,7 +136,6 @@ def kind_label(kind: NotificationKind) -> str:
             "Someone comments on my task, a deliverable of a group I chair or my meeting"
         ),
     }
-    return labels.get(kind, str(kind))
 
 
 def message(notification: Notification) -> str:

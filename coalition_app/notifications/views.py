@@ -19,8 +19,9 @@ bp = Blueprint("notifications", __name__)
 
 def _email_form(formdata=None) -> EmailChoicesForm:
     form = EmailChoicesForm(formdata=formdata)
+    labels = notifications.kind_labels()
     form.email.choices = [
-        (kind.value, notifications.kind_label(kind)) for kind in notifications.EMAIL_KINDS
+        (kind.value, labels.get(kind, str(kind))) for kind in notifications.EMAIL_KINDS
     ]
     if formdata is None:
         chosen = notifications.email_choices(current_user)

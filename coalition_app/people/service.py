@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, func, or_, select, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy.engine import CursorResult, Row
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import BadRequest, Gone, NotFound
 from werkzeug.security import generate_password_hash
@@ -95,7 +95,7 @@ class PeoplePage(Paged):
     page_size = PAGE_SIZE
 
     query: PeopleQuery
-    people: list[User]
+    people: list[Row[Any]]  # id, full_name, email, is_active, role, institution_id/_label
     total: int
     pages: int
     institutions: list[tuple[int, str]]
@@ -134,11 +134,23 @@ def people_page(query: PeopleQuery) -> PeoplePage:
     total = session.scalar(select(func.count()).select_from(User).where(*conditions)) or 0
     pages = max(1, math.ceil(total / PAGE_SIZE))
     query.page = min(query.page, pages)
+    # Rows of what the table shows, not User objects (loading fifty of them, each with its
+    # institution, cost more than the query).
     people = list(
-        session.scalars(
-            select(User)
+        session.execute(
+            select(
+                User.id,
+                User.full_name,
+                User.email,
+                User.is_active,
+                User.role,
+                User.institution_id,
+                func.coalesce(func.nullif(Institution.acronym, ""), Institution.name).label(
+                    "institution_label"
+                ),
+            )
+            .join(Institution, User.institution_id == Institution.id)
             .where(*conditions)
-            .options(joinedload(User.institution))
             .order_by(User.is_active.desc(), User.full_name, User.id)
             .limit(PAGE_SIZE)
             .offset((query.page - 1) * PAGE_SIZE)

@@ -3,6 +3,7 @@ public page where an invitation is accepted."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from flask import (
@@ -54,22 +55,33 @@ def _back_to_the_list() -> str:
     return url_for("people.index")
 
 
-def _invitable() -> list[Institution]:
-    """The institutions someone may be invited to: the coalition's active members."""
-    return list(
-        db_session.scalars(
-            select(Institution)
+class Invitable(NamedTuple):
+    """An institution someone may be invited to, as the picker needs it."""
+
+    id: int
+    name: str
+    name_key: str
+    acronym: str | None
+
+
+def _invitable() -> list[Invitable]:
+    """The institutions someone may be invited to: the coalition's active members (rows, not
+    objects: the picker offers every one of them)."""
+    return [
+        Invitable(*row)
+        for row in db_session.execute(
+            select(Institution.id, Institution.name, Institution.name_key, Institution.acronym)
             .where(Institution.active_on(clock.today()))
             .order_by(Institution.name_key)
         )
-    )
+    ]
 
 
 def _people_page(
     invite_form: InviteForm,
     status: int = 200,
     new_link: str | None = None,
-    invitable: list[Institution] | None = None,
+    invitable: list[Invitable] | None = None,
 ):
     page = people.people_page(people.PeopleQuery.from_args(request.args))
     return render_template(
@@ -79,8 +91,6 @@ def _people_page(
         people=page.people,
         invitations=people.pending_invitations(utcnow()),
         invite_form=invite_form,
-        action_form=ActionForm(),
-        role_form=RoleForm(formdata=None),
         events=(events := audit.recent(20)),
         sentences=describe(events),
         new_link=new_link,

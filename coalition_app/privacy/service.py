@@ -7,11 +7,24 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, Table, cast, delete, func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Select,
+    String,
+    Table,
+    bindparam,
+    cast,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
@@ -172,23 +185,36 @@ class PersonalData:
         }
 
 
+@cache
+def _personal_data_queries() -> list[tuple[str, Select[Any]]]:
+    """Each table's statement for one person's rows, built once (building the 47 statements
+    cost more than running them); the person's key and e-mail are bound per call."""
+    person_id: BindParameter[int] = bindparam("person_id")
+    email: BindParameter[str] = bindparam("email")
+    queries = []
+    for table in tables_with_user_keys():
+        if table.name == "users":
+            condition = table.c.id == person_id
+        else:
+            keys = [fk.parent for fk in table.foreign_keys if fk.column.table.name == "users"]
+            condition = or_(*(column == person_id for column in keys))
+        if table.name == "invitations":
+            condition = or_(condition, table.c.email == email)
+        if table.name == "applications":
+            condition = or_(condition, table.c.contact_email == email)
+        order = [c for c in table.primary_key.columns]
+        queries.append((table.name, select(table).where(condition).order_by(*order)))
+    return queries
+
+
 def personal_data(person: User) -> PersonalData:
     """Every row with a key to this person, table by table (one query per table, whatever
     their number), plus invitations and applications addressed to their e-mail."""
     data = PersonalData(person)
-    for table in tables_with_user_keys():
-        if table.name == "users":
-            condition = table.c.id == person.id
-        else:
-            keys = [fk.parent for fk in table.foreign_keys if fk.column.table.name == "users"]
-            condition = or_(*(column == person.id for column in keys))
-        if table.name == "invitations":
-            condition = or_(condition, table.c.email == person.email)
-        if table.name == "applications":
-            condition = or_(condition, table.c.contact_email == person.email)
-        order = [c for c in table.primary_key.columns]
-        rows = session.execute(select(table).where(condition).order_by(*order)).mappings()
-        data.sections[table.name] = [
+    values = {"person_id": person.id, "email": person.email}
+    for name, query in _personal_data_queries():
+        rows = session.execute(query, values).mappings()
+        data.sections[name] = [
             {key: _plain(value) for key, value in row.items() if key not in SECRET_COLUMNS}
             for row in rows
         ]

@@ -243,17 +243,20 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _public_events() -> Select[Meeting]:
-    """Public, not cancelled meetings and events, with their group and listed organisers."""
-    listed_organisers = MeetingOrganiser.institution.and_(Institution.is_listed.is_(True))
-    return (
+def _public_events(organisers: bool = False) -> Select[Meeting]:
+    """Public, not cancelled meetings and events, with their group (and, for an event's own
+    page, its listed organisers: the lists do not show them)."""
+    statement = (
         select(Meeting)
         .where(Meeting.is_public.is_(True), Meeting.cancelled_at.is_(None))
-        .options(
-            selectinload(Meeting.group),
-            selectinload(Meeting.organisers).selectinload(listed_organisers),
-        )
+        .options(selectinload(Meeting.group))
     )
+    if organisers:
+        listed_organisers = MeetingOrganiser.institution.and_(Institution.is_listed.is_(True))
+        statement = statement.options(
+            selectinload(Meeting.organisers).selectinload(listed_organisers)
+        )
+    return statement
 
 
 @dataclass
@@ -282,7 +285,9 @@ def events(today: date, upcoming_limit: int | None = None) -> Events:
 
 
 def public_event(meeting_id: int) -> Meeting:
-    meeting: Meeting | None = session.scalar(_public_events().where(Meeting.id == meeting_id))
+    meeting: Meeting | None = session.scalar(
+        _public_events(organisers=True).where(Meeting.id == meeting_id)
+    )
     if meeting is None:
         raise NotFound()
     return meeting

@@ -6,9 +6,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import BindParameter, ColumnElement, Integer, Select, bindparam, func, select
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import aliased, joinedload
 from werkzeug.exceptions import BadRequest, NotFound
 
 from models import Institution, Tie, TieKind, TieStatus, TieUpdate, User
@@ -49,21 +52,33 @@ def history(tie: Tie) -> list[TieUpdate]:
     )
 
 
-def partner_candidates(recording: Institution, today: date) -> list[Institution]:
-    """The active member institutions a tie of `recording` may join, by name."""
-    return list(
-        session.scalars(
-            select(Institution)
+class Candidate(NamedTuple):
+    """An institution the tie form offers, as its picker needs it."""
+
+    id: int
+    name: str
+    name_key: str
+    acronym: str | None
+
+
+def partner_candidates(recording: Institution, today: date) -> list[Candidate]:
+    """The active member institutions a tie of `recording` may join, by name (rows, not
+    objects: the picker offers every one of them)."""
+    return [
+        Candidate(*row)
+        for row in session.execute(
+            select(Institution.id, Institution.name, Institution.name_key, Institution.acronym)
             .where(Institution.active_on(today), Institution.id != recording.id)
             .order_by(Institution.name_key)
         )
-    )
+    ]
 
 
-def people_of(institution: Institution) -> list[User]:
+def people_of(institution: Institution) -> list[Row[int, str]]:
+    """The institution's active people (key and name: a choice list of them), by name."""
     return list(
-        session.scalars(
-            select(User)
+        session.execute(
+            select(User.id, User.full_name)
             .where(User.institution_id == institution.id, User.is_active.is_(True))
             .order_by(User.full_name, User.id)
         )
@@ -104,45 +119,143 @@ class TiePage(Paged):
     page_size = PAGE_SIZE
 
     query: TieQuery
-    ties: list[Tie]
+    ties: list[Any]  # Tie objects (the API) or `TieRow`s (the page)
     total: int
     pages: int
     today: date
 
 
-def _conditions(query: TieQuery, today: date) -> list[ColumnElement[bool]]:
+# The list's statements are built once per shape of filter (building them cost more than
+# running them); the filter's values, the day and the page are bound per call.
+
+
+def _shape(query: TieQuery) -> tuple[bool, str]:
+    """Which conditions the query needs: a kind or not, and which status filter."""
+    status = "exact" if query.status in {s.value for s in TieStatus} else query.status
+    return bool(query.kind), status
+
+
+def _values(query: TieQuery, today: date) -> dict[str, Any]:
+    return {
+        "kind": TieKind(query.kind) if query.kind else None,
+        "status": TieStatus(query.status) if _shape(query)[1] == "exact" else None,
+        "today": today,
+    }
+
+
+def _conditions(kind: bool, status: str) -> list[ColumnElement[bool]]:
+    today: BindParameter[date] = bindparam("today")
     conditions: list[ColumnElement[bool]] = []
-    if query.kind:
-        conditions.append(Tie.kind == TieKind(query.kind))
-    if query.status in {s.value for s in TieStatus}:
-        conditions.append(Tie.status == TieStatus(query.status))
-    elif query.status == "current":
+    if kind:
+        conditions.append(Tie.kind == bindparam("kind"))
+    if status == "exact":
+        conditions.append(Tie.status == bindparam("status"))
+    elif status == "current":
         conditions += [
             Tie.status != TieStatus.DECLINED,
             Tie.since <= today,
             Tie.ends_on.is_(None) | (Tie.ends_on >= today),
         ]
-    elif query.status == "ended":
+    elif status == "ended":
         conditions += [Tie.status != TieStatus.DECLINED, Tie.ends_on < today]
     return conditions
 
 
-def tie_page(query: TieQuery, today: date) -> TiePage:
-    """One page of the coalition's ties, newest start first, in two queries."""
-    conditions = _conditions(query, today)
-    total = session.scalar(select(func.count()).select_from(Tie).where(*conditions)) or 0
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    query.page = min(query.page, pages)
-    ties = list(
-        session.scalars(
-            select(Tie)
-            .where(*conditions)
-            .options(joinedload(Tie.institution_a), joinedload(Tie.institution_b))
-            .order_by(Tie.since.desc(), Tie.id.desc())
-            .limit(PAGE_SIZE)
-            .offset((query.page - 1) * PAGE_SIZE)
+@cache
+def _count_statement(kind: bool, status: str) -> Select[int]:
+    return select(func.count()).select_from(Tie).where(*_conditions(kind, status))
+
+
+def _paged(statement: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
+    return (
+        statement.order_by(Tie.since.desc(), Tie.id.desc())
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
+
+
+@cache
+def _objects_statement(kind: bool, status: str) -> Select[*tuple[Any, ...]]:
+    return _paged(
+        select(Tie)
+        .where(*_conditions(kind, status))
+        .options(
+            joinedload(Tie.institution_a),
+            joinedload(Tie.institution_b),
+            # What the API's Tie shows of each (without them, one query per other person).
+            joinedload(Tie.recorded_for),
+            joinedload(Tie.recorded_by),
+            joinedload(Tie.answered_by),
         )
     )
+
+
+def _label(institution: type[Institution]) -> ColumnElement[str]:
+    """An institution as a list names it: its acronym, else its name."""
+    return func.coalesce(func.nullif(institution.acronym, ""), institution.name)
+
+
+@cache
+def _rows_statement(kind: bool, status: str) -> Select[*tuple[Any, ...]]:
+    a, b = aliased(Institution), aliased(Institution)
+    return _paged(
+        select(
+            Tie.id,
+            Tie.title,
+            Tie.kind,
+            Tie.since,
+            Tie.ends_on,
+            Tie.status,
+            Tie.institution_a_id,
+            _label(a),
+            Tie.institution_b_id,
+            _label(b),
+        )
+        .join(a, a.id == Tie.institution_a_id)
+        .join(b, b.id == Tie.institution_b_id)
+        .where(*_conditions(kind, status))
+    )
+
+
+def _counted_page(query: TieQuery, today: date) -> tuple[dict[str, Any], int, int]:
+    """The bound values of the query's page, the number of ties it matches and of pages."""
+    values = _values(query, today)
+    total = session.scalar(_count_statement(*_shape(query)), values) or 0
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    query.page = min(query.page, pages)
+    values.update(limit=PAGE_SIZE, offset=(query.page - 1) * PAGE_SIZE)
+    return values, total, pages
+
+
+def tie_page(query: TieQuery, today: date) -> TiePage:
+    """One page of the coalition's ties, newest start first, in two queries (Tie objects with
+    the institutions and people the API names)."""
+    values, total, pages = _counted_page(query, today)
+    ties = list(session.scalars(_objects_statement(*_shape(query)), values))
+    return TiePage(query=query, ties=ties, total=total, pages=pages, today=today)
+
+
+class TieRow(NamedTuple):
+    """What the list page shows of a tie."""
+
+    id: int
+    title: str | None
+    kind: TieKind
+    since: date
+    ends_on: date | None
+    status: TieStatus
+    institution_a_id: int
+    institution_a_label: str
+    institution_b_id: int
+    institution_b_label: str
+
+
+def tie_rows_page(query: TieQuery, today: date) -> TiePage:
+    """The list page's page of ties as rows (no Tie or Institution objects: loading fifty of
+    each cost more than the query), in two queries."""
+    values, total, pages = _counted_page(query, today)
+    rows = session.execute(_rows_statement(*_shape(query)), values)
+    ties = [TieRow(*row) for row in rows]
     return TiePage(query=query, ties=ties, total=total, pages=pages, today=today)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from pydantic import AfterValidator, Field
 
@@ -15,6 +14,7 @@ from models import TieKind, TieStatus
 
 from ..api.helpers import no_control_characters
 from ..api.schemas import InstitutionRef, Key, PersonRef, Refusal, Schema, Timestamp
+from ..core.url_patterns import row_url
 from ..work.schemas import _web_address
 from . import service
 
@@ -84,7 +84,7 @@ class Tie(Schema):
             answered_by=PersonRef.of(tie.answered_by),
             answered_at=tie.answered_at,
             version=tie.version,
-            url=url_for("api.tie", tie_id=tie.id),
+            url=row_url("api.tie", "tie_id", tie.id),
         )
 
 

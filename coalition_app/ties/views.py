@@ -98,11 +98,12 @@ def record(institution_id: int):
         form.since.data = today
     elif form.validate_on_submit():
         try:
-            other = (
+            picked = (
                 directory.picked_institution(form.other.data or "", candidates, "other")
                 if form.other.data
                 else None
             )
+            other = directory.load_institution(picked.id) if picked else None
             tie = ties.record_tie(institution, other, form.data_of(), current_user, today)
         except DomainError as error:
             _show_error(form, error)
@@ -249,7 +250,7 @@ def end(tie_id: int):
 def index():
     authorize(current_user, "manage_ties")
     query = queries.TieQuery.from_args(request.args)
-    return render_template("ties/index.html", page=queries.tie_page(query, clock.today()))
+    return render_template("ties/index.html", page=queries.tie_rows_page(query, clock.today()))
 
 
 @bp.get("/ties/export.csv")
