@@ -1141,9 +1141,18 @@
     });
   }
 
-  function fetchJson(url) {
+  /* A document; while the server computes it (202, with Retry-After: another server
+     process may not have it yet) asked again, a few times. */
+  function fetchJson(url, attempt) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
+        var tries = attempt || 0;
+        if (response.status === 202 && tries < 24) {
+          var seconds = Number(response.headers.get("Retry-After")) || 5;
+          return new Promise(function (resolve) {
+            window.setTimeout(resolve, seconds * 1000);
+          }).then(function () { return fetchJson(url, tries + 1); });
+        }
         if (!response.ok || response.status === 202) {
           throw new Error("network data: HTTP " + response.status);
         }
