@@ -24,7 +24,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import selectinload
 
 from models import (
@@ -247,14 +247,7 @@ def _introductions_of(summary) -> tuple[dict[tuple[int, int], Introduction], lis
     if pairs:
         rows = db_session.scalars(
             select(Introduction)
-            .where(
-                or_(
-                    *(
-                        and_(Introduction.institution_a_id == u, Introduction.institution_b_id == v)
-                        for u, v in pairs
-                    )
-                )
-            )
+            .where(tuple_(Introduction.institution_a_id, Introduction.institution_b_id).in_(pairs))
             .order_by(Introduction.introduced_at)
         ).all()
         last = {(row.institution_a_id, row.institution_b_id): row for row in rows}

@@ -355,3 +355,32 @@ def test_ten_thousand_institutions_are_drawn_and_the_details_come_on_demand(netw
     page.click("#network-table-more")
     expect(page.locator("#network-table tbody tr")).to_have_count(120)
     assert page.watcher.errors == []
+
+
+def test_on_a_phone_the_graph_waits_and_an_early_search_does_not_reload_the_page(network_page):
+    """At 390 px the graph is below the controls: Cytoscape is fetched and the graph drawn
+    when it is needed (here: by the search). Enter before the page's script has run does
+    not submit the form (its button is disabled until then)."""
+    page = network_page
+    page.set_viewport_size({"width": 390, "height": 800})
+    sign_in(page, "member@example.org")
+    held = []
+    page.route("**/static/js/network.js*", lambda route: held.append(route))
+    page.goto("/network", wait_until="commit")  # deferred scripts hold DOMContentLoaded
+    page.wait_for_selector("#network-table-more")  # the document is parsed to its end
+    navigations: list[str] = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    page.get_by_label("Buscar una institución").fill("C Minds")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    assert navigations == [] and page.locator("#network-search-button").is_disabled()
+    assert len(held) == 1
+    held[0].continue_()
+    expect(page.locator("#network-search-button")).to_be_enabled()
+    assert page.evaluate("() => typeof window.cytoscape") == "undefined"
+    assert page.get_attribute("#network-graph", "data-ready") is None
+    page.keyboard.press("Enter")
+    expect(page.locator("#network-panel-title")).to_have_text("C Minds")
+    assert page.get_attribute("#network-graph", "data-ready") == "1"
+    assert navigations == []
+    assert page.watcher.errors == []

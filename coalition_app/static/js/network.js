@@ -13,7 +13,7 @@
 
   var configElement = document.getElementById("network-config");
   var container = document.getElementById("network-graph");
-  if (!configElement || !container || typeof window.cytoscape !== "function") {
+  if (!configElement || !container) {
     return;
   }
   var config = JSON.parse(configElement.textContent);
@@ -245,7 +245,12 @@
         if (measure !== "weighted_degree") {
           resize(measure);
         }
-        if (filtersChosen()) {
+        // What was chosen before (a browser restores a form on reload; the controls may be
+        // used before the graph is drawn):
+        var layer = document.getElementById("network-layer").value;
+        if (layer !== "collaboration") {
+          setLayer(layer);
+        } else if (filtersChosen()) {
           applyFilters();
         }
         container.dataset.details = "1";
@@ -855,28 +860,6 @@
       cy.fit(cy.elements(":visible"), 20);
     });
     wireViews();
-    document.getElementById("network-controls").addEventListener("submit", function (event) {
-      event.preventDefault();
-      withDetails(search);
-    });
-    document.getElementById("network-search-button").disabled = false;
-    document.getElementById("network-table").tBodies[0].addEventListener("click", function (event) {
-      var button = event.target.closest(".network-select");
-      if (button) {
-        var id = button.dataset.nodeId;
-        withDetails(function () { select(id, true); });
-      }
-    });
-    document.querySelectorAll(".network-sort").forEach(function (button) {
-      button.addEventListener("click", function () {
-        withDetails(function () { sortTable(button); });
-      });
-    });
-    var more = document.getElementById("network-table-more");
-    if (more) {
-      more.disabled = false;
-      more.addEventListener("click", needingDetails(showMoreRows));
-    }
     mark("wired");
     showCount(n, elements.edges.length);
     container.dataset.nodes = String(n);
@@ -897,8 +880,9 @@
       container.dataset.painted = "1";
       if (large) {
         cy.add(elements.edges);
-        if (filtersChosen() && loaded) {
-          applyFilters();
+        if (filtersChosen() || document.getElementById("network-size").value !== "weighted_degree" ||
+            document.getElementById("network-layer").value !== "collaboration") {
+          withDetails(function () {});  // chosen before the graph was drawn: applied with them
         }
       } else {
         // A small network's details are small too: fetched now, so that every action
@@ -1160,9 +1144,86 @@
       });
   }
 
-  fetchJson(config.graphUrl)
-    .then(draw)
-    .catch(function (error) {
-      loading.textContent = text("failed", "The graph could not be drawn.") + " " + error.message;
+  /* Cytoscape (436 KB, 138 KB compressed, about a second of a phone's main thread to
+     evaluate and draw) is fetched and the graph drawn when the graph comes near the window
+     (at once on a wide screen, where it is in the first view; on a phone it is below the
+     controls), or as soon as the search, the table or the graph's controls are used. */
+  var graphRequest = null;
+  var drawing = null;
+
+  function loadCytoscape() {
+    if (typeof window.cytoscape === "function") {
+      return Promise.resolve();
+    }
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = container.dataset.cytoscapeSrc;
+      script.onload = resolve;
+      script.onerror = function () { reject(new Error("cytoscape")); };
+      document.head.appendChild(script);
     });
+  }
+
+  function ensureDrawn() {
+    if (!drawing) {
+      graphRequest = graphRequest || fetchJson(config.graphUrl);
+      drawing = Promise.all([loadCytoscape(), graphRequest]).then(function (results) {
+        draw(results[1]);
+      });
+      drawing.catch(function (error) {
+        loading.textContent = text("failed", "The graph could not be drawn.") + " " + error.message;
+      });
+    }
+    return drawing;
+  }
+
+  /* Run `callback` once the graph is drawn and the details are here. */
+  function whenReady(callback) {
+    ensureDrawn().then(function () { withDetails(callback); });
+  }
+
+  document.getElementById("network-controls").addEventListener("submit", function (event) {
+    event.preventDefault();
+    whenReady(search);
+  });
+  document.getElementById("network-search-button").disabled = false;
+  document.getElementById("network-table").tBodies[0].addEventListener("click", function (event) {
+    var button = event.target.closest(".network-select");
+    if (button) {
+      var id = button.dataset.nodeId;
+      whenReady(function () { select(id, true); });
+    }
+  });
+  document.querySelectorAll(".network-sort").forEach(function (button) {
+    button.addEventListener("click", function () {
+      whenReady(function () { sortTable(button); });
+    });
+  });
+  var more = document.getElementById("network-table-more");
+  if (more) {
+    more.disabled = false;
+    more.addEventListener("click", function () { whenReady(showMoreRows); });
+  }
+  // Any use of the graph's controls draws it (their handlers are wired by draw; what was
+  // chosen meanwhile is applied with the details).
+  document.getElementById("network-controls").addEventListener("change", ensureDrawn);
+  document.getElementById("network-controls").addEventListener("click", function (event) {
+    if (event.target.closest("button")) {
+      ensureDrawn();
+    }
+  });
+
+  if ("IntersectionObserver" in window) {
+    graphRequest = fetchJson(config.graphUrl);
+    graphRequest.catch(function () { graphRequest = null; });
+    var observer = new IntersectionObserver(function (entries) {
+      if (entries.some(function (entry) { return entry.isIntersecting; })) {
+        observer.disconnect();
+        ensureDrawn();
+      }
+    }, { rootMargin: "300px 0px" });
+    observer.observe(container);
+  } else {
+    ensureDrawn();
+  }
 }());
