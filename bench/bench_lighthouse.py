@@ -201,12 +201,20 @@ def prepare_synthetic(url: str, institutions: int) -> None:
 
 
 def wait_for_network(port: int, cookie: str, seconds: int = 120) -> None:
-    """Until the network page answers 200 (its first build runs in the background)."""
+    """Until the network page and its drawing answer 200 from every gunicorn worker.
+
+    A large network's first build runs in the background, in each worker (the benchmark's
+    cache is per process: no Redis); the drawing is derived on its first request. So both
+    are asked until a run of answers in a row are all 200s (4 workers, 2 threads each).
+    """
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if get(port, "/network", cookie)[0] == 200:
-            return
-        time.sleep(1)
+    in_a_row = 0
+    while time.monotonic() < deadline and in_a_row < 16:
+        ok = get(port, "/network", cookie)[0] == 200
+        ok = get(port, "/network/graph.json", cookie)[0] == 200 and ok
+        in_a_row = in_a_row + 1 if ok else 0
+        if not ok:
+            time.sleep(1)
 
 
 def main() -> None:

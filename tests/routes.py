@@ -59,6 +59,7 @@ NOT_PAGES: dict[str, str] = {
     "ties.export": "a CSV download",
     "network.network_export": "a GEXF/GraphML download",
     "network.network_json": "the network page's data file (the page cache's snapshot)",
+    "network.page_document": "the network page's two data files (derived from the snapshot)",
     "account.two_factor_qr_code": "an SVG image of the enrolment QR code",
     "meetings.feed": "an iCalendar feed",
     "meetings.meeting_ics": "an iCalendar file",

@@ -25,7 +25,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -50,7 +50,7 @@ LOCK_TTL = 15 * 60
 #: How long a superseded version stays, for requests still serving it.
 SUPERSEDED_TTL = 5 * 60
 #: What is stored under a version's key.
-PARTS = ("json", "summary", "gexf", "graphml")
+PARTS = ("json", "summary", "gexf", "graphml", "graph", "details")
 
 
 @dataclass
@@ -80,6 +80,21 @@ class Snapshot:
         value = self.cache.backend.get(f"{self.key}:json")
         if value is None:  # evicted between the summary and now: rare, rebuild it
             raise LookupError(self.key)
+        return value
+
+    def derived(self, part: str, makers: Mapping[str, Callable[[dict[str, Any]], bytes]]) -> bytes:
+        """A document derived from the node-link JSON once per version (the network page's
+        `page_documents`): on a miss every one of `makers` is made from a single parse."""
+        value = self.cache.backend.get(f"{self.key}:{part}")
+        if value is None:
+            document = json.loads(self.json_bytes())
+            for name, make in makers.items():
+                made = make(document)
+                self.cache.backend.set(f"{self.key}:{name}", made, ENTRY_TTL)
+                if name == part:
+                    value = made
+        if value is None:
+            raise KeyError(part)
         return value
 
     def export(self, fmt: str) -> bytes:

@@ -24,7 +24,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import selectinload
 
 from models import (
@@ -45,7 +45,7 @@ from ..core.i18n import current_language
 from ..core.labels import label
 from ..policy import authorize, can
 from . import cache as network_cache
-from . import measures
+from . import measures, page_documents
 from . import service as introductions
 from .build import FIRST_YEAR
 from .forms import IntroductionForm, IntroductionTaskForm
@@ -82,7 +82,13 @@ PANEL_STRINGS = {
     "png_ready": _l("The image of the current view was downloaded."),
     "svg_ready": _l("The SVG of the current view was downloaded."),
     "svg_title": _l("The coalition's network"),
+    "table_count": _l("Institutions in the table: %(shown)s of %(total)s."),
 }
+
+#: Rows of the institutions' table in the page's HTML (the top by weighted degree); the
+#: script adds `TABLE_MORE` at a time, and sorts, from the details document.
+TABLE_FIRST = 20
+TABLE_MORE = 100
 
 #: One line per measure, in plain language: the page shows them beside the figures.
 MEASURE_HELP = {
@@ -169,6 +175,19 @@ def network_json():
     return serve_json(_as_of(), download=request.args.get("download") == "1")
 
 
+@bp.get("/network/<any(graph, details):part>.json")
+def page_document(part: str):
+    """One of the page's two documents (`page_documents`): the drawing, or the details."""
+    snapshot = _snapshot(_as_of())
+    if snapshot is None:
+        return _building_response()
+    try:
+        payload = snapshot.derived(part, page_documents.DERIVED)
+    except LookupError:
+        abort(503)
+    return _headers(Response(payload, mimetype="application/json"), snapshot)
+
+
 EXPORTS = {
     "gexf": "application/gexf+xml",
     "graphml": "application/graphml+xml",
@@ -228,14 +247,7 @@ def _introductions_of(summary) -> tuple[dict[tuple[int, int], Introduction], lis
     if pairs:
         rows = db_session.scalars(
             select(Introduction)
-            .where(
-                or_(
-                    *(
-                        and_(Introduction.institution_a_id == u, Introduction.institution_b_id == v)
-                        for u, v in pairs
-                    )
-                )
-            )
+            .where(tuple_(Introduction.institution_a_id, Introduction.institution_b_id).in_(pairs))
             .order_by(Introduction.introduced_at)
         ).all()
         last = {(row.institution_a_id, row.institution_b_id): row for row in rows}
@@ -262,7 +274,10 @@ def _render_page(as_of: date, snapshot) -> str:
     group_names = {g.slug: g.name(lang) for g in groups}
     query = {"as_of": as_of.isoformat()} if request.args.get("as_of") else {}
     client_config = {
-        "dataUrl": url_for("network.network_json", **query),
+        "graphUrl": url_for("network.page_document", part="graph", **query),
+        "detailsUrl": url_for("network.page_document", part="details", **query),
+        "tableFirst": TABLE_FIRST,
+        "tableMore": TABLE_MORE,
         "profileUrl": url_for("network.page").rsplit("/", 1)[0] + "/institutions/",
         "sectors": sector_names,
         "groups": group_names,
@@ -293,6 +308,7 @@ def _render_page(as_of: date, snapshot) -> str:
         may_introduce=can(current_user, "introduce_institutions"),
         client_config=client_config,
         number=_number_formatter(),
+        table_first=TABLE_FIRST,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from datetime import date
@@ -266,4 +267,120 @@ def test_the_layout_is_drawn_with_labels_an_introduction_is_sent_and_the_view_ex
     page.get_by_role("button", name="Enviar la presentación").click()
     page.wait_for_url("**/network*")
     expect(page.locator("#introductions .introduced-on").first).to_contain_text("Presentadas el")
+    assert page.watcher.errors == []
+
+
+def _large_documents(n: int) -> tuple[bytes, bytes, int]:
+    """The page's two documents for a made-up network of `n` institutions, ten links each
+    (the synthetic coalition's shape), from the same functions the server uses."""
+    import random
+
+    from coalition_app.network import page_documents
+
+    rng = random.Random(1)
+    sectors = ["academia", "government", "industry", "civil_society"]
+    nodes = [
+        {
+            "id": i + 1,
+            "label": f"Institución {i + 1}",
+            "acronym": None,
+            "sector": sectors[i % 4],
+            "state": None,
+            "founder": False,
+            "joined_on": "2020-01-01",
+            "groups": ["etica"] if i % 50 == 0 else [],
+            "x": rng.uniform(-2000, 2000),
+            "y": rng.uniform(-2000, 2000),
+            **{key: rng.random() * 10 for key in page_documents.MEASURES},
+        }
+        for i in range(n)
+    ]
+    edges = []
+    seen = set()
+    while len(edges) < 5 * n:
+        u, v = sorted(rng.sample(range(1, n + 1), 2))
+        if (u, v) not in seen:
+            seen.add((u, v))
+            reason = {"type": "tie", "kind": "joint_project", "status": "confirmed"}
+            reason["since"] = "2021-01-01"
+            edges.append(
+                {
+                    "source": u,
+                    "target": v,
+                    "weight": rng.choice([1, 2, 3]) * 1.0,
+                    "reasons": [reason],
+                }
+            )
+    document = {"as_of": "2026-12-01", "nodes": nodes, "edges": edges, "affiliation": []}
+    graph = page_documents.graph_document(document)
+    drawn = len(json.loads(graph)["edges"]["index"])
+    return graph, page_documents.details_document(document), drawn
+
+
+def test_ten_thousand_institutions_are_drawn_and_the_details_come_on_demand(network_page):
+    """The drawing at 10,000 (WebGL, each institution's strongest link) without an error;
+    the details are fetched only when the search needs them."""
+    page = network_page
+    graph, details, drawn = _large_documents(10_000)
+    asked: list[str] = []
+
+    def serve(body: bytes):
+        def handler(route):
+            asked.append(route.request.url)
+            route.fulfill(status=200, content_type="application/json", body=body)
+
+        return handler
+
+    page.route("**/network/graph.json*", serve(graph))
+    page.route("**/network/details.json*", serve(details))
+    sign_in(page, "member@example.org")
+    page.goto("/network")
+    page.wait_for_selector("#network-graph[data-ready='1']", timeout=30_000)
+    page.wait_for_function("() => window.coalitionNetwork.edgesPaintedAt", timeout=30_000)
+    assert page.get_attribute("#network-graph", "data-nodes") == "10000"
+    assert page.get_attribute("#network-graph", "data-renderer") == "webgl"
+    counts = page.evaluate(
+        "() => [coalitionNetwork.cy.nodes().length, coalitionNetwork.cy.edges().length]"
+    )
+    assert counts == [10_000, drawn] and drawn < 50_000
+    assert [url for url in asked if "details" in url] == []
+    # The backbone is said in the count line.
+    expect(page.locator("#network-visible")).to_contain_text("10")
+    page.get_by_label("Buscar una institución").fill("Institución 1234")
+    page.keyboard.press("Enter")
+    expect(page.locator("#network-panel-title")).to_have_text("Institución 1234")
+    assert len([url for url in asked if "details" in url]) == 1
+    assert page.locator("#network-panel-ties li").count() > 0
+    # The table grows from the details.
+    page.click("#network-table-more")
+    expect(page.locator("#network-table tbody tr")).to_have_count(120)
+    assert page.watcher.errors == []
+
+
+def test_on_a_phone_the_graph_waits_and_an_early_search_does_not_reload_the_page(network_page):
+    """At 390 px the graph is below the controls: Cytoscape is fetched and the graph drawn
+    when it is needed (here: by the search). Enter before the page's script has run does
+    not submit the form (its button is disabled until then)."""
+    page = network_page
+    page.set_viewport_size({"width": 390, "height": 800})
+    sign_in(page, "member@example.org")
+    held = []
+    page.route("**/static/js/network.js*", lambda route: held.append(route))
+    page.goto("/network", wait_until="commit")  # deferred scripts hold DOMContentLoaded
+    page.wait_for_selector("#network-table-more")  # the document is parsed to its end
+    navigations: list[str] = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    page.get_by_label("Buscar una institución").fill("C Minds")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    assert navigations == [] and page.locator("#network-search-button").is_disabled()
+    assert len(held) == 1
+    held[0].continue_()
+    expect(page.locator("#network-search-button")).to_be_enabled()
+    assert page.evaluate("() => typeof window.cytoscape") == "undefined"
+    assert page.get_attribute("#network-graph", "data-ready") is None
+    page.keyboard.press("Enter")
+    expect(page.locator("#network-panel-title")).to_have_text("C Minds")
+    assert page.get_attribute("#network-graph", "data-ready") == "1"
+    assert navigations == []
     assert page.watcher.errors == []

@@ -51,6 +51,7 @@ def _samples(session) -> dict[str, object]:
         "slug": "etica",
         "series": "members",
         "fmt": "gexf",
+        "part": "graph",  # the network page's documents (graph, details)
         "code": "en",
         "token": "not-a-real-token",
         "meeting_id": session.scalar(select(Meeting.id).order_by(Meeting.id)) or 1,

@@ -100,7 +100,8 @@ def test_the_network_page_shows_the_figures_rule_and_downloads(member_client):
     # No inline code or style: strict CSP ready.
     assert "style=" not in html and " onclick=" not in html
     config = json.loads(html.split('id="network-config">', 1)[1].split("</script>", 1)[0])
-    assert config["dataUrl"] == "/network.json"
+    assert config["graphUrl"] == "/network/graph.json"
+    assert config["detailsUrl"] == "/network/details.json"
 
 
 def test_page_shows_the_age_of_the_version_it_serves(member_client):

@@ -1,5 +1,11 @@
-/* The stakeholder network page: draws the node-link JSON with Cytoscape.js (vendored),
-   and wires the filters, the search, the table and the institution panel.
+/* The stakeholder network page: draws the network with Cytoscape.js (vendored), and wires
+   the filters, the search, the table and the institution panel.
+   Two documents (coalition_app/network/page_documents.py), in parallel arrays, one entry per
+   institution in the same order: the drawing (graph.json: ids, the server's positions,
+   sectors, sizes, the largest's names, the links drawn) comes first and is painted; the
+   details (details.json: names, measures, groups, every link and its reasons) follow after
+   the first paint on a small network, or on the first action that needs them on a large
+   one (10,000 institutions: several megabytes that a phone need not parse to see the graph).
    Institution names are user text: they only ever reach the page through textContent,
    element properties or Cytoscape's canvas labels, never innerHTML. */
 (function () {
@@ -7,31 +13,32 @@
 
   var configElement = document.getElementById("network-config");
   var container = document.getElementById("network-graph");
-  if (!configElement || !container || typeof window.cytoscape !== "function") {
+  if (!configElement || !container) {
     return;
   }
   var config = JSON.parse(configElement.textContent);
   var strings = config.strings || {};
   var loading = document.getElementById("network-loading");
   var cy = null;
+  var graph = null;
   var nodeById = {};
-  // Edge indexes of the document by node id: the panel lists every link from here, also
+  // Edge indexes of the details by node id: the panel lists every link from here, also
   // those not drawn.
   var adjacency = {};
-  // Above this many institutions only each one's strongest links are drawn (a backbone):
-  // Cytoscape then stays responsive; the panel, the table and the downloads keep them all.
-  // Two per institution, one above BACKBONE_SINGLE_ABOVE: painting 10,000 institutions
-  // with two links each took 1.5 s in headless Chromium, with one 0.8 s.
+  // Above this many institutions (page_documents.BACKBONE_ABOVE) the server sends only each
+  // one's strongest links to draw (a backbone), and the page is a large one.
   var BACKBONE_ABOVE = 2000;
-  var BACKBONE_SINGLE_ABOVE = 5000;
-  var BACKBONE_PER_NODE = 2;
-  var drawnEdges = 0;
-  var linksPerNode = BACKBONE_PER_NODE;
 
   var MEASURES = [
     "degree", "weighted_degree", "betweenness", "eigenvector", "closeness",
     "sectors_reached", "broker"
   ];
+  // Digits of each measure in the table (as the server writes its first rows).
+  var TABLE_DIGITS = {
+    degree: 0, betweenness: 3, eigenvector: 3, closeness: 3, sectors_reached: 0, broker: 0
+  };
+  var TIE_REASON = 0;
+  var MEETINGS_REASON = 1;
   var rootStyle = window.getComputedStyle(document.documentElement);
 
   var colours = {};
@@ -46,13 +53,21 @@
     return strings[key] || fallback || key;
   }
 
-  function formatNumber(value, digits) {
+  var language = document.documentElement.lang || "es";
+
+  function formatNumber(value, digits, fixed) {
     if (value === null || value === undefined) {
       return "–";
     }
-    return Number(value).toLocaleString(document.documentElement.lang || "es", {
-      maximumFractionDigits: digits === undefined ? 3 : digits
+    var places = digits === undefined ? 3 : digits;
+    return Number(value).toLocaleString(language, {
+      minimumFractionDigits: fixed ? places : 0,
+      maximumFractionDigits: places
     });
+  }
+
+  function isLarge() {
+    return graph.nodes.id.length > BACKBONE_ABOVE;
   }
 
   /* Positions come from the server's build (measures.layout): a force-directed layout
@@ -60,121 +75,206 @@
   // Server units are spacing between neighbours; nodes here are up to 42 px wide.
   var POSITION_SCALE = 2.5;
 
-  function initialPositions(data) {
-    var positions = {};
-    data.nodes.forEach(function (node, index) {
-      positions[node.id] = typeof node.x === "number"
-        ? { x: node.x * POSITION_SCALE, y: node.y * POSITION_SCALE }
-        : { x: (index % 50) * 20, y: Math.floor(index / 50) * 20 };
-    });
-    return positions;
+  function position(index) {
+    var x = graph.nodes.x[index];
+    var y = graph.nodes.y[index];
+    return typeof x === "number"
+      ? { x: x * POSITION_SCALE, y: y * POSITION_SCALE }
+      : { x: (index % 50) * 20, y: Math.floor(index / 50) * 20 };
   }
 
   // How many of the largest institutions carry their name on the graph.
   var LABELLED = 12;
   var LABELLED_LARGE = 25;
 
+  function labelCount() {
+    return isLarge() ? LABELLED_LARGE : LABELLED;
+  }
+
+  /* Names on the graph: at first from the drawing's list (largest by weighted degree),
+     then by the measure chosen under "Size by" once the details are here. */
   function labelLargest(measure) {
-    var n = cy.nodes('[kind = "institution"]').length;
-    var count = n > BACKBONE_ABOVE ? LABELLED_LARGE : LABELLED;
-    var ranked = data().nodes.slice().sort(function (a, b) {
-      return (b[measure] || 0) - (a[measure] || 0) || a.id - b.id;
-    });
+    var ranked;
+    if (loaded) {
+      ranked = loaded.nodes.slice().sort(function (a, b) {
+        return (b[measure] || 0) - (a[measure] || 0) || a.id - b.id;
+      }).slice(0, labelCount()).map(function (node) {
+        return [node.id, node.acronym || node.label];
+      });
+    } else {
+      ranked = graph.labels.slice(0, labelCount()).map(function (entry) {
+        return [graph.nodes.id[entry[0]], entry[1]];
+      });
+    }
     cy.batch(function () {
       cy.nodes(".labelled").removeClass("labelled");
-      ranked.slice(0, count).forEach(function (node) {
-        cy.getElementById(String(node.id)).addClass("labelled");
+      ranked.forEach(function (entry) {
+        var element = cy.getElementById(String(entry[0]));
+        element.data("label", entry[1]);
+        element.addClass("labelled");
       });
     });
   }
 
-  function sizesFor(nodes, measure) {
+  function sizeFor(values) {
     var max = 0;
-    nodes.forEach(function (node) {
-      var value = node[measure];
+    values.forEach(function (value) {
       if (typeof value === "number" && value > max) {
         max = value;
       }
     });
-    return function (node) {
-      var value = node[measure];
+    return function (value) {
       var share = max > 0 && typeof value === "number" ? Math.sqrt(Math.max(value, 0) / max) : 0;
       return 8 + 34 * share;
     };
   }
 
-  function backbone(data) {
-    var keep = {};
-    Object.keys(adjacency).forEach(function (id) {
-      adjacency[id]
-        .slice()
-        .sort(function (a, b) { return data.edges[b].weight - data.edges[a].weight || a - b; })
-        .slice(0, linksPerNode)
-        .forEach(function (index) { keep[index] = true; });
-    });
-    return keep;
-  }
-
-  function elementsOf(data, measure) {
-    var positions = initialPositions(data);
-    var size = sizesFor(data.nodes, measure);
-    var nodes = [];
-    var edges = [];
-    data.nodes.forEach(function (node) {
-      nodeById[node.id] = node;
-      adjacency[node.id] = [];
-      nodes.push({
+  /* The drawing's elements: every institution, and the links the server chose to draw
+     (id "e<index>": the link's index in the details, where its reasons are). */
+  function elementsOfGraph() {
+    var ids = graph.nodes.id;
+    var size = sizeFor(graph.nodes.weighted_degree);
+    var nodes = new Array(ids.length);
+    for (var i = 0; i < ids.length; i += 1) {
+      nodes[i] = {
         group: "nodes",
         data: {
-          id: String(node.id),
+          id: String(ids[i]),
           kind: "institution",
-          label: node.acronym || node.label,
-          name: node.label,
-          colour: sectorColour(node.sector),
-          size: size(node)
+          colour: sectorColour(graph.sectors[graph.nodes.sector[i]]),
+          size: size(graph.nodes.weighted_degree[i])
         },
-        position: positions[node.id]
-      });
-    });
-    data.edges.forEach(function (edge, index) {
-      adjacency[edge.source].push(index);
-      adjacency[edge.target].push(index);
-    });
-    linksPerNode = data.nodes.length > BACKBONE_SINGLE_ABOVE ? 1 : BACKBONE_PER_NODE;
-    var keep = data.nodes.length > BACKBONE_ABOVE ? backbone(data) : null;
-    data.edges.forEach(function (edge, index) {
-      if (keep && !keep[index]) {
-        return;
-      }
-      drawnEdges += 1;
-      var kinds = [];
-      (edge.reasons || []).forEach(function (reason) {
-        kinds.push(reason.type);
-        if (reason.type === "tie") {
-          kinds.push("tie:" + reason.kind);
-        }
-      });
-      edges.push({
+        position: position(i)
+      };
+    }
+    var drawn = graph.edges;
+    var edges = new Array(drawn.index.length);
+    for (var e = 0; e < drawn.index.length; e += 1) {
+      edges[e] = {
         group: "edges",
         classes: "collaboration",
         data: {
-          id: "e" + index,
-          source: String(edge.source),
-          target: String(edge.target),
-          weight: edge.weight,
-          kinds: kinds,
-          reasons: edge.reasons || []
+          id: "e" + drawn.index[e],
+          source: String(ids[drawn.source[e]]),
+          target: String(ids[drawn.target[e]]),
+          weight: drawn.weight[e]
         }
-      });
-    });
+      };
+    }
     return { nodes: nodes, edges: edges };
   }
 
+  /* The details, back into one object per institution and per link (what the panel, the
+     search, the filters and the table read). */
+  function expand(details) {
+    var ids = graph.nodes.id;
+    var columns = details.nodes;
+    var nodes = ids.map(function (id, i) {
+      var node = {
+        id: id,
+        label: columns.label[i],
+        acronym: columns.acronym[i],
+        sector: graph.sectors[graph.nodes.sector[i]],
+        state: columns.state[i],
+        founder: Boolean(columns.founder[i]),
+        joined_on: columns.joined_on[i],
+        groups: columns.groups[i].map(function (g) { return details.groups[g]; })
+      };
+      MEASURES.forEach(function (key) {
+        node[key] = columns[key][i];
+      });
+      nodeById[id] = node;
+      adjacency[id] = [];
+      return node;
+    });
+    var links = details.edges;
+    var edges = links.source.map(function (source, e) {
+      var edge = {
+        source: ids[source],
+        target: ids[links.target[e]],
+        weight: links.weight[e],
+        reasons: links.reasons[e]
+      };
+      adjacency[edge.source].push(e);
+      adjacency[edge.target].push(e);
+      return edge;
+    });
+    var affiliation = details.affiliation.source.map(function (source, e) {
+      return { source: ids[source], target: ids[details.affiliation.target[e]] };
+    });
+    return { nodes: nodes, edges: edges, affiliation: affiliation };
+  }
+
+  function kindsOf(reasons) {
+    var kinds = [];
+    (reasons || []).forEach(function (reason) {
+      if (reason[0] === TIE_REASON) {
+        kinds.push("tie", "tie:" + reason[1]);
+      } else {
+        kinds.push(reason[0] === MEETINGS_REASON ? "meetings" : "deliverable");
+      }
+    });
+    return kinds;
+  }
+
+  var loaded = null;
+  var detailsRequest = null;
+  function data() {
+    return loaded;
+  }
+
+  /* The details, fetched once; `then` runs at once when they are already here. */
+  function withDetails(callback) {
+    if (loaded) {
+      callback();
+      return;
+    }
+    if (!detailsRequest) {
+      detailsRequest = fetchJson(config.detailsUrl).then(function (details) {
+        loaded = expand(details);
+        cy.batch(function () {
+          loaded.nodes.forEach(function (node) {
+            var element = cy.getElementById(String(node.id));
+            element.data("name", node.label);
+            if (!element.hasClass("labelled")) {
+              element.data("label", node.acronym || node.label);
+            }
+          });
+        });
+        var measure = document.getElementById("network-size").value;
+        if (measure !== "weighted_degree") {
+          resize(measure);
+        }
+        // What was chosen before (a browser restores a form on reload; the controls may be
+        // used before the graph is drawn):
+        var layer = document.getElementById("network-layer").value;
+        if (layer !== "collaboration") {
+          setLayer(layer);
+        } else if (filtersChosen()) {
+          applyFilters();
+        }
+        container.dataset.details = "1";
+      });
+      detailsRequest.catch(function (error) {
+        detailsRequest = null;
+        loading.classList.remove("d-none");
+        loading.textContent = text("failed", "The graph could not be drawn.") + " " + error.message;
+      });
+    }
+    detailsRequest.then(callback);
+  }
+
+  function needingDetails(handler) {
+    return function (event) {
+      withDetails(function () { handler(event); });
+    };
+  }
+
   function resize(measure) {
-    var size = sizesFor(data().nodes, measure);
+    var size = sizeFor(data().nodes.map(function (node) { return node[measure]; }));
     cy.batch(function () {
       cy.nodes('[kind = "institution"]').forEach(function (element) {
-        element.data("size", size(nodeById[element.id()]));
+        element.data("size", size(nodeById[element.id()][measure]));
       });
     });
     labelLargest(measure);
@@ -182,12 +282,10 @@
 
   /* Layers: collaboration (always drawn), the affiliation pairs (dashed), or the
      two-mode view (a square per working group, a line to each of its institutions). */
-  var AFFILIATION_DRAWN_MAX = 20000;
   var layerAdded = { both: null, "two-mode": null };
 
   function affiliationElements() {
-    var list = (data().affiliation || []).slice(0, AFFILIATION_DRAWN_MAX);
-    return list.map(function (edge, index) {
+    return data().affiliation.map(function (edge, index) {
       return {
         group: "edges",
         classes: "affiliation",
@@ -196,8 +294,7 @@
           source: String(edge.source),
           target: String(edge.target),
           weight: 1,
-          kinds: ["group"],
-          groups: edge.groups
+          kinds: ["group"]
         }
       };
     });
@@ -257,26 +354,15 @@
     applyFilters();
   }
 
-  var loaded = null;
-  function data() {
-    return loaded;
-  }
-
   function reasonText(reason) {
-    if (reason.type === "tie") {
-      return (config.tieKinds[reason.kind] || reason.kind) + " (" + reason.since +
-        (reason.status === "unconfirmed" ? ", " + text("unconfirmed", "unconfirmed") : "") + ")";
+    if (reason[0] === TIE_REASON) {
+      return (config.tieKinds[reason[1]] || reason[1]) + " (" + reason[2] +
+        (reason[3] ? "" : ", " + text("unconfirmed", "unconfirmed")) + ")";
     }
-    if (reason.type === "meetings") {
-      return text("meetings", "Meetings") + ": " + reason.count;
+    if (reason[0] === MEETINGS_REASON) {
+      return text("meetings", "Meetings") + ": " + reason[1];
     }
-    if (reason.type === "group") {
-      return text("group", "Group") + ": " + (config.groups[reason.group] || reason.group);
-    }
-    if (reason.type === "deliverable") {
-      return text("deliverable", "Deliverable") + " #" + reason.deliverable_id;
-    }
-    return reason.type;
+    return text("deliverable", "Deliverable") + " #" + reason[1];
   }
 
   function clear(element) {
@@ -349,6 +435,7 @@
     document.getElementById("network-panel-profile").href = config.profileUrl + encodeURIComponent(id);
   }
 
+  /* Select an institution (needs the details: call it inside withDetails). */
   function select(id, focusPanel) {
     var element = cy.getElementById(String(id));
     if (!element.length) {
@@ -358,7 +445,7 @@
       cy.elements().removeClass("faded highlighted");
       cy.nodes(":selected").unselect();
       element.select();
-      if (cy.nodes().length <= BACKBONE_ABOVE) {
+      if (!isLarge()) {
         var hood = element.closedNeighborhood();
         cy.elements().not(hood).addClass("faded");
         hood.addClass("highlighted");
@@ -370,17 +457,21 @@
       cy.center(element);
     }
     showPanel(Number(id));
-    document.querySelectorAll("#network-table tr.table-active").forEach(function (row) {
-      row.classList.remove("table-active");
-    });
-    var row = document.querySelector('#network-table tr[data-node-id="' + Number(id) + '"]');
-    if (row) {
-      row.classList.add("table-active");
-    }
+    markRow(Number(id));
     if (focusPanel) {
       document.getElementById("network-panel").focus();
     }
     return true;
+  }
+
+  function markRow(id) {
+    document.querySelectorAll("#network-table tr.table-active").forEach(function (row) {
+      row.classList.remove("table-active");
+    });
+    var row = document.querySelector('#network-table tr[data-node-id="' + id + '"]');
+    if (row) {
+      row.classList.add("table-active");
+    }
   }
 
   function edgesDrawn() {
@@ -401,10 +492,10 @@
     var message = text("visible", "Shown: %(nodes)s institutions, %(edges)s links")
       .replace("%(nodes)s", formatNumber(nodes, 0))
       .replace("%(edges)s", formatNumber(edges, 0));
-    if (drawnEdges < data().edges.length) {
+    if (graph.per_node) {
       message += " " + text("backbone", "")
-        .replace("%(k)s", String(linksPerNode))
-        .replace("%(total)s", formatNumber(data().edges.length, 0));
+        .replace("%(k)s", String(graph.per_node))
+        .replace("%(total)s", formatNumber(graph.edge_count, 0));
     }
     document.getElementById("network-visible").textContent = message;
   }
@@ -434,7 +525,8 @@
         }
       });
       cy.edges().forEach(function (edge) {
-        var kinds = edge.data("kinds") || [];
+        var kinds = edge.data("kinds") ||
+          (edge.hasClass("collaboration") ? kindsOf(data().edges[Number(edge.id().slice(1))].reasons) : []);
         var visible = !edge.source().hasClass("hidden") && !edge.target().hasClass("hidden") &&
           !edge.hasClass("layer-off") &&
           (!link || kinds.indexOf("group") !== -1 || kinds.indexOf(link) !== -1);
@@ -447,8 +539,7 @@
     showCount(shown, shownEdges);
   }
 
-  function search(event) {
-    event.preventDefault();
+  function search() {
     var query = document.getElementById("network-search").value.trim().toLocaleLowerCase();
     var missing = document.getElementById("network-search-missing");
     if (!query) {
@@ -472,20 +563,114 @@
     }
   }
 
+  /* The institutions' table: its first rows come in the HTML (the top by weighted degree);
+     sorting and "Show more" write the rows from the details, a page at a time. */
+  var tableShown = config.tableFirst || 20;
+  var tableOrder = null;  // node ids in the table's order, once sorted or extended
+
+  function defaultOrder() {
+    return data().nodes.slice().sort(function (a, b) {
+      return b.weighted_degree - a.weighted_degree ||
+        String(a.label).toLocaleLowerCase().localeCompare(String(b.label).toLocaleLowerCase()) ||
+        a.id - b.id;
+    }).map(function (node) { return node.id; });
+  }
+
+  function tableCell(row, tag, className, label, content) {
+    var cell = document.createElement(tag);
+    if (className) {
+      cell.className = className;
+    }
+    if (label) {
+      cell.dataset.label = label;
+    }
+    if (typeof content === "string") {
+      cell.textContent = content;
+    } else {
+      cell.appendChild(content);
+    }
+    row.appendChild(cell);
+    return cell;
+  }
+
+  function tableRow(node, headings) {
+    var row = document.createElement("tr");
+    row.dataset.nodeId = String(node.id);
+    row.dataset.label = node.label;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-link btn-sm p-0 text-start network-select";
+    button.dataset.nodeId = String(node.id);
+    button.textContent = node.label;
+    var th = tableCell(row, "th", "fw-normal", "", button);
+    th.scope = "row";
+    var sector = document.createElement("span");
+    var dot = document.createElement("span");
+    dot.className = "sector-dot sector-" + node.sector;
+    dot.setAttribute("aria-hidden", "true");
+    sector.appendChild(dot);
+    sector.appendChild(document.createTextNode(" " + (config.sectors[node.sector] || node.sector)));
+    tableCell(row, "td", "", headings[1], sector);
+    MEASURES.forEach(function (key, i) {
+      var value = node[key];
+      var digits = key === "weighted_degree"
+        ? (value === Math.floor(value) ? 0 : 1)
+        : TABLE_DIGITS[key];
+      tableCell(row, "td", "text-end", headings[i + 2], formatNumber(value, digits, true));
+    });
+    return row;
+  }
+
+  function renderTable() {
+    var table = document.getElementById("network-table");
+    var headings = Array.prototype.map.call(table.tHead.rows[0].cells, function (cell) {
+      return cell.textContent.trim();
+    });
+    var body = table.tBodies[0];
+    var fragment = document.createDocumentFragment();
+    tableOrder.slice(0, tableShown).forEach(function (id) {
+      fragment.appendChild(tableRow(nodeById[id], headings));
+    });
+    clear(body);
+    body.appendChild(fragment);
+    var total = tableOrder.length;
+    var shown = Math.min(tableShown, total);
+    document.getElementById("network-table-count").textContent =
+      text("table_count", "Institutions in the table: %(shown)s of %(total)s.")
+        .replace("%(shown)s", formatNumber(shown, 0))
+        .replace("%(total)s", formatNumber(total, 0));
+    var more = document.getElementById("network-table-more");
+    if (more && shown >= total) {
+      more.classList.add("d-none");
+    }
+    var selected = cy.nodes(":selected");
+    if (selected.length) {
+      markRow(Number(selected[0].id()));
+    }
+  }
+
+  function showMoreRows() {
+    tableOrder = tableOrder || defaultOrder();
+    tableShown += config.tableMore || 100;
+    renderTable();
+  }
+
   function sortTable(button) {
     var key = button.dataset.key;
     var table = document.getElementById("network-table");
-    var body = table.tBodies[0];
     var current = button.dataset.order;
     var ascending = current ? current !== "asc" : key === "label";
-    var rows = Array.prototype.slice.call(body.rows);
-    rows.sort(function (a, b) {
-      var x = a.dataset[key];
-      var y = b.dataset[key];
-      var order = key === "label" ? x.localeCompare(y) : Number(x) - Number(y);
-      return ascending ? order : -order;
-    });
-    rows.forEach(function (row) { body.appendChild(row); });
+    var value = function (node) {
+      var v = node[key];
+      return v === null || v === undefined ? -1 : v;
+    };
+    tableOrder = data().nodes.slice().sort(function (a, b) {
+      var order = key === "label"
+        ? String(a.label).localeCompare(String(b.label))
+        : value(a) - value(b);
+      return (ascending ? order : -order) || a.id - b.id;
+    }).map(function (node) { return node.id; });
+    renderTable();
     table.querySelectorAll("th").forEach(function (th) { th.removeAttribute("aria-sort"); });
     document.querySelectorAll(".network-sort").forEach(function (b) { delete b.dataset.order; });
     button.dataset.order = ascending ? "asc" : "desc";
@@ -584,13 +769,33 @@
     ].concat(layers, [labelled, selected]);
   }
 
+  /* WebGL for a large network, when the browser has it (Cytoscape 3.31+ draws nodes and
+     edges as textured batches there: its canvas renderer spent about 60 s of a phone's
+     main thread on 10,000 institutions). */
+  function webglAvailable() {
+    try {
+      var probe = document.createElement("canvas").getContext("webgl2");
+      if (!probe) {
+        return false;
+      }
+      var lose = probe.getExtension("WEBGL_lose_context");
+      if (lose) {
+        lose.loseContext();
+      }
+      return true;
+    } catch (error) {
+      return false;
+    }
+  }
+
   function draw(document_) {
     mark("parsed");
-    loaded = document_;
-    var n = document_.nodes.length;
-    var large = n > 2000;
-    var elements = elementsOf(document_, document.getElementById("network-size").value);
+    graph = document_;
+    var n = graph.nodes.id.length;
+    var large = isLarge();
+    var elements = elementsOfGraph();
     mark("elements");
+    var webgl = large && webglAvailable();
     cy = window.cytoscape({
       container: container,
       // A large network shows its nodes first and adds its links after the first frame
@@ -600,81 +805,89 @@
       minZoom: 0.02,
       maxZoom: 4,
       pixelRatio: large ? 1 : "auto",
-      textureOnViewport: large,
-      hideEdgesOnViewport: large,
+      textureOnViewport: large && !webgl,
+      hideEdgesOnViewport: large && !webgl,
       motionBlur: false,
       boxSelectionEnabled: false,
+      webgl: webgl,
       style: styleFor(large)
     });
+    container.dataset.renderer = webgl ? "webgl" : "canvas";
     mark("created");
     cy.fit(undefined, 20);
-    labelLargest(document.getElementById("network-size").value);
+    labelLargest("weighted_degree");
 
     // Suggestions for the search box, filled when it is first used (10,000 options cost).
     var searchBox = document.getElementById("network-search");
     function fillNames() {
       searchBox.removeEventListener("focus", fillNames);
-      var names = document.getElementById("network-names");
-      var fragment = document.createDocumentFragment();
-      document_.nodes.forEach(function (node) {
-        var option = document.createElement("option");
-        option.value = node.label;
-        fragment.appendChild(option);
+      withDetails(function () {
+        var names = document.getElementById("network-names");
+        var fragment = document.createDocumentFragment();
+        data().nodes.forEach(function (node) {
+          var option = document.createElement("option");
+          option.value = node.label;
+          fragment.appendChild(option);
+        });
+        names.appendChild(fragment);
       });
-      names.appendChild(fragment);
     }
     searchBox.addEventListener("focus", fillNames);
 
     cy.on("tap", "node", function (event) {
-      select(event.target.id(), false);
+      var id = event.target.id();
+      withDetails(function () { select(id, false); });
     });
     cy.on("tap", function (event) {
       if (event.target === cy) {
         cy.elements().removeClass("faded highlighted");
       }
     });
-    document.getElementById("network-size").addEventListener("change", function (event) {
+    document.getElementById("network-size").addEventListener("change", needingDetails(function (event) {
       resize(event.target.value);
-    });
+    }));
     document.querySelectorAll(".network-sector").forEach(function (box) {
-      box.addEventListener("change", applyFilters);
+      box.addEventListener("change", needingDetails(applyFilters));
     });
-    document.getElementById("network-group").addEventListener("change", applyFilters);
-    document.getElementById("network-link").addEventListener("change", applyFilters);
-    document.getElementById("network-layer").addEventListener("change", function (event) {
+    document.getElementById("network-group").addEventListener("change", needingDetails(applyFilters));
+    document.getElementById("network-link").addEventListener("change", needingDetails(applyFilters));
+    document.getElementById("network-layer").addEventListener("change", needingDetails(function (event) {
       setLayer(event.target.value);
-    });
+    }));
     document.getElementById("network-png").addEventListener("click", exportPng);
     document.getElementById("network-svg").addEventListener("click", exportSvg);
     document.getElementById("network-fit").addEventListener("click", function () {
       cy.fit(cy.elements(":visible"), 20);
     });
     wireViews();
-    document.getElementById("network-controls").addEventListener("submit", search);
-    document.querySelectorAll(".network-select").forEach(function (button) {
-      button.addEventListener("click", function () {
-        select(button.dataset.nodeId, true);
-      });
-    });
-    document.querySelectorAll(".network-sort").forEach(function (button) {
-      button.addEventListener("click", function () { sortTable(button); });
-    });
     mark("wired");
-    showCount(n, drawnEdges);
-    loading.textContent = "";
-    loading.classList.add("d-none");
-    container.dataset.ready = "1";
+    showCount(n, elements.edges.length);
     container.dataset.nodes = String(n);
-    window.coalitionNetwork = { cy: cy, select: select, ready: true, readyAt: performance.now() };
+    window.coalitionNetwork = {
+      cy: cy, select: select, withDetails: withDetails, ready: true, readyAt: performance.now()
+    };
+    function ready() {
+      loading.textContent = "";
+      loading.classList.add("d-none");
+      container.dataset.ready = "1";
+    }
+    if (large) {
+      ready();  // what a large network needs of the details is fetched on demand
+    }
     afterNextFrame(function () {
       // The first frame is painted and the page answers: what "interactive" measures.
       window.coalitionNetwork.paintedAt = performance.now();
       container.dataset.painted = "1";
       if (large) {
         cy.add(elements.edges);
-        if (filtersChosen()) {
-          applyFilters();
+        if (filtersChosen() || document.getElementById("network-size").value !== "weighted_degree" ||
+            document.getElementById("network-layer").value !== "collaboration") {
+          withDetails(function () {});  // chosen before the graph was drawn: applied with them
         }
+      } else {
+        // A small network's details are small too: fetched now, so that every action
+        // answers at once ("ready" then).
+        withDetails(ready);
       }
       edgesDrawn();
       afterNextFrame(function () {
@@ -892,7 +1105,7 @@
     document.getElementById("network-view-list").addEventListener("change", function (event) {
       var view = storedViews()[event.target.value];
       if (view) {
-        applyView(view);
+        withDetails(function () { applyView(view); });
       }
     });
     document.getElementById("network-view-delete").addEventListener("click", function () {
@@ -912,15 +1125,105 @@
     });
   }
 
-  fetch(config.dataUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-    .then(function (response) {
-      if (!response.ok || response.status === 202) {
-        throw new Error("network data: HTTP " + response.status);
-      }
-      return response.json();
-    })
-    .then(draw)
-    .catch(function (error) {
-      loading.textContent = text("failed", "The graph could not be drawn.") + " " + error.message;
+  /* A document; while the server computes it (202, with Retry-After: another server
+     process may not have it yet) asked again, a few times. */
+  function fetchJson(url, attempt) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        var tries = attempt || 0;
+        if (response.status === 202 && tries < 24) {
+          var seconds = Number(response.headers.get("Retry-After")) || 5;
+          return new Promise(function (resolve) {
+            window.setTimeout(resolve, seconds * 1000);
+          }).then(function () { return fetchJson(url, tries + 1); });
+        }
+        if (!response.ok || response.status === 202) {
+          throw new Error("network data: HTTP " + response.status);
+        }
+        return response.json();
+      });
+  }
+
+  /* Cytoscape (436 KB, 138 KB compressed, about a second of a phone's main thread to
+     evaluate and draw) is fetched and the graph drawn when the graph comes near the window
+     (at once on a wide screen, where it is in the first view; on a phone it is below the
+     controls), or as soon as the search, the table or the graph's controls are used. */
+  var graphRequest = null;
+  var drawing = null;
+
+  function loadCytoscape() {
+    if (typeof window.cytoscape === "function") {
+      return Promise.resolve();
+    }
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = container.dataset.cytoscapeSrc;
+      script.onload = resolve;
+      script.onerror = function () { reject(new Error("cytoscape")); };
+      document.head.appendChild(script);
     });
+  }
+
+  function ensureDrawn() {
+    if (!drawing) {
+      graphRequest = graphRequest || fetchJson(config.graphUrl);
+      drawing = Promise.all([loadCytoscape(), graphRequest]).then(function (results) {
+        draw(results[1]);
+      });
+      drawing.catch(function (error) {
+        loading.textContent = text("failed", "The graph could not be drawn.") + " " + error.message;
+      });
+    }
+    return drawing;
+  }
+
+  /* Run `callback` once the graph is drawn and the details are here. */
+  function whenReady(callback) {
+    ensureDrawn().then(function () { withDetails(callback); });
+  }
+
+  document.getElementById("network-controls").addEventListener("submit", function (event) {
+    event.preventDefault();
+    whenReady(search);
+  });
+  document.getElementById("network-search-button").disabled = false;
+  document.getElementById("network-table").tBodies[0].addEventListener("click", function (event) {
+    var button = event.target.closest(".network-select");
+    if (button) {
+      var id = button.dataset.nodeId;
+      whenReady(function () { select(id, true); });
+    }
+  });
+  document.querySelectorAll(".network-sort").forEach(function (button) {
+    button.addEventListener("click", function () {
+      whenReady(function () { sortTable(button); });
+    });
+  });
+  var more = document.getElementById("network-table-more");
+  if (more) {
+    more.disabled = false;
+    more.addEventListener("click", function () { whenReady(showMoreRows); });
+  }
+  // Any use of the graph's controls draws it (their handlers are wired by draw; what was
+  // chosen meanwhile is applied with the details).
+  document.getElementById("network-controls").addEventListener("change", ensureDrawn);
+  document.getElementById("network-controls").addEventListener("click", function (event) {
+    if (event.target.closest("button")) {
+      ensureDrawn();
+    }
+  });
+
+  if ("IntersectionObserver" in window) {
+    graphRequest = fetchJson(config.graphUrl);
+    graphRequest.catch(function () { graphRequest = null; });
+    var observer = new IntersectionObserver(function (entries) {
+      if (entries.some(function (entry) { return entry.isIntersecting; })) {
+        observer.disconnect();
+        ensureDrawn();
+      }
+    }, { rootMargin: "300px 0px" });
+    observer.observe(container);
+  } else {
+    ensureDrawn();
+  }
 }());
