@@ -712,8 +712,9 @@ VOTES = {"agree": Vote.AGREE, "disagree": Vote.DISAGREE, "pass": Vote.PASS}
 def vote(slug: str):
     # The hot path (hundreds a second while a consultation is open): both limits in one
     # round trip (throttle.py), the consultation and the participant in one statement, the
-    # next card read before the write (SQLite then holds its write lock for the upsert
-    # alone), the vote in one upsert, one commit.
+    # next card read and its answer rendered before the write (SQLite then holds its write
+    # lock for the upsert and the commit alone, not while a template renders), the vote in
+    # one upsert, one commit.
     if not throttle.allowed(
         [
             (
@@ -737,10 +738,17 @@ def vote(slug: str):
     if not form.validate_on_submit() or form.vote.data not in VOTES:
         abort(400)
     statement_id, value = form.statement.data, VOTES[form.vote.data]
-    context = None
+    answer = None
     if wants_json:
         # The validated form serves the next card (a second form would cost as much again).
         context = _card_context(consultation, participant, just_voted=statement_id, form=form)
+        answer = jsonify(
+            {
+                "html": render_template("consultation/_card.html", **context),
+                "done": context["progress"].done,
+                "total": context["progress"].total,
+            }
+        )
     try:
         consultations.vote(
             participant.id,
@@ -754,14 +762,8 @@ def vote(slug: str):
             return jsonify({"error": {"status": 400, "message": str(error.message)}}), 400
         flash(str(error.message), "danger")
         return redirect(url_for("consultation.participate", slug=slug))
-    if context is not None:
-        return jsonify(
-            {
-                "html": render_template("consultation/_card.html", **context),
-                "done": context["progress"].done,
-                "total": context["progress"].total,
-            }
-        )
+    if answer is not None:
+        return answer
     return redirect(url_for("consultation.participate", slug=slug))
 
 
