@@ -113,9 +113,9 @@ def test_with_javascript_the_vote_answers_the_next_card(client, consultation, db
 def test_a_vote_runs_few_statements_whatever_the_votes_already_cast(
     app, client, consultation, db_session
 ):
-    """The hot path: the consultation and participant in one statement, the next card in
-    one, the vote in one upsert (no savepoint around it, and on PostgreSQL no SET LOCAL of
-    its own: each would be a round trip), whatever was voted."""
+    """The hot path: the consultation, the participant and the next card in one statement,
+    the vote in one upsert (no savepoint around it, and on PostgreSQL no SET LOCAL of its
+    own: each would be a round trip), whatever was voted."""
     _join(client)
     engine = db_session.get_bind()
     sent = []
@@ -129,7 +129,7 @@ def test_a_vote_runs_few_statements_whatever_the_votes_already_cast(
             )
         assert response.status_code == 200
         sent.append(counter.statements)
-    assert [len(s) for s in sent] == [3, 3, 3], sent
+    assert [len(s) for s in sent] == [2, 2, 2], sent
     assert all("ON CONFLICT" in s[-1] for s in sent)
     assert response.get_json()["done"] == 3
     # A changed mind is the same upsert: one vote, the new value.
@@ -199,6 +199,41 @@ def test_a_vote_needs_a_participant_and_a_statement_of_the_consultation(
         client.post(f"{URL}/votar", data={"statement": statement, "vote": "maybe"}).status_code
         == 400
     )
+    assert db_session.scalar(select(func.count()).select_from(ConsultationVote)) == 0
+
+
+def test_a_participant_of_another_consultation_cannot_vote_here(
+    app, client, consultation, db_session
+):
+    """The cookie is signed per participant, not per consultation: the vote's one read
+    finds no participant unless it is one of this consultation's own."""
+    from itsdangerous import URLSafeSerializer
+
+    from coalition_app.consultation.views import COOKIE_SALT
+
+    other = Consultation(
+        slug="otra-consulta",
+        title="Otra",
+        introduction="Otra consulta.",
+        opens_on=consultation.opens_on,
+        closes_on=consultation.closes_on,
+        status=ConsultationStatus.OPEN,
+        basis=consultation.basis,
+    )
+    db_session.add(other)
+    db_session.flush()
+    stranger = ConsultationParticipant(consultation_id=other.id, consent_version=CURRENT_VERSION)
+    db_session.add(stranger)
+    db_session.commit()
+    statement = db_session.scalars(select(ConsultationStatement.id)).first()
+    signed = URLSafeSerializer(app.secret_key, salt=COOKIE_SALT).dumps(stranger.id)
+    client.set_cookie("consulta-consulta-prueba", signed, path="/consulta/consulta-prueba")
+    refused = client.post(
+        f"{URL}/votar",
+        data={"statement": statement, "vote": "agree"},
+        headers={"Accept": "application/json"},
+    )
+    assert refused.status_code == 403
     assert db_session.scalar(select(func.count()).select_from(ConsultationVote)) == 0
 
 
