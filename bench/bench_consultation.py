@@ -11,7 +11,9 @@ is met):
   configured) never refuses: 500 votes per second or more, p99 under 100 ms (each vote
   answers the next card, as with JavaScript), on SQLite and on a fresh PostgreSQL database
   (BENCH_POSTGRES_URL names the server; by default the local one, when it answers), next to
-  `/healthz` on the same server: what the machine allows any request at that moment;
+  `/healthz` on the same server: what the machine allows any request at that moment; and
+  the CPU time per vote of gunicorn's workers and (PostgreSQL) of the database's server
+  processes, which a loaded machine's wall clock hides;
 - the voting page itself (a participant past the consent form) interactive within 2 s on
   Lighthouse's mobile profile.
 
@@ -244,6 +246,50 @@ def _wrk_script(path: Path, session: str, token: str, cookies: list[str], statem
     )
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU seconds the processes have used (Linux's /proc), what a loaded
+    machine's wall clock cannot tell: the work each vote costs, whoever else runs."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def _children(pid: int) -> list[int]:
+    """The gunicorn arbiter's workers."""
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _database_backends(url: str) -> list[int]:
+    """PostgreSQL's server processes serving the benchmark's database (its connections)."""
+    if not url.startswith("postgresql"):
+        return []
+    from sqlalchemy import text
+
+    from coalition_app.core.db import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        pids = list(
+            connection.scalars(
+                text(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        )
+    engine.dispose()
+    return pids
+
+
 def _report_script(folder: Path) -> Path:
     path = folder / "report.lua"
     path.write_text(load.WRK_REPORT)
@@ -287,9 +333,12 @@ def voting(url: str, seconds: int, label: str) -> dict | None:
             command = [wrk, f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", "-s", str(lua)]
             target = f"http://127.0.0.1:{port}/"
             subprocess.run([*command, "-d2s", target], capture_output=True, check=False)
+            workers, backends = _children(process.pid), _database_backends(url)
+            before = (_cpu_seconds(workers), _cpu_seconds(backends))
             out = subprocess.run(
                 [*command, f"-d{seconds}s", target], capture_output=True, text=True, check=False
             ).stdout
+            cpu = (_cpu_seconds(workers) - before[0], _cpu_seconds(backends) - before[1])
             # The same server's /healthz (no database, no limits) right after: what this
             # machine, as loaded as it is now, allows any request through gunicorn.
             baseline = _wrk_figures(
@@ -315,6 +364,13 @@ def voting(url: str, seconds: int, label: str) -> dict | None:
             f"/healthz on the same server: {healthz:.0f} req/s, "
             f"p99 {int(baseline['p99']) / 1000:.1f} ms (votes: {per_second / healthz:.0%} of it)"
         )
+    votes = int(figures["requests"])
+    if votes:
+        database = f", database {cpu[1] / votes * 1000:.2f}" if backends else ""
+        print(
+            f"CPU per vote ({label}): workers {cpu[0] / votes * 1000:.2f} ms{database} "
+            f"(over {votes} votes; what the wall clock of a loaded machine hides)"
+        )
     limiter = "Redis" if redis_url else "memory (no Redis answered)"
     print(
         f"voting ({label}, limiter in {limiter}, {len(cookies)} participants, "
@@ -322,7 +378,7 @@ def voting(url: str, seconds: int, label: str) -> dict | None:
         f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
         f"errors {figures['socket_errors']} socket / {figures['bad_status']} non-2xx"
     )
-    return {"per_second": per_second, "p50": p50, "p99": p99, "label": label}
+    return {"per_second": per_second, "p50": p50, "p99": p99, "label": label, "cpu": cpu}
 
 
 def phone_page(url: str) -> float | None:

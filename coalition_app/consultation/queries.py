@@ -18,7 +18,7 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, load_only, selectinload
 from werkzeug.exceptions import NotFound
 
 from models import (
@@ -54,10 +54,7 @@ def load_consultation(session: Session, user: User | None, slug: str) -> Consult
 
 def public_consultation(session: Session, slug: str) -> Consultation:
     """A consultation as the public sees it: never a draft."""
-    consultation = consultation_by_slug(session, slug)
-    if consultation is None or consultation.status == ConsultationStatus.DRAFT:
-        raise NotFound()
-    return consultation
+    return _public(consultation_by_slug(session, slug))
 
 
 def listed(session: Session, include_drafts: bool) -> list[Row[Any]]:
@@ -181,6 +178,13 @@ def _consultation_and_participant_query() -> Select[Consultation, ConsultationPa
     )
 
 
+def _public(consultation: Consultation | None) -> Consultation:
+    """A consultation as the public sees it: never a draft (a 404)."""
+    if consultation is None or consultation.status == ConsultationStatus.DRAFT:
+        raise NotFound()
+    return consultation
+
+
 def consultation_and_participant(
     session: Session, slug: str, participant_id: int | None
 ) -> tuple[Consultation, ConsultationParticipant | None]:
@@ -190,14 +194,18 @@ def consultation_and_participant(
         _consultation_and_participant_query(),
         {"slug": slug, "participant_id": participant_id or 0},
     ).first()
-    if row is None or row[0].status == ConsultationStatus.DRAFT:
-        raise NotFound()
-    return row[0], row[1]
+    return _public(row[0] if row is not None else None), row[1] if row is not None else None
 
 
-@cache
-def _next_statement_query(just_voted: bool) -> Select[Any]:
-    consultation_id: BindParameter[int] = bindparam("consultation_id")
+def _card_parts(
+    consultation_id: ColumnElement[int] | InstrumentedAttribute[int], just_voted: bool
+) -> tuple[ColumnElement[int], ColumnElement[int], ColumnElement[int]]:
+    """How many statements there are, how many the participant has answered, and the id of
+    the next one (None when none is left): three scalar subqueries of the consultation
+    `consultation_id` names (a bound value, or the column of a consultation in the query).
+    `just_voted`: the statement bound as "just_voted", whose vote this request is about to
+    write (read before the write, so that on SQLite the write lock is held for the write
+    alone), counts as answered: it is left out of both (the caller adds one to `done`)."""
     participant_id: BindParameter[int] = bindparam("participant_id")
     approved = (
         ConsultationStatement.consultation_id == consultation_id,
@@ -235,33 +243,92 @@ def _next_statement_query(just_voted: bool) -> Select[Any]:
         .limit(1)
         .scalar_subquery()
     )
+    return total, done, following
+
+
+@cache
+def _next_statement_query() -> Select[int, int, ConsultationStatement]:
+    total, done, following = _card_parts(bindparam("consultation_id"), just_voted=False)
     card = aliased(ConsultationStatement)
     return (
         select(total, done, card)
         .select_from(Consultation)
         .outerjoin(card, card.id == following)
-        .where(Consultation.id == consultation_id)
+        .where(Consultation.id == bindparam("consultation_id"))
     )
 
 
 def next_statement(
-    session: Session,
-    consultation: Consultation,
-    participant: ConsultationParticipant,
-    *,
-    just_voted: int | None = None,
+    session: Session, consultation: Consultation, participant: ConsultationParticipant
 ) -> tuple[ConsultationStatement | None, Progress]:
     """The next statement the participant has not voted on, and how far they are, in one
-    statement. `just_voted`: a statement whose vote is being recorded in this request (asked
-    before the write, so that on SQLite the write lock is held for the write alone): it counts
-    as answered. The order is shuffled per participant (a fixed arithmetic mix of the two
+    statement. The order is shuffled per participant (a fixed arithmetic mix of the two
     ids), so every statement gets votes early, as Polis does."""
-    values = {"consultation_id": consultation.id, "participant_id": participant.id}
-    if just_voted is not None:
-        values["just_voted"] = just_voted
-    row = session.execute(_next_statement_query(just_voted is not None), values).one()
-    answered = int(row[1]) + (1 if just_voted is not None else 0)
-    return row[2], Progress(done=answered, total=int(row[0]))
+    row = session.execute(
+        _next_statement_query(),
+        {"consultation_id": consultation.id, "participant_id": participant.id},
+    ).one()
+    return row[2], Progress(done=int(row[1]), total=int(row[0]))
+
+
+@dataclass
+class VoteCard:
+    """What a vote reads: the consultation, whether the cookie names one of its participants,
+    and the card that follows the vote."""
+
+    consultation: Consultation
+    participant_id: int | None
+    statement: ConsultationStatement | None
+    progress: Progress
+
+
+@cache
+def _vote_card_query() -> Select[Consultation, int, int, int, ConsultationStatement]:
+    total, done, following = _card_parts(Consultation.id, just_voted=True)
+    participant = aliased(ConsultationParticipant)
+    card = aliased(ConsultationStatement)
+    return (
+        select(Consultation, participant.id, total, done, card)
+        .outerjoin(
+            participant,
+            and_(
+                participant.id == bindparam("participant_id"),
+                participant.consultation_id == Consultation.id,
+            ),
+        )
+        .outerjoin(card, card.id == following)
+        .where(Consultation.slug == bindparam("slug"))
+        # Only what the vote and its card use: the columns the open-on rule reads, the
+        # statement's texts (fewer columns to describe and load, hundreds of times a second).
+        .options(
+            load_only(
+                Consultation.id,
+                Consultation.slug,
+                Consultation.status,
+                Consultation.opens_on,
+                Consultation.closes_on,
+                raiseload=True,
+            ),
+            load_only(card.id, card.text_es, card.text_en, raiseload=True),
+        )
+    )
+
+
+def vote_card(session: Session, slug: str, participant_id: int | None, voting: int) -> VoteCard:
+    """A vote's one read: `consultation_and_participant` (only the participant's id) and
+    `next_statement` after the statement `voting` (not yet written), in one statement."""
+    row = session.execute(
+        _vote_card_query(),
+        {"slug": slug, "participant_id": participant_id or 0, "just_voted": voting},
+    ).first()
+    if row is None:
+        raise NotFound()
+    return VoteCard(
+        consultation=_public(row[0]),
+        participant_id=row[1],
+        statement=row[4],
+        progress=Progress(done=int(row[3]) + 1, total=int(row[2])),
+    )
 
 
 def questions_with_answers(

@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Table, bindparam, func, select, text, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from models import (
@@ -41,7 +41,7 @@ from models.consultation import AGE_RANGES, GENDERS, Vote, statement_key
 
 from ..audit import service as audit
 from ..core import outbox
-from ..core.db import session, use_case
+from ..core.db import one_statement_use_case, session, use_case
 from ..core.errors import DomainError, EditConflict
 from ..core.links import external_url
 from ..core.privacy_notice import CURRENT_VERSION
@@ -505,7 +505,7 @@ def _check_open(consultation: Consultation, today: date) -> None:
         raise DomainError(_l("This consultation is closed: nothing can be added."))
 
 
-@use_case
+@one_statement_use_case
 def vote(
     participant_id: int,
     statement_id: int,
@@ -517,14 +517,10 @@ def vote(
     """Record (or change) the participant's vote on an approved statement of the
     consultation; the vote's id. One statement: an upsert (INSERT … SELECT … ON CONFLICT DO
     UPDATE) that writes nothing when the statement is not an approved one of the consultation,
-    so the check and the write cost one round trip between them."""
+    so the check and the write cost one round trip between them (and, atomic by itself, it
+    needs no savepoint: `one_statement_use_case`)."""
     _check_open(consultation, today)
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        # A vote's commit does not wait for the disk (the trade SQLite's synchronous=NORMAL
-        # makes for every write): a crash of the database may lose the last fraction of a
-        # second of votes, never corrupt them; the participant votes again.
-        session.execute(_NO_WAIT_FOR_DISK)
     vote_id = session.scalar(
         _vote_upsert(dialect),
         {
@@ -540,24 +536,30 @@ def vote(
     return int(vote_id)
 
 
-_NO_WAIT_FOR_DISK = text("SET LOCAL synchronous_commit TO OFF")
-
-
 @cache
 def _vote_upsert(dialect: str) -> Any:
     """The vote's upsert, built once per dialect (ON CONFLICT: SQLite and PostgreSQL)."""
     votes = cast(Table, ConsultationVote.__table__)
+    checks = [
+        ConsultationStatement.id == bindparam("statement_id"),
+        ConsultationStatement.consultation_id == bindparam("consultation_id"),
+        ConsultationStatement.status == StatementStatus.APPROVED,
+    ]
+    if dialect == "postgresql":
+        # The vote's commit does not wait for the disk (the trade SQLite's synchronous=NORMAL
+        # makes for every write): a crash of the database may lose the last fraction of a
+        # second of votes, never corrupt them; the participant votes again. set_config(...,
+        # true) is SET LOCAL as a function: inside the upsert, it costs no round trip of its
+        # own (the setting is read at the commit; with no approved statement nothing is
+        # written, and nothing waits either way).
+        checks.append(func.set_config("synchronous_commit", "off", True) == "off")
     chosen = select(
         bindparam("consultation_id", type_=votes.c.consultation_id.type),
         bindparam("participant_id", type_=votes.c.participant_id.type),
         ConsultationStatement.id,
         bindparam("value", type_=votes.c.value.type),
         bindparam("voted_at", type_=votes.c.voted_at.type),
-    ).where(
-        ConsultationStatement.id == bindparam("statement_id"),
-        ConsultationStatement.consultation_id == bindparam("consultation_id"),
-        ConsultationStatement.status == StatementStatus.APPROVED,
-    )
+    ).where(*checks)
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(votes)
     insert = insert.from_select(
         ["consultation_id", "participant_id", "statement_id", "value", "voted_at"], chosen

@@ -631,11 +631,9 @@ def _set_cookie(response: Response, consultation, participant: ConsultationParti
     )
 
 
-def _card_context(consultation, participant, just_voted: int | None = None, form=None):
-    statement, progress = queries.next_statement(
-        db_session, consultation, participant, just_voted=just_voted
-    )
-    form = form or VoteForm(formdata=None)
+def _card_context(consultation, participant):
+    statement, progress = queries.next_statement(db_session, consultation, participant)
+    form = VoteForm(formdata=None)
     if statement is not None:
         form.statement.data = statement.id
     return {
@@ -711,9 +709,10 @@ VOTES = {"agree": Vote.AGREE, "disagree": Vote.DISAGREE, "pass": Vote.PASS}
 @public
 def vote(slug: str):
     # The hot path (hundreds a second while a consultation is open): both limits in one
-    # round trip (throttle.py), the consultation and the participant in one statement, the
-    # next card read before the write (SQLite then holds its write lock for the upsert
-    # alone), the vote in one upsert, one commit.
+    # round trip (throttle.py); one read (the consultation, the participant's id, the card
+    # after this vote: `queries.vote_card`), its answer rendered before the write (SQLite
+    # then holds its write lock for the upsert and the commit alone, not while a template
+    # renders); the vote in one upsert; one commit.
     if not throttle.allowed(
         [
             (
@@ -725,25 +724,43 @@ def vote(slug: str):
         ]
     ):
         abort(429)
-    consultation, participant = queries.consultation_and_participant(
-        db_session, slug, _cookie_participant_id(slug)
-    )
     wants_json = request.accept_mimetypes.best == "application/json"
-    if participant is None:
+    form = VoteForm()
+    valid = form.validate_on_submit() and form.vote.data in VOTES
+    card = queries.vote_card(
+        db_session, slug, _cookie_participant_id(slug), form.statement.data if valid else 0
+    )
+    if card.participant_id is None:
         if wants_json:
             abort(403)
         return redirect(url_for("consultation.participate", slug=slug))
-    form = VoteForm()
-    if not form.validate_on_submit() or form.vote.data not in VOTES:
+    if not valid:
         abort(400)
     statement_id, value = form.statement.data, VOTES[form.vote.data]
-    context = None
+    consultation = card.consultation
+    answer = None
     if wants_json:
         # The validated form serves the next card (a second form would cost as much again).
-        context = _card_context(consultation, participant, just_voted=statement_id, form=form)
+        if card.statement is not None:
+            form.statement.data = card.statement.id
+        context = {
+            "consultation": consultation,
+            "statement": card.statement,
+            "progress": card.progress,
+            "vote_form": form,
+            "language": current_language(),
+            "is_open": consultation.is_open_on(clock.today()),
+        }
+        answer = jsonify(
+            {
+                "html": render_template("consultation/_card.html", **context),
+                "done": card.progress.done,
+                "total": card.progress.total,
+            }
+        )
     try:
         consultations.vote(
-            participant.id,
+            card.participant_id,
             statement_id,
             value,
             consultation=consultation,
@@ -754,14 +771,8 @@ def vote(slug: str):
             return jsonify({"error": {"status": 400, "message": str(error.message)}}), 400
         flash(str(error.message), "danger")
         return redirect(url_for("consultation.participate", slug=slug))
-    if context is not None:
-        return jsonify(
-            {
-                "html": render_template("consultation/_card.html", **context),
-                "done": context["progress"].done,
-                "total": context["progress"].total,
-            }
-        )
+    if answer is not None:
+        return answer
     return redirect(url_for("consultation.participate", slug=slug))
 
 
