@@ -9,7 +9,8 @@ from datetime import date
 from flask_babel import force_locale, format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import NotFound
 
 from models import (
@@ -101,33 +102,49 @@ def archived_deliverables(group: WorkingGroup) -> list[Deliverable]:
     )
 
 
+# What the group page shows of the institutions and people it lists: their names, never
+# their sector or state objects (`Institution.sector` and `.state`, and `User.institution`,
+# load by default with every row; the page has the sectors already, by slug).
+_NO_PLACE = (lazyload(Institution.sector), lazyload(Institution.state))
+_PAGE_MEMBERSHIPS = (
+    select(GroupMembership)
+    .where(GroupMembership.group_id == bindparam("group_id"))
+    .options(joinedload(GroupMembership.institution).options(*_NO_PLACE))
+)
+_PAGE_DELIVERABLES = (
+    select(Deliverable)
+    .where(Deliverable.group_id == bindparam("group_id"))
+    .options(
+        joinedload(Deliverable.owner_institution).options(*_NO_PLACE),
+        selectinload(Deliverable.tasks).joinedload(Task.assignee).lazyload(User.institution),
+    )
+    .order_by(Deliverable.due_on.is_(None), Deliverable.due_on, Deliverable.id)
+)
+_SECTORS = select(Sector).order_by(Sector.position)
+
+
 def group_page(
     slug: str, today: date, stale_after_weeks: int = 3, activity_limit: int = 25
 ) -> GroupPage:
     """Everything the group page shows, in a fixed number of queries."""
-    group = load_group(slug)
-    sectors = session.scalars(select(Sector).order_by(Sector.position)).all()
-    current = [m for m in group.memberships if m.current_on(today)]
+    group = find_group(slug)
+    sectors = session.scalars(_SECTORS).all()
+    memberships = session.scalars(_PAGE_MEMBERSHIPS, {"group_id": group.id}).all()
+    # The group's collection is these rows (`GroupChair.current_on` reads it).
+    set_committed_value(group, "memberships", list(memberships))
+    current = [m for m in memberships if m.current_on(today)]
     current.sort(key=lambda m: m.institution.name.casefold())
     by_sector: dict[str, list[GroupMembership]] = defaultdict(list)
     for membership in current:
         by_sector[membership.institution.sector_slug].append(membership)
     past_leads = sorted(
-        (m for m in group.memberships if not m.is_open and m.role == GroupRole.LEAD),
+        (m for m in memberships if not m.is_open and m.role == GroupRole.LEAD),
         key=lambda m: m.since,
     )
     from .queries import chair_history
 
     chairships = chair_history(session, group)
-    every_deliverable = session.scalars(
-        select(Deliverable)
-        .where(Deliverable.group_id == group.id)
-        .options(
-            joinedload(Deliverable.owner_institution),
-            selectinload(Deliverable.tasks).joinedload(Task.assignee),
-        )
-        .order_by(Deliverable.due_on.is_(None), Deliverable.due_on, Deliverable.id)
-    ).all()
+    every_deliverable = session.scalars(_PAGE_DELIVERABLES, {"group_id": group.id}).all()
     deliverables = [d for d in every_deliverable if d.archived_at is None]
     from ..work.queries import live_updates, stale_deliverables
 
@@ -137,7 +154,7 @@ def group_page(
         session.scalars(
             live_updates(d.id for d in deliverables)
             .options(
-                joinedload(ProgressUpdate.author),
+                joinedload(ProgressUpdate.author).lazyload(User.institution),
                 joinedload(ProgressUpdate.task),
                 joinedload(ProgressUpdate.deliverable),
             )
