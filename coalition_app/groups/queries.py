@@ -6,9 +6,13 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import ColumnElement, exists, select
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload
 
 from models import GroupChair, GroupMembership, Institution, User, WorkingGroup
+
+#: Options for an institution loaded to show its name: without the sector and state that
+#: every Institution otherwise joins (lazy="joined" in models/); read them and they load.
+WITHOUT_PLACE = (lazyload(Institution.sector), lazyload(Institution.state))
 
 
 def chairs_of(session: Session, group: WorkingGroup, day: date) -> list[User]:
@@ -41,8 +45,8 @@ def chair_history(session: Session, group: WorkingGroup) -> list[GroupChair]:
             select(GroupChair)
             .where(GroupChair.group_id == group.id)
             .options(
-                joinedload(GroupChair.person).joinedload(User.institution),
-                joinedload(GroupChair.named_by),
+                joinedload(GroupChair.person).joinedload(User.institution).options(*WITHOUT_PLACE),
+                joinedload(GroupChair.named_by).lazyload(User.institution),
             )
             .order_by(GroupChair.since, GroupChair.id)
         )
@@ -80,7 +84,7 @@ def people_of(session: Session, group: WorkingGroup, day: date) -> list[User]:
                     )
                 ),
             )
-            .options(contains_eager(User.institution))
+            .options(contains_eager(User.institution).options(*WITHOUT_PLACE))
             .order_by(Institution.name_key, User.full_name, User.id)
         )
     )

@@ -9,7 +9,7 @@ from datetime import date
 from flask_babel import force_locale, format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import NotFound
 
@@ -32,6 +32,7 @@ from models import (
 from ..audit import service as audit
 from ..core.db import session, use_case
 from ..core.errors import DomainError
+from .queries import WITHOUT_PLACE
 
 
 @dataclass
@@ -105,17 +106,16 @@ def archived_deliverables(group: WorkingGroup) -> list[Deliverable]:
 # What the group page shows of the institutions and people it lists: their names, never
 # their sector or state objects (`Institution.sector` and `.state`, and `User.institution`,
 # load by default with every row; the page has the sectors already, by slug).
-_NO_PLACE = (lazyload(Institution.sector), lazyload(Institution.state))
 _PAGE_MEMBERSHIPS = (
     select(GroupMembership)
     .where(GroupMembership.group_id == bindparam("group_id"))
-    .options(joinedload(GroupMembership.institution).options(*_NO_PLACE))
+    .options(joinedload(GroupMembership.institution).options(*WITHOUT_PLACE))
 )
 _PAGE_DELIVERABLES = (
     select(Deliverable)
     .where(Deliverable.group_id == bindparam("group_id"))
     .options(
-        joinedload(Deliverable.owner_institution).options(*_NO_PLACE),
+        joinedload(Deliverable.owner_institution).options(*WITHOUT_PLACE),
         selectinload(Deliverable.tasks).joinedload(Task.assignee).lazyload(User.institution),
     )
     .order_by(Deliverable.due_on.is_(None), Deliverable.due_on, Deliverable.id)

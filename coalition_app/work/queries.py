@@ -25,6 +25,7 @@ from models import (
 from .. import policy
 from ..core import clock
 from ..core.db import session
+from ..groups.queries import WITHOUT_PLACE
 
 if TYPE_CHECKING:
     from sqlalchemy.orm.strategy_options import _AbstractLoad
@@ -295,7 +296,7 @@ def tasks_left_behind(group: WorkingGroup) -> list[Task]:
                 Task.status != S.DONE,
                 User.institution_id.not_in(members),
             )
-            .options(joinedload(Task.assignee).joinedload(User.institution))
+            .options(joinedload(Task.assignee).joinedload(User.institution).options(*WITHOUT_PLACE))
             .order_by(Task.due_on.is_(None), Task.due_on, Task.id)
         )
     )
