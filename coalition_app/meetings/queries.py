@@ -36,6 +36,7 @@ from models import (
 
 from ..core import clock
 from ..core.paging import Paged
+from ..groups.queries import WITHOUT_PLACE
 
 
 def member_groups(user: User, day: date) -> Select[Any]:
@@ -205,19 +206,30 @@ def feed_meetings(session: Session, owner: User, group: WorkingGroup | None) -> 
 
 
 def load_meeting(session: Session, meeting_id: int) -> Meeting | None:
-    """A meeting with what its page shows (group, organisers, attendance, action items)."""
-    return session.scalar(
-        select(Meeting)
-        .where(Meeting.id == meeting_id)
-        .options(
-            joinedload(Meeting.group),
-            joinedload(Meeting.created_by),
-            selectinload(Meeting.organisers).joinedload(MeetingOrganiser.institution),
-            selectinload(Meeting.attendances).joinedload(MeetingAttendance.person),
-            selectinload(Meeting.attendances).joinedload(MeetingAttendance.institution),
-            selectinload(Meeting.action_items),
-        )
+    """A meeting with what its page shows (group, organisers, attendance, action items): of
+    the institutions and people, their names (not the sector and state every Institution
+    joins by default)."""
+    return session.scalar(_MEETING, {"meeting_id": meeting_id})
+
+
+_MEETING = (
+    select(Meeting)
+    .where(Meeting.id == bindparam("meeting_id"))
+    .options(
+        joinedload(Meeting.group),
+        joinedload(Meeting.created_by).lazyload(User.institution),
+        selectinload(Meeting.organisers)
+        .joinedload(MeetingOrganiser.institution)
+        .options(*WITHOUT_PLACE),
+        selectinload(Meeting.attendances).options(
+            joinedload(MeetingAttendance.person)
+            .joinedload(User.institution)
+            .options(*WITHOUT_PLACE),
+            joinedload(MeetingAttendance.institution).options(*WITHOUT_PLACE),
+        ),
+        selectinload(Meeting.action_items),
     )
+)
 
 
 # --- figures --------------------------------------------------------------------------------
