@@ -38,7 +38,11 @@ S = WorkStatus
 
 def _group_options() -> _AbstractLoad:
     # With their institutions: who currently belongs depends on the institution's dates.
-    return selectinload(WorkingGroup.memberships).joinedload(GroupMembership.institution)
+    return (
+        selectinload(WorkingGroup.memberships)
+        .joinedload(GroupMembership.institution)
+        .options(*WITHOUT_PLACE)
+    )
 
 
 # The pages of a deliverable and of a task (and their comments' and files' routes) start
@@ -49,9 +53,9 @@ _DELIVERABLE = (
     .where(Deliverable.id == bindparam("deliverable_id"))
     .options(
         joinedload(Deliverable.group).options(_group_options()),
-        joinedload(Deliverable.owner_institution),
-        joinedload(Deliverable.updated_by),
-        selectinload(Deliverable.tasks).joinedload(Task.assignee),
+        joinedload(Deliverable.owner_institution).options(*WITHOUT_PLACE),
+        joinedload(Deliverable.updated_by).lazyload(User.institution),
+        selectinload(Deliverable.tasks).joinedload(Task.assignee).lazyload(User.institution),
     )
 )
 _TASK = (
@@ -59,8 +63,8 @@ _TASK = (
     .where(Task.id == bindparam("task_id"))
     .options(
         joinedload(Task.deliverable).joinedload(Deliverable.group).options(_group_options()),
-        joinedload(Task.assignee),
-        joinedload(Task.updated_by),
+        joinedload(Task.assignee).lazyload(User.institution),
+        joinedload(Task.updated_by).lazyload(User.institution),
     )
 )
 _HISTORY = (
@@ -69,13 +73,16 @@ _HISTORY = (
         (ProgressUpdate.deliverable_id == bindparam("deliverable_id"))
         | ProgressUpdate.task_id.in_(bindparam("task_ids", expanding=True))
     )
-    .options(joinedload(ProgressUpdate.author), joinedload(ProgressUpdate.task))
+    .options(
+        joinedload(ProgressUpdate.author).lazyload(User.institution),
+        joinedload(ProgressUpdate.task),
+    )
     .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
 )
 _TASK_HISTORY = (
     select(ProgressUpdate)
     .where(ProgressUpdate.task_id == bindparam("task_id"))
-    .options(joinedload(ProgressUpdate.author))
+    .options(joinedload(ProgressUpdate.author).lazyload(User.institution))
     .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
 )
 
