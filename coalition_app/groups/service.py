@@ -69,15 +69,23 @@ def list_groups() -> list[WorkingGroup]:
 
 
 def load_group(slug: str) -> WorkingGroup:
-    """The group with its membership rows (and their institutions) loaded, or 404."""
-    group = session.scalar(
-        select(WorkingGroup)
-        .where(WorkingGroup.slug == slug)
-        .options(selectinload(WorkingGroup.memberships).joinedload(GroupMembership.institution))
-    )
+    """The group with its membership rows (and their institutions: names and dates, without
+    their sector and state objects) loaded, or 404."""
+    group = session.scalar(_GROUP_WITH_MEMBERSHIPS, {"slug": slug})
     if group is None:
         raise NotFound()
     return group
+
+
+_GROUP_WITH_MEMBERSHIPS = (
+    select(WorkingGroup)
+    .where(WorkingGroup.slug == bindparam("slug"))
+    .options(
+        selectinload(WorkingGroup.memberships)
+        .joinedload(GroupMembership.institution)
+        .options(*WITHOUT_PLACE)
+    )
+)
 
 
 # Asked on every view of a group's page: built once.
@@ -184,7 +192,10 @@ def institutions_outside(group: WorkingGroup, today: date) -> list[Institution]:
     """Active institutions not currently in the group: candidates to add."""
     inside = {m.institution_id for m in group.memberships if m.current_on(today)}
     candidates = session.scalars(
-        select(Institution).where(Institution.active_on(today)).order_by(Institution.name)
+        select(Institution)
+        .where(Institution.active_on(today))
+        .options(*WITHOUT_PLACE)  # offered by name
+        .order_by(Institution.name)
     )
     return [i for i in candidates if i.id not in inside]
 
@@ -332,6 +343,7 @@ def chair_candidates(group: WorkingGroup, today: date) -> list[User]:
         session.scalars(
             select(User)
             .where(User.institution_id.in_(lead_ids), User.is_active.is_(True))
+            .options(joinedload(User.institution).options(*WITHOUT_PLACE))
             .order_by(User.full_name, User.id)
         )
     )
