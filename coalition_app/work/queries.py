@@ -287,23 +287,26 @@ def _aware(moment: datetime) -> datetime:
 def tasks_left_behind(group: WorkingGroup) -> list[Task]:
     """Open tasks of the group whose assignee's institution no longer belongs to it: they can
     no longer record progress on them, so the chair reassigns them."""
-    day = clock.today()
-    members = select(GroupMembership.institution_id).where(
-        GroupMembership.group_id == group.id, GroupMembership.current_on(day)
-    )
-    return list(
-        session.scalars(
-            select(Task)
-            .join(Task.deliverable)
-            .join(User, Task.assignee_id == User.id)
-            .where(
-                Deliverable.group_id == group.id,
-                Deliverable.archived_at.is_(None),
-                Task.archived_at.is_(None),
-                Task.status != S.DONE,
-                User.institution_id.not_in(members),
+    return list(session.scalars(_LEFT_BEHIND, {"group_id": group.id, "today": clock.today()}))
+
+
+# Built once, the group and the day bound at each call.
+_LEFT_BEHIND = (
+    select(Task)
+    .join(Task.deliverable)
+    .join(User, Task.assignee_id == User.id)
+    .where(
+        Deliverable.group_id == bindparam("group_id"),
+        Deliverable.archived_at.is_(None),
+        Task.archived_at.is_(None),
+        Task.status != S.DONE,
+        User.institution_id.not_in(
+            select(GroupMembership.institution_id).where(
+                GroupMembership.group_id == bindparam("group_id"),
+                GroupMembership.current_on(bindparam("today", type_=Date)),  # type: ignore[arg-type]
             )
-            .options(joinedload(Task.assignee).joinedload(User.institution).options(*WITHOUT_PLACE))
-            .order_by(Task.due_on.is_(None), Task.due_on, Task.id)
-        )
+        ),
     )
+    .options(joinedload(Task.assignee).joinedload(User.institution).options(*WITHOUT_PLACE))
+    .order_by(Task.due_on.is_(None), Task.due_on, Task.id)
+)
