@@ -12,6 +12,7 @@ from models import Comment, CommentMention, Institution, User
 
 from .. import policy
 from ..core.db import session
+from ..groups.queries import WITHOUT_PLACE
 from .subjects import KINDS, Subject, kind_of, subject_column
 
 
@@ -38,11 +39,13 @@ _THREADS = {
     kind: select(Comment)
     .where(subject_column(Comment, kind) == bindparam("subject_id"), Comment.deleted_at.is_(None))
     .options(
-        joinedload(Comment.author).joinedload(User.institution),
-        joinedload(Comment.hidden_by),
+        # Names and acronyms: not the sector and state every Institution joins by default.
+        joinedload(Comment.author).joinedload(User.institution).options(*WITHOUT_PLACE),
+        joinedload(Comment.hidden_by).lazyload(User.institution),
         selectinload(Comment.mentions)
         .joinedload(CommentMention.person)
-        .joinedload(User.institution),
+        .joinedload(User.institution)
+        .options(*WITHOUT_PLACE),
     )
     .order_by(Comment.created_at, Comment.id)
     for kind in KINDS

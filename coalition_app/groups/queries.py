@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ColumnElement, exists, select
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy import ColumnElement, Date, bindparam, exists, select
+from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload
 
 from models import GroupChair, GroupMembership, Institution, User, WorkingGroup
+
+#: Options for an institution loaded to show its name: without the sector and state that
+#: every Institution otherwise joins (lazy="joined" in models/); read them and they load.
+WITHOUT_PLACE = (lazyload(Institution.sector), lazyload(Institution.state))
 
 
 def chairs_of(session: Session, group: WorkingGroup, day: date) -> list[User]:
@@ -41,8 +45,8 @@ def chair_history(session: Session, group: WorkingGroup) -> list[GroupChair]:
             select(GroupChair)
             .where(GroupChair.group_id == group.id)
             .options(
-                joinedload(GroupChair.person).joinedload(User.institution),
-                joinedload(GroupChair.named_by),
+                joinedload(GroupChair.person).joinedload(User.institution).options(*WITHOUT_PLACE),
+                joinedload(GroupChair.named_by).lazyload(User.institution),
             )
             .order_by(GroupChair.since, GroupChair.id)
         )
@@ -68,19 +72,23 @@ def every_chairship(session: Session) -> list[GroupChair]:
 def people_of(session: Session, group: WorkingGroup, day: date) -> list[User]:
     """The active people of the institutions that belong to `group` on `day`
     (`GroupMembership.current_on`), by institution and name, in one query."""
-    return list(
-        session.scalars(
-            select(User)
-            .join(User.institution)
-            .where(
-                User.is_active.is_(True),
-                User.institution_id.in_(
-                    select(GroupMembership.institution_id).where(
-                        GroupMembership.group_id == group.id, GroupMembership.current_on(day)
-                    )
-                ),
+    return list(session.scalars(_PEOPLE_OF, {"group_id": group.id, "day": day}))
+
+
+# Built once (its `current_on` condition cost about as much to build as to run), the group
+# and the day bound at each call.
+_PEOPLE_OF = (
+    select(User)
+    .join(User.institution)
+    .where(
+        User.is_active.is_(True),
+        User.institution_id.in_(
+            select(GroupMembership.institution_id).where(
+                GroupMembership.group_id == bindparam("group_id"),
+                GroupMembership.current_on(bindparam("day", type_=Date)),  # type: ignore[arg-type]
             )
-            .options(contains_eager(User.institution))
-            .order_by(Institution.name_key, User.full_name, User.id)
-        )
+        ),
     )
+    .options(contains_eager(User.institution).options(*WITHOUT_PLACE))
+    .order_by(Institution.name_key, User.full_name, User.id)
+)

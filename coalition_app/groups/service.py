@@ -10,6 +10,7 @@ from flask_babel import force_locale, format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import NotFound
 
 from models import (
@@ -31,6 +32,7 @@ from models import (
 from ..audit import service as audit
 from ..core.db import session, use_case
 from ..core.errors import DomainError
+from .queries import WITHOUT_PLACE
 
 
 @dataclass
@@ -67,15 +69,23 @@ def list_groups() -> list[WorkingGroup]:
 
 
 def load_group(slug: str) -> WorkingGroup:
-    """The group with its membership rows (and their institutions) loaded, or 404."""
-    group = session.scalar(
-        select(WorkingGroup)
-        .where(WorkingGroup.slug == slug)
-        .options(selectinload(WorkingGroup.memberships).joinedload(GroupMembership.institution))
-    )
+    """The group with its membership rows (and their institutions: names and dates, without
+    their sector and state objects) loaded, or 404."""
+    group = session.scalar(_GROUP_WITH_MEMBERSHIPS, {"slug": slug})
     if group is None:
         raise NotFound()
     return group
+
+
+_GROUP_WITH_MEMBERSHIPS = (
+    select(WorkingGroup)
+    .where(WorkingGroup.slug == bindparam("slug"))
+    .options(
+        selectinload(WorkingGroup.memberships)
+        .joinedload(GroupMembership.institution)
+        .options(*WITHOUT_PLACE)
+    )
+)
 
 
 # Asked on every view of a group's page: built once.
@@ -101,33 +111,48 @@ def archived_deliverables(group: WorkingGroup) -> list[Deliverable]:
     )
 
 
+# What the group page shows of the institutions and people it lists: their names, never
+# their sector or state objects (`Institution.sector` and `.state`, and `User.institution`,
+# load by default with every row; the page has the sectors already, by slug).
+_PAGE_MEMBERSHIPS = (
+    select(GroupMembership)
+    .where(GroupMembership.group_id == bindparam("group_id"))
+    .options(joinedload(GroupMembership.institution).options(*WITHOUT_PLACE))
+)
+_PAGE_DELIVERABLES = (
+    select(Deliverable)
+    .where(Deliverable.group_id == bindparam("group_id"))
+    .options(
+        joinedload(Deliverable.owner_institution).options(*WITHOUT_PLACE),
+        selectinload(Deliverable.tasks).joinedload(Task.assignee).lazyload(User.institution),
+    )
+    .order_by(Deliverable.due_on.is_(None), Deliverable.due_on, Deliverable.id)
+)
+_SECTORS = select(Sector).order_by(Sector.position)
+
+
 def group_page(
     slug: str, today: date, stale_after_weeks: int = 3, activity_limit: int = 25
 ) -> GroupPage:
     """Everything the group page shows, in a fixed number of queries."""
-    group = load_group(slug)
-    sectors = session.scalars(select(Sector).order_by(Sector.position)).all()
-    current = [m for m in group.memberships if m.current_on(today)]
+    group = find_group(slug)
+    sectors = session.scalars(_SECTORS).all()
+    memberships = session.scalars(_PAGE_MEMBERSHIPS, {"group_id": group.id}).all()
+    # The group's collection is these rows (`GroupChair.current_on` reads it).
+    set_committed_value(group, "memberships", list(memberships))
+    current = [m for m in memberships if m.current_on(today)]
     current.sort(key=lambda m: m.institution.name.casefold())
     by_sector: dict[str, list[GroupMembership]] = defaultdict(list)
     for membership in current:
         by_sector[membership.institution.sector_slug].append(membership)
     past_leads = sorted(
-        (m for m in group.memberships if not m.is_open and m.role == GroupRole.LEAD),
+        (m for m in memberships if not m.is_open and m.role == GroupRole.LEAD),
         key=lambda m: m.since,
     )
     from .queries import chair_history
 
     chairships = chair_history(session, group)
-    every_deliverable = session.scalars(
-        select(Deliverable)
-        .where(Deliverable.group_id == group.id)
-        .options(
-            joinedload(Deliverable.owner_institution),
-            selectinload(Deliverable.tasks).joinedload(Task.assignee),
-        )
-        .order_by(Deliverable.due_on.is_(None), Deliverable.due_on, Deliverable.id)
-    ).all()
+    every_deliverable = session.scalars(_PAGE_DELIVERABLES, {"group_id": group.id}).all()
     deliverables = [d for d in every_deliverable if d.archived_at is None]
     from ..work.queries import live_updates, stale_deliverables
 
@@ -137,7 +162,7 @@ def group_page(
         session.scalars(
             live_updates(d.id for d in deliverables)
             .options(
-                joinedload(ProgressUpdate.author),
+                joinedload(ProgressUpdate.author).lazyload(User.institution),
                 joinedload(ProgressUpdate.task),
                 joinedload(ProgressUpdate.deliverable),
             )
@@ -167,7 +192,10 @@ def institutions_outside(group: WorkingGroup, today: date) -> list[Institution]:
     """Active institutions not currently in the group: candidates to add."""
     inside = {m.institution_id for m in group.memberships if m.current_on(today)}
     candidates = session.scalars(
-        select(Institution).where(Institution.active_on(today)).order_by(Institution.name)
+        select(Institution)
+        .where(Institution.active_on(today))
+        .options(*WITHOUT_PLACE)  # offered by name
+        .order_by(Institution.name)
     )
     return [i for i in candidates if i.id not in inside]
 
@@ -315,6 +343,7 @@ def chair_candidates(group: WorkingGroup, today: date) -> list[User]:
         session.scalars(
             select(User)
             .where(User.institution_id.in_(lead_ids), User.is_active.is_(True))
+            .options(joinedload(User.institution).options(*WITHOUT_PLACE))
             .order_by(User.full_name, User.id)
         )
     )

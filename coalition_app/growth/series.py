@@ -7,6 +7,7 @@ tests can compute the same series from the seed files that the page shows.
 from __future__ import annotations
 
 import calendar
+import functools
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from models import GroupMembership, Institution, Sector, State, WorkingGroup
 
@@ -184,19 +185,30 @@ def load(today: date) -> GrowthData:
         )
     ]
     group_rows = [
-        GroupMemberRow(slug, sector)
-        for slug, sector in session.execute(
-            select(WorkingGroup.slug, Institution.sector_slug)
-            .join(GroupMembership, GroupMembership.group_id == WorkingGroup.id)
-            .join(Institution, GroupMembership.institution_id == Institution.id)
-            .where(GroupMembership.current_on(today))
-        )
+        GroupMemberRow(slug, sector) for slug, sector in session.execute(_group_rows(today))
     ]
     return GrowthData(
         today=today,
         rows=rows,
         group_rows=group_rows,
-        sectors=list(session.scalars(select(Sector).order_by(Sector.position))),
-        states=list(session.scalars(select(State).order_by(State.name_es))),
-        groups=list(session.scalars(select(WorkingGroup).order_by(WorkingGroup.position))),
+        sectors=list(session.scalars(_SECTORS)),
+        states=list(session.scalars(_STATES)),
+        groups=list(session.scalars(_GROUPS)),
     )
+
+
+@functools.lru_cache(maxsize=4)
+def _group_rows(today: date) -> Select[str, str]:
+    """The group and sector of each current membership: built once per process and day
+    (building `GroupMembership.current_on` costs about as much as running it)."""
+    return (
+        select(WorkingGroup.slug, Institution.sector_slug)
+        .join(GroupMembership, GroupMembership.group_id == WorkingGroup.id)
+        .join(Institution, GroupMembership.institution_id == Institution.id)
+        .where(GroupMembership.current_on(today))
+    )
+
+
+_SECTORS = select(Sector).order_by(Sector.position)
+_STATES = select(State).order_by(State.name_es)
+_GROUPS = select(WorkingGroup).order_by(WorkingGroup.position)

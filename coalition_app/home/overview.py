@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from models import (
@@ -50,50 +52,33 @@ class CoalitionOverview:
         return sum(1 for _sector, count in self.by_sector if count)
 
 
-def coalition_overview(today: date, due_within_days: int = 30) -> CoalitionOverview:
-    """Headline figures in a fixed number of queries (six), whatever the size of the data."""
+@functools.lru_cache(maxsize=4)
+def _statements(today: date, due_within_days: int) -> dict[str, Select[Any]]:
+    # Statements of several shapes: each caller reads its rows as it expects them.
+    """The overview's statements for a day, built once per process and day (building the
+    `current_on` conditions costs as much as running them)."""
     active = Institution.active_on(today)
-    by_sector_counts = dict(
-        session.execute(
-            select(Institution.sector_slug, func.count())
-            .where(active)
-            .group_by(Institution.sector_slug)
-        ).all()
-    )
-    sectors = session.scalars(select(Sector).order_by(Sector.position)).all()
-    founders = session.scalar(
-        select(func.count()).select_from(Institution).where(active, Institution.is_founder)
-    )
-
-    groups = {
-        group.id: GroupSummary(group)
-        for group in session.scalars(select(WorkingGroup).order_by(WorkingGroup.position))
-    }
-    current_memberships = session.execute(
-        select(GroupMembership, Institution)
+    statements: dict[str, Any] = {
+        "by_sector": select(Institution.sector_slug, func.count())
+        .where(active)
+        .group_by(Institution.sector_slug),
+        "sectors": select(Sector).order_by(Sector.position),
+        "founders": select(func.count())
+        .select_from(Institution)
+        .where(active, Institution.is_founder),
+        "groups": select(WorkingGroup).order_by(WorkingGroup.position),
+        "memberships": select(GroupMembership, Institution)
         .join(Institution, GroupMembership.institution_id == Institution.id)
         .where(GroupMembership.current_on(today))
-        .order_by(Institution.name)
-    ).all()
-    for membership, institution in current_memberships:
-        summary = groups[membership.group_id]
-        summary.member_count += 1
-        if membership.role == GroupRole.LEAD:
-            summary.leads.append(institution)
-
-    # Who chairs each group today: the one rule, `GroupChair.current_on`, in SQL.
-    for chair in session.scalars(
-        select(GroupChair)
+        .order_by(Institution.name),
+        # Who chairs each group today: the one rule, `GroupChair.current_on`, in SQL.
+        "chairs": select(GroupChair)
         .join(User, GroupChair.person_id == User.id)
         .where(GroupChair.current_on(today))
         .options(joinedload(GroupChair.person))
-        .order_by(User.full_name, User.id)
-    ):
-        groups[chair.group_id].chairs.append(chair.person)
-
-    # Overdue and due soon are one rule (models.work.due_state), asked in SQL and in Python.
-    open_work = session.scalars(
-        select(Deliverable)
+        .order_by(User.full_name, User.id),
+        # Overdue and due soon are one rule (models.work.due_state), asked in SQL and in Python.
+        "open_work": select(Deliverable)
         .options(joinedload(Deliverable.group))
         .where(
             Deliverable.archived_at.is_(None),
@@ -102,8 +87,29 @@ def coalition_overview(today: date, due_within_days: int = 30) -> CoalitionOverv
                 Deliverable.is_due_soon(today, due_within_days),
             ),
         )
-        .order_by(Deliverable.due_on, Deliverable.id)
-    ).all()
+        .order_by(Deliverable.due_on, Deliverable.id),
+    }
+    return statements
+
+
+def coalition_overview(today: date, due_within_days: int = 30) -> CoalitionOverview:
+    """Headline figures in a fixed number of queries (seven), whatever the size of the data."""
+    statements = _statements(today, due_within_days)
+    by_sector_counts: dict[str, int] = dict(session.execute(statements["by_sector"]).all())
+    sectors = session.scalars(statements["sectors"]).all()
+    founders = session.scalar(statements["founders"])
+
+    groups = {group.id: GroupSummary(group) for group in session.scalars(statements["groups"])}
+    for membership, institution in session.execute(statements["memberships"]):
+        summary = groups[membership.group_id]
+        summary.member_count += 1
+        if membership.role == GroupRole.LEAD:
+            summary.leads.append(institution)
+
+    for chair in session.scalars(statements["chairs"]):
+        groups[chair.group_id].chairs.append(chair.person)
+
+    open_work = session.scalars(statements["open_work"]).all()
     due_soon, overdue = [], []
     for deliverable in open_work:
         state = due_state(

@@ -3,12 +3,25 @@ home's next meetings and the figures (meetings held, participants, institutions,
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, case, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    case,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from models import (
@@ -23,6 +36,7 @@ from models import (
 
 from ..core import clock
 from ..core.paging import Paged
+from ..groups.queries import WITHOUT_PLACE
 
 
 def member_groups(user: User, day: date) -> Select[Any]:
@@ -192,19 +206,30 @@ def feed_meetings(session: Session, owner: User, group: WorkingGroup | None) -> 
 
 
 def load_meeting(session: Session, meeting_id: int) -> Meeting | None:
-    """A meeting with what its page shows (group, organisers, attendance, action items)."""
-    return session.scalar(
-        select(Meeting)
-        .where(Meeting.id == meeting_id)
-        .options(
-            joinedload(Meeting.group),
-            joinedload(Meeting.created_by),
-            selectinload(Meeting.organisers).joinedload(MeetingOrganiser.institution),
-            selectinload(Meeting.attendances).joinedload(MeetingAttendance.person),
-            selectinload(Meeting.attendances).joinedload(MeetingAttendance.institution),
-            selectinload(Meeting.action_items),
-        )
+    """A meeting with what its page shows (group, organisers, attendance, action items): of
+    the institutions and people, their names (not the sector and state every Institution
+    joins by default)."""
+    return session.scalar(_MEETING, {"meeting_id": meeting_id})
+
+
+_MEETING = (
+    select(Meeting)
+    .where(Meeting.id == bindparam("meeting_id"))
+    .options(
+        joinedload(Meeting.group),
+        joinedload(Meeting.created_by).lazyload(User.institution),
+        selectinload(Meeting.organisers)
+        .joinedload(MeetingOrganiser.institution)
+        .options(*WITHOUT_PLACE),
+        selectinload(Meeting.attendances).options(
+            joinedload(MeetingAttendance.person)
+            .joinedload(User.institution)
+            .options(*WITHOUT_PLACE),
+            joinedload(MeetingAttendance.institution).options(*WITHOUT_PLACE),
+        ),
+        selectinload(Meeting.action_items),
     )
+)
 
 
 # --- figures --------------------------------------------------------------------------------
@@ -228,76 +253,105 @@ FigureKey = tuple[int | str | None, int | None]
 FigureTable = dict[FigureKey, Figures]
 
 
-def _year_of(session: Session, now: datetime) -> tuple[ColumnElement[Any], list[int]]:
-    """The year a meeting starts in, in the coalition's zone, as a CASE over the years' first
-    instants (the same on SQLite and PostgreSQL); and those years."""
-    first, last = session.execute(
-        select(func.min(Meeting.starts_at), func.max(Meeting.starts_at))
-    ).one()
+def _years(session: Session) -> list[int]:
+    """The years (in the coalition's zone) from the first meeting's to the last one's."""
+    first, last = session.execute(_FIRST_AND_LAST).one()
     if first is None:
-        return case((false(), 0), else_=0), []
+        return []
     zone = ZoneInfo(clock.zone_name())
-    years = list(range(_aware(first).astimezone(zone).year, _aware(last).astimezone(zone).year + 1))
-    whens = [
-        (Meeting.starts_at >= datetime.combine(date(y, 1, 1), time(), zone).astimezone(UTC), y)
-        for y in reversed(years)
+    return list(range(_aware(first).astimezone(zone).year, _aware(last).astimezone(zone).year + 1))
+
+
+_FIRST_AND_LAST = select(func.min(Meeting.starts_at), func.max(Meeting.starts_at))
+
+
+@functools.cache
+def _figure_statements(
+    years: tuple[int, ...], zone_name: str, dialect: str, one_group: bool
+) -> tuple[Select[Any], Select[Any]]:
+    """The two aggregate statements of `figures`, built once per set of years and bound per
+    call (``now``, and ``group_id`` when `one_group`).
+
+    The year a meeting starts in, in the coalition's zone, is a CASE over the years' first
+    instants (the same on SQLite and PostgreSQL). Meetings and hours add up, so one statement
+    per (group, year) gives every level; distinct people and institutions do not, so the
+    second statement counts them at each level, the levels joined by UNION ALL (its `level`
+    column says which: 0 per group and year, 1 per group, 2 per year, 3 in all)."""
+    zone = ZoneInfo(zone_name)
+    year = case(
+        *[
+            (Meeting.starts_at >= datetime.combine(date(y, 1, 1), time(), zone).astimezone(UTC), y)
+            for y in reversed(years)
+        ],
+        else_=years[0],
+    )
+    if dialect == "sqlite":
+        hours: ColumnElement[Any] = (
+            func.julianday(Meeting.ends_at) - func.julianday(Meeting.starts_at)
+        ) * 24
+    else:
+        hours = func.extract("epoch", Meeting.ends_at - Meeting.starts_at) / 3600
+    held: list[ColumnElement[bool]] = [
+        Meeting.ends_at < bindparam("now"),
+        Meeting.cancelled_at.is_(None),
     ]
-    return case(*whens, else_=years[0]), years
-
-
-def _hours(session: Session) -> ColumnElement[Any]:
-    if session.get_bind().dialect.name == "sqlite":
-        return (func.julianday(Meeting.ends_at) - func.julianday(Meeting.starts_at)) * 24
-    return func.extract("epoch", Meeting.ends_at - Meeting.starts_at) / 3600
-
-
-def figures(session: Session, group: WorkingGroup | None = None) -> tuple[FigureTable, list[int]]:
-    """Figures per (group, year), per group over all years, per year over all groups and in
-    all: eight aggregate statements (and one for the years), whatever the number of meetings.
-    Held means past (ended) and not cancelled. Distinct counts are counted at each level (a
-    person at two groups' meetings is one participant of the year)."""
-    now = clock.now()
-    year, years = _year_of(session, now)
-    held: list[ColumnElement[bool]] = [Meeting.ends_at < now, Meeting.cancelled_at.is_(None)]
-    if group is not None:
-        held.append(Meeting.group_id == group.id)
-    table: FigureTable = {}
-    by_group: Any = Meeting.group_id
-    levels: list[tuple[Any, Any]] = [(by_group, year), (by_group, None)]
-    if group is None:
-        levels += [(None, year), (None, None)]
-    for group_key, year_key in levels:
-        keys = [k for k in (group_key, year_key) if k is not None]
-        meetings = session.execute(
-            select(*keys, func.count(Meeting.id), func.coalesce(func.sum(_hours(session)), 0))
-            .where(*held)
-            .group_by(*keys)
-        ).all()
-        people = session.execute(
+    if one_group:
+        held.append(Meeting.group_id == bindparam("group_id"))
+    meetings = (
+        select(Meeting.group_id, year, func.count(Meeting.id), func.coalesce(func.sum(hours), 0))
+        .where(*held)
+        .group_by(Meeting.group_id, year)
+    )
+    levels: list[tuple[int, Any, Any]] = [(0, Meeting.group_id, year), (1, Meeting.group_id, None)]
+    if not one_group:
+        levels += [(2, None, year), (3, None, None)]
+    people = union_all(
+        *[
             select(
-                *keys,
-                func.count(MeetingAttendance.person_id.distinct()),
-                func.count(MeetingAttendance.institution_id.distinct()),
+                literal(level).label("level"),
+                (group_key if group_key is not None else null()).label("group_id"),
+                (year_key if year_key is not None else null()).label("year"),
+                func.count(MeetingAttendance.person_id.distinct()).label("participants"),
+                func.count(MeetingAttendance.institution_id.distinct()).label("institutions"),
             )
             .select_from(Meeting)
             .join(MeetingAttendance, MeetingAttendance.meeting_id == Meeting.id)
             .where(*held, MeetingAttendance.attended.is_(True))
-            .group_by(*keys)
-        ).all()
-        for rows, fill in ((meetings, _fill_meetings), (people, _fill_people)):
-            for row in rows:
-                values = list(row)
-                g = values.pop(0) if group_key is not None else ALL
-                y = values.pop(0) if year_key is not None else None
-                fill(table.setdefault((g, y), Figures()), values)
+            .group_by(*[k for k in (group_key, year_key) if k is not None])
+            for level, group_key, year_key in levels
+        ]
+    )
+    return meetings, select(people.subquery())
+
+
+def figures(session: Session, group: WorkingGroup | None = None) -> tuple[FigureTable, list[int]]:
+    """Figures per (group, year), per group over all years, per year over all groups and in
+    all: three statements (the years, the meetings and hours, the distinct people and
+    institutions), whatever the number of meetings. Held means past (ended) and not cancelled.
+    Distinct counts are counted at each level (a person at two groups' meetings is one
+    participant of the year)."""
+    years = _years(session)
+    if not years:
+        return {}, years
+    meetings, people = _figure_statements(
+        tuple(years), clock.zone_name(), session.get_bind().dialect.name, group is not None
+    )
+    parameters: dict[str, Any] = {"now": clock.now()}
+    if group is not None:
+        parameters["group_id"] = group.id
+    table: FigureTable = {}
+    hours: dict[FigureKey, float] = {}
+    for group_id, year, count, total in session.execute(meetings, parameters):
+        keys: list[FigureKey] = [(group_id, year), (group_id, None)]
+        if group is None:
+            keys += [(ALL, year), (ALL, None)]
+        for key in keys:
+            table.setdefault(key, Figures()).meetings += int(count)
+            hours[key] = hours.get(key, 0.0) + float(total)
+    for key, total in hours.items():
+        table[key].hours = round(total, 1)
+    for level, group_id, year, participants, institutions in session.execute(people, parameters):
+        figure = table.setdefault((ALL if level >= 2 else group_id, year), Figures())
+        figure.participants = int(participants)
+        figure.institutions = int(institutions)
     return table, years
-
-
-def _fill_meetings(figure: Figures, values: list[Any]) -> None:
-    figure.meetings = int(values[0])
-    figure.hours = round(float(values[1]), 1)
-
-
-def _fill_people(figure: Figures, values: list[Any]) -> None:
-    figure.participants = int(values[0])
-    figure.institutions = int(values[1])

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import (
@@ -42,6 +43,7 @@ from models import (
 from ..core import clock
 from ..core.db import session, use_case
 from ..core.errors import DomainError, EditConflict
+from ..groups.queries import WITHOUT_PLACE
 from ..notifications import service as notifications
 from ..work import service as work_service
 from . import ical
@@ -138,6 +140,7 @@ def group_people(group: WorkingGroup, day: date) -> list[User]:
                     )
                 ),
             )
+            .options(joinedload(User.institution).options(*WITHOUT_PLACE))
             .order_by(User.full_name, User.id)
         )
     )
@@ -449,8 +452,17 @@ def active_institutions() -> list[Institution]:
 def people_to_add(meeting: Meeting) -> list[User]:
     """Whom the attendance search offers: every active person not yet on the list."""
     listed = {a.person_id for a in meeting.attendances}
-    query = select(User).where(User.is_active.is_(True)).order_by(User.full_name, User.id)
-    return [p for p in session.scalars(query) if p.id not in listed]
+    return [p for p in session.scalars(_ACTIVE_PEOPLE) if p.id not in listed]
+
+
+# Whom the attendance search offers is named by name and e-mail: not their institution
+# (which every User joins by default, with its sector and state).
+_ACTIVE_PEOPLE = (
+    select(User)
+    .where(User.is_active.is_(True))
+    .options(lazyload(User.institution))
+    .order_by(User.full_name, User.id)
+)
 
 
 def person_named(written: str, candidates: list[User]) -> User:

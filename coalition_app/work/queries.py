@@ -25,6 +25,7 @@ from models import (
 from .. import policy
 from ..core import clock
 from ..core.db import session
+from ..groups.queries import WITHOUT_PLACE
 
 if TYPE_CHECKING:
     from sqlalchemy.orm.strategy_options import _AbstractLoad
@@ -37,7 +38,11 @@ S = WorkStatus
 
 def _group_options() -> _AbstractLoad:
     # With their institutions: who currently belongs depends on the institution's dates.
-    return selectinload(WorkingGroup.memberships).joinedload(GroupMembership.institution)
+    return (
+        selectinload(WorkingGroup.memberships)
+        .joinedload(GroupMembership.institution)
+        .options(*WITHOUT_PLACE)
+    )
 
 
 # The pages of a deliverable and of a task (and their comments' and files' routes) start
@@ -48,9 +53,9 @@ _DELIVERABLE = (
     .where(Deliverable.id == bindparam("deliverable_id"))
     .options(
         joinedload(Deliverable.group).options(_group_options()),
-        joinedload(Deliverable.owner_institution),
-        joinedload(Deliverable.updated_by),
-        selectinload(Deliverable.tasks).joinedload(Task.assignee),
+        joinedload(Deliverable.owner_institution).options(*WITHOUT_PLACE),
+        joinedload(Deliverable.updated_by).lazyload(User.institution),
+        selectinload(Deliverable.tasks).joinedload(Task.assignee).lazyload(User.institution),
     )
 )
 _TASK = (
@@ -58,8 +63,8 @@ _TASK = (
     .where(Task.id == bindparam("task_id"))
     .options(
         joinedload(Task.deliverable).joinedload(Deliverable.group).options(_group_options()),
-        joinedload(Task.assignee),
-        joinedload(Task.updated_by),
+        joinedload(Task.assignee).lazyload(User.institution),
+        joinedload(Task.updated_by).lazyload(User.institution),
     )
 )
 _HISTORY = (
@@ -68,13 +73,16 @@ _HISTORY = (
         (ProgressUpdate.deliverable_id == bindparam("deliverable_id"))
         | ProgressUpdate.task_id.in_(bindparam("task_ids", expanding=True))
     )
-    .options(joinedload(ProgressUpdate.author), joinedload(ProgressUpdate.task))
+    .options(
+        joinedload(ProgressUpdate.author).lazyload(User.institution),
+        joinedload(ProgressUpdate.task),
+    )
     .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
 )
 _TASK_HISTORY = (
     select(ProgressUpdate)
     .where(ProgressUpdate.task_id == bindparam("task_id"))
-    .options(joinedload(ProgressUpdate.author))
+    .options(joinedload(ProgressUpdate.author).lazyload(User.institution))
     .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
 )
 
@@ -279,23 +287,26 @@ def _aware(moment: datetime) -> datetime:
 def tasks_left_behind(group: WorkingGroup) -> list[Task]:
     """Open tasks of the group whose assignee's institution no longer belongs to it: they can
     no longer record progress on them, so the chair reassigns them."""
-    day = clock.today()
-    members = select(GroupMembership.institution_id).where(
-        GroupMembership.group_id == group.id, GroupMembership.current_on(day)
-    )
-    return list(
-        session.scalars(
-            select(Task)
-            .join(Task.deliverable)
-            .join(User, Task.assignee_id == User.id)
-            .where(
-                Deliverable.group_id == group.id,
-                Deliverable.archived_at.is_(None),
-                Task.archived_at.is_(None),
-                Task.status != S.DONE,
-                User.institution_id.not_in(members),
+    return list(session.scalars(_LEFT_BEHIND, {"group_id": group.id, "today": clock.today()}))
+
+
+# Built once, the group and the day bound at each call.
+_LEFT_BEHIND = (
+    select(Task)
+    .join(Task.deliverable)
+    .join(User, Task.assignee_id == User.id)
+    .where(
+        Deliverable.group_id == bindparam("group_id"),
+        Deliverable.archived_at.is_(None),
+        Task.archived_at.is_(None),
+        Task.status != S.DONE,
+        User.institution_id.not_in(
+            select(GroupMembership.institution_id).where(
+                GroupMembership.group_id == bindparam("group_id"),
+                GroupMembership.current_on(bindparam("today", type_=Date)),  # type: ignore[arg-type]
             )
-            .options(joinedload(Task.assignee).joinedload(User.institution))
-            .order_by(Task.due_on.is_(None), Task.due_on, Task.id)
-        )
+        ),
     )
+    .options(joinedload(Task.assignee).joinedload(User.institution).options(*WITHOUT_PLACE))
+    .order_by(Task.due_on.is_(None), Task.due_on, Task.id)
+)

@@ -55,8 +55,14 @@ def test_figures_per_group_and_year_on_a_small_set(app, db_session, world):
     )
     _held(db_session, group, datetime.now(UTC) + timedelta(days=30), 2, [])
     with app.test_request_context():
-        table, years = queries.figures(db_session)
-    assert years[:2] == [2024, 2025]
+        with count_statements(db_session.get_bind()) as counter:
+            table, years = queries.figures(db_session)
+        # The years, the meetings and hours, the distinct people at every level.
+        assert counter.count == 3
+        one_group, group_years = queries.figures(db_session, group)
+    assert years[:2] == [2024, 2025] and group_years == years
+    # A group's own figures are the same as its entries in the whole table, nothing else.
+    assert one_group == {key: value for key, value in table.items() if key[0] == group.id}
     figure = table[(group.id, 2024)]
     assert (figure.meetings, figure.participants, figure.institutions, figure.hours) == (
         3,
