@@ -113,8 +113,16 @@ def _cached(key: tuple[Hashable, ...], render: Callable[[], str]) -> str:
     return html
 
 
+def note_pages_version(stamp: str) -> None:
+    """Keep the "pages" version read with the signed-in person (`account.service`), at the
+    start of the request: an entry is then stored under a version no later than the data it
+    was rendered from, never a stale page under a newer version."""
+    g.pages_version = stamp
+
+
 def _pages_version() -> str:
-    # Asked once per request, however many entries the request reads.
+    # Asked once per request, however many entries the request reads: read with the person
+    # when someone is signed in, else here.
     if "pages_version" not in g:
         g.pages_version = version_stamp(session, PAGES)
     version: str = g.pages_version
