@@ -109,3 +109,22 @@ def test_the_templates_addresses_are_flasks(app: Flask):
             assert remembered("home.index", _external=True).startswith("http://")
     with app.app_context(), pytest.raises(RuntimeError, match="SERVER_NAME"):
         remembered("home.index")  # outside a request: Flask's own (external, so it needs one)
+
+
+def test_a_limit_on_every_request_would_still_be_checked_on_every_request(app, client):
+    # The app has none (each limited view checks its own), so the check before every request
+    # is skipped; a default limit, were one configured, makes it run again.
+    from flask_limiter import Limit
+    from flask_limiter.util import get_remote_address
+
+    from coalition_app.core.extensions import limiter
+
+    assert [client.get("/healthz").status_code for _ in range(3)] == [200, 200, 200]
+    manager = limiter.limit_manager
+    manager.set_default_limits(
+        [Limit(limit_provider="2 per day", key_function=get_remote_address).bind(limiter)]
+    )
+    try:
+        assert [client.get("/healthz").status_code for _ in range(3)] == [200, 200, 429]
+    finally:
+        manager.set_default_limits([])
