@@ -121,7 +121,22 @@ def version_stamp(session: Session, name: str) -> str:
     on the stamp, a cache cannot mistake one for the other.
     """
     row = session.execute(_STAMP, {"name": name}).first()
-    return "0" if row is None else f"{row.version}@{row.changed_at.isoformat()}"
+    return "0" if row is None else stamp_text(row.version, row.changed_at)
+
+
+def stamp_text(version: int | None, changed_at: datetime | None) -> str:
+    """`version_stamp`'s text for a version read otherwise (with another statement's row)."""
+    return "0" if version is None or changed_at is None else f"{version}@{changed_at.isoformat()}"
+
+
+def stamp_columns(name: str) -> tuple[Any, Any]:
+    """The version and its moment as two scalar subqueries, to read along with another row
+    (NULL, NULL when it was never bumped: `stamp_text` makes that "0")."""
+    row = select(DataVersion.version, DataVersion.changed_at).where(DataVersion.name == name)
+    return (
+        row.with_only_columns(DataVersion.version).scalar_subquery(),
+        row.with_only_columns(DataVersion.changed_at).scalar_subquery(),
+    )
 
 
 def bumped_in_this_transaction(session: Session, name: str) -> bool:

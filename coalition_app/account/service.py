@@ -15,14 +15,16 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import lazyload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import User, utcnow
+from models import PAGES, User, utcnow
 from models.people import FULL_NAME_MAX, PHONE_MAX, TITLE_MAX
+from models.versions import stamp_columns, stamp_text
 
 from ..audit import service as audit
-from ..core import outbox
+from ..core import outbox, page_cache
 from ..core.db import session, use_case
 from ..core.errors import DomainError, EditConflict
 from ..core.links import external_url
+from ..notifications import service as notifications
 from . import tokens, two_factor
 from .passwords import check_new_password
 
@@ -88,10 +90,17 @@ def _record_failure(user: User | None, address: str, reason: str) -> None:
 
 
 # Every request loads its person: the statement is built once (building costs more than
-# running it), and the institution loads only when a page asks for it. The two-factor
-# requirement, which every request asks too, comes along in the same statement.
+# running it), and the institution loads only when a page asks for it. What every signed-in
+# request asks next comes along in the same statement: the two-factor requirement, the
+# person's unread count (the layout's badge) and the "pages" data version (the page cache's
+# key), so that a page served from the cache runs this one statement.
 _SIGNED_IN_USER = (
-    select(User, two_factor.REQUIRED_FOR_LEADS_COLUMN)
+    select(
+        User,
+        two_factor.REQUIRED_FOR_LEADS_COLUMN,
+        notifications.UNREAD_COUNT_COLUMN,
+        *stamp_columns(PAGES),
+    )
     .where(User.id == bindparam("user_id"))
     .options(lazyload(User.institution))
 )
@@ -105,10 +114,12 @@ def load_active_user(session_id: str) -> User | None:
     row = session.execute(_SIGNED_IN_USER, {"user_id": int(user_id)}).first()
     if row is None:
         return None
-    user, two_factor_required = row
+    user, two_factor_required, unread, pages_version, pages_changed_at = row
     two_factor.note_required_for_leads(two_factor_required)
     if not user.is_active or user.session_version != int(version):
         return None
+    notifications.note_unread_count(user.id, unread)
+    page_cache.note_pages_version(stamp_text(pages_version, pages_changed_at))
     user_found: User = user
     return user_found
 

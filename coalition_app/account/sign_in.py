@@ -24,6 +24,7 @@ ENROLMENT_ENDPOINTS = frozenset(
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
+    _check_limits_only_where_some_apply(app)
     login_manager.init_app(app)
     login_manager.login_view = "account.login"
     login_manager.login_message = _l("Please sign in to see this page.")
@@ -60,6 +61,35 @@ def init_app(app: Flask) -> None:
             # a new cookie, a cost every request would otherwise pay for nothing.
             session["seen_at"] = now
         return _two_factor_enrolment_gate()
+
+
+def _check_limits_only_where_some_apply(app: Flask) -> None:
+    """Flask-Limiter's check before every request, only while some limit may apply to any
+    request: application, default, blueprint or meta limits, or the fallback ones.
+
+    The app has none of them (`Limiter(default_limits=[])`): each limited view (sign-in,
+    password reset, two-factor, the consultation's) counts its hits in its own decorator, so
+    the check found nothing to count on every other request, for about a tenth of a
+    millisecond each. If any such limit is ever configured (or Flask-Limiter renames what is
+    read here), the check runs on every request again.
+    """
+    check = limiter._check_request_limit
+    hooks = app.before_request_funcs.get(None, [])
+    if check not in hooks:
+        return
+
+    def _check_request_limit() -> None:
+        manager = limiter.limit_manager
+        if (
+            getattr(manager, "_application_limits", True)
+            or getattr(manager, "_default_limits", True)
+            or getattr(manager, "_blueprint_limits", True)
+            or getattr(limiter, "_meta_limits", True)
+            or getattr(limiter, "_in_memory_fallback", True)
+        ):
+            check()
+
+    hooks[hooks.index(check)] = _check_request_limit
 
 
 def end_browser_session() -> None:

@@ -43,6 +43,11 @@ def init_app(app: Flask) -> None:
     # drops the file's close, leaving a static file open until garbage collection.
     app.config.setdefault("COMPRESS_STREAMS", False)
     app.config["COMPRESS_REGISTER"] = False
+    # A page served from the page cache is compressed once per encoding, not on every view.
+    from . import page_cache
+
+    app.config.setdefault("COMPRESS_CACHE_BACKEND", page_cache.CompressedCopies)
+    app.config.setdefault("COMPRESS_CACHE_KEY", page_cache.served_page_key)
     compress = Compress()
     compress.init_app(app)
 

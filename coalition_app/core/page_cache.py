@@ -70,8 +70,10 @@ def render_part(
     return Markup(_cached(("part", template, *key), lambda: render_template(template, **context())))
 
 
-def render_page(key: tuple[Hashable, ...], render: Callable[[], str]) -> str:
-    """Return the page `render()` makes for this request, from the cache when it is known.
+def render_page(key: tuple[Hashable, ...], render: Callable[[], str]) -> str | bytes:
+    """Return the page `render()` makes for this request, from the cache when it is known:
+    then as the UTF-8 bytes kept (Flask sends bytes as they are; decoding the network page's
+    180 KB to encode it again for the answer cost about a tenth of its cached view).
 
     `key` holds what the page shows that this module cannot see (for example whether
     the person gets the group's digest); the signed-in person, their unread count, the
@@ -92,7 +94,57 @@ def render_page(key: tuple[Hashable, ...], render: Callable[[], str]) -> str:
         unread_count(current_user),
         *key,
     )
-    return _cached(full_key, render)
+    store = _store()
+    stored_key = _full_key(full_key)
+    cached = store.get(stored_key)
+    if cached is not None:
+        g.setdefault(_SERVED, stored_key)
+        return cached
+    return _render_and_keep(stored_key, render, whole_page=True)
+
+
+# --- compressed copies of whole pages (`core.compression`) -----------------------------------
+#
+# A page served from the cache is the same text for the same key, so its compressed form is
+# too: Flask-Compress keeps one per encoding (its cache backend, below) next to the page, and
+# a browser's next view of it costs no compression (brotli spends about a millisecond on the
+# network page's 180 KB). A copy is only read when this request's page came from the cache,
+# only written when it came from (or was just stored in) the cache, and dropped whenever the
+# page is stored again (an entry past its PAGE_CACHE_TTL, rendered anew).
+
+#: In flask.g: the key of the page this request served from the cache, or stored in it.
+_SERVED, _STORED = "page_cache_served", "page_cache_stored"
+#: The encodings a copy may be kept in (Flask-Compress's names).
+ENCODINGS = ("br", "zstd", "gzip", "deflate")
+
+
+def served_page_key(_request: Any = None) -> str:
+    """Flask-Compress's cache key: the page cache's key of this answer's page, else ""."""
+    return str(g.get(_SERVED) or g.get(_STORED) or "")
+
+
+class CompressedCopies:
+    """Flask-Compress's cache backend: compressed copies of the pages the page cache serves
+    (its key is ``"<encoding>;<served_page_key()>"``)."""
+
+    def get(self, key: str) -> bytes | None:
+        encoding, _, page = key.partition(";")
+        if not page or g.get(_SERVED) != page:
+            return None
+        copy = _store().get(f"{page}\x1f{encoding}")
+        g.page_cache_copy_served = copy is not None
+        return copy
+
+    def set(self, key: str, value: bytes) -> None:
+        encoding, _, page = key.partition(";")
+        if not page or g.get("page_cache_copy_served") or page != served_page_key():
+            return  # not a cached page, or the copy just read (Flask-Compress sets it again)
+        _store().set(f"{page}\x1f{encoding}", value, int(current_app.config["PAGE_CACHE_TTL"]))
+
+
+def _store() -> MemoryBackend:
+    store: MemoryBackend = current_app.extensions[EXTENSION]
+    return store
 
 
 def enabled() -> bool:
@@ -101,20 +153,40 @@ def enabled() -> bool:
     return bool(current_app.config["PAGE_CACHE_ENABLED"])
 
 
+def _full_key(key: tuple[Hashable, ...]) -> str:
+    return "\x1f".join(map(str, (*key, _pages_version())))
+
+
 def _cached(key: tuple[Hashable, ...], render: Callable[[], str]) -> str:
-    store: MemoryBackend = current_app.extensions[EXTENSION]
-    full_key = "\x1f".join(map(str, (*key, _pages_version())))
-    cached = store.get(full_key)
+    full_key = _full_key(key)
+    cached = _store().get(full_key)
     if cached is not None:
         return cached.decode()
+    return _render_and_keep(full_key, render)
+
+
+def _render_and_keep(full_key: str, render: Callable[[], str], whole_page: bool = False) -> str:
+    store = _store()
     html = render()
     if not bumped_in_this_transaction(session, PAGES):
+        if whole_page:
+            for encoding in ENCODINGS:  # copies of what was there before
+                store.delete(f"{full_key}\x1f{encoding}")
+            g.setdefault(_STORED, full_key)
         store.set(full_key, html.encode(), int(current_app.config["PAGE_CACHE_TTL"]))
     return html
 
 
+def note_pages_version(stamp: str) -> None:
+    """Keep the "pages" version read with the signed-in person (`account.service`), at the
+    start of the request: an entry is then stored under a version no later than the data it
+    was rendered from, never a stale page under a newer version."""
+    g.pages_version = stamp
+
+
 def _pages_version() -> str:
-    # Asked once per request, however many entries the request reads.
+    # Asked once per request, however many entries the request reads: read with the person
+    # when someone is signed in, else here.
     if "pages_version" not in g:
         g.pages_version = version_stamp(session, PAGES)
     version: str = g.pages_version

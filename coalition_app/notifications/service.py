@@ -9,9 +9,20 @@ from typing import Any, cast
 
 from flask import current_app
 from flask_babel import force_locale, format_datetime, get_locale, gettext, ngettext
-from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    bindparam,
+    event,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.orm import InstrumentedAttribute, joinedload, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, ORMExecuteState, Session, joinedload, selectinload
 
 from models import (
     Deliverable,
@@ -284,15 +295,46 @@ def _shorten(text: str, limit: int) -> str:
 # --- the inbox ------------------------------------------------------------------------------
 
 
+def _unread_of(user_id: Any) -> Select[Any]:
+    """How many of a person's notifications are unread (the one definition of "unread")."""
+    return (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    )
+
+
 # Every page shows it: built once.
-_UNREAD_COUNT = (
-    select(func.count())
-    .select_from(Notification)
-    .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
-)
+_UNREAD_COUNT = _unread_of(bindparam("user_id"))
+#: The signed-in person's unread count, read in the statement that loads them
+#: (`account.service.load_active_user`), so that the badge costs no statement of its own.
+UNREAD_COUNT_COLUMN = _unread_of(User.id).scalar_subquery()
+#: Where a request keeps the count read with its person: (person's id, count).
+_READ_WITH_THE_PERSON = "coalition.unread_count"
+
+
+def note_unread_count(user_id: int, count: int) -> None:
+    """Keep, for this request, the count read with the person (until the session writes)."""
+    session.info[_READ_WITH_THE_PERSON] = (user_id, count)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_noted_count(db_session: Session, _flush_context: Any) -> None:
+    db_session.info.pop(_READ_WITH_THE_PERSON, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_noted_count_on_write(state: ORMExecuteState) -> None:
+    if not state.is_select:  # a bulk update or insert (marking all read) may change it
+        state.session.info.pop(_READ_WITH_THE_PERSON, None)
 
 
 def unread_count(user: User) -> int:
+    noted = session.info.get(_READ_WITH_THE_PERSON)
+    if noted is not None and noted[0] == user.id:
+        if not (session.new or session.dirty or session.deleted):
+            return int(noted[1])
+        session.info.pop(_READ_WITH_THE_PERSON, None)  # pending changes: asked after the flush
     return session.scalar(_UNREAD_COUNT, {"user_id": user.id}) or 0
 
 

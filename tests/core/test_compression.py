@@ -6,8 +6,11 @@ from __future__ import annotations
 import gzip
 
 import brotli
+import flask_compress.flask_compress as flask_compress
 import pytest
 from flask import template_rendered
+
+from models import Notification, NotificationKind
 
 BR = {"Accept-Encoding": "br, gzip"}
 
@@ -82,6 +85,46 @@ def test_a_cached_page_is_rendered_once_and_served_in_every_encoding(app, client
             response = client.get("/", headers={"Accept-Encoding": accept})
             assert _decoded(response) == plain, accept
     assert rendered.count("home/index.html") == 1
+
+
+def test_a_cached_pages_compressed_copy_is_kept_and_follows_the_page(
+    app, client, login_as, db_session, monkeypatch
+):
+    app.config["PAGE_CACHE_ENABLED"] = True
+    user = login_as()
+    client.get("/my-work")  # reads the welcome message: the next pages carry none
+    calls: list[str] = []
+    real = flask_compress._compress_data
+
+    def counted(app_, data, algorithm):
+        calls.append(algorithm)
+        return real(app_, data, algorithm)
+
+    monkeypatch.setattr(flask_compress, "_compress_data", counted)
+
+    first = client.get("/", headers=BR)
+    again = client.get("/", headers=BR)
+    plain = client.get("/").get_data()
+    assert _decoded(first) == _decoded(again) == plain
+    assert calls == ["br"]  # compressed when stored, then served as kept
+
+    # The page changes (a new unread notification: another key), so does its copy.
+    db_session.add(
+        Notification(user_id=user.id, kind=NotificationKind.TASK_ASSIGNED, params={}, link="/")
+    )
+    db_session.commit()
+    changed = client.get("/", headers=BR)
+    assert b'id="unread-count">1<' in _decoded(changed)
+    assert calls == ["br", "br"]
+
+    # A page stored again under the same key (past its TTL) drops the copies of the old one.
+    store = app.extensions["page_cache"]
+    copies = [key for key in store._items if key.endswith("\x1fbr")]
+    page_key = copies[-1].removesuffix("\x1fbr")
+    store.delete(page_key)  # as if it had expired
+    client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert store.get(page_key) is not None and store.get(f"{page_key}\x1fbr") is None
+    assert store.get(f"{page_key}\x1fgzip") is not None
 
 
 def test_the_public_sites_304_works_compressed(client, make_institution):
