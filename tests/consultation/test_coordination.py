@@ -10,6 +10,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from coalition_app.core import clock
 from models import (
     AuditEvent,
     Consultation,
@@ -23,7 +24,7 @@ from models import (
     Role,
     StatementStatus,
 )
-from models.consultation import statement_key
+from models.consultation import Vote, statement_key
 from tests.helpers import count_statements
 
 BASE = "/consultations/consulta-prueba"
@@ -405,3 +406,45 @@ def test_large_consultations_are_computed_in_the_background_serving_the_last_res
     assert served is not None and served.building and not served.current
     assert served.summary["votes"] == 3  # the last complete result, while the new one runs
     assert started == [consultation.id, consultation.id]
+
+
+def test_the_results_follow_a_new_and_a_changed_vote_and_decode_each_result_once(
+    app, consultation, db_session
+):
+    """The fingerprint sees a new vote (its id) and a changed one (its time, set by the
+    upsert), and a result already decoded is served without reading the store again."""
+    from coalition_app.consultation import service
+    from coalition_app.consultation.results import ResultsCache
+    from coalition_app.core.stores import MemoryBackend
+
+    class CountingBackend(MemoryBackend):
+        reads = 0
+
+        def get(self, key):
+            self.reads += 1
+            return super().get(key)
+
+    backend = CountingBackend()
+    cache = ResultsCache(backend, threshold=1_000_000)
+    person = _participant(db_session, consultation, sector_slug="academia")
+    _votes(db_session, consultation, person, [1, 1, -1])
+    first = db_session.scalars(
+        select(ConsultationStatement.id)
+        .where(ConsultationStatement.consultation_id == consultation.id)
+        .order_by(ConsultationStatement.id)
+    ).first()
+    with app.test_request_context():
+        before = cache.get(consultation.id)
+        reads = backend.reads
+        again = cache.get(consultation.id)
+        assert backend.reads == reads  # decoded once, kept
+        assert again is not None and again.summary is before.summary and cache.builds == 1
+        assert before.summary["statements"][0]["overall"]["agree"] == 1
+        service.vote(person.id, first, Vote(-1), consultation=consultation, today=clock.today())
+        db_session.commit()
+        changed = cache.get(consultation.id)
+        assert cache.builds == 2
+        assert changed.summary["statements"][0]["overall"]["agree"] == 0
+        assert changed.summary["statements"][0]["overall"]["disagree"] == 1
+        _votes(db_session, consultation, _participant(db_session, consultation), [1])
+        assert cache.get(consultation.id).summary["votes"] == 4 and cache.builds == 3
