@@ -20,7 +20,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeSerializer
+from markupsafe import Markup
 from sqlalchemy import select
 
 from models import (
@@ -292,31 +294,45 @@ def _moderation_page(consultation, flag_form=None, errors=None):
     approved = queries.statements_of(db_session, consultation)
     each = consultations.similar_statements_to_each(consultation, [s.text_es for s in pending])
     similar = {s.id: alike for s, alike in zip(pending, each, strict=True)}
-    forms = {}
-    for s in pending:
-        form = ModerationForm(formdata=None, prefix=f"m{s.id}")
-        form.duplicate_of.choices = choices(
-            [("", _("Not a duplicate"))]
-            + [(o.id, o.text_es[:90]) for o, _score in similar[s.id]]
-            + [
-                (o.id, o.text_es[:90])
-                for o in approved
-                if o.id not in {x.id for x, _ in similar[s.id]}
-            ]
-        )
-        if similar[s.id]:
-            form.duplicate_of.data = similar[s.id][0][0].id
-        forms[s.id] = form
     return render_template(
         "consultation/moderation.html",
         consultation=consultation,
         pending=pending,
         similar=similar,
-        forms=forms,
+        duplicate_options=_duplicate_options(pending, approved, similar),
+        csrf_token_value=generate_csrf()
+        if current_app.config.get("WTF_CSRF_ENABLED", True)
+        else None,
         errors=errors or {},
         flag_form=flag_form or FlagForm(formdata=None),
         flagged=queries.flagged_participants(db_session, consultation),
     )
+
+
+_OPTION = Markup('<option value="{}">{}</option>')
+_CHOSEN = Markup('<option selected value="{}">{}</option>')
+
+
+def _duplicate_options(pending, approved, similar) -> dict[int, Markup]:
+    """{pending statement id: the options of its "Duplicate of" select}, as `ModerationForm`
+    renders them (the most similar statement chosen, then the others, then every approved
+    one), each approved statement's option made once for all the pending ones (issue 17: a
+    form per pending statement, each listing every approved statement, was most of the page's
+    rendering). `moderate` validates what is posted with `ModerationForm`."""
+    option_of = {o.id: _OPTION.format(o.id, o.text_es[:90]) for o in approved}
+    nothing = _("Not a duplicate")
+    options = {}
+    for s in pending:
+        alike = similar[s.id]
+        shown = {o.id for o, _score in alike}
+        parts = [(_OPTION if alike else _CHOSEN).format("", nothing)]
+        parts += [
+            (_CHOSEN if i == 0 else _OPTION).format(o.id, o.text_es[:90])
+            for i, (o, _score) in enumerate(alike)
+        ]
+        parts += [option for oid, option in option_of.items() if oid not in shown]
+        options[s.id] = Markup("").join(parts)
+    return options
 
 
 @bp.get("/consultations/<string:slug>/moderation")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -200,6 +201,19 @@ def test_the_moderation_queue_shows_near_duplicates_and_approves_or_rejects(
             ConsultationStatement.text_es.startswith("El gobierno debe ")
         )
     ).one()
+    # Each proposal's "Duplicate of": none, then the similar statement (chosen), then every
+    # other approved one; nothing chosen but "not a duplicate" for the fresh one.
+    twin_select = re.search(rf'<select[^>]*name="m{twin.id}-duplicate_of">(.*?)</select>', page)
+    fresh_select = re.search(rf'<select[^>]*name="m{fresh.id}-duplicate_of">(.*?)</select>', page)
+    assert twin_select and fresh_select
+    values = re.findall(r'<option (selected )?value="(\d*)">', twin_select.group(1))
+    assert values[:2] == [("", ""), ("selected ", str(original.id))]
+    assert len(values) == 4 and sum(1 for chosen, _v in values if chosen) == 1
+    assert re.findall(r'<option (selected )?value="(\d*)">', fresh_select.group(1))[0] == (
+        "selected ",
+        "",
+    )
+    assert f'<label class="form-label small mb-0" for="m{twin.id}-duplicate_of">' in page
     rejected = client.post(
         f"{BASE}/moderation/{twin.id}",
         data={f"m{twin.id}-decision": "reject", f"m{twin.id}-duplicate_of": str(original.id)},
@@ -448,3 +462,28 @@ def test_the_results_follow_a_new_and_a_changed_vote_and_decode_each_result_once
         assert changed.summary["statements"][0]["overall"]["disagree"] == 1
         _votes(db_session, consultation, _participant(db_session, consultation), [1])
         assert cache.get(consultation.id).summary["votes"] == 4 and cache.builds == 3
+
+
+def test_each_moderation_form_carries_the_token_that_csrf_protection_asks(
+    app, client, login_as, consultation, db_session
+):
+    login_as(Role.COORDINATOR)
+    person = _participant(db_session, consultation)
+    proposal = _propose(db_session, consultation, person, "Hace falta cómputo en los estados.")
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        page = client.get(f"{BASE}/moderation").get_data(as_text=True)
+        token = re.search(
+            rf'<input id="m{proposal.id}-csrf_token" name="m{proposal.id}-csrf_token" '
+            r'type="hidden" value="([^"]+)">',
+            page,
+        )
+        assert token
+        url = f"{BASE}/moderation/{proposal.id}"
+        decision = {f"m{proposal.id}-decision": "approve"}
+        assert client.post(url, data=decision).status_code == 400  # no token
+        with_token = {**decision, f"m{proposal.id}-csrf_token": token.group(1)}
+        assert client.post(url, data=with_token).status_code == 302
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert db_session.get(ConsultationStatement, proposal.id).status == StatementStatus.APPROVED
