@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import (
     Blueprint,
     Response,
@@ -22,7 +25,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeSerializer
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from models import (
@@ -539,20 +542,96 @@ def _names():
     return sectors, states, groups
 
 
+_BAR = (
+    '<div class="consultation-bar" role="img" aria-label="{label}"><span class="bar-agree'
+    ' w-pct-{a}"></span><span class="bar-pass w-pct-{p}"></span><span class="bar-disagree'
+    ' w-pct-{d}"></span></div><span class="small d-block">{a}%</span><span class="small d-block'
+    ' text-body-secondary text-nowrap">n={n}</span>'
+)
+_NO_BAR = Markup('<span class="small text-body-secondary">n=0</span>')
+
+
+def agreement_bar() -> Callable[[dict[str, Any]], Markup]:
+    """The results table's agreement bar of figures `f` (agree, disagree, pass, n), in the
+    language of the request: widths from the .w-pct-N classes (the strict CSP forbids style
+    attributes). Written in Python with the label's message looked up once per page: the
+    template included for each of the table's bars (six a statement) cost most of the page
+    (issue 17)."""
+    label = _("%(agree)s%% agree, %(disagree)s%% disagree, %(pass)s%% pass, of %(n)s")
+
+    def bar(f: dict[str, Any]) -> Markup:
+        n = f.get("n") or 0
+        if not n:
+            return _NO_BAR
+        a, d = round(f["agree"] * 100 / n), round(f["disagree"] * 100 / n)
+        p = max(100 - a - d, 0)
+        text = escape(label % {"agree": a, "disagree": d, "pass": p, "n": n})
+        # Plain str.format (Markup.format escapes each number through a formatter: 1.3 ms a
+        # page): the label is escaped, the rest are integers.
+        return Markup(_BAR.format(label=text, a=a, p=p, d=d, n=int(n)))
+
+    return bar
+
+
+#: How many rendered figures sections a process keeps (`_results_figures`).
+FIGURES_KEPT = 8
+
+
+def _results_figures(consultation, summary, sectors, states, groups) -> Markup:
+    """The results' figures (participation, consensus, opinion groups, the statements'
+    table of agreement bars, the states), rendered once for each summary, language and set of
+    names, and kept for the last few: they are a function of exactly these (the key holds the
+    names themselves, so a renamed sector or group makes a new entry), and the statements'
+    table was most of the page's cost (issue 17). Rendered every time in debug mode."""
+    language = current_language()
+    key = (
+        consultation.id,
+        consultation.slug,
+        summary["fingerprint"],
+        summary["built_at"],
+        language,
+        tuple(sectors.items()),
+        tuple(states.items()),
+        tuple(groups.items()),
+    )
+    kept: dict[tuple[Any, ...], Markup] = current_app.extensions.setdefault(
+        "consultation_results_figures", {}
+    )
+    figures = None if current_app.debug else kept.get(key)
+    if figures is None:
+        figures = Markup(
+            render_template(
+                "consultation/_figures.html",
+                consultation=consultation,
+                summary=summary,
+                sectors=sectors,
+                states=states,
+                groups=groups,
+                language=language,
+                bar=agreement_bar(),
+            )
+        )
+        kept[key] = figures
+        while len(kept) > FIGURES_KEPT:
+            kept.pop(next(iter(kept)), None)
+    return figures
+
+
 @bp.get("/consultations/<string:slug>/results")
 def results(slug: str):
     consultation = queries.load_consultation(db_session, current_user, slug)
     authorize(current_user, "view_consultation", consultation)
     result = get_cache().get(consultation.id)
     sectors, states, groups = _names()
+    summary = result.summary if result else None
     return render_template(
         "consultation/results.html",
         consultation=consultation,
         result=result,
-        summary=result.summary if result else None,
-        sectors=sectors,
-        states=states,
-        groups=groups,
+        summary=summary,
+        figures=(
+            _results_figures(consultation, summary, sectors, states, groups) if summary else None
+        ),
         themes=queries.themes_of(db_session, consultation),
         questions=queries.questions_with_answers(db_session, consultation, None),
         language=current_language(),

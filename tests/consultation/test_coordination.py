@@ -24,6 +24,7 @@ from models import (
     ConsultationVote,
     Role,
     StatementStatus,
+    WorkingGroup,
 )
 from models.consultation import Vote, statement_key
 from tests.helpers import count_statements
@@ -487,3 +488,36 @@ def test_each_moderation_form_carries_the_token_that_csrf_protection_asks(
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     assert db_session.get(ConsultationStatement, proposal.id).status == StatementStatus.APPROVED
+
+
+def test_the_kept_results_figures_follow_the_language_and_the_names(
+    client, login_as, consultation, db_session, make_group
+):
+    """The figures section is kept per summary, language and names: a renamed working group
+    and the other language show at once."""
+    login_as(Role.COORDINATOR)
+    group = make_group(name_es="Grupo Ética", name_en="Ethics Group")
+    first = db_session.scalars(
+        select(ConsultationStatement).order_by(ConsultationStatement.id)
+    ).first()
+    first.group_id = group.id
+    db_session.commit()
+    _votes(db_session, consultation, _participant(db_session, consultation), [1, -1, 0])
+    client.get(f"{BASE}/results")  # shows the sign-in's message
+    page = client.get(f"{BASE}/results").get_data(as_text=True)
+    assert "Grupo Ética" in page and "de acuerdo" in page
+    again = client.get(f"{BASE}/results").get_data(as_text=True)
+    assert _figures_section(again) == _figures_section(page)  # kept, the same
+    db_session.get(WorkingGroup, group.id).name_es = "Grupo de Ética y Derechos"
+    db_session.commit()
+    renamed = client.get(f"{BASE}/results").get_data(as_text=True)
+    assert "Grupo de Ética y Derechos" in renamed and "Grupo Ética<" not in renamed
+    client.post("/language/en")
+    english = client.get(f"{BASE}/results").get_data(as_text=True)
+    assert "Ethics Group" in english and "100% agree, 0% disagree" in english
+    assert "de acuerdo" not in english
+
+
+def _figures_section(page: str) -> str:
+    start = page.index('aria-labelledby="participation-heading"')
+    return page[start : page.index('id="themes-heading"')]
