@@ -23,6 +23,7 @@ References
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -454,6 +455,25 @@ def _ngram_analyzer() -> Callable[[str], list[str]]:
     return analyzer
 
 
+@lru_cache(maxsize=16)
+def _existing_counts(existing: tuple[str, ...]) -> tuple[dict[str, int], sparse.csr_matrix]:
+    """The existing texts' n-gram counts ({n-gram: column}, texts × columns), kept for the
+    last few sets of texts: a consultation's approved statements change only by moderation,
+    and the moderation page compares every pending statement with them on each view."""
+    vocabulary: dict[str, int] = {}
+    indptr, indices, data = [0], [], []
+    for text in existing:
+        for gram, count in Counter(_character_ngrams(text)).items():
+            indices.append(vocabulary.setdefault(gram, len(vocabulary)))
+            data.append(count)
+        indptr.append(len(indices))
+    counts = sparse.csr_matrix(
+        (np.asarray(data, dtype=np.float64), indices, indptr),
+        shape=(len(existing), len(vocabulary)),
+    )
+    return vocabulary, counts
+
+
 @lru_cache(maxsize=4096)
 def _character_ngrams(text: str) -> tuple[str, ...]:
     """The character n-grams within words (3 to 5 letters, lowercase, accents folded) of a
@@ -473,17 +493,31 @@ def near_duplicates_of_each(
     candidate to the next only on the candidate's own terms, and every similarity follows
     from three sparse products instead of one fit per candidate (issue 17: the moderation
     page fitted a vectorizer per pending statement, 12 ms each at the seed's size)."""
-    from sklearn.feature_extraction.text import CountVectorizer
-
     if not existing or not candidates:
         return [[] for _candidate in candidates]
-    counter = CountVectorizer(analyzer=_character_ngrams)
-    counts = counter.fit_transform([*candidates, *existing]).astype(np.float64).tocsr()
-    mine, theirs = counts[: len(candidates)], counts[len(candidates) :]
+    vocabulary, theirs = _existing_counts(tuple(existing))
+    # The candidates' counts on the existing texts' terms; a term no existing text has adds
+    # only to the candidate's own norm (its document frequency is the candidate's one).
+    indptr, indices, data = [0], [], []
+    unshared = np.zeros(len(candidates))
+    for row, candidate in enumerate(candidates):
+        for gram, count in Counter(_character_ngrams(candidate)).items():
+            column = vocabulary.get(gram)
+            if column is None:
+                unshared[row] += count * count
+            else:
+                indices.append(column)
+                data.append(count)
+        indptr.append(len(indices))
+    mine = sparse.csr_matrix(
+        (np.asarray(data, dtype=np.float64), indices, indptr),
+        shape=(len(candidates), len(vocabulary)),
+    )
     n = len(existing) + 1
     frequency = np.asarray((theirs > 0).sum(axis=0)).ravel()
     idf = np.log((1 + n) / (1 + frequency)) + 1  # a term the candidate lacks
     own_idf = np.log((1 + n) / (2 + frequency)) + 1  # a term the candidate has
+    unshared_idf = np.log((1 + n) / 2) + 1
     has = (mine > 0).astype(np.float64)
     # The existing texts' squared norms under each candidate's weights.
     theirs_squared = theirs.multiply(theirs)
@@ -492,7 +526,9 @@ def near_duplicates_of_each(
     their_norms = base_norms[np.newaxis, :] + np.asarray(correction.toarray())
     # The candidates' weights are their own idf on every term they have.
     weighted = mine.multiply(own_idf).tocsr()
-    my_norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+    my_norms = np.sqrt(
+        np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel() + unshared * unshared_idf**2
+    )
     dots = np.asarray((weighted.multiply(own_idf) @ theirs.T).toarray())
     with np.errstate(divide="ignore", invalid="ignore"):
         similarity = dots / (my_norms[:, np.newaxis] * np.sqrt(their_norms))
