@@ -312,8 +312,8 @@ def _moderation_page(consultation, flag_form=None, errors=None):
     )
 
 
-_OPTION = Markup('<option value="{}">{}</option>')
-_CHOSEN = Markup('<option selected value="{}">{}</option>')
+_OPTION = '<option value="{}">{}</option>'
+_CHOSEN = '<option selected value="{}">{}</option>'
 
 
 def _duplicate_options(pending, approved, similar) -> dict[int, Markup]:
@@ -322,19 +322,21 @@ def _duplicate_options(pending, approved, similar) -> dict[int, Markup]:
     one), each approved statement's option made once for all the pending ones (issue 17: a
     form per pending statement, each listing every approved statement, was most of the page's
     rendering). `moderate` validates what is posted with `ModerationForm`."""
-    option_of = {o.id: _OPTION.format(o.id, o.text_es[:90]) for o in approved}
-    nothing = _("Not a duplicate")
+    # Plain str.format on escaped texts (ids are integers): Markup.format escapes each
+    # argument through a formatter, several times the cost.
+    option_of = {o.id: _OPTION.format(int(o.id), escape(o.text_es[:90])) for o in approved}
+    nothing = escape(_("Not a duplicate"))
     options = {}
     for s in pending:
         alike = similar[s.id]
         shown = {o.id for o, _score in alike}
         parts = [(_OPTION if alike else _CHOSEN).format("", nothing)]
         parts += [
-            (_CHOSEN if i == 0 else _OPTION).format(o.id, o.text_es[:90])
+            (_CHOSEN if i == 0 else _OPTION).format(int(o.id), escape(o.text_es[:90]))
             for i, (o, _score) in enumerate(alike)
         ]
         parts += [option for oid, option in option_of.items() if oid not in shown]
-        options[s.id] = Markup("").join(parts)
+        options[s.id] = Markup("".join(parts))
     return options
 
 
