@@ -3,8 +3,8 @@ JSON summary per data version in a cache shared by the servers (as the network i
 `network/cache.py`).
 
 Key: ``consultation:<id>:<fingerprint>``, the fingerprint being the consultation's
-`data_version` (bumped by moderation, flags, statements) and its votes' count, last id and
-last change: one indexed aggregate. ``...:latest`` names the newest complete result.
+`data_version` (bumped by moderation, flags, statements) and its votes' last id and last
+change: three index look-ups in one statement. ``...:latest`` names the newest complete result.
 
 - A stored result for the current fingerprint: served.
 - Otherwise, with fewer votes than ``CONSULTATION_BACKGROUND_THRESHOLD``: computed in the
@@ -20,11 +20,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
 from flask import Flask, current_app
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, bindparam, func, select
 
 from models import (
     Consultation,
@@ -44,25 +45,46 @@ ENTRY_TTL = 7 * 24 * 3600
 LOCK_TTL = 15 * 60
 #: How many statements each list (consensus, divisive) shows.
 TOP = 10
+#: How many decoded summaries a process keeps (a few consultations, each at its last
+#: fingerprint and the one before).
+DECODED_KEPT = 8
 
 
 def fingerprint(connection: Connection, consultation_id: int) -> str:
-    """What the figures depend on, in one statement."""
-    version = (
+    """What the figures depend on, in one statement of three index look-ups: the
+    consultation's `data_version`, its last vote's id (a new vote) and its last vote time (a
+    new or changed vote: the upsert sets `voted_at`). Votes are never deleted (a participant's
+    votes leave the figures by a flag, which bumps `data_version`), so their count, which
+    meant reading every vote, said nothing more (issue 17: 14 ms of SQLite per call at the
+    seed's 60,000 votes, now a fraction of one)."""
+    row = connection.execute(_fingerprint_query(), {"consultation_id": consultation_id}).one()
+    last = str(row[2]) if row[2] is not None else "-"
+    return f"d{row[0]}-i{row[1] or 0}-{last}"
+
+
+@cache
+def _fingerprint_query() -> Select[Any]:
+    """`fingerprint`'s statement, built once (bound per call)."""
+    votes = ConsultationVote.__table__.c
+    of_consultation = votes.consultation_id == bindparam("consultation_id")
+    return select(
         select(Consultation.data_version)
-        .where(Consultation.id == consultation_id)
-        .scalar_subquery()
+        .where(Consultation.id == bindparam("consultation_id"))
+        .scalar_subquery(),
+        select(func.max(votes.id)).where(of_consultation).scalar_subquery(),
+        select(func.max(votes.voted_at)).where(of_consultation).scalar_subquery(),
     )
-    row = connection.execute(
-        select(
-            version,
-            func.count(ConsultationVote.id),
-            func.max(ConsultationVote.id),
-            func.max(ConsultationVote.voted_at),
-        ).where(ConsultationVote.consultation_id == consultation_id)
-    ).one()
-    last = str(row[3]) if row[3] is not None else "-"
-    return f"d{row[0]}-n{row[1]}-i{row[2] or 0}-{last}"
+
+
+def vote_count(connection: Connection, consultation_id: int) -> int:
+    """How many votes the consultation has (read only when its figures must be computed)."""
+    votes = ConsultationVote.__table__.c
+    return int(
+        connection.scalar(
+            select(func.count()).select_from(ConsultationVote.__table__)
+            .where(votes.consultation_id == consultation_id)
+        ) or 0
+    )  # fmt: skip
 
 
 @dataclass
@@ -272,13 +294,31 @@ class ResultsCache:
         self.threshold = threshold
         self.schedule = schedule or _thread_schedule
         self.builds = 0
+        #: {key: decoded summary} of the last few keys read or built, oldest first.
+        self.decoded: dict[str, dict[str, Any]] = {}
+        self._decoded_lock = threading.Lock()
 
     def key(self, consultation_id: int, print_: str) -> str:
         return f"consultation:{consultation_id}:{print_}"
 
     def _stored(self, key: str) -> dict[str, Any] | None:
+        """The summary stored under `key`, decoded once per process: a key names one
+        fingerprint, whose figures never change, so the decoded summary is kept (the last
+        few) and read-only for every caller (issue 17: decoding it took 8 ms a view)."""
+        summary = self.decoded.get(key)
+        if summary is not None:
+            return summary
         raw = self.backend.get(key)
-        return None if raw is None else json.loads(raw)
+        if raw is None:
+            return None
+        return self._remember(key, json.loads(raw))
+
+    def _remember(self, key: str, summary: dict[str, Any]) -> dict[str, Any]:
+        with self._decoded_lock:
+            self.decoded[key] = summary
+            while len(self.decoded) > DECODED_KEPT:
+                self.decoded.pop(next(iter(self.decoded)))
+        return summary
 
     def get(self, consultation_id: int) -> Result | None:
         """The current result, or the last complete one while a new one is computed (None:
@@ -288,8 +328,7 @@ class ResultsCache:
         summary = self._stored(self.key(consultation_id, current))
         if summary is not None:
             return Result(summary, current=True)
-        votes = int(current.split("-")[1][1:])
-        if votes < self.threshold:
+        if vote_count(connection, consultation_id) < self.threshold:
             return Result(self.build(consultation_id, current), current=True)
         self.start(consultation_id)
         pointer = self.backend.get(f"consultation:{consultation_id}:latest")
@@ -307,10 +346,12 @@ class ResultsCache:
             fingerprint=print_,
         )
         key = self.key(consultation_id, print_)
-        self.backend.set(key, json.dumps(summary).encode(), ENTRY_TTL)
+        encoded = json.dumps(summary)
+        self.backend.set(key, encoded.encode(), ENTRY_TTL)
         self.backend.set(f"consultation:{consultation_id}:latest", key.encode(), ENTRY_TTL)
         self.builds += 1
-        return summary
+        # Kept as a reader of the stored entry gets it (JSON's types).
+        return self._remember(key, json.loads(encoded))
 
     def start(self, consultation_id: int) -> bool:
         if not self.backend.add(f"consultation:{consultation_id}:building", b"1", LOCK_TTL):

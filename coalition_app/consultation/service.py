@@ -149,14 +149,17 @@ def update_consultation(
 
 def _approved_texts(
     consultation: Consultation, excluding: int | None = None
-) -> list[tuple[int, str]]:
+) -> list[tuple[int, str, str]]:
+    """(id, text, folded text) of the consultation's approved statements."""
     rows = session.execute(
-        select(ConsultationStatement.id, ConsultationStatement.text_es).where(
+        select(
+            ConsultationStatement.id, ConsultationStatement.text_es, ConsultationStatement.text_key
+        ).where(
             ConsultationStatement.consultation_id == consultation.id,
             ConsultationStatement.status == StatementStatus.APPROVED,
         )
     ).all()
-    return [(row.id, row.text_es) for row in rows if row.id != excluding]
+    return [(row.id, row.text_es, row.text_key) for row in rows if row.id != excluding]
 
 
 def similar_statements(
@@ -173,13 +176,15 @@ def similar_statements_to_each(
     """`similar_statements` of each text, in two statements whatever their number (the
     moderation page asks it of every pending statement)."""
     existing = _approved_texts(consultation, excluding)
-    folded = [(sid, fold(other)) for sid, other in existing]
-    others = [other for _sid, other in existing]
+    by_key: dict[str, list[int]] = {}
+    for sid, _other, key in existing:  # the folded text kept with each statement
+        by_key.setdefault(key, []).append(sid)
+    others = [other for _sid, other, _key in existing]
+    near = analysis.near_duplicates_of_each(texts, others, SIMILARITY_THRESHOLD)
     found_for_each: list[dict[int, float]] = []
-    for proposed in texts:
-        key = fold(proposed)
-        found: dict[int, float] = {sid: 1.0 for sid, other in folded if other == key}
-        for index, score in analysis.near_duplicates(proposed, others, SIMILARITY_THRESHOLD):
+    for proposed, alike in zip(texts, near, strict=True):
+        found: dict[int, float] = dict.fromkeys(by_key.get(fold(proposed), []), 1.0)
+        for index, score in alike:
             found.setdefault(existing[index][0], score)
         found_for_each.append(found)
     wanted = {sid for found in found_for_each for sid in found}

@@ -75,3 +75,21 @@ def test_the_documentation_page_runs_a_fixed_number_of_queries(seeded_app, seede
         assert anonymous.get("/docs/api").status_code == 200
     assert signed_out.count == 0  # the document is built from the code, not the data
     assert signed_in.count <= 3  # the person and their unread count, as on every page
+
+
+def test_the_documentation_body_is_kept_per_language_and_shows_each_language(seeded_app):
+    """The routes and schemas are rendered once per language and kept: a Spanish view then an
+    English one on the same app each get their own language, and the signed-in sentence is
+    still the viewer's."""
+    spanish = seeded_app.test_client().get("/docs/api").get_data(as_text=True)
+    english_client = seeded_app.test_client()
+    english_client.post("/language/en")
+    english = english_client.get("/docs/api").get_data(as_text=True)
+    assert "ninguna (pública)" in spanish and "none (public)" not in spanish
+    assert "none (public)" in english and "ninguna (pública)" not in english
+    assert set(seeded_app.extensions["openapi_docs_bodies"]) == {"es", "en"}
+    member = seeded_app.test_client()
+    _sign_in(member)
+    signed_in = member.get("/docs/api").get_data(as_text=True)
+    assert 'href="/account/tokens"' in signed_in and 'href="/account/tokens"' not in spanish
+    assert "ninguna (pública)" in signed_in

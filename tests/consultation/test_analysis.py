@@ -170,3 +170,36 @@ def test_near_duplicates_by_tfidf_cosine():
     assert [index for index, _score in found] == [0]
     assert found[0][1] >= 0.8
     assert analysis.near_duplicates("Más becas de posgrado en el extranjero", existing) == []
+
+
+def test_near_duplicates_of_each_match_one_fit_per_candidate():
+    """The batch gives each candidate the similarities of a TF-IDF fitted on it and the
+    existing texts alone, as `near_duplicates` did with one fit per candidate."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    existing = [
+        "Las universidades deben enseñar ética de la IA",
+        "Más becas de posgrado en IA para todo el país",
+        "El gobierno debe publicar sus algoritmos",
+        "La IA debe usarse para detectar corrupción",
+    ]
+    candidates = [
+        "Las universidades deberían enseñar ética de la inteligencia artificial",
+        "El gobierno debería publicar los algoritmos que usa",
+        "Nada que ver con lo anterior",
+    ]
+    found = analysis.near_duplicates_of_each(candidates, existing, threshold=-1.0)
+    for candidate, pairs in zip(candidates, found, strict=True):
+        vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(3, 5), lowercase=True, strip_accents="unicode"
+        )
+        matrix = vectorizer.fit_transform([candidate, *existing])
+        expected = (matrix[1:] @ matrix[0].T).toarray().ravel()
+        assert sorted(index for index, _score in pairs) == list(range(len(existing)))
+        for index, score in pairs:
+            assert score == pytest.approx(expected[index], abs=1e-12)
+    default = analysis.near_duplicates_of_each(candidates, existing)
+    assert default == [[pair for pair in pairs if pair[1] >= 0.8] for pairs in found]
+    assert [pair[0] for pair in found[0]][0] == 0  # the most alike first
+    assert analysis.near_duplicates_of_each([], existing) == []
+    assert analysis.near_duplicates_of_each(candidates, []) == [[], [], []]

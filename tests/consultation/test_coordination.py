@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from sqlalchemy import func, select
 
+from coalition_app.core import clock
 from models import (
     AuditEvent,
     Consultation,
@@ -22,8 +24,9 @@ from models import (
     ConsultationVote,
     Role,
     StatementStatus,
+    WorkingGroup,
 )
-from models.consultation import statement_key
+from models.consultation import Vote, statement_key
 from tests.helpers import count_statements
 
 BASE = "/consultations/consulta-prueba"
@@ -199,6 +202,19 @@ def test_the_moderation_queue_shows_near_duplicates_and_approves_or_rejects(
             ConsultationStatement.text_es.startswith("El gobierno debe ")
         )
     ).one()
+    # Each proposal's "Duplicate of": none, then the similar statement (chosen), then every
+    # other approved one; nothing chosen but "not a duplicate" for the fresh one.
+    twin_select = re.search(rf'<select[^>]*name="m{twin.id}-duplicate_of">(.*?)</select>', page)
+    fresh_select = re.search(rf'<select[^>]*name="m{fresh.id}-duplicate_of">(.*?)</select>', page)
+    assert twin_select and fresh_select
+    values = re.findall(r'<option (selected )?value="(\d*)">', twin_select.group(1))
+    assert values[:2] == [("", ""), ("selected ", str(original.id))]
+    assert len(values) == 4 and sum(1 for chosen, _v in values if chosen) == 1
+    assert re.findall(r'<option (selected )?value="(\d*)">', fresh_select.group(1))[0] == (
+        "selected ",
+        "",
+    )
+    assert f'<label class="form-label small mb-0" for="m{twin.id}-duplicate_of">' in page
     rejected = client.post(
         f"{BASE}/moderation/{twin.id}",
         data={f"m{twin.id}-decision": "reject", f"m{twin.id}-duplicate_of": str(original.id)},
@@ -405,3 +421,103 @@ def test_large_consultations_are_computed_in_the_background_serving_the_last_res
     assert served is not None and served.building and not served.current
     assert served.summary["votes"] == 3  # the last complete result, while the new one runs
     assert started == [consultation.id, consultation.id]
+
+
+def test_the_results_follow_a_new_and_a_changed_vote_and_decode_each_result_once(
+    app, consultation, db_session
+):
+    """The fingerprint sees a new vote (its id) and a changed one (its time, set by the
+    upsert), and a result already decoded is served without reading the store again."""
+    from coalition_app.consultation import service
+    from coalition_app.consultation.results import ResultsCache
+    from coalition_app.core.stores import MemoryBackend
+
+    class CountingBackend(MemoryBackend):
+        reads = 0
+
+        def get(self, key):
+            self.reads += 1
+            return super().get(key)
+
+    backend = CountingBackend()
+    cache = ResultsCache(backend, threshold=1_000_000)
+    person = _participant(db_session, consultation, sector_slug="academia")
+    _votes(db_session, consultation, person, [1, 1, -1])
+    first = db_session.scalars(
+        select(ConsultationStatement.id)
+        .where(ConsultationStatement.consultation_id == consultation.id)
+        .order_by(ConsultationStatement.id)
+    ).first()
+    with app.test_request_context():
+        before = cache.get(consultation.id)
+        reads = backend.reads
+        again = cache.get(consultation.id)
+        assert backend.reads == reads  # decoded once, kept
+        assert again is not None and again.summary is before.summary and cache.builds == 1
+        assert before.summary["statements"][0]["overall"]["agree"] == 1
+        service.vote(person.id, first, Vote(-1), consultation=consultation, today=clock.today())
+        db_session.commit()
+        changed = cache.get(consultation.id)
+        assert cache.builds == 2
+        assert changed.summary["statements"][0]["overall"]["agree"] == 0
+        assert changed.summary["statements"][0]["overall"]["disagree"] == 1
+        _votes(db_session, consultation, _participant(db_session, consultation), [1])
+        assert cache.get(consultation.id).summary["votes"] == 4 and cache.builds == 3
+
+
+def test_each_moderation_form_carries_the_token_that_csrf_protection_asks(
+    app, client, login_as, consultation, db_session
+):
+    login_as(Role.COORDINATOR)
+    person = _participant(db_session, consultation)
+    proposal = _propose(db_session, consultation, person, "Hace falta cómputo en los estados.")
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        page = client.get(f"{BASE}/moderation").get_data(as_text=True)
+        token = re.search(
+            rf'<input id="m{proposal.id}-csrf_token" name="m{proposal.id}-csrf_token" '
+            r'type="hidden" value="([^"]+)">',
+            page,
+        )
+        assert token
+        url = f"{BASE}/moderation/{proposal.id}"
+        decision = {f"m{proposal.id}-decision": "approve"}
+        assert client.post(url, data=decision).status_code == 400  # no token
+        with_token = {**decision, f"m{proposal.id}-csrf_token": token.group(1)}
+        assert client.post(url, data=with_token).status_code == 302
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert db_session.get(ConsultationStatement, proposal.id).status == StatementStatus.APPROVED
+
+
+def test_the_kept_results_figures_follow_the_language_and_the_names(
+    client, login_as, consultation, db_session, make_group
+):
+    """The figures section is kept per summary, language and names: a renamed working group
+    and the other language show at once."""
+    login_as(Role.COORDINATOR)
+    group = make_group(name_es="Grupo Ética", name_en="Ethics Group")
+    first = db_session.scalars(
+        select(ConsultationStatement).order_by(ConsultationStatement.id)
+    ).first()
+    first.group_id = group.id
+    db_session.commit()
+    _votes(db_session, consultation, _participant(db_session, consultation), [1, -1, 0])
+    client.get(f"{BASE}/results")  # shows the sign-in's message
+    page = client.get(f"{BASE}/results").get_data(as_text=True)
+    assert "Grupo Ética" in page and "de acuerdo" in page
+    again = client.get(f"{BASE}/results").get_data(as_text=True)
+    assert _figures_section(again) == _figures_section(page)  # kept, the same
+    db_session.get(WorkingGroup, group.id).name_es = "Grupo de Ética y Derechos"
+    db_session.commit()
+    renamed = client.get(f"{BASE}/results").get_data(as_text=True)
+    assert "Grupo de Ética y Derechos" in renamed and "Grupo Ética<" not in renamed
+    client.post("/language/en")
+    english = client.get(f"{BASE}/results").get_data(as_text=True)
+    assert "Ethics Group" in english and "100% agree, 0% disagree" in english
+    assert "de acuerdo" not in english
+
+
+def _figures_section(page: str) -> str:
+    start = page.index('aria-labelledby="participation-heading"')
+    return page[start : page.index('id="themes-heading"')]
