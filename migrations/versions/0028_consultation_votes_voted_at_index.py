@@ -3,7 +3,7 @@ finds a consultation's last vote time in it instead of reading every vote (issue
 SQLite per view of the results, the moderation and the agenda's coverage pages at the seed's
 60,000 votes)
 
-Revision ID: 0028f
+Revision ID: 0028
 Revises: 0027
 Create Date: 2026-12-01 23:10:00.000000
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0028f"
+revision: str = "0028"
 down_revision: str | None = "0027"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
