@@ -84,6 +84,32 @@ def test_a_write_after_a_read_waits_while_another_write_holds_the_lock(counter_u
     engine.dispose()
 
 
+def test_a_queued_write_tries_again_within_a_millisecond_and_gives_up_in_time(
+    counter_url, monkeypatch
+):
+    """Not SQLite's own busy handler, whose pauses grow to 100 ms (core.db._begin_immediate):
+    a write queued behind others would sleep on long after the lock was free."""
+    from coalition_app.core import db
+
+    engine = make_engine(counter_url, sqlite_busy_timeout=0.05)
+    pauses: list[float] = []
+    sleep = time.sleep
+    monkeypatch.setattr(db.time, "sleep", lambda s: (pauses.append(s), sleep(s)))
+    with engine.connect() as holder, Session(engine) as session:
+        holder.exec_driver_sql("UPDATE counter SET n = n + 1 WHERE id = 2")  # holds the lock
+        session.execute(text("SELECT n FROM counter WHERE id = 1"))
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="locked"):
+            session.execute(text("UPDATE counter SET n = n + 1 WHERE id = 1"))
+        assert time.monotonic() - started >= 0.05  # the whole busy timeout
+        assert len(pauses) > 10 and max(pauses) <= 0.001
+        # The connection's busy timeout is back for every other statement.
+        assert session.connection().exec_driver_sql("PRAGMA busy_timeout").scalar() == 50
+        session.rollback()
+        holder.rollback()
+    engine.dispose()
+
+
 def test_a_write_after_a_read_passes_when_another_write_committed_in_between(counter_url):
     engine = make_engine(counter_url, sqlite_busy_timeout=5)
     with Session(engine) as session:
