@@ -66,6 +66,7 @@ __all__ = [
     "build_graph",
     "closeness",
     "coalition_measures",
+    "distinct",
     "edge_weight",
     "GraphArrays",
     "layout",
@@ -384,6 +385,22 @@ def build_graph(
 # --------------------------------------------------------------------------------------
 # Per-node measures
 # --------------------------------------------------------------------------------------
+
+
+def distinct(values: Any) -> Any:
+    """``np.unique(values)`` of an integer array, by sorting.
+
+    NumPy 2.3 made `np.unique` (without ``return_*``) hash its input before sorting the
+    result: on the 230,000 link codes of the 10,000-institution network that took 0.3 s
+    against 0.02 s for a sort, once per over-time year.
+
+    >>> distinct(np.array([3, 1, 3, 2])).tolist()
+    [1, 2, 3]
+    """
+    ordered = np.sort(np.asarray(values).reshape(-1))
+    if len(ordered) < 2:
+        return ordered
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
 
 
 def _neighbour_sets(G: nx.Graph) -> dict[Node, set[Node]]:
@@ -725,7 +742,7 @@ def path_centralities_of_edges(
     b = np.searchsorted(ids, pairs[:, 1])
     low, high = np.minimum(a, b), np.maximum(a, b)
     keep = low != high
-    codes = np.unique(low[keep] * max(len(ids), 1) + high[keep])
+    codes = distinct(low[keep] * max(len(ids), 1) + high[keep])
     first, second = np.divmod(codes, max(len(ids), 1))
     arrays = GraphArrays.of_links(ordered, first, second)
     return path_centralities(None, exact_limit=exact_limit, error=error, seed=seed, arrays=arrays)
@@ -1342,7 +1359,7 @@ def headline_figures_of_arrays(sector: Any, first: Any, second: Any) -> dict[str
     first, second = np.asarray(first, dtype=np.int64), np.asarray(second, dtype=np.int64)
     low, high = np.minimum(first, second), np.maximum(first, second)
     keep = low != high
-    codes = np.unique(low[keep] * max(n, 1) + high[keep])
+    codes = distinct(low[keep] * max(n, 1) + high[keep])
     a, b = np.divmod(codes, max(n, 1))
     m = len(codes)
     cross = int((sector[a] != sector[b]).sum())
