@@ -180,7 +180,7 @@ class Config:
     NETWORK_BACKGROUND_THRESHOLD = int(os.environ.get("NETWORK_BACKGROUND_THRESHOLD", "20000"))
     BETWEENNESS_EXACT_LIMIT = int(os.environ.get("BETWEENNESS_EXACT_LIMIT", "5000"))
     # Above the limit, KADABRA's additive error (coalition_app/network/measures.py).
-    BETWEENNESS_ERROR = float(os.environ.get("BETWEENNESS_ERROR", "0.002"))
+    BETWEENNESS_ERROR = float(os.environ.get("BETWEENNESS_ERROR", "0.0012"))
     NETWORK_PAIR_LIMIT = int(os.environ.get("NETWORK_PAIR_LIMIT", "100"))
     # Busy pages and their shared parts kept per data version (coalition_app/core/page_cache.py):
     # off in development, so a template edit shows at once (PAGE_CACHE_ENABLED=1 turns it on,

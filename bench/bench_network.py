@@ -14,6 +14,12 @@ and the browser page's time to interactive in headless Chromium. Targets (issue 
 10,000 / 100,000 computed in under 10 s, served from cache in under 100 ms, interactive in
 the browser within 3 s.  Wall times are upper bounds on a shared machine: the run prints the
 load average it ran under.
+
+Knobs, to iterate on one size: ``BENCH_NETWORK_SIZES=10000`` (comma-separated institution
+counts, ten ties each; the seed data always runs), ``BENCH_NETWORK_DIR=/tmp/bench-network``
+(keep the databases there and reuse those already seeded on the same day: seeding 10,000
+institutions takes a minute or more) and ``BENCH_NETWORK_SERVED=0`` (skip the cached
+responses and the browser).
 """
 
 from __future__ import annotations
@@ -43,6 +49,8 @@ from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 
 FAST_HASH = TestConfig.PASSWORD_HASH_METHOD
 SIZES = [(1_000, 10_000), (5_000, 50_000), (10_000, 100_000)]
+if os.environ.get("BENCH_NETWORK_SIZES"):
+    SIZES = [(int(n), 10 * int(n)) for n in os.environ["BENCH_NETWORK_SIZES"].split(",")]
 #: networkx's own calls (the reference) are timed up to this size only.
 REFERENCE_UP_TO = 1_000
 #: The target for 10,000 institutions, seconds.
@@ -66,7 +74,9 @@ def _cpu_with_children() -> float:
 def _seeded_url(directory: Path) -> str:
     from seeds import load_all
 
-    url = f"sqlite:///{directory / 'seed.sqlite3'}"
+    path = directory / "seed.sqlite3"
+    path.unlink(missing_ok=True)  # a second seeding would clash with the first
+    url = f"sqlite:///{path}"
     migrations.upgrade(url)
     engine = make_engine(url)
     with Session(engine) as session:
@@ -77,7 +87,12 @@ def _seeded_url(directory: Path) -> str:
 
 
 def _synthetic_url(directory: Path, institutions: int, ties: int) -> tuple[str, float]:
-    url = f"sqlite:///{directory / f'synthetic-{institutions}.sqlite3'}"
+    path = directory / f"synthetic-{institutions}-{date.today().isoformat()}.sqlite3"
+    url = f"sqlite:///{path}"
+    done = path.with_suffix(".seeded")
+    if done.exists():  # kept by BENCH_NETWORK_DIR, seeded today (the data's dates follow it)
+        return url, 0.0
+    path.unlink(missing_ok=True)
     migrations.upgrade(url)
     engine = make_engine(url)
     started = time.perf_counter()
@@ -91,6 +106,7 @@ def _synthetic_url(directory: Path, institutions: int, ties: int) -> tuple[str, 
         )
         session.commit()
     engine.dispose()
+    done.touch()
     return url, time.perf_counter() - started
 
 
@@ -233,8 +249,14 @@ def _browser_time_to_interactive(url: str) -> tuple[float, float, int]:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="bench-network-") as tmp:
+    kept = os.environ.get("BENCH_NETWORK_DIR")
+    with (
+        contextlib.nullcontext(kept)
+        if kept
+        else tempfile.TemporaryDirectory(prefix="bench-network-")
+    ) as tmp:
         directory = Path(tmp)
+        directory.mkdir(parents=True, exist_ok=True)
         print("building the databases (seed data, then synthetic coalitions)...", flush=True)
         urls = [("seed data", _seeded_url(directory))]
         for institutions, ties in SIZES:
@@ -276,6 +298,12 @@ def main() -> None:
             " institutions; peak MB = process peak so far)"
         )
         print(f"load average after: {_load()}", flush=True)
+        if os.environ.get("BENCH_NETWORK_SERVED") == "0":
+            print(
+                f"ratio to the target: {results[-1]['label']} built and measured"
+                f" {results[-1]['total'] / 10:.2f} (of 10 s)"
+            )
+            return
 
         big = urls[-1][1]
         served = _served(big)

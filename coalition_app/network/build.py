@@ -154,7 +154,7 @@ class NetworkRows:
             institution = self._positions(pairs[:, 1])
             known = institution >= 0
             count = max(len(meeting_ids), 1)
-            present = np.unique(institution[known] * count + meeting[known])
+            present = measures.distinct(institution[known] * count + meeting[known])
             institution, meeting = np.divmod(present, count)
             days = np.array(
                 [ended[m].toordinal() if ended.get(m) else 0 for m in meeting_ids.tolist()],
@@ -297,13 +297,14 @@ def coattendance_arrays(
     *,
     counts: bool = True,
 ) -> tuple[Any, Any, Any, Any, int]:
-    """`coattendance` as arrays ``(a, b, meetings shared or None, weight, skipped)``."""
+    """`coattendance` as arrays ``(a, b, meetings shared or None, weight, skipped)``; without
+    `counts`, no meetings shared and the pairs in no particular order."""
     empty = np.zeros(0, dtype=np.int64)
     if len(meeting) == 0:
         return empty, empty, empty if counts else None, np.zeros(0), 0
     meetings, m = np.unique(np.asarray(meeting, dtype=np.int64), return_inverse=True)
     institutions, i = np.unique(np.asarray(institution, dtype=np.int64), return_inverse=True)
-    present = np.unique(i * len(meetings) + m)  # repeats counted once
+    present = measures.distinct(i * len(meetings) + m)  # repeats counted once
     i, m = np.divmod(present, len(meetings))
     a, b, shared, weight, skipped = _coattendance(
         m, i, len(meetings), len(institutions), pair_limit, min_weight, counts=counts
@@ -341,8 +342,10 @@ def _coattendance(
     weights = product.data.real
     upper = (rows < product.indices) & (weights >= max(min_weight, 1e-12))
     a, b = rows[upper], product.indices[upper]
+    if not counts:  # only the over-time figures ask for none, and they need no order
+        return a, b, None, weights[upper], skipped
     order = np.lexsort((b, a))
-    shared = np.rint(product.data.imag[upper][order]).astype(np.int64) if counts else None
+    shared = np.rint(product.data.imag[upper][order]).astype(np.int64)
     return a[order], b[order], shared, weights[upper][order], skipped
 
 
@@ -537,12 +540,19 @@ def over_time(
     as_of: date,
     pair_limit: int = DEFAULT_PAIR_LIMIT,
     graph_of_as_of: nx.Graph | None = None,
+    links_of_as_of: DayLinks | None = None,
 ) -> list[dict[str, Any]]:
     """Headline figures at the end of each year from 2018, the last one on `as_of`.
 
     The same figures as `measures.measures_over_time` of each date's graph (a test checks
     it), computed from the bare rows: no year needs its graph built.  `graph_of_as_of`,
-    when the caller has already built it, is used for the last row.
+    when the caller has already built it, is used for the last row; else `links_of_as_of`
+    (`links_on` of `as_of`, the largest year's), when the caller has them.
+
+    Each year's links are worked out anew rather than swept once with the dates each link
+    holds over: a meeting's co-attendance weight depends on how many of the institutions
+    present are still members on the day (``MEETING_WEIGHT / (n - 1)``), so an institution
+    leaving changes past meetings' weights and which pairs reach ``MEETING_MIN_WEIGHT``.
     """
     days = [date(year, 12, 31) for year in range(FIRST_YEAR, as_of.year)]
     if as_of.year >= FIRST_YEAR and graph_of_as_of is None:
@@ -551,7 +561,10 @@ def over_time(
     codes: dict[Any, int] = {}
     history = []
     for day in days:
-        links = links_on(rows, day, pair_limit, counts=False)
+        if day == as_of and links_of_as_of is not None:
+            links = links_of_as_of
+        else:
+            links = links_on(rows, day, pair_limit, counts=False)
         ids = links.ids[links.active]
         sector = np.array(
             [codes.setdefault(sectors[i], len(codes)) for i in ids.tolist()], dtype=np.int64
@@ -657,7 +670,7 @@ def _compute_network(rows: NetworkRows, as_of: date, settings: NetworkSettings) 
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="over-time") as years,
         centralities_alongside(nodes, np.column_stack(links.pairs(rows)), settings) as centralities,
     ):
-        yearly = years.submit(_timed, over_time, rows, as_of, settings.pair_limit)
+        yearly = years.submit(_timed, over_time, rows, as_of, settings.pair_limit, None, links)
         day_rows = rows_for(rows, as_of, settings.pair_limit, links)
         G = measures.build_graph(day_rows.nodes, day_rows.edges)
         # One set of arrays (sparse adjacency, igraph graph...) for every measure below.

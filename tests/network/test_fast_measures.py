@@ -172,3 +172,42 @@ def test_tie_weights_of_many_ties_are_each_ties_weight():
     ]
     assert weights.tolist() == pytest.approx(expected)
     assert not any(math.isnan(w) for w in weights)
+
+
+def test_build_graph_is_the_graph_add_edges_from_makes():
+    # Random rows in random order and orientation, repeated pairs, a deliverable's reason
+    # shared by several pairs: the graph written into the adjacency directly is networkx's
+    # own, edge order and attributes included, and no two edges share a reason dict.
+    rng = random.Random(4)
+    nodes = [{"id": i, "label": f"I{i}", "sector": rng.choice(SECTORS)} for i in range(60)]
+    shared = {"type": "deliverable", "deliverable_id": 7, "weight": 2.0}
+    edges = []
+    for t in range(400):
+        a, b = rng.sample(range(60), 2)
+        kind = rng.choice(["tie", "meetings", "shared"])
+        if kind == "tie":
+            reason = {"type": "tie", "kind": "funding", "id": t, "weight": rng.random()}
+        elif kind == "meetings":
+            reason = {"type": "meetings", "count": rng.randint(1, 4), "weight": rng.random()}
+        else:
+            reason = shared
+        edges.append((a, b, reason))
+    edges.append((3, 3, {"type": "tie", "kind": "self"}))
+
+    G = build_graph(nodes, edges)
+
+    merged: dict[tuple[int, int], list[dict]] = defaultdict(list)
+    for a, b, reason in edges:
+        pair = (min(a, b), max(a, b))
+        if a != b and reason not in merged[pair]:
+            merged[pair].append(reason)
+    reference = nx.Graph()
+    reference.add_nodes_from(sorted(G.nodes(data=True)))
+    reference.add_edges_from(
+        (a, b, {"weight": measures.edge_weight(rs), "reasons": measures._sorted_reasons(rs)})
+        for (a, b), rs in sorted(merged.items())
+    )
+    assert list(G.edges(data=True)) == list(reference.edges(data=True))
+    assert [list(G[v]) for v in G] == [list(reference[v]) for v in reference]
+    reasons = [id(r) for _, _, rs in G.edges(data="reasons") for r in rs]
+    assert len(reasons) == len(set(reasons)) and id(shared) not in reasons

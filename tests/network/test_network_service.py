@@ -585,3 +585,44 @@ def test_co_attendance_weighs_shared_past_meetings_with_newmans_damping(
     assert G.degree(d.id) == 0
     # Before the meetings, no link.
     assert not _graph(app, TODAY - timedelta(days=40)).has_edge(a.id, b.id)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_over_time_of_a_random_coalition_is_each_years_graph(tmp_path, seed):
+    # A synthetic coalition (ties, shared work, meetings, institutions that left): the
+    # over-time figures from bare rows, with or without the last day's links handed over
+    # as the network's computation does, are those of each year's graph.
+    from sqlalchemy.orm import Session
+    from werkzeug.security import generate_password_hash
+
+    from coalition_app.core import migrations
+    from coalition_app.core.db import make_engine
+    from coalition_app.network.synthetic import PASSWORD, seed_synthetic
+    from tests.helpers import FAST_HASH
+
+    url = f"sqlite:///{tmp_path / 'synthetic.sqlite3'}"
+    migrations.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        seed_synthetic(
+            session,
+            institutions=300,
+            ties=1_200,
+            seed=seed,
+            password_hash=generate_password_hash(PASSWORD, FAST_HASH),
+        )
+        session.commit()
+        rows = network.load_rows(session)
+    engine.dispose()
+    assert rows.attendance and rows.work and any(r[7] for r in rows.institutions)
+    days = [date(year, 12, 31) for year in range(network.FIRST_YEAR, TODAY.year)] + [TODAY]
+    expected = measures.measures_over_time(
+        (day.isoformat(), network.graph_for(rows, day)) for day in days
+    )
+
+    history = network.over_time(rows, TODAY)
+    handed = network.over_time(rows, TODAY, links_of_as_of=network.links_on(rows, TODAY))
+    computed = network.compute_network(rows, TODAY)["over_time"]
+
+    assert history == handed == computed == expected
+    assert len({row["edge_count"] for row in history}) > 3
