@@ -83,3 +83,11 @@ def add_group_work(session, group, n: int, batch: str) -> list:
         added.append((institution, deliverable))
     session.flush()
     return added
+
+
+def coalition_today():
+    """The coalition's day (what the app calls today, `core.clock.today`), for tests outside
+    an app context: from 18:00 in Mexico City the server's UTC date is already tomorrow."""
+    from models.base import COALITION_TIMEZONE, local_now
+
+    return local_now(COALITION_TIMEZONE).date()

@@ -50,7 +50,7 @@ class NetworkQuery(Schema):
         date,
         BeforeValidator(parse_as_of),
         Field(
-            default_factory=date.today,
+            default_factory=clock.today,  # the coalition's day, as the pages' default
             description="The day the network is drawn for (default today)",
         ),
     ]

@@ -1,12 +1,11 @@
 """Issue 13 in a real browser: a coordinator names a person of a lead institution co-chair of
 Ética, who then manages it; the coordinator ends the chairship and the history shows it."""
 
-from datetime import date
-
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import sign_in
+from tests.helpers import coalition_today
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +44,7 @@ def test_a_coordinator_names_and_ends_a_co_chair(browser, live_server, shoot):
     shoot(coordinator, "chairs-01-refused-next-to-the-field")
 
     coordinator.get_by_label("Persona", exact=True).select_option(option)
-    coordinator.get_by_label("Preside desde").fill(date.today().isoformat())
+    coordinator.get_by_label("Preside desde").fill(coalition_today().isoformat())
     coordinator.get_by_role("button", name="Nombrar", exact=True).click()
     expect(coordinator.get_by_text(f"{JORGE} preside ahora el grupo.")).to_be_visible()
     history = coordinator.locator(
@@ -63,7 +62,7 @@ def test_a_coordinator_names_and_ends_a_co_chair(browser, live_server, shoot):
     expect(leads).to_contain_text("Mariana Castañeda Ruiz")
     shoot(jorge, "chairs-03-co-chair-manages")
 
-    row.get_by_label("Preside hasta").fill(date.today().isoformat())
+    row.get_by_label("Preside hasta").fill(coalition_today().isoformat())
     row.get_by_role("button", name="Terminar la presidencia").click()
     expect(coordinator.get_by_text(f"La presidencia de {JORGE} termina.")).to_be_visible()
     shoot(coordinator, "chairs-04-chairship-ended")

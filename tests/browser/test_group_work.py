@@ -1,18 +1,19 @@
 """Issue 3's journey in a real browser: the chair plans and assigns, the member reports."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from tests.browser.helpers import sign_in
+from tests.helpers import coalition_today
 
 pytestmark = pytest.mark.browser
 
 
 def test_chair_assigns_member_reports_chair_sees_it_in_the_feed(browser, live_server, shoot):
     title = "Guía de uso responsable de IA generativa"
-    due = (date.today() + timedelta(days=21)).isoformat()
+    due = (coalition_today() + timedelta(days=21)).isoformat()
 
     chair_context = browser.new_context(base_url=live_server, locale="es-MX")
     chair = chair_context.new_page()

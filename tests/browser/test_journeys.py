@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from babel.support import Translations
 from playwright.sync_api import expect
 
 from tests.browser.helpers import PageWatcher, choose_language
+from tests.helpers import coalition_today
 
 pytestmark = pytest.mark.browser
 
@@ -65,7 +66,7 @@ def test_three_roles_end_to_end(browser, live_server, shoot, lang):
     invitee_email = f"xochitl.{lang}.{run}@example.org"
     deliverable = f"Marco de evaluación {lang.upper()} {run}"
     task = f"Revisar los casos de uso {lang.upper()} {run}"
-    today = date.today()
+    today = coalition_today()
     due = (today + timedelta(days=30)).isoformat()
 
     coordinator = Role(browser, live_server, lang, shoot, "coordinator")

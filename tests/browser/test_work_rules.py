@@ -3,12 +3,13 @@ goes to review by itself, the chair finds it in "My work" and in the inbox, and 
 reopening the task."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import PageWatcher, sign_in
+from tests.helpers import coalition_today
 
 pytestmark = pytest.mark.browser
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.browser
 def test_finishing_the_last_task_puts_the_deliverable_before_the_chair(browser, live_server, shoot):
     title = "Protocolo de revisión de algoritmos públicos"
     task_title = "Compilar los casos de estudio"
-    due = (date.today() + timedelta(days=30)).isoformat()
+    due = (coalition_today() + timedelta(days=30)).isoformat()
 
     chair_context = browser.new_context(base_url=live_server, locale="es-MX")
     chair = chair_context.new_page()
