@@ -728,6 +728,19 @@ def _timed(function: Callable[..., Any], *args: Any) -> tuple[Any, float]:
     return function(*args), time.perf_counter() - started
 
 
+#: Each institution's measures as the table and the page's details list them (closeness may
+#: be null).
+NODE_MEASURES = (
+    "degree",
+    "weighted_degree",
+    "betweenness",
+    "eigenvector",
+    "closeness",
+    "sectors_reached",
+    "broker",
+)
+
+
 def summary_of(document: dict[str, Any], table_limit: int = 500) -> dict[str, Any]:
     """Return what the network page renders on the server: everything but the full lists.
 
@@ -756,19 +769,7 @@ def summary_of(document: dict[str, Any], table_limit: int = 500) -> dict[str, An
         }
         for s in document["introductions"]
     ]
-    table_keys = (
-        "id",
-        "label",
-        "acronym",
-        "sector",
-        "degree",
-        "weighted_degree",
-        "betweenness",
-        "eigenvector",
-        "closeness",
-        "sectors_reached",
-        "broker",
-    )
+    table_keys = ("id", "label", "acronym", "sector", *NODE_MEASURES)
     return {
         "as_of": document["as_of"],
         "weight_rule": document["weight_rule"],

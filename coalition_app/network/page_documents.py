@@ -23,6 +23,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .build import NODE_MEASURES
+
 #: Above this many institutions only each one's strongest links are drawn: 2 each, 1 above
 #: `BACKBONE_SINGLE_ABOVE` (Cytoscape's cost is per element; the panel has them all).
 BACKBONE_ABOVE = 2000
@@ -30,16 +32,8 @@ BACKBONE_SINGLE_ABOVE = 5000
 #: Names drawn on the graph: the largest institutions (the page takes 12 of these below
 #: `BACKBONE_ABOVE`).
 LABELLED = 25
-#: The measures of each institution, in the details' `nodes` (closeness may be null).
-MEASURES = (
-    "degree",
-    "weighted_degree",
-    "betweenness",
-    "eigenvector",
-    "closeness",
-    "sectors_reached",
-    "broker",
-)
+#: The measures of each institution, in the details' `nodes` (the table's, one list).
+MEASURES = NODE_MEASURES
 #: Affiliation pairs sent (the page draws no more: the layer is a context, not a measure).
 AFFILIATION_SENT = 20_000
 #: A reason, as a short list: [0, tie kind, since, confirmed (1/0)], [1, meetings count],
