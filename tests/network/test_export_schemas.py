@@ -23,7 +23,6 @@ from coalition_app.network.measures import (
 SCHEMAS = Path(__file__).parent / "schemas"
 GEXF_XSD = SCHEMAS / "gexf-1.2draft" / "gexf.xsd"
 GRAPHML_XSD = SCHEMAS / "graphml-1.1" / "graphml.xsd"
-DEMO_PASSWORD = "coalition-demo"
 
 
 def _schema(path: Path) -> etree.XMLSchema:
@@ -90,15 +89,6 @@ def test_the_schemas_refuse_what_they_do_not_allow(xsd):
             b'<graph edgedefault="sideways"/></graphml>'
         )
     assert not _schema(xsd).validate(etree.parse(io.BytesIO(bad)))
-
-
-@pytest.fixture
-def member_client(seeded_client):
-    response = seeded_client.post(
-        "/login", data={"email": "member@example.org", "password": DEMO_PASSWORD}
-    )
-    assert response.status_code == 302
-    return seeded_client
 
 
 @pytest.mark.parametrize(("fmt", "xsd"), [("gexf", GEXF_XSD), ("graphml", GRAPHML_XSD)])

@@ -24,12 +24,6 @@ def _sign_in_demo(client, email="member@example.org"):
     return response
 
 
-@pytest.fixture
-def member_client(seeded_client):
-    _sign_in_demo(seeded_client)
-    return seeded_client
-
-
 def test_api_requires_sign_in_with_a_json_401(seeded_client):
     response = seeded_client.get("/api/v1/network")
     assert response.status_code == 401

@@ -14,17 +14,6 @@ import pytest
 from coalition_app.network import page_documents
 from tests.helpers import count_statements
 
-DEMO_PASSWORD = "coalition-demo"
-
-
-@pytest.fixture
-def member_client(seeded_client):
-    response = seeded_client.post(
-        "/login", data={"email": "member@example.org", "password": DEMO_PASSWORD}
-    )
-    assert response.status_code == 302
-    return seeded_client
-
 
 @pytest.mark.parametrize("part", ["graph", "details"])
 def test_the_documents_need_sign_in(seeded_client, part):
