@@ -25,7 +25,7 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask, Response, current_app, g
-from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor, ExecutionContext
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -66,49 +66,17 @@ def make_engine(
         _make_sqlite_strict(engine, sqlite_busy_timeout)
         _make_sqlite_concurrent(engine, sqlite_busy_timeout)
         return engine
+    # pre_ping: a connection dropped by a database restart is replaced, not handed out.
     # A short connect timeout: with the database down, pages answer 503 quickly, not hang.
-    engine = create_engine(
+    return create_engine(
         url,
         echo=echo,
+        pool_pre_ping=True,
         pool_size=5,
         max_overflow=10,
         pool_timeout=5,
         connect_args={"connect_timeout": 2},
     )
-    _ping_idle_connections(engine)
-    return engine
-
-
-#: A pooled connection idle this long is pinged before it is handed out (seconds).
-PING_AFTER_IDLE = 1.0
-
-
-def _ping_idle_connections(engine: Engine) -> None:
-    """Ping a pooled connection before use only when it has been idle `PING_AFTER_IDLE`
-    seconds (SQLAlchemy's pessimistic recipe, on idle connections only).
-
-    `pool_pre_ping` pinged on every checkout: a round trip per request, a sixth of a vote's
-    on PostgreSQL. A connection that a database restart dropped has been idle through the
-    restart, so it is pinged and replaced (DisconnectionError makes the pool connect anew);
-    one returned less than a second ago is used at once, and if the server went away in that
-    second the statement's disconnect error invalidates the pool (the request answers 503,
-    the next ones reconnect: tests/core/test_outage.py)."""
-
-    @event.listens_for(engine, "checkin")
-    def _checked_in(_dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry) -> None:
-        record.info["idle_since"] = time.monotonic()
-
-    @event.listens_for(engine, "checkout")
-    def _checked_out(
-        dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry, _proxy: Any
-    ) -> None:
-        since = record.info.get("idle_since")
-        if since is None or time.monotonic() - since < PING_AFTER_IDLE:
-            return
-        try:
-            engine.dialect.do_ping(dbapi_connection)
-        except Exception as error:  # whatever the driver raises for a dead connection
-            raise exc.DisconnectionError() from error
 
 
 def _make_sqlite_strict(engine: Engine, busy_timeout: float) -> None:
