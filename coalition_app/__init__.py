@@ -25,7 +25,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.url_map.converters["int"] = KeyConverter
 
     from .account import sign_in as login
-    from .core import compression, db, i18n, links, page_cache, security, static_files, urls
+    from .core import compression, db, i18n, layout, links, page_cache, security, static_files, urls
     from .core.errors import register_error_handlers
 
     compression.init_app(app)  # first: its hook runs last, on the finished answer
@@ -33,6 +33,7 @@ def create_app(config: Config | None = None) -> Flask:
     urls.init_app(app)  # the templates' url_for, remembered (after static files' hashes)
     db.init_app(app)
     i18n.init_app(app)
+    layout.init_app(app)
     login.init_app(app)
     register_error_handlers(app)
     links.init_app(app)  # BASE_URL, and the 400 page for a Host not in TRUSTED_HOSTS
