@@ -238,6 +238,12 @@ DEFAULT_BETWEENNESS_EXACT_LIMIT = 5_000
 #: 10 on the synthetic coalitions of 5,000 (seeds 1 to 3, whose 8th to 13th institutions lie
 #: within 7 % of one another); at 0.0015 10, 9 and 8; at 0.0012 10, 9 and 9, for about 1.4
 #: times 0.002's samples at 10,000 institutions (370,000 against 266,000; 2026-12-01).
+#: Source sampling with linear scaling (NetworKit's ``EstimateBetweenness``: each source a
+#: full BFS weighting dependencies by distance) was measured as the cheaper candidate and
+#: lost: at 5,000, 1,000 sources put 9, 8 and 9 of the exact top 10 in their top 10 over
+#: seeds 1 to 3 (7 to 10 with other seeds of the sample; 500 or 700 did worse), and one
+#: source costs about 20 ms at 10,000, so 1,000 cost more than KADABRA's whole run (`make
+#: bench BENCH=betweenness` prints both; 2026-12-02).
 DEFAULT_BETWEENNESS_ERROR = 0.0012
 BETWEENNESS_TOP = 10
 BETWEENNESS_DELTA = 0.1

@@ -135,3 +135,16 @@ def test_above_the_limit_kadabra_ranks_the_top_ten_as_exact_betweenness_does(syn
     for v in top(exact):
         assert estimated[v] == pytest.approx(exact[v], rel=0.1)
     assert all(values[v]["closeness"] is None for v in synthetic_graph)
+
+
+def test_the_benchs_source_sampling_with_linear_scaling_estimates_networkxs_figures():
+    # The candidate `make bench BENCH=betweenness` sets beside KADABRA must estimate the same
+    # measure on the same scale, or its top-10 overlaps would compare unlike things.
+    from bench.bench_betweenness import _source_sampled
+
+    G = nx.karate_club_graph()
+    exact = nx.betweenness_centrality(G)
+    estimated = _source_sampled(G, 5_000, seed=42)
+    assert set(estimated) == set(G)
+    assert max(abs(estimated[v] - exact[v]) for v in G) < 0.01
+    assert sorted(G, key=lambda v: -estimated[v])[:3] == sorted(G, key=lambda v: -exact[v])[:3]
