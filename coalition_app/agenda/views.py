@@ -421,7 +421,7 @@ def publish_edition():
 @bp.get("/agenda/coverage")
 def coverage():
     authorize(current_user, "view_coverage")
-    groups = q.coverage()
+    groups = publishing.coverage()
     return render_template(
         "agenda/coverage.html", groups=groups, total=sum(len(g.items) for g in groups)
     )
@@ -434,7 +434,7 @@ def coverage_csv():
     rows: list[list[object]] = [
         [_("Working group"), _("Kind"), _("Number"), _("Text"), _("Figures")]
     ]
-    for entry in q.coverage():
+    for entry in publishing.coverage():
         name = entry.group.name(lang) if entry.group else _("No group assigned")
         for item in entry.items:
             rows.append(
