@@ -13,7 +13,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 from werkzeug.exceptions import NotFound
 
 from models import (
@@ -101,6 +101,7 @@ def institutions_answered_by(user: User) -> list[Institution]:
                 )
             )
         )
+        .options(lazyload(Institution.sector), lazyload(Institution.state))
         .order_by(Institution.name_key)
     ).all()
     return [i for i in candidates if endorses_for(user, i)]
@@ -121,9 +122,14 @@ def load_recommendation(recommendation_id: int) -> Recommendation:
         .where(Recommendation.id == _id_or_404(recommendation_id))
         .options(
             joinedload(Recommendation.group),
-            selectinload(Recommendation.versions).joinedload(RecommendationVersion.author),
+            # Authors are shown by name: not their institution (joined by default).
+            selectinload(Recommendation.versions)
+            .joinedload(RecommendationVersion.author)
+            .lazyload(User.institution),
             selectinload(Recommendation.evidence),
-            selectinload(Recommendation.amendments).joinedload(Amendment.author),
+            selectinload(Recommendation.amendments)
+            .joinedload(Amendment.author)
+            .lazyload(User.institution),
         )
     )
     if rec is None:
@@ -144,7 +150,9 @@ def load_position(position_id: int) -> Position:
         .where(Position.id == _id_or_404(position_id))
         .options(
             selectinload(Position.initiatives),
-            selectinload(Position.versions).joinedload(PositionVersion.author),
+            selectinload(Position.versions)
+            .joinedload(PositionVersion.author)
+            .lazyload(User.institution),
         )
     )
     if position is None:
@@ -297,7 +305,13 @@ def tallies(
                     Endorsement.position_id.in_(position_ids)
                     | Endorsement.recommendation_id.in_(rec_ids)
                 )
-                .options(joinedload(Endorsement.institution), joinedload(Endorsement.answered_by))
+                # The institution's name and sector slug: not its sector and state rows
+                # (joined by default; the sectors are read once).
+                .options(
+                    joinedload(Endorsement.institution).options(
+                        lazyload(Institution.sector), lazyload(Institution.state)
+                    )
+                )
             )
         )
     result: dict[tuple[str, int], Tally] = {}

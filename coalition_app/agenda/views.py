@@ -187,7 +187,8 @@ def _people_names(rec: Recommendation) -> dict[int, str]:
     ids.discard(None)
     if not ids:
         return {}
-    return {u.id: u.full_name for u in session.scalars(select(User).where(User.id.in_(ids)))}
+    rows = session.execute(select(User.id, User.full_name).where(User.id.in_(ids)))
+    return {user_id: name for user_id, name in rows}
 
 
 @bp.get("/recommendations/<int:recommendation_id>")
