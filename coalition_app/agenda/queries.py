@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any
 
 from markupsafe import Markup, escape
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 from werkzeug.exceptions import NotFound
 
@@ -90,21 +90,29 @@ def institutions_answered_by(user: User) -> list[Institution]:
     """The institutions this person answers for (focal point or authorised), active today."""
     from ..policy import endorses_for
 
-    candidates = session.scalars(
+    candidates = session.scalars(_answering_query(), {"user_id": user.id}).all()
+    return [i for i in candidates if endorses_for(user, i)]
+
+
+@cache
+def _answering_query() -> Select[Institution]:
+    """`institutions_answered_by`'s statement, built once (bound per call; building a
+    statement with its options costs more than running it)."""
+    person: Any = bindparam("user_id")
+    return (
         select(Institution)
         .where(
-            (Institution.focal_point_id == user.id)
+            (Institution.focal_point_id == person)
             | Institution.id.in_(
                 select(AuthorisedEndorser.institution_id).where(
-                    AuthorisedEndorser.person_id == user.id,
+                    AuthorisedEndorser.person_id == person,
                     AuthorisedEndorser.revoked_at.is_(None),
                 )
             )
         )
         .options(lazyload(Institution.sector), lazyload(Institution.state))
         .order_by(Institution.name_key)
-    ).all()
-    return [i for i in candidates if endorses_for(user, i)]
+    )
 
 
 # --- loaders -------------------------------------------------------------------------------
@@ -117,9 +125,18 @@ def _id_or_404(value: int) -> int:
 
 
 def load_recommendation(recommendation_id: int) -> Recommendation:
-    rec = session.scalar(
+    rec = session.scalar(_recommendation_query(), {"id": _id_or_404(recommendation_id)})
+    if rec is None:
+        raise NotFound()
+    return rec
+
+
+@cache
+def _recommendation_query() -> Select[Recommendation]:
+    """`load_recommendation`'s statement, built once (bound per call)."""
+    return (
         select(Recommendation)
-        .where(Recommendation.id == _id_or_404(recommendation_id))
+        .where(Recommendation.id == bindparam("id"))
         .options(
             joinedload(Recommendation.group),
             # Authors are shown by name: not their institution (joined by default).
@@ -132,9 +149,6 @@ def load_recommendation(recommendation_id: int) -> Recommendation:
             .lazyload(User.institution),
         )
     )
-    if rec is None:
-        raise NotFound()
-    return rec
 
 
 def load_amendment(amendment_id: int) -> Amendment:
@@ -299,20 +313,7 @@ def tallies(
     rows: list[Endorsement] = []
     if position_ids or rec_ids:
         rows = list(
-            session.scalars(
-                select(Endorsement)
-                .where(
-                    Endorsement.position_id.in_(position_ids)
-                    | Endorsement.recommendation_id.in_(rec_ids)
-                )
-                # The institution's name and sector slug: not its sector and state rows
-                # (joined by default; the sectors are read once).
-                .options(
-                    joinedload(Endorsement.institution).options(
-                        lazyload(Institution.sector), lazyload(Institution.state)
-                    )
-                )
-            )
+            session.scalars(_endorsements_query(), {"positions": position_ids, "recs": rec_ids})
         )
     result: dict[tuple[str, int], Tally] = {}
     for kind, ids in (("position", position_ids), ("recommendation", rec_ids)):
@@ -321,6 +322,25 @@ def tallies(
             mine = [e for e in rows if getattr(e, attribute) == subject_id]
             result[(kind, subject_id)] = _tally_of(mine, sectors)
     return result
+
+
+@cache
+def _endorsements_query() -> Select[Endorsement]:
+    """`tallies`' statement, built once (bound per call)."""
+    return (
+        select(Endorsement)
+        .where(
+            Endorsement.position_id.in_(bindparam("positions", expanding=True))
+            | Endorsement.recommendation_id.in_(bindparam("recs", expanding=True))
+        )
+        .options(
+            # The institution's name and sector slug: not its sector and state rows (joined by
+            # default; the sectors are read once).
+            joinedload(Endorsement.institution).options(
+                lazyload(Institution.sector), lazyload(Institution.state)
+            )
+        )
+    )
 
 
 def answer_of(institution: Institution, subject: Position | Recommendation) -> Endorsement | None:

@@ -568,14 +568,20 @@ def _percent(value: float | None) -> int | None:
     return None if value is None else round(100 * value)
 
 
+@cache
+def _cited_statements_query() -> Select[ConsultationStatement]:
+    """`statement_figures`' statement, built once (bound per call)."""
+    return citable_statements_query().where(
+        ConsultationStatement.id.in_(bindparam("ids", expanding=True))
+    )
+
+
 def statement_figures(session: Session, statement_ids: set[int]) -> dict[int, CitedFigures]:
     """{statement id: text and figures} of approved statements of opened consultations (one
     statement, plus the results cache per consultation)."""
     if not statement_ids:
         return {}
-    rows = session.scalars(
-        citable_statements_query().where(ConsultationStatement.id.in_(statement_ids))
-    ).all()
+    rows = session.scalars(_cited_statements_query(), {"ids": sorted(statement_ids)}).all()
     figures_of = summaries({row.consultation_id for row in rows})
     by_id: dict[int, dict[str, Any]] = {
         int(s["id"]): s for summary in figures_of.values() for s in summary["statements"]
