@@ -30,31 +30,32 @@ BUILT = "agenda_built"
 LANGUAGES = ("es", "en")
 
 
-def _kept(name: str, key: str | None, build: Callable[[], Any]) -> Any:
-    """`build()`'s value, kept under `key` (the last one per name and process): read-only
-    for every caller. Not kept when the consultation results it read were not current (one
-    was being computed): the key would not change when they are."""
-    kept: dict[str, tuple[str, Any]] = current_app.extensions.setdefault(BUILT, {})
-    found = kept.get(name)
+def kept(name: str, key: str | None, build: Callable[[], Any]) -> Any:
+    """`build()`'s value, kept under `key` (`queries.live_agenda_key`, `coverage_key`: the
+    last one per name and process): read-only for every caller. Not kept when the
+    consultation results it read were not current (one was being computed): the key would
+    not change when they are."""
+    store: dict[str, tuple[str, Any]] = current_app.extensions.setdefault(BUILT, {})
+    found = store.get(name)
     if key is not None and found is not None and found[0] == key:
         return found[1]
     results = get_cache()
     stale_before = results.stale_answers
     value = build()
     if key is not None and results.stale_answers == stale_before:
-        kept[name] = (key, value)
+        store[name] = (key, value)
     return value
 
 
 def live_agenda() -> dict[str, Any]:
     """The agenda as it stands: adopted recommendations by group, with evidence figures and
     endorsing institutions (the same structure an edition keeps; read-only)."""
-    return _kept("agenda", q.live_agenda_key(), service.snapshot_now)
+    return kept("agenda", q.live_agenda_key(), service.snapshot_now)
 
 
 def coverage() -> list[q.CoverageGroup]:
     """`queries.coverage`, built once per change (read-only)."""
-    return _kept("coverage", q.coverage_key(), q.coverage)
+    return kept("coverage", q.coverage_key(), q.coverage)
 
 
 def agenda_groups(agenda: dict[str, Any]) -> list[tuple[dict[str, str], list[dict[str, Any]]]]:

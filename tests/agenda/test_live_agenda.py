@@ -134,3 +134,17 @@ def test_the_coverage_is_kept_and_follows_a_new_citation(
     )
     db_session.commit()
     assert "Transparencia" not in coordinator.get("/agenda/coverage").get_data(as_text=True)
+
+
+def test_the_api_s_agenda_is_kept_with_the_page_s_key(
+    world, make_recommendation, cited_consultation, signed_in, db_session
+):
+    rec = _adopted_citing(db_session, make_recommendation, cited_consultation)
+    client = signed_in(world.people["member"])
+    built, first = _statements(db_session, client, "/api/v1/agenda")
+    kept, again = _statements(db_session, client, "/api/v1/agenda")
+    assert kept < built and again == first and '"voters":"10"' in first.replace(" ", "")
+    db_session.get(Recommendation, rec.id).title = "Otro título"
+    db_session.commit()
+    data = client.get("/api/v1/agenda").get_json()
+    assert [r["title"] for r in data["recommendations"]] == ["Otro título"]
