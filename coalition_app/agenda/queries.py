@@ -232,6 +232,18 @@ def initiatives() -> list[Initiative]:
     )
 
 
+def initiative_names() -> list[Any]:
+    """Rows (id, number, title) of the initiatives, in `initiatives`' order: a form's
+    choices (without the positions each one has)."""
+    return list(
+        session.execute(
+            select(Initiative.id, Initiative.number, Initiative.title).order_by(
+                Initiative.presented_on.desc(), Initiative.id.desc()
+            )
+        )
+    )
+
+
 def editions() -> list[AgendaEdition]:
     return list(session.scalars(select(AgendaEdition).order_by(AgendaEdition.number.desc())))
 

@@ -514,7 +514,7 @@ def edit_initiative(initiative_id: int):
 
 def _initiative_choices(form: PositionForm) -> None:
     form.initiative_ids.choices = choices(
-        [(i.id, f"{i.number} · {i.title}" if i.number else i.title) for i in q.initiatives()]
+        [(i.id, f"{i.number} · {i.title}" if i.number else i.title) for i in q.initiative_names()]
     )
 
 
