@@ -15,8 +15,8 @@ from ..api.helpers import answer, parse_body, require_write_scope
 from ..api.openapi import operation
 from ..core.db import session
 from ..policy import authorize, can, require_visible
+from . import publishing, service
 from . import queries as q
-from . import service
 from .schemas import Agenda, Edition, EndorsementIn, Position, PositionList, Recommendation
 
 
@@ -35,15 +35,10 @@ def _recommendation(rec: RecommendationRow) -> Recommendation:
 )
 def agenda():
     authorize(current_user, "view_coalition")
-    recs = q.adopted_recommendations()
-    evidence = q.evidence_items(recs)
-    tallies = q.tallies(recommendations=recs)
     return answer(
         Agenda(
-            recommendations=[
-                Recommendation.of(r, evidence[r.id], tallies[("recommendation", r.id)])
-                for r in recs
-            ],
+            # The live agenda's data: kept as the page's is (the same key).
+            recommendations=publishing.kept("api_agenda", q.live_agenda_key(), _adopted),
             editions=[
                 Edition(
                     number=e.number,
@@ -54,6 +49,13 @@ def agenda():
             ],
         )
     )
+
+
+def _adopted() -> list[Recommendation]:
+    recs = q.adopted_recommendations()
+    evidence = q.evidence_items(recs)
+    tallies = q.tallies(recommendations=recs)
+    return [Recommendation.of(r, evidence[r.id], tallies[("recommendation", r.id)]) for r in recs]
 
 
 @bp.get("/recommendations/<int:recommendation_id>")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+from weakref import WeakKeyDictionary
+
 from flask_babel import lazy_gettext as _l
 
 from models import (
@@ -13,6 +16,8 @@ from models import (
     PositionStatus,
     RecommendationStatus,
 )
+
+from ..core.i18n import DOMAIN
 
 LABELS: dict[str, object] = {
     RecommendationStatus.DRAFT: _l("Draft"),
@@ -52,5 +57,17 @@ FIGURES: dict[str, object] = {
 }
 
 
+#: {translations: {value: label}}: each label translated once per process and language
+#: (pages ask it for every answer, status and figure they show).
+_TRANSLATED: WeakKeyDictionary[Any, dict[str, str]] = WeakKeyDictionary()
+
+
 def agenda_label(value: str) -> str:
-    return str(LABELS.get(value, FIGURES.get(value, value)))
+    translations = DOMAIN.get_translations()
+    labels = _TRANSLATED.get(translations)
+    if labels is None:
+        labels = _TRANSLATED[translations] = {
+            key: str(label) for key, label in {**FIGURES, **LABELS}.items()
+        }
+    found = labels.get(value)
+    return found if found is not None else str(value)

@@ -4,6 +4,8 @@ The agenda is one structure, whether live (what is adopted now, with today's end
 edition's snapshot (as it was when published): one template renders both, as a page and as a
 PDF. PDFs are made on demand and kept in memory: an edition's for good (it never changes), the
 live agenda's and a position's under the "pages" data version (any change makes a new one).
+The live agenda and the coverage are built once per change of what they are built from
+(`queries.live_agenda_key`, `queries.coverage_key`: one statement) and kept by each process.
 """
 
 from __future__ import annotations
@@ -17,19 +19,43 @@ from flask_babel import force_locale
 
 from models import PAGES, AgendaEdition, Position, version_stamp
 
+from ..consultation.results import get_cache
 from ..core.db import session
 from ..core.stores import MemoryBackend
 from . import queries as q
 from . import service
 
 EXTENSION = "agenda_pdfs"
+BUILT = "agenda_built"
 LANGUAGES = ("es", "en")
+
+
+def kept(name: str, key: str | None, build: Callable[[], Any]) -> Any:
+    """`build()`'s value, kept under `key` (`queries.live_agenda_key`, `coverage_key`: the
+    last one per name and process): read-only for every caller. Not kept when the
+    consultation results it read were not current (one was being computed): the key would
+    not change when they are."""
+    store: dict[str, tuple[str, Any]] = current_app.extensions.setdefault(BUILT, {})
+    found = store.get(name)
+    if key is not None and found is not None and found[0] == key:
+        return found[1]
+    results = get_cache()
+    stale_before = results.stale_answers
+    value = build()
+    if key is not None and results.stale_answers == stale_before:
+        store[name] = (key, value)
+    return value
 
 
 def live_agenda() -> dict[str, Any]:
     """The agenda as it stands: adopted recommendations by group, with evidence figures and
-    endorsing institutions (the same structure an edition keeps)."""
-    return service.snapshot_now()
+    endorsing institutions (the same structure an edition keeps; read-only)."""
+    return kept("agenda", q.live_agenda_key(), service.snapshot_now)
+
+
+def coverage() -> list[q.CoverageGroup]:
+    """`queries.coverage`, built once per change (read-only)."""
+    return kept("coverage", q.coverage_key(), q.coverage)
 
 
 def agenda_groups(agenda: dict[str, Any]) -> list[tuple[dict[str, str], list[dict[str, Any]]]]:

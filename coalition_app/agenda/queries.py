@@ -8,20 +8,27 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from markupsafe import Markup, escape
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 from werkzeug.exceptions import NotFound
 
 from models import (
+    PAGES,
     AgendaEdition,
     Amendment,
     Answer,
     AuthorisedEndorser,
+    Consultation,
+    ConsultationAnswer,
     ConsultationStatement,
+    ConsultationStatus,
     ConsultationTheme,
+    ConsultationVote,
+    DataVersion,
     Deliverable,
     Endorsement,
     EvidenceKind,
@@ -41,8 +48,10 @@ from models import (
     WorkingGroup,
 )
 from models.base import MAX_ID
+from models.versions import stamp_text
 
 from ..consultation import queries as consultation_queries
+from ..consultation.results import fingerprint_text
 from ..core.db import session
 
 # --- who answers for an institution ---------------------------------------------------------
@@ -81,20 +90,29 @@ def institutions_answered_by(user: User) -> list[Institution]:
     """The institutions this person answers for (focal point or authorised), active today."""
     from ..policy import endorses_for
 
-    candidates = session.scalars(
+    candidates = session.scalars(_answering_query(), {"user_id": user.id}).all()
+    return [i for i in candidates if endorses_for(user, i)]
+
+
+@cache
+def _answering_query() -> Select[Institution]:
+    """`institutions_answered_by`'s statement, built once (bound per call; building a
+    statement with its options costs more than running it)."""
+    person: Any = bindparam("user_id")
+    return (
         select(Institution)
         .where(
-            (Institution.focal_point_id == user.id)
+            (Institution.focal_point_id == person)
             | Institution.id.in_(
                 select(AuthorisedEndorser.institution_id).where(
-                    AuthorisedEndorser.person_id == user.id,
+                    AuthorisedEndorser.person_id == person,
                     AuthorisedEndorser.revoked_at.is_(None),
                 )
             )
         )
+        .options(lazyload(Institution.sector), lazyload(Institution.state))
         .order_by(Institution.name_key)
-    ).all()
-    return [i for i in candidates if endorses_for(user, i)]
+    )
 
 
 # --- loaders -------------------------------------------------------------------------------
@@ -107,19 +125,30 @@ def _id_or_404(value: int) -> int:
 
 
 def load_recommendation(recommendation_id: int) -> Recommendation:
-    rec = session.scalar(
-        select(Recommendation)
-        .where(Recommendation.id == _id_or_404(recommendation_id))
-        .options(
-            joinedload(Recommendation.group),
-            selectinload(Recommendation.versions).joinedload(RecommendationVersion.author),
-            selectinload(Recommendation.evidence),
-            selectinload(Recommendation.amendments).joinedload(Amendment.author),
-        )
-    )
+    rec = session.scalar(_recommendation_query(), {"id": _id_or_404(recommendation_id)})
     if rec is None:
         raise NotFound()
     return rec
+
+
+@cache
+def _recommendation_query() -> Select[Recommendation]:
+    """`load_recommendation`'s statement, built once (bound per call)."""
+    return (
+        select(Recommendation)
+        .where(Recommendation.id == bindparam("id"))
+        .options(
+            joinedload(Recommendation.group),
+            # Authors are shown by name: not their institution (joined by default).
+            selectinload(Recommendation.versions)
+            .joinedload(RecommendationVersion.author)
+            .lazyload(User.institution),
+            selectinload(Recommendation.evidence),
+            selectinload(Recommendation.amendments)
+            .joinedload(Amendment.author)
+            .lazyload(User.institution),
+        )
+    )
 
 
 def load_amendment(amendment_id: int) -> Amendment:
@@ -135,7 +164,9 @@ def load_position(position_id: int) -> Position:
         .where(Position.id == _id_or_404(position_id))
         .options(
             selectinload(Position.initiatives),
-            selectinload(Position.versions).joinedload(PositionVersion.author),
+            selectinload(Position.versions)
+            .joinedload(PositionVersion.author)
+            .lazyload(User.institution),
         )
     )
     if position is None:
@@ -197,6 +228,18 @@ def initiatives() -> list[Initiative]:
             select(Initiative)
             .options(selectinload(Initiative.positions))
             .order_by(Initiative.presented_on.desc(), Initiative.id.desc())
+        )
+    )
+
+
+def initiative_names() -> list[Any]:
+    """Rows (id, number, title) of the initiatives, in `initiatives`' order: a form's
+    choices (without the positions each one has)."""
+    return list(
+        session.execute(
+            select(Initiative.id, Initiative.number, Initiative.title).order_by(
+                Initiative.presented_on.desc(), Initiative.id.desc()
+            )
         )
     )
 
@@ -282,14 +325,7 @@ def tallies(
     rows: list[Endorsement] = []
     if position_ids or rec_ids:
         rows = list(
-            session.scalars(
-                select(Endorsement)
-                .where(
-                    Endorsement.position_id.in_(position_ids)
-                    | Endorsement.recommendation_id.in_(rec_ids)
-                )
-                .options(joinedload(Endorsement.institution), joinedload(Endorsement.answered_by))
-            )
+            session.scalars(_endorsements_query(), {"positions": position_ids, "recs": rec_ids})
         )
     result: dict[tuple[str, int], Tally] = {}
     for kind, ids in (("position", position_ids), ("recommendation", rec_ids)):
@@ -298,6 +334,25 @@ def tallies(
             mine = [e for e in rows if getattr(e, attribute) == subject_id]
             result[(kind, subject_id)] = _tally_of(mine, sectors)
     return result
+
+
+@cache
+def _endorsements_query() -> Select[Endorsement]:
+    """`tallies`' statement, built once (bound per call)."""
+    return (
+        select(Endorsement)
+        .where(
+            Endorsement.position_id.in_(bindparam("positions", expanding=True))
+            | Endorsement.recommendation_id.in_(bindparam("recs", expanding=True))
+        )
+        .options(
+            # The institution's name and sector slug: not its sector and state rows (joined by
+            # default; the sectors are read once).
+            joinedload(Endorsement.institution).options(
+                lazyload(Institution.sector), lazyload(Institution.state)
+            )
+        )
+    )
 
 
 def answer_of(institution: Institution, subject: Position | Recommendation) -> Endorsement | None:
@@ -462,11 +517,23 @@ class CoverageItem:
     figures: tuple[tuple[str, object], ...]
 
 
+@dataclass(frozen=True)
+class GroupName:
+    """A working group as the coverage shows it (plain values: the coverage is kept)."""
+
+    slug: str
+    name_es: str
+    name_en: str
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_es
+
+
 @dataclass
 class CoverageGroup:
     """The unanswered items of one working group (None: not assigned to a group yet)."""
 
-    group: WorkingGroup | None
+    group: GroupName | None
     items: list[CoverageItem]
 
 
@@ -510,7 +577,9 @@ def coverage() -> list[CoverageGroup]:
         by_group[cited.group_id].append(
             CoverageItem(kind, ref_id, cited.title_es, cited.title_en, cited.figures)
         )
-    result = [CoverageGroup(g, by_group[g.id]) for g in groups]
+    result = [
+        CoverageGroup(GroupName(g.slug, g.name_es, g.name_en), by_group[g.id]) for g in groups
+    ]
     if by_group[None]:
         result.append(CoverageGroup(None, by_group[None]))
     return result
@@ -518,6 +587,100 @@ def coverage() -> list[CoverageGroup]:
 
 def _in_order(ids: list[int], found: dict[int, Any]) -> list[tuple[int, Any]]:
     return [(i, found[i]) for i in ids if i in found]
+
+
+# --- what the live agenda and the coverage are built from ---------------------------------------
+
+
+def _adopted_evidence(kind: EvidenceKind) -> Select[int]:
+    """The ids that adopted recommendations cite as evidence of this kind."""
+    return (
+        select(RecommendationEvidence.ref_id)
+        .join(Recommendation, Recommendation.id == RecommendationEvidence.recommendation_id)
+        .where(
+            RecommendationEvidence.kind == kind,
+            Recommendation.status == RecommendationStatus.ADOPTED,
+        )
+    )
+
+
+def _key_query(consultations: Any, themed_answers: Any) -> Select[Any]:
+    """One row per consultation whose figures count (a single row with NULLs when none):
+    the PAGES data version (every table but votes and answers), how many answers the
+    counted themes group, and each consultation's results fingerprint (its `data_version`,
+    last vote id and last vote time: index look-ups)."""
+    votes = ConsultationVote.__table__.c
+    of_consultation = votes.consultation_id == Consultation.id
+    themed = (
+        select(func.count()).select_from(ConsultationAnswer).where(themed_answers).scalar_subquery()
+    )
+    return (
+        select(
+            DataVersion.version,
+            DataVersion.changed_at,
+            themed,
+            Consultation.id,
+            Consultation.data_version,
+            select(func.max(votes.id))
+            .where(of_consultation)
+            .correlate(Consultation)
+            .scalar_subquery(),
+            select(func.max(votes.voted_at))
+            .where(of_consultation)
+            .correlate(Consultation)
+            .scalar_subquery(),
+        )
+        .select_from(DataVersion)
+        .outerjoin(Consultation, consultations)
+        .where(DataVersion.name == PAGES)
+        .order_by(Consultation.id)
+    )
+
+
+@cache
+def _live_agenda_key_query() -> Select[Any]:
+    # Statement figures come from the results of the consultations cited; a theme's figure
+    # is how many answers it groups (answers are not under PAGES: counted here; between two
+    # PAGES changes an answer can only leave a theme, so the count moves with it).
+    cited = (
+        select(ConsultationStatement.consultation_id)
+        .where(ConsultationStatement.id.in_(_adopted_evidence(EvidenceKind.CONSULTATION_STATEMENT)))
+        .distinct()
+    )
+    return _key_query(
+        Consultation.id.in_(cited),
+        ConsultationAnswer.theme_id.in_(_adopted_evidence(EvidenceKind.CONSULTATION_THEME)),
+    )
+
+
+@cache
+def _coverage_key_query() -> Select[Any]:
+    # Every consultation that has opened: which statements reach consensus is in its results.
+    return _key_query(
+        Consultation.status != ConsultationStatus.DRAFT,
+        ConsultationAnswer.theme_id.is_not(None),
+    )
+
+
+def _key(statement: Select[Any]) -> str | None:
+    rows = session.execute(statement).all()
+    if not rows or rows[0][1] is None:
+        return None  # no PAGES version yet: nothing to key on
+    first = rows[0]
+    parts = [stamp_text(first[0], first[1]), f"a{first[2]}"]
+    parts += [f"{row[3]}:{fingerprint_text(row[4], row[5], row[6])}" for row in rows if row[3]]
+    return "|".join(parts)
+
+
+def live_agenda_key() -> str | None:
+    """What the live agenda (`service.snapshot_now`) is built from, in one statement: the
+    same key, the same agenda (None: cannot tell)."""
+    return _key(_live_agenda_key_query())
+
+
+def coverage_key() -> str | None:
+    """What `coverage` is built from, in one statement (None: cannot tell)."""
+    return _key(_coverage_key_query())
 
 
 # --- the diff ----------------------------------------------------------------------------------

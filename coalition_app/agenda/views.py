@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from wtforms import SelectChoice
 
 from models import (
@@ -187,7 +187,12 @@ def _people_names(rec: Recommendation) -> dict[int, str]:
     ids.discard(None)
     if not ids:
         return {}
-    return {u.id: u.full_name for u in session.scalars(select(User).where(User.id.in_(ids)))}
+    rows = session.execute(_NAMES, {"ids": sorted(ids)})
+    return {user_id: name for user_id, name in rows}
+
+
+# Built once (bound per call): building a statement costs more than running it.
+_NAMES = select(User.id, User.full_name).where(User.id.in_(bindparam("ids", expanding=True)))
 
 
 @bp.get("/recommendations/<int:recommendation_id>")
@@ -421,7 +426,7 @@ def publish_edition():
 @bp.get("/agenda/coverage")
 def coverage():
     authorize(current_user, "view_coverage")
-    groups = q.coverage()
+    groups = publishing.coverage()
     return render_template(
         "agenda/coverage.html", groups=groups, total=sum(len(g.items) for g in groups)
     )
@@ -434,7 +439,7 @@ def coverage_csv():
     rows: list[list[object]] = [
         [_("Working group"), _("Kind"), _("Number"), _("Text"), _("Figures")]
     ]
-    for entry in q.coverage():
+    for entry in publishing.coverage():
         name = entry.group.name(lang) if entry.group else _("No group assigned")
         for item in entry.items:
             rows.append(
@@ -509,7 +514,7 @@ def edit_initiative(initiative_id: int):
 
 def _initiative_choices(form: PositionForm) -> None:
     form.initiative_ids.choices = choices(
-        [(i.id, f"{i.number} · {i.title}" if i.number else i.title) for i in q.initiatives()]
+        [(i.id, f"{i.number} · {i.title}" if i.number else i.title) for i in q.initiative_names()]
     )
 
 

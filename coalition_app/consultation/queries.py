@@ -32,6 +32,7 @@ from models import (
     ConsultationVote,
     StatementStatus,
     User,
+    WorkingGroup,
 )
 
 from ..policy import authorize, require_visible
@@ -94,17 +95,42 @@ def listed(session: Session, include_drafts: bool) -> list[Row[Any]]:
     return list(session.execute(query).all())
 
 
-def statements_of(session: Session, consultation: Consultation) -> list[ConsultationStatement]:
-    return list(
-        session.scalars(
-            select(ConsultationStatement)
-            .where(
-                ConsultationStatement.consultation_id == consultation.id,
-                ConsultationStatement.status == StatementStatus.APPROVED,
-            )
-            .options(selectinload(ConsultationStatement.group))
-            .order_by(ConsultationStatement.id)
+@cache
+def _statement_rows_query() -> Any:
+    """`statement_rows`' statement, built once (bound per call)."""
+    return (
+        select(
+            ConsultationStatement.id,
+            ConsultationStatement.text_es,
+            ConsultationStatement.text_en,
+            ConsultationStatement.proposed_by_id,
+            WorkingGroup.name_es.label("group_es"),
+            WorkingGroup.name_en.label("group_en"),
         )
+        .outerjoin(WorkingGroup, WorkingGroup.id == ConsultationStatement.group_id)
+        .where(
+            ConsultationStatement.consultation_id == bindparam("consultation_id"),
+            ConsultationStatement.status == StatementStatus.APPROVED,
+        )
+        .order_by(ConsultationStatement.id)
+    )
+
+
+def statement_rows(session: Session, consultation: Consultation) -> list[Row[Any]]:
+    """The approved statements as rows (id, texts, proposed_by_id, their group's names:
+    `group_es`, `group_en`), by id: the coordinators' table."""
+    return list(session.execute(_statement_rows_query(), {"consultation_id": consultation.id}))
+
+
+def pending_count(session: Session, consultation: Consultation) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                ConsultationStatement.consultation_id == consultation.id,
+                ConsultationStatement.status == StatementStatus.PENDING,
+            )
+        )
+        or 0
     )
 
 
@@ -542,14 +568,20 @@ def _percent(value: float | None) -> int | None:
     return None if value is None else round(100 * value)
 
 
+@cache
+def _cited_statements_query() -> Select[ConsultationStatement]:
+    """`statement_figures`' statement, built once (bound per call)."""
+    return citable_statements_query().where(
+        ConsultationStatement.id.in_(bindparam("ids", expanding=True))
+    )
+
+
 def statement_figures(session: Session, statement_ids: set[int]) -> dict[int, CitedFigures]:
     """{statement id: text and figures} of approved statements of opened consultations (one
     statement, plus the results cache per consultation)."""
     if not statement_ids:
         return {}
-    rows = session.scalars(
-        citable_statements_query().where(ConsultationStatement.id.in_(statement_ids))
-    ).all()
+    rows = session.scalars(_cited_statements_query(), {"ids": sorted(statement_ids)}).all()
     figures_of = summaries({row.consultation_id for row in rows})
     by_id: dict[int, dict[str, Any]] = {
         int(s["id"]): s for summary in figures_of.values() for s in summary["statements"]

@@ -58,8 +58,13 @@ def fingerprint(connection: Connection, consultation_id: int) -> str:
     meant reading every vote, said nothing more (issue 17: 14 ms of SQLite per call at the
     seed's 60,000 votes, now a fraction of one)."""
     row = connection.execute(_fingerprint_query(), {"consultation_id": consultation_id}).one()
-    last = str(row[2]) if row[2] is not None else "-"
-    return f"d{row[0]}-i{row[1] or 0}-{last}"
+    return fingerprint_text(row[0], row[1], row[2])
+
+
+def fingerprint_text(data_version: int | None, last_id: int | None, last_voted: Any) -> str:
+    """`fingerprint`'s text from its three values (read otherwise, with another statement)."""
+    last = str(last_voted) if last_voted is not None else "-"
+    return f"d{data_version}-i{last_id or 0}-{last}"
 
 
 @cache
@@ -294,6 +299,9 @@ class ResultsCache:
         self.threshold = threshold
         self.schedule = schedule or _thread_schedule
         self.builds = 0
+        #: How many times `get` answered with no result or an older one (while one is
+        #: computed): what is built from its answers must not be kept as current.
+        self.stale_answers = 0
         #: {key: decoded summary} of the last few keys read or built, oldest first.
         self.decoded: dict[str, dict[str, Any]] = {}
         self._decoded_lock = threading.Lock()
@@ -330,6 +338,7 @@ class ResultsCache:
             return Result(summary, current=True)
         if vote_count(connection, consultation_id) < self.threshold:
             return Result(self.build(consultation_id, current), current=True)
+        self.stale_answers += 1
         self.start(consultation_id)
         pointer = self.backend.get(f"consultation:{consultation_id}:latest")
         latest = self._stored(pointer.decode()) if pointer else None

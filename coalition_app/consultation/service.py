@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
@@ -147,19 +147,25 @@ def update_consultation(
 # --- coordinators: statements and questions --------------------------------------------------
 
 
-def _approved_texts(
-    consultation: Consultation, excluding: int | None = None
-) -> list[tuple[int, str, str]]:
-    """(id, text, folded text) of the consultation's approved statements."""
-    rows = session.execute(
+@cache
+def _approved_texts_query() -> Any:
+    """`approved_texts`' statement, built once (bound per call)."""
+    return (
         select(
             ConsultationStatement.id, ConsultationStatement.text_es, ConsultationStatement.text_key
-        ).where(
-            ConsultationStatement.consultation_id == consultation.id,
+        )
+        .where(
+            ConsultationStatement.consultation_id == bindparam("consultation_id"),
             ConsultationStatement.status == StatementStatus.APPROVED,
         )
-    ).all()
-    return [(row.id, row.text_es, row.text_key) for row in rows if row.id != excluding]
+        .order_by(ConsultationStatement.id)
+    )
+
+
+def approved_texts(consultation: Consultation, excluding: int | None = None) -> list[Any]:
+    """Rows (id, text_es, text_key) of the consultation's approved statements, by id."""
+    rows = session.execute(_approved_texts_query(), {"consultation_id": consultation.id}).all()
+    return [row for row in rows if row.id != excluding]
 
 
 def similar_statements(
@@ -173,21 +179,9 @@ def similar_statements(
 def similar_statements_to_each(
     consultation: Consultation, texts: Sequence[str], excluding: int | None = None
 ) -> list[list[tuple[ConsultationStatement, float]]]:
-    """`similar_statements` of each text, in two statements whatever their number (the
-    moderation page asks it of every pending statement)."""
-    existing = _approved_texts(consultation, excluding)
-    by_key: dict[str, list[int]] = {}
-    for sid, _other, key in existing:  # the folded text kept with each statement
-        by_key.setdefault(key, []).append(sid)
-    others = [other for _sid, other, _key in existing]
-    near = analysis.near_duplicates_of_each(texts, others, SIMILARITY_THRESHOLD)
-    found_for_each: list[dict[int, float]] = []
-    for proposed, alike in zip(texts, near, strict=True):
-        found: dict[int, float] = dict.fromkeys(by_key.get(fold(proposed), []), 1.0)
-        for index, score in alike:
-            found.setdefault(existing[index][0], score)
-        found_for_each.append(found)
-    wanted = {sid for found in found_for_each for sid in found}
+    """`similar_statements` of each text, in two statements whatever their number."""
+    found_for_each = alike_each(texts, approved_texts(consultation, excluding))
+    wanted = {row.id for found in found_for_each for row, _score in found}
     statements = (
         {
             s.id: s
@@ -198,13 +192,41 @@ def similar_statements_to_each(
         if wanted
         else {}
     )
-    return [
-        sorted(
-            ((statements[sid], score) for sid, score in found.items()),
-            key=lambda p: (-p[1], p[0].id),
+    return [[(statements[row.id], score) for row, score in found] for found in found_for_each]
+
+
+def alike_each(texts: Sequence[str], approved: Sequence[Any]) -> list[list[tuple[Any, float]]]:
+    """Of each text, the `approved` rows (`approved_texts`) alike to it, the most alike
+    first: the same folded text (1), or a TF-IDF cosine of at least SIMILARITY_THRESHOLD.
+    No statement (the moderation page asks it of every pending statement)."""
+    by_key: dict[str, list[int]] = {}
+    for index, row in enumerate(approved):  # the folded text kept with each statement
+        by_key.setdefault(row.text_key, []).append(index)
+    near = _near_duplicates(tuple(texts), tuple(row.text_es for row in approved))
+    result = []
+    for proposed, alike in zip(texts, near, strict=True):
+        found: dict[int, float] = dict.fromkeys(by_key.get(fold(proposed), []), 1.0)
+        for index, score in alike:
+            found.setdefault(index, score)
+        result.append(
+            sorted(
+                ((approved[index], score) for index, score in found.items()),
+                key=lambda p: (-p[1], p[0].id),
+            )
         )
-        for found in found_for_each
-    ]
+    return result
+
+
+@lru_cache(maxsize=32)
+def _near_duplicates(
+    texts: tuple[str, ...], others: tuple[str, ...]
+) -> tuple[tuple[tuple[int, float], ...], ...]:
+    """`analysis.near_duplicates_of_each`, kept for the last texts asked (a pure function of
+    them: the moderation page asks the same until a statement is proposed or moderated)."""
+    return tuple(
+        tuple((int(index), float(score)) for index, score in alike)
+        for alike in analysis.near_duplicates_of_each(texts, others, SIMILARITY_THRESHOLD)
+    )
 
 
 def _check_group(group_id: int | None) -> WorkingGroup | None:

@@ -175,10 +175,10 @@ def _manage_page(consultation, form=None, statement_form=None, question_form=Non
         form=form,
         statement_form=statement_form,
         question_form=question_form or QuestionForm(formdata=None),
-        statements=queries.statements_of(db_session, consultation),
+        statements=queries.statement_rows(db_session, consultation),
         questions=queries.questions_with_answers(db_session, consultation, None),
         answer_counts=queries.answer_counts(db_session, consultation),
-        pending=len(queries.pending_statements(db_session, consultation)),
+        pending=queries.pending_count(db_session, consultation),
         language=current_language(),
     )
 
@@ -294,8 +294,8 @@ def add_question(slug: str):
 
 def _moderation_page(consultation, flag_form=None, errors=None):
     pending = queries.pending_statements(db_session, consultation)
-    approved = queries.statements_of(db_session, consultation)
-    each = consultations.similar_statements_to_each(consultation, [s.text_es for s in pending])
+    approved = consultations.approved_texts(consultation)  # rows: id and text are shown
+    each = consultations.alike_each([s.text_es for s in pending], approved)
     similar = {s.id: alike for s, alike in zip(pending, each, strict=True)}
     return render_template(
         "consultation/moderation.html",

@@ -12,9 +12,11 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Date, Select, bindparam, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 from werkzeug.exceptions import BadRequest, NotFound
 
@@ -170,8 +172,9 @@ def members(query: MemberQuery, today: date) -> Members:
 @dataclass
 class PublicGroup:
     group: WorkingGroup
-    chair_institutions: list[Institution]
-    member_institutions: list[Institution]
+    #: Rows (id, name, name_key) of the listed institutions.
+    chair_institutions: list[Any]
+    member_institutions: list[Any]
     deliverables: list[Deliverable]
     upcoming: list[Meeting] = field(default_factory=list)
 
@@ -186,47 +189,57 @@ def published_deliverables() -> ColumnElement[bool]:
 
 
 def public_group(slug: str, today: date) -> PublicGroup:
-    """A group's public page: its chairs' institutions and members (listed ones), its
-    published deliverables and upcoming public events (five queries)."""
+    """A group's public page: its chairs' institutions and members (listed ones: rows of
+    their names), its published deliverables and upcoming public events (five queries)."""
     group = session.scalar(select(WorkingGroup).where(WorkingGroup.slug == slug))
     if group is None:
         raise NotFound()
-    chairs = list(
-        session.scalars(
-            select(Institution)
-            .join(User, User.institution_id == Institution.id)
-            .join(GroupChair, GroupChair.person_id == User.id)
-            .where(GroupChair.group_id == group.id, GroupChair.current_on(today))
-            .where(listed_on(today))
-            .distinct()
-            .order_by(Institution.name_key)
-        )
+    bound = {"group_id": group.id, "today": today}
+    chairs, members, deliverables, upcoming = _public_group_queries()
+    return PublicGroup(
+        group,
+        list(session.execute(chairs, bound)),
+        list(session.execute(members, bound)),
+        list(session.scalars(deliverables, bound)),
+        list(session.scalars(upcoming, {**bound, "start": day_start_utc(today)})),
     )
-    members = list(
-        session.scalars(
-            select(Institution)
-            .join(GroupMembership, GroupMembership.institution_id == Institution.id)
-            .where(GroupMembership.group_id == group.id, GroupMembership.current_on(today))
-            .where(listed_on(today))
-            .distinct()
-            .order_by(Institution.name_key)
-        )
+
+
+@cache
+def _public_group_queries() -> tuple[Any, Any, Select[Deliverable], Select[Meeting]]:
+    """`public_group`'s statements, built once (bound per call: building them cost more
+    than running them)."""
+    group_id: Any = bindparam("group_id")
+    today: Any = bindparam("today", type_=Date)
+    names = (Institution.id, Institution.name, Institution.name_key)
+    chairs = (
+        select(*names)
+        .join(User, User.institution_id == Institution.id)
+        .join(GroupChair, GroupChair.person_id == User.id)
+        .where(GroupChair.group_id == group_id, GroupChair.current_on(today))
+        .where(listed_on(today))
+        .distinct()
+        .order_by(Institution.name_key)
     )
-    deliverables = list(
-        session.scalars(
-            select(Deliverable)
-            .where(Deliverable.group_id == group.id, published_deliverables())
-            .order_by(Deliverable.published_at.desc(), Deliverable.id.desc())
-        )
+    members = (
+        select(*names)
+        .join(GroupMembership, GroupMembership.institution_id == Institution.id)
+        .where(GroupMembership.group_id == group_id, GroupMembership.current_on(today))
+        .where(listed_on(today))
+        .distinct()
+        .order_by(Institution.name_key)
     )
-    upcoming = list(
-        session.scalars(
-            _public_events()
-            .where(Meeting.group_id == group.id, Meeting.ends_at >= day_start_utc(today))
-            .order_by(Meeting.starts_at)
-        )
+    deliverables = (
+        select(Deliverable)
+        .where(Deliverable.group_id == group_id, published_deliverables())
+        .order_by(Deliverable.published_at.desc(), Deliverable.id.desc())
     )
-    return PublicGroup(group, chairs, members, deliverables, upcoming)
+    upcoming = (
+        _public_events()
+        .where(Meeting.group_id == group_id, Meeting.ends_at >= bindparam("start"))
+        .order_by(Meeting.starts_at)
+    )
+    return chairs, members, deliverables, upcoming
 
 
 # --- events -----------------------------------------------------------------------------------

@@ -67,7 +67,10 @@ def test_the_coverage_page_runs_a_fixed_number_of_queries(
             assert coordinator.get("/agenda/coverage").status_code == 200
         return counter.count
 
+    kept = queries()  # nothing changed: the coverage is kept (its key's statement)
+    make_group()  # a change: the coverage is built again
     before = queries()
+    assert kept < before
     question = cited_consultation.question
     for n in range(6):
         group = make_group()
@@ -81,3 +84,4 @@ def test_the_coverage_page_runs_a_fixed_number_of_queries(
     db_session.commit()
     # Seven themes over seven groups, seven recommendations: the same queries.
     assert queries() == before
+    assert queries() == kept
