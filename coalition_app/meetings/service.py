@@ -24,7 +24,6 @@ from models import (
     Basis,
     CalendarFeed,
     Deliverable,
-    GroupMembership,
     Institution,
     Meeting,
     MeetingActionItem,
@@ -46,7 +45,7 @@ from ..core.errors import DomainError, EditConflict
 from ..groups.queries import WITHOUT_PLACE
 from ..notifications import service as notifications
 from ..work import service as work_service
-from . import ical
+from . import ical, queries
 from .ical import as_utc
 
 T = TypeVar("T")
@@ -132,14 +131,7 @@ def group_people(group: WorkingGroup, day: date) -> list[User]:
     return list(
         session.scalars(
             select(User)
-            .where(
-                User.is_active.is_(True),
-                User.institution_id.in_(
-                    select(GroupMembership.institution_id).where(
-                        GroupMembership.group_id == group.id, GroupMembership.current_on(day)
-                    )
-                ),
-            )
+            .where(queries.group_people_condition(group, day))
             .options(joinedload(User.institution).options(*WITHOUT_PLACE))
             .order_by(User.full_name, User.id)
         )
@@ -459,7 +451,7 @@ def people_to_add(meeting: Meeting) -> list[User]:
 # (which every User joins by default, with its sector and state).
 _ACTIVE_PEOPLE = (
     select(User)
-    .where(User.is_active.is_(True))
+    .where(queries.ACTIVE_PERSON)
     .options(lazyload(User.institution))
     .order_by(User.full_name, User.id)
 )
