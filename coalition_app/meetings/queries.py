@@ -234,8 +234,9 @@ _MEETING = (
 
 
 def load_meeting_page(session: Session, meeting_id: int) -> Meeting | None:
-    """The meeting as `load_meeting`, without its people: its page reads them as rows
-    (`attendance_rows`), not as objects (three per person invited)."""
+    """The meeting as `load_meeting`, without its people, for the pages that change
+    nothing: its page reads them as rows (`attendance_rows`), not as objects (three per person
+    invited); its form shows none of them."""
     return session.scalar(_MEETING_PAGE, {"meeting_id": meeting_id})
 
 

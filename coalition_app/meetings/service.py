@@ -16,7 +16,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -432,12 +432,17 @@ def local_to_utc(day: date, at: Any) -> datetime:
 
 def active_institutions() -> list[Institution]:
     """The institutions that are coalition members today, by name (the organisers' picker)."""
-    return list(
-        session.scalars(
-            select(Institution)
-            .where(Institution.active_on(clock.today()))
-            .order_by(Institution.name_key)
-        )
+    return list(session.scalars(_active_institutions(Institution)))
+
+
+def active_institution_names() -> list[Any]:
+    """`active_institutions` as rows of what the picker shows (name, acronym)."""
+    return list(session.execute(_active_institutions(Institution.name, Institution.acronym)))
+
+
+def _active_institutions(*columns: Any) -> Select[Any]:
+    return (
+        select(*columns).where(Institution.active_on(clock.today())).order_by(Institution.name_key)
     )
 
 

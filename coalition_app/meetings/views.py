@@ -102,7 +102,8 @@ def local_time(moment: datetime) -> datetime:
 
 
 def load_meeting(meeting_id: int, *, page: bool = False) -> Meeting:
-    """The meeting, 404 unless one may see it; `page`: for its page, without its people."""
+    """The meeting, 404 unless one may see it; `page`: for a page showing it (GET), without
+    its people (`meeting_queries.load_meeting_page`)."""
     load = meeting_queries.load_meeting_page if page else meeting_queries.load_meeting
     meeting = load(db_session, meeting_id)
     if meeting is None:
@@ -287,7 +288,7 @@ def _form_page(
             group=group,
             meeting=meeting,
             event=group is None,
-            institutions=_institutions() if group is None else [],
+            institutions=meetings.active_institution_names() if group is None else [],
             zone=clock.zone_name(),
             conflict=conflict,
         ),
@@ -350,7 +351,8 @@ def _fill(form: MeetingForm, meeting: Meeting) -> None:
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
 def edit(meeting_id: int):
-    meeting = load_meeting(meeting_id)
+    # The form shows no one's attendance; saving tells the invited (they are loaded then).
+    meeting = load_meeting(meeting_id, page=request.method == "GET")
     authorize(current_user, "manage_meeting", meeting)
     group = meeting.group
     if meeting.cancelled_at is not None:
