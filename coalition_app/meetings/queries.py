@@ -40,10 +40,12 @@ from ..core.paging import Paged
 from ..groups.queries import WITHOUT_PLACE
 
 
-def member_groups(user: User, day: date) -> Select[Any]:
-    """The ids of the groups the person's institution currently belongs to."""
+def member_groups(user: User | None, day: date) -> Select[Any]:
+    """The ids of the groups the person's institution currently belongs to (None: the
+    institution's id bound as "institution_id")."""
+    institution_id: Any = bindparam("institution_id") if user is None else user.institution_id
     return select(GroupMembership.group_id).where(
-        GroupMembership.institution_id == user.institution_id, GroupMembership.current_on(day)
+        GroupMembership.institution_id == institution_id, GroupMembership.current_on(day)
     )
 
 
@@ -159,26 +161,37 @@ def _aware(moment: datetime) -> datetime:
 
 def upcoming_for(session: Session, user: User, limit: int = 5) -> list[Meeting]:
     """The next meetings of the person (invited, or of their groups), not cancelled: one
-    statement, and one for the groups."""
+    statement (built once a day), and one for the groups."""
     now = clock.now()
     return list(
         session.scalars(
-            select(Meeting)
-            .where(
-                Meeting.ends_at >= now,
-                Meeting.cancelled_at.is_(None),
-                _concerns(user, now.date()),
-            )
-            .options(joinedload(Meeting.group))
-            .order_by(Meeting.starts_at, Meeting.id)
-            .limit(limit)
+            _upcoming(now.date(), limit),
+            {"now": now, "person_id": user.id, "institution_id": user.institution_id},
         )
     )
 
 
-def _concerns(user: User, day: date) -> ColumnElement[bool]:
-    """Meetings the person is invited to, or of a group their institution belongs to."""
-    invited = select(MeetingAttendance.meeting_id).where(MeetingAttendance.person_id == user.id)
+@functools.lru_cache(maxsize=4)
+def _upcoming(day: date, limit: int) -> Select[Any]:
+    # Building the groups' `current_on` condition cost as much as running the statement.
+    return (
+        select(Meeting)
+        .where(
+            Meeting.ends_at >= bindparam("now"),
+            Meeting.cancelled_at.is_(None),
+            _concerns(None, day),
+        )
+        .options(joinedload(Meeting.group))
+        .order_by(Meeting.starts_at, Meeting.id)
+        .limit(limit)
+    )
+
+
+def _concerns(user: User | None, day: date) -> ColumnElement[bool]:
+    """Meetings the person is invited to, or of a group their institution belongs to (None:
+    the person's and institution's ids bound as "person_id" and "institution_id")."""
+    person_id: Any = bindparam("person_id") if user is None else user.id
+    invited = select(MeetingAttendance.meeting_id).where(MeetingAttendance.person_id == person_id)
     return or_(Meeting.id.in_(invited), Meeting.group_id.in_(member_groups(user, day)))
 
 
