@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -151,10 +152,16 @@ def members(slug: str):
     return _members_page(group, today, form=form), status
 
 
-def _institution_candidates(group: WorkingGroup, today: date) -> list[Institution]:
-    """The group's current institutions and the active ones outside it, by name."""
-    candidates = [m.institution for m in group.memberships if m.current_on(today)]
-    candidates += group_service.institutions_outside(group, today)
+def _institution_candidates(
+    group: WorkingGroup, today: date, *, to_show: bool = False
+) -> list[Any]:
+    """The group's current institutions and the active ones outside it, by name; `to_show`:
+    those outside as rows of their names (the page's suggestions), not objects."""
+    candidates: list[Any] = [m.institution for m in group.memberships if m.current_on(today)]
+    if to_show:
+        candidates += group_service.institution_names_outside(group, today)
+    else:
+        candidates += group_service.institutions_outside(group, today)
     candidates.sort(key=lambda i: i.name_key)
     return candidates
 
@@ -196,7 +203,7 @@ def _members_page(
         chairs=chairs,
         end_forms=end_forms,
         today=today,
-        candidates=_institution_candidates(group, today),
+        candidates=_institution_candidates(group, today, to_show=True),
     )
 
 
