@@ -133,10 +133,17 @@ _SECTORS = select(Sector).order_by(Sector.position)
 
 
 def group_page(
-    slug: str, today: date, stale_after_weeks: int = 3, activity_limit: int = 25
+    slug: str,
+    today: date,
+    stale_after_weeks: int = 3,
+    activity_limit: int = 25,
+    *,
+    group: WorkingGroup | None = None,
 ) -> GroupPage:
-    """Everything the group page shows, in a fixed number of queries."""
-    group = find_group(slug)
+    """Everything the group page shows, in a fixed number of queries (`group`: the group of
+    that slug, when the caller has it already: one statement fewer)."""
+    if group is None:
+        group = find_group(slug)
     sectors = session.scalars(_SECTORS).all()
     memberships = session.scalars(_PAGE_MEMBERSHIPS, {"group_id": group.id}).all()
     # The group's collection is these rows (`GroupChair.current_on` reads it).

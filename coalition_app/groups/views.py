@@ -54,7 +54,10 @@ def _render_detail(group: WorkingGroup, digest: bool) -> str:
         (group.slug, current_language(), today),
         lambda: {
             "page": group_service.group_page(
-                group.slug, today, stale_after_weeks=current_app.config["STALE_AFTER_WEEKS"]
+                group.slug,
+                today,
+                stale_after_weeks=current_app.config["STALE_AFTER_WEEKS"],
+                group=group,
             )
         },
     )
