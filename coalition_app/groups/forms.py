@@ -17,6 +17,7 @@ from wtforms.widgets import HiddenInput
 from models import GroupRole
 
 from ..core.forms import PlainText, choices, newlines, optional_id, strip
+from ..work.forms import PlainOptionsSelect
 
 
 class MembershipForm(FlaskForm):
@@ -61,6 +62,7 @@ class ChairForm(FlaskForm):
         coerce=optional_id,
         validate_choice=False,
         validators=[DataRequired(_l("Choose a person."))],
+        widget=PlainOptionsSelect(),
     )
     # Its own id: the page also holds the membership form's "since".
     since = DateField(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask_babel import force_locale, format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import NotFound
@@ -132,10 +133,17 @@ _SECTORS = select(Sector).order_by(Sector.position)
 
 
 def group_page(
-    slug: str, today: date, stale_after_weeks: int = 3, activity_limit: int = 25
+    slug: str,
+    today: date,
+    stale_after_weeks: int = 3,
+    activity_limit: int = 25,
+    *,
+    group: WorkingGroup | None = None,
 ) -> GroupPage:
-    """Everything the group page shows, in a fixed number of queries."""
-    group = find_group(slug)
+    """Everything the group page shows, in a fixed number of queries (`group`: the group of
+    that slug, when the caller has it already: one statement fewer)."""
+    if group is None:
+        group = find_group(slug)
     sectors = session.scalars(_SECTORS).all()
     memberships = session.scalars(_PAGE_MEMBERSHIPS, {"group_id": group.id}).all()
     # The group's collection is these rows (`GroupChair.current_on` reads it).
@@ -192,12 +200,21 @@ def institutions_outside(group: WorkingGroup, today: date) -> list[Institution]:
     """Active institutions not currently in the group: candidates to add."""
     inside = {m.institution_id for m in group.memberships if m.current_on(today)}
     candidates = session.scalars(
-        select(Institution)
-        .where(Institution.active_on(today))
-        .options(*WITHOUT_PLACE)  # offered by name
-        .order_by(Institution.name)
+        _active_institutions(today, Institution).options(*WITHOUT_PLACE)  # offered by name
     )
     return [i for i in candidates if i.id not in inside]
+
+
+def institution_names_outside(group: WorkingGroup, today: date) -> list[Any]:
+    """`institutions_outside` as rows of what the page offers (id, name, acronym, name_key)."""
+    inside = {m.institution_id for m in group.memberships if m.current_on(today)}
+    columns = (Institution.id, Institution.name, Institution.acronym, Institution.name_key)
+    rows = session.execute(_active_institutions(today, *columns))
+    return [row for row in rows if row.id not in inside]
+
+
+def _active_institutions(today: date, *columns: Any) -> Select[Any]:
+    return select(*columns).where(Institution.active_on(today)).order_by(Institution.name)
 
 
 def _check_start(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -53,7 +54,10 @@ def _render_detail(group: WorkingGroup, digest: bool) -> str:
         (group.slug, current_language(), today),
         lambda: {
             "page": group_service.group_page(
-                group.slug, today, stale_after_weeks=current_app.config["STALE_AFTER_WEEKS"]
+                group.slug,
+                today,
+                stale_after_weeks=current_app.config["STALE_AFTER_WEEKS"],
+                group=group,
             )
         },
     )
@@ -151,10 +155,16 @@ def members(slug: str):
     return _members_page(group, today, form=form), status
 
 
-def _institution_candidates(group: WorkingGroup, today: date) -> list[Institution]:
-    """The group's current institutions and the active ones outside it, by name."""
-    candidates = [m.institution for m in group.memberships if m.current_on(today)]
-    candidates += group_service.institutions_outside(group, today)
+def _institution_candidates(
+    group: WorkingGroup, today: date, *, to_show: bool = False
+) -> list[Any]:
+    """The group's current institutions and the active ones outside it, by name; `to_show`:
+    those outside as rows of their names (the page's suggestions), not objects."""
+    candidates: list[Any] = [m.institution for m in group.memberships if m.current_on(today)]
+    if to_show:
+        candidates += group_service.institution_names_outside(group, today)
+    else:
+        candidates += group_service.institutions_outside(group, today)
     candidates.sort(key=lambda i: i.name_key)
     return candidates
 
@@ -196,7 +206,7 @@ def _members_page(
         chairs=chairs,
         end_forms=end_forms,
         today=today,
-        candidates=_institution_candidates(group, today),
+        candidates=_institution_candidates(group, today, to_show=True),
     )
 
 

@@ -30,8 +30,8 @@ from ..core.db import session
 @dataclass
 class GroupSummary:
     group: WorkingGroup
-    leads: list[Institution] = field(default_factory=list)
-    chairs: list[User] = field(default_factory=list)
+    leads: list[str | None] = field(default_factory=list)  # the lead institutions' acronyms
+    chairs: list[str] = field(default_factory=list)  # the chairs' full names
     member_count: int = 0
     due_soon: int = 0
     overdue: int = 0
@@ -67,15 +67,15 @@ def _statements(today: date, due_within_days: int) -> dict[str, Select[Any]]:
         .select_from(Institution)
         .where(active, Institution.is_founder),
         "groups": select(WorkingGroup).order_by(WorkingGroup.position),
-        "memberships": select(GroupMembership, Institution)
+        # Names only: not an Institution (with its sector and state) for each of them.
+        "memberships": select(GroupMembership.group_id, GroupMembership.role, Institution.acronym)
         .join(Institution, GroupMembership.institution_id == Institution.id)
         .where(GroupMembership.current_on(today))
         .order_by(Institution.name),
         # Who chairs each group today: the one rule, `GroupChair.current_on`, in SQL.
-        "chairs": select(GroupChair)
+        "chairs": select(GroupChair.group_id, User.full_name)
         .join(User, GroupChair.person_id == User.id)
         .where(GroupChair.current_on(today))
-        .options(joinedload(GroupChair.person))
         .order_by(User.full_name, User.id),
         # Overdue and due soon are one rule (models.work.due_state), asked in SQL and in Python.
         "open_work": select(Deliverable)
@@ -100,14 +100,14 @@ def coalition_overview(today: date, due_within_days: int = 30) -> CoalitionOverv
     founders = session.scalar(statements["founders"])
 
     groups = {group.id: GroupSummary(group) for group in session.scalars(statements["groups"])}
-    for membership, institution in session.execute(statements["memberships"]):
-        summary = groups[membership.group_id]
+    for group_id, role, acronym in session.execute(statements["memberships"]):
+        summary = groups[group_id]
         summary.member_count += 1
-        if membership.role == GroupRole.LEAD:
-            summary.leads.append(institution)
+        if role == GroupRole.LEAD:
+            summary.leads.append(acronym)
 
-    for chair in session.scalars(statements["chairs"]):
-        groups[chair.group_id].chairs.append(chair.person)
+    for group_id, full_name in session.execute(statements["chairs"]):
+        groups[group_id].chairs.append(full_name)
 
     open_work = session.scalars(statements["open_work"]).all()
     due_soon, overdue = [], []

@@ -24,6 +24,7 @@ from wtforms.widgets import HiddenInput
 from models import Rsvp
 
 from ..core.forms import PlainText, choices, newlines, optional_id, strip
+from ..work.forms import PlainOptionsSelect
 from .service import SCOPE_EVERYONE, SCOPE_NOBODY, SCOPE_ORGANISERS
 
 #: How many organising institutions an event's form offers.
@@ -123,7 +124,9 @@ class ActionItemForm(FlaskForm):
         filters=[strip],
         validators=[DataRequired(_l("Say what is to be done.")), PlainText(300)],
     )
-    assignee_id = SelectField(_l("Who"), coerce=optional_id, validate_choice=False)
+    assignee_id = SelectField(
+        _l("Who"), coerce=optional_id, validate_choice=False, widget=PlainOptionsSelect()
+    )
     due_on = DateField(_l("Due date (optional)"), validators=[Optional()])
 
 
@@ -133,6 +136,7 @@ class MakeTaskForm(FlaskForm):
         coerce=optional_id,
         validate_choice=False,
         validators=[DataRequired(_l("Choose a deliverable."))],
+        widget=PlainOptionsSelect(),
     )
 
 

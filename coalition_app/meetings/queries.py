@@ -22,11 +22,12 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from models import (
     GroupChair,
     GroupMembership,
+    Institution,
     Meeting,
     MeetingAttendance,
     MeetingOrganiser,
@@ -39,10 +40,12 @@ from ..core.paging import Paged
 from ..groups.queries import WITHOUT_PLACE
 
 
-def member_groups(user: User, day: date) -> Select[Any]:
-    """The ids of the groups the person's institution currently belongs to."""
+def member_groups(user: User | None, day: date) -> Select[Any]:
+    """The ids of the groups the person's institution currently belongs to (None: the
+    institution's id bound as "institution_id")."""
+    institution_id: Any = bindparam("institution_id") if user is None else user.institution_id
     return select(GroupMembership.group_id).where(
-        GroupMembership.institution_id == user.institution_id, GroupMembership.current_on(day)
+        GroupMembership.institution_id == institution_id, GroupMembership.current_on(day)
     )
 
 
@@ -158,26 +161,37 @@ def _aware(moment: datetime) -> datetime:
 
 def upcoming_for(session: Session, user: User, limit: int = 5) -> list[Meeting]:
     """The next meetings of the person (invited, or of their groups), not cancelled: one
-    statement, and one for the groups."""
+    statement (built once a day), and one for the groups."""
     now = clock.now()
     return list(
         session.scalars(
-            select(Meeting)
-            .where(
-                Meeting.ends_at >= now,
-                Meeting.cancelled_at.is_(None),
-                _concerns(user, now.date()),
-            )
-            .options(joinedload(Meeting.group))
-            .order_by(Meeting.starts_at, Meeting.id)
-            .limit(limit)
+            _upcoming(now.date(), limit),
+            {"now": now, "person_id": user.id, "institution_id": user.institution_id},
         )
     )
 
 
-def _concerns(user: User, day: date) -> ColumnElement[bool]:
-    """Meetings the person is invited to, or of a group their institution belongs to."""
-    invited = select(MeetingAttendance.meeting_id).where(MeetingAttendance.person_id == user.id)
+@functools.lru_cache(maxsize=4)
+def _upcoming(day: date, limit: int) -> Select[Any]:
+    # Building the groups' `current_on` condition cost as much as running the statement.
+    return (
+        select(Meeting)
+        .where(
+            Meeting.ends_at >= bindparam("now"),
+            Meeting.cancelled_at.is_(None),
+            _concerns(None, day),
+        )
+        .options(joinedload(Meeting.group))
+        .order_by(Meeting.starts_at, Meeting.id)
+        .limit(limit)
+    )
+
+
+def _concerns(user: User | None, day: date) -> ColumnElement[bool]:
+    """Meetings the person is invited to, or of a group their institution belongs to (None:
+    the person's and institution's ids bound as "person_id" and "institution_id")."""
+    person_id: Any = bindparam("person_id") if user is None else user.id
+    invited = select(MeetingAttendance.meeting_id).where(MeetingAttendance.person_id == person_id)
     return or_(Meeting.id.in_(invited), Meeting.group_id.in_(member_groups(user, day)))
 
 
@@ -230,6 +244,89 @@ _MEETING = (
         selectinload(Meeting.action_items),
     )
 )
+
+
+def load_meeting_page(session: Session, meeting_id: int) -> Meeting | None:
+    """The meeting as `load_meeting`, without its people, for the pages that change
+    nothing: its page reads them as rows (`attendance_rows`), not as objects (three per person
+    invited); its form shows none of them."""
+    return session.scalar(_MEETING_PAGE, {"meeting_id": meeting_id})
+
+
+_MEETING_PAGE = (
+    select(Meeting)
+    .where(Meeting.id == bindparam("meeting_id"))
+    .options(
+        joinedload(Meeting.group),
+        selectinload(Meeting.organisers)
+        .joinedload(MeetingOrganiser.institution)
+        .options(*WITHOUT_PLACE),
+        selectinload(Meeting.action_items),
+    )
+)
+
+#: Who may be invited, offered and assigned: the active people.
+ACTIVE_PERSON = User.is_active.is_(True)
+
+
+def group_people_condition(group: WorkingGroup, day: date) -> ColumnElement[bool]:
+    """A condition on User: the active people of the group's current institutions."""
+    return ACTIVE_PERSON & User.institution_id.in_(
+        select(GroupMembership.institution_id).where(
+            GroupMembership.group_id == group.id, GroupMembership.current_on(day)
+        )
+    )
+
+
+_CAME_FOR = aliased(Institution)
+_ATTENDANCE_ROWS = (
+    select(
+        MeetingAttendance.person_id,
+        MeetingAttendance.rsvp,
+        MeetingAttendance.attended,
+        User.full_name,
+        # The institution they were invited or came for, and their own today.
+        _CAME_FOR.acronym.label("came_for_acronym"),
+        _CAME_FOR.name.label("came_for_name"),
+        Institution.acronym,
+        Institution.name.label("institution_name"),
+    )
+    .join(User, User.id == MeetingAttendance.person_id)
+    .join(Institution, Institution.id == User.institution_id)
+    .join(_CAME_FOR, _CAME_FOR.id == MeetingAttendance.institution_id)
+    .where(MeetingAttendance.meeting_id == bindparam("meeting_id"))
+    .order_by(MeetingAttendance.id)
+)
+
+
+def attendance_rows(session: Session, meeting: Meeting) -> list[Any]:
+    """The meeting's list of people (invited, answered, attended) as rows, by name: one
+    statement."""
+    rows = session.execute(_ATTENDANCE_ROWS, {"meeting_id": meeting.id}).all()
+    return sorted(rows, key=lambda row: row.full_name.casefold())
+
+
+def group_people_rows(session: Session, group: WorkingGroup, day: date) -> list[Any]:
+    """`service.group_people` as rows (id, full name, their institution's acronym and
+    name), by name."""
+    return list(
+        session.execute(
+            select(User.id, User.full_name, Institution.acronym, Institution.name)
+            .join(Institution, Institution.id == User.institution_id)
+            .where(group_people_condition(group, day))
+            .order_by(User.full_name, User.id)
+        )
+    )
+
+
+def people_to_add_rows(session: Session, listed: set[int]) -> list[Any]:
+    """`service.people_to_add` as rows (full name and e-mail) for the page's suggestions."""
+    rows = session.execute(
+        select(User.id, User.full_name, User.email)
+        .where(ACTIVE_PERSON)
+        .order_by(User.full_name, User.id)
+    )
+    return [row for row in rows if row.id not in listed]
 
 
 # --- figures --------------------------------------------------------------------------------

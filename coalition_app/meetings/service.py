@@ -16,7 +16,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -24,7 +24,6 @@ from models import (
     Basis,
     CalendarFeed,
     Deliverable,
-    GroupMembership,
     Institution,
     Meeting,
     MeetingActionItem,
@@ -46,7 +45,7 @@ from ..core.errors import DomainError, EditConflict
 from ..groups.queries import WITHOUT_PLACE
 from ..notifications import service as notifications
 from ..work import service as work_service
-from . import ical
+from . import ical, queries
 from .ical import as_utc
 
 T = TypeVar("T")
@@ -132,14 +131,7 @@ def group_people(group: WorkingGroup, day: date) -> list[User]:
     return list(
         session.scalars(
             select(User)
-            .where(
-                User.is_active.is_(True),
-                User.institution_id.in_(
-                    select(GroupMembership.institution_id).where(
-                        GroupMembership.group_id == group.id, GroupMembership.current_on(day)
-                    )
-                ),
-            )
+            .where(queries.group_people_condition(group, day))
             .options(joinedload(User.institution).options(*WITHOUT_PLACE))
             .order_by(User.full_name, User.id)
         )
@@ -440,12 +432,17 @@ def local_to_utc(day: date, at: Any) -> datetime:
 
 def active_institutions() -> list[Institution]:
     """The institutions that are coalition members today, by name (the organisers' picker)."""
-    return list(
-        session.scalars(
-            select(Institution)
-            .where(Institution.active_on(clock.today()))
-            .order_by(Institution.name_key)
-        )
+    return list(session.scalars(_active_institutions(Institution)))
+
+
+def active_institution_names() -> list[Any]:
+    """`active_institutions` as rows of what the picker shows (name, acronym)."""
+    return list(session.execute(_active_institutions(Institution.name, Institution.acronym)))
+
+
+def _active_institutions(*columns: Any) -> Select[Any]:
+    return (
+        select(*columns).where(Institution.active_on(clock.today())).order_by(Institution.name_key)
     )
 
 
@@ -459,7 +456,7 @@ def people_to_add(meeting: Meeting) -> list[User]:
 # (which every User joins by default, with its sector and state).
 _ACTIVE_PEOPLE = (
     select(User)
-    .where(User.is_active.is_(True))
+    .where(queries.ACTIVE_PERSON)
     .options(lazyload(User.institution))
     .order_by(User.full_name, User.id)
 )

@@ -101,8 +101,11 @@ def local_time(moment: datetime) -> datetime:
     return as_utc(moment).astimezone(ZoneInfo(clock.zone_name()))
 
 
-def load_meeting(meeting_id: int) -> Meeting:
-    meeting = meeting_queries.load_meeting(db_session, meeting_id)
+def load_meeting(meeting_id: int, *, page: bool = False) -> Meeting:
+    """The meeting, 404 unless one may see it; `page`: for a page showing it (GET), without
+    its people (`meeting_queries.load_meeting_page`)."""
+    load = meeting_queries.load_meeting_page if page else meeting_queries.load_meeting
+    meeting = load(db_session, meeting_id)
     if meeting is None:
         abort(404)
     require_visible(current_user, "view_meeting", meeting)
@@ -285,7 +288,7 @@ def _form_page(
             group=group,
             meeting=meeting,
             event=group is None,
-            institutions=_institutions() if group is None else [],
+            institutions=meetings.active_institution_names() if group is None else [],
             zone=clock.zone_name(),
             conflict=conflict,
         ),
@@ -348,7 +351,8 @@ def _fill(form: MeetingForm, meeting: Meeting) -> None:
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
 def edit(meeting_id: int):
-    meeting = load_meeting(meeting_id)
+    # The form shows no one's attendance; saving tells the invited (they are loaded then).
+    meeting = load_meeting(meeting_id, page=request.method == "GET")
     authorize(current_user, "manage_meeting", meeting)
     group = meeting.group
     if meeting.cancelled_at is not None:
@@ -419,17 +423,17 @@ def _detail_page(
 ) -> tuple[str, int]:
     manage = can(current_user, "manage_meeting", meeting)
     group = meeting.group
-    people: list[User] = []
+    # The people as rows (names, acronyms): the page shows them and changes nothing.
+    rows = meeting_queries.attendance_rows(db_session, meeting)
+    people: list[tuple[int, str, str | None, str]] = []
     deliverables: list[Deliverable] = []
     if manage:
         if group is not None:
-            people = meetings.group_people(group, clock.today())
+            people = meeting_queries.group_people_rows(db_session, group, clock.today())
             deliverables = [d for d in group.deliverables if d.archived_at is None]
             deliverables.sort(key=lambda d: d.title.casefold())
         else:
-            people = sorted(
-                (a.person for a in meeting.attendances), key=lambda p: p.full_name.casefold()
-            )
+            people = [(a.person_id, a.full_name, a.acronym, a.institution_name) for a in rows]
     if minutes_form is None:
         minutes_form = MinutesForm(
             formdata=None,
@@ -441,7 +445,7 @@ def _detail_page(
         action_form = ActionItemForm(formdata=None)
     action_form.assignee_id.choices = choices(
         [("", _("Nobody yet"))]
-        + [(p.id, f"{p.full_name} ({p.institution.acronym or p.institution.name})") for p in people]
+        + [(pid, f"{name} ({acronym or place})") for pid, name, acronym, place in people]
     )
     task_forms = task_forms or {}
     for item in meeting.action_items:
@@ -449,9 +453,8 @@ def _detail_page(
         form.deliverable_id.choices = choices(
             [("", _("Choose a deliverable"))] + [(d.id, d.title) for d in deliverables]
         )
-    mine = next((a for a in meeting.attendances if a.person_id == current_user.id), None)
-    counts = {r: sum(1 for a in meeting.attendances if a.rsvp == r) for r in Rsvp}
-    rows = sorted(meeting.attendances, key=lambda a: a.person.full_name.casefold())
+    mine = next((a for a in rows if a.person_id == current_user.id), None)
+    counts = {r: sum(1 for a in rows if a.rsvp == r) for r in Rsvp}
     started = as_utc(meeting.starts_at) <= clock.now()
     return (
         render_template(
@@ -469,7 +472,9 @@ def _detail_page(
             minutes_form=minutes_form,
             item_form=action_form,
             task_forms=task_forms,
-            candidates=meetings.people_to_add(meeting) if manage and started else [],
+            candidates=meeting_queries.people_to_add_rows(db_session, {a.person_id for a in rows})
+            if manage and started
+            else [],
             conflict=conflict,
             can_answer=can(current_user, "answer_meeting", meeting),
         ),
@@ -479,7 +484,7 @@ def _detail_page(
 
 @bp.get("/meetings/<int:meeting_id>")
 def detail(meeting_id: int):
-    return _detail_page(load_meeting(meeting_id))
+    return _detail_page(load_meeting(meeting_id, page=True))
 
 
 @bp.post("/meetings/<int:meeting_id>/rsvp")

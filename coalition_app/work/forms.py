@@ -22,6 +22,7 @@ from flask import request
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
     DateField,
@@ -35,7 +36,7 @@ from wtforms import (
     URLField,
 )
 from wtforms.validators import URL, DataRequired, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, Select
 
 from models import ProgressMode, WorkStatus
 
@@ -218,6 +219,22 @@ class VersionedForm(FlaskForm):
         return value
 
 
+class PlainOptionsSelect(Select):
+    """wtforms' select, each option written as one string (the same HTML as its
+    `html_params`, which sorts, escapes and formats each attribute): a select of a hundred
+    institutions or fifty people was a tenth of its page. Options with attributes of their
+    own go the usual way."""
+
+    @classmethod
+    def render_option(cls, choice: Any, **kwargs: Any) -> Markup:
+        if kwargs or choice.render_kw:
+            return super().render_option(choice, **kwargs)
+        value = str(choice.value) if isinstance(choice.value, bool) else choice.value
+        label = escape(choice.label or choice.value)
+        selected = "selected " if choice.selected else ""
+        return Markup(f'<option {selected}value="{escape(value)}">{label}</option>')
+
+
 def _multiline(limit: int) -> dict[str, Any]:
     return {"filters": [strip, newlines], "validators": [PlainText(limit, multiline=True)]}
 
@@ -239,7 +256,10 @@ class DeliverableForm(VersionedForm):
     description = TextAreaField(_l("Description"), **_multiline(5000))
     due_on = DateField(_l("Due date"), validators=[Optional()])
     owner_institution_id = SelectField(
-        _l("Owner institution"), coerce=_optional_int, validate_choice=False
+        _l("Owner institution"),
+        coerce=_optional_int,
+        validate_choice=False,
+        widget=PlainOptionsSelect(),
     )
     confirm_past_due = BooleanField(
         _l("Yes, this date has passed and it is right (for example, earlier work being recorded).")
@@ -269,7 +289,9 @@ class TaskForm(VersionedForm):
         validators=[DataRequired(_l("Give the task a title.")), PlainText(200)],
     )
     description = TextAreaField(_l("Description"), **_multiline(5000))
-    assignee_id = SelectField(_l("Assignee"), coerce=_optional_int, validate_choice=False)
+    assignee_id = SelectField(
+        _l("Assignee"), coerce=_optional_int, validate_choice=False, widget=PlainOptionsSelect()
+    )
     due_on = DateField(_l("Due date"), validators=[Optional()])
 
 

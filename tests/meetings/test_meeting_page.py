@@ -299,3 +299,26 @@ def test_minutes_and_decisions_are_markdown_rendered_safely(
     # The text stays as typed; only the page renders it.
     db_session.expire_all()
     assert db_session.get(type(meeting), meeting.id).minutes.startswith("**Acuerdo**")
+
+
+def test_an_event_offers_its_people_as_assignees_with_their_institution_of_today(
+    client, db_session, world, make_meeting, make_institution
+):
+    """A coalition event (no group): the action item's assignees are its invited people,
+    named with the institution they belong to now (the list keeps the one they came for)."""
+    event = make_meeting(None, days=-1)
+    member = world["people"]["member"]
+    db_session.add(
+        MeetingAttendance(
+            meeting=event, person=member, institution_id=member.institution_id, rsvp="maybe"
+        )
+    )
+    db_session.commit()
+    member_row = db_session.get(type(member), member.id)
+    member_row.institution_id = make_institution(acronym="NEW").id
+    db_session.commit()
+    sign_in(client, world["people"]["coordinator"].email)
+    page = client.get(f"/meetings/{event.id}").get_data(as_text=True)
+    assert f'<option value="{member.id}">{member.full_name} (NEW)</option>' in page
+    assert f'{member.full_name} <span class="text-body-secondary small">(MA · Quizá)' in page
+    assert "Sí: 0 · Quizá: 1 · No: 0" in page
