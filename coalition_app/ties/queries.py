@@ -39,11 +39,12 @@ def _named(*relationships: Any) -> list[Any]:
     return options
 
 
-def load_tie(tie_id: int) -> Tie:
-    """The tie with both institutions and the people who recorded and answered it."""
-    tie = session.scalar(
+@cache
+def _tie_statement() -> Select[Tie]:
+    """Built once (building its loader options cost about as much as running it)."""
+    return (
         select(Tie)
-        .where(Tie.id == tie_id)
+        .where(Tie.id == bindparam("tie_id"))
         .options(
             *_named(
                 Tie.institution_a,
@@ -54,6 +55,11 @@ def load_tie(tie_id: int) -> Tie:
             )
         )
     )
+
+
+def load_tie(tie_id: int) -> Tie:
+    """The tie with both institutions and the people who recorded and answered it."""
+    tie = session.scalar(_tie_statement(), {"tie_id": tie_id})
     if tie is None:
         raise NotFound()
     return tie
