@@ -374,11 +374,14 @@ def file_request(person: User, kind: RightKind, details: str, today: date) -> Pr
 
 
 def open_requests_first() -> list[PrivacyRequest]:
-    """Every request, the open ones first by deadline, then the answered ones, newest first."""
+    """Every request, the open ones first by deadline, then the answered ones, newest first,
+    with the person who asked."""
     return list(
         session.scalars(
             select(PrivacyRequest)
-            .options(joinedload(PrivacyRequest.user), joinedload(PrivacyRequest.answered_by))
+            # The list names who asked; not their institution (with its sector and state)
+            # nor who answered, which it does not show.
+            .options(joinedload(PrivacyRequest.user).lazyload(User.institution))
             .order_by(
                 (PrivacyRequest.status != RequestStatus.OPEN),
                 PrivacyRequest.due_on,
