@@ -270,7 +270,8 @@ def load_institution(institution_id: int) -> Institution:
 _PROFILE_INSTITUTION = (
     select(Institution)
     .where(Institution.id == bindparam("institution_id"))
-    .options(joinedload(Institution.focal_point))
+    # The focal point's institution is this one: not joined again (with its sector and state).
+    .options(joinedload(Institution.focal_point).lazyload(User.institution))
 )
 _PROFILE_MEMBERSHIPS = (
     select(GroupMembership)
@@ -298,7 +299,15 @@ _PROFILE_TIES = (
             Tie.institution_b_id == bindparam("institution_id"),
         )
     )
-    .options(joinedload(Tie.institution_a), joinedload(Tie.institution_b))
+    # The other institution's name and link only: not its sector and state.
+    .options(
+        joinedload(Tie.institution_a).options(
+            lazyload(Institution.sector), lazyload(Institution.state)
+        ),
+        joinedload(Tie.institution_b).options(
+            lazyload(Institution.sector), lazyload(Institution.state)
+        ),
+    )
     .order_by(Tie.since.desc(), Tie.id)
 )
 _PROFILE_DELIVERABLES = (

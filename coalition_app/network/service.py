@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, and_, func, select
+from sqlalchemy.orm import lazyload
 
 from models import (
     Deliverable,
@@ -45,18 +46,34 @@ class Recipients:
     fallback: bool
 
 
-def recipients_for(institution: Institution) -> Recipients:
-    """The focal point of `institution`, or, lacking an active one, its active people."""
-    focal = institution.focal_point
-    if focal is not None and focal.is_active:
-        return Recipients(institution, [focal], fallback=False)
-    people = session.scalars(
-        select(User)
-        .where(User.institution_id == institution.id, User.is_active)
-        .order_by(User.full_name, User.id)
-        .limit(PEOPLE_FALLBACK_LIMIT)
-    ).all()
-    return Recipients(institution, list(people), fallback=True)
+def recipients_of(*institutions: Institution) -> list[Recipients]:
+    """Each institution's focal point or, lacking an active one, its first active people
+    (by name): one statement for all of those, whatever their number."""
+    lacking = [i.id for i in institutions if i.focal_point is None or not i.focal_point.is_active]
+    people: dict[int, list[User]] = {i: [] for i in lacking}
+    if lacking:
+        rank = (
+            func.row_number()
+            .over(partition_by=User.institution_id, order_by=(User.full_name, User.id))
+            .label("rank")
+        )
+        ranked = (
+            select(User.id, rank).where(User.institution_id.in_(lacking), User.is_active).subquery()
+        )
+        for person in session.scalars(
+            select(User)
+            .join(ranked, ranked.c.id == User.id)
+            .where(ranked.c.rank <= PEOPLE_FALLBACK_LIMIT)
+            .options(lazyload(User.institution))
+            .order_by(User.full_name, User.id)
+        ):
+            people[person.institution_id].append(person)
+    return [
+        Recipients(i, people[i.id], fallback=True)
+        if i.id in people
+        else Recipients(i, [i.focal_point], fallback=False)  # type: ignore[list-item]
+        for i in institutions
+    ]
 
 
 def ordered(first: Institution, second: Institution) -> tuple[Institution, Institution]:
@@ -77,7 +94,7 @@ def introduce(
     if not message:
         raise DomainError(_("Write the message that introduces them."), field="message")
     a, b = ordered(first, second)
-    sides = [recipients_for(a), recipients_for(b)]
+    sides = recipients_of(a, b)
     for side in sides:
         if not side.people:
             raise DomainError(
@@ -122,34 +139,41 @@ def introduce(
     return introduction
 
 
-def shared_groups(first: Institution, second: Institution, day: date) -> list[WorkingGroup]:
-    """The working groups both institutions currently belong to, by slug."""
+def groups_for_task(
+    first: Institution, second: Institution, day: date
+) -> tuple[list[WorkingGroup], list[WorkingGroup]]:
+    """The working groups both institutions currently belong to, and those an introduction
+    task may go to (the shared ones, or every group when they share none), both by slug:
+    one statement."""
 
     def groups_of(institution: Institution) -> Select[int]:
         return select(GroupMembership.group_id).where(
             GroupMembership.institution_id == institution.id, GroupMembership.current_on(day)
         )
 
-    return list(
-        session.scalars(
-            select(WorkingGroup)
-            .where(WorkingGroup.id.in_(groups_of(first)), WorkingGroup.id.in_(groups_of(second)))
-            .order_by(WorkingGroup.slug)
-        )
-    )
+    rows = session.execute(
+        select(
+            WorkingGroup,
+            and_(WorkingGroup.id.in_(groups_of(first)), WorkingGroup.id.in_(groups_of(second))),
+        ).order_by(WorkingGroup.slug)
+    ).all()
+    shared = [group for group, both in rows if both]
+    return shared, shared or [group for group, _both in rows]
 
 
-def current_chairs(groups: list[WorkingGroup], day: date) -> list[GroupChair]:
-    """The current chairships of `groups` (with their people), by group and name."""
+def current_chairs(groups: list[WorkingGroup], day: date) -> list[Row[tuple[int, int, str]]]:
+    """The current chairships of `groups` as (person_id, group_id, full_name) rows, by group
+    and name: one statement (chairship objects loaded each person one by one)."""
     if not groups:
         return []
-    rows = session.scalars(
-        select(GroupChair)
-        .join(GroupChair.person)
-        .where(GroupChair.group_id.in_([g.id for g in groups]), GroupChair.current_on(day))
-        .order_by(GroupChair.group_id, User.full_name, User.id)
-    ).all()
-    return list(rows)
+    return list(
+        session.execute(
+            select(GroupChair.person_id, GroupChair.group_id, User.full_name)
+            .join(User, GroupChair.person_id == User.id)
+            .where(GroupChair.group_id.in_([g.id for g in groups]), GroupChair.current_on(day))
+            .order_by(GroupChair.group_id, User.full_name, User.id)
+        )
+    )
 
 
 @use_case

@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select, tuple_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from models import (
     Deliverable,
@@ -312,18 +312,23 @@ def _render_page(as_of: date, snapshot) -> str:
     )
 
 
-def _institution(institution_id: int) -> Institution:
-    institution = db_session.get(Institution, institution_id)
-    if institution is None:
-        abort(404)
-    return institution
-
-
 def _pair(first_id: int, second_id: int) -> tuple[Institution, Institution]:
-    first, second = introductions.ordered(_institution(first_id), _institution(second_id))
-    if first.id == second.id:
+    """Both institutions and their focal points in one statement (whom the message goes to);
+    their sector and state, which nothing here shows, are not joined."""
+    if first_id == second_id:
         abort(404)
-    return first, second
+    found = db_session.scalars(
+        select(Institution)
+        .where(Institution.id.in_([first_id, second_id]))
+        .options(
+            lazyload(Institution.sector),
+            lazyload(Institution.state),
+            joinedload(Institution.focal_point).lazyload(User.institution),
+        )
+    ).all()
+    if len(found) != 2:
+        abort(404)
+    return introductions.ordered(found[0], found[1])
 
 
 @bp.route("/network/introductions/<int:first_id>/<int:second_id>", methods=["GET", "POST"])
@@ -414,13 +419,12 @@ def _task_choices(
     first: Institution, second: Institution, form: IntroductionTaskForm
 ) -> list[WorkingGroup]:
     """The task goes on a deliverable of a group both share (any group if they share none)
-    to one of its chairs. Three statements, whatever the number of groups."""
+    to one of its chairs. Three statements, whatever the number of groups or chairs."""
     day = clock.today()
-    groups = introductions.shared_groups(first, second, day)
-    offered = groups or list(db_session.scalars(select(WorkingGroup).order_by(WorkingGroup.slug)))
+    groups, offered = introductions.groups_for_task(first, second, day)
     lang = current_language()
-    deliverables = db_session.scalars(
-        select(Deliverable)
+    deliverables = db_session.execute(
+        select(Deliverable.id, Deliverable.group_id, Deliverable.title)
         .where(Deliverable.group_id.in_([g.id for g in offered]), Deliverable.archived_at.is_(None))
         .order_by(Deliverable.group_id, Deliverable.title, Deliverable.id)
     ).all()
@@ -432,7 +436,7 @@ def _task_choices(
     form.assignee_id.choices = choices(
         [("", _("Choose a chair"))]
         + [
-            (row.person_id, f"{row.person.full_name} ({by_id[row.group_id].name(lang)})")
+            (row.person_id, f"{row.full_name} ({by_id[row.group_id].name(lang)})")
             for row in introductions.current_chairs(offered, day)
         ]
     )
@@ -464,13 +468,12 @@ def _introduce_page(
             second=second.name,
         )
     shared = _task_choices(first, second, task_form)
-    sides = [introductions.recipients_for(first), introductions.recipients_for(second)]
+    sides = introductions.recipients_of(first, second)
     earlier = db_session.scalars(
         select(Introduction)
         .where(
             Introduction.institution_a_id == first.id, Introduction.institution_b_id == second.id
         )
-        .options(selectinload(Introduction.task))
         .order_by(Introduction.introduced_at.desc())
     ).all()
     if status is None:

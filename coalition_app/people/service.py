@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.engine import CursorResult, Row
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 from werkzeug.exceptions import BadRequest, Gone, NotFound
 from werkzeug.security import generate_password_hash
 
@@ -170,7 +170,12 @@ def pending_invitations(now: datetime) -> list[Invitation]:
                 Invitation.revoked_at.is_(None),
                 Invitation.expires_at > now,
             )
-            .options(joinedload(Invitation.created_by))
+            # Who sent each, by name; not the institution invited to (with its sector and
+            # state) nor the sender's, which the list does not show.
+            .options(
+                lazyload(Invitation.institution),
+                joinedload(Invitation.created_by).lazyload(User.institution),
+            )
             .order_by(Invitation.created_at.desc(), Invitation.id.desc())
         )
     )

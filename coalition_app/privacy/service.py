@@ -13,19 +13,32 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    JSON,
     BindParameter,
-    Select,
+    Boolean,
+    Column,
+    CompoundSelect,
+    Date,
+    DateTime,
+    Integer,
+    Row,
     String,
     Table,
+    Text,
     bindparam,
     cast,
     delete,
     func,
+    literal_column,
+    null,
     or_,
     select,
+    type_coerce,
+    union_all,
     update,
 )
 from sqlalchemy.orm import joinedload
+from sqlalchemy.types import TypeEngine
 from werkzeug.exceptions import NotFound
 
 from models import (
@@ -185,14 +198,62 @@ class PersonalData:
         }
 
 
+#: The union's typed columns ("slots"): every table's column goes into a slot of its kind,
+#: so that the tables, each with its own columns, come back in one statement.
+_SLOT_TYPES: dict[str, TypeEngine[Any]] = {
+    "int": Integer(),
+    "text": Text(),
+    "bool": Boolean(),
+    "date": Date(),
+    "datetime": DateTime(timezone=True),
+    "json": JSON(),
+}
+
+
+def _slot_kind(column: Column[Any]) -> str:
+    kind = column.type
+    if isinstance(kind, Boolean):
+        return "bool"
+    if isinstance(kind, DateTime):
+        return "datetime"
+    if isinstance(kind, Date):
+        return "date"
+    if isinstance(kind, Integer):
+        return "int"
+    if isinstance(kind, JSON):
+        return "json"
+    if isinstance(kind, String):  # Enum (stored as its value), String and Text
+        return "text"
+    raise TypeError(f"{column} has no slot in the personal data statement")
+
+
+@dataclass(frozen=True)
+class _PersonalDataQuery:
+    """One statement for every table's rows about a person, and where each column lands."""
+
+    statement: CompoundSelect[Any]
+    #: Per table, in order: its name and its shown columns as (name, position in the row).
+    layout: list[tuple[str, list[tuple[str, int]]]]
+
+
 @cache
-def _personal_data_queries() -> list[tuple[str, Select[Any]]]:
-    """Each table's statement for one person's rows, built once (building the 47 statements
-    cost more than running them); the person's key and e-mail are bound per call."""
+def _personal_data_query() -> _PersonalDataQuery:
+    """Built once: a UNION ALL of one SELECT per table (secrets left out), each column in a
+    slot of its kind, the rest typed NULLs; the person's key and e-mail are bound per call."""
     person_id: BindParameter[int] = bindparam("person_id")
     email: BindParameter[str] = bindparam("email")
-    queries = []
-    for table in tables_with_user_keys():
+    tables = tables_with_user_keys()
+    shown = [[c for c in table.columns if c.name not in SECRET_COLUMNS] for table in tables]
+    widths = {
+        kind: max(sum(_slot_kind(c) == kind for c in columns) for columns in shown)
+        for kind in _SLOT_TYPES
+    }
+    first_slot, position = {}, 2  # after the table's index and the row's rank in it
+    for kind, width in widths.items():
+        first_slot[kind] = position
+        position += width
+    branches, layout = [], []
+    for index, (table, columns) in enumerate(zip(tables, shown, strict=True)):
         if table.name == "users":
             condition = table.c.id == person_id
         else:
@@ -202,21 +263,40 @@ def _personal_data_queries() -> list[tuple[str, Select[Any]]]:
             condition = or_(condition, table.c.email == email)
         if table.name == "applications":
             condition = or_(condition, table.c.contact_email == email)
-        order = [c for c in table.primary_key.columns]
-        queries.append((table.name, select(table).where(condition).order_by(*order)))
-    return queries
+        slots: list[Any] = [None] * position
+        used = dict.fromkeys(_SLOT_TYPES, 0)
+        placed = []
+        for column in columns:
+            kind = _slot_kind(column)
+            at = first_slot[kind] + used[kind]
+            used[kind] += 1
+            slots[at] = type_coerce(column, _SLOT_TYPES[kind]).label(f"s{at}")
+            placed.append((column.name, at))
+        for kind, start in first_slot.items():
+            for at in range(start + used[kind], start + widths[kind]):
+                slots[at] = cast(null(), _SLOT_TYPES[kind]).label(f"s{at}")
+        rank = func.row_number().over(order_by=list(table.primary_key.columns))
+        slots[0] = literal_column(str(index), Integer).label("s0")
+        slots[1] = rank.label("s1")
+        branches.append(select(*slots).where(condition))
+        layout.append((table.name, placed))
+    statement = union_all(*branches)
+    return _PersonalDataQuery(
+        statement.order_by(literal_column("s0"), literal_column("s1")), layout
+    )
 
 
 def personal_data(person: User) -> PersonalData:
-    """Every row with a key to this person, table by table (one query per table, whatever
-    their number), plus invitations and applications addressed to their e-mail."""
+    """Every row with a key to this person, table by table (one statement for all the
+    tables), plus invitations and applications addressed to their e-mail."""
     data = PersonalData(person)
-    values = {"person_id": person.id, "email": person.email}
-    for name, query in _personal_data_queries():
-        rows = session.execute(query, values).mappings()
+    query = _personal_data_query()
+    found: dict[int, list[Row[Any]]] = {}
+    for row in session.execute(query.statement, {"person_id": person.id, "email": person.email}):
+        found.setdefault(row[0], []).append(row)
+    for index, (name, placed) in enumerate(query.layout):
         data.sections[name] = [
-            {key: _plain(value) for key, value in row.items() if key not in SECRET_COLUMNS}
-            for row in rows
+            {key: _plain(row[at]) for key, at in placed} for row in found.get(index, [])
         ]
     institution = person.institution
     memberships = session.execute(
@@ -294,11 +374,14 @@ def file_request(person: User, kind: RightKind, details: str, today: date) -> Pr
 
 
 def open_requests_first() -> list[PrivacyRequest]:
-    """Every request, the open ones first by deadline, then the answered ones, newest first."""
+    """Every request, the open ones first by deadline, then the answered ones, newest first,
+    with the person who asked."""
     return list(
         session.scalars(
             select(PrivacyRequest)
-            .options(joinedload(PrivacyRequest.user), joinedload(PrivacyRequest.answered_by))
+            # The list names who asked; not their institution (with its sector and state)
+            # nor who answered, which it does not show.
+            .options(joinedload(PrivacyRequest.user).lazyload(User.institution))
             .order_by(
                 (PrivacyRequest.status != RequestStatus.OPEN),
                 PrivacyRequest.due_on,

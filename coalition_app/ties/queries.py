@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import BindParameter, ColumnElement, Integer, Select, bindparam, func, select
 from sqlalchemy.engine import Row
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, joinedload, lazyload
 from werkzeug.exceptions import BadRequest, NotFound
 
 from models import Institution, Tie, TieKind, TieStatus, TieUpdate, User
@@ -22,19 +22,44 @@ from ..core.paging import Paged, page_number
 PAGE_SIZE = 50
 
 
-def load_tie(tie_id: int) -> Tie:
-    """The tie with both institutions and the people who recorded and answered it."""
-    tie = session.scalar(
+def _named(*relationships: Any) -> list[Any]:
+    """Join the institutions and people a tie names, not what they join themselves (each
+    institution's sector and state, each person's institution: rows nobody shows here, left
+    to load on the rare access)."""
+    options = []
+    for relationship in relationships:
+        if relationship.property.mapper.class_ is User:
+            options.append(joinedload(relationship).lazyload(User.institution))
+        else:
+            options.append(
+                joinedload(relationship).options(
+                    lazyload(Institution.sector), lazyload(Institution.state)
+                )
+            )
+    return options
+
+
+@cache
+def _tie_statement() -> Select[Tie]:
+    """Built once (building its loader options cost about as much as running it)."""
+    return (
         select(Tie)
-        .where(Tie.id == tie_id)
+        .where(Tie.id == bindparam("tie_id"))
         .options(
-            joinedload(Tie.institution_a),
-            joinedload(Tie.institution_b),
-            joinedload(Tie.recorded_by),
-            joinedload(Tie.answered_by),
-            joinedload(Tie.recorded_for),
+            *_named(
+                Tie.institution_a,
+                Tie.institution_b,
+                Tie.recorded_by,
+                Tie.answered_by,
+                Tie.recorded_for,
+            )
         )
     )
+
+
+def load_tie(tie_id: int) -> Tie:
+    """The tie with both institutions and the people who recorded and answered it."""
+    tie = session.scalar(_tie_statement(), {"tie_id": tie_id})
     if tie is None:
         raise NotFound()
     return tie
@@ -46,7 +71,7 @@ def history(tie: Tie) -> list[TieUpdate]:
         session.scalars(
             select(TieUpdate)
             .where(TieUpdate.tie_id == tie.id)
-            .options(joinedload(TieUpdate.author))
+            .options(joinedload(TieUpdate.author).lazyload(User.institution))
             .order_by(TieUpdate.created_at, TieUpdate.id)
         )
     )
@@ -180,12 +205,14 @@ def _objects_statement(kind: bool, status: str) -> Select[*tuple[Any, ...]]:
         select(Tie)
         .where(*_conditions(kind, status))
         .options(
-            joinedload(Tie.institution_a),
-            joinedload(Tie.institution_b),
             # What the API's Tie shows of each (without them, one query per other person).
-            joinedload(Tie.recorded_for),
-            joinedload(Tie.recorded_by),
-            joinedload(Tie.answered_by),
+            *_named(
+                Tie.institution_a,
+                Tie.institution_b,
+                Tie.recorded_for,
+                Tie.recorded_by,
+                Tie.answered_by,
+            )
         )
     )
 
@@ -264,11 +291,7 @@ def every_tie() -> list[Tie]:
     return list(
         session.scalars(
             select(Tie)
-            .options(
-                joinedload(Tie.institution_a),
-                joinedload(Tie.institution_b),
-                joinedload(Tie.recorded_for),
-            )
+            .options(*_named(Tie.institution_a, Tie.institution_b, Tie.recorded_for))
             .order_by(Tie.since, Tie.id)
         )
     )

@@ -8,7 +8,16 @@ import pytest
 from sqlalchemy import func, select
 
 from coalition_app.network import cache as network_cache
-from models import Introduction, OutboxMessage, Role, Tie, TieKind
+from models import (
+    GroupMembership,
+    GroupRole,
+    Introduction,
+    OutboxMessage,
+    Role,
+    Tie,
+    TieKind,
+    WorkingGroup,
+)
 from models.versions import NETWORK, current_version
 
 TODAY = date.today()
@@ -206,3 +215,42 @@ def test_only_the_coordination_may_give_the_introduction_task(
     )
     assert response.status_code == 403
     assert _count(db_session, Task) == 0 and _count(db_session, Introduction) == 0
+
+
+def test_the_introduce_page_runs_a_fixed_number_of_statements(
+    client, login_as, pair, shared_work, make_user, make_institution, db_session
+):
+    """Whatever the number of chairs, people to write to and earlier introductions (issue 17:
+    each chair's person was loaded on its own)."""
+    from tests.helpers import count_statements
+
+    login_as(Role.COORDINATOR)
+    url = f"/network/introductions/{pair['a'].id}/{pair['b'].id}"
+    engine = db_session.get_bind()
+    client.get(url)
+    with count_statements(engine) as before:
+        assert client.get(url).status_code == 200
+    group = db_session.scalars(select(WorkingGroup).where(WorkingGroup.slug == "compartido")).one()
+    for i in range(4):
+        lead = make_institution(name=f"Otra líder {i}")
+        db_session.add(
+            GroupMembership(
+                group=group, institution=lead, role=GroupRole.LEAD, since=date(2019, 11, 1)
+            )
+        )
+        make_user(institution=lead, full_name=f"Presidencia {i}", chair_of=group)
+        make_user(institution=pair["b"], email=f"mas{i}@beta.example.org")
+        db_session.add(
+            Introduction(
+                institution_a_id=pair["a"].id,
+                institution_b_id=pair["b"].id,
+                subject=f"Antes {i}",
+                message="Hola",
+                recipients="",
+            )
+        )
+    db_session.commit()
+    with count_statements(engine) as after:
+        page = client.get(url).get_data(as_text=True)
+    assert "Presidencia 3" in page and "Antes 3" in page
+    assert after.count == before.count <= 8
