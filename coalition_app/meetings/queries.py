@@ -29,6 +29,7 @@ from models import (
     GroupMembership,
     Institution,
     Meeting,
+    MeetingActionItem,
     MeetingAttendance,
     MeetingOrganiser,
     User,
@@ -261,7 +262,11 @@ _MEETING_PAGE = (
         selectinload(Meeting.organisers)
         .joinedload(MeetingOrganiser.institution)
         .options(*WITHOUT_PLACE),
-        selectinload(Meeting.action_items),
+        # Each item names its assignee: with the people no longer loaded, in the same
+        # statement as the items (not one look-up per item).
+        selectinload(Meeting.action_items)
+        .joinedload(MeetingActionItem.assignee)
+        .lazyload(User.institution),
     )
 )
 
