@@ -535,9 +535,11 @@ def vote(
     so the check and the write cost one round trip between them (and, atomic by itself, it
     needs no savepoint: `one_statement_use_case`)."""
     _check_open(consultation, today)
-    dialect = session.get_bind().dialect.name
-    vote_id = session.scalar(
-        _vote_upsert(dialect),
+    # On the session's connection: a Core statement, spared the ORM session's execution
+    # machinery (it loads no object).
+    connection = session.connection()
+    vote_id = connection.scalar(
+        _vote_upsert(connection.dialect.name),
         {
             "consultation_id": consultation.id,
             "participant_id": participant_id,

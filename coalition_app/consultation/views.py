@@ -51,6 +51,7 @@ from ..core.extensions import csrf, limiter
 from ..core.forms import attach_error, choices
 from ..core.i18n import current_language
 from ..policy import authorize, public
+from ..public.site import public_page
 from . import queries, throttle
 from . import service as consultations
 from .forms import (
@@ -896,13 +897,14 @@ def vote(slug: str):
 
 
 @bp.post("/consulta/<string:slug>/voto")
-@public
+@public_page  # served without a session: the vote reads nothing of it (public/site.py)
 @csrf.exempt
 def script_vote(slug: str):
     """The voting page's script posts each vote here (hundreds a second while a consultation
     is open): JSON {"statement": id, "vote": "agree"|"disagree"|"pass"} in, 204 out (the
     script already holds the next cards). One round trip for both limits, one Core read,
-    one upsert, one commit; no template, no ORM object, no session.
+    one upsert, one commit; no template, no ORM object, no session (the session cookie the
+    browser sends along is never decoded).
 
     Instead of the session's CSRF token (the session decoded, a token signed and compared
     on every vote), the vote token in a header. It is as strong: a cross-site page can

@@ -167,7 +167,7 @@ def test_the_page_hands_over_at_most_a_batch_of_cards(app, client, consultation,
     assert not {c["id"] for c in rest["cards"]} & {c["id"] for c in queue["cards"]}
 
 
-def test_the_script_vote_is_two_statements_and_no_template_whatever_was_voted(
+def test_the_script_vote_is_two_statements_no_template_and_no_session_whatever_was_voted(
     app, client, consultation, db_session, monkeypatch
 ):
     """The hot path: the consultation and the participant in one Core read, the vote in one
@@ -183,6 +183,12 @@ def test_the_script_vote_is_two_statements_and_no_template_whatever_was_voted(
     _join(client)
     queue = _queue(client)
     rendered.clear()
+    # Served without a session: the session cookie the browser sends along is never read.
+    monkeypatch.setattr(
+        app.session_interface.inner,
+        "open_session",
+        lambda *_a: pytest.fail("the script's vote opened the session"),
+    )
     engine = db_session.get_bind()
     sent = []
     for card, vote in zip(queue["cards"], ("agree", "disagree", "pass"), strict=True):
@@ -432,9 +438,10 @@ def test_limits_per_participant_per_address_and_per_email(app, client, consultat
     assert second.post(f"{URL}/correo", data={"email": "x@example.org"}).status_code == 429
 
 
-def test_the_vote_limits_count_in_one_redis_round_trip(app, client, consultation, monkeypatch):
-    """With Redis (production), both vote limits are one pipeline, and refuse as the
-    limiter's fixed windows do: the participant's third vote in the minute."""
+def test_the_vote_limits_count_in_one_redis_command(app, client, consultation, monkeypatch):
+    """With Redis (production), both vote limits are one command (a Lua script), and refuse
+    as the limiter's fixed windows do: the participant's third vote in the minute, the form's
+    and the script's votes counted together."""
     redis = pytest.importorskip("redis")
     from limits.storage import RedisStorage
 
@@ -446,22 +453,35 @@ def test_the_vote_limits_count_in_one_redis_round_trip(app, client, consultation
     storage = RedisStorage(url, key_prefix=f"test-votes-{secrets.token_hex(4)}")
     monkeypatch.setattr(limiter, "_storage", storage)
     app.config["CONSULTATION_VOTE_LIMIT_PER_PARTICIPANT"] = "2 per minute"
-    round_trips = []
-    execute = redis.client.Pipeline.execute
+    commands = []
+    execute = redis.client.Redis.execute_command
     monkeypatch.setattr(
-        redis.client.Pipeline,
-        "execute",
-        lambda self, *a, **k: round_trips.append(len(self.command_stack)) or execute(self, *a, **k),
+        redis.client.Redis,
+        "execute_command",
+        lambda self, *a, **k: commands.append(a[0]) or execute(self, *a, **k),
     )
     _join(client)
-    statement = _shown_statement(client)
-    answers = [
-        client.post(f"{URL}/votar", data={"statement": statement, "vote": "agree"}).status_code
-        for _ in range(3)
-    ]
+    queue = _queue(client)
+    statement = queue["cards"][0]["id"]
+    answers = []
+    sent = []
+    for vote in (
+        lambda: client.post(f"{URL}/votar", data={"statement": statement, "vote": "agree"}),
+        lambda: _script_vote(client, queue, statement),
+        lambda: _script_vote(client, queue, statement),
+    ):
+        commands.clear()
+        answers.append(vote().status_code)
+        sent.append(list(commands))
     try:
-        assert answers == [302, 302, 429]
-        assert round_trips == [4, 4, 4]  # SET NX EX and INCR for each of the two limits
+        assert answers == [302, 204, 429]
+        # One EVALSHA each (the first may load the script once: a Redis that never ran it).
+        assert sent[1:] == [["EVALSHA"], ["EVALSHA"]], sent
+        assert sent[0][-1] == "EVALSHA" and len(sent[0]) <= 3
+        # The counters expire with their window, as the limiter's own.
+        keys = storage.get_connection().keys(f"{storage.key_prefix}*")
+        assert len(keys) == 2
+        assert all(0 < storage.get_connection().ttl(k) <= 60 for k in keys)
     finally:
         storage.reset()
 
