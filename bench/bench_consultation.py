@@ -9,7 +9,9 @@ is met):
 - voting through gunicorn (`-w 4 --threads 2`, production mode, the limiter in Redis when one
   answers) with wrk over 1,600 participants, so the per-participant limit (kept as
   configured) never refuses: 500 votes per second or more, p99 under 100 ms (each vote
-  answers the next card, as with JavaScript), on SQLite and on a fresh PostgreSQL database
+  posted as the voting page's script posts it: JSON to /voto with the participant's vote
+  token, answered 204; the script holds the next cards), on SQLite and on a fresh PostgreSQL
+  database
   (BENCH_POSTGRES_URL names the server; by default the local one, when it answers), next to
   `/healthz` on the same server: what the machine allows any request at that moment; and
   the CPU time per vote of gunicorn's workers and (PostgreSQL) of the database's server
@@ -146,14 +148,14 @@ def _timed(work) -> float:
     return time.perf_counter() - started
 
 
-def _voters(url: str, secret: str, count: int) -> tuple[list[str], list[int]]:
-    """The consulta cookies of `count` of the seed's participants (signed as the app signs
-    them, with the server's secret: joining over HTTP would cost two requests each and meet
-    the per-address joining limit) and the consultation's approved statements."""
+def _voters(url: str, secret: str, count: int) -> tuple[list[tuple[str, str]], list[int]]:
+    """The consulta cookies and vote tokens of `count` of the seed's participants (signed as
+    the app signs them, with the server's secret: joining over HTTP would cost two requests
+    each and meet the per-address joining limit) and the consultation's approved statements."""
     from itsdangerous import URLSafeSerializer
     from sqlalchemy import select
 
-    from coalition_app.consultation.views import COOKIE_SALT
+    from coalition_app.consultation.views import COOKIE_SALT, vote_token
     from coalition_app.core.db import make_engine
     from models import Consultation, ConsultationParticipant, ConsultationStatement
     from models.consultation import StatementStatus
@@ -181,7 +183,8 @@ def _voters(url: str, secret: str, count: int) -> tuple[list[str], list[int]]:
         )
     engine.dispose()
     signer = URLSafeSerializer(secret, salt=COOKIE_SALT)
-    return [f"consulta-{SLUG}={signer.dumps(p)}" for p in people], statements
+    voters = [(f"consulta-{SLUG}={signer.dumps(p)}", vote_token(secret, SLUG, p)) for p in people]
+    return voters, statements
 
 
 def _session(port: int) -> tuple[str, str]:
@@ -224,10 +227,11 @@ def _redis_limiter() -> str | None:
     return url
 
 
-def _wrk_script(path: Path, session: str, token: str, cookies: list[str], statements) -> None:
+def _wrk_script(path: Path, session: str, voters, statements) -> None:
     """Each request: the next participant (round robin over many, so that no one reaches
-    the per-participant limit), a statement of the consultation, a vote."""
-    entries = ",\n".join(f'"{c}; {session}"' for c in cookies)
+    the per-participant limit), a statement of the consultation, a vote, posted as the
+    voting page's script posts it (consultation.js): the same endpoint, headers and body."""
+    entries = ",\n".join(f'{{"{cookie}; {session}", "{token}"}}' for cookie, token in voters)
     path.write_text(
         "local people = {\n" + entries + "\n}\n"
         f"local statements = {{{', '.join(map(str, statements))}}}\n"
@@ -237,11 +241,12 @@ def _wrk_script(path: Path, session: str, token: str, cookies: list[str], statem
         "  i = i + 1\n"
         "  local p = people[(i % #people) + 1]\n"
         "  local s = statements[(math.floor(i / #people) % #statements) + 1]\n"
-        f'  local body = "csrf_token={token}&statement=" .. s .. "&vote=" '
-        ".. votes[(i % 3) + 1]\n"
-        f'  return wrk.format("POST", "/consulta/{SLUG}/votar", '
-        '{["Cookie"] = p, ["Content-Type"] = "application/x-www-form-urlencoded", '
-        '["Accept"] = "application/json"}, body)\n'
+        # As JSON.stringify writes it: no spaces.
+        '  local body = \'{"statement":\' .. s .. \',"vote":"\' .. votes[(i % 3) + 1]'
+        " .. '\"}'\n"
+        f'  return wrk.format("POST", "/consulta/{SLUG}/voto", '
+        '{["Cookie"] = p[1], ["Content-Type"] = "application/json", '
+        '["Accept"] = "application/json", ["X-Vote-Token"] = p[2]}, body)\n'
         "end\n" + load.WRK_REPORT
     )
 
@@ -321,15 +326,15 @@ def voting(url: str, seconds: int, label: str) -> dict | None:
     }
     if redis_url:
         extra["RATELIMIT_STORAGE_URI"] = redis_url
-    cookies, statements = _voters(url, secret, 1600)
+    voters, statements = _voters(url, secret, 1600)
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "gunicorn.log"
         process = load.start_gunicorn(url, port, log, extra)
         try:
             _wait_ready(port, process, log)
-            session, token = _session(port)
+            session, _token = _session(port)  # the browser's session cookie, sent along
             lua = Path(tmp) / "votes.lua"
-            _wrk_script(lua, session, token, cookies, statements)
+            _wrk_script(lua, session, voters, statements)
             command = [wrk, f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", "-s", str(lua)]
             target = f"http://127.0.0.1:{port}/"
             subprocess.run([*command, "-d2s", target], capture_output=True, check=False)
@@ -373,10 +378,11 @@ def voting(url: str, seconds: int, label: str) -> dict | None:
         )
     limiter = "Redis" if redis_url else "memory (no Redis answered)"
     print(
-        f"voting ({label}, limiter in {limiter}, {len(cookies)} participants, "
+        f"voting ({label}, limiter in {limiter}, {len(voters)} participants, "
         f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS}): {per_second:.0f} votes/s, "
         f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
-        f"errors {figures['socket_errors']} socket / {figures['bad_status']} non-2xx"
+        f"errors {figures['socket_errors']} socket / {figures['bad_status']} non-2xx; "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
     return {"per_second": per_second, "p50": p50, "p99": p99, "label": label, "cpu": cpu}
 
