@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from flask import (
@@ -14,7 +15,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     jsonify,
     redirect,
     render_template,
@@ -699,24 +699,37 @@ def results_csv(slug: str):
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt=COOKIE_SALT)
+    return _serializer_for(current_app.secret_key)
+
+
+@lru_cache(maxsize=4)
+def _serializer_for(secret: str | bytes) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt=COOKIE_SALT)
+
+
+#: Longer than any cookie the app signs (an id and its signature: about 40 characters), so
+#: that the kept answers stay small whatever is sent.
+MAX_COOKIE_LENGTH = 128
+
+
+@lru_cache(maxsize=16384)
+def _verified_participant_id(secret: str | bytes, raw: str) -> int | None:
+    """The participant id a cookie's value carries, None if it is forged. Kept per process
+    for the last participants (a vote a second each: the signature checked once, not on
+    every vote; an answer depends only on the value and the secret)."""
+    try:
+        value = _serializer_for(secret).loads(raw)
+    except BadSignature:
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _cookie_participant_id(slug: str) -> int | None:
     """The participant id the cookie carries (checked once per request: the limits ask too)."""
     raw = request.cookies.get(COOKIE_PREFIX + slug)
-    if not raw:
+    if not raw or len(raw) > MAX_COOKIE_LENGTH:
         return None
-    cached = g.get("consultation_cookie")
-    if cached is not None and cached[0] == raw:
-        return cached[1]
-    try:
-        value = _serializer().loads(raw)
-    except BadSignature:
-        value = None
-    participant_id = value if isinstance(value, int) else None
-    g.consultation_cookie = (raw, participant_id)
-    return participant_id
+    return _verified_participant_id(current_app.secret_key, raw)
 
 
 def _current_participant(consultation) -> ConsultationParticipant | None:
@@ -844,9 +857,11 @@ VOTES = {"agree": Vote.AGREE, "disagree": Vote.DISAGREE, "pass": Vote.PASS}
 VOTE_TOKEN_HEADER = "X-Vote-Token"
 
 
+@lru_cache(maxsize=16384)
 def vote_token(secret: str | bytes, slug: str, participant_id: int) -> str:
     """The participant's vote token: an HMAC of the consultation and the participant under
-    the app's secret, handed to the voting page's script (never in a cookie)."""
+    the app's secret, handed to the voting page's script (never in a cookie). Kept per
+    process like the cookie's check."""
     key = secret.encode() if isinstance(secret, str) else secret
     message = f"consultation-vote:{slug}:{participant_id}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()

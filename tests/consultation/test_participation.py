@@ -77,6 +77,9 @@ def test_joining_records_consent_and_sets_a_signed_cookie_for_this_consultation_
     # A tampered cookie is no participant: the consent page again.
     client.set_cookie("consulta-consulta-prueba", "1.forged", path="/consulta/consulta-prueba")
     assert "unirse" in client.get(URL).get_data(as_text=True)
+    # So is a value longer than any the app signs (the checked ones are kept per process).
+    client.set_cookie("consulta-consulta-prueba", "x" * 200, path="/consulta/consulta-prueba")
+    assert "unirse" in client.get(URL).get_data(as_text=True)
 
 
 def test_one_statement_at_a_time_without_javascript(client, consultation, db_session):
