@@ -19,7 +19,8 @@ is met):
 - the voting page itself (a participant past the consent form) interactive within 2 s on
   Lighthouse's mobile profile.
 
-`make bench BENCH=consultation`. BENCH_PARTS (analysis,voting,page), BENCH_DURATION (seconds
+`make bench BENCH=consultation`. BENCH_PARTS (analysis,voting,page; and cpu: the CPU per vote
+in one process, `vote_cpu`), BENCH_DURATION (seconds
 of wrk, 10), BENCH_CONNECTIONS (8) and BENCH_DATABASE_URL (instead of a temporary SQLite
 file; then PostgreSQL is not measured separately) change the run.
 """
@@ -387,6 +388,83 @@ def voting(url: str, seconds: int, label: str) -> dict | None:
     return {"per_second": per_second, "p50": p50, "p99": p99, "label": label, "cpu": cpu}
 
 
+def vote_cpu(url: str, count: int = 3000) -> float:
+    """CPU milliseconds per vote in this process, the robust figure on a loaded machine: the
+    app (production settings, the limiter in Redis when one answers) called directly on
+    prepared requests, each what the page's script posts (`_wrk_script`), without gunicorn
+    or wrk; the first tenth warms up."""
+    import json as json_
+    import sys
+
+    from werkzeug.test import EnvironBuilder
+
+    secret = secrets.token_hex(32)
+    redis_url = _redis_limiter()
+    settings = {"SECRET_KEY": secret, "DATABASE_URL": url, "BASE_URL": "http://127.0.0.1:5000"}
+    saved = {k: os.environ.get(k) for k in settings}
+    os.environ.update(settings)
+    try:
+        from coalition_app import create_app
+        from config import ProductionConfig
+
+        config = ProductionConfig()  # reads these three from the environment
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    # The class's settings were read when `config` was imported: set on the instance.
+    config.RATELIMIT_STORAGE_URI = redis_url or "memory://"
+    config.RATELIMIT_KEY_PREFIX = f"bench-vote-cpu-{secrets.token_hex(4)}"
+    config.CONSULTATION_VOTE_LIMIT_PER_ADDRESS = "1000000 per minute"
+    app = create_app(config)
+    voters, statements = _voters(url, secret, 1600)
+    votes = ["agree", "disagree", "pass"]
+    environs = []
+    for i in range(count):
+        cookie, token = voters[i % len(voters)]
+        statement = statements[(i // len(voters)) % len(statements)]
+        environs.append(
+            EnvironBuilder(
+                path=f"/consulta/{SLUG}/voto",
+                method="POST",
+                headers={
+                    "Host": "127.0.0.1:5000",
+                    "Cookie": cookie,
+                    "Accept": "application/json",
+                    "X-Vote-Token": token,
+                },
+                data=json_.dumps({"statement": statement, "vote": votes[i % 3]}),
+                content_type="application/json",
+            ).get_environ()
+        )
+    statuses: dict[str, int] = {}
+
+    def start_response(status, _headers, _exc_info=None):
+        statuses[status] = statuses.get(status, 0) + 1
+
+    def run(batch) -> None:
+        for environ in batch:
+            body = app(environ, start_response)
+            for _chunk in body:
+                pass
+            getattr(body, "close", lambda: None)()
+
+    warm = count // 10
+    run(environs[:warm])
+    cpu = time.process_time()
+    run(environs[warm:])
+    per_vote = (time.process_time() - cpu) / (count - warm) * 1000
+    print(
+        f"CPU per vote in one process ({url.split(':', 1)[0].split('+')[0]}, the app called "
+        f"directly, limiter in {'Redis' if redis_url else 'memory'}): {per_vote:.2f} ms over "
+        f"{count - warm} votes, answers {statuses}; load average {os.getloadavg()[0]:.1f}",
+        file=sys.stdout,
+    )
+    return per_vote
+
+
 def phone_page(url: str) -> float | None:
     """Seconds until the voting page itself (one statement, a participant already past the
     consent form) is interactive on Lighthouse's mobile profile (an emulated mid-range
@@ -488,6 +566,8 @@ def main() -> None:
         load.prepare_database(url)
         if "analysis" in parts:
             results = {"seed": seed_size(url), "large": large_size()}
+        if "cpu" in parts:
+            vote_cpu(url)
         if "voting" in parts:
             votes.append(voting(url, seconds, url.split(":", 1)[0].split("+")[0]))
         if "page" in parts:
