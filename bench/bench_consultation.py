@@ -9,7 +9,9 @@ is met):
 - voting through gunicorn (`-w 4 --threads 2`, production mode, the limiter in Redis when one
   answers) with wrk over 1,600 participants, so the per-participant limit (kept as
   configured) never refuses: 500 votes per second or more, p99 under 100 ms (each vote
-  answers the next card, as with JavaScript), on SQLite and on a fresh PostgreSQL database
+  posted as the voting page's script posts it: JSON to /voto with the participant's vote
+  token, answered 204; the script holds the next cards), on SQLite and on a fresh PostgreSQL
+  database
   (BENCH_POSTGRES_URL names the server; by default the local one, when it answers), next to
   `/healthz` on the same server: what the machine allows any request at that moment; and
   the CPU time per vote of gunicorn's workers and (PostgreSQL) of the database's server
@@ -17,7 +19,8 @@ is met):
 - the voting page itself (a participant past the consent form) interactive within 2 s on
   Lighthouse's mobile profile.
 
-`make bench BENCH=consultation`. BENCH_PARTS (analysis,voting,page), BENCH_DURATION (seconds
+`make bench BENCH=consultation`. BENCH_PARTS (analysis,voting,page; and cpu: the CPU per vote
+in one process, `vote_cpu`), BENCH_DURATION (seconds
 of wrk, 10), BENCH_CONNECTIONS (8) and BENCH_DATABASE_URL (instead of a temporary SQLite
 file; then PostgreSQL is not measured separately) change the run.
 """
@@ -146,14 +149,14 @@ def _timed(work) -> float:
     return time.perf_counter() - started
 
 
-def _voters(url: str, secret: str, count: int) -> tuple[list[str], list[int]]:
-    """The consulta cookies of `count` of the seed's participants (signed as the app signs
-    them, with the server's secret: joining over HTTP would cost two requests each and meet
-    the per-address joining limit) and the consultation's approved statements."""
+def _voters(url: str, secret: str, count: int) -> tuple[list[tuple[str, str]], list[int]]:
+    """The consulta cookies and vote tokens of `count` of the seed's participants (signed as
+    the app signs them, with the server's secret: joining over HTTP would cost two requests
+    each and meet the per-address joining limit) and the consultation's approved statements."""
     from itsdangerous import URLSafeSerializer
     from sqlalchemy import select
 
-    from coalition_app.consultation.views import COOKIE_SALT
+    from coalition_app.consultation.views import COOKIE_SALT, vote_token
     from coalition_app.core.db import make_engine
     from models import Consultation, ConsultationParticipant, ConsultationStatement
     from models.consultation import StatementStatus
@@ -181,7 +184,8 @@ def _voters(url: str, secret: str, count: int) -> tuple[list[str], list[int]]:
         )
     engine.dispose()
     signer = URLSafeSerializer(secret, salt=COOKIE_SALT)
-    return [f"consulta-{SLUG}={signer.dumps(p)}" for p in people], statements
+    voters = [(f"consulta-{SLUG}={signer.dumps(p)}", vote_token(secret, SLUG, p)) for p in people]
+    return voters, statements
 
 
 def _session(port: int) -> tuple[str, str]:
@@ -224,10 +228,11 @@ def _redis_limiter() -> str | None:
     return url
 
 
-def _wrk_script(path: Path, session: str, token: str, cookies: list[str], statements) -> None:
+def _wrk_script(path: Path, session: str, voters, statements) -> None:
     """Each request: the next participant (round robin over many, so that no one reaches
-    the per-participant limit), a statement of the consultation, a vote."""
-    entries = ",\n".join(f'"{c}; {session}"' for c in cookies)
+    the per-participant limit), a statement of the consultation, a vote, posted as the
+    voting page's script posts it (consultation.js): the same endpoint, headers and body."""
+    entries = ",\n".join(f'{{"{cookie}; {session}", "{token}"}}' for cookie, token in voters)
     path.write_text(
         "local people = {\n" + entries + "\n}\n"
         f"local statements = {{{', '.join(map(str, statements))}}}\n"
@@ -237,11 +242,12 @@ def _wrk_script(path: Path, session: str, token: str, cookies: list[str], statem
         "  i = i + 1\n"
         "  local p = people[(i % #people) + 1]\n"
         "  local s = statements[(math.floor(i / #people) % #statements) + 1]\n"
-        f'  local body = "csrf_token={token}&statement=" .. s .. "&vote=" '
-        ".. votes[(i % 3) + 1]\n"
-        f'  return wrk.format("POST", "/consulta/{SLUG}/votar", '
-        '{["Cookie"] = p, ["Content-Type"] = "application/x-www-form-urlencoded", '
-        '["Accept"] = "application/json"}, body)\n'
+        # As JSON.stringify writes it: no spaces.
+        '  local body = \'{"statement":\' .. s .. \',"vote":"\' .. votes[(i % 3) + 1]'
+        " .. '\"}'\n"
+        f'  return wrk.format("POST", "/consulta/{SLUG}/voto", '
+        '{["Cookie"] = p[1], ["Content-Type"] = "application/json", '
+        '["Accept"] = "application/json", ["X-Vote-Token"] = p[2]}, body)\n'
         "end\n" + load.WRK_REPORT
     )
 
@@ -321,15 +327,15 @@ def voting(url: str, seconds: int, label: str) -> dict | None:
     }
     if redis_url:
         extra["RATELIMIT_STORAGE_URI"] = redis_url
-    cookies, statements = _voters(url, secret, 1600)
+    voters, statements = _voters(url, secret, 1600)
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "gunicorn.log"
         process = load.start_gunicorn(url, port, log, extra)
         try:
             _wait_ready(port, process, log)
-            session, token = _session(port)
+            session, _token = _session(port)  # the browser's session cookie, sent along
             lua = Path(tmp) / "votes.lua"
-            _wrk_script(lua, session, token, cookies, statements)
+            _wrk_script(lua, session, voters, statements)
             command = [wrk, f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", "-s", str(lua)]
             target = f"http://127.0.0.1:{port}/"
             subprocess.run([*command, "-d2s", target], capture_output=True, check=False)
@@ -373,12 +379,90 @@ def voting(url: str, seconds: int, label: str) -> dict | None:
         )
     limiter = "Redis" if redis_url else "memory (no Redis answered)"
     print(
-        f"voting ({label}, limiter in {limiter}, {len(cookies)} participants, "
+        f"voting ({label}, limiter in {limiter}, {len(voters)} participants, "
         f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS}): {per_second:.0f} votes/s, "
         f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
-        f"errors {figures['socket_errors']} socket / {figures['bad_status']} non-2xx"
+        f"errors {figures['socket_errors']} socket / {figures['bad_status']} non-2xx; "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
     return {"per_second": per_second, "p50": p50, "p99": p99, "label": label, "cpu": cpu}
+
+
+def vote_cpu(url: str, count: int = 3000) -> float:
+    """CPU milliseconds per vote in this process, the robust figure on a loaded machine: the
+    app (production settings, the limiter in Redis when one answers) called directly on
+    prepared requests, each what the page's script posts (`_wrk_script`), without gunicorn
+    or wrk; the first tenth warms up."""
+    import json as json_
+    import sys
+
+    from werkzeug.test import EnvironBuilder
+
+    secret = secrets.token_hex(32)
+    redis_url = _redis_limiter()
+    settings = {"SECRET_KEY": secret, "DATABASE_URL": url, "BASE_URL": "http://127.0.0.1:5000"}
+    saved = {k: os.environ.get(k) for k in settings}
+    os.environ.update(settings)
+    try:
+        from coalition_app import create_app
+        from config import ProductionConfig
+
+        config = ProductionConfig()  # reads these three from the environment
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    # The class's settings were read when `config` was imported: set on the instance.
+    config.RATELIMIT_STORAGE_URI = redis_url or "memory://"
+    config.RATELIMIT_KEY_PREFIX = f"bench-vote-cpu-{secrets.token_hex(4)}"
+    config.CONSULTATION_VOTE_LIMIT_PER_ADDRESS = "1000000 per minute"
+    app = create_app(config)
+    voters, statements = _voters(url, secret, 1600)
+    votes = ["agree", "disagree", "pass"]
+    environs = []
+    for i in range(count):
+        cookie, token = voters[i % len(voters)]
+        statement = statements[(i // len(voters)) % len(statements)]
+        environs.append(
+            EnvironBuilder(
+                path=f"/consulta/{SLUG}/voto",
+                method="POST",
+                headers={
+                    "Host": "127.0.0.1:5000",
+                    "Cookie": cookie,
+                    "Accept": "application/json",
+                    "X-Vote-Token": token,
+                },
+                data=json_.dumps({"statement": statement, "vote": votes[i % 3]}),
+                content_type="application/json",
+            ).get_environ()
+        )
+    statuses: dict[str, int] = {}
+
+    def start_response(status, _headers, _exc_info=None):
+        statuses[status] = statuses.get(status, 0) + 1
+
+    def run(batch) -> None:
+        for environ in batch:
+            body = app(environ, start_response)
+            for _chunk in body:
+                pass
+            getattr(body, "close", lambda: None)()
+
+    warm = count // 10
+    run(environs[:warm])
+    cpu = time.process_time()
+    run(environs[warm:])
+    per_vote = (time.process_time() - cpu) / (count - warm) * 1000
+    print(
+        f"CPU per vote in one process ({url.split(':', 1)[0].split('+')[0]}, the app called "
+        f"directly, limiter in {'Redis' if redis_url else 'memory'}): {per_vote:.2f} ms over "
+        f"{count - warm} votes, answers {statuses}; load average {os.getloadavg()[0]:.1f}",
+        file=sys.stdout,
+    )
+    return per_vote
 
 
 def phone_page(url: str) -> float | None:
@@ -482,6 +566,8 @@ def main() -> None:
         load.prepare_database(url)
         if "analysis" in parts:
             results = {"seed": seed_size(url), "large": large_size()}
+        if "cpu" in parts:
+            vote_cpu(url)
         if "voting" in parts:
             votes.append(voting(url, seconds, url.split(":", 1)[0].split("+")[0]))
         if "page" in parts:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -17,8 +18,9 @@ from sqlalchemy import (
     cast,
     func,
     select,
+    true,
 )
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, load_only, selectinload
+from sqlalchemy.orm import Session, aliased, load_only, selectinload
 from werkzeug.exceptions import NotFound
 
 from models import (
@@ -204,7 +206,15 @@ def _consultation_and_participant_query() -> Select[Consultation, ConsultationPa
     )
 
 
-def _public(consultation: Consultation | None) -> Consultation:
+class _Published(Protocol):
+    @property
+    def status(self) -> ConsultationStatus: ...
+
+
+_Shown = TypeVar("_Shown", bound=_Published)
+
+
+def _public(consultation: _Shown | None) -> _Shown:
     """A consultation as the public sees it: never a draft (a 404)."""
     if consultation is None or consultation.status == ConsultationStatus.DRAFT:
         raise NotFound()
@@ -223,137 +233,127 @@ def consultation_and_participant(
     return _public(row[0] if row is not None else None), row[1] if row is not None else None
 
 
-def _card_parts(
-    consultation_id: ColumnElement[int] | InstrumentedAttribute[int], just_voted: bool
-) -> tuple[ColumnElement[int], ColumnElement[int], ColumnElement[int]]:
-    """How many statements there are, how many the participant has answered, and the id of
-    the next one (None when none is left): three scalar subqueries of the consultation
-    `consultation_id` names (a bound value, or the column of a consultation in the query).
-    `just_voted`: the statement bound as "just_voted", whose vote this request is about to
-    write (read before the write, so that on SQLite the write lock is held for the write
-    alone), counts as answered: it is left out of both (the caller adds one to `done`)."""
+def _mix(participant_id: BindParameter[int]) -> ColumnElement[int]:
+    """The participant's order of the statements: a fixed arithmetic mix of the two ids, so
+    every statement gets votes early, as Polis does. In 64 bits: on PostgreSQL, 32-bit
+    integers overflow once participant ids pass 20,505 (a consultation of 100,000 people),
+    and the page would fail."""
+    return (
+        cast(ConsultationStatement.id, BigInteger) * 7919
+        + cast(participant_id, BigInteger) * 104729
+    ) % 10007
+
+
+@cache
+def _queue_query() -> Select[int, int, ConsultationStatement]:
     participant_id: BindParameter[int] = bindparam("participant_id")
     approved = (
-        ConsultationStatement.consultation_id == consultation_id,
+        ConsultationStatement.consultation_id == bindparam("consultation_id"),
         ConsultationStatement.status == StatementStatus.APPROVED,
     )
     voted = select(ConsultationVote.statement_id).where(
         ConsultationVote.participant_id == participant_id
     )
-    skipped: list[ColumnElement[bool]] = [ConsultationStatement.id.not_in(voted)]
-    others: list[ColumnElement[bool]] = [
-        ConsultationVote.participant_id == participant_id,
-        *approved,
-    ]
-    if just_voted:
-        skipped.append(ConsultationStatement.id != bindparam("just_voted"))
-        others.append(ConsultationVote.statement_id != bindparam("just_voted"))
     total = select(func.count()).where(*approved).scalar_subquery()
     done = (
         select(func.count())
         .select_from(ConsultationVote)
         .join(ConsultationStatement)
-        .where(*others)
+        .where(ConsultationVote.participant_id == participant_id, *approved)
         .scalar_subquery()
     )
-    # In 64 bits: on PostgreSQL, 32-bit integers overflow once participant ids pass 20,505
-    # (a consultation of 100,000 people), and the page would fail.
-    mix = (
-        cast(ConsultationStatement.id, BigInteger) * 7919
-        + cast(participant_id, BigInteger) * 104729
-    ) % 10007
+    mix = _mix(participant_id)
     following = (
-        select(ConsultationStatement.id)
-        .where(*approved, *skipped)
+        select(ConsultationStatement.id.label("id"), mix.label("rank"))
+        .where(*approved, ConsultationStatement.id.not_in(voted))
         .order_by(mix, ConsultationStatement.id)
-        .limit(1)
-        .scalar_subquery()
+        .limit(bindparam("size"))
+        .subquery()
     )
-    return total, done, following
-
-
-@cache
-def _next_statement_query() -> Select[int, int, ConsultationStatement]:
-    total, done, following = _card_parts(bindparam("consultation_id"), just_voted=False)
     card = aliased(ConsultationStatement)
+    # The consultation's row outer-joined to the queue: one row (with no statement) when
+    # none is left, so the counts come back either way.
     return (
         select(total, done, card)
         .select_from(Consultation)
-        .outerjoin(card, card.id == following)
+        .outerjoin(following, true())
+        .outerjoin(card, card.id == following.c.id)
         .where(Consultation.id == bindparam("consultation_id"))
+        .order_by(following.c.rank, following.c.id)
+        # Only what a card shows (fewer columns to describe and load).
+        .options(load_only(card.id, card.text_es, card.text_en, raiseload=True))
     )
 
 
-def next_statement(
-    session: Session, consultation: Consultation, participant: ConsultationParticipant
-) -> tuple[ConsultationStatement | None, Progress]:
-    """The next statement the participant has not voted on, and how far they are, in one
-    statement. The order is shuffled per participant (a fixed arithmetic mix of the two
-    ids), so every statement gets votes early, as Polis does."""
-    row = session.execute(
-        _next_statement_query(),
-        {"consultation_id": consultation.id, "participant_id": participant.id},
-    ).one()
-    return row[2], Progress(done=int(row[1]), total=int(row[0]))
+def next_statements(
+    session: Session, consultation_id: int, participant_id: int, size: int
+) -> tuple[list[ConsultationStatement], Progress]:
+    """The next `size` statements the participant has not voted on, in their order, and how
+    far they are, in one statement: the page's card and the queue its script votes through
+    (then the batch it asks for when the queue runs low)."""
+    rows = session.execute(
+        _queue_query(),
+        {"consultation_id": consultation_id, "participant_id": participant_id, "size": size},
+    ).all()
+    if not rows:
+        return [], Progress(done=0, total=0)
+    statements = [row[2] for row in rows if row[2] is not None]
+    return statements, Progress(done=int(rows[0][1]), total=int(rows[0][0]))
 
 
-@dataclass
-class VoteCard:
-    """What a vote reads: the consultation, whether the cookie names one of its participants,
-    and the card that follows the vote."""
+@dataclass(frozen=True)
+class Ballot:
+    """What a vote reads before its upsert: the consultation's id and the columns its
+    open-on rule reads, and whether the cookie names one of its participants."""
 
-    consultation: Consultation
+    id: int
+    status: ConsultationStatus
+    opens_on: date
+    closes_on: date
     participant_id: int | None
-    statement: ConsultationStatement | None
-    progress: Progress
+
+    def is_open_on(self, day: date) -> bool:
+        # The model's one rule, on these columns (it reads only status and the two days).
+        return Consultation.is_open_on(self, day)  # type: ignore[arg-type]
 
 
 @cache
-def _vote_card_query() -> Select[Consultation, int, int, int, ConsultationStatement]:
-    total, done, following = _card_parts(Consultation.id, just_voted=True)
-    participant = aliased(ConsultationParticipant)
-    card = aliased(ConsultationStatement)
+def _ballot_query() -> Select[int, ConsultationStatus, date, date, int]:
+    consultations = Consultation.__table__.c
+    participants = ConsultationParticipant.__table__.c
     return (
-        select(Consultation, participant.id, total, done, card)
+        select(
+            consultations.id,
+            consultations.status,
+            consultations.opens_on,
+            consultations.closes_on,
+            participants.id,
+        )
+        .select_from(Consultation.__table__)
         .outerjoin(
-            participant,
+            ConsultationParticipant.__table__,
             and_(
-                participant.id == bindparam("participant_id"),
-                participant.consultation_id == Consultation.id,
+                participants.id == bindparam("participant_id"),
+                participants.consultation_id == consultations.id,
             ),
         )
-        .outerjoin(card, card.id == following)
-        .where(Consultation.slug == bindparam("slug"))
-        # Only what the vote and its card use: the columns the open-on rule reads, the
-        # statement's texts (fewer columns to describe and load, hundreds of times a second).
-        .options(
-            load_only(
-                Consultation.id,
-                Consultation.slug,
-                Consultation.status,
-                Consultation.opens_on,
-                Consultation.closes_on,
-                raiseload=True,
-            ),
-            load_only(card.id, card.text_es, card.text_en, raiseload=True),
-        )
+        .where(consultations.slug == bindparam("slug"))
     )
 
 
-def vote_card(session: Session, slug: str, participant_id: int | None, voting: int) -> VoteCard:
-    """A vote's one read: `consultation_and_participant` (only the participant's id) and
-    `next_statement` after the statement `voting` (not yet written), in one statement."""
-    row = session.execute(
-        _vote_card_query(),
-        {"slug": slug, "participant_id": participant_id or 0, "just_voted": voting},
-    ).first()
+def ballot(session: Session, slug: str, participant_id: int | None) -> Ballot:
+    """A vote's one read, in Core (no ORM objects: the vote runs hundreds of times a
+    second): the public consultation `slug` names (a 404 for none or a draft) and whether
+    the cookie's participant is one of its own."""
+    row = (
+        session.connection()
+        .execute(_ballot_query(), {"slug": slug, "participant_id": participant_id or 0})
+        .first()
+    )
     if row is None:
         raise NotFound()
-    return VoteCard(
-        consultation=_public(row[0]),
-        participant_id=row[1],
-        statement=row[4],
-        progress=Progress(done=int(row[3]) + 1, total=int(row[2])),
+    return _public(
+        Ballot(id=row[0], status=row[1], opens_on=row[2], closes_on=row[3], participant_id=row[4])
     )
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Table, bindparam, func, select, update
@@ -527,9 +527,19 @@ def join(consultation: Consultation, *, consent: bool, today: date) -> Consultat
     return participant
 
 
-def _check_open(consultation: Consultation, today: date) -> None:
+def _check_open(consultation: _Votable, today: date) -> None:
     if not consultation.is_open_on(today):
         raise DomainError(_l("This consultation is closed: nothing can be added."))
+
+
+class _Votable(Protocol):
+    """A consultation as a vote needs it: its id and its open-on rule (`queries.Ballot`,
+    read in Core by the vote, or the model)."""
+
+    @property
+    def id(self) -> int: ...
+
+    def is_open_on(self, day: date) -> bool: ...
 
 
 @one_statement_use_case
@@ -538,7 +548,7 @@ def vote(
     statement_id: int,
     value: Vote,
     *,
-    consultation: Consultation,
+    consultation: _Votable,
     today: date,
 ) -> int:
     """Record (or change) the participant's vote on an approved statement of the
@@ -547,9 +557,11 @@ def vote(
     so the check and the write cost one round trip between them (and, atomic by itself, it
     needs no savepoint: `one_statement_use_case`)."""
     _check_open(consultation, today)
-    dialect = session.get_bind().dialect.name
-    vote_id = session.scalar(
-        _vote_upsert(dialect),
+    # On the session's connection: a Core statement, spared the ORM session's execution
+    # machinery (it loads no object).
+    connection = session.connection()
+    vote_id = connection.scalar(
+        _vote_upsert(connection.dialect.name),
         {
             "consultation_id": consultation.id,
             "participant_id": participant_id,

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from flask import (
@@ -12,7 +15,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     jsonify,
     redirect,
     render_template,
@@ -38,16 +40,18 @@ from models import (
     State,
     WorkingGroup,
 )
+from models.base import MAX_ID
 from models.consultation import AGE_RANGES, GENDERS, Vote
 
 from ..core import clock, privacy_notice
 from ..core.csv import csv_response
 from ..core.db import session as db_session
-from ..core.errors import DomainError, EditConflict
-from ..core.extensions import limiter
+from ..core.errors import DomainError, EditConflict, render_error
+from ..core.extensions import csrf, limiter
 from ..core.forms import attach_error, choices
 from ..core.i18n import current_language
 from ..policy import authorize, public
+from ..public.site import public_page
 from . import queries, throttle
 from . import service as consultations
 from .forms import (
@@ -98,7 +102,10 @@ def _limit(name: str, default: str):
 def _participant_key() -> str:
     """Throttle key: the participant the cookie names (or the address, without one)."""
     slug = (request.view_args or {}).get("slug", "")
-    participant_id = _cookie_participant_id(slug)
+    return _participant_key_of(_cookie_participant_id(slug))
+
+
+def _participant_key_of(participant_id: int | None) -> str:
     if participant_id is None:
         return "consultation-address:" + (request.remote_addr or "")
     return f"consultation-participant:{participant_id}"
@@ -108,7 +115,7 @@ def _participant_key() -> str:
 def _vote_counts_its_own_limits() -> bool:
     """Flask-Limiter leaves the vote alone: `throttle` counts its two limits in one round
     trip (the limiter's per-request work cost more than the vote's statements)."""
-    return request.endpoint == "consultation.vote"
+    return request.endpoint in {"consultation.vote", "consultation.script_vote"}
 
 
 def _typed_email() -> str:
@@ -692,24 +699,37 @@ def results_csv(slug: str):
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt=COOKIE_SALT)
+    return _serializer_for(current_app.secret_key)
+
+
+@lru_cache(maxsize=4)
+def _serializer_for(secret: str | bytes) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt=COOKIE_SALT)
+
+
+#: Longer than any cookie the app signs (an id and its signature: about 40 characters), so
+#: that the kept answers stay small whatever is sent.
+MAX_COOKIE_LENGTH = 128
+
+
+@lru_cache(maxsize=16384)
+def _verified_participant_id(secret: str | bytes, raw: str) -> int | None:
+    """The participant id a cookie's value carries, None if it is forged. Kept per process
+    for the last participants (a vote a second each: the signature checked once, not on
+    every vote; an answer depends only on the value and the secret)."""
+    try:
+        value = _serializer_for(secret).loads(raw)
+    except BadSignature:
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _cookie_participant_id(slug: str) -> int | None:
     """The participant id the cookie carries (checked once per request: the limits ask too)."""
     raw = request.cookies.get(COOKIE_PREFIX + slug)
-    if not raw:
+    if not raw or len(raw) > MAX_COOKIE_LENGTH:
         return None
-    cached = g.get("consultation_cookie")
-    if cached is not None and cached[0] == raw:
-        return cached[1]
-    try:
-        value = _serializer().loads(raw)
-    except BadSignature:
-        value = None
-    participant_id = value if isinstance(value, int) else None
-    g.consultation_cookie = (raw, participant_id)
-    return participant_id
+    return _verified_participant_id(current_app.secret_key, raw)
 
 
 def _current_participant(consultation) -> ConsultationParticipant | None:
@@ -728,19 +748,51 @@ def _set_cookie(response: Response, consultation, participant: ConsultationParti
     )
 
 
+#: How many statements the page hands its script, then each batch it asks for: a read for
+#: every ten votes instead of a card rendered with each.
+QUEUE_SIZE = 10
+
+
+def _cards(statements, language: str) -> list[dict[str, Any]]:
+    return [{"id": s.id, "text": s.text(language)} for s in statements]
+
+
 def _card_context(consultation, participant):
-    statement, progress = queries.next_statement(db_session, consultation, participant)
+    language = current_language()
+    statements, progress = queries.next_statements(
+        db_session, consultation.id, participant.id, QUEUE_SIZE
+    )
+    statement = statements[0] if statements else None
     form = VoteForm(formdata=None)
+    is_open = consultation.is_open_on(clock.today())
+    queue = None
     if statement is not None:
         form.statement.data = statement.id
+        if is_open:
+            # What the script votes with (consultation.js): the cards it shows, where it
+            # posts each vote and with which token, where it asks for more.
+            queue = {
+                "vote": url_for("consultation.script_vote", slug=consultation.slug),
+                "more": url_for("consultation.next_cards", slug=consultation.slug),
+                "token": vote_token(current_app.secret_key, consultation.slug, participant.id),
+                "cards": _cards(statements, language),
+                "done": progress.done,
+                "total": progress.total,
+                "progress": _("%(done)s of %(total)s", done="{done}", total="{total}"),
+                "finished": _(
+                    "You have answered every statement. Thank you! You can still answer "
+                    "the open questions or propose a statement."
+                ),
+            }
     return {
         "consultation": consultation,
         "participant": participant,
         "statement": statement,
         "progress": progress,
         "vote_form": form,
-        "language": current_language(),
-        "is_open": consultation.is_open_on(clock.today()),
+        "language": language,
+        "is_open": is_open,
+        "queue": queue,
     }
 
 
@@ -801,76 +853,123 @@ def _require_participant(consultation) -> ConsultationParticipant:
 
 VOTES = {"agree": Vote.AGREE, "disagree": Vote.DISAGREE, "pass": Vote.PASS}
 
+#: The header the script sends `vote_token` in (see `script_vote`).
+VOTE_TOKEN_HEADER = "X-Vote-Token"
 
-@bp.post("/consulta/<string:slug>/votar")
-@public
-def vote(slug: str):
-    # The hot path (hundreds a second while a consultation is open): both limits in one
-    # round trip (throttle.py); one read (the consultation, the participant's id, the card
-    # after this vote: `queries.vote_card`), its answer rendered before the write (SQLite
-    # then holds its write lock for the upsert and the commit alone, not while a template
-    # renders); the vote in one upsert; one commit.
-    if not throttle.allowed(
+
+@lru_cache(maxsize=16384)
+def vote_token(secret: str | bytes, slug: str, participant_id: int) -> str:
+    """The participant's vote token: an HMAC of the consultation and the participant under
+    the app's secret, handed to the voting page's script (never in a cookie). Kept per
+    process like the cookie's check."""
+    key = secret.encode() if isinstance(secret, str) else secret
+    message = f"consultation-vote:{slug}:{participant_id}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _vote_limits_allow(participant_id: int | None) -> bool:
+    """Both vote limits (per address, per participant) in one round trip (throttle.py)."""
+    return throttle.allowed(
         [
             (
                 "CONSULTATION_VOTE_LIMIT_PER_ADDRESS",
                 "1200 per minute",
                 "consultation-vote-address:" + (request.remote_addr or ""),
             ),
-            ("CONSULTATION_VOTE_LIMIT_PER_PARTICIPANT", "60 per minute", _participant_key()),
+            (
+                "CONSULTATION_VOTE_LIMIT_PER_PARTICIPANT",
+                "60 per minute",
+                _participant_key_of(participant_id),
+            ),
         ]
-    ):
-        abort(429)
-    wants_json = request.accept_mimetypes.best == "application/json"
-    form = VoteForm()
-    valid = form.validate_on_submit() and form.vote.data in VOTES
-    card = queries.vote_card(
-        db_session, slug, _cookie_participant_id(slug), form.statement.data if valid else 0
     )
-    if card.participant_id is None:
-        if wants_json:
-            abort(403)
+
+
+@bp.post("/consulta/<string:slug>/votar")
+@public
+def vote(slug: str):
+    """The vote without JavaScript: the form posts, the page comes back with the next card."""
+    participant_id = _cookie_participant_id(slug)
+    if not _vote_limits_allow(participant_id):
+        abort(429)
+    ballot = queries.ballot(db_session, slug, participant_id)
+    if ballot.participant_id is None:
         return redirect(url_for("consultation.participate", slug=slug))
-    if not valid:
+    form = VoteForm()
+    if not form.validate_on_submit() or form.vote.data not in VOTES:
         abort(400)
-    statement_id, value = form.statement.data, VOTES[form.vote.data]
-    consultation = card.consultation
-    answer = None
-    if wants_json:
-        # The validated form serves the next card (a second form would cost as much again).
-        if card.statement is not None:
-            form.statement.data = card.statement.id
-        context = {
-            "consultation": consultation,
-            "statement": card.statement,
-            "progress": card.progress,
-            "vote_form": form,
-            "language": current_language(),
-            "is_open": consultation.is_open_on(clock.today()),
-        }
-        answer = jsonify(
-            {
-                "html": render_template("consultation/_card.html", **context),
-                "done": card.progress.done,
-                "total": card.progress.total,
-            }
-        )
     try:
         consultations.vote(
-            card.participant_id,
-            statement_id,
-            value,
-            consultation=consultation,
+            ballot.participant_id,
+            form.statement.data,
+            VOTES[form.vote.data],
+            consultation=ballot,
             today=clock.today(),
         )
     except DomainError as error:
-        if wants_json:
-            return jsonify({"error": {"status": 400, "message": str(error.message)}}), 400
         flash(str(error.message), "danger")
-        return redirect(url_for("consultation.participate", slug=slug))
-    if answer is not None:
-        return answer
     return redirect(url_for("consultation.participate", slug=slug))
+
+
+@bp.post("/consulta/<string:slug>/voto")
+@public_page  # served without a session: the vote reads nothing of it (public/site.py)
+@csrf.exempt
+def script_vote(slug: str):
+    """The voting page's script posts each vote here (hundreds a second while a consultation
+    is open): JSON {"statement": id, "vote": "agree"|"disagree"|"pass"} in, 204 out (the
+    script already holds the next cards). One round trip for both limits, one Core read,
+    one upsert, one commit; no template, no ORM object, no session (the session cookie the
+    browser sends along is never decoded).
+
+    Instead of the session's CSRF token (the session decoded, a token signed and compared
+    on every vote), the vote token in a header. It is as strong: a cross-site page can
+    neither read the token (it is only in our page, which the same-origin policy keeps from
+    other origins) nor compute it (an HMAC under the app's secret), and it is bound to the
+    participant the signed cookie names, as the session's token is bound to its session.
+    Besides, a custom header and a JSON body make any cross-origin post need a CORS
+    preflight, which this app never grants, and the participant's cookie is SameSite=Lax,
+    so a cross-site post does not carry it at all."""
+    participant_id = _cookie_participant_id(slug)
+    if not _vote_limits_allow(participant_id):
+        return render_error(429)
+    sent = request.headers.get(VOTE_TOKEN_HEADER, "").encode()
+    if participant_id is None or not hmac.compare_digest(
+        sent, vote_token(current_app.secret_key, slug, participant_id).encode()
+    ):
+        abort(403)
+    body = request.get_json(silent=True)
+    statement_id = body.get("statement") if isinstance(body, dict) else None
+    value = VOTES.get(body.get("vote")) if isinstance(body, dict) else None
+    # type() and not isinstance(): JSON's true is no statement number.
+    if type(statement_id) is not int or not 0 < statement_id <= MAX_ID or value is None:
+        abort(400)
+    ballot = queries.ballot(db_session, slug, participant_id)
+    if ballot.participant_id is None:
+        abort(403)
+    try:
+        consultations.vote(
+            ballot.participant_id, statement_id, value, consultation=ballot, today=clock.today()
+        )
+    except DomainError as error:
+        return render_error(400, str(error.message))
+    return current_app.response_class(status=204)
+
+
+@bp.get("/consulta/<string:slug>/siguientes")
+@public
+def next_cards(slug: str):
+    """The next statements for the voting page's script, when its queue runs low."""
+    ballot = queries.ballot(db_session, slug, _cookie_participant_id(slug))
+    if ballot.participant_id is None:
+        abort(403)
+    statements, progress = queries.next_statements(
+        db_session, ballot.id, ballot.participant_id, QUEUE_SIZE
+    )
+    response = jsonify(
+        cards=_cards(statements, current_language()), done=progress.done, total=progress.total
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/consulta/<string:slug>/proponer", methods=["GET", "POST"])
