@@ -5,6 +5,8 @@
 module.exports = {
   content: [
     "templates/base.html",
+    "templates/layout/header.html",
+    "templates/layout/footer.html",
     "templates/macros/forms.html",
     "templates/consultation/participate.html",
     "templates/consultation/join.html",
