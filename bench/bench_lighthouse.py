@@ -18,7 +18,8 @@ page is measured the day it lands, and pages that differ only by their row are m
 LIGHTHOUSE_PAGES=public or signed-in measures one set only, and a comma-separated list of
 paths or endpoints (`/network,/growth`, `growth.dashboard`) only those. LIGHTHOUSE_SYNTHETIC=10000
 measures the network page alone on `flask seed-synthetic`'s coalition of that many
-institutions (ten ties each) instead of the seed (the issue: interactive within 6 s there).
+institutions (ten ties each) instead of the seed (the issue: interactive within 6 s there),
+seeded under LIGHTHOUSE_SYNTHETIC_DIR once a day when it is set (as BENCH_NETWORK_DIR does).
 Prints one line per page with each score against its target, and the JSON reports are kept
 under test-output/lighthouse/.
 """
@@ -31,6 +32,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -201,6 +203,23 @@ def prepare_synthetic(url: str, institutions: int) -> None:
     engine.dispose()
 
 
+def synthetic_url(tmp: Path, institutions: int) -> str:
+    """The synthetic database's URL, seeded now under `tmp`, or kept under
+    LIGHTHOUSE_SYNTHETIC_DIR and seeded there once a day (the data's dates follow the day):
+    seeding 10,000 institutions takes minutes."""
+    kept = os.environ.get("LIGHTHOUSE_SYNTHETIC_DIR")
+    folder = Path(kept) if kept else tmp
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"synthetic-{institutions}-{date.today().isoformat()}.sqlite3"
+    done = path.with_suffix(".seeded")
+    url = f"sqlite:///{path}"
+    if not done.exists():
+        path.unlink(missing_ok=True)
+        prepare_synthetic(url, institutions)
+        done.touch()
+    return url
+
+
 def wait_for_network(port: int, cookie: str, seconds: int = 120) -> None:
     """Until the network page and its drawing answer 200 from every gunicorn worker.
 
@@ -228,7 +247,7 @@ def main() -> None:
         synthetic = int(os.environ.get("LIGHTHOUSE_SYNTHETIC", "0"))
         samples: dict[str, object] = {}
         if synthetic:
-            prepare_synthetic(url, synthetic)
+            url = synthetic_url(tmp, synthetic)
         else:
             samples = prepare_database(url)
         print(f"database: sqlite, migrated and seeded in {time.perf_counter() - started:.1f} s")
