@@ -231,7 +231,9 @@ def wait_for_network(port: int, cookie: str, seconds: int = 120) -> None:
     in_a_row = 0
     while time.monotonic() < deadline and in_a_row < 16:
         try:
-            ok = get(port, "/network", cookie)[0] == 200
+            status, body, _headers = get(port, "/network", cookie)
+            # A worker still computing answers 200 too, with a page that reloads itself.
+            ok = status == 200 and b'http-equiv="refresh"' not in body
             ok = get(port, "/network/graph.json", cookie)[0] == 200 and ok
         except TimeoutError:  # a worker busy building a large network on a loaded machine
             ok = False
