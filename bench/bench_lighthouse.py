@@ -11,12 +11,15 @@ this benchmark with npm into a cache folder (BENCH_CACHE, by default
 Public pages: the four scores (performance, accessibility, best practices, SEO), target 95
 each. Signed-in pages (issue 17): signed in as the demo coordinator, whose session cookie is
 passed to Lighthouse with `--extra-headers`; performance at least 90, accessibility and best
-practices 100 (SEO is not measured: these pages are for no search engine). The sample ids (a
-deliverable, a task, an institution, a meeting, a consultation) are read from the seeded
-database. LIGHTHOUSE_PAGES=public or signed-in measures one set only, and a comma-separated
-list of SIGNED_IN_PAGES entries (`/network,/growth`) only those. LIGHTHOUSE_SYNTHETIC=10000
+practices 100 (SEO is not measured: these pages are for no search engine). The signed-in pages
+come from the app's url_map (tests/routes.py, as the load benchmark's), one page per distinct
+template (the first path that renders it, as the coordinator or else the demo member): a new
+page is measured the day it lands, and pages that differ only by their row are measured once.
+LIGHTHOUSE_PAGES=public or signed-in measures one set only, and a comma-separated list of
+paths or endpoints (`/network,/growth`, `growth.dashboard`) only those. LIGHTHOUSE_SYNTHETIC=10000
 measures the network page alone on `flask seed-synthetic`'s coalition of that many
-institutions (ten ties each) instead of the seed (the issue: interactive within 6 s there).
+institutions (ten ties each) instead of the seed (the issue: interactive within 6 s there),
+seeded under LIGHTHOUSE_SYNTHETIC_DIR once a day when it is set (as BENCH_NETWORK_DIR does).
 Prints one line per page with each score against its target, and the JSON reports are kept
 under test-output/lighthouse/.
 """
@@ -29,9 +32,9 @@ import shutil
 import subprocess
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coalition_app.core.db import make_engine
@@ -39,6 +42,7 @@ from coalition_app.network.synthetic import COORDINATOR_EMAIL as SYNTHETIC_COORD
 from coalition_app.network.synthetic import PASSWORD as SYNTHETIC_PASSWORD
 from coalition_app.network.synthetic import seed_synthetic
 from tests.browser.chromium import CHROMIUM
+from tests.routes import COORDINATOR, MEMBER, only, pages
 
 from .bench_load import (
     DEMO_PASSWORD,
@@ -65,28 +69,6 @@ PAGES = [
     "/public/agenda",  # the agenda (issue 16), on the public site too
 ]
 TARGET = 95
-COORDINATOR = "coordinator@example.org"
-#: The main signed-in pages; {names} are sample ids read from the seeded database.
-SIGNED_IN_PAGES = [
-    "/",
-    "/my-work",
-    "/groups",
-    "/groups/etica",
-    "/deliverables/{deliverable}",
-    "/tasks/{task}",
-    "/institutions",
-    "/institutions/{institution}",
-    "/network",
-    "/growth",
-    "/people",
-    "/calendar",
-    "/meetings/{meeting}",
-    "/agenda",
-    "/inbox",
-    "/consultations",
-    "/consultations/{consultation}/manage",
-    "/account/profile",
-]
 SIGNED_IN_CATEGORIES = ("performance", "accessibility", "best-practices")
 SIGNED_IN_TARGETS = {"performance": 90, "accessibility": 100, "best-practices": 100}
 REPORTS = ROOT / "test-output" / "lighthouse"
@@ -149,35 +131,56 @@ def run_lighthouse(
     return {c: round(100 * (data["categories"][c]["score"] or 0)) for c in categories}
 
 
-def interactive_seconds(report: Path) -> tuple[float | None, float]:
-    """The report's time to interactive in seconds (the network page's target), and
-    Lighthouse's benchmark index of the machine during the run (lower: busier, so every
-    simulated time is longer)."""
-    data = json.loads(report.read_text())
-    value = (data["audits"].get("interactive") or {}).get("numericValue")
-    index = data.get("environment", {}).get("benchmarkIndex", 0)
-    return (None if value is None else value / 1000), index
+def signed_in_pages(
+    url: str, samples: dict[str, object], wanted: str = ""
+) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """([(path, template, email)], skipped): the url_map's signed-in HTML pages, one per
+    template; with `wanted` (paths or endpoints, comma-separated), those pages only.
 
+    Each page is rendered once in this process on the seeded database (Flask's test client,
+    the page cache off) as the coordinator, or as the member when the coordinator is refused;
+    the template a page renders is the last one `template_rendered` reports (the page's parts
+    are rendered inside it). Pages neither of them is shown (a redirect, a refusal) are
+    listed as skipped, with their status.
+    """
+    from flask import template_rendered
 
-def sample_ids(url: str) -> dict[str, object]:
-    """The ids that SIGNED_IN_PAGES name, the first of each kind in the seeded database."""
-    from models import Consultation, Deliverable, Institution, Meeting, Task
+    from coalition_app import create_app
+    from config import TestConfig
+    from tests.helpers import sign_in as sign_in_client
 
-    engine = make_engine(url)
-    with Session(engine) as session:
+    app = create_app(TestConfig(url))
+    app.config["PAGE_CACHE_ENABLED"] = False
+    routes = [p for p in pages(app, samples) if not p.is_public and not p.is_api]
+    routes = only(routes, wanted)
+    clients = []
+    for email in (COORDINATOR, MEMBER):
+        client = app.test_client()
+        sign_in_client(client, email, DEMO_PASSWORD)
+        clients.append((email, client))
+    rendered: list[str] = []
 
-        def first(column):
-            return session.scalar(select(column).order_by(column).limit(1))
+    def record(_app, template, **_extra) -> None:
+        rendered.append(template.name)
 
-        ids = {
-            "deliverable": first(Deliverable.id),
-            "task": first(Task.id),
-            "institution": first(Institution.id),
-            "meeting": first(Meeting.id),
-            "consultation": first(Consultation.slug),
-        }
-    engine.dispose()
-    return ids
+    chosen: dict[str, tuple[str, str]] = {}
+    skipped = []
+    with template_rendered.connected_to(record, app):
+        for page in routes:
+            statuses = []
+            for email, client in clients:
+                rendered.clear()
+                response = client.get(page.path)
+                statuses.append(str(response.status_code))
+                if response.status_code == 200 and response.mimetype == "text/html":
+                    # Named pages are each measured; the walk keeps one page per template.
+                    key = page.path if wanted else (rendered or [page.path])[-1]
+                    chosen.setdefault(key, (page.path, email))
+                    break
+            else:
+                skipped.append(f"{page.path} ({'/'.join(statuses)})")
+    found = sorted((path, template, email) for template, (path, email) in chosen.items())
+    return found, skipped
 
 
 def prepare_synthetic(url: str, institutions: int) -> None:
@@ -200,6 +203,23 @@ def prepare_synthetic(url: str, institutions: int) -> None:
     engine.dispose()
 
 
+def synthetic_url(tmp: Path, institutions: int) -> str:
+    """The synthetic database's URL, seeded now under `tmp`, or kept under
+    LIGHTHOUSE_SYNTHETIC_DIR and seeded there once a day (the data's dates follow the day):
+    seeding 10,000 institutions takes minutes."""
+    kept = os.environ.get("LIGHTHOUSE_SYNTHETIC_DIR")
+    folder = Path(kept) if kept else tmp
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"synthetic-{institutions}-{date.today().isoformat()}.sqlite3"
+    done = path.with_suffix(".seeded")
+    url = f"sqlite:///{path}"
+    if not done.exists():
+        path.unlink(missing_ok=True)
+        prepare_synthetic(url, institutions)
+        done.touch()
+    return url
+
+
 def wait_for_network(port: int, cookie: str, seconds: int = 120) -> None:
     """Until the network page and its drawing answer 200 from every gunicorn worker.
 
@@ -210,8 +230,13 @@ def wait_for_network(port: int, cookie: str, seconds: int = 120) -> None:
     deadline = time.monotonic() + seconds
     in_a_row = 0
     while time.monotonic() < deadline and in_a_row < 16:
-        ok = get(port, "/network", cookie)[0] == 200
-        ok = get(port, "/network/graph.json", cookie)[0] == 200 and ok
+        try:
+            status, body, _headers = get(port, "/network", cookie)
+            # A worker still computing answers 200 too, with a page that reloads itself.
+            ok = status == 200 and b'http-equiv="refresh"' not in body
+            ok = get(port, "/network/graph.json", cookie)[0] == 200 and ok
+        except TimeoutError:  # a worker busy building a large network on a loaded machine
+            ok = False
         in_a_row = in_a_row + 1 if ok else 0
         if not ok:
             time.sleep(1)
@@ -225,10 +250,11 @@ def main() -> None:
         url = f"sqlite:///{tmp / 'bench.sqlite3'}"
         started = time.perf_counter()
         synthetic = int(os.environ.get("LIGHTHOUSE_SYNTHETIC", "0"))
+        samples: dict[str, object] = {}
         if synthetic:
-            prepare_synthetic(url, synthetic)
+            url = synthetic_url(tmp, synthetic)
         else:
-            prepare_database(url)
+            samples = prepare_database(url)
         print(f"database: sqlite, migrated and seeded in {time.perf_counter() - started:.1f} s")
         port = free_port()
         log_path = tmp / "gunicorn.log"
@@ -236,26 +262,24 @@ def main() -> None:
         try:
             wait_ready(port, process, log_path)
             print(f"lighthouse {LIGHTHOUSE_VERSION}, mobile (default), Chromium {CHROMIUM}")
-            only = os.environ.get("LIGHTHOUSE_PAGES", "")
+            wanted = os.environ.get("LIGHTHOUSE_PAGES", "")
             if synthetic:
                 print(f"synthetic coalition: {synthetic:,} institutions, {10 * synthetic:,} ties")
-                measure_signed_in(
-                    command,
-                    port,
-                    {},
-                    ["/network"],
-                    SYNTHETIC_COORDINATOR,
-                    SYNTHETIC_PASSWORD,
-                    prefix=f"synthetic-{synthetic}_",
-                )
-            elif only in ("", "public"):
+                passwords = {SYNTHETIC_COORDINATOR: SYNTHETIC_PASSWORD}
+                chosen = [("/network", "network/page.html", SYNTHETIC_COORDINATOR)]
+                measure_signed_in(command, port, chosen, passwords, f"synthetic-{synthetic}_")
+                return
+            if wanted in ("", "public"):
                 measure_public(command, port)
-            if synthetic:
-                pass
-            elif only not in ("", "public", "signed-in"):
-                measure_signed_in(command, port, sample_ids(url), only.split(","))
-            elif only in ("", "signed-in"):
-                measure_signed_in(command, port, sample_ids(url), SIGNED_IN_PAGES)
+            if wanted != "public":
+                named = "" if wanted == "signed-in" else wanted
+                chosen, skipped = signed_in_pages(url, samples, named)
+                passwords = {COORDINATOR: DEMO_PASSWORD, MEMBER: DEMO_PASSWORD}
+                measure_signed_in(command, port, chosen, passwords)
+                if skipped:
+                    print(
+                        "not measured (no page for the coordinator/member): " + ", ".join(skipped)
+                    )
         finally:
             stop_gunicorn(process)
 
@@ -276,29 +300,79 @@ def measure_public(command: Path, port: int) -> None:
     print(f"target {TARGET}: " + ("all met" if not below else "below: " + "; ".join(below)))
 
 
+def page_metrics(report: Path) -> dict[str, float]:
+    """What drives the performance score, from a report: FCP, LCP and TTI (s), TBT and
+    main-thread work (ms), unused JavaScript and CSS (KiB, as transferred), and Lighthouse's
+    benchmark index of the machine during the run (lower: busier, so every simulated time
+    is longer)."""
+    data = json.loads(report.read_text())
+    audits = data["audits"]
+
+    def value(name: str, unit: float = 1.0) -> float:
+        return ((audits.get(name) or {}).get("numericValue") or 0) / unit
+
+    def unused(name: str) -> float:
+        details = (audits.get(name) or {}).get("details") or {}
+        return sum(item.get("wastedBytes", 0) for item in details.get("items", [])) / 1024
+
+    return {
+        "fcp": value("first-contentful-paint", 1000),
+        "lcp": value("largest-contentful-paint", 1000),
+        "tbt": value("total-blocking-time"),
+        "tti": value("interactive", 1000),
+        "main": value("mainthread-work-breakdown"),
+        "js": unused("unused-javascript"),
+        "css": unused("unused-css-rules"),
+        "cpu": data.get("environment", {}).get("benchmarkIndex", 0),
+    }
+
+
+METRIC_COLUMNS = (
+    ("FCP s", "fcp", ".1f"),
+    ("LCP s", "lcp", ".1f"),
+    ("TBT ms", "tbt", ".0f"),
+    ("TTI s", "tti", ".1f"),
+    ("main ms", "main", ".0f"),
+    ("JS KiB", "js", ".0f"),
+    ("CSS KiB", "css", ".0f"),
+    ("cpu", "cpu", ".0f"),
+)
+
+
 def measure_signed_in(
     command: Path,
     port: int,
-    ids: dict[str, object],
-    pages: list[str],
-    email: str = COORDINATOR,
-    password: str = DEMO_PASSWORD,
+    chosen: list[tuple[str, str, str]],
+    passwords: dict[str, str],
     prefix: str = "signed-in_",
 ) -> None:
-    cookie = sign_in(port, email, password)  # its welcome message read, as a browser would
-    wait_for_network(port, cookie, seconds=900)
+    """Lighthouse on each (path, template, email), with that person's session cookie."""
+    cookies = {}
+    for email, password in passwords.items():
+        cookies[email] = sign_in(port, email, password)  # its welcome message read
+    wait_for_network(port, next(iter(cookies.values())), seconds=900)
     targets = " ".join(f"{c} {t}" for c, t in SIGNED_IN_TARGETS.items())
-    print(f"signed in as {email}; targets: {targets}; cpu: Lighthouse's benchmark index")
-    print(f"{'signed-in page':<38} {'perf':>5} {'a11y':>5} {'b.p.':>5} {'TTI s':>6} {'cpu':>5}")
+    print(
+        f"{len(chosen)} signed-in pages; targets: {targets}; unused JS/CSS as transferred;"
+        f" cpu: Lighthouse's benchmark index; load average {os.getloadavg()[0]:.2f}"
+    )
+    print(
+        f"{'signed-in page':<38} {'perf':>4} {'a11y':>4} {'b.p.':>4} "
+        + " ".join(f"{label:>7}" for label, _key, _f in METRIC_COLUMNS)
+        + "  as"
+    )
     below = []
-    for template in pages:
-        path = template.format(**ids)
+    for path, _template, email in chosen:
         report = REPORTS / _report_name(prefix, path)
         scores = None
         for _attempt in range(2):  # Chromium now and then records no trace (NO_NAVSTART)
             try:
                 scores = run_lighthouse(
-                    command, f"http://127.0.0.1:{port}{path}", report, SIGNED_IN_CATEGORIES, cookie
+                    command,
+                    f"http://127.0.0.1:{port}{path}",
+                    report,
+                    SIGNED_IN_CATEGORIES,
+                    cookies[email],
                 )
                 break
             except subprocess.CalledProcessError:  # Lighthouse said why above
@@ -307,12 +381,15 @@ def measure_signed_in(
             print(f"{path:<38} failed")
             below.append(f"{path} failed")
             continue
-        tti, index = interactive_seconds(report)
+        metrics = page_metrics(report)
         print(
             f"{path:<38} "
-            + " ".join(f"{scores[c]:>5}" for c in SIGNED_IN_CATEGORIES)
-            + (f" {tti:>6.1f}" if tti is not None else "      -")
-            + f" {index:>5.0f}"
+            + " ".join(f"{scores[c]:>4}" for c in SIGNED_IN_CATEGORIES)
+            + " "
+            + " ".join(f"{metrics[key]:>7{fmt}}" for _label, key, fmt in METRIC_COLUMNS)
+            + f"  {email.split('@')[0]}",
+            flush=True,
         )
         below += [f"{path} {c} {s}" for c, s in scores.items() if s < SIGNED_IN_TARGETS[c]]
     print("signed-in targets: " + ("all met" if not below else "below: " + "; ".join(below)))
+    print(f"load average after: {os.getloadavg()[0]:.2f}")

@@ -42,4 +42,4 @@ def test_the_consent_and_voting_pages_load_it_instead_of_bootstrap(client, consu
     page = client.get("/consulta/consulta-prueba").get_data(as_text=True)
     assert 'name="statement"' in page
     assert "css/participant.css" in page and "bootstrap.min.css" not in page
-    assert re.search(r'bootstrap\.bundle\.min\.js(\?v=\w+)?" defer', page)
+    assert re.search(r'js/nav\.js(\?v=\w+)?" defer', page)  # the layout's menu script
