@@ -212,6 +212,14 @@ def _browser_time_to_interactive(url: str) -> tuple[float, float, int]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_port}"
+
+    def _touch_overview(page) -> None:
+        # A large network is first painted as an overview; the interactive graph (what is
+        # timed here) comes with the first touch of it.
+        page.wait_for_selector("#network-graph", timeout=300_000)
+        if page.get_attribute("#network-graph", "data-overview"):
+            page.locator("#network-graph").click()
+
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -224,10 +232,12 @@ def _browser_time_to_interactive(url: str) -> tuple[float, float, int]:
             # The first visit builds the network in the request (a fresh app, an empty
             # cache) and warms the browser's file cache; the second one is measured.
             page.goto("/network", timeout=300_000)
+            _touch_overview(page)
             page.wait_for_selector("#network-graph[data-ready='1']", timeout=120_000)
             runs = []
             for _ in range(3):  # the median of three visits
                 page.goto("/network", timeout=120_000)
+                _touch_overview(page)
                 page.wait_for_function(
                     "() => window.coalitionNetwork && window.coalitionNetwork.edgesPaintedAt",
                     timeout=120_000,
