@@ -216,7 +216,9 @@ def _browser_time_to_interactive(url: str) -> tuple[float, float, int]:
     def _touch_overview(page) -> None:
         # A large network is first painted as an overview; the interactive graph (what is
         # timed here) comes with the first touch of it.
-        page.wait_for_selector("#network-graph", timeout=300_000)
+        page.wait_for_selector(
+            "#network-graph[data-ready='1'], #network-graph[data-overview]", timeout=300_000
+        )
         if page.get_attribute("#network-graph", "data-overview"):
             page.locator("#network-graph").click()
 
