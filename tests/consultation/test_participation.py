@@ -170,6 +170,32 @@ def test_the_page_hands_over_at_most_a_batch_of_cards(app, client, consultation,
     assert not {c["id"] for c in rest["cards"]} & {c["id"] for c in queue["cards"]}
 
 
+def test_the_next_cards_run_a_fixed_number_of_statements_whatever_was_voted(
+    client, consultation, db_session
+):
+    from coalition_app.consultation.views import QUEUE_SIZE
+
+    for i in range(3 * QUEUE_SIZE):
+        text_ = f"Otra afirmación de prueba {i}."
+        db_session.add(
+            ConsultationStatement(
+                consultation_id=consultation.id, text_es=text_, text_key=statement_key(text_)
+            )
+        )
+    db_session.commit()
+    _join(client)
+    queue = _queue(client)
+    engine = db_session.get_bind()
+    with count_statements(engine) as before:
+        assert client.get(queue["more"]).status_code == 200
+    for card in queue["cards"]:
+        assert _script_vote(client, queue, card["id"]).status_code == 204
+    with count_statements(engine) as after:
+        rest = client.get(queue["more"]).get_json()
+    assert rest["done"] == QUEUE_SIZE and len(rest["cards"]) == QUEUE_SIZE
+    assert after.count == before.count <= 3
+
+
 def test_the_script_vote_is_two_statements_no_template_and_no_session_whatever_was_voted(
     app, client, consultation, db_session, monkeypatch
 ):
