@@ -610,6 +610,14 @@ def centralities_alongside(
     executor: Executor
     try:
         if len(nodes) > settings.betweenness_exact_limit:
+            # Imported here, before the thread starts: importing NetworKit (and the
+            # scikit-learn it loads) inside the thread took the GIL in thousands of short
+            # turns against the caller's building of the graph, each turn waiting out the
+            # caller's switch interval, and stretched half a second of imports to about
+            # four, KADABRA starting only then (the 10,000 network: 10.5 s against 7.3 s
+            # with NetworKit already imported; `make bench BENCH=network`).
+            import networkit  # noqa: F401
+
             executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="betweenness")
         else:
             executor = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))

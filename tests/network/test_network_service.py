@@ -626,3 +626,27 @@ def test_over_time_of_a_random_coalition_is_each_years_graph(tmp_path, seed):
 
     assert history == handed == computed == expected
     assert len({row["edge_count"] for row in history}) > 3
+
+
+def test_the_sampling_library_is_imported_before_its_thread_starts(seeded_app, monkeypatch):
+    # Imported inside the thread, NetworKit's import fought the caller for the GIL and
+    # delayed KADABRA by seconds on 10,000 institutions; the caller imports it first.
+    import sys
+
+    monkeypatch.delitem(sys.modules, "networkit", raising=False)
+    imported_at_submit: dict[str, bool] = {}
+    submit = network.ThreadPoolExecutor.submit
+
+    def watched(self, *args, **kwargs):
+        imported_at_submit[self._thread_name_prefix] = "networkit" in sys.modules
+        return submit(self, *args, **kwargs)
+
+    monkeypatch.setattr(network.ThreadPoolExecutor, "submit", watched)
+    with seeded_app.app_context():
+        rows = network.load_rows(seeded_app.extensions["database"].session)
+    settings = network.NetworkSettings(betweenness_exact_limit=50, parallel_above=10)
+
+    document = network.compute_network(rows, TODAY, settings)
+
+    assert document["measures_info"]["betweenness"] == "sampled"
+    assert imported_at_submit["betweenness"] is True
