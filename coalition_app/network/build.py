@@ -694,6 +694,15 @@ def _compute_network(rows: NetworkRows, as_of: date, settings: NetworkSettings) 
         layout_started = time.perf_counter()
         positions = measures.layout(G, coalition["communities"], seed=SEED, arrays=arrays)
         layout_seconds = time.perf_counter() - layout_started
+        # What needs no node measure is written while betweenness may still be running.
+        edges = measures.node_link_edges(G)
+        for edge in edges:
+            edge["layer"] = measures.COLLABORATION
+        # The other layer: pairs of institutions in the same working group(s).
+        affiliation = [
+            {"source": a, "target": b, "layer": measures.AFFILIATION, "groups": groups}
+            for a, b, groups in day_rows.affiliation
+        ]
         # Last, so that betweenness computed alongside overlaps all of the above.
         values, info = measures.node_measures(
             G, seed=SEED, centralities=functools.partial(centralities, G), arrays=arrays
@@ -703,9 +712,7 @@ def _compute_network(rows: NetworkRows, as_of: date, settings: NetworkSettings) 
     for v, (x, y) in positions.items():
         values[v]["x"] = x
         values[v]["y"] = y
-    document = measures.to_node_link(G, values, coalition)
-    for edge in document["edges"]:
-        edge["layer"] = measures.COLLABORATION
+    document = measures.to_node_link(G, values, coalition, edges=edges)
     document.update(
         {
             "as_of": as_of.isoformat(),
@@ -714,11 +721,7 @@ def _compute_network(rows: NetworkRows, as_of: date, settings: NetworkSettings) 
             "introductions": introductions,
             "over_time": history,
             "skipped": day_rows.skipped,
-            # The other layer: pairs of institutions in the same working group(s).
-            "affiliation": [
-                {"source": a, "target": b, "layer": measures.AFFILIATION, "groups": groups}
-                for a, b, groups in day_rows.affiliation
-            ],
+            "affiliation": affiliation,
             "timings": {
                 "build": round(built - started, 4),
                 "measures": round(measured - built - layout_seconds, 4),

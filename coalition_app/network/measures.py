@@ -1433,6 +1433,8 @@ def to_node_link(
     G: nx.Graph,
     node_values: Mapping[Node, Mapping[str, Any]],
     coalition: Mapping[str, Any] | None = None,
+    *,
+    edges: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Return a JSON-serialisable node-link dict of `G` with the measures attached.
 
@@ -1443,7 +1445,7 @@ def to_node_link(
     node also carries its entry of `node_values` (from `node_measures`) as attributes,
     and `coalition` (from `coalition_measures`), if given, is included under
     ``"coalition"``.  Edge reasons are shared with `G`, not copied: treat them as
-    read-only.
+    read-only.  `edges`, `node_link_edges` of `G` if the caller made them already.
     """
     nodes = []
     for v, attrs in G.nodes(data=True):
@@ -1452,6 +1454,21 @@ def to_node_link(
             node[key] = _finite(value)
         node["id"] = v
         nodes.append(node)
+    data: dict[str, Any] = {
+        "directed": False,
+        "multigraph": False,
+        "graph": _jsonable(G.graph),
+        "nodes": nodes,
+        "edges": node_link_edges(G) if edges is None else edges,
+    }
+    if coalition is not None:
+        data["coalition"] = _jsonable(coalition)
+    return data
+
+
+def node_link_edges(G: nx.Graph) -> list[dict[str, Any]]:
+    """The ``"edges"`` of `to_node_link`: they need no measure, so a caller can write them
+    while a measure is still being computed elsewhere."""
     edges = []
     for u, v, attrs in G.edges(data=True):
         edge = {
@@ -1461,16 +1478,7 @@ def to_node_link(
         edge["source"] = u
         edge["target"] = v
         edges.append(edge)
-    data: dict[str, Any] = {
-        "directed": False,
-        "multigraph": False,
-        "graph": _jsonable(G.graph),
-        "nodes": nodes,
-        "edges": edges,
-    }
-    if coalition is not None:
-        data["coalition"] = _jsonable(coalition)
-    return data
+    return edges
 
 
 def _reason_string(reason: Mapping[str, Any]) -> str:
