@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import cast
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 from werkzeug.exceptions import NotFound
@@ -127,20 +127,19 @@ class _Reader:
         return self.role == Role.COORDINATOR
 
 
-_OPTION = Markup('<option value="{}">{}</option>')
-
-
 def mention_options(subject: Subject) -> Markup:
     """The mention picker's `<option>`s: the people `mentionable(subject)` gives (the same
     rule, asked of each), with their institution's acronym or name, as one string (the
     thread's new-comment form and each edit form show it). One query, plain rows."""
     action = policy.VIEW_ACTIONS[type(subject)]
-    return Markup("").join(
-        _OPTION.format(name, acronym or institution)
-        for person_id, role, institution_id, name, acronym, institution in session.execute(
-            _PICKER_ROWS
+    return Markup(
+        "".join(
+            f'<option value="{escape(name)}">{escape(acronym or institution)}</option>'
+            for person_id, role, institution_id, name, acronym, institution in session.execute(
+                _PICKER_ROWS
+            )
+            if policy.can(cast(User, _Reader(person_id, role, institution_id)), action, subject)
         )
-        if policy.can(cast(User, _Reader(person_id, role, institution_id)), action, subject)
     )
 
 
