@@ -53,6 +53,10 @@ def create_app(config: Config | None = None) -> Flask:
 
     app.jinja_env.globals["url_pattern"] = url_pattern
 
+    from .core.fields import form_field
+
+    app.jinja_env.globals["form_field"] = form_field
+
     from models import due_state
 
     def _due_state(day: date | None, today: date, done: bool = False) -> str | None:

@@ -396,10 +396,15 @@ def evidence_items(recs: Iterable[Recommendation]) -> dict[int, list[EvidenceIte
     )
     deliverable_ids = {e.ref_id for e in rows if e.kind == EvidenceKind.DELIVERABLE}
     meeting_ids = {e.ref_id for e in rows if e.kind == EvidenceKind.MEETING}
+    # Their titles and progress: plain rows, not deliverables built as objects.
     deliverables = (
         {
             d.id: d
-            for d in session.scalars(select(Deliverable).where(Deliverable.id.in_(deliverable_ids)))
+            for d in session.execute(
+                select(Deliverable.id, Deliverable.title, Deliverable.progress).where(
+                    Deliverable.id.in_(deliverable_ids)
+                )
+            )
         }
         if deliverable_ids
         else {}

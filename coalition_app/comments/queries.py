@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
+from markupsafe import Markup, escape
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 from werkzeug.exceptions import NotFound
 
-from models import Comment, CommentMention, Institution, User
+from models import Comment, CommentMention, Institution, Role, User
 
 from .. import policy
 from ..core.db import session
@@ -88,6 +90,57 @@ def mentionable(subject: Subject) -> list[User]:
     action = policy.VIEW_ACTIONS[type(subject)]
     people = session.scalars(_ACTIVE_PEOPLE)
     return [person for person in people if policy.can(person, action, subject)]
+
+
+# The mention picker's rows: what the subjects' view rules read of a person (`policy.can` with
+# "view_deliverable", "view_task", "view_meeting", "view_recommendation": their id, role and
+# institution) and what the picker shows (name, acronym or name). Plain rows: fifty people
+# built as User and Institution objects cost more than the rest of the comment thread.
+_PICKER_ROWS = (
+    select(
+        User.id,
+        User.role,
+        User.institution_id,
+        User.full_name,
+        Institution.acronym,
+        Institution.name,
+    )
+    .join(Institution, User.institution_id == Institution.id)
+    .where(User.is_active.is_(True))
+    .order_by(User.full_name, User.id)
+)
+
+
+class _Reader:
+    """An active person as the subjects' view rules read them (`policy.can` asks
+    `is_authenticated` and `is_active`, the rules `id`, `institution_id`, `is_coordinator`)."""
+
+    __slots__ = ("id", "institution_id", "role")
+    is_authenticated = True
+    is_active = True
+
+    def __init__(self, person_id: int, role: Role, institution_id: int) -> None:
+        self.id, self.role, self.institution_id = person_id, role, institution_id
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == Role.COORDINATOR
+
+
+def mention_options(subject: Subject) -> Markup:
+    """The mention picker's `<option>`s: the people `mentionable(subject)` gives (the same
+    rule, asked of each), with their institution's acronym or name, as one string (the
+    thread's new-comment form and each edit form show it). One query, plain rows."""
+    action = policy.VIEW_ACTIONS[type(subject)]
+    return Markup(
+        "".join(
+            f'<option value="{escape(name)}">{escape(acronym or institution)}</option>'
+            for person_id, role, institution_id, name, acronym, institution in session.execute(
+                _PICKER_ROWS
+            )
+            if policy.can(cast(User, _Reader(person_id, role, institution_id)), action, subject)
+        )
+    )
 
 
 def mention_links(comment: Comment) -> Mapping[str, str]:

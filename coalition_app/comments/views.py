@@ -49,7 +49,7 @@ def comment_thread(subject: Subject) -> dict[str, object]:
         "moderator": policy.can(current_user, "moderate_subject", subject),
         "comments": items,
         "form": CommentForm(formdata=None) if may_discuss else None,
-        "people": queries.mentionable(subject) if may_discuss else [],
+        "people": queries.mention_options(subject) if may_discuss else "",
         "edit_forms": {
             c.id: _edit_form(c) for c in items if policy.can(current_user, "edit_comment", c)
         },
@@ -121,7 +121,7 @@ def _form_page(subject: Subject, form, mode: str, comment: Comment | None = None
         form=form,
         mode=mode,
         comment=comment,
-        people=queries.mentionable(subject) if may_discuss and mode != "hide" else [],
+        people=queries.mention_options(subject) if may_discuss and mode != "hide" else "",
         edit_until=policy.edit_window_ends(comment) if comment is not None else None,
         **extra,
     )

@@ -39,3 +39,28 @@ def test_the_picker_lists_who_may_see_the_subject_whatever_their_number(
     assert ("Persona 24" in offered) is (subject != "meeting")
     if subject != "meeting":
         assert offered["Persona 24"] == "Institución sin siglas"  # its name, for lack of one
+
+
+@pytest.mark.parametrize("subject", ["deliverable", "task", "meeting", "event"])
+@pytest.mark.parametrize("archived", [False, True])
+def test_the_picker_offers_exactly_whom_a_comment_may_mention(
+    app, db_session, world, subject, archived
+):
+    # The picker reads plain rows (queries.mention_options); saving a comment's mentions reads
+    # people (queries.mentionable): both ask the policy's view rule of each active person.
+    from coalition_app.comments import queries
+
+    target = world[subject]
+    if archived and subject in ("deliverable", "task"):
+        target.archived_at = world["deliverable"].created_at  # managers only see it now
+        db_session.flush()
+    with app.test_request_context():
+        offered = OPTION.findall(str(queries.mention_options(target)))
+        people = queries.mentionable(target)
+    assert [name for name, _ in offered] == [person.full_name for person in people]
+    assert [label for _, label in offered] == [
+        person.institution.acronym or person.institution.name for person in people
+    ]
+    hidden_from_members = archived and subject in ("deliverable", "task")
+    assert ("Member A" in dict(offered)) is not hidden_from_members
+    assert "Chair A" in dict(offered)
