@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import force_locale, format_date
@@ -36,6 +36,35 @@ from ..core.errors import DomainError
 from .queries import WITHOUT_PLACE
 
 
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """One update in a group's activity, as its page lists it: when, who, on which task (or
+    else which deliverable), and what changed."""
+
+    created_at: datetime
+    author_name: str | None
+    task_id: int | None
+    task_title: str | None
+    deliverable_id: int | None
+    deliverable_title: str | None
+    changes: dict[str, Any]
+    note: str
+
+
+# The task is `live_updates`' outer join on the update's task; its deliverable, the one the
+# update is about (the update's own, or its task's): the title shown when it has no task.
+_ACTIVITY_COLUMNS = (
+    ProgressUpdate.created_at,
+    User.full_name,
+    Task.id,
+    Task.title,
+    ProgressUpdate.deliverable_id,
+    Deliverable.title,
+    ProgressUpdate.changes,
+    ProgressUpdate.note,
+)
+
+
 @dataclass
 class GroupPage:
     group: WorkingGroup
@@ -46,7 +75,7 @@ class GroupPage:
     past_chairs: list[GroupChair]
     deliverables: list[Deliverable]
     archived: list[Deliverable]
-    activity: list[ProgressUpdate]
+    activity: list[Activity]
     stale_ids: set[int]
     today: date
 
@@ -165,19 +194,18 @@ def group_page(
     from ..work.queries import live_updates, stale_deliverables
 
     # The activity is in the part every viewer shares (`groups/_detail_body.html`, cached):
-    # nothing archived, which only the group's managers may see (on its own pages).
-    activity = list(
-        session.scalars(
+    # nothing archived, which only the group's managers may see (on its own pages). Rows of
+    # the columns it shows, not three objects per update.
+    activity = [
+        Activity(*row)
+        for row in session.execute(
             live_updates(d.id for d in deliverables)
-            .options(
-                joinedload(ProgressUpdate.author).lazyload(User.institution),
-                joinedload(ProgressUpdate.task),
-                joinedload(ProgressUpdate.deliverable),
-            )
+            .with_only_columns(*_ACTIVITY_COLUMNS)
+            .outerjoin(User, User.id == ProgressUpdate.author_id)
             .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())
             .limit(activity_limit)
         )
-    )
+    ]
     return GroupPage(
         group=group,
         leads=[m for m in current if m.role == GroupRole.LEAD],
