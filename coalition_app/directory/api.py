@@ -63,9 +63,7 @@ def institutions():
     # Rows of the columns the resource shows, not objects each joined to its sector and
     # state: those come from the reference lists above.
     statement = directory.in_directory_order(
-        select(*LIST_COLUMNS, InstitutionRow.active_on(today).label("active")).where(
-            *conditions
-        ),
+        select(*LIST_COLUMNS, InstitutionRow.active_on(today).label("active")).where(*conditions),
         query,
     )
     rows = session.execute(statement.limit(per_page).offset((page - 1) * per_page)).all()

@@ -168,9 +168,7 @@ _PAGE_DELIVERABLES = (
 # The tasks of the group's deliverables that are not archived, as rows (the page shows five
 # columns of each, and counts them per deliverable).
 _PAGE_TASKS = (
-    select(
-        Task.id, Task.deliverable_id, Task.title, Task.due_on, Task.status, User.full_name
-    )
+    select(Task.id, Task.deliverable_id, Task.title, Task.due_on, Task.status, User.full_name)
     .join(Deliverable, Deliverable.id == Task.deliverable_id)
     .outerjoin(User, User.id == Task.assignee_id)
     .where(Deliverable.group_id == bindparam("group_id"), Task.archived_at.is_(None))

@@ -163,7 +163,7 @@ def current_chairs(groups: list[WorkingGroup], day: date) -> list[Row[tuple[int,
 _DAY = bindparam("day", type_=Date)
 
 
-def _groups_of(institution_id: str) -> Select[tuple[int]]:
+def _groups_of(institution_id: str) -> Select[int]:
     return select(GroupMembership.group_id).where(
         GroupMembership.institution_id == bindparam(institution_id),
         GroupMembership.current_on(_DAY),  # type: ignore[arg-type]
@@ -174,9 +174,7 @@ def _groups_of(institution_id: str) -> Select[tuple[int]]:
 # the groups and the day bound at each call.
 _GROUPS_FOR_TASK = select(
     WorkingGroup,
-    and_(
-        WorkingGroup.id.in_(_groups_of("first_id")), WorkingGroup.id.in_(_groups_of("second_id"))
-    ),
+    and_(WorkingGroup.id.in_(_groups_of("first_id")), WorkingGroup.id.in_(_groups_of("second_id"))),
 ).order_by(WorkingGroup.slug)
 _CURRENT_CHAIRS = (
     select(GroupChair.person_id, GroupChair.group_id, User.full_name)

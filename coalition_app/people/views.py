@@ -113,6 +113,7 @@ def person_rows(people: list[Any], roles: list[Role], back: str, csrf: str) -> M
     rows = []
     for p in people:
         key = int(p.id)
+        greyed = "" if p.is_active else "text-body-secondary"
         if p.is_active:
             account = (
                 '                <input type="hidden" name="active" value="0">\n'
@@ -137,9 +138,10 @@ def person_rows(people: list[Any], roles: list[Role], back: str, csrf: str) -> M
             )
             sessions = ""
         rows.append(
-            f'\n        <tr id="person-{key}" class="{"" if p.is_active else "text-body-secondary"}">\n'
+            f'\n        <tr id="person-{key}" class="{greyed}">\n'
             f'          <td class="fw-semibold">{escape(p.full_name)}</td>\n'
-            f'          <td class="small text-break" data-label="{t_email}">{escape(p.email)}</td>\n'
+            f'          <td class="small text-break" data-label="{t_email}">'
+            f"{escape(p.email)}</td>\n"
             f'          <td class="small" data-label="{t_institution}"><a href="'
             f'{escape(profile_url(p.institution_id))}">{escape(p.institution_label)}</a></td>\n'
             f'          <td data-label="{t_role}">\n'
@@ -147,8 +149,9 @@ def person_rows(people: list[Any], roles: list[Role], back: str, csrf: str) -> M
             ' class="d-flex gap-1 m-0">\n'
             f"{hidden}"
             f'              <label class="visually-hidden" for="role-{key}">'
-            f'{role_of % {"name": p.full_name}}</label>\n'
-            f'              <select class="form-select form-select-sm" name="role" id="role-{key}">\n'
+            f"{role_of % {'name': p.full_name}}</label>\n"
+            '              <select class="form-select form-select-sm" name="role"'
+            f' id="role-{key}">\n'
             f"                {options[p.role]}\n"
             "              </select>\n"
             f'              <button type="submit" class="btn btn-sm btn-outline-secondary">'
