@@ -14,13 +14,19 @@ from models import Institution as InstitutionRow
 from ..api.blueprint import bp
 from ..api.helpers import answer, parse_query
 from ..api.openapi import operation
-from ..api.schemas import Links, Meta
+from ..api.schemas import Links, Meta, Sector, State
 from ..core import clock
 from ..core.db import session
 from ..groups import service as groups_service
 from ..policy import authorize
 from . import service as directory
-from .schemas import Institution, InstitutionDetail, InstitutionPage, InstitutionQuery
+from .schemas import (
+    LIST_COLUMNS,
+    Institution,
+    InstitutionDetail,
+    InstitutionPage,
+    InstitutionQuery,
+)
 
 
 @bp.get("/institutions")
@@ -54,8 +60,15 @@ def institutions():
     conditions = directory.matching_conditions(query, today, groups)
     total = session.scalar(select(func.count()).select_from(InstitutionRow).where(*conditions))
     last = max(1, math.ceil(total / per_page))
-    statement = directory.in_directory_order(select(InstitutionRow).where(*conditions), query)
-    rows = session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
+    # Rows of the columns the resource shows, not objects each joined to its sector and
+    # state: those come from the reference lists above.
+    statement = directory.in_directory_order(
+        select(*LIST_COLUMNS, InstitutionRow.active_on(today).label("active")).where(*conditions),
+        query,
+    )
+    rows = session.execute(statement.limit(per_page).offset((page - 1) * per_page)).all()
+    sector_of = {s.slug: Sector.of(s) for s in sectors}
+    state_of = {s.code: State.of(s) for s in states}
 
     def link(number: int) -> str:
         args = query.args(page=1)
@@ -64,7 +77,7 @@ def institutions():
 
     return answer(
         InstitutionPage(
-            data=[Institution.of(i, today) for i in rows],
+            data=[Institution.of_row(row, sector_of, state_of) for row in rows],
             links=Links(
                 self=link(page),
                 first=link(1),

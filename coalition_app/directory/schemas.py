@@ -55,6 +55,43 @@ class Institution(Schema):
     def of(cls, institution: InstitutionRow, today: date) -> Institution:
         return cls(**cls.fields_of(institution, today))
 
+    @classmethod
+    def of_row(
+        cls, row: Any, sectors: dict[str, Sector], states: dict[str, State | None]
+    ) -> Institution:
+        """An institution of a list, from a row of `LIST_COLUMNS` and ``active``, its sector and
+        state from the reference lists (each loaded once, not joined to every row)."""
+        return cls(
+            id=row.id,
+            name=row.name,
+            acronym=row.acronym,
+            sector=sectors[row.sector_slug],
+            state=None if row.state_code is None else states[row.state_code],
+            website=row.website,
+            joined_on=row.joined_on,
+            left_on=row.left_on,
+            active=row.active,
+            is_founder=row.is_founder,
+            basis=row.basis,
+            url=row_url("api.institution", "institution_id", row.id),
+        )
+
+
+#: The columns `Institution.of_row` reads (and ``active``: `InstitutionRow.active_on`, the
+#: same rule as `is_active_on`, as a SQL column).
+LIST_COLUMNS = (
+    InstitutionRow.id,
+    InstitutionRow.name,
+    InstitutionRow.acronym,
+    InstitutionRow.sector_slug,
+    InstitutionRow.state_code,
+    InstitutionRow.website,
+    InstitutionRow.joined_on,
+    InstitutionRow.left_on,
+    InstitutionRow.is_founder,
+    InstitutionRow.basis,
+)
+
 
 class Membership(Schema):
     group: GroupRef

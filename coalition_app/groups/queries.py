@@ -39,18 +39,18 @@ def chairs_anything(person_id: int, day: date) -> ColumnElement[bool]:
 
 
 def chair_history(session: Session, group: WorkingGroup) -> list[GroupChair]:
-    """Every chairship of the group, current and past, oldest first (the leadership history)."""
-    return list(
-        session.scalars(
-            select(GroupChair)
-            .where(GroupChair.group_id == group.id)
-            .options(
-                joinedload(GroupChair.person).joinedload(User.institution).options(*WITHOUT_PLACE),
-                joinedload(GroupChair.named_by).lazyload(User.institution),
-            )
-            .order_by(GroupChair.since, GroupChair.id)
-        )
-    )
+    """Every chairship of the group, current and past, oldest first (the leadership history),
+    with each chair and their institution (not who named them: no page shows it)."""
+    return list(session.scalars(_CHAIR_HISTORY, {"group_id": group.id}))
+
+
+# Built once, the group bound at each call.
+_CHAIR_HISTORY = (
+    select(GroupChair)
+    .where(GroupChair.group_id == bindparam("group_id"))
+    .options(joinedload(GroupChair.person).joinedload(User.institution).options(*WITHOUT_PLACE))
+    .order_by(GroupChair.since, GroupChair.id)
+)
 
 
 def every_chairship(session: Session) -> list[GroupChair]:

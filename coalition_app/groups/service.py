@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
 from flask_babel import force_locale, format_date
 from flask_babel import lazy_gettext as _l
@@ -36,6 +36,46 @@ from ..core.errors import DomainError
 from .queries import WITHOUT_PLACE
 
 
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """One update in a group's activity, as its page lists it: when, who, on which task (or
+    else which deliverable), and what changed."""
+
+    created_at: datetime
+    author_name: str | None
+    task_id: int | None
+    task_title: str | None
+    deliverable_id: int | None
+    deliverable_title: str | None
+    changes: dict[str, Any]
+    note: str
+
+
+class TaskRow(NamedTuple):
+    """A task as its group's page lists it."""
+
+    id: int
+    deliverable_id: int
+    title: str
+    due_on: date | None
+    status: WorkStatus
+    assignee_name: str | None
+
+
+# The task is `live_updates`' outer join on the update's task; its deliverable, the one the
+# update is about (the update's own, or its task's): the title shown when it has no task.
+_ACTIVITY_COLUMNS = (
+    ProgressUpdate.created_at,
+    User.full_name,
+    Task.id,
+    Task.title,
+    ProgressUpdate.deliverable_id,
+    Deliverable.title,
+    ProgressUpdate.changes,
+    ProgressUpdate.note,
+)
+
+
 @dataclass
 class GroupPage:
     group: WorkingGroup
@@ -46,18 +86,17 @@ class GroupPage:
     past_chairs: list[GroupChair]
     deliverables: list[Deliverable]
     archived: list[Deliverable]
-    activity: list[ProgressUpdate]
+    activity: list[Activity]
     stale_ids: set[int]
     today: date
 
+    #: The tasks of the live deliverables, not archived (`task_counts`: how many per one).
+    tasks: list[TaskRow]
+    task_counts: dict[int, int]
+
     @property
-    def open_tasks(self) -> list[Task]:
-        tasks = [
-            task
-            for deliverable in self.deliverables
-            for task in deliverable.tasks
-            if task.archived_at is None and task.status != WorkStatus.DONE
-        ]
+    def open_tasks(self) -> list[TaskRow]:
+        tasks = [task for task in self.tasks if task.status != WorkStatus.DONE]
         return sorted(tasks, key=lambda t: (t.due_on is None, t.due_on or self.today, t.id))
 
     @property
@@ -123,11 +162,16 @@ _PAGE_MEMBERSHIPS = (
 _PAGE_DELIVERABLES = (
     select(Deliverable)
     .where(Deliverable.group_id == bindparam("group_id"))
-    .options(
-        joinedload(Deliverable.owner_institution).options(*WITHOUT_PLACE),
-        selectinload(Deliverable.tasks).joinedload(Task.assignee).lazyload(User.institution),
-    )
+    .options(joinedload(Deliverable.owner_institution).options(*WITHOUT_PLACE))
     .order_by(Deliverable.due_on.is_(None), Deliverable.due_on, Deliverable.id)
+)
+# The tasks of the group's deliverables that are not archived, as rows (the page shows five
+# columns of each, and counts them per deliverable).
+_PAGE_TASKS = (
+    select(Task.id, Task.deliverable_id, Task.title, Task.due_on, Task.status, User.full_name)
+    .join(Deliverable, Deliverable.id == Task.deliverable_id)
+    .outerjoin(User, User.id == Task.assignee_id)
+    .where(Deliverable.group_id == bindparam("group_id"), Task.archived_at.is_(None))
 )
 _SECTORS = select(Sector).order_by(Sector.position)
 
@@ -162,22 +206,28 @@ def group_page(
     chairships = chair_history(session, group)
     every_deliverable = session.scalars(_PAGE_DELIVERABLES, {"group_id": group.id}).all()
     deliverables = [d for d in every_deliverable if d.archived_at is None]
+    live = {d.id for d in deliverables}
+    tasks: list[TaskRow] = []
+    task_counts = dict.fromkeys(live, 0)
+    for row in session.execute(_PAGE_TASKS, {"group_id": group.id}):
+        if row.deliverable_id in live:
+            tasks.append(TaskRow(*row))
+            task_counts[row.deliverable_id] += 1
     from ..work.queries import live_updates, stale_deliverables
 
     # The activity is in the part every viewer shares (`groups/_detail_body.html`, cached):
-    # nothing archived, which only the group's managers may see (on its own pages).
-    activity = list(
-        session.scalars(
+    # nothing archived, which only the group's managers may see (on its own pages). Rows of
+    # the columns it shows, not three objects per update.
+    activity = [
+        Activity(*row)
+        for row in session.execute(
             live_updates(d.id for d in deliverables)
-            .options(
-                joinedload(ProgressUpdate.author).lazyload(User.institution),
-                joinedload(ProgressUpdate.task),
-                joinedload(ProgressUpdate.deliverable),
-            )
+            .with_only_columns(*_ACTIVITY_COLUMNS)
+            .outerjoin(User, User.id == ProgressUpdate.author_id)
             .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())
             .limit(activity_limit)
         )
-    )
+    ]
     return GroupPage(
         group=group,
         leads=[m for m in current if m.role == GroupRole.LEAD],
@@ -186,6 +236,8 @@ def group_page(
         chairs=[c for c in chairships if c.current_on(today)],
         past_chairs=[c for c in chairships if c.until is not None and c.until <= today],
         deliverables=deliverables,
+        tasks=tasks,
+        task_counts=task_counts,
         archived=[d for d in every_deliverable if d.archived_at is not None],
         activity=activity,
         stale_ids=stale_deliverables(deliverables, stale_after_weeks, utcnow()),

@@ -8,6 +8,7 @@ from datetime import date
 from flask import Blueprint, abort, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from ..applications.service import per_quarter as applications_per_quarter
 from ..core import clock
@@ -134,11 +135,31 @@ def chart_data(dashboard: Dashboard) -> dict:
     }
 
 
+def month_rows(series: growth.Series) -> Markup:
+    """The month-by-month table's rows (a date, each sector's count, the total), written
+    here rather than by a template loop: a decade of months times the sectors is about a
+    thousand cells, most of the page's cost when a loop wrote each one."""
+    counts = [series.counts[k] for k in series.sectors]
+    return Markup(
+        "".join(
+            f"<tr><td>{day.isoformat()}</td>"
+            + "".join(f"<td>{escape(column[i])}</td>" for column in counts)
+            + f"<td>{escape(total)}</td></tr>"
+            for i, (day, total) in enumerate(zip(series.days, series.totals, strict=True))
+        )
+    )
+
+
 @bp.get("/growth")
 def dashboard():
     authorize(current_user, "view_directory")
     board = build(clock.today())
-    return render_template("growth/dashboard.html", board=board, chart=chart_data(board))
+    return render_template(
+        "growth/dashboard.html",
+        board=board,
+        chart=chart_data(board),
+        month_rows=month_rows(board.members),
+    )
 
 
 @bp.get("/growth/<series>.csv")

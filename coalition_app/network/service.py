@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Row, Select, and_, func, select
+from sqlalchemy import Date, Row, Select, and_, bindparam, func, select
 from sqlalchemy.orm import lazyload
 
 from models import (
@@ -145,17 +145,8 @@ def groups_for_task(
     """The working groups both institutions currently belong to, and those an introduction
     task may go to (the shared ones, or every group when they share none), both by slug:
     one statement."""
-
-    def groups_of(institution: Institution) -> Select[int]:
-        return select(GroupMembership.group_id).where(
-            GroupMembership.institution_id == institution.id, GroupMembership.current_on(day)
-        )
-
     rows = session.execute(
-        select(
-            WorkingGroup,
-            and_(WorkingGroup.id.in_(groups_of(first)), WorkingGroup.id.in_(groups_of(second))),
-        ).order_by(WorkingGroup.slug)
+        _GROUPS_FOR_TASK, {"first_id": first.id, "second_id": second.id, "day": day}
     ).all()
     shared = [group for group, both in rows if both]
     return shared, shared or [group for group, _both in rows]
@@ -166,14 +157,34 @@ def current_chairs(groups: list[WorkingGroup], day: date) -> list[Row[tuple[int,
     and name: one statement (chairship objects loaded each person one by one)."""
     if not groups:
         return []
-    return list(
-        session.execute(
-            select(GroupChair.person_id, GroupChair.group_id, User.full_name)
-            .join(User, GroupChair.person_id == User.id)
-            .where(GroupChair.group_id.in_([g.id for g in groups]), GroupChair.current_on(day))
-            .order_by(GroupChair.group_id, User.full_name, User.id)
-        )
+    return list(session.execute(_CURRENT_CHAIRS, {"group_ids": [g.id for g in groups], "day": day}))
+
+
+_DAY = bindparam("day", type_=Date)
+
+
+def _groups_of(institution_id: str) -> Select[int]:
+    return select(GroupMembership.group_id).where(
+        GroupMembership.institution_id == bindparam(institution_id),
+        GroupMembership.current_on(_DAY),  # type: ignore[arg-type]
     )
+
+
+# Built once (the `current_on` conditions cost more to build than to run), the institutions,
+# the groups and the day bound at each call.
+_GROUPS_FOR_TASK = select(
+    WorkingGroup,
+    and_(WorkingGroup.id.in_(_groups_of("first_id")), WorkingGroup.id.in_(_groups_of("second_id"))),
+).order_by(WorkingGroup.slug)
+_CURRENT_CHAIRS = (
+    select(GroupChair.person_id, GroupChair.group_id, User.full_name)
+    .join(User, GroupChair.person_id == User.id)
+    .where(
+        GroupChair.group_id.in_(bindparam("group_ids", expanding=True)),
+        GroupChair.current_on(_DAY),  # type: ignore[arg-type]
+    )
+    .order_by(GroupChair.group_id, User.full_name, User.id)
+)
 
 
 @use_case

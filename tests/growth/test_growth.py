@@ -123,3 +123,14 @@ def test_dashboard_shows_charts_tables_and_csv(seeded_client):
 
 def test_dashboard_needs_sign_in(seeded_client):
     assert seeded_client.get("/growth").status_code == 302
+
+
+def test_the_month_by_month_table_has_the_same_rows_as_the_csv(seeded_client):
+    sign_in(seeded_client, "member@example.org", "coalition-demo")
+    html = seeded_client.get("/growth").get_data(as_text=True)
+    lines = seeded_client.get("/growth/members.csv").get_data(as_text=True).splitlines()[1:]
+    expected = "".join(
+        "<tr>" + "".join(f"<td>{cell}</td>" for cell in line.split(",")) + "</tr>" for line in lines
+    )
+    # Every month, each sector's count then the total, as the CSV download has them.
+    assert f"<tbody>{expected}</tbody>" in html

@@ -159,3 +159,37 @@ def test_a_change_of_role_or_account_comes_back_to_the_same_search(client, db_se
             f"/people/{person.id}/active", data={"active": "1", "next": elsewhere}
         )
         assert response.location == "/people"
+
+
+def _row(html: str, person: User) -> str:
+    row = re.search(rf'<tr id="person-{person.id}" class="([^"]*)">(.*?)</tr>', html, re.S)
+    assert row is not None
+    return f"{row.group(1)}|{row.group(2)}"
+
+
+def test_each_row_has_its_own_forms_and_the_right_account_action(
+    client, db_session, staff, make_user
+):
+    tricky = make_user(
+        full_name="Zoé <b>&</b>", email="zoe@unam.mx", institution=staff["unam"], is_active=False
+    )
+    berta = db_session.scalar(select(User).where(User.full_name == "Berta Ruiz"))
+    html = client.get("/people?q=unam.mx&lang=es").get_data(True)
+    active = _row(html, berta)
+    assert active.startswith("|")  # an active row is not greyed
+    assert f'action="/people/{berta.id}/role"' in active
+    assert f'<select class="form-select form-select-sm" name="role" id="role-{berta.id}">' in active
+    assert '<option value="member" selected>' in active
+    assert '<option value="coordinator" >' in active
+    assert f'href="/institutions/{staff["unam"].id}">UNAM</a>' in active
+    assert active.count('name="next" value="/people?q=unam.mx"') == 3  # its three forms
+    assert '<input type="hidden" name="active" value="0">' in active
+    assert f'action="/people/{berta.id}/end-sessions"' in active
+    inactive = _row(html, tricky)
+    assert inactive.startswith("text-body-secondary|")
+    # The name is escaped wherever it shows, the label of the role picker included.
+    assert "Zoé &lt;b&gt;&amp;&lt;/b&gt;" in inactive and "<b>" not in inactive
+    assert f'for="role-{tricky.id}">Rol de Zoé &lt;b&gt;' in inactive
+    assert '<input type="hidden" name="active" value="1">' in inactive
+    assert "/end-sessions" not in inactive  # no sessions to end for an inactive account
+    assert inactive.count('name="next"') == 2

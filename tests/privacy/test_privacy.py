@@ -330,3 +330,15 @@ def test_the_requests_page_runs_a_fixed_number_of_queries(
     with count_statements(engine) as many:
         assert client.get("/privacy/requests").status_code == 200
     assert many.count == few.count
+
+
+def test_the_page_lists_each_column_escaped_and_a_dash_for_an_empty_one(client, make_user):
+    me = make_user(full_name="Marta <b>Datos</b>", title=None, phone="55 & 66")
+    sign_in(client, me.email)
+    page = client.get("/account/privacy").get_data(as_text=True)
+    cell = '<dt class="col-sm-4 text-break">{}</dt><dd class="col-sm-8 mb-0">{}</dd>'
+    assert cell.format("full_name", "Marta &lt;b&gt;Datos&lt;/b&gt;") in page
+    assert cell.format("phone", "55 &amp; 66") in page
+    assert cell.format("title", "—") in page
+    assert cell.format("id", me.id) in page
+    assert "<b>Datos" not in page
