@@ -252,3 +252,31 @@ def test_postgresql_a_connection_the_server_ended_is_replaced_before_a_page_uses
             assert session.scalar(text("SELECT pg_backend_pid()")) != pid
     finally:
         engine.dispose()
+
+
+def test_plain_hooks_are_run_as_they_are_and_async_ones_are_still_refused(app: Flask):
+    def plain() -> None:
+        return None
+
+    async def coroutine() -> None:
+        return None
+
+    assert app.ensure_sync(plain) is plain
+    assert app.ensure_sync(plain) is plain  # remembered: the same answer
+    for _ in range(2):  # never remembered as plain
+        with pytest.raises(RuntimeError, match="async"):  # Flask's: no asgiref installed
+            app.ensure_sync(coroutine)
+
+
+def test_the_session_cookie_is_signed_with_the_current_secret_key(app: Flask, client, login_as):
+    login_as()
+    assert client.get("/groups/").status_code == 200
+    old_key = app.config["SECRET_KEY"]
+
+    app.config["SECRET_KEY"] = "another-secret-key"
+    assert client.get("/groups/").status_code == 302  # the cookie no longer opens: signed out
+
+    login_as()  # a new cookie, signed with the new key...
+    app.config["SECRET_KEY"] = old_key
+    app.config["SECRET_KEY_FALLBACKS"] = ["another-secret-key"]
+    assert client.get("/groups/").status_code == 200  # ... still accepted as a fallback's
