@@ -164,7 +164,7 @@ def _read_outside_transactions(engine: Engine) -> None:
         _context: ExecutionContext | None,
         _executemany: bool,
     ) -> None:
-        dbapi_connection = cursor.connection  # type: ignore[attr-defined]
+        dbapi_connection = cursor.connection
         if dbapi_connection.autocommit and not _reads_only(statement):
             dbapi_connection.autocommit = False  # psycopg begins before this statement
 

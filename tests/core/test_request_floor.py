@@ -280,3 +280,19 @@ def test_the_session_cookie_is_signed_with_the_current_secret_key(app: Flask, cl
     app.config["SECRET_KEY"] = old_key
     app.config["SECRET_KEY_FALLBACKS"] = ["another-secret-key"]
     assert client.get("/groups/").status_code == 200  # ... still accepted as a fallback's
+
+
+def test_each_request_gets_its_language_as_one_locale_made_once_per_language(app: Flask):
+    from flask_babel import get_locale
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        english = get_locale()
+    with app.test_request_context("/", headers={"Accept-Language": "en-GB,en;q=0.9"}):
+        assert get_locale() is english and str(english) == "en"
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert str(get_locale()) == "es"  # neither of ours: Spanish
+    with app.test_request_context("/"):
+        from flask import session as cookie_session
+
+        cookie_session["locale"] = "en"
+        assert get_locale() is english
