@@ -93,7 +93,7 @@ def readyz() -> ResponseReturnValue:
     """The database answers; 503 otherwise, so a load balancer stops sending traffic."""
     session = get_database().session
     try:
-        # Through the request's session, as the pages go: same pool, same pre-ping.
+        # Through the request's session, as the pages go: same pool, same check of a connection.
         session.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001 - any failure means "not ready", never a 500
         with suppress(Exception):
