@@ -152,7 +152,12 @@ def _read_outside_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-        if dbapi_connection.pgconn.transaction_status == _PG_IDLE:
+        # Only under READ COMMITTED (the server's default, which psycopg leaves as None):
+        # a stricter level's one snapshot for the whole transaction is not to be given up.
+        if (
+            dbapi_connection.pgconn.transaction_status == _PG_IDLE
+            and dbapi_connection.isolation_level in _READ_COMMITTED
+        ):
             dbapi_connection.autocommit = True
 
     @event.listens_for(engine, "before_cursor_execute")
@@ -171,6 +176,8 @@ def _read_outside_transactions(engine: Engine) -> None:
 
 #: libpq's PQTRANS_IDLE: no transaction open on the connection.
 _PG_IDLE = 0
+#: psycopg's isolation_level for READ COMMITTED: unset (the server's default), or set so.
+_READ_COMMITTED = (None, 2)
 
 
 def _make_sqlite_strict(engine: Engine, busy_timeout: float) -> None:

@@ -182,6 +182,18 @@ def test_postgresql_reads_outside_a_transaction_until_something_may_write_or_loc
                 IN_TRANSACTION,
                 IN_TRANSACTION,
             ], first_of_the_transaction
+
+        # A stricter isolation level keeps its one snapshot: a transaction from the start...
+        with engine.connect() as connection, transaction_states(engine) as seen:
+            connection.execution_options(isolation_level="REPEATABLE READ")
+            connection.execute(text("SELECT count(*) FROM users"))
+            connection.rollback()
+        assert [status for _statement, status in seen] == [IN_TRANSACTION]
+        # ... and the connection, back in the pool at READ COMMITTED, reads alone again.
+        with engine.connect() as connection, transaction_states(engine) as seen:
+            connection.execute(text("SELECT count(*) FROM users"))
+        assert [status for _statement, status in seen] == [IDLE]
+        assert engine.pool.checkedin() == 1
     finally:
         engine.dispose()
 
