@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -15,9 +17,38 @@ from models.base import MAX_ID
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
+class CoalitionFlask(Flask):
+    """Flask, with its check for `async def` handlers and hooks made once per callable."""
+
+    #: Callables found plain (not coroutine functions); cleared when this large (bound
+    #: methods made per request would otherwise pile up).
+    MAX_KNOWN_SYNC = 4096
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._known_sync: set[Callable[..., Any]] = set()
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        # Flask asks inspect.iscoroutinefunction about every hook, context processor and
+        # view of every request (about twenty times, each a few microseconds of unwrapping
+        # partials and reading code flags); the answer for a callable never changes.
+        known = self._known_sync
+        try:
+            if func in known:
+                return func
+        except TypeError:  # not hashable: asked every time
+            return super().ensure_sync(func)
+        wrapped = super().ensure_sync(func)
+        if wrapped is func:
+            if len(known) >= self.MAX_KNOWN_SYNC:
+                known.clear()
+            known.add(func)
+        return wrapped
+
+
 def create_app(config: Config | None = None) -> Flask:
     """Build the app from a config object (by default, the one COALITION_ENV names)."""
-    app = Flask(__name__, template_folder=str(TEMPLATES_DIR))
+    app = CoalitionFlask(__name__, template_folder=str(TEMPLATES_DIR))
     app.config.from_object(config if config is not None else config_from_environment())
     app.jinja_env.add_extension("jinja2.ext.do")
     # Every <int:...> in a route is a database key: a number beyond the keys' range is a

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import Flask, Request, g
 from flask.sessions import NullSession, SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 
 from ..account import tokens as api_tokens
 from ..core.extensions import login_manager
@@ -55,6 +56,18 @@ class RequestOnlySession(NullSession):
 
 class TokenAwareSessionInterface(SecureCookieSessionInterface):
     """Cookie sessions as usual, except for API requests that carry a bearer token."""
+
+    _signing: tuple[tuple[object, ...], URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        # Flask builds the cookie's serializer anew for every request, to open the session
+        # and again to save it; it holds nothing but its keys and settings, so it is built
+        # once per secret key (and fallbacks).
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        signing = self._signing
+        if signing is None or signing[0] != keys:
+            signing = self._signing = (keys, super().get_signing_serializer(app))
+        return signing[1]
 
     def open_session(self, app: Flask, request: Request):
         if bearer_token(request) is not None:

@@ -190,7 +190,7 @@ def _busy(error: OperationalError) -> Response:
 
 def _unavailable(error: OperationalError) -> Response:
     """The database is down or unreachable: say so quickly (503) instead of hanging or
-    showing a 500; pool_pre_ping replaces dead connections once it is back."""
+    showing a 500; the pool replaces dead connections once it is back (core/db.py)."""
     current_app.logger.warning(
         "Database unavailable on %s %s: %s", request.method, request.path, type(error).__name__
     )

@@ -24,7 +24,20 @@ from .labels import field_label, label, status_label_of
 LOCALE_SESSION_KEY = "locale"
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
+    """The request's language, as the Locale Flask-Babel keeps for the request."""
+    return _locale(_select_language())
+
+
+@lru_cache(maxsize=16)
+def _locale(identifier: str) -> Locale:
+    # Made once per language: Flask-Babel parses the selector's answer anew for every
+    # request otherwise (Babel then looks for the locale's data file on disk), unless it is
+    # a Locale already.
+    return Locale.parse(identifier)
+
+
+def _select_language() -> str:
     languages = current_app.config["LANGUAGES"]
     chosen = session.get(LOCALE_SESSION_KEY)
     if isinstance(chosen, str) and chosen in languages:

@@ -34,6 +34,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+#: On every answer (unless it set its own).
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
 health = Blueprint("health", __name__)
 #: The bodies werkzeug parses into `request.form` (any other leaves it empty).
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
@@ -57,17 +67,16 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if current_app.config.get("HSTS_ENABLED"):
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # Each header unless the answer set its own: the names it has, read once (werkzeug's
+        # setdefault scans them all, case-folding each, for every header added).
+        present = {name.lower() for name, _value in headers.items()}
+        missing = [(name, value) for name, value in SECURITY_HEADERS if name.lower() not in present]
+        if current_app.config.get("HSTS_ENABLED") and "strict-transport-security" not in present:
+            missing.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+        headers.extend(missing)
         # Pages may carry personal data: no shared caches, nothing stored after sign-out.
-        if response.mimetype == "text/html":
-            headers.setdefault("Cache-Control", "no-store")
+        if response.mimetype == "text/html" and "cache-control" not in present:
+            headers["Cache-Control"] = "no-store"
         return response
 
 
@@ -84,7 +93,7 @@ def readyz() -> ResponseReturnValue:
     """The database answers; 503 otherwise, so a load balancer stops sending traffic."""
     session = get_database().session
     try:
-        # Through the request's session, as the pages go: same pool, same pre-ping.
+        # Through the request's session, as the pages go: same pool, same check of a connection.
         session.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001 - any failure means "not ready", never a 500
         with suppress(Exception):

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Request, Response, current_app, make_response, request, session
+from flask.globals import request_ctx
 from flask.sessions import SessionInterface
 from flask.typing import ResponseReturnValue
 
@@ -46,7 +47,13 @@ def public_page(view: View) -> View:
 def is_public_page(app: Flask, req: Request) -> bool:
     """Whether `req` is for a page declared `public_page` (matched before Flask routes it)."""
     try:
-        adapter = app.create_url_adapter(req)
+        # The request's own adapter, made with its context (building one costs as much as
+        # the match); another request (a test's) gets one of its own.
+        context = request_ctx._get_current_object() if request_ctx else None
+        if context is not None and context.request is req and context.url_adapter is not None:
+            adapter = context.url_adapter
+        else:
+            adapter = app.create_url_adapter(req)
         if adapter is None:
             return False
         endpoint, _args = adapter.match()

@@ -3,17 +3,30 @@ data version in one statement; the templates' addresses built once per process."
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
 from flask import Flask
-from sqlalchemy import update
+from sqlalchemy import event, text, update
 
+from coalition_app import create_app
 from coalition_app.account.service import load_active_user
-from coalition_app.core.db import session
+from coalition_app.core.db import make_engine, session
 from coalition_app.notifications.service import unread_count
+from config import TestConfig
 from models import Notification, NotificationKind, User
+from tests.databases import base_url
 from tests.helpers import count_statements
+
+on_postgresql = pytest.mark.skipif(
+    not (base_url() or "").startswith("postgresql"),
+    reason="needs PostgreSQL (TEST_DATABASE_URL); .ci/run runs it in its PostgreSQL pass",
+)
+#: libpq's transaction status after a statement: outside any transaction, or inside one.
+IDLE, IN_TRANSACTION = 0, 2
 
 
 def _without_begin(statements: list[str]) -> list[str]:
@@ -128,3 +141,170 @@ def test_a_limit_on_every_request_would_still_be_checked_on_every_request(app, c
         assert [client.get("/healthz").status_code for _ in range(3)] == [200, 200, 429]
     finally:
         manager.set_default_limits([])
+
+
+@contextmanager
+def transaction_states(engine) -> Iterator[list[tuple[str, int]]]:
+    """(statement, the connection's transaction status once it ran) for each statement."""
+    seen: list[tuple[str, int]] = []
+
+    def after(_conn, cursor, statement, _params, _context, _many) -> None:
+        seen.append((statement, cursor.connection.pgconn.transaction_status))
+
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "after_cursor_execute", after)
+
+
+@on_postgresql
+def test_postgresql_reads_outside_a_transaction_until_something_may_write_or_lock(
+    empty_database_url,
+):
+    engine = make_engine(empty_database_url)
+    try:
+        for first_of_the_transaction in (
+            "UPDATE users SET full_name = full_name WHERE false",
+            "SELECT id FROM users FOR UPDATE",
+            "SELECT id FROM users FOR NO KEY UPDATE",
+            "SELECT set_config('application_name', 'floor', true)",
+            "SELECT pg_advisory_xact_lock(17)",
+            "WITH gone AS (DELETE FROM users WHERE false RETURNING id) SELECT * FROM gone",
+        ):
+            with engine.connect() as connection, transaction_states(engine) as seen:
+                connection.execute(text("SELECT count(*) FROM users"))
+                connection.execute(text(first_of_the_transaction))
+                connection.execute(text("SELECT count(*) FROM users"))
+                connection.rollback()
+            assert [status for _statement, status in seen] == [
+                IDLE,
+                IN_TRANSACTION,
+                IN_TRANSACTION,
+            ], first_of_the_transaction
+
+        # A stricter isolation level keeps its one snapshot: a transaction from the start...
+        with engine.connect() as connection, transaction_states(engine) as seen:
+            connection.execution_options(isolation_level="REPEATABLE READ")
+            connection.execute(text("SELECT count(*) FROM users"))
+            connection.rollback()
+        assert [status for _statement, status in seen] == [IN_TRANSACTION]
+        # ... and the connection, back in the pool at READ COMMITTED, reads alone again.
+        with engine.connect() as connection, transaction_states(engine) as seen:
+            connection.execute(text("SELECT count(*) FROM users"))
+        assert [status for _statement, status in seen] == [IDLE]
+        assert engine.pool.checkedin() == 1
+    finally:
+        engine.dispose()
+
+
+@on_postgresql
+def test_postgresql_a_page_that_reads_opens_no_transaction_and_a_write_commits(
+    seeded_database_url,
+):
+    app = create_app(TestConfig(seeded_database_url))
+    engine = app.extensions["database"].engine
+    client = app.test_client()
+    signed_in = text("SELECT count(*) FROM audit_events WHERE action = 'sign_in'")
+    try:
+        with app.app_context():
+            before = session.scalar(signed_in)
+            session.rollback()
+        with transaction_states(engine) as signing_in:
+            response = client.post(
+                "/login", data={"email": "member@example.org", "password": "coalition-demo"}
+            )
+        assert response.status_code == 302
+        # The sign-in's use case (its savepoint first) and its writes: one transaction...
+        statuses = [status for _statement, status in signing_in]
+        begun = statuses.index(IN_TRANSACTION)
+        assert set(statuses[:begun]) <= {IDLE} and set(statuses[begun:]) == {IN_TRANSACTION}
+        assert signing_in[begun][0].lstrip().upper().startswith(("SAVEPOINT", "INSERT", "UPDATE"))
+        assert any(statement.lstrip().startswith("INSERT") for statement, _ in signing_in)
+        # ... committed: the next request sees it.
+        with app.app_context():
+            assert session.scalar(signed_in) == before + 1
+
+        with transaction_states(engine) as reading:
+            assert client.get("/groups/").status_code == 200
+        assert reading and {status for _statement, status in reading} == {IDLE}
+    finally:
+        engine.dispose()
+
+
+@on_postgresql
+def test_postgresql_a_connection_the_server_ended_is_replaced_before_a_page_uses_it(
+    seeded_database_url,
+):
+    app = create_app(TestConfig(seeded_database_url))
+    engine = app.extensions["database"].engine
+    pings: list[object] = []
+    ping = engine.dialect.do_ping
+    engine.dialect.do_ping = lambda connection: pings.append(connection) or ping(connection)  # type: ignore[method-assign]
+    client = app.test_client()
+    try:
+        client.post("/login", data={"email": "member@example.org", "password": "coalition-demo"})
+        assert client.get("/groups/").status_code == 200
+        assert pings == []  # a healthy connection is handed out without a round trip
+
+        pool = engine.pool
+        assert pool.checkedin() == 1
+        with app.app_context():
+            pid = session.scalar(text("SELECT pg_backend_pid()"))
+            session.rollback()
+        killer = make_engine(seeded_database_url)
+        with killer.connect() as connection:
+            assert connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        killer.dispose()
+        time.sleep(0.2)  # the FATAL message and the closed socket reach the idle connection
+
+        assert client.get("/groups/").status_code == 200
+        assert len(pings) == 1  # that one was pinged, found gone and replaced
+        with app.app_context():
+            assert session.scalar(text("SELECT pg_backend_pid()")) != pid
+    finally:
+        engine.dispose()
+
+
+def test_plain_hooks_are_run_as_they_are_and_async_ones_are_still_refused(app: Flask):
+    def plain() -> None:
+        return None
+
+    async def coroutine() -> None:
+        return None
+
+    assert app.ensure_sync(plain) is plain
+    assert app.ensure_sync(plain) is plain  # remembered: the same answer
+    for _ in range(2):  # never remembered as plain
+        with pytest.raises(RuntimeError, match="async"):  # Flask's: no asgiref installed
+            app.ensure_sync(coroutine)
+
+
+def test_the_session_cookie_is_signed_with_the_current_secret_key(app: Flask, client, login_as):
+    login_as()
+    assert client.get("/groups/").status_code == 200
+    old_key = app.config["SECRET_KEY"]
+
+    app.config["SECRET_KEY"] = "another-secret-key"
+    assert client.get("/groups/").status_code == 302  # the cookie no longer opens: signed out
+
+    login_as()  # a new cookie, signed with the new key...
+    app.config["SECRET_KEY"] = old_key
+    app.config["SECRET_KEY_FALLBACKS"] = ["another-secret-key"]
+    assert client.get("/groups/").status_code == 200  # ... still accepted as a fallback's
+
+
+def test_each_request_gets_its_language_as_one_locale_made_once_per_language(app: Flask):
+    from flask_babel import get_locale
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        english = get_locale()
+    with app.test_request_context("/", headers={"Accept-Language": "en-GB,en;q=0.9"}):
+        assert get_locale() is english and str(english) == "en"
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert str(get_locale()) == "es"  # neither of ours: Spanish
+    with app.test_request_context("/"):
+        from flask import session as cookie_session
+
+        cookie_session["locale"] = "en"
+        assert get_locale() is english
