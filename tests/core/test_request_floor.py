@@ -198,72 +198,72 @@ def test_postgresql_reads_outside_a_transaction_until_something_may_write_or_loc
         engine.dispose()
 
 
-@on_postgresql
-def test_postgresql_a_page_that_reads_opens_no_transaction_and_a_write_commits(
-    seeded_database_url,
-):
+@pytest.fixture
+def postgres_app(seeded_database_url) -> Iterator[Flask]:
+    """The app on the seeded PostgreSQL database, its connections closed at the end."""
     app = create_app(TestConfig(seeded_database_url))
+    yield app
+    app.extensions["database"].engine.dispose()
+
+
+@on_postgresql
+def test_postgresql_a_page_that_reads_opens_no_transaction_and_a_write_commits(postgres_app):
+    app = postgres_app
     engine = app.extensions["database"].engine
     client = app.test_client()
     signed_in = text("SELECT count(*) FROM audit_events WHERE action = 'sign_in'")
-    try:
-        with app.app_context():
-            before = session.scalar(signed_in)
-            session.rollback()
-        with transaction_states(engine) as signing_in:
-            response = client.post(
-                "/login", data={"email": "member@example.org", "password": "coalition-demo"}
-            )
-        assert response.status_code == 302
-        # The sign-in's use case (its savepoint first) and its writes: one transaction...
-        statuses = [status for _statement, status in signing_in]
-        begun = statuses.index(IN_TRANSACTION)
-        assert set(statuses[:begun]) <= {IDLE} and set(statuses[begun:]) == {IN_TRANSACTION}
-        assert signing_in[begun][0].lstrip().upper().startswith(("SAVEPOINT", "INSERT", "UPDATE"))
-        assert any(statement.lstrip().startswith("INSERT") for statement, _ in signing_in)
-        # ... committed: the next request sees it.
-        with app.app_context():
-            assert session.scalar(signed_in) == before + 1
+    with app.app_context():
+        before = session.scalar(signed_in)
+        session.rollback()
+    with transaction_states(engine) as signing_in:
+        response = client.post(
+            "/login", data={"email": "member@example.org", "password": "coalition-demo"}
+        )
+    assert response.status_code == 302
+    # The sign-in's use case (its savepoint first) and its writes: one transaction...
+    statuses = [status for _statement, status in signing_in]
+    begun = statuses.index(IN_TRANSACTION)
+    assert set(statuses[:begun]) <= {IDLE} and set(statuses[begun:]) == {IN_TRANSACTION}
+    assert signing_in[begun][0].lstrip().upper().startswith(("SAVEPOINT", "INSERT", "UPDATE"))
+    assert any(statement.lstrip().startswith("INSERT") for statement, _ in signing_in)
+    # ... committed: the next request sees it.
+    with app.app_context():
+        assert session.scalar(signed_in) == before + 1
 
-        with transaction_states(engine) as reading:
-            assert client.get("/groups/").status_code == 200
-        assert reading and {status for _statement, status in reading} == {IDLE}
-    finally:
-        engine.dispose()
+    with transaction_states(engine) as reading:
+        assert client.get("/groups/").status_code == 200
+    assert reading and {status for _statement, status in reading} == {IDLE}
 
 
 @on_postgresql
 def test_postgresql_a_connection_the_server_ended_is_replaced_before_a_page_uses_it(
-    seeded_database_url,
+    postgres_app, seeded_database_url
 ):
-    app = create_app(TestConfig(seeded_database_url))
+    app = postgres_app
     engine = app.extensions["database"].engine
     pings: list[object] = []
     ping = engine.dialect.do_ping
     engine.dialect.do_ping = lambda connection: pings.append(connection) or ping(connection)  # type: ignore[method-assign]
     client = app.test_client()
-    try:
-        client.post("/login", data={"email": "member@example.org", "password": "coalition-demo"})
-        assert client.get("/groups/").status_code == 200
-        assert pings == []  # a healthy connection is handed out without a round trip
+    client.post("/login", data={"email": "member@example.org", "password": "coalition-demo"})
+    assert client.get("/groups/").status_code == 200
+    assert pings == []  # a healthy connection is handed out without a round trip
 
-        pool = engine.pool
-        assert pool.checkedin() == 1
-        with app.app_context():
-            pid = session.scalar(text("SELECT pg_backend_pid()"))
-            session.rollback()
-        killer = make_engine(seeded_database_url)
-        with killer.connect() as connection:
-            assert connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        killer.dispose()
-        time.sleep(0.2)  # the FATAL message and the closed socket reach the idle connection
+    pool = engine.pool
+    assert pool.checkedin() == 1
+    with app.app_context():
+        pid = session.scalar(text("SELECT pg_backend_pid()"))
+        session.rollback()
+    killer = make_engine(seeded_database_url)
+    with killer.connect() as connection:
+        assert connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    killer.dispose()
+    time.sleep(0.2)  # the FATAL message and the closed socket reach the idle connection
 
-        assert client.get("/groups/").status_code == 200
-        assert len(pings) == 1  # that one was pinged, found gone and replaced
-        with app.app_context():
-            assert session.scalar(text("SELECT pg_backend_pid()")) != pid
-    finally:
-        engine.dispose()
+    assert client.get("/groups/").status_code == 200
+    assert len(pings) == 1  # that one was pinged, found gone and replaced
+    with app.app_context():
+        assert session.scalar(text("SELECT pg_backend_pid()")) != pid
 
 
 def test_plain_hooks_are_run_as_they_are_and_async_ones_are_still_refused(app: Flask):
