@@ -13,10 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_entry_point_freezes_what_it_made_out_of_the_cycle_collectors_sight(tmp_path):
     # A fresh interpreter, as a gunicorn worker imports `wsgi:app`: the objects made while
     # starting (about 250,000) are frozen, and few are left for full collections to scan.
-    script = (
-        "import gc, wsgi; "
-        "print(gc.get_freeze_count(), len(gc.get_objects()), gc.isenabled())"
-    )
+    script = "import gc, wsgi; print(gc.get_freeze_count(), len(gc.get_objects()), gc.isenabled())"
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'start.sqlite3'}",
