@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 
 from models import GroupRole, Role, TieKind, TieStatus, WorkStatus
@@ -29,7 +32,8 @@ LABELS: dict[str, object] = {
 
 
 def label(value: str) -> str:
-    return str(LABELS.get(value, value))
+    found = LABELS.get(value)
+    return value if found is None else _translated(found)
 
 
 FIELD_LABELS = {
@@ -52,7 +56,8 @@ FIELD_LABELS = {
 
 
 def field_label(field: str) -> str:
-    return str(FIELD_LABELS.get(field, field))
+    found = FIELD_LABELS.get(field)
+    return field if found is None else _translated(found)
 
 
 def status_label_of(value: str) -> str:
@@ -63,3 +68,26 @@ def status_label_of(value: str) -> str:
         except ValueError:
             continue
     return value
+
+
+#: {(catalogue, id of a lazy message above): its text}. A lazy message looks its catalogue up
+#: anew each time it is made text (about 7 µs; a history table shows dozens); the catalogue
+#: object is one per language, kept for the process (a refresh replaces it, and the key
+#: follows). Keyed by id: a lazy message hashes by translating itself, and these live as
+#: long as the module.
+_TEXTS: dict[tuple[Any, int], str] = {}
+
+
+def _translated(message: Any) -> str:
+    key = (_domain().get_translations(), id(message))
+    text = _TEXTS.get(key)
+    if text is None:
+        text = _TEXTS[key] = str(message)
+    return text
+
+
+@cache
+def _domain() -> Any:
+    from .i18n import DOMAIN  # here: i18n imports this module
+
+    return DOMAIN

@@ -305,3 +305,91 @@ def test_messages_follow_force_locale_inside_a_request(app):
         with force_locale("en"):
             assert gettext("Meetings held") == "Meetings held"
         assert gettext("Meetings held") == "Reuniones realizadas"
+
+
+def test_memoised_moments_follow_the_language_and_the_zone(app):
+    """The templates' `format_datetime` is memoised: the same moment reads differently in
+    another language and in another zone, as Flask-Babel's own reads it."""
+    from datetime import UTC, datetime
+
+    import flask_babel
+    from flask_babel import force_locale
+
+    from coalition_app import create_app
+    from coalition_app.core import i18n
+    from config import TestConfig
+
+    moment = datetime(2026, 3, 4, 18, 30, tzinfo=UTC)
+    naive = datetime(2026, 3, 4, 18, 30)  # read as UTC, as Flask-Babel reads it
+    seen = set()
+    in_utc = TestConfig("sqlite://")
+    in_utc.BABEL_DEFAULT_TIMEZONE = "UTC"
+    for each_app in (app, create_app(in_utc)):
+        with each_app.test_request_context(headers={"Accept-Language": "es"}):
+            for language in ("es", "en"):
+                with force_locale(language):
+                    for value in (moment, naive):
+                        for pattern in (None, "short", "medium", "long"):
+                            text = i18n.format_datetime_once(value, pattern)
+                            assert text == flask_babel.format_datetime(value, pattern)
+                            assert i18n.format_datetime_once(value, pattern) == text  # remembered
+                    seen.add(i18n.format_datetime_once(moment, "short"))
+    # Mexico City and UTC, each in two languages.
+    assert seen == {
+        "4/3/26, 12:30",
+        "3/4/26, 12:30\u202fPM",
+        "4/3/26, 18:30",
+        "3/4/26, 6:30\u202fPM",
+    }
+
+
+def test_labels_follow_the_language(app):
+    from flask_babel import force_locale
+
+    from coalition_app.core.labels import field_label, label, status_label_of
+    from models import WorkStatus
+
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        for _ in range(2):  # the second time from the memo
+            assert (label(WorkStatus.DONE), status_label_of("done")) == ("Terminado", "Terminado")
+            assert field_label("due_on") == "Fecha límite"
+            with force_locale("en"):
+                assert (label(WorkStatus.DONE), field_label("due_on")) == ("Done", "Due date")
+        assert (label("not-a-status"), field_label("nothing"), status_label_of("x")) == (
+            "not-a-status",
+            "nothing",
+            "x",
+        )
+
+
+@pytest.mark.parametrize(
+    ("language", "required"),
+    [("es", "Este campo es obligatorio."), ("en", "This field is required.")],
+)
+def test_wtforms_messages_are_loaded_once_per_language(app, monkeypatch, language, required):
+    """Flask-WTF loaded WTForms' catalogue from disk for every request with a form; the
+    request now hands it the one kept per language."""
+    from babel import support
+    from flask_wtf import FlaskForm
+    from wtforms import StringField
+    from wtforms.validators import DataRequired
+
+    from coalition_app.core import i18n
+
+    class OneField(FlaskForm):
+        name = StringField(validators=[DataRequired()])
+
+    i18n.wtforms_catalogue.cache_clear()
+    loads = []
+    real_load = support.Translations.load
+    monkeypatch.setattr(
+        support.Translations, "load", lambda *a, **k: loads.append(a) or real_load(*a, **k)
+    )
+    for _ in range(3):
+        with app.test_request_context(
+            method="POST", data={"name": ""}, headers={"Accept-Language": language}
+        ):
+            form = OneField(meta={"csrf": False})
+            assert not form.validate()
+            assert form.name.errors == [required]
+    assert len(loads) == 1
