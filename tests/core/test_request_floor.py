@@ -234,6 +234,14 @@ def test_postgresql_a_page_that_reads_opens_no_transaction_and_a_write_commits(p
         assert client.get("/groups/").status_code == 200
     assert reading and {status for _statement, status in reading} == {IDLE}
 
+    # Opening the inbox marks what it shows as read (a write when something was unread);
+    # with nothing new it is a read like any other page.
+    assert client.get("/inbox").status_code == 200
+    with transaction_states(engine) as reading_the_inbox:
+        assert client.get("/inbox").status_code == 200
+    assert reading_the_inbox
+    assert {status for _statement, status in reading_the_inbox} == {IDLE}
+
 
 @on_postgresql
 def test_postgresql_a_connection_the_server_ended_is_replaced_before_a_page_uses_it(
