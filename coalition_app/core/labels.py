@@ -76,12 +76,15 @@ def status_label_of(value: str) -> str:
 #: follows). Keyed by id: a lazy message hashes by translating itself, and these live as
 #: long as the module.
 _TEXTS: dict[tuple[Any, int], str] = {}
+_MAX_TEXTS = 1024  # far more than the messages above times the languages
 
 
 def _translated(message: Any) -> str:
     key = (_domain().get_translations(), id(message))
     text = _TEXTS.get(key)
     if text is None:
+        if len(_TEXTS) >= _MAX_TEXTS:  # outside an app, each call has a catalogue of its own
+            _TEXTS.clear()
         text = _TEXTS[key] = str(message)
     return text
 

@@ -393,3 +393,14 @@ def test_wtforms_messages_are_loaded_once_per_language(app, monkeypatch, languag
             assert not form.validate()
             assert form.name.errors == [required]
     assert len(loads) == 1
+
+
+def test_labels_outside_an_app_keep_their_memo_bounded():
+    # Outside an app each call gets a catalogue of its own (Flask-Babel's null one): the
+    # labels still read in English, and the memo does not grow with the calls.
+    from coalition_app.core import labels
+    from models import WorkStatus
+
+    for _ in range(3 * labels._MAX_TEXTS):
+        assert labels.label(WorkStatus.DONE) == "Done"
+    assert len(labels._TEXTS) <= labels._MAX_TEXTS
