@@ -19,6 +19,13 @@ measures only those. Prints req/s, p50 and p99, the share of /healthz
 issue 17's targets: uncached, at least 15 % of /healthz and p99 under 150 ms; cached, at least
 35 %. gunicorn is always stopped at the end.
 
+Beside each share, the server's CPU per request: the gunicorn workers' and (on PostgreSQL) the
+database server's processes' CPU time over the run (from /proc), divided by the requests
+answered, and /healthz's CPU per request over the page's ("CPU share"). The targets are the
+req/s shares; the CPU share is the steadier figure when something else shares the machine
+(another process's work slows a run's requests but is not counted in its CPU), so it is what
+to compare between two runs of different code.
+
 wrk is Debian's `wrk` package; when it is missing it is installed with apt-get (as root),
 and when that fails a threaded Python load generator is used instead (and says so).
 """
@@ -38,8 +45,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -259,6 +268,53 @@ def sign_in(port: int, email: str, password: str = DEMO_PASSWORD) -> str:
     return "; ".join(f"{k}={v}" for k, v in jar.items() if v)
 
 
+# --- the server's CPU ---------------------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name is in parentheses and may hold spaces: split after its last ")".
+    name_end = text.rindex(")")
+    return [text[text.index("(") + 1 : name_end], *text[name_end + 2 :].split()]
+
+
+def server_pids(arbiter: int, database: str) -> list[int]:
+    """gunicorn's workers (children of the arbiter) and, on PostgreSQL, every `postgres`
+    process of the machine (the backends serving the workers and the server's own)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        fields = _proc_stat(int(entry.name))
+        if fields is None:
+            continue
+        # fields: [comm, state, ppid, ...]
+        if int(fields[2]) == arbiter or (database == "postgresql" and fields[0] == "postgres"):
+            pids.append(int(entry.name))
+    return pids
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User and system CPU seconds of each process (all its threads), by pid."""
+    seconds = {}
+    for pid in pids:
+        fields = _proc_stat(pid)
+        if fields is not None:  # utime and stime: fields 14 and 15 of proc(5)
+            seconds[pid] = (int(fields[12]) + int(fields[13])) / CLOCK_TICKS
+    return seconds
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two readings by the processes alive at both (a backend
+    that ended in between is lost; one that started is counted from zero)."""
+    return sum(after[pid] - before.get(pid, 0.0) for pid in after)
+
+
 # --- load generators ----------------------------------------------------------------------------
 
 
@@ -301,6 +357,7 @@ def run_wrk(wrk: str, script: Path, port: int, path: str, cookie: str, seconds: 
         "p95": values["p95"] / 1000,
         "p99": values["p99"] / 1000,
         "errors": values["socket_errors"] + values["bad_status"],
+        "requests": values["requests"],
     }
 
 
@@ -347,6 +404,7 @@ def run_python(port: int, path: str, cookie: str, seconds: int) -> dict:
         "p95": cuts[94] * 1000,
         "p99": cuts[98] * 1000,
         "errors": errors[0],
+        "requests": len(latencies),
     }
 
 
@@ -365,14 +423,30 @@ class Target:
 class Runner:
     """Drives one gunicorn: warm-up and measured runs, with wrk or the Python fallback."""
 
-    def __init__(self, port: int, wrk: str | None, script: Path, seconds: int) -> None:
+    def __init__(
+        self,
+        port: int,
+        wrk: str | None,
+        script: Path,
+        seconds: int,
+        pids: Callable[[], list[int]] = list,
+    ) -> None:
         self.port, self.wrk, self.script, self.seconds = port, wrk, script, seconds
+        self.pids = pids  # the server's processes, whose CPU each run reads
 
     def measure(self, target: Target, seconds: int | None = None) -> dict:
         seconds = seconds or self.seconds
+        # Listed anew for each run: workers that were still starting when /healthz first
+        # answered are counted from their first run on.
+        pids = self.pids()
+        before = cpu_seconds(pids)
         if self.wrk:
-            return run_wrk(self.wrk, self.script, self.port, target.path, target.cookie, seconds)
-        return run_python(self.port, target.path, target.cookie, seconds)
+            result = run_wrk(self.wrk, self.script, self.port, target.path, target.cookie, seconds)
+        else:
+            result = run_python(self.port, target.path, target.cookie, seconds)
+        used = cpu_used(before, cpu_seconds(pids))
+        result["cpu_ms"] = used * 1000 / result["requests"] if result["requests"] else 0.0
+        return result
 
     def warm_up(self, target: Target) -> None:
         for _ in range(5):
@@ -399,28 +473,33 @@ def choose_targets(port: int, routes: list[Page], cookies: dict[str, str]) -> tu
     return targets, skipped
 
 
-def run_rounds(runner: Runner, targets: list[Target], rounds: int) -> tuple[dict, float]:
-    """{path: median round}, and the baseline's req/s (the mean of its runs at the start and
-    the end of every round: a slow spell of the machine touches both)."""
+def run_rounds(runner: Runner, targets: list[Target], rounds: int) -> tuple[dict, dict[str, float]]:
+    """{path: median round}, and the baseline's req/s and CPU ms per request (the means of
+    its runs at the start and the end of every round: a slow spell of the machine touches
+    both)."""
     baseline = Target(BASELINE, "", "signed out")
     for target in [baseline, *targets]:
         runner.warm_up(target)
     measured: dict[str, list[dict]] = {t.path: [] for t in targets}
     base_runs = []
     for _ in range(rounds):
-        base_runs.append(runner.measure(baseline)["rps"])
+        base_runs.append(runner.measure(baseline))
         for target in targets:
             measured[target.path].append(runner.measure(target))
-        base_runs.append(runner.measure(baseline)["rps"])
+        base_runs.append(runner.measure(baseline))
     medians = {
         path: sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
         for path, runs in measured.items()
     }
-    return medians, statistics.fmean(base_runs)
+    base = {
+        "rps": statistics.fmean(r["rps"] for r in base_runs),
+        "cpu_ms": statistics.fmean(r["cpu_ms"] for r in base_runs),
+    }
+    return medians, base
 
 
 def serve(url: str, tmp: Path, *, page_cache: bool):
-    """Start gunicorn on the database; (process, port, log path)."""
+    """Start gunicorn on the database; (process, port)."""
     port = free_port()
     log_path = tmp / f"gunicorn-{'cached' if page_cache else 'uncached'}.log"
     process = start_gunicorn(url, port, log_path, page_cache=page_cache)
@@ -466,15 +545,16 @@ def bench_database(url: str, tmp: Path, wrk: str | None, seconds: int, rounds: i
             targets, missing = choose_targets(port, chosen, cookies)
             if not page_cache:
                 skipped = missing
-            runner = Runner(port, wrk, script, seconds)
+            runner = Runner(port, wrk, script, seconds, partial(server_pids, process.pid, database))
             medians, base = run_rounds(runner, targets, rounds)
         finally:
             stop_gunicorn(process)
         label = "cached" if page_cache else "uncached"
-        results.append((label, BASELINE, "signed out", {"rps": base}, None, "baseline"))
+        results.append((label, BASELINE, "signed out", base, None, "baseline"))
         for target in targets:
             r = medians[target.path]
-            share = r["rps"] / base if base else 0.0
+            share = r["rps"] / base["rps"] if base["rps"] else 0.0
+            r["cpu_share"] = base["cpu_ms"] / r["cpu_ms"] if r["cpu_ms"] else 0.0
             if page_cache:
                 ok = share >= CACHED_SHARE
             else:
@@ -491,18 +571,18 @@ def report(database: str, results: list, skipped: list[tuple[str, str]]) -> None
     width = max(len(path) for _l, path, *_rest in results) + 2
     print(
         f"\n{'cache':<9}{'route':<{width}}{'as':<12}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}"
-        f"{'/healthz':>10}  target"
+        f"{'/healthz':>10}{'CPU ms':>8}{'CPU share':>11}  target"
     )
     for label, path, as_whom, r, share, verdict in results:
         if share is None:
             print(
                 f"{label:<9}{path:<{width}}{as_whom:<12}{r['rps']:>8.0f}{'':>18}"
-                f"{'100%':>10}  {verdict}"
+                f"{'100%':>10}{r['cpu_ms']:>8.2f}{'100%':>11}  {verdict}"
             )
             continue
         print(
             f"{label:<9}{path:<{width}}{as_whom:<12}{r['rps']:>8.0f}{r['p50']:>9.1f}"
-            f"{r['p99']:>9.1f}{share:>10.1%}  {verdict}"
+            f"{r['p99']:>9.1f}{share:>10.1%}{r['cpu_ms']:>8.2f}{r['cpu_share']:>11.1%}  {verdict}"
         )
     uncached = [x for x in results if x[0] == "uncached" and x[4] is not None]
     missed = [x for x in uncached if x[5].startswith("MISS")]
@@ -512,6 +592,15 @@ def report(database: str, results: list, skipped: list[tuple[str, str]]) -> None
     )
     slowest = sorted(uncached, key=lambda x: x[4])[:8]
     print("slowest: " + ", ".join(f"{path} {share:.1%}" for _l, path, _a, _r, share, _v in slowest))
+    by_cpu = [x for x in uncached if x[3]["cpu_share"] >= UNCACHED_SHARE]
+    print(
+        f"by CPU per request: {len(by_cpu)} of {len(uncached)} uncached routes at"
+        f" >= {UNCACHED_SHARE:.0%} of /healthz's; the costliest: "
+        + ", ".join(
+            f"{path} {r['cpu_ms']:.1f} ms"
+            for _l, path, _a, r, _s, _v in sorted(uncached, key=lambda x: -x[3]["cpu_ms"])[:8]
+        )
+    )
     print("not measured (answer no page to these people):")
     for path, why in skipped:
         print(f"  {path}: {why}")
