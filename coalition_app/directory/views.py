@@ -27,6 +27,7 @@ from ..core.errors import DomainError, DomainErrors
 from ..core.forms import attach_error
 from ..core.forms import choices as select_choices
 from ..core.i18n import current_language, format_date_once
+from ..core.labels import label
 from ..core.paging import page_number
 from ..core.url_patterns import url_pattern
 from ..core.staged_uploads import StagedUploads
@@ -94,6 +95,50 @@ def directory_rows(page: directory.DirectoryPage, lang: str) -> Markup:
     return Markup("".join(rows))
 
 
+
+def profile_tie_rows(profile: directory.Profile, lang: str) -> Markup:
+    """A profile's ties table's rows (with the cells of `ties/_macros.html`): the markup the
+    template's loop and its two macros wrote, written here because they cost most of the
+    page's template."""
+    t_open, t_kind, t_dates, t_situation, t_ended, t_note, t_ongoing = (
+        escape(_(text))
+        for text in ("Open the tie", "Kind", "Dates", "Situation", "ended", "Note", "ongoing")
+    )
+    badges = {
+        "unconfirmed": '\n<span class="badge text-bg-warning tie-status">'
+        f"{escape(_('unconfirmed'))}</span>\n\n",
+        "declined": '\n<span class="badge text-bg-secondary tie-status">'
+        f"{escape(_('declined'))}</span>\n\n",
+    }
+    confirmed = f'\n<span class="badge text-bg-success tie-status">{escape(_("confirmed"))}</span>\n'
+    ended_badge = f' <span class="badge text-bg-light">{t_ended}</span>'
+    profile_url = url_pattern("directory.profile", "institution_id")
+    tie_url = url_pattern("ties.detail", "tie_id")
+    rows = []
+    for view in profile.ties:
+        tie, other = view.tie, view.other
+        ended = bool(tie.ends_on and tie.ends_on < profile.today)
+        greyed = "text-body-secondary" if tie.status == "declined" or ended else ""
+        ends = escape(format_date_once(tie.ends_on, "medium")) if tie.ends_on else t_ongoing
+        badge = badges.get(tie.status, confirmed)
+        rows.append(
+            f'\n          \n          <tr class="{greyed}">\n'
+            f'            <td><a href="{escape(profile_url(other.id))}">{escape(other.name)}</a>\n'
+            "              \n"
+            f'              <span class="d-block small mt-1"><a href="{escape(tie_url(tie.id))}">'
+            f"{escape(tie.title) if tie.title else t_open}</a></span></td>\n"
+            f'            <td data-label="{t_kind}">{escape(label(tie.kind))}</td>\n'
+            f'            <td data-label="{t_dates}">'
+            f'{escape(format_date_once(tie.since, "medium"))} – {ends}</td>\n'
+            f'            <td data-label="{t_situation}">{badge}'
+            f"{ended_badge if ended else ''}</td>\n"
+            f'            <td class="small tie-note" data-label="{t_note}">'
+            f"{escape(tie.description or tie.note_in(lang))}</td>\n"
+            "          </tr>\n        "
+        )
+    return Markup("".join(rows))
+
+
 #: The file between the import's preview and its confirmation.
 
 
@@ -152,7 +197,12 @@ def _render_profile(
             [("", _("— nobody —"))]
             + [(p.id, p.full_name) for p in tie_queries.people_of(institution)]
         )
-    return render_template("directory/profile.html", profile=data, focal_form=focal_form), status
+    return render_template(
+        "directory/profile.html",
+        profile=data,
+        focal_form=focal_form,
+        tie_rows=profile_tie_rows(data, current_language()),
+    ), status
 
 
 @bp.post("/institutions/<int:institution_id>/focal-point")
