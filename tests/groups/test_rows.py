@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from coalition_app.groups.service import Activity
-from coalition_app.groups.views import group_activity, membership_rows
+from coalition_app.groups.views import group_activity, group_people_rows, membership_rows
 from models import GroupRole
 
 # The templates' loops these functions replace, as they were.
@@ -94,3 +94,38 @@ def test_the_activity_is_the_templates(app, language):
         page = SimpleNamespace(activity=activity)
         expected = app.jinja_env.from_string(ACTIVITY_LOOP).render(page=page)
         assert str(group_activity(activity)).strip() == expected.strip()
+
+
+PEOPLE_LOOP = """
+        {% set t_institution, t_title, t_phone = _('Institution'), _('Title'), _('Phone') %}
+        {%- set profile_url = url_pattern('directory.profile', 'institution_id') %}
+        {% for p in people %}
+          <tr>
+            <td>{{ p.full_name }}</td>
+            <td data-label="{{ t_institution }}"><a href="{{ profile_url(p.institution.id) }}">{{ p.institution.acronym or p.institution.name }}</a></td>
+            <td data-label="{{ t_title }}">{{ p.title if signed_in and p.title else "—" }}</td>
+            <td data-label="{{ t_phone }}">{% if signed_in and p.phone %}<a href="tel:{{ p.phone }}">{{ p.phone }}</a>{% else %}—{% endif %}</td>
+          </tr>
+        {% endfor %}
+"""
+
+
+@pytest.mark.parametrize("signed_in", [True, False])
+def test_the_people_rows_are_the_templates(app, signed_in):
+    people = [
+        SimpleNamespace(
+            full_name="Ana <b>",
+            institution=SimpleNamespace(id=3, acronym="A&B", name="Long"),
+            title="Dr. <i>",
+            phone="+52 55 <1>",
+        ),
+        SimpleNamespace(
+            full_name="Bea",
+            institution=SimpleNamespace(id=4, acronym=None, name="No acronym & co"),
+            title="",
+            phone=None,
+        ),
+    ]
+    with app.test_request_context():
+        expected = app.jinja_env.from_string(PEOPLE_LOOP).render(people=people, signed_in=signed_in)
+        assert str(group_people_rows(people, signed_in=signed_in)).strip() == expected.strip()
