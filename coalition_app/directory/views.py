@@ -29,8 +29,8 @@ from ..core.forms import choices as select_choices
 from ..core.i18n import current_language, format_date_once
 from ..core.labels import label
 from ..core.paging import page_number
-from ..core.url_patterns import url_pattern
 from ..core.staged_uploads import StagedUploads
+from ..core.url_patterns import url_pattern
 from ..policy import authorize, can
 from ..ties import queries as tie_queries
 from . import csv_io as institution_io
@@ -55,7 +55,6 @@ def institution_options(institutions: Iterable[Any]) -> Markup:
             for i in institutions
         )
     )
-
 
 
 def directory_rows(page: directory.DirectoryPage, lang: str) -> Markup:
@@ -83,8 +82,9 @@ def directory_rows(page: directory.DirectoryPage, lang: str) -> Markup:
             "\n    <tr>\n"
             f'      <td><a href="{escape(profile_url(i.id))}">{name}</a>{acronym}\n'
             f"        {founder if i.is_founder else ''}</td>\n"
-            f'      <td data-label="{t_sector}"><span class="sector-dot sector-{escape(i.sector_slug)}"'
-            f' aria-hidden="true"></span> {sector_names[i.sector_slug]}</td>\n'
+            f'      <td data-label="{t_sector}">'
+            f'<span class="sector-dot sector-{escape(i.sector_slug)}" aria-hidden="true"></span>'
+            f" {sector_names[i.sector_slug]}</td>\n"
             f'      <td data-label="{t_state}">'
             f"{state_names[i.state_code] if i.state_code else '—'}</td>\n"
             f'      <td data-label="{t_since}">{escape(format_date_once(i.joined_on, "medium"))}'
@@ -93,7 +93,6 @@ def directory_rows(page: directory.DirectoryPage, lang: str) -> Markup:
             "    </tr>\n    "
         )
     return Markup("".join(rows))
-
 
 
 def profile_tie_rows(profile: directory.Profile, lang: str) -> Markup:
@@ -110,7 +109,9 @@ def profile_tie_rows(profile: directory.Profile, lang: str) -> Markup:
         "declined": '\n<span class="badge text-bg-secondary tie-status">'
         f"{escape(_('declined'))}</span>\n\n",
     }
-    confirmed = f'\n<span class="badge text-bg-success tie-status">{escape(_("confirmed"))}</span>\n'
+    confirmed = (
+        f'\n<span class="badge text-bg-success tie-status">{escape(_("confirmed"))}</span>\n'
+    )
     ended_badge = f' <span class="badge text-bg-light">{t_ended}</span>'
     profile_url = url_pattern("directory.profile", "institution_id")
     tie_url = url_pattern("ties.detail", "tie_id")
@@ -129,7 +130,7 @@ def profile_tie_rows(profile: directory.Profile, lang: str) -> Markup:
             f"{escape(tie.title) if tie.title else t_open}</a></span></td>\n"
             f'            <td data-label="{t_kind}">{escape(label(tie.kind))}</td>\n'
             f'            <td data-label="{t_dates}">'
-            f'{escape(format_date_once(tie.since, "medium"))} – {ends}</td>\n'
+            f"{escape(format_date_once(tie.since, 'medium'))} – {ends}</td>\n"
             f'            <td data-label="{t_situation}">{badge}'
             f"{ended_badge if ended else ''}</td>\n"
             f'            <td class="small tie-note" data-label="{t_note}">'

@@ -271,7 +271,7 @@ def _active_institutions(today: date, *columns: Any) -> Select[Any]:
 # Built once, the day bound at each call (building it cost about as much as running it).
 _ACTIVE_INSTITUTION_NAMES = (
     select(Institution.id, Institution.name, Institution.acronym, Institution.name_key)
-    .where(Institution.active_on(bindparam("today", type_=Date)))
+    .where(Institution.active_on(bindparam("today", type_=Date)))  # type: ignore[arg-type]
     .order_by(Institution.name)
 )
 
@@ -421,9 +421,7 @@ def chair_candidates(group: WorkingGroup, today: date) -> list[User]:
 # Built once, the lead institutions bound at each call.
 _CHAIR_CANDIDATES = (
     select(User)
-    .where(
-        User.institution_id.in_(bindparam("lead_ids", expanding=True)), User.is_active.is_(True)
-    )
+    .where(User.institution_id.in_(bindparam("lead_ids", expanding=True)), User.is_active.is_(True))
     .options(joinedload(User.institution).options(*WITHOUT_PLACE))
     .order_by(User.full_name, User.id)
 )

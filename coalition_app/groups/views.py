@@ -84,26 +84,30 @@ def group_people_rows(people: list[User], *, signed_in: bool) -> Markup:
     """The group page's table of people: the markup the template's loop wrote, written here
     because a row's values through the template cost more than the rest of the table.
     Titles and phones are for signed-in members only."""
-    t_institution, t_title, t_phone = (escape(_(text)) for text in ("Institution", "Title", "Phone"))
+    t_institution, t_title, t_phone = (
+        escape(_(text)) for text in ("Institution", "Title", "Phone")
+    )
     profile_url = url_pattern("directory.profile", "institution_id")
     rows = []
     for p in people:
         institution = p.institution
         title = escape(p.title) if signed_in and p.title else "—"
         phone = (
-            f'<a href="tel:{escape(p.phone)}">{escape(p.phone)}</a>' if signed_in and p.phone else "—"
+            f'<a href="tel:{escape(p.phone)}">{escape(p.phone)}</a>'
+            if signed_in and p.phone
+            else "—"
         )
         rows.append(
             "\n          <tr>\n"
             f"            <td>{escape(p.full_name)}</td>\n"
-            f'            <td data-label="{t_institution}"><a href="{escape(profile_url(institution.id))}">'
+            f'            <td data-label="{t_institution}">'
+            f'<a href="{escape(profile_url(institution.id))}">'
             f"{escape(institution.acronym or institution.name)}</a></td>\n"
             f'            <td data-label="{t_title}">{title}</td>\n'
             f'            <td data-label="{t_phone}">{phone}</td>\n'
             "          </tr>\n        "
         )
     return Markup("".join(rows))
-
 
 
 @bp.app_template_global()
@@ -142,7 +146,7 @@ def group_activity(activity: list[group_service.Activity]) -> Markup:
             '\n          <li class="history-entry">\n'
             '            <div class="small text-body-secondary">'
             f'<time datetime="{escape(update.created_at.isoformat())}">'
-            f'{escape(format_datetime_once(update.created_at, "medium"))}</time></div>\n'
+            f"{escape(format_datetime_once(update.created_at, 'medium'))}</time></div>\n"
             "            <div>\n"
             f'              <span class="fw-semibold">{author}</span>\n'
             f"              {what}\n              {changes}\n            </div>\n"
@@ -290,7 +294,6 @@ def _members_page(
         today=today,
         candidates=_institution_candidates(group, today, to_show=True),
     )
-
 
 
 def membership_rows(history: list[GroupMembership]) -> Markup:

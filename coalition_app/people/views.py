@@ -85,7 +85,8 @@ def institution_filter_options(institutions: list[tuple[int, str]], chosen: int 
     loop cost more per option)."""
     return Markup(
         "".join(
-            f'<option value="{int(key)}" {"selected" if chosen == key else ""}>{escape(name)}</option>'
+            f'<option value="{int(key)}" {"selected" if chosen == key else ""}>'
+            f"{escape(name)}</option>"
             for key, name in institutions
         )
     )

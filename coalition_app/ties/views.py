@@ -21,8 +21,8 @@ from ..core.errors import DomainError, DomainErrors, EditConflict
 from ..core.forms import attach_error
 from ..core.i18n import format_date_once
 from ..core.labels import label
-from ..core.url_patterns import url_pattern
 from ..core.staged_uploads import StagedUploads
+from ..core.url_patterns import url_pattern
 from ..directory import service as directory
 from ..policy import authorize
 from . import csv_io as tie_io
@@ -291,9 +291,11 @@ def tie_rows(rows: Iterable[Any]) -> Markup:
         ends = escape(format_date_once(t.ends_on, "medium")) if t.ends_on else t_ongoing
         out.append(
             "\n    \n    <tr>\n"
-            f'      <td><a href="{escape(tie_url(t.id))}">{escape(t.title) if t.title else kind}</a></td>\n'
+            f'      <td><a href="{escape(tie_url(t.id))}">'
+            f"{escape(t.title) if t.title else kind}</a></td>\n"
             f'      <td data-label="{t_institutions}">'
-            f'<a href="{escape(profile_url(t.institution_a_id))}">{escape(t.institution_a_label)}</a>'
+            f'<a href="{escape(profile_url(t.institution_a_id))}">'
+            f"{escape(t.institution_a_label)}</a>"
             f' — <a href="{escape(profile_url(t.institution_b_id))}">'
             f"{escape(t.institution_b_label)}</a></td>\n"
             f'      <td data-label="{t_kind}">{kind}</td>\n'

@@ -11,7 +11,7 @@ from coalition_app.people.views import institution_filter_options
 
 LOOP = (
     '{% for id, name in page.institutions %}<option value="{{ id }}" '
-    '{% if q.institution == id %}selected{% endif %}>{{ name }}</option>{% endfor %}'
+    "{% if q.institution == id %}selected{% endif %}>{{ name }}</option>{% endfor %}"
 )
 
 
