@@ -57,6 +57,19 @@ def institution_options(institutions: Iterable[Any]) -> Markup:
     )
 
 
+def filter_options(items: Iterable[Any], key: str, chosen: object, lang: str) -> Markup:
+    """A directory filter's options (sectors, states, groups: `key` is the attribute sent),
+    the chosen one selected: one string (a template loop cost more per option)."""
+    return Markup(
+        "".join(
+            f'<option value="{escape(getattr(item, key))}" '
+            f"{'selected' if chosen == getattr(item, key) else ''}>"
+            f"{escape(item.name(lang))}</option>"
+            for item in items
+        )
+    )
+
+
 def directory_rows(page: directory.DirectoryPage, lang: str) -> Markup:
     """The directory table's rows: the markup the template's loop wrote, written here
     because fifty rows of some twenty values each were most of the page's cost."""
@@ -174,7 +187,10 @@ def index():
     query = directory.DirectoryQuery.from_args(request.args)
     page = directory.directory_page(query, clock.today())
     return render_template(
-        "directory/index.html", page=page, rows=directory_rows(page, current_language())
+        "directory/index.html",
+        page=page,
+        rows=directory_rows(page, current_language()),
+        filter_options=filter_options,
     )
 
 

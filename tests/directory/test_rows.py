@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from coalition_app.directory.views import directory_rows
+from coalition_app.directory.views import directory_rows, filter_options
 
 # The template's loop this function replaces, as it was.
 LOOP = """
@@ -64,3 +64,19 @@ def test_the_rows_are_the_templates(app, language):
     with app.test_request_context(headers={"Accept-Language": language}):
         expected = app.jinja_env.from_string(LOOP).render(page=page, lang=language)
         assert str(directory_rows(page, language)).strip() == expected.strip()
+
+
+OPTIONS_LOOP = (
+    '{% for s in items %}<option value="{{ s.code }}" {% if chosen == s.code %}selected{% endif %}>'
+    "{{ s.name(lang) }}</option>{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("chosen", [None, "", "JAL", "XXX"])
+def test_the_filter_options_are_the_templates(app, chosen):
+    items = [_named("code", "CMX", "Ciudad & co"), _named("code", "JAL", "Jalisco")]
+    with app.test_request_context():
+        expected = app.jinja_env.from_string(OPTIONS_LOOP).render(
+            items=items, chosen=chosen, lang="es"
+        )
+        assert str(filter_options(items, "code", chosen, "es")) == expected
