@@ -26,9 +26,11 @@ from ..core.csv_import import CsvImport
 from ..core.errors import DomainError, DomainErrors
 from ..core.forms import attach_error
 from ..core.forms import choices as select_choices
-from ..core.i18n import current_language
+from ..core.i18n import current_language, format_date_once
+from ..core.labels import label
 from ..core.paging import page_number
 from ..core.staged_uploads import StagedUploads
+from ..core.url_patterns import url_pattern
 from ..policy import authorize, can
 from ..ties import queries as tie_queries
 from . import csv_io as institution_io
@@ -53,6 +55,102 @@ def institution_options(institutions: Iterable[Any]) -> Markup:
             for i in institutions
         )
     )
+
+
+def filter_options(items: Iterable[Any], key: str, chosen: object, lang: str) -> Markup:
+    """A directory filter's options (sectors, states, groups: `key` is the attribute sent),
+    the chosen one selected: one string (a template loop cost more per option)."""
+    return Markup(
+        "".join(
+            f'<option value="{escape(getattr(item, key))}" '
+            f"{'selected' if chosen == getattr(item, key) else ''}>"
+            f"{escape(item.name(lang))}</option>"
+            for item in items
+        )
+    )
+
+
+def directory_rows(page: directory.DirectoryPage, lang: str) -> Markup:
+    """The directory table's rows: the markup the template's loop wrote, written here
+    because fifty rows of some twenty values each were most of the page's cost."""
+    t_founder, t_sector, t_state, t_since, t_membership, t_active, t_former = (
+        escape(_(text))
+        for text in ("Founder", "Sector", "State", "Member since", "Membership", "Active", "Former")
+    )
+    sector_names = {s.slug: escape(s.name(lang)) for s in page.sectors}
+    state_names = {s.code: escape(s.name(lang)) for s in page.states}
+    profile_url = url_pattern("directory.profile", "institution_id")
+    founder = f'<span class="badge text-bg-light">{t_founder}</span>'
+    active = f'<span class="badge text-bg-success">{t_active}</span>'
+    former = f'<span class="badge text-bg-secondary">{t_former}</span>'
+    rows = []
+    for i in page.institutions:
+        name = escape(i.name)
+        acronym = (
+            f' <span class="text-body-secondary">({escape(i.acronym)})</span>'
+            if i.acronym and i.acronym != i.name
+            else ""
+        )
+        rows.append(
+            "\n    <tr>\n"
+            f'      <td><a href="{escape(profile_url(i.id))}">{name}</a>{acronym}\n'
+            f"        {founder if i.is_founder else ''}</td>\n"
+            f'      <td data-label="{t_sector}">'
+            f'<span class="sector-dot sector-{escape(i.sector_slug)}" aria-hidden="true"></span>'
+            f" {sector_names[i.sector_slug]}</td>\n"
+            f'      <td data-label="{t_state}">'
+            f"{state_names[i.state_code] if i.state_code else '—'}</td>\n"
+            f'      <td data-label="{t_since}">{escape(format_date_once(i.joined_on, "medium"))}'
+            "</td>\n"
+            f'      <td data-label="{t_membership}">{active if i.active else former}</td>\n'
+            "    </tr>\n    "
+        )
+    return Markup("".join(rows))
+
+
+def profile_tie_rows(profile: directory.Profile, lang: str) -> Markup:
+    """A profile's ties table's rows (with the cells of `ties/_macros.html`): the markup the
+    template's loop and its two macros wrote, written here because they cost most of the
+    page's template."""
+    t_open, t_kind, t_dates, t_situation, t_ended, t_note, t_ongoing = (
+        escape(_(text))
+        for text in ("Open the tie", "Kind", "Dates", "Situation", "ended", "Note", "ongoing")
+    )
+    badges = {
+        "unconfirmed": '\n<span class="badge text-bg-warning tie-status">'
+        f"{escape(_('unconfirmed'))}</span>\n\n",
+        "declined": '\n<span class="badge text-bg-secondary tie-status">'
+        f"{escape(_('declined'))}</span>\n\n",
+    }
+    confirmed = (
+        f'\n<span class="badge text-bg-success tie-status">{escape(_("confirmed"))}</span>\n'
+    )
+    ended_badge = f' <span class="badge text-bg-light">{t_ended}</span>'
+    profile_url = url_pattern("directory.profile", "institution_id")
+    tie_url = url_pattern("ties.detail", "tie_id")
+    rows = []
+    for view in profile.ties:
+        tie, other = view.tie, view.other
+        ended = bool(tie.ends_on and tie.ends_on < profile.today)
+        greyed = "text-body-secondary" if tie.status == "declined" or ended else ""
+        ends = escape(format_date_once(tie.ends_on, "medium")) if tie.ends_on else t_ongoing
+        badge = badges.get(tie.status, confirmed)
+        rows.append(
+            f'\n          \n          <tr class="{greyed}">\n'
+            f'            <td><a href="{escape(profile_url(other.id))}">{escape(other.name)}</a>\n'
+            "              \n"
+            f'              <span class="d-block small mt-1"><a href="{escape(tie_url(tie.id))}">'
+            f"{escape(tie.title) if tie.title else t_open}</a></span></td>\n"
+            f'            <td data-label="{t_kind}">{escape(label(tie.kind))}</td>\n'
+            f'            <td data-label="{t_dates}">'
+            f"{escape(format_date_once(tie.since, 'medium'))} – {ends}</td>\n"
+            f'            <td data-label="{t_situation}">{badge}'
+            f"{ended_badge if ended else ''}</td>\n"
+            f'            <td class="small tie-note" data-label="{t_note}">'
+            f"{escape(tie.description or tie.note_in(lang))}</td>\n"
+            "          </tr>\n        "
+        )
+    return Markup("".join(rows))
 
 
 #: The file between the import's preview and its confirmation.
@@ -88,7 +186,12 @@ def index():
     authorize(current_user, "view_directory")
     query = directory.DirectoryQuery.from_args(request.args)
     page = directory.directory_page(query, clock.today())
-    return render_template("directory/index.html", page=page)
+    return render_template(
+        "directory/index.html",
+        page=page,
+        rows=directory_rows(page, current_language()),
+        filter_options=filter_options,
+    )
 
 
 @bp.get("/institutions/<int:institution_id>")
@@ -111,7 +214,12 @@ def _render_profile(
             [("", _("— nobody —"))]
             + [(p.id, p.full_name) for p in tie_queries.people_of(institution)]
         )
-    return render_template("directory/profile.html", profile=data, focal_form=focal_form), status
+    return render_template(
+        "directory/profile.html",
+        profile=data,
+        focal_form=focal_form,
+        tie_rows=profile_tie_rows(data, current_language()),
+    ), status
 
 
 @bp.post("/institutions/<int:institution_id>/focal-point")

@@ -3,6 +3,9 @@ coalition-wide list, and the CSV export and import."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
@@ -16,7 +19,10 @@ from ..core.csv import csv_response
 from ..core.csv_import import CsvImport
 from ..core.errors import DomainError, DomainErrors, EditConflict
 from ..core.forms import attach_error
+from ..core.i18n import format_date_once
+from ..core.labels import label
 from ..core.staged_uploads import StagedUploads
+from ..core.url_patterns import url_pattern
 from ..directory import service as directory
 from ..policy import authorize
 from . import csv_io as tie_io
@@ -250,7 +256,55 @@ def end(tie_id: int):
 def index():
     authorize(current_user, "manage_ties")
     query = queries.TieQuery.from_args(request.args)
-    return render_template("ties/index.html", page=queries.tie_rows_page(query, clock.today()))
+    page = queries.tie_rows_page(query, clock.today())
+    return render_template("ties/index.html", page=page, rows=tie_rows(page.ties))
+
+
+#: The kinds a tie may have, in the order the filter offers them.
+KINDS = ("joint_project", "agreement", "event", "coauthorship", "data_sharing", "funding", "other")
+
+
+def tie_rows(rows: Iterable[Any]) -> Markup:
+    """The ties table's rows (the cells of `ties/_macros.html`): the markup the template's
+    loop wrote, written here because fifty rows of some fifteen values each were most of
+    the page's cost."""
+    t_institutions, t_kind, t_dates, t_situation, t_ongoing = (
+        escape(_(text)) for text in ("Institutions", "Kind", "Dates", "Situation", "ongoing")
+    )
+    unconfirmed = (
+        f'<span class="badge text-bg-warning tie-status">{escape(_("unconfirmed"))}</span>\n'
+    )
+    declined = f'<span class="badge text-bg-secondary tie-status">{escape(_("declined"))}</span>\n'
+    confirmed = f'<span class="badge text-bg-success tie-status">{escape(_("confirmed"))}</span>'
+    kinds = {kind: escape(label(kind)) for kind in KINDS}
+    tie_url = url_pattern("ties.detail", "tie_id")
+    profile_url = url_pattern("directory.profile", "institution_id")
+    out = []
+    for t in rows:
+        kind = kinds[t.kind]
+        if t.status == "unconfirmed":
+            badge = unconfirmed
+        elif t.status == "declined":
+            badge = declined
+        else:
+            badge = confirmed
+        ends = escape(format_date_once(t.ends_on, "medium")) if t.ends_on else t_ongoing
+        out.append(
+            "\n    \n    <tr>\n"
+            f'      <td><a href="{escape(tie_url(t.id))}">'
+            f"{escape(t.title) if t.title else kind}</a></td>\n"
+            f'      <td data-label="{t_institutions}">'
+            f'<a href="{escape(profile_url(t.institution_a_id))}">'
+            f"{escape(t.institution_a_label)}</a>"
+            f' — <a href="{escape(profile_url(t.institution_b_id))}">'
+            f"{escape(t.institution_b_label)}</a></td>\n"
+            f'      <td data-label="{t_kind}">{kind}</td>\n'
+            f'      <td data-label="{t_dates}">{escape(format_date_once(t.since, "medium"))}'
+            f" – {ends}</td>\n"
+            f'      <td data-label="{t_situation}">\n{badge}\n</td>\n'
+            "    </tr>\n  "
+        )
+    return Markup("".join(out))
 
 
 @bp.get("/ties/export.csv")

@@ -1,0 +1,140 @@
+"""The group pages' lists written in Python (`groups.views.membership_rows`,
+`groups.views.group_activity`) are the markup the templates' loops wrote, for every kind of
+entry and text to escape."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from types import SimpleNamespace
+
+import pytest
+
+from coalition_app.groups.service import Activity
+from coalition_app.groups.views import group_activity, group_people_rows, membership_rows
+from models import GroupRole
+
+# The templates' loops these functions replace, as they were.
+MEMBERS_LOOP = """
+        {% set institution_label, role_label, from_label, until_label, current_label = _("Institution"), _("Role"), _("From"), _("Until"), _("current") %}
+          {% for m in history %}
+          <tr class="{{ 'text-body-secondary' if m.until else '' }}">
+            <td class="fw-semibold">{{ m.institution.name }}</td><td data-label="{{ role_label }}">{{ label(m.role) }}</td>
+            <td data-label="{{ from_label }}">{{ format_date(m.since, "medium") }}</td>
+            <td data-label="{{ until_label }}">{{ format_date(m.until, "medium") if m.until else current_label }}</td>
+          </tr>
+          {% endfor %}
+"""  # noqa: E501 (the templates\' lines as they were)
+ACTIVITY_LOOP = """
+          {% for update in page.activity %}
+          <li class="history-entry">
+            <div class="small text-body-secondary"><time datetime="{{ update.created_at.isoformat() }}">{{ format_datetime(update.created_at, "medium") }}</time></div>
+            <div>
+              <span class="fw-semibold">{{ update.author_name if update.author_name is not none else _("someone") }}</span>
+              {% if update.task_id is not none %}{{ _("updated the task") }} <a href="{{ url_for('work.task', task_id=update.task_id) }}">{{ update.task_title }}</a>
+              {% elif update.deliverable_id is not none %}{{ _("updated the deliverable") }} <a href="{{ url_for('work.deliverable', deliverable_id=update.deliverable_id) }}">{{ update.deliverable_title }}</a>{% endif %}
+              {% for field, pair in update.changes.items() %}{% if field in ("status", "progress") and pair[0] is not none %}
+                <span class="badge text-bg-light">{{ field_label(field) }}: {{ status_label_of(pair[0]) if field == "status" else pair[0] ~ "%" }} → {{ status_label_of(pair[1]) if field == "status" else pair[1] ~ "%" }}</span>
+              {% endif %}{% endfor %}
+            </div>
+            {% if update.note %}<p class="mb-0 small note">{{ update.note }}</p>{% endif %}
+          </li>
+          {% endfor %}
+"""  # noqa: E501 (the templates\' lines as they were)
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_the_membership_rows_are_the_templates(app, language):
+    history = [
+        SimpleNamespace(
+            institution=SimpleNamespace(name="Uni <A> & co"),
+            role=GroupRole.LEAD,
+            since=date(2020, 1, 2),
+            until=None,
+        ),
+        SimpleNamespace(
+            institution=SimpleNamespace(name="Other"),
+            role=GroupRole.MEMBER,
+            since=date(2019, 5, 6),
+            until=date(2021, 7, 8),
+        ),
+    ]
+    with app.test_request_context(headers={"Accept-Language": language}):
+        expected = app.jinja_env.from_string(MEMBERS_LOOP).render(history=history)
+        assert str(membership_rows(history)).strip() == expected.strip()
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_the_activity_is_the_templates(app, language):
+    moment = datetime(2026, 11, 30, 20, 50)
+    activity = [
+        Activity(
+            moment,
+            "Ana <b>",
+            3,
+            "Task & co",
+            2,
+            "Deliverable",
+            {"progress": [20, 40]},
+            "A note <i>",
+        ),
+        Activity(
+            moment,
+            None,
+            None,
+            None,
+            2,
+            "Deliverable <x>",
+            {"status": ["in_progress", "in_review"], "progress": [None, 10], "title": ["a", "b"]},
+            "",
+        ),
+        Activity(
+            moment,
+            "Bea",
+            7,
+            "T",
+            None,
+            None,
+            {"status": ["todo", "done"], "progress": [60, 100]},
+            "",
+        ),
+        Activity(moment, "Carla", None, None, None, None, {}, "Only a note"),
+    ]
+    with app.test_request_context(headers={"Accept-Language": language}):
+        page = SimpleNamespace(activity=activity)
+        expected = app.jinja_env.from_string(ACTIVITY_LOOP).render(page=page)
+        assert str(group_activity(activity)).strip() == expected.strip()
+
+
+PEOPLE_LOOP = """
+        {% set t_institution, t_title, t_phone = _('Institution'), _('Title'), _('Phone') %}
+        {%- set profile_url = url_pattern('directory.profile', 'institution_id') %}
+        {% for p in people %}
+          <tr>
+            <td>{{ p.full_name }}</td>
+            <td data-label="{{ t_institution }}"><a href="{{ profile_url(p.institution.id) }}">{{ p.institution.acronym or p.institution.name }}</a></td>
+            <td data-label="{{ t_title }}">{{ p.title if signed_in and p.title else "—" }}</td>
+            <td data-label="{{ t_phone }}">{% if signed_in and p.phone %}<a href="tel:{{ p.phone }}">{{ p.phone }}</a>{% else %}—{% endif %}</td>
+          </tr>
+        {% endfor %}
+"""  # noqa: E501 (the templates\' lines as they were)
+
+
+@pytest.mark.parametrize("signed_in", [True, False])
+def test_the_people_rows_are_the_templates(app, signed_in):
+    people = [
+        SimpleNamespace(
+            full_name="Ana <b>",
+            institution=SimpleNamespace(id=3, acronym="A&B", name="Long"),
+            title="Dr. <i>",
+            phone="+52 55 <1>",
+        ),
+        SimpleNamespace(
+            full_name="Bea",
+            institution=SimpleNamespace(id=4, acronym=None, name="No acronym & co"),
+            title="",
+            phone=None,
+        ),
+    ]
+    with app.test_request_context():
+        expected = app.jinja_env.from_string(PEOPLE_LOOP).render(people=people, signed_in=signed_in)
+        assert str(group_people_rows(people, signed_in=signed_in)).strip() == expected.strip()
