@@ -7,6 +7,7 @@ cached document as `/network.json` (`serve_json`).
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import (
@@ -24,6 +25,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
@@ -224,6 +226,81 @@ def _number_formatter():
     return number
 
 
+#: Joins a table's values to escape them in one call: escaping leaves it as it is, and no
+#: label holds it (the split checks all the same).
+_SEPARATOR = "\x00"
+
+
+def _escaped_texts(values: list[Any]) -> list[str]:
+    """Each value as a template's `{{ value }}` writes it (escaped), with one `escape` for
+    all of them instead of one per cell."""
+    texts = [f"{value}" for value in values]
+    escaped = str(escape(_SEPARATOR.join(texts))).split(_SEPARATOR)
+    if len(escaped) != len(texts):  # a value held the separator: escape each
+        escaped = [str(escape(text)) for text in texts]
+    return escaped
+
+
+def _whole(value: Any) -> int:
+    """Jinja's `|int` of a figure (0 for none)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+#: One row of the figures by institution; its cells are filled escaped.
+_INSTITUTION_ROW = (
+    '\n      <tr data-node-id="{}" data-label="{}" data-degree="{}" data-weighted_degree="{}"'
+    ' data-betweenness="{}" data-eigenvector="{}" data-closeness="{}" data-sectors_reached="{}"'
+    ' data-broker="{}">'
+    '\n        <th scope="row" class="fw-normal"><button type="button"'
+    ' class="btn btn-link btn-sm p-0 text-start network-select" data-node-id="{}">{}</button></th>'
+    '\n        <td data-label="{}"><span class="sector-dot sector-{}" aria-hidden="true"></span>'
+    " {}</td>"
+    '\n        <td class="text-end" data-label="{}">{}</td>'
+    '\n        <td class="text-end" data-label="{}">{}</td>'
+    '\n        <td class="text-end" data-label="{}">{}</td>'
+    '\n        <td class="text-end" data-label="{}">{}</td>'
+    '\n        <td class="text-end" data-label="{}">{}</td>'
+    '\n        <td class="text-end" data-label="{}">{}</td>'
+    '\n        <td class="text-end" data-label="{}">{}</td>'
+    "\n      </tr>\n    "
+)
+
+
+def institution_rows(
+    nodes: list[dict[str, Any]], sector_names: dict[str, str], number, labels: list[str]
+) -> Markup:
+    """The figures by institution's first rows, as the template loop wrote them (some twenty
+    values a row, each escaped: the largest part of the page's template). `labels`: the
+    cells' headings for narrow screens, sector to broker score."""
+    sector, degree, weighted, betweenness, eigenvector, closeness, reached, broker = labels
+    values: list[Any] = []
+    for n in nodes:
+        w = n["weighted_degree"]
+        values += (
+            n["id"], n["label"], n["degree"], w, n["betweenness"], n["eigenvector"],
+            n["closeness"] if n["closeness"] is not None else -1, n["sectors_reached"],
+            n["broker"], n["id"], n["label"],
+            sector, n["sector"], sector_names.get(n["sector"], n["sector"]),
+            degree, n["degree"],
+            weighted, number(w, 0 if w == _whole(w) else 1),
+            betweenness, number(n["betweenness"], 3),
+            eigenvector, number(n["eigenvector"], 3),
+            closeness, number(n["closeness"], 3),
+            reached, n["sectors_reached"],
+            broker, number(n["broker"]),
+        )  # fmt: skip
+    texts = _escaped_texts(values)
+    width = _INSTITUTION_ROW.count("{}")
+    return Markup(
+        "".join(
+            [_INSTITUTION_ROW.format(*texts[at : at + width]) for at in range(0, len(texts), width)]
+        )
+    )
+
+
 @bp.get("/network")
 def page():
     as_of = _as_of()
@@ -308,6 +385,7 @@ def _render_page(as_of: date, snapshot) -> str:
         may_introduce=can(current_user, "introduce_institutions"),
         client_config=client_config,
         number=_number_formatter(),
+        institution_rows=institution_rows,
         table_first=TABLE_FIRST,
     )
 
