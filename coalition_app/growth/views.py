@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, abort, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..applications.service import per_quarter as applications_per_quarter
 from ..core import clock
@@ -152,6 +153,28 @@ def month_rows(series: growth.Series) -> Markup:
     )
 
 
+#: Joins a table's values to escape them in one call: escaping leaves it as it is, and no
+#: name holds it (the split checks all the same).
+_SEPARATOR = "\x00"
+
+
+def pair_rows(pairs: list[tuple[Any, Any]]) -> Markup:
+    """Rows of a label and a count (`<tr><td>…</td><td>…</td></tr>`), as the template loop
+    wrote them, escaped in one call: the quarters' and the states' tables."""
+    texts = [f"{value}" for pair in pairs for value in pair]
+    escaped = str(escape(_SEPARATOR.join(texts))).split(_SEPARATOR)
+    if len(escaped) != len(texts):  # a value held the separator: escape each
+        escaped = [str(escape(text)) for text in texts]
+    return Markup(
+        "".join(
+            [
+                f"<tr><td>{label}</td><td>{count}</td></tr>"
+                for label, count in zip(escaped[0::2], escaped[1::2], strict=True)
+            ]
+        )
+    )
+
+
 @bp.get("/growth")
 def dashboard():
     authorize(current_user, "view_directory")
@@ -161,6 +184,7 @@ def dashboard():
         board=board,
         chart=chart_data(board),
         month_rows=month_rows(board.members),
+        pair_rows=pair_rows,
     )
 
 

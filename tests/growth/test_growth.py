@@ -145,3 +145,13 @@ def test_active_rows_are_the_rows_active_on_the_day():
     ]
     for day in (date(2020, 1, 14), date(2020, 1, 31), date(2020, 2, 2), date(2020, 3, 31)):
         assert growth.active_rows(rows, day) == [row for row in rows if row.active_on(day)], day
+
+
+def test_pair_rows_escape_each_label_as_the_template_did(app):
+    from coalition_app.growth.views import pair_rows
+
+    with app.app_context():
+        assert str(pair_rows([("A & <B>", 3), ("x\x00y", 0)])) == (
+            "<tr><td>A &amp; &lt;B&gt;</td><td>3</td></tr><tr><td>x\x00y</td><td>0</td></tr>"
+        )
+        assert str(pair_rows([])) == ""
