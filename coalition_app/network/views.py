@@ -44,7 +44,7 @@ from ..core import clock, page_cache
 from ..core.db import session as db_session
 from ..core.errors import DomainError
 from ..core.forms import attach_error, choices
-from ..core.i18n import current_language, format_number_once
+from ..core.i18n import current_language, format_decimal_once, format_number_once
 from ..core.labels import label
 from ..policy import authorize, can
 from . import cache as network_cache
@@ -336,6 +336,51 @@ def mixing_rows(matrix: dict[str, dict[str, int]], sector_names: dict[str, str])
     return Markup("".join(parts))
 
 
+def over_time_rows(rows: list[dict[str, Any]], labels: list[str]) -> Markup:
+    """The network's year ends as the template loop wrote them (four formats, a rounding and
+    some fifteen outputs a row). `labels`: the cells' headings for narrow screens."""
+    institutions, density, largest, cross = labels
+    values: list[Any] = []
+    for row in rows:
+        share = row["cross_sector_share"]
+        values += (
+            row["label"],
+            institutions,
+            format_number_once(row["node_count"]),
+            density,
+            format_decimal_once(row["density"], "0.000"),
+            largest,
+            format_number_once(row["largest_component_size"]),
+            cross,
+        )
+        if share is not None:
+            values += (int(round(100 * share)), format_decimal_once(100 * share, "0"))
+    texts = _escaped_texts(values)
+    parts: list[str] = []
+    at = 0
+    for row in rows:
+        label, w_i, n, w_d, d, w_l, size, w_c = texts[at : at + 8]
+        at += 8
+        if row["cross_sector_share"] is None:
+            bar = "–"
+        else:
+            pct, figure = texts[at : at + 2]
+            at += 2
+            bar = (
+                '\n            <div class="progress network-bar" role="presentation">'
+                f'<div class="progress-bar w-pct-{pct}"></div></div>'
+                f'\n            <span class="small">{figure} %</span>'
+            )
+        parts.append(
+            f'\n        \n        <tr>\n          <th scope="row" class="fw-normal">{label}</th>'
+            f'\n          <td class="text-end" data-label="{w_i}">{n}</td>'
+            f'\n          <td class="text-end" data-label="{w_d}">{d}</td>'
+            f'\n          <td class="text-end" data-label="{w_l}">{size}</td>'
+            f'\n          <td data-label="{w_c}">{bar}</td>\n        </tr>\n      '
+        )
+    return Markup("".join(parts))
+
+
 @bp.get("/network")
 def page():
     as_of = _as_of()
@@ -422,6 +467,7 @@ def _render_page(as_of: date, snapshot) -> str:
         number=_number_formatter(),
         institution_rows=institution_rows,
         mixing_rows=mixing_rows,
+        over_time_rows=over_time_rows,
         table_first=TABLE_FIRST,
     )
 
