@@ -20,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from models.applications import MESSAGE_MAX, MOTIVATION_MAX
 
 from ..core.forms import PlainText, newlines, strip
+from ..work.forms import PlainOptionsSelect
 
 
 class CheckboxesField(SelectMultipleField):
@@ -43,8 +44,13 @@ class ApplyForm(FlaskForm):
         validators=[DataRequired(_l("Give the institution's name.")), PlainText(200)],
     )
     acronym = StringField(_l("Acronym"), filters=[strip], validators=[PlainText(40)])
-    sector = SelectField(_l("Sector"), validators=[InputRequired(_l("Choose a sector."))])
-    state = SelectField(_l("State"))
+    # The quick options widget: the states' select alone was a tenth of the page.
+    sector = SelectField(
+        _l("Sector"),
+        validators=[InputRequired(_l("Choose a sector."))],
+        widget=PlainOptionsSelect(),
+    )
+    state = SelectField(_l("State"), widget=PlainOptionsSelect())
     website = StringField(
         _l("Website"),
         filters=[strip],
@@ -104,8 +110,13 @@ class ApproveForm(FlaskForm):
     version = HiddenField()
     joined_on = DateField(_l("Member from"), validators=[DataRequired(_l("Give a date."))])
     groups = CheckboxesField(_l("Groups to join"), coerce=_group_id)
-    sector = SelectField(_l("Sector"), validators=[InputRequired(_l("Choose a sector."))])
-    state = SelectField(_l("State"))
+    # The quick options widget: the states' select alone was a tenth of the page.
+    sector = SelectField(
+        _l("Sector"),
+        validators=[InputRequired(_l("Choose a sector."))],
+        widget=PlainOptionsSelect(),
+    )
+    state = SelectField(_l("State"), widget=PlainOptionsSelect())
     message = TextAreaField(
         _l("Message to the applicant (optional)"),
         filters=[newlines, strip],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, abort, render_template
 from flask_babel import gettext as _
@@ -138,14 +139,38 @@ def chart_data(dashboard: Dashboard) -> dict:
 def month_rows(series: growth.Series) -> Markup:
     """The month-by-month table's rows (a date, each sector's count, the total), written
     here rather than by a template loop: a decade of months times the sectors is about a
-    thousand cells, most of the page's cost when a loop wrote each one."""
-    counts = [series.counts[k] for k in series.sectors]
+    thousand cells, most of the page's cost when a loop wrote each one. The cells are
+    counts (ints) and ISO dates, which escaping leaves as they are: none is escaped."""
+    columns = [series.counts[k] for k in series.sectors]
     return Markup(
         "".join(
-            f"<tr><td>{day.isoformat()}</td>"
-            + "".join(f"<td>{escape(column[i])}</td>" for column in counts)
-            + f"<td>{escape(total)}</td></tr>"
-            for i, (day, total) in enumerate(zip(series.days, series.totals, strict=True))
+            [
+                f"<tr><td>{day.isoformat()}</td>"
+                f"<td>{'</td><td>'.join(map(str, (*counts, total)))}</td></tr>"
+                for day, total, *counts in zip(series.days, series.totals, *columns, strict=True)
+            ]
+        )
+    )
+
+
+#: Joins a table's values to escape them in one call: escaping leaves it as it is, and no
+#: name holds it (the split checks all the same).
+_SEPARATOR = "\x00"
+
+
+def pair_rows(pairs: list[tuple[Any, Any]]) -> Markup:
+    """Rows of a label and a count (`<tr><td>…</td><td>…</td></tr>`), as the template loop
+    wrote them, escaped in one call: the quarters' and the states' tables."""
+    texts = [f"{value}" for pair in pairs for value in pair]
+    escaped = str(escape(_SEPARATOR.join(texts))).split(_SEPARATOR)
+    if len(escaped) != len(texts):  # a value held the separator: escape each
+        escaped = [str(escape(text)) for text in texts]
+    return Markup(
+        "".join(
+            [
+                f"<tr><td>{label}</td><td>{count}</td></tr>"
+                for label, count in zip(escaped[0::2], escaped[1::2], strict=True)
+            ]
         )
     )
 
@@ -159,6 +184,7 @@ def dashboard():
         board=board,
         chart=chart_data(board),
         month_rows=month_rows(board.members),
+        pair_rows=pair_rows,
     )
 
 

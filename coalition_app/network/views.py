@@ -6,7 +6,9 @@ cached document as `/network.json` (`serve_json`).
 
 from __future__ import annotations
 
+import math
 from datetime import date
+from typing import Any
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import (
@@ -24,6 +26,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
@@ -41,7 +44,7 @@ from ..core import clock, page_cache
 from ..core.db import session as db_session
 from ..core.errors import DomainError
 from ..core.forms import attach_error, choices
-from ..core.i18n import current_language
+from ..core.i18n import current_language, format_decimal_once, format_number_once
 from ..core.labels import label
 from ..policy import authorize, can
 from . import cache as network_cache
@@ -224,6 +227,160 @@ def _number_formatter():
     return number
 
 
+#: Joins a table's values to escape them in one call: escaping leaves it as it is, and no
+#: label holds it (the split checks all the same).
+_SEPARATOR = "\x00"
+
+
+def _escaped_texts(values: list[Any]) -> list[str]:
+    """Each value as a template's `{{ value }}` writes it (escaped), with one `escape` for
+    all of them instead of one per cell."""
+    texts = [f"{value}" for value in values]
+    escaped = str(escape(_SEPARATOR.join(texts))).split(_SEPARATOR)
+    if len(escaped) != len(texts):  # a value held the separator: escape each
+        escaped = [str(escape(text)) for text in texts]
+    return escaped
+
+
+def _whole(value: Any) -> int:
+    """Jinja's `|int` of a figure (0 for none)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+#: One row of the figures by institution; its cells are filled escaped.
+_INSTITUTION_ROW = (
+    '\n      <tr data-node-id="{}" data-label="{}" data-degree="{}" data-weighted_degree="{}"'
+    ' data-betweenness="{}" data-eigenvector="{}" data-closeness="{}" data-sectors_reached="{}"'
+    ' data-broker="{}">'
+    '\n        <th scope="row" class="fw-normal"><button type="button"'
+    ' class="btn btn-link btn-sm p-0 text-start network-select" data-node-id="{}">{}</button></th>'
+    '\n        <td data-label="{}"><span class="sector-dot sector-{}" aria-hidden="true"></span>'
+    " {}</td>"
+    '\n        <td class="text-end" data-label="{}">{}</td>'
+    '\n        <td class="text-end" data-label="{}">{}</td>'
+    '\n        <td class="text-end" data-label="{}">{}</td>'
+    '\n        <td class="text-end" data-label="{}">{}</td>'
+    '\n        <td class="text-end" data-label="{}">{}</td>'
+    '\n        <td class="text-end" data-label="{}">{}</td>'
+    '\n        <td class="text-end" data-label="{}">{}</td>'
+    "\n      </tr>\n    "
+)
+
+
+def institution_rows(
+    nodes: list[dict[str, Any]], sector_names: dict[str, str], number, labels: list[str]
+) -> Markup:
+    """The figures by institution's first rows, as the template loop wrote them (some twenty
+    values a row, each escaped: the largest part of the page's template). `labels`: the
+    cells' headings for narrow screens, sector to broker score."""
+    sector, degree, weighted, betweenness, eigenvector, closeness, reached, broker = labels
+    values: list[Any] = []
+    for n in nodes:
+        w = n["weighted_degree"]
+        values += (
+            n["id"], n["label"], n["degree"], w, n["betweenness"], n["eigenvector"],
+            n["closeness"] if n["closeness"] is not None else -1, n["sectors_reached"],
+            n["broker"], n["id"], n["label"],
+            sector, n["sector"], sector_names.get(n["sector"], n["sector"]),
+            degree, n["degree"],
+            weighted, number(w, 0 if w == _whole(w) else 1),
+            betweenness, number(n["betweenness"], 3),
+            eigenvector, number(n["eigenvector"], 3),
+            closeness, number(n["closeness"], 3),
+            reached, n["sectors_reached"],
+            broker, number(n["broker"]),
+        )  # fmt: skip
+    texts = _escaped_texts(values)
+    width = _INSTITUTION_ROW.count("{}")
+    return Markup(
+        "".join(
+            [_INSTITUTION_ROW.format(*texts[at : at + width]) for at in range(0, len(texts), width)]
+        )
+    )
+
+
+def mixing_rows(matrix: dict[str, dict[str, int]], sector_names: dict[str, str]) -> Markup:
+    """The sector mixing table's rows, as the template loop wrote them: each cell's links and
+    its shade (0 to 9, of the largest cell). A format, a rounding and three outputs per cell
+    through the template's generators were a sixth of what the page's template still did."""
+    peak = 0
+    for row in matrix.values():
+        for links in row.values():
+            if links > peak:
+                peak = links
+    values: list[Any] = []
+    widths = []
+    for sector, row in matrix.items():
+        values += (sector, sector_names.get(sector, sector))
+        for links in row.values():
+            values += (math.ceil(9 * links / peak) if peak else 0, format_number_once(links))
+        widths.append(len(row))
+    texts = _escaped_texts(values)
+    parts: list[str] = []
+    at = 0
+    for width in widths:
+        sector, name, cells = texts[at], texts[at + 1], texts[at + 2 : at + 2 + 2 * width]
+        at += 2 + 2 * width
+        parts.append(
+            f'\n        <tr><th scope="row" class="small text-start"><span class="sector-dot'
+            f' sector-{sector}" aria-hidden="true"></span> {name}</th>\n        '
+        )
+        parts += [
+            f'\n          \n          <td class="heat-{shade}">{links}</td>\n        '
+            for shade, links in zip(cells[0::2], cells[1::2], strict=True)
+        ]
+        parts.append("</tr>\n      ")
+    return Markup("".join(parts))
+
+
+def over_time_rows(rows: list[dict[str, Any]], labels: list[str]) -> Markup:
+    """The network's year ends as the template loop wrote them (four formats, a rounding and
+    some fifteen outputs a row). `labels`: the cells' headings for narrow screens."""
+    institutions, density, largest, cross = labels
+    values: list[Any] = []
+    for row in rows:
+        share = row["cross_sector_share"]
+        values += (
+            row["label"],
+            institutions,
+            format_number_once(row["node_count"]),
+            density,
+            format_decimal_once(row["density"], "0.000"),
+            largest,
+            format_number_once(row["largest_component_size"]),
+            cross,
+        )
+        if share is not None:
+            values += (int(round(100 * share)), format_decimal_once(100 * share, "0"))
+    texts = _escaped_texts(values)
+    parts: list[str] = []
+    at = 0
+    for row in rows:
+        label, w_i, n, w_d, d, w_l, size, w_c = texts[at : at + 8]
+        at += 8
+        if row["cross_sector_share"] is None:
+            bar = "–"
+        else:
+            pct, figure = texts[at : at + 2]
+            at += 2
+            bar = (
+                '\n            <div class="progress network-bar" role="presentation">'
+                f'<div class="progress-bar w-pct-{pct}"></div></div>'
+                f'\n            <span class="small">{figure} %</span>'
+            )
+        parts.append(
+            f'\n        \n        <tr>\n          <th scope="row" class="fw-normal">{label}</th>'
+            f'\n          <td class="text-end" data-label="{w_i}">{n}</td>'
+            f'\n          <td class="text-end" data-label="{w_d}">{d}</td>'
+            f'\n          <td class="text-end" data-label="{w_l}">{size}</td>'
+            f'\n          <td data-label="{w_c}">{bar}</td>\n        </tr>\n      '
+        )
+    return Markup("".join(parts))
+
+
 @bp.get("/network")
 def page():
     as_of = _as_of()
@@ -308,6 +465,9 @@ def _render_page(as_of: date, snapshot) -> str:
         may_introduce=can(current_user, "introduce_institutions"),
         client_config=client_config,
         number=_number_formatter(),
+        institution_rows=institution_rows,
+        mixing_rows=mixing_rows,
+        over_time_rows=over_time_rows,
         table_first=TABLE_FIRST,
     )
 

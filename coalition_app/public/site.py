@@ -17,6 +17,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask, Request, Response, current_app, make_response, request, session
 from flask.globals import request_ctx
@@ -104,12 +105,14 @@ def use_address_language() -> None:
 
 def url_in(lang: str | None, path: str | None = None, **args: str) -> str:
     """This page's address (or `path`) in `lang` (None: without a language, negotiated)."""
+    if not args and not request.args:
+        # The usual case, a page without a query string (a page writes some twenty links):
+        # its language is the only value.
+        return (path or request.path) + (f"?{urlencode({'lang': lang})}" if lang else "")
     values = {k: v for k, v in request.args.items(multi=False) if k != "lang"}
     values.update(args)
     if lang is not None:
         values["lang"] = lang
-    from urllib.parse import urlencode
-
     query = urlencode(sorted((k, v) for k, v in values.items() if v))
     return (path or request.path) + (f"?{query}" if query else "")
 

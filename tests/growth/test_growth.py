@@ -134,3 +134,24 @@ def test_the_month_by_month_table_has_the_same_rows_as_the_csv(seeded_client):
     )
     # Every month, each sector's count then the total, as the CSV download has them.
     assert f"<tbody>{expected}</tbody>" in html
+
+
+def test_active_rows_are_the_rows_active_on_the_day():
+    rows = [
+        MemberRow(date(2020, 1, 15), None, "academia"),
+        MemberRow(date(2020, 1, 31), date(2020, 3, 31), "academia"),
+        MemberRow(date(2020, 2, 1), date(2020, 2, 2), "industry"),
+        MemberRow(date(2020, 3, 1), None, "unknown"),
+    ]
+    for day in (date(2020, 1, 14), date(2020, 1, 31), date(2020, 2, 2), date(2020, 3, 31)):
+        assert growth.active_rows(rows, day) == [row for row in rows if row.active_on(day)], day
+
+
+def test_pair_rows_escape_each_label_as_the_template_did(app):
+    from coalition_app.growth.views import pair_rows
+
+    with app.app_context():
+        assert str(pair_rows([("A & <B>", 3), ("x\x00y", 0)])) == (
+            "<tr><td>A &amp; &lt;B&gt;</td><td>3</td></tr><tr><td>x\x00y</td><td>0</td></tr>"
+        )
+        assert str(pair_rows([])) == ""

@@ -342,3 +342,18 @@ def test_the_page_lists_each_column_escaped_and_a_dash_for_an_empty_one(client, 
     assert cell.format("title", "—") in page
     assert cell.format("id", me.id) in page
     assert "<b>Datos" not in page
+
+
+def test_rows_are_escaped_in_one_go_and_each_value_when_one_holds_the_separator(app):
+    from coalition_app.privacy.views import data_rows
+
+    cell = '<dt class="col-sm-4 text-break">{}</dt><dd class="col-sm-8 mb-0">{}</dd>'
+    rows = [{"a<": "x & y", "b": None}, {"a<": 'q"\x00"', "b": 3}]
+    with app.app_context():
+        page = str(data_rows(rows))
+    assert page.count("<dl ") == 2
+    assert cell.format("a&lt;", "x &amp; y") in page
+    assert cell.format("b", "—") in page
+    assert cell.format("a&lt;", "q&#34;\x00&#34;") in page
+    assert cell.format("b", "3") in page
+    assert page.index("x &amp; y") < page.index("q&#34;") and str(data_rows([])) == ""
