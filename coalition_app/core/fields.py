@@ -247,6 +247,9 @@ def _option(choice: Any) -> str:
     return f"<option {html_attributes(options)}>{escape(choice.label or choice.value)}</option>"
 
 
+_options: dict[type, Callable[[Any], str]] = {}
+
+
 def _select(widget: Any, field: Field, kwargs: dict[str, Any]) -> Markup:
     """`wtforms.widgets.Select.__call__`."""
     kwargs.setdefault("id", field.id)
@@ -255,8 +258,11 @@ def _select(widget: Any, field: Field, kwargs: dict[str, Any]) -> Markup:
     _validation_attributes(widget, field, kwargs, call=False)
     html = [f"<select {html_attributes(dict(name=field.name, **kwargs))}>"]
     kind = type(widget)
-    plain = kind.render_option.__func__ is Select.render_option.__func__
-    render = _option if plain else kind._dispatch_render_option()
+    render = _options.get(kind)
+    if render is None:
+        # WTForms reads the method's signature (inspect) on every select; it is the class's.
+        plain = kind.render_option.__func__ is Select.render_option.__func__
+        render = _options[kind] = _option if plain else kind._dispatch_render_option()
     if field.has_groups():
         for group, group_choices in field._iter_groups_normalized():
             if group is not None:
