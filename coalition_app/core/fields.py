@@ -10,10 +10,24 @@ runs (the limit's texts in each language) are worked out once per catalogue.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup, escape
 from wtforms import Field
+from wtforms.fields.core import Label
+from wtforms.meta import DefaultMeta
+from wtforms.widgets.core import (
+    CheckboxInput,
+    HiddenInput,
+    Input,
+    NumberInput,
+    PasswordInput,
+    Select,
+    TextArea,
+    _DateTimeBaseInput,
+    clean_key,
+)
 
 from .i18n import DOMAIN, format_number_once
 
@@ -80,18 +94,18 @@ def form_field(f: Field, help: object = None, class_: object = "") -> Markup:  #
     if f.type == "BooleanField":
         out += [
             '      <div class="form-check">\n        ',
-            f(class_="form-check-input" + state, **attributes),
+            render_widget(f, class_="form-check-input" + state, **attributes),
             "\n        ",
-            f.label(class_="form-check-label"),
+            render_label(f, "form-check-label"),
             "\n      </div>\n    \n",
         ]
     else:
         css = "form-select" if f.type in _SELECTS else "form-control"
         out += [
             "      ",
-            f.label(class_="form-label"),
+            render_label(f, "form-label"),
             "\n      \n      ",
-            f(class_=css + state, **attributes),
+            render_widget(f, class_=css + state, **attributes),
             "\n    \n",
         ]
     out.append("    ")
@@ -124,3 +138,198 @@ def form_field(f: Field, help: object = None, class_: object = "") -> Markup:  #
         out.append("\n      </div>\n    ")
     out.append("\n  </div>\n")
     return Markup("".join(map(str, out)))
+
+
+# --- WTForms' widgets, written without `Markup.format` ----------------------------------------
+#
+# WTForms formats each attribute of each input, label and option with `Markup.format`
+# (`wtforms.widgets.core.html_params`), about ten Python calls an attribute: 18 times on a task
+# page, a select of fifty people once per option. The functions below give the same HTML for
+# the widgets the app uses (the same sorting, key cleaning and escaping, the same flags read);
+# any other widget, a field with a `__call__` or meta of its own, or a label of its own is
+# rendered by WTForms (`tests/core/test_form_field.py` compares them).
+
+_keys: dict[str, str] = {}
+
+
+def html_attributes(attributes: dict[str, Any]) -> str:
+    """`wtforms.widgets.html_params(**attributes)`, as a plain string of the same text."""
+    params = []
+    for k in sorted(attributes):
+        v = attributes[k]
+        if v is False:
+            continue
+        key = _keys.get(k)
+        if key is None:
+            key = _keys[k] = str(escape(clean_key(k)))
+        if v is True:
+            params.append(key)
+        else:
+            params.append(f'{key}="{str(escape(v)).replace(chr(34), "&quot;")}"')
+    return " ".join(params)
+
+
+def _validation_attributes(widget: Any, field: Field, kwargs: dict[str, Any], call: bool) -> None:
+    # `for k in dir(flags)`: a flag is an attribute of the instance (Flags has no other).
+    flags = vars(field.flags)
+    for k in widget.validation_attrs:
+        if k in flags and k not in kwargs:
+            value = flags[k]
+            kwargs[k] = value() if call and callable(value) else value
+
+
+def _input(widget: Any, field: Field, kwargs: dict[str, Any]) -> Markup:
+    """`wtforms.widgets.Input.__call__`."""
+    kwargs.setdefault("id", field.id)
+    kwargs.setdefault("type", widget.input_type)
+    if "value" not in kwargs:
+        kwargs["value"] = field._value()
+    datalist = getattr(field, "_datalist", None)
+    if datalist is not None and "list" not in kwargs:
+        kwargs["list"] = datalist if isinstance(datalist, str) else datalist.id
+    _validation_attributes(widget, field, kwargs, call=True)
+    return Markup(f"<input {html_attributes(dict(name=field.name, **kwargs))}>")
+
+
+def _password(widget: Any, field: Field, kwargs: dict[str, Any]) -> Markup:
+    if widget.hide_value:
+        kwargs["value"] = ""
+    return _input(widget, field, kwargs)
+
+
+def _checkbox(widget: Any, field: Field, kwargs: dict[str, Any]) -> Markup:
+    if getattr(field, "checked", field.data):
+        kwargs.setdefault("checked", True)
+    return _input(widget, field, kwargs)
+
+
+def _datetime(widget: Any, field: Field, kwargs: dict[str, Any]) -> Markup:
+    """`wtforms.widgets.core._DateTimeBaseInput.__call__` (dates and times)."""
+    format_ = getattr(field, "format", None)
+    if format_ is not None:
+        format_ = format_[0] if isinstance(format_, list) else format_
+        for attr in ("min", "max"):
+            value: Any = kwargs.get(attr, getattr(field.flags, attr, None))
+            if callable(value):
+                value = value()
+            if hasattr(value, "strftime"):
+                kwargs[attr] = value.strftime(format_)
+    return _input(widget, field, kwargs)
+
+
+def _number(widget: Any, field: Field, kwargs: dict[str, Any]) -> Markup:
+    """`wtforms.widgets.NumberInput.__call__`."""
+    if widget.step is not None:
+        kwargs.setdefault("step", widget.step)
+    if widget.min is not None:
+        kwargs.setdefault("min", widget.min)
+    if widget.max is not None:
+        kwargs.setdefault("max", widget.max)
+    return _input(widget, field, kwargs)
+
+
+def _textarea(widget: Any, field: Field, kwargs: dict[str, Any]) -> Markup:
+    """`wtforms.widgets.TextArea.__call__`."""
+    kwargs.setdefault("id", field.id)
+    _validation_attributes(widget, field, kwargs, call=False)
+    attributes = html_attributes(dict(name=field.name, **kwargs))
+    return Markup(f"<textarea {attributes}>\r\n{escape(field._value())}</textarea>")
+
+
+def _option(choice: Any) -> str:
+    """`wtforms.widgets.Select.render_option(choice)`."""
+    value = choice.value
+    if isinstance(value, bool):
+        value = str(value)
+    options = {"value": value, **(choice.render_kw or {})}
+    if choice.selected:
+        options["selected"] = True
+    return f"<option {html_attributes(options)}>{escape(choice.label or choice.value)}</option>"
+
+
+_options: dict[type, Callable[[Any], str]] = {}
+
+
+def _select(widget: Any, field: Field, kwargs: dict[str, Any]) -> Markup:
+    """`wtforms.widgets.Select.__call__`."""
+    kwargs.setdefault("id", field.id)
+    if widget.multiple:
+        kwargs["multiple"] = True
+    _validation_attributes(widget, field, kwargs, call=False)
+    html = [f"<select {html_attributes(dict(name=field.name, **kwargs))}>"]
+    kind = type(widget)
+    render = _options.get(kind)
+    if render is None:
+        # WTForms reads the method's signature (inspect) on every select; it is the class's.
+        plain = kind.render_option.__func__ is Select.render_option.__func__
+        render = _options[kind] = _option if plain else kind._dispatch_render_option()
+    if field.has_groups():
+        for group, group_choices in field._iter_groups_normalized():
+            if group is not None:
+                html.append(f"<optgroup {html_attributes({'label': group})}>")
+            html += [render(choice) for choice in group_choices]
+            if group is not None:
+                html.append("</optgroup>")
+    else:
+        html += [render(choice) for choice in field._iter_choices_normalized()]
+    html.append("</select>")
+    return Markup("".join(html))
+
+
+def _renderer(kind: type) -> Callable[[Any, Field, dict[str, Any]], Markup] | None:
+    """The function giving the HTML of a widget of this class, or None for WTForms' own."""
+    call = kind.__call__
+    if call is Input.__call__ and issubclass(kind, Input):
+        return _input
+    if call is _DateTimeBaseInput.__call__ and issubclass(kind, _DateTimeBaseInput):
+        return _datetime
+    if call is NumberInput.__call__ and issubclass(kind, NumberInput):
+        return _number
+    if call is PasswordInput.__call__ and issubclass(kind, PasswordInput):
+        return _password
+    if call is CheckboxInput.__call__ and issubclass(kind, CheckboxInput):
+        return _checkbox
+    if call is TextArea.__call__ and issubclass(kind, TextArea):
+        return _textarea
+    if call is Select.__call__ and issubclass(kind, Select):
+        return _select
+    return None
+
+
+_renderers: dict[type, Callable[[Any, Field, dict[str, Any]], Markup] | None] = {}
+
+
+def render_widget(f: Field, **kwargs: Any) -> Markup:
+    """`f(**kwargs)`: the field's widget with these attributes, the same HTML."""
+    kind = type(f.widget)
+    try:
+        renderer = _renderers[kind]
+    except KeyError:
+        renderer = _renderers[kind] = _renderer(kind)
+    if (
+        renderer is None
+        or type(f).__call__ is not Field.__call__
+        or type(f.meta).render_field is not DefaultMeta.render_field
+    ):
+        return Markup(f(**kwargs))
+    render_kw = {clean_key(k): v for k, v in kwargs.items()}
+    other = getattr(f, "render_kw", None)
+    if other is not None:
+        render_kw = dict({clean_key(k): v for k, v in other.items()}, **render_kw)
+    return renderer(f.widget, f, render_kw)
+
+
+def render_label(f: Field, class_: str) -> Markup:
+    """`f.label(class_=class_)`, the same HTML."""
+    label = f.label
+    if type(label) is not Label:
+        return Markup(label(class_=class_))
+    attributes = html_attributes({"class_": class_, "for": label.field_id})
+    return Markup(f"<label {attributes}>{escape(label.text)}</label>")
+
+
+def hidden_tag(form: Any) -> Markup:
+    """`form.hidden_tag()` (Flask-WTF's): the form's hidden fields, one a line."""
+    return Markup(
+        "\n".join(str(render_widget(f)) for f in form if isinstance(f.widget, HiddenInput))
+    )

@@ -210,35 +210,38 @@ def my_work(user: User, today: date) -> dict[str, list[Task] | list[Deliverable]
     }
 
 
+# The deliverables in review, built once like My work's lists: every group's for a
+# coordinator (the policy needs nothing of the groups to say yes to one), else only those of
+# the groups the person chairs, with the chairs' rows (the policy's test; no query per group).
+_IN_REVIEW = (
+    select(Deliverable)
+    .where(Deliverable.status == S.IN_REVIEW, Deliverable.archived_at.is_(None))
+    .order_by(Deliverable.updated_at, Deliverable.id)
+)
+_IN_REVIEW_ALL = _IN_REVIEW.options(joinedload(Deliverable.group))
+_IN_REVIEW_CHAIRED = _IN_REVIEW.where(
+    Deliverable.group_id.in_(
+        select(GroupChair.group_id).where(
+            GroupChair.person_id == bindparam("user_id"),
+            GroupChair.current_on(bindparam("today", type_=Date)),  # type: ignore[arg-type]
+        )
+    )
+).options(
+    joinedload(Deliverable.group).options(
+        _group_options(),
+        selectinload(WorkingGroup.chairs).joinedload(GroupChair.person),
+    )
+)
+
+
 def waiting_for_review(user: User, today: date) -> list[Deliverable]:
     """The deliverables in review that this person may approve or send back (those of the
     groups they chair; every group's, for a coordinator), the longest waiting first."""
-    in_review = (
-        select(Deliverable)
-        .where(Deliverable.status == S.IN_REVIEW, Deliverable.archived_at.is_(None))
-        .order_by(Deliverable.updated_at, Deliverable.id)
-    )
     if user.is_coordinator:
-        # The policy needs nothing of the groups to say yes to a coordinator.
-        in_review = in_review.options(joinedload(Deliverable.group))
+        rows = session.scalars(_IN_REVIEW_ALL)
     else:
-        # Only the groups this person chairs can pass the policy's test: the others' are not
-        # loaded, and the chairs' rows come along (no query per group).
-        in_review = in_review.where(
-            Deliverable.group_id.in_(
-                select(GroupChair.group_id).where(
-                    GroupChair.person_id == user.id, GroupChair.current_on(today)
-                )
-            )
-        ).options(
-            joinedload(Deliverable.group).options(
-                _group_options(),
-                selectinload(WorkingGroup.chairs).joinedload(GroupChair.person),
-            )
-        )
-    return [
-        d for d in session.scalars(in_review).unique() if policy.can(user, "review_deliverable", d)
-    ]
+        rows = session.scalars(_IN_REVIEW_CHAIRED, {"user_id": user.id, "today": today})
+    return [d for d in rows.unique() if policy.can(user, "review_deliverable", d)]
 
 
 def _urgency(work: Task | Deliverable, today: date) -> tuple[int, date]:
