@@ -74,8 +74,13 @@ def directory_rows(page: directory.DirectoryPage, lang: str) -> Markup:
     """The directory table's rows: the markup the template's loop wrote, written here
     because fifty rows of some twenty values each were most of the page's cost."""
     t_founder, t_sector, t_state, t_since, t_membership, t_active, t_former = (
-        escape(_(text))
-        for text in ("Founder", "Sector", "State", "Member since", "Membership", "Active", "Former")
+        escape(_("Founder")),
+        escape(_("Sector")),
+        escape(_("State")),
+        escape(_("Member since")),
+        escape(_("Membership")),
+        escape(_("Active")),
+        escape(_("Former")),
     )
     sector_names = {s.slug: escape(s.name(lang)) for s in page.sectors}
     state_names = {s.code: escape(s.name(lang)) for s in page.states}
@@ -113,8 +118,13 @@ def profile_tie_rows(profile: directory.Profile, lang: str) -> Markup:
     template's loop and its two macros wrote, written here because they cost most of the
     page's template."""
     t_open, t_kind, t_dates, t_situation, t_ended, t_note, t_ongoing = (
-        escape(_(text))
-        for text in ("Open the tie", "Kind", "Dates", "Situation", "ended", "Note", "ongoing")
+        escape(_("Open the tie")),
+        escape(_("Kind")),
+        escape(_("Dates")),
+        escape(_("Situation")),
+        escape(_("ended")),
+        escape(_("Note")),
+        escape(_("ongoing")),
     )
     badges = {
         "unconfirmed": '\n<span class="badge text-bg-warning tie-status">'

@@ -85,7 +85,9 @@ def group_people_rows(people: list[User], *, signed_in: bool) -> Markup:
     because a row's values through the template cost more than the rest of the table.
     Titles and phones are for signed-in members only."""
     t_institution, t_title, t_phone = (
-        escape(_(text)) for text in ("Institution", "Title", "Phone")
+        escape(_("Institution")),
+        escape(_("Title")),
+        escape(_("Phone")),
     )
     profile_url = url_pattern("directory.profile", "institution_id")
     rows = []
@@ -116,7 +118,9 @@ def group_activity(activity: list[group_service.Activity]) -> Markup:
     because its twenty-five entries, each with its changes, were the largest part of the
     page's template."""
     t_task, t_deliverable, t_someone = (
-        escape(_(text)) for text in ("updated the task", "updated the deliverable", "someone")
+        escape(_("updated the task")),
+        escape(_("updated the deliverable")),
+        escape(_("someone")),
     )
     task_url = url_pattern("work.task", "task_id")
     deliverable_url = url_pattern("work.deliverable", "deliverable_id")
@@ -300,7 +304,10 @@ def membership_rows(history: list[GroupMembership]) -> Markup:
     """The membership history's rows: the markup the template's loop wrote, written here
     because a row's dozen values through the template cost most of the table."""
     t_role, t_from, t_until, t_current = (
-        escape(_(text)) for text in ("Role", "From", "Until", "current")
+        escape(_("Role")),
+        escape(_("From")),
+        escape(_("Until")),
+        escape(_("current")),
     )
     rows = []
     for m in history:

@@ -98,11 +98,17 @@ def person_rows(people: list[Any], roles: list[Role], back: str, csrf: str) -> M
     each were most of the page's cost. `back`: the list's own address (after a change, the
     same search and page); `csrf`: the session's token."""
     t_email, t_institution, t_role, t_account = (
-        escape(_(text)) for text in ("E-mail", "Institution", "Role", "Account")
+        escape(_("E-mail")),
+        escape(_("Institution")),
+        escape(_("Role")),
+        escape(_("Account")),
     )
     t_change, t_deactivate, t_inactive, t_reactivate, t_end = (
-        escape(_(text))
-        for text in ("Change", "Deactivate", "Inactive", "Reactivate", "End all sessions")
+        escape(_("Change")),
+        escape(_("Deactivate")),
+        escape(_("Inactive")),
+        escape(_("Reactivate")),
+        escape(_("End all sessions")),
     )
     role_of = Markup(escape(_("Role of %(name)s")))
     profile_url = url_pattern("directory.profile", "institution_id")

@@ -269,7 +269,11 @@ def tie_rows(rows: Iterable[Any]) -> Markup:
     loop wrote, written here because fifty rows of some fifteen values each were most of
     the page's cost."""
     t_institutions, t_kind, t_dates, t_situation, t_ongoing = (
-        escape(_(text)) for text in ("Institutions", "Kind", "Dates", "Situation", "ongoing")
+        escape(_("Institutions")),
+        escape(_("Kind")),
+        escape(_("Dates")),
+        escape(_("Situation")),
+        escape(_("ongoing")),
     )
     unconfirmed = (
         f'<span class="badge text-bg-warning tie-status">{escape(_("unconfirmed"))}</span>\n'
