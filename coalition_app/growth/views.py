@@ -9,11 +9,12 @@ from typing import Any
 from flask import Blueprint, abort, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..applications.service import per_quarter as applications_per_quarter
 from ..core import clock
 from ..core.csv import csv_response
+from ..core.html import escape_each
 from ..core.i18n import current_language
 from ..policy import authorize
 from . import series as growth
@@ -153,18 +154,10 @@ def month_rows(series: growth.Series) -> Markup:
     )
 
 
-#: Joins a table's values to escape them in one call: escaping leaves it as it is, and no
-#: name holds it (the split checks all the same).
-_SEPARATOR = "\x00"
-
-
 def pair_rows(pairs: list[tuple[Any, Any]]) -> Markup:
     """Rows of a label and a count (`<tr><td>…</td><td>…</td></tr>`), as the template loop
     wrote them, escaped in one call: the quarters' and the states' tables."""
-    texts = [f"{value}" for pair in pairs for value in pair]
-    escaped = str(escape(_SEPARATOR.join(texts))).split(_SEPARATOR)
-    if len(escaped) != len(texts):  # a value held the separator: escape each
-        escaped = [str(escape(text)) for text in texts]
+    escaped = escape_each(value for pair in pairs for value in pair)
     return Markup(
         "".join(
             [

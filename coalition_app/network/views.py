@@ -26,7 +26,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
@@ -44,6 +44,7 @@ from ..core import clock, page_cache
 from ..core.db import session as db_session
 from ..core.errors import DomainError
 from ..core.forms import attach_error, choices
+from ..core.html import escape_each
 from ..core.i18n import current_language, format_decimal_once, format_number_once
 from ..core.labels import label
 from ..policy import authorize, can
@@ -227,21 +228,6 @@ def _number_formatter():
     return number
 
 
-#: Joins a table's values to escape them in one call: escaping leaves it as it is, and no
-#: label holds it (the split checks all the same).
-_SEPARATOR = "\x00"
-
-
-def _escaped_texts(values: list[Any]) -> list[str]:
-    """Each value as a template's `{{ value }}` writes it (escaped), with one `escape` for
-    all of them instead of one per cell."""
-    texts = [f"{value}" for value in values]
-    escaped = str(escape(_SEPARATOR.join(texts))).split(_SEPARATOR)
-    if len(escaped) != len(texts):  # a value held the separator: escape each
-        escaped = [str(escape(text)) for text in texts]
-    return escaped
-
-
 def _whole(value: Any) -> int:
     """Jinja's `|int` of a figure (0 for none)."""
     try:
@@ -293,7 +279,7 @@ def institution_rows(
             reached, n["sectors_reached"],
             broker, number(n["broker"]),
         )  # fmt: skip
-    texts = _escaped_texts(values)
+    texts = escape_each(values)
     width = _INSTITUTION_ROW.count("{}")
     return Markup(
         "".join(
@@ -318,7 +304,7 @@ def mixing_rows(matrix: dict[str, dict[str, int]], sector_names: dict[str, str])
         for links in row.values():
             values += (math.ceil(9 * links / peak) if peak else 0, format_number_once(links))
         widths.append(len(row))
-    texts = _escaped_texts(values)
+    texts = escape_each(values)
     parts: list[str] = []
     at = 0
     for width in widths:
@@ -355,7 +341,7 @@ def over_time_rows(rows: list[dict[str, Any]], labels: list[str]) -> Markup:
         )
         if share is not None:
             values += (int(round(100 * share)), format_decimal_once(100 * share, "0"))
-    texts = _escaped_texts(values)
+    texts = escape_each(values)
     parts: list[str] = []
     at = 0
     for row in rows:

@@ -78,3 +78,14 @@ def test_the_network_page_shows_the_name_as_text_when_it_exists(client, hostile)
     html = response.get_data(as_text=True)
     assert SCRIPT not in html
     assert ESCAPED in html
+
+
+def test_escape_each_is_escape_per_value_even_when_a_value_holds_the_separator():
+    from markupsafe import Markup, escape
+
+    from coalition_app.core.html import escape_each
+
+    values = ['<b>"Datos" & más</b>', 3, None, Markup("<i>ya segura</i>"), "", "'"]
+    assert escape_each(values) == [str(escape(v)) for v in values]
+    held = ["a\x00<b>", "<c>"]  # the separator inside a value: each escaped alone
+    assert escape_each(held) == [str(escape(v)) for v in held]
