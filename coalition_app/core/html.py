@@ -16,7 +16,9 @@ def escape_each(values: Iterable[Any]) -> list[str]:
     """Each value as a template's ``{{ value }}`` writes it (escaped), with one `escape` for
     all of them: one per cell was most of the cost of a table of several hundred cells."""
     values = list(values)
-    if any(isinstance(value, Markup) for value in values):  # kept as it is, as `{{ }}` does
+    # A Markup value is kept as it is, as `{{ }}` does. The types are looked at as a set: a
+    # generator step per value cost a tenth of the page's calls.
+    if any(issubclass(kind, Markup) for kind in {type(value) for value in values}):
         return [str(escape(value)) for value in values]
     texts = [f"{value}" for value in values]
     escaped = str(escape(_SEPARATOR.join(texts))).split(_SEPARATOR)

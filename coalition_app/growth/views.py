@@ -157,7 +157,7 @@ def month_rows(series: growth.Series) -> Markup:
 def pair_rows(pairs: list[tuple[Any, Any]]) -> Markup:
     """Rows of a label and a count (`<tr><td>…</td><td>…</td></tr>`), as the template loop
     wrote them, escaped in one call: the quarters' and the states' tables."""
-    escaped = escape_each(value for pair in pairs for value in pair)
+    escaped = escape_each([value for pair in pairs for value in pair])
     return Markup(
         "".join(
             [

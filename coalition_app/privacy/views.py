@@ -56,7 +56,7 @@ _ROW_END = "\n    </dl>\n    "
 
 def _escaped_texts(values: list[Any]) -> list[str]:
     """Each value as the page shows it, escaped ("—" for an empty one)."""
-    return escape_each("—" if value is None else value for value in values)
+    return escape_each(["—" if value is None else value for value in values])
 
 
 def data_rows(rows: list[dict[str, Any]]) -> Markup:
