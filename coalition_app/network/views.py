@@ -46,7 +46,7 @@ from ..core.errors import DomainError
 from ..core.forms import attach_error, choices
 from ..core.html import escape_each
 from ..core.i18n import current_language, format_decimal_once, format_number_once
-from ..core.labels import label
+from ..core.labels import label, translated_texts
 from ..policy import authorize, can
 from . import cache as network_cache
 from . import measures, page_documents
@@ -416,6 +416,7 @@ def _render_page(as_of: date, snapshot) -> str:
     sector_names = {s.slug: s.name(lang) for s in sectors}
     group_names = {g.slug: g.name(lang) for g in groups}
     query = {"as_of": as_of.isoformat()} if request.args.get("as_of") else {}
+    measure_help = translated_texts(MEASURE_HELP)
     client_config = {
         "graphUrl": url_for("network.page_document", part="graph", **query),
         "detailsUrl": url_for("network.page_document", part="details", **query),
@@ -425,8 +426,8 @@ def _render_page(as_of: date, snapshot) -> str:
         "sectors": sector_names,
         "groups": group_names,
         "tieKinds": {kind.value: label(kind) for kind in TieKind},
-        "strings": {key: str(value) for key, value in PANEL_STRINGS.items()},
-        "help": {key: str(value) for key, value in MEASURE_HELP.items()},
+        "strings": translated_texts(PANEL_STRINGS),
+        "help": measure_help,
         "asOf": as_of.isoformat(),
     }
     return render_template(
@@ -445,7 +446,7 @@ def _render_page(as_of: date, snapshot) -> str:
             **measures.weight_rule_values(),
             "half_life": ngettext("%(num)s year", "%(num)s years", measures.TIE_HALF_LIFE_YEARS),
         },
-        measure_help=MEASURE_HELP,
+        measure_help=measure_help,
         introduced=introduced,
         recent_introductions=recent_introductions,
         may_introduce=can(current_user, "introduce_institutions"),

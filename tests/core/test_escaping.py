@@ -89,3 +89,13 @@ def test_escape_each_is_escape_per_value_even_when_a_value_holds_the_separator()
     assert escape_each(values) == [str(escape(v)) for v in values]
     held = ["a\x00<b>", "<c>"]  # the separator inside a value: each escaped alone
     assert escape_each(held) == [str(escape(v)) for v in held]
+
+
+def test_escape_each_keeps_markup_among_many_values_in_their_places():
+    from markupsafe import Markup, escape
+
+    from coalition_app.core.html import escape_each
+
+    heading = Markup("Grado &amp; <abbr>peso</abbr>")
+    values = [1, "<a>", heading, 2.5, "&", heading, None, Markup(""), "x\x00<y>"]
+    assert escape_each(values) == [str(escape(v)) for v in values]
