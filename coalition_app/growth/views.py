@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -47,11 +47,12 @@ def build(today: date) -> Dashboard:
     sector_counts = growth.breakdown(data.rows, today, "sector")
     state_counts = growth.breakdown(data.rows, today, "state")
     state_names = {s.code: s.name(language) for s in data.states}
+    not_recorded = _("(not recorded)")
     by_state = sorted(
-        (
-            (state_names.get(code, _("(not recorded)")) if code else _("(not recorded)"), n)
+        [
+            (state_names.get(code, not_recorded) if code else not_recorded, n)
             for code, n in state_counts.items()
-        ),
+        ],
         key=lambda pair: (-pair[1], pair[0]),
     )
     mix = growth.group_sector_mix(data.group_rows, [g.slug for g in data.groups], slugs)
@@ -168,6 +169,35 @@ def pair_rows(pairs: list[tuple[Any, Any]]) -> Markup:
     )
 
 
+def group_mix_rows(board: Dashboard, language: str) -> Markup:
+    """The sector mix table's rows (a group, its members in each sector, the sectors it
+    lacks), as the template's loop wrote them: a loop of loops over the groups and sectors."""
+    sectors = board.data.sectors
+    names = dict(
+        zip(
+            [s.slug for s in sectors],
+            escape_each([s.name(language) for s in sectors]),
+            strict=True,
+        )
+    )
+    out = []
+    for group in board.data.groups:
+        counts = board.mix[group.slug]
+        gaps = board.gaps[group.slug]
+        link, name = escape_each([url_for("groups.detail", slug=group.slug), group.name(language)])
+        cells = "".join([f"<td>{counts[s.slug]}</td>" for s in sectors])
+        lacking = ", ".join([names[s.slug] for s in sectors if s.slug in gaps])
+        gap = f'<span class="gap-flag">⚠ {lacking}</span>' if gaps else "—"
+        out.append(
+            "\n      <tr>\n"
+            f'        <td><a href="{link}">{name}</a></td>\n'
+            f"        {cells}\n"
+            f"        <td>{gap}</td>\n"
+            "      </tr>\n      "
+        )
+    return Markup("".join(out))
+
+
 @bp.get("/growth")
 def dashboard():
     authorize(current_user, "view_directory")
@@ -178,6 +208,7 @@ def dashboard():
         chart=chart_data(board),
         month_rows=month_rows(board.members),
         pair_rows=pair_rows,
+        group_mix_rows=group_mix_rows(board, current_language()),
     )
 
 

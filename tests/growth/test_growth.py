@@ -155,3 +155,57 @@ def test_pair_rows_escape_each_label_as_the_template_did(app):
             "<tr><td>A &amp; &lt;B&gt;</td><td>3</td></tr><tr><td>x\x00y</td><td>0</td></tr>"
         )
         assert str(pair_rows([])) == ""
+
+
+# The template's loop `growth.views.group_mix_rows` replaces, as it was.
+GROUP_MIX_LOOP = """{% for g in board.data.groups %}
+      <tr>
+        <td><a href="{{ url_for('groups.detail', slug=g.slug) }}">{{ g.name(lang) }}</a></td>
+        {% for sector in board.data.sectors %}<td>{{ board.mix[g.slug][sector.slug] }}</td>{% endfor %}
+        <td>{% set gaps = board.gaps[g.slug] %}{% if gaps %}<span class="gap-flag">⚠ {% for sector in board.data.sectors if sector.slug in gaps %}{{ sector.name(lang) }}{{ ", " if not loop.last }}{% endfor %}</span>{% else %}—{% endif %}</td>
+      </tr>
+      {% endfor %}"""  # noqa: E501 (the template's lines as they were)
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_the_group_mix_rows_are_the_templates(app, language):
+    from types import SimpleNamespace
+
+    from coalition_app.growth.views import group_mix_rows
+
+    def named(slug, es, en):
+        return SimpleNamespace(slug=slug, name=lambda lang: es if lang == "es" else en)
+
+    sectors = [named("academia", "Academia", "Academia"), named("ind", "Industria & <b>", "Ind")]
+    groups = [named("etica", "Ética <i>", "Ethics"), named("datos", "Datos", "Data & co")]
+    mix = {"etica": {"academia": 2, "ind": 0}, "datos": {"academia": 0, "ind": 0}}
+    board = SimpleNamespace(
+        data=SimpleNamespace(sectors=sectors, groups=groups),
+        mix=mix,
+        gaps=growth.missing_sectors(mix),
+    )
+    with app.test_request_context():
+        expected = app.jinja_env.from_string(GROUP_MIX_LOOP).render(board=board, lang=language)
+        assert str(group_mix_rows(board, language)) == expected
+        board.data.groups = []
+        assert str(group_mix_rows(board, language)) == ""
+
+
+def test_month_ends_are_each_months_last_day_up_to_the_end_itself():
+    import calendar
+
+    points = growth.month_ends(date(2019, 11, 20), date(2024, 3, 5))
+    expected = []
+    for year in range(2019, 2025):
+        for month in range(1, 13):
+            last = date(year, month, calendar.monthrange(year, month)[1])
+            if date(2019, 11, 1) <= last and (year, month) <= (2024, 3):
+                expected.append(min(last, date(2024, 3, 5)))
+    assert points == expected
+    assert date(2020, 2, 29) in points and date(2019, 12, 31) in points
+    assert growth.month_ends(date(2024, 3, 31), date(2024, 3, 31)) == [date(2024, 3, 31)]
+
+
+def test_a_series_without_sectors_totals_zero_at_each_point():
+    series = growth.Series([date(2020, 1, 31), date(2020, 2, 29)], [], {})
+    assert series.totals == [0, 0]
