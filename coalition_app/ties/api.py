@@ -32,13 +32,15 @@ def ties_list():
     asked = parse_query(TieListQuery)
     query = queries.TieQuery(status=asked.status, kind=asked.kind.value if asked.kind else "")
     query.page = asked.page
-    page = queries.tie_page(query, clock.today())
+    page = queries.tie_api_page(query, clock.today())
     return answer(
-        TieList(
-            data=[Tie.of(t) for t in page.ties],
-            total=page.total,
-            page=page.query.page,
-            pages=page.pages,
+        TieList.model_validate(
+            {
+                "data": Tie.list_fields(page.ties),
+                "total": page.total,
+                "page": page.query.page,
+                "pages": page.pages,
+            }
         )
     )
 

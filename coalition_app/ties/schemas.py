@@ -3,8 +3,9 @@ the bodies that record, edit and answer one."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from flask_babel import lazy_gettext as _l
 from pydantic import AfterValidator, Field
@@ -14,7 +15,7 @@ from models import TieKind, TieStatus
 
 from ..api.helpers import no_control_characters
 from ..api.schemas import InstitutionRef, Key, PersonRef, Refusal, Schema, Timestamp
-from ..core.url_patterns import row_url
+from ..core.url_patterns import row_url, url_pattern
 from ..work.schemas import _web_address
 from . import service
 
@@ -86,6 +87,46 @@ class Tie(Schema):
             version=tie.version,
             url=row_url("api.tie", "tie_id", tie.id),
         )
+
+    @staticmethod
+    def list_fields(rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
+        """Each row of `queries.tie_api_page` as the fields `of` gives a Tie, to validate
+        with the list in one call (a model per tie and per reference, and a link looked up
+        per reference, were most of the list's cost)."""
+        tie_url = url_pattern("api.tie", "tie_id")
+        institution_url = url_pattern("api.institution", "institution_id")
+        out = []
+        for (
+            tie_id, a_id, a_name, b_id, b_name, kind, title, since, ends_on, description,
+            evidence_url, status, for_id, for_name, by_id, by_name, recorded_at, answerer_id,
+            answerer_name, answered_at, version,
+        ) in rows:  # fmt: skip
+            out.append(
+                {
+                    "id": tie_id,
+                    "institution_a": {"id": a_id, "name": a_name, "url": institution_url(a_id)},
+                    "institution_b": {"id": b_id, "name": b_name, "url": institution_url(b_id)},
+                    "kind": kind,
+                    "title": title,
+                    "since": since,
+                    "ends_on": ends_on,
+                    "description": description or "",
+                    "evidence_url": evidence_url,
+                    "status": status,
+                    "recorded_for": None
+                    if for_id is None
+                    else {"id": for_id, "name": for_name, "url": institution_url(for_id)},
+                    "recorded_by": None if by_id is None else {"id": by_id, "full_name": by_name},
+                    "recorded_at": recorded_at,
+                    "answered_by": None
+                    if answerer_id is None
+                    else {"id": answerer_id, "full_name": answerer_name},
+                    "answered_at": answered_at,
+                    "version": version,
+                    "url": tie_url(tie_id),
+                }
+            )
+        return out
 
 
 class TieList(Schema):
