@@ -23,6 +23,7 @@ from wtforms.widgets.core import (
     Input,
     NumberInput,
     PasswordInput,
+    RadioInput,
     Select,
     TextArea,
     _DateTimeBaseInput,
@@ -198,6 +199,13 @@ def _password(widget: Any, field: Field, kwargs: dict[str, Any]) -> Markup:
     return _input(widget, field, kwargs)
 
 
+def _radio(widget: Any, field: Field, kwargs: dict[str, Any]) -> Markup:
+    """`wtforms.widgets.RadioInput.__call__` (one option of a RadioField)."""
+    if field.checked:
+        kwargs.setdefault("checked", True)
+    return _input(widget, field, kwargs)
+
+
 def _checkbox(widget: Any, field: Field, kwargs: dict[str, Any]) -> Markup:
     if getattr(field, "checked", field.data):
         kwargs.setdefault("checked", True)
@@ -305,6 +313,8 @@ def _renderer(kind: type) -> Callable[[Any, Field, dict[str, Any]], Markup] | No
         return _number
     if call is PasswordInput.__call__ and issubclass(kind, PasswordInput):
         return _password
+    if call is RadioInput.__call__ and issubclass(kind, RadioInput):
+        return _radio
     if call is CheckboxInput.__call__ and issubclass(kind, CheckboxInput):
         return _checkbox
     if call is TextArea.__call__ and issubclass(kind, TextArea):
@@ -317,24 +327,42 @@ def _renderer(kind: type) -> Callable[[Any, Field, dict[str, Any]], Markup] | No
 _renderers: dict[type, Callable[[Any, Field, dict[str, Any]], Markup] | None] = {}
 
 
-def render_widget(f: Field, **kwargs: Any) -> Markup:
-    """`f(**kwargs)`: the field's widget with these attributes, the same HTML."""
+def render_field(f: Field, render_kw: dict[str, Any]) -> Markup:
+    """`DefaultMeta.render_field(f, render_kw)`: the widget's HTML with these attributes,
+    written here for the widgets above and by WTForms for the others."""
     kind = type(f.widget)
     try:
         renderer = _renderers[kind]
     except KeyError:
         renderer = _renderers[kind] = _renderer(kind)
-    if (
-        renderer is None
-        or type(f).__call__ is not Field.__call__
-        or type(f.meta).render_field is not DefaultMeta.render_field
-    ):
-        return Markup(f(**kwargs))
-    render_kw = {clean_key(k): v for k, v in kwargs.items()}
     other = getattr(f, "render_kw", None)
+    if renderer is None:
+        return Markup(f.widget(f, **(render_kw if other is None else dict(other, **render_kw))))
+    attributes = {clean_key(k): v for k, v in render_kw.items()}
     if other is not None:
-        render_kw = dict({clean_key(k): v for k, v in other.items()}, **render_kw)
-    return renderer(f.widget, f, render_kw)
+        attributes = dict({clean_key(k): v for k, v in other.items()}, **attributes)
+    return renderer(f.widget, f, attributes)
+
+
+class FieldsMeta:
+    """A form's Meta whose fields render through `render_field`: `{{ form.x() }}`,
+    `{{ option(class_=...) }}` of a radio list and `form.hidden_tag()` give WTForms' HTML
+    without its `html_params` (some 500 calls a widget: a form's hidden fields cost about
+    1,250). `core.forms.Form` has it."""
+
+    def render_field(self, field: Field, render_kw: dict[str, Any]) -> Markup:
+        return render_field(field, render_kw)
+
+
+#: The Metas whose `render_field` is WTForms' own or this module's.
+_PLAIN_RENDERING = (DefaultMeta.render_field, FieldsMeta.render_field)
+
+
+def render_widget(f: Field, **kwargs: Any) -> Markup:
+    """`f(**kwargs)`: the field's widget with these attributes, the same HTML."""
+    if type(f).__call__ is not Field.__call__ or type(f.meta).render_field not in _PLAIN_RENDERING:
+        return Markup(f(**kwargs))
+    return render_field(f, kwargs)
 
 
 def render_label(f: Field, class_: str) -> Markup:

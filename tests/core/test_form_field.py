@@ -31,8 +31,16 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.meta import DefaultMeta
 from wtforms.validators import DataRequired, Length, NumberRange
-from wtforms.widgets import HiddenInput, NumberInput, html_params
+from wtforms.widgets import (
+    CheckboxInput,
+    HiddenInput,
+    ListWidget,
+    NumberInput,
+    RadioInput,
+    html_params,
+)
 
 import coalition_app
 from coalition_app.core import fields
@@ -43,7 +51,7 @@ from coalition_app.core.fields import (
     render_label,
     render_widget,
 )
-from coalition_app.core.forms import PlainText, choices
+from coalition_app.core.forms import Form, PlainText, choices
 from coalition_app.work.forms import PlainOptionsSelect
 
 # The macro as it stood before (templates/macros/forms.html, issue 17).
@@ -190,6 +198,48 @@ def test_after_a_post_the_typed_values_are_wtforms_html(app):
             assert render_widget(f, class_="c") == f(class_="c"), f.name
 
 
+def _wtforms(f, **kwargs) -> Markup:
+    """The field's HTML as WTForms' own Meta renders it (an app form's Meta is core.fields')."""
+    return Markup(DefaultMeta().render_field(f, kwargs))
+
+
+def _wtforms_hidden_tag(form) -> Markup:
+    """Flask-WTF's `hidden_tag`, each hidden field rendered by WTForms' own Meta."""
+    return Markup("\n".join(str(_wtforms(f)) for f in form if isinstance(f.widget, HiddenInput)))
+
+
+class RadioAndChecks(FlaskForm):
+    answer = RadioField("Answer", choices=choices([("yes", "Sí & <b>"), ("no", "No")]))
+    groups = SelectMultipleField(
+        "Groups",
+        choices=choices([("1", "Uno"), ("2", "Dos <i>")]),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+
+
+class FastRadioAndChecks(RadioAndChecks, Form):
+    pass
+
+
+@pytest.mark.parametrize("data", [None, {"answer": "no", "groups": ["2"]}])
+def test_radio_and_checkbox_options_are_wtforms_html_through_the_apps_forms(app, data):
+    with app.test_request_context("/"):
+        plain, fast = (
+            RadioAndChecks(formdata=None, data=data),
+            FastRadioAndChecks(formdata=None, data=data),
+        )
+        assert fast.hidden_tag() == plain.hidden_tag()
+        for name in ("answer", "groups"):
+            assert fast[name]() == plain[name]()
+            for ours, theirs in zip(fast[name], plain[name], strict=True):
+                for kwargs in KWARGS[:3]:
+                    assert ours(**kwargs) == theirs(**kwargs)
+                    assert render_widget(ours, **kwargs) == theirs(**kwargs)
+        assert "checked" in str(fast.answer()) if data else "checked" not in str(fast.answer())
+    assert fields._renderers[RadioInput] is fields._radio
+
+
 def _app_forms() -> list[type[FlaskForm]]:
     for module in pkgutil.walk_packages(coalition_app.__path__, "coalition_app."):
         if module.name.endswith(".forms"):
@@ -213,10 +263,12 @@ def test_every_field_of_the_apps_forms_is_wtforms_html(app):
                 form = kind(formdata=None)
             except TypeError:  # a form built with arguments of its own
                 continue
-            assert hidden_tag(form) == form.hidden_tag(), kind
+            assert hidden_tag(form) == _wtforms_hidden_tag(form), kind
+            assert form.hidden_tag() == _wtforms_hidden_tag(form), kind
             for f in form:
                 for kwargs in KWARGS[:3]:
-                    assert render_widget(f, **kwargs) == f(**kwargs), (kind, f.name)
+                    assert render_widget(f, **kwargs) == _wtforms(f, **kwargs), (kind, f.name)
+                    assert f(**kwargs) == _wtforms(f, **kwargs), (kind, f.name)
                 assert render_label(f, "form-label") == f.label(class_="form-label")
                 rendered += 1
     assert rendered > 100
