@@ -49,7 +49,9 @@ from ..core.db import session as db_session
 from ..core.errors import DomainError, EditConflict, render_error
 from ..core.extensions import csrf, limiter
 from ..core.forms import attach_error, choices
+from ..core.html import escape_each
 from ..core.i18n import current_language
+from ..core.url_patterns import url_pattern
 from ..policy import authorize, public
 from ..public.site import public_page
 from . import queries, throttle
@@ -169,6 +171,44 @@ def create():
     return render_template("consultation/form.html", form=form, consultation=None), status
 
 
+def statement_table_rows(statements: list[Any], language: str, slug: str) -> Markup:
+    """The coordinators' table of approved statements (`consultation/manage.html`): the
+    markup the template's loop wrote, written here because sixty rows were half the page."""
+    group_label, origin_label, actions_label = escape_each(
+        [_("Working group"), _("Origin"), _("Actions")]
+    )
+    by_participant, by_coordinators, edit_label = escape_each(
+        [_("Proposed by a participant"), _("Coordinators"), _("Edit")]
+    )
+    edit_url = url_pattern("consultation.edit_statement", "statement_id", slug=slug)
+    english = language == "en"
+    values = []
+    for s in statements:
+        values.append(s.text_es)
+        values.append(s.text_en or "")
+        values.append((s.group_en if english else s.group_es) if s.group_es else "—")
+        values.append(edit_url(s.id))
+    texts = escape_each(values)
+    out = []
+    for at, s in enumerate(statements):
+        text_es, text_en, group, address = texts[4 * at : 4 * at + 4]
+        english_text = (
+            f'<div class="small text-body-secondary" lang="en">{text_en}</div>'
+            if s.text_en
+            else ""
+        )
+        out.append(
+            "\n    <tr>\n"
+            f'      <th scope="row" class="fw-normal">{text_es}{english_text}</th>\n'
+            f'      <td data-label="{group_label}">{group}</td>\n'
+            f'      <td data-label="{origin_label}">'
+            f"{by_participant if s.proposed_by_id else by_coordinators}</td>\n"
+            f'      <td data-label="{actions_label}"><a href="{address}">{edit_label}</a></td>\n'
+            "    </tr>\n    "
+        )
+    return Markup("".join(out))
+
+
 def _manage_page(consultation, form=None, statement_form=None, question_form=None):
     if form is None:
         form = ConsultationForm(formdata=None, obj=consultation)
@@ -176,17 +216,20 @@ def _manage_page(consultation, form=None, statement_form=None, question_form=Non
     if statement_form is None:
         statement_form = StatementForm(formdata=None)
     statement_form.group_id.choices = _group_choices()
+    statements = queries.statement_rows(db_session, consultation)
+    language = current_language()
     return render_template(
         "consultation/manage.html",
         consultation=consultation,
         form=form,
         statement_form=statement_form,
         question_form=question_form or QuestionForm(formdata=None),
-        statements=queries.statement_rows(db_session, consultation),
+        statements=statements,
+        statement_rows=statement_table_rows(statements, language, consultation.slug),
         questions=queries.questions_with_answers(db_session, consultation, None),
         answer_counts=queries.answer_counts(db_session, consultation),
         pending=queries.pending_count(db_session, consultation),
-        language=current_language(),
+        language=language,
     )
 
 
