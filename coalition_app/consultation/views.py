@@ -193,9 +193,7 @@ def statement_table_rows(statements: list[Any], language: str, slug: str) -> Mar
     for at, s in enumerate(statements):
         text_es, text_en, group, address = texts[4 * at : 4 * at + 4]
         english_text = (
-            f'<div class="small text-body-secondary" lang="en">{text_en}</div>'
-            if s.text_en
-            else ""
+            f'<div class="small text-body-secondary" lang="en">{text_en}</div>' if s.text_en else ""
         )
         out.append(
             "\n    <tr>\n"
