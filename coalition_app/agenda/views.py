@@ -3,12 +3,14 @@ load → authorise → validate → call a use case → redirect or render."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import bindparam, select
 from wtforms import SelectChoice
 
@@ -33,7 +35,8 @@ from ..core.csv import csv_response
 from ..core.db import session
 from ..core.errors import DomainError, EditConflict
 from ..core.forms import attach_error, choices, require_action_form
-from ..core.i18n import current_language
+from ..core.html import escape_each
+from ..core.i18n import current_language, format_date_once
 from ..groups import service as group_service
 from ..policy import authorize, can, require_visible
 from ..public.site import (
@@ -423,12 +426,50 @@ def publish_edition():
 # --- coverage: what no recommendation answers yet ------------------------------------------
 
 
+def coverage_item_rows(items: list[q.CoverageItem], lang: str) -> Markup:
+    """One group's unanswered items on the coverage page (`agenda/coverage.html`): the markup
+    the template's loop wrote, written here because each item's label and figures were
+    most of the page."""
+    values: list[Any] = []
+    for item in items:
+        values.append(agenda_label(item.kind))
+        values.append(item.title_en if lang == "en" and item.title_en else item.title)
+        for key, value in item.figures:
+            values.append(agenda_label(key))
+            if key == "date":
+                day = value if not isinstance(value, str) else date.fromisoformat(value)
+                values.append(format_date_once(day, "medium"))
+            else:
+                values.append(value)
+    texts = iter(escape_each(values))
+    out = []
+    for item in items:
+        kind, title = next(texts), next(texts)
+        if item.figures:
+            figures = " · ".join([f"{next(texts)}: {next(texts)}" for _figure in item.figures])
+            figures = f'<span class="d-block small text-body-secondary">{figures}</span>'
+        else:
+            figures = ""
+        out.append(
+            '\n    <li class="card mb-2"><div class="card-body py-2">\n'
+            f'      <span class="badge text-bg-light">{kind}</span>\n'
+            f"      {title}\n"
+            f"      {figures}\n"
+            "    </div></li>\n    "
+        )
+    return Markup("".join(out))
+
+
 @bp.get("/agenda/coverage")
 def coverage():
     authorize(current_user, "view_coverage")
     groups = publishing.coverage()
+    lang = current_language()
     return render_template(
-        "agenda/coverage.html", groups=groups, total=sum(len(g.items) for g in groups)
+        "agenda/coverage.html",
+        groups=groups,
+        item_rows=[coverage_item_rows(g.items, lang) for g in groups],
+        total=sum(len(g.items) for g in groups),
     )
 
 
