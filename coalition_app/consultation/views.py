@@ -52,7 +52,7 @@ from ..core.forms import attach_error, choices
 from ..core.html import escape_each
 from ..core.i18n import current_language
 from ..core.url_patterns import url_pattern
-from ..policy import authorize, public
+from ..policy import authorize, can, public
 from ..public.site import public_page
 from . import queries, throttle
 from . import service as consultations
@@ -91,7 +91,53 @@ GENDER_LABELS = {
 
 @bp.context_processor
 def _privacy_notice() -> dict:
-    return {"privacy_version": privacy_notice.CURRENT_VERSION, "privacy_path": privacy_notice.PATH}
+    return {
+        "privacy_version": privacy_notice.CURRENT_VERSION,
+        "privacy_path": privacy_notice.PATH,
+        "consultation_nav": consultation_nav,
+    }
+
+
+_ACTIVE = ("active", 'aria-current="page"')
+
+
+def consultation_nav(consultation: Any) -> Markup:
+    """The coordinators' pages of a consultation (results, preparation, moderation, themes and
+    the public page): the markup of the template that was `consultation/_nav.html`, written
+    here because its loop asked the policy and the request once per tab."""
+    # The templates' remembering url_for (core/urls.py): the same addresses, built once.
+    address = current_app.jinja_env.globals["url_for"]
+    here = request.endpoint
+    manager = can(current_user, "manage_consultation")
+    slug = consultation.slug
+    tabs = [
+        ("consultation.results", _("Results")),
+        ("consultation.manage", _("Prepare")),
+        ("consultation.moderation", _("Moderation")),
+        ("consultation.themes", _("Themes")),
+    ]
+    out = [
+        f'<nav aria-label="{escape(_("Consultation pages"))}" class="mb-3">\n'
+        '  <ul class="nav nav-pills flex-wrap gap-1">\n    '
+    ]
+    for endpoint, label in tabs:
+        out.append("\n    ")
+        if endpoint == "consultation.results" or manager:
+            active, aria = _ACTIVE if here == endpoint else ("", "")
+            out.append(
+                f'\n    <li class="nav-item"><a class="nav-link {active}" {aria}'
+                f' href="{escape(address(endpoint, slug=slug))}">{escape(label)}</a></li>\n    '
+            )
+        out.append("\n    ")
+    out.append("\n    ")
+    if consultation.status != "draft":
+        public_page_address = escape(address("consultation.participate", slug=slug))
+        out.append(
+            f'<li class="nav-item"><a class="nav-link" href="{public_page_address}">'
+            f"{escape(_('Public page'))}</a></li>"
+        )
+    out.append("\n  </ul>\n</nav>")
+    return Markup("".join(out))
 
 
 # --- limits (Flask-Limiter) -------------------------------------------------------------------

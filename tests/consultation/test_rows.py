@@ -7,7 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from coalition_app.consultation.views import statement_table_rows
+from coalition_app.consultation import views
+from coalition_app.consultation.views import consultation_nav, statement_table_rows
+from models import ConsultationStatus
 
 # The template's loop this function replaces (`consultation/manage.html`), as it was.
 MANAGE_LOOP = """
@@ -24,6 +26,18 @@ MANAGE_LOOP = """
     </tr>
     {% endfor %}
 """  # noqa: E501 (the template's lines as they were)
+
+# The template `consultation_nav` replaces (`consultation/_nav.html`), as it was.
+NAV = """<nav aria-label="{{ _('Consultation pages') }}" class="mb-3">
+  <ul class="nav nav-pills flex-wrap gap-1">
+    {% for endpoint, label in [("consultation.results", _("Results")), ("consultation.manage", _("Prepare")), ("consultation.moderation", _("Moderation")), ("consultation.themes", _("Themes"))] %}
+    {% if endpoint == "consultation.results" or can(current_user, "manage_consultation") %}
+    <li class="nav-item"><a class="nav-link {% if request.endpoint == endpoint %}active{% endif %}" {% if request.endpoint == endpoint %}aria-current="page"{% endif %} href="{{ url_for(endpoint, slug=consultation.slug) }}">{{ label }}</a></li>
+    {% endif %}
+    {% endfor %}
+    {% if consultation.status != "draft" %}<li class="nav-item"><a class="nav-link" href="{{ url_for('consultation.participate', slug=consultation.slug) }}">{{ _("Public page") }}</a></li>{% endif %}
+  </ul>
+</nav>"""  # noqa: E501 (the template's lines as they were)
 
 
 def _statements() -> list[SimpleNamespace]:
@@ -53,3 +67,18 @@ def test_the_statements_rows_are_the_templates(app, language, statements):
         )
         rows = statement_table_rows(statements, language, consultation.slug)
         assert str(rows).strip() == expected.strip()
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+@pytest.mark.parametrize("manager", [True, False])
+@pytest.mark.parametrize("status", ["draft", "open", "closed"])
+@pytest.mark.parametrize("page", ["results", "manage", "moderation", "themes", "statement"])
+def test_the_navigation_is_the_templates(app, monkeypatch, language, manager, status, page):
+    path = f"/consultations/una-consulta/{page}" if page != "statement" else "/consultations"
+    with app.test_request_context(path, headers={"Accept-Language": language}):
+        monkeypatch.setattr(views, "can", lambda user, action, obj=None: manager)
+        consultation = SimpleNamespace(slug="una-consulta", status=ConsultationStatus(status))
+        expected = app.jinja_env.from_string(NAV).render(
+            consultation=consultation, can=lambda user, action, obj=None: manager
+        )
+        assert str(consultation_nav(consultation)) == expected
