@@ -499,8 +499,11 @@ def coverage_csv():
 
 
 def _state_choices(form: InitiativeForm) -> None:
-    states = session.scalars(select(State).order_by(State.name_es)).all()
-    form.state_code.choices = choices([("", _("— none —"))] + [(s.code, s.name_es) for s in states])
+    # Rows of the names, not objects: the form only reads them.
+    states = session.execute(select(State.code, State.name_es).order_by(State.name_es))
+    form.state_code.choices = choices(
+        [("", _("— none —"))] + [(code, name) for code, name in states]
+    )
 
 
 @bp.route("/initiatives", methods=["GET", "POST"])
