@@ -50,7 +50,7 @@ from ..core.errors import DomainError, EditConflict, render_error
 from ..core.extensions import csrf, limiter
 from ..core.forms import attach_error, choices
 from ..core.html import escape_each
-from ..core.i18n import current_language
+from ..core.i18n import current_language, format_datetime_once
 from ..core.url_patterns import url_pattern
 from ..policy import authorize, can, public
 from ..public.site import public_page
@@ -396,14 +396,102 @@ def _moderation_page(consultation, flag_form=None, errors=None):
         consultation=consultation,
         pending=pending,
         similar=similar,
-        duplicate_options=_duplicate_options(pending, approved, similar),
-        csrf_token_value=generate_csrf()
-        if current_app.config.get("WTF_CSRF_ENABLED", True)
-        else None,
+        cards=pending_cards(
+            pending,
+            similar,
+            errors or {},
+            _duplicate_options(pending, approved, similar),
+            generate_csrf() if current_app.config.get("WTF_CSRF_ENABLED", True) else None,
+            consultation.slug,
+        ),
         errors=errors or {},
         flag_form=flag_form or FlagForm(formdata=None),
         flagged=queries.flagged_participants(db_session, consultation),
     )
+
+
+def pending_cards(
+    pending: list[Any],
+    similar: dict[int, list[Any]],
+    errors: dict[Any, str],
+    duplicate_options: dict[int, Markup],
+    csrf_token_value: str | None,
+    slug: str,
+) -> Markup:
+    """The moderation queue's cards (`consultation/moderation.html`), each with its
+    `ModerationForm(prefix="m<id>")` written out: the markup of the template's loop, written
+    here because each card's dozen values, messages and moment cost more than its options."""
+    approve_label, reject_label, duplicate_label = (
+        Markup(_("Approve")),
+        Markup(_("Reject")),
+        Markup(_("Duplicate of")),
+    )
+    similar_heading = Markup(_("Similar statements already shown:"))
+    proposed = Markup(_("Participant %(number)s, %(date)s"))
+    alike_text = Markup(_("%(percent)s%% alike"))
+    moderate_url = url_pattern("consultation.moderate", "statement_id", slug=slug)
+    token = escape(csrf_token_value) if csrf_token_value else ""
+    out = []
+    for s in pending:
+        number = s.id
+        prefix = f"m{number}"
+        when = proposed % {
+            "number": s.proposed_by_id,
+            "date": format_datetime_once(s.created_at, "short"),
+        }
+        error = errors.get(s.id)
+        error_html = (
+            f'<div class="alert alert-danger py-2" role="alert">{escape(errors[s.id])}</div>'
+            if error
+            else ""
+        )
+        alike = similar[s.id]
+        if alike:
+            items = "".join(
+                [
+                    f'<li>{escape(other.text_es)} <span class="small">'
+                    f"({alike_text % {'percent': int(round(score * 100, 0))}})</span></li>"
+                    for other, score in alike
+                ]
+            )
+            alike_html = (
+                f'\n    <div class="alert alert-warning py-2"><strong>{similar_heading}</strong>\n'
+                f'      <ul class="mb-0">{items}</ul>\n'
+                "    </div>\n    "
+            )
+        else:
+            alike_html = ""
+        csrf = (
+            f'<input id="{prefix}-csrf_token" name="{prefix}-csrf_token" type="hidden"'
+            f' value="{token}">'
+            if csrf_token_value
+            else ""
+        )
+        out.append(
+            f'\n<div class="card mb-3" id="proposal-{number}">\n'
+            '  <div class="card-body">\n'
+            f'    <p class="fs-5 mb-1">{escape(s.text_es)}</p>\n'
+            f'    <p class="small text-body-secondary mb-2">{when}</p>\n'
+            f"    {error_html}\n"
+            f"    {alike_html}\n    \n"
+            f'    <form method="post" action="{escape(moderate_url(number))}"'
+            ' class="d-flex flex-wrap gap-2 align-items-end">\n'
+            f"      {csrf}\n"
+            f'      <button type="submit" name="{prefix}-decision" value="approve"'
+            f' class="btn btn-success">{approve_label}</button>\n'
+            "      <div>\n"
+            f'        <label class="form-label small mb-0" for="{prefix}-duplicate_of">'
+            f"{duplicate_label}</label>\n"
+            f'        <select class="form-select form-select-sm" id="{prefix}-duplicate_of"'
+            f' name="{prefix}-duplicate_of">{duplicate_options[s.id]}</select>\n'
+            "      </div>\n"
+            f'      <button type="submit" name="{prefix}-decision" value="reject"'
+            f' class="btn btn-outline-danger">{reject_label}</button>\n'
+            "    </form>\n"
+            "  </div>\n"
+            "</div>\n"
+        )
+    return Markup("".join(out))
 
 
 _OPTION = '<option value="{}">{}</option>'

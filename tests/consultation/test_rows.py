@@ -3,12 +3,14 @@ the markup the templates' loops wrote, for every branch and text to escape."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
+from markupsafe import Markup
 
 from coalition_app.consultation import views
-from coalition_app.consultation.views import consultation_nav, statement_table_rows
+from coalition_app.consultation.views import consultation_nav, pending_cards, statement_table_rows
 from models import ConsultationStatus
 
 # The template's loop this function replaces (`consultation/manage.html`), as it was.
@@ -38,6 +40,35 @@ NAV = """<nav aria-label="{{ _('Consultation pages') }}" class="mb-3">
     {% if consultation.status != "draft" %}<li class="nav-item"><a class="nav-link" href="{{ url_for('consultation.participate', slug=consultation.slug) }}">{{ _("Public page") }}</a></li>{% endif %}
   </ul>
 </nav>"""  # noqa: E501 (the template's lines as they were)
+
+# The queue's loop `pending_cards` replaces (`consultation/moderation.html`), as it was (its
+# `{% else %}` stays in the template).
+MODERATION_LOOP = """{% set approve_label, reject_label, duplicate_label = _("Approve"), _("Reject"), _("Duplicate of") %}
+{% for s in pending %}
+<div class="card mb-3" id="proposal-{{ s.id }}">
+  <div class="card-body">
+    <p class="fs-5 mb-1">{{ s.text_es }}</p>
+    <p class="small text-body-secondary mb-2">{{ _("Participant %(number)s, %(date)s", number=s.proposed_by_id, date=format_datetime(s.created_at, "short")) }}</p>
+    {% if errors.get(s.id) %}<div class="alert alert-danger py-2" role="alert">{{ errors[s.id] }}</div>{% endif %}
+    {% if similar[s.id] %}
+    <div class="alert alert-warning py-2"><strong>{{ _("Similar statements already shown:") }}</strong>
+      <ul class="mb-0">{% for other, score in similar[s.id] %}<li>{{ other.text_es }} <span class="small">({{ _("%(percent)s%% alike", percent=(score * 100)|round|int) }})</span></li>{% endfor %}</ul>
+    </div>
+    {% endif %}
+    {#- ModerationForm(prefix="m<id>"), written out once per statement (views._duplicate_options). #}
+    {% set prefix = "m" ~ s.id %}
+    <form method="post" action="{{ url_for('consultation.moderate', slug=consultation.slug, statement_id=s.id) }}" class="d-flex flex-wrap gap-2 align-items-end">
+      {% if csrf_token_value %}<input id="{{ prefix }}-csrf_token" name="{{ prefix }}-csrf_token" type="hidden" value="{{ csrf_token_value }}">{% endif %}
+      <button type="submit" name="{{ prefix }}-decision" value="approve" class="btn btn-success">{{ approve_label }}</button>
+      <div>
+        <label class="form-label small mb-0" for="{{ prefix }}-duplicate_of">{{ duplicate_label }}</label>
+        <select class="form-select form-select-sm" id="{{ prefix }}-duplicate_of" name="{{ prefix }}-duplicate_of">{{ duplicate_options[s.id] }}</select>
+      </div>
+      <button type="submit" name="{{ prefix }}-decision" value="reject" class="btn btn-outline-danger">{{ reject_label }}</button>
+    </form>
+  </div>
+</div>
+{% endfor %}"""  # noqa: E501 (the template's lines as they were)
 
 
 def _statements() -> list[SimpleNamespace]:
@@ -82,3 +113,29 @@ def test_the_navigation_is_the_templates(app, monkeypatch, language, manager, st
             consultation=consultation, can=lambda user, action, obj=None: manager
         )
         assert str(consultation_nav(consultation)) == expected
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+@pytest.mark.parametrize("token", [None, "tok&en"])
+def test_the_moderation_cards_are_the_templates(app, language, token):
+    with app.test_request_context(headers={"Accept-Language": language}):
+        other = SimpleNamespace(id=5, text_es="Otra <b>parecida</b> & más")
+        pending = [
+            SimpleNamespace(
+                id=61, text_es="Una & <i>dos</i>", proposed_by_id=101,
+                created_at=datetime(2026, 3, 4, 15, 30),
+            ),
+            SimpleNamespace(
+                id=62, text_es="Sola", proposed_by_id=102, created_at=datetime(2026, 12, 1, 8, 5),
+            ),
+        ]  # fmt: skip
+        similar = {61: [(other, 0.955), (other, 0.125)], 62: []}
+        errors = {62: "Algo <mal> & error", "x": "no"}
+        options = {61: Markup("<option>a</option>"), 62: Markup("<option>b &amp;</option>")}
+        consultation = SimpleNamespace(slug="una-consulta")
+        expected = app.jinja_env.from_string(MODERATION_LOOP).render(
+            pending=pending, similar=similar, errors=errors, duplicate_options=options,
+            csrf_token_value=token, consultation=consultation,
+        )  # fmt: skip
+        cards = pending_cards(pending, similar, errors, options, token, consultation.slug)
+        assert str(cards).strip() == expected.strip()
