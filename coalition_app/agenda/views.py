@@ -10,9 +10,9 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import bindparam, select
-from wtforms import SelectChoice
+from wtforms import SelectChoice, SelectMultipleField
 
 from models import (
     AgendaEdition,
@@ -30,6 +30,7 @@ from models import (
     User,
 )
 
+from ..applications.views import checkbox_options
 from ..core import clock
 from ..core.csv import csv_response
 from ..core.db import session
@@ -756,7 +757,26 @@ def status_name(value: RecommendationStatus | PositionStatus | Chamber) -> str:
 @bp.app_context_processor
 def _labels() -> dict[str, Any]:
     # App-wide: the public pages and the PDFs (rendered outside this blueprint's requests) too.
-    return {"agenda_label": agenda_label, "Answer": Answer, "today": clock.today}
+    return {
+        "agenda_label": agenda_label,
+        "Answer": Answer,
+        "today": clock.today,
+        "initiative_checkboxes": initiative_checkboxes,
+    }
+
+
+def initiative_checkboxes(field: SelectMultipleField) -> Markup:
+    """A position form's initiatives, a checkbox each (`agenda/_position_form.html`): the
+    markup of the template's loop through WTForms, which built a field per option."""
+    options = checkbox_options(field)
+    if not options:
+        return Markup(
+            '\n    <p class="small text-body-secondary">'
+            f"{escape(_('No initiative recorded yet.'))}</p>\n    "
+        )
+    return Markup(
+        "".join([f'\n    <div class="form-check">{option}</div>\n    ' for option in options])
+    )
 
 
 # --- public pages and PDFs (no session touched: no flash, no form) ----------------------------

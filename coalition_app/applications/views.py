@@ -12,6 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 from wtforms import SelectMultipleField
+from wtforms.widgets import CheckboxInput
 
 from models import ApplicationStatus, Sector, State, WorkingGroup, utcnow
 
@@ -64,12 +65,16 @@ def _reference_choices(form: ApplyForm | ApproveForm, language: str) -> None:
     form.groups.choices = [(group_id, name) for group_id, name in groups]
 
 
-def _checkboxes(field: SelectMultipleField) -> list[str]:
+def checkbox_options(field: SelectMultipleField) -> list[str]:
     """Each option of a field of checkboxes as `{{ option(class_="form-check-input") }}
     {{ option.label(class_="form-check-label") }}` writes it (WTForms built a field per
     option and formatted each attribute; a field with attributes or validators of its own,
     which its options would carry, is rendered by WTForms)."""
-    if field.render_kw or field.validators:
+    if (
+        field.render_kw
+        or field.validators
+        or type(field.option_widget).__call__ is not CheckboxInput.__call__
+    ):
         return [
             f"{option(class_='form-check-input')} {option.label(class_='form-check-label')}"
             for option in field
@@ -99,7 +104,7 @@ def apply_group_checkboxes(field: SelectMultipleField) -> Markup:
             [
                 f'\n          <div class="form-check">\n            {option}\n'
                 "          </div>\n          "
-                for option in _checkboxes(field)
+                for option in checkbox_options(field)
             ]
         )
     )
@@ -111,7 +116,7 @@ def review_group_checkboxes(field: SelectMultipleField) -> Markup:
         "".join(
             [
                 f'\n          <div class="form-check">{option}</div>\n          '
-                for option in _checkboxes(field)
+                for option in checkbox_options(field)
             ]
         )
     )
