@@ -20,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from models import Answer, Chamber, EvidenceKind, PositionKind
 
 from ..core.forms import PlainText, choices, newlines, optional_id, strip
+from ..work.forms import PlainOptionsSelect
 
 TITLE_LIMIT = 200
 TEXT_LIMIT = 20_000
@@ -104,7 +105,10 @@ class InitiativeForm(FlaskForm):
             ]
         ),
     )
-    state_code = SelectField(_l("Federal entity (state congress)"), validate_choice=False)
+    # The quick options widget: the 32 states' options went through `html_params` each.
+    state_code = SelectField(
+        _l("Federal entity (state congress)"), validate_choice=False, widget=PlainOptionsSelect()
+    )
     number = StringField(_l("Number"), filters=[strip], validators=[Optional(), PlainText(60)])
     title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), PlainText(300)])
     status = StringField(

@@ -3,14 +3,16 @@ load → authorise → validate → call a use case → redirect or render."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import bindparam, select
-from wtforms import SelectChoice
+from wtforms import SelectChoice, SelectMultipleField
 
 from models import (
     AgendaEdition,
@@ -28,12 +30,14 @@ from models import (
     User,
 )
 
+from ..applications.views import checkbox_options
 from ..core import clock
 from ..core.csv import csv_response
 from ..core.db import session
 from ..core.errors import DomainError, EditConflict
 from ..core.forms import attach_error, choices, require_action_form
-from ..core.i18n import current_language
+from ..core.html import escape_each
+from ..core.i18n import current_language, format_date_once
 from ..groups import service as group_service
 from ..policy import authorize, can, require_visible
 from ..public.site import (
@@ -423,12 +427,50 @@ def publish_edition():
 # --- coverage: what no recommendation answers yet ------------------------------------------
 
 
+def coverage_item_rows(items: list[q.CoverageItem], lang: str) -> Markup:
+    """One group's unanswered items on the coverage page (`agenda/coverage.html`): the markup
+    the template's loop wrote, written here because each item's label and figures were
+    most of the page."""
+    values: list[Any] = []
+    for item in items:
+        values.append(agenda_label(item.kind))
+        values.append(item.title_en if lang == "en" and item.title_en else item.title)
+        for key, value in item.figures:
+            values.append(agenda_label(key))
+            if key == "date":
+                day = value if not isinstance(value, str) else date.fromisoformat(value)
+                values.append(format_date_once(day, "medium"))
+            else:
+                values.append(value)
+    texts = iter(escape_each(values))
+    out = []
+    for item in items:
+        kind, title = next(texts), next(texts)
+        if item.figures:
+            figures = " · ".join([f"{next(texts)}: {next(texts)}" for _figure in item.figures])
+            figures = f'<span class="d-block small text-body-secondary">{figures}</span>'
+        else:
+            figures = ""
+        out.append(
+            '\n    <li class="card mb-2"><div class="card-body py-2">\n'
+            f'      <span class="badge text-bg-light">{kind}</span>\n'
+            f"      {title}\n"
+            f"      {figures}\n"
+            "    </div></li>\n    "
+        )
+    return Markup("".join(out))
+
+
 @bp.get("/agenda/coverage")
 def coverage():
     authorize(current_user, "view_coverage")
     groups = publishing.coverage()
+    lang = current_language()
     return render_template(
-        "agenda/coverage.html", groups=groups, total=sum(len(g.items) for g in groups)
+        "agenda/coverage.html",
+        groups=groups,
+        item_rows=[coverage_item_rows(g.items, lang) for g in groups],
+        total=sum(len(g.items) for g in groups),
     )
 
 
@@ -458,8 +500,11 @@ def coverage_csv():
 
 
 def _state_choices(form: InitiativeForm) -> None:
-    states = session.scalars(select(State).order_by(State.name_es)).all()
-    form.state_code.choices = choices([("", _("— none —"))] + [(s.code, s.name_es) for s in states])
+    # Rows of the names, not objects: the form only reads them.
+    states = session.execute(select(State.code, State.name_es).order_by(State.name_es))
+    form.state_code.choices = choices(
+        [("", _("— none —"))] + [(code, name) for code, name in states]
+    )
 
 
 @bp.route("/initiatives", methods=["GET", "POST"])
@@ -712,7 +757,26 @@ def status_name(value: RecommendationStatus | PositionStatus | Chamber) -> str:
 @bp.app_context_processor
 def _labels() -> dict[str, Any]:
     # App-wide: the public pages and the PDFs (rendered outside this blueprint's requests) too.
-    return {"agenda_label": agenda_label, "Answer": Answer, "today": clock.today}
+    return {
+        "agenda_label": agenda_label,
+        "Answer": Answer,
+        "today": clock.today,
+        "initiative_checkboxes": initiative_checkboxes,
+    }
+
+
+def initiative_checkboxes(field: SelectMultipleField) -> Markup:
+    """A position form's initiatives, a checkbox each (`agenda/_position_form.html`): the
+    markup of the template's loop through WTForms, which built a field per option."""
+    options = checkbox_options(field)
+    if not options:
+        return Markup(
+            '\n    <p class="small text-body-secondary">'
+            f"{escape(_('No initiative recorded yet.'))}</p>\n    "
+        )
+    return Markup(
+        "".join([f'\n    <div class="form-check">{option}</div>\n    ' for option in options])
+    )
 
 
 # --- public pages and PDFs (no session touched: no flash, no form) ----------------------------

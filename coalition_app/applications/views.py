@@ -3,11 +3,16 @@ coordinators' review queue."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
+from wtforms import SelectMultipleField
+from wtforms.widgets import CheckboxInput
 
 from models import ApplicationStatus, Sector, State, WorkingGroup, utcnow
 
@@ -16,6 +21,7 @@ from ..core.db import session
 from ..core.errors import DomainError
 from ..core.extensions import limiter
 from ..core.forms import attach_error, require_action_form
+from ..core.html import escape_each
 from ..core.i18n import current_language
 from ..policy import authorize, public
 from . import service as applications
@@ -40,14 +46,88 @@ def _applying_email() -> str:
     return "apply-email:" + request.form.get("contact_email", "").strip().lower()[:254]
 
 
-def _reference_choices(form: ApplyForm | ApproveForm, language: str) -> list[WorkingGroup]:
-    sectors = session.scalars(select(Sector).order_by(Sector.position))
-    form.sector.choices = [("", _("Choose…"))] + [(s.slug, s.name(language)) for s in sectors]
-    states = session.scalars(select(State).order_by(State.name_es))
-    form.state.choices = [("", _("Not said"))] + [(s.code, s.name(language)) for s in states]
-    groups = list(session.scalars(select(WorkingGroup).order_by(WorkingGroup.position)))
-    form.groups.choices = [(g.id, g.name(language)) for g in groups]
-    return groups
+def _reference_choices(form: ApplyForm | ApproveForm, language: str) -> None:
+    # Rows of the names, not objects: the page only reads them.
+    english = language == "en"
+    sectors = session.execute(
+        select(Sector.slug, Sector.name_en if english else Sector.name_es).order_by(Sector.position)
+    )
+    form.sector.choices = [("", _("Choose…"))] + [(slug, name) for slug, name in sectors]
+    states = session.execute(
+        select(State.code, State.name_en if english else State.name_es).order_by(State.name_es)
+    )
+    form.state.choices = [("", _("Not said"))] + [(code, name) for code, name in states]
+    groups = session.execute(
+        select(WorkingGroup.id, WorkingGroup.name_en if english else WorkingGroup.name_es).order_by(
+            WorkingGroup.position
+        )
+    )
+    form.groups.choices = [(group_id, name) for group_id, name in groups]
+
+
+def checkbox_options(field: SelectMultipleField) -> list[str]:
+    """Each option of a field of checkboxes as `{{ option(class_="form-check-input") }}
+    {{ option.label(class_="form-check-label") }}` writes it (WTForms built a field per
+    option and formatted each attribute; a field with attributes or validators of its own,
+    which its options would carry, is rendered by WTForms)."""
+    if (
+        field.render_kw
+        or field.validators
+        or type(field.option_widget).__call__ is not CheckboxInput.__call__
+    ):
+        return [
+            f"{option(class_='form-check-input')} {option.label(class_='form-check-label')}"
+            for option in field
+        ]
+    choices = list(field.iter_choices())
+    texts = escape_each(
+        [field.id, field.name]
+        + [value for choice in choices for value in (choice.value, choice.label or choice.value)]
+    )
+    field_id, name = texts[0], texts[1]
+    out = []
+    for at, choice in enumerate(choices):
+        value = texts[2 + 2 * at].replace('"', "&quot;")
+        checked = "checked " if choice.selected else ""
+        out.append(
+            f'<input {checked}class="form-check-input" id="{field_id}-{at}" name="{name}"'
+            f' type="checkbox" value="{value}"> <label class="form-check-label"'
+            f' for="{field_id}-{at}">{texts[3 + 2 * at]}</label>'
+        )
+    return out
+
+
+def apply_group_checkboxes(field: SelectMultipleField) -> Markup:
+    """The application form's groups of interest (`applications/apply.html`)."""
+    return Markup(
+        "".join(
+            [
+                f'\n          <div class="form-check">\n            {option}\n'
+                "          </div>\n          "
+                for option in checkbox_options(field)
+            ]
+        )
+    )
+
+
+def review_group_checkboxes(field: SelectMultipleField) -> Markup:
+    """The groups to join of the approval form (`applications/review.html`)."""
+    return Markup(
+        "".join(
+            [
+                f'\n          <div class="form-check">{option}</div>\n          '
+                for option in checkbox_options(field)
+            ]
+        )
+    )
+
+
+@bp.context_processor
+def _checkbox_groups() -> dict[str, Any]:
+    return {
+        "apply_group_checkboxes": apply_group_checkboxes,
+        "review_group_checkboxes": review_group_checkboxes,
+    }
 
 
 @bp.route("/unete", methods=["GET", "POST"])

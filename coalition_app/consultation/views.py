@@ -49,8 +49,10 @@ from ..core.db import session as db_session
 from ..core.errors import DomainError, EditConflict, render_error
 from ..core.extensions import csrf, limiter
 from ..core.forms import attach_error, choices
-from ..core.i18n import current_language
-from ..policy import authorize, public
+from ..core.html import escape_each
+from ..core.i18n import current_language, format_datetime_once
+from ..core.url_patterns import url_pattern
+from ..policy import authorize, can, public
 from ..public.site import public_page
 from . import queries, throttle
 from . import service as consultations
@@ -89,7 +91,53 @@ GENDER_LABELS = {
 
 @bp.context_processor
 def _privacy_notice() -> dict:
-    return {"privacy_version": privacy_notice.CURRENT_VERSION, "privacy_path": privacy_notice.PATH}
+    return {
+        "privacy_version": privacy_notice.CURRENT_VERSION,
+        "privacy_path": privacy_notice.PATH,
+        "consultation_nav": consultation_nav,
+    }
+
+
+_ACTIVE = ("active", 'aria-current="page"')
+
+
+def consultation_nav(consultation: Any) -> Markup:
+    """The coordinators' pages of a consultation (results, preparation, moderation, themes and
+    the public page): the markup of the template that was `consultation/_nav.html`, written
+    here because its loop asked the policy and the request once per tab."""
+    # The templates' remembering url_for (core/urls.py): the same addresses, built once.
+    address = current_app.jinja_env.globals["url_for"]
+    here = request.endpoint
+    manager = can(current_user, "manage_consultation")
+    slug = consultation.slug
+    tabs = [
+        ("consultation.results", _("Results")),
+        ("consultation.manage", _("Prepare")),
+        ("consultation.moderation", _("Moderation")),
+        ("consultation.themes", _("Themes")),
+    ]
+    out = [
+        f'<nav aria-label="{escape(_("Consultation pages"))}" class="mb-3">\n'
+        '  <ul class="nav nav-pills flex-wrap gap-1">\n    '
+    ]
+    for endpoint, label in tabs:
+        out.append("\n    ")
+        if endpoint == "consultation.results" or manager:
+            active, aria = _ACTIVE if here == endpoint else ("", "")
+            out.append(
+                f'\n    <li class="nav-item"><a class="nav-link {active}" {aria}'
+                f' href="{escape(address(endpoint, slug=slug))}">{escape(label)}</a></li>\n    '
+            )
+        out.append("\n    ")
+    out.append("\n    ")
+    if consultation.status != "draft":
+        public_page_address = escape(address("consultation.participate", slug=slug))
+        out.append(
+            f'<li class="nav-item"><a class="nav-link" href="{public_page_address}">'
+            f"{escape(_('Public page'))}</a></li>"
+        )
+    out.append("\n  </ul>\n</nav>")
+    return Markup("".join(out))
 
 
 # --- limits (Flask-Limiter) -------------------------------------------------------------------
@@ -169,6 +217,42 @@ def create():
     return render_template("consultation/form.html", form=form, consultation=None), status
 
 
+def statement_table_rows(statements: list[Any], language: str, slug: str) -> Markup:
+    """The coordinators' table of approved statements (`consultation/manage.html`): the
+    markup the template's loop wrote, written here because sixty rows were half the page."""
+    group_label, origin_label, actions_label = escape_each(
+        [_("Working group"), _("Origin"), _("Actions")]
+    )
+    by_participant, by_coordinators, edit_label = escape_each(
+        [_("Proposed by a participant"), _("Coordinators"), _("Edit")]
+    )
+    edit_url = url_pattern("consultation.edit_statement", "statement_id", slug=slug)
+    english = language == "en"
+    values = []
+    for s in statements:
+        values.append(s.text_es)
+        values.append(s.text_en or "")
+        values.append((s.group_en if english else s.group_es) if s.group_es else "—")
+        values.append(edit_url(s.id))
+    texts = escape_each(values)
+    out = []
+    for at, s in enumerate(statements):
+        text_es, text_en, group, address = texts[4 * at : 4 * at + 4]
+        english_text = (
+            f'<div class="small text-body-secondary" lang="en">{text_en}</div>' if s.text_en else ""
+        )
+        out.append(
+            "\n    <tr>\n"
+            f'      <th scope="row" class="fw-normal">{text_es}{english_text}</th>\n'
+            f'      <td data-label="{group_label}">{group}</td>\n'
+            f'      <td data-label="{origin_label}">'
+            f"{by_participant if s.proposed_by_id else by_coordinators}</td>\n"
+            f'      <td data-label="{actions_label}"><a href="{address}">{edit_label}</a></td>\n'
+            "    </tr>\n    "
+        )
+    return Markup("".join(out))
+
+
 def _manage_page(consultation, form=None, statement_form=None, question_form=None):
     if form is None:
         form = ConsultationForm(formdata=None, obj=consultation)
@@ -176,17 +260,20 @@ def _manage_page(consultation, form=None, statement_form=None, question_form=Non
     if statement_form is None:
         statement_form = StatementForm(formdata=None)
     statement_form.group_id.choices = _group_choices()
+    statements = queries.statement_rows(db_session, consultation)
+    language = current_language()
     return render_template(
         "consultation/manage.html",
         consultation=consultation,
         form=form,
         statement_form=statement_form,
         question_form=question_form or QuestionForm(formdata=None),
-        statements=queries.statement_rows(db_session, consultation),
+        statements=statements,
+        statement_rows=statement_table_rows(statements, language, consultation.slug),
         questions=queries.questions_with_answers(db_session, consultation, None),
         answer_counts=queries.answer_counts(db_session, consultation),
         pending=queries.pending_count(db_session, consultation),
-        language=current_language(),
+        language=language,
     )
 
 
@@ -309,14 +396,102 @@ def _moderation_page(consultation, flag_form=None, errors=None):
         consultation=consultation,
         pending=pending,
         similar=similar,
-        duplicate_options=_duplicate_options(pending, approved, similar),
-        csrf_token_value=generate_csrf()
-        if current_app.config.get("WTF_CSRF_ENABLED", True)
-        else None,
+        cards=pending_cards(
+            pending,
+            similar,
+            errors or {},
+            _duplicate_options(pending, approved, similar),
+            generate_csrf() if current_app.config.get("WTF_CSRF_ENABLED", True) else None,
+            consultation.slug,
+        ),
         errors=errors or {},
         flag_form=flag_form or FlagForm(formdata=None),
         flagged=queries.flagged_participants(db_session, consultation),
     )
+
+
+def pending_cards(
+    pending: list[Any],
+    similar: dict[int, list[Any]],
+    errors: dict[Any, str],
+    duplicate_options: dict[int, Markup],
+    csrf_token_value: str | None,
+    slug: str,
+) -> Markup:
+    """The moderation queue's cards (`consultation/moderation.html`), each with its
+    `ModerationForm(prefix="m<id>")` written out: the markup of the template's loop, written
+    here because each card's dozen values, messages and moment cost more than its options."""
+    approve_label, reject_label, duplicate_label = (
+        Markup(_("Approve")),
+        Markup(_("Reject")),
+        Markup(_("Duplicate of")),
+    )
+    similar_heading = Markup(_("Similar statements already shown:"))
+    proposed = Markup(_("Participant %(number)s, %(date)s"))
+    alike_text = Markup(_("%(percent)s%% alike"))
+    moderate_url = url_pattern("consultation.moderate", "statement_id", slug=slug)
+    token = escape(csrf_token_value) if csrf_token_value else ""
+    out = []
+    for s in pending:
+        number = s.id
+        prefix = f"m{number}"
+        when = proposed % {
+            "number": s.proposed_by_id,
+            "date": format_datetime_once(s.created_at, "short"),
+        }
+        error = errors.get(s.id)
+        error_html = (
+            f'<div class="alert alert-danger py-2" role="alert">{escape(errors[s.id])}</div>'
+            if error
+            else ""
+        )
+        alike = similar[s.id]
+        if alike:
+            items = "".join(
+                [
+                    f'<li>{escape(other.text_es)} <span class="small">'
+                    f"({alike_text % {'percent': int(round(score * 100, 0))}})</span></li>"
+                    for other, score in alike
+                ]
+            )
+            alike_html = (
+                f'\n    <div class="alert alert-warning py-2"><strong>{similar_heading}</strong>\n'
+                f'      <ul class="mb-0">{items}</ul>\n'
+                "    </div>\n    "
+            )
+        else:
+            alike_html = ""
+        csrf = (
+            f'<input id="{prefix}-csrf_token" name="{prefix}-csrf_token" type="hidden"'
+            f' value="{token}">'
+            if csrf_token_value
+            else ""
+        )
+        out.append(
+            f'\n<div class="card mb-3" id="proposal-{number}">\n'
+            '  <div class="card-body">\n'
+            f'    <p class="fs-5 mb-1">{escape(s.text_es)}</p>\n'
+            f'    <p class="small text-body-secondary mb-2">{when}</p>\n'
+            f"    {error_html}\n"
+            f"    {alike_html}\n    \n"
+            f'    <form method="post" action="{escape(moderate_url(number))}"'
+            ' class="d-flex flex-wrap gap-2 align-items-end">\n'
+            f"      {csrf}\n"
+            f'      <button type="submit" name="{prefix}-decision" value="approve"'
+            f' class="btn btn-success">{approve_label}</button>\n'
+            "      <div>\n"
+            f'        <label class="form-label small mb-0" for="{prefix}-duplicate_of">'
+            f"{duplicate_label}</label>\n"
+            f'        <select class="form-select form-select-sm" id="{prefix}-duplicate_of"'
+            f' name="{prefix}-duplicate_of">{duplicate_options[s.id]}</select>\n'
+            "      </div>\n"
+            f'      <button type="submit" name="{prefix}-decision" value="reject"'
+            f' class="btn btn-outline-danger">{reject_label}</button>\n'
+            "    </form>\n"
+            "  </div>\n"
+            "</div>\n"
+        )
+    return Markup("".join(out))
 
 
 _OPTION = '<option value="{}">{}</option>'
