@@ -102,16 +102,10 @@ class CalendarPage(Paged):
     months: list[tuple[date, list[Meeting]]] = field(default_factory=list)
 
 
-def calendar_page(
-    session: Session,
-    user: User,
-    query: CalendarQuery,
-    *,
-    group: WorkingGroup | None = None,
-    now: datetime | None = None,
-) -> CalendarPage:
-    """Two statements (a count and the page, with groups and organisers in a third)."""
-    now = now or clock.now()
+def _calendar(
+    user: User, query: CalendarQuery, group: WorkingGroup | None, now: datetime
+) -> tuple[list[ColumnElement[bool]], tuple[Any, ...]]:
+    """The conditions and order of a calendar's meetings."""
     day = now.date()
     conditions: list[ColumnElement[bool]] = [visible_to(user, day)]
     if group is not None:
@@ -124,12 +118,29 @@ def calendar_page(
         )
     if query.past:
         conditions.append(Meeting.ends_at < now)
-        order = (Meeting.starts_at.desc(), Meeting.id.desc())
-    else:
-        conditions.append(Meeting.ends_at >= now)
-        order = (Meeting.starts_at.asc(), Meeting.id.asc())
+        return conditions, (Meeting.starts_at.desc(), Meeting.id.desc())
+    conditions.append(Meeting.ends_at >= now)
+    return conditions, (Meeting.starts_at.asc(), Meeting.id.asc())
+
+
+def _page_of(
+    session: Session, query: CalendarQuery, conditions: list[ColumnElement[bool]]
+) -> tuple[int, int]:
     total = session.scalar(select(func.count()).select_from(Meeting).where(*conditions)) or 0
-    pages = max(1, -(-total // CalendarPage.page_size))
+    return total, max(1, -(-total // CalendarPage.page_size))
+
+
+def calendar_page(
+    session: Session,
+    user: User,
+    query: CalendarQuery,
+    *,
+    group: WorkingGroup | None = None,
+    now: datetime | None = None,
+) -> CalendarPage:
+    """Two statements (a count and the page, with groups and organisers in a third)."""
+    conditions, order = _calendar(user, query, group, now or clock.now())
+    total, pages = _page_of(session, query, conditions)
     meetings = list(
         session.scalars(
             _with_details(select(Meeting).where(*conditions))
@@ -143,10 +154,83 @@ def calendar_page(
     )
 
 
-def by_month(meetings: list[Meeting]) -> list[tuple[date, list[Meeting]]]:
-    """Meetings in order, grouped by the month they start in (in the coalition's zone)."""
+@dataclass
+class CalendarRows(Paged):
+    """A calendar's page as `CalendarPage` is, of rows (`calendar_page_rows`): each meeting's
+    columns and its group's names; `organisers`: each meeting's organisers' acronyms (or
+    names), in order."""
+
+    page_size: ClassVar[int] = CalendarPage.page_size
+    query: CalendarQuery
+    total: int
+    pages: int
+    meetings: list[Any]
+    months: list[tuple[date, list[Any]]]
+    organisers: dict[int, list[str]]
+
+
+_CALENDAR_ROWS = select(
+    Meeting.id,
+    Meeting.title,
+    Meeting.starts_at,
+    Meeting.ends_at,
+    Meeting.place,
+    Meeting.online_url,
+    Meeting.is_public,
+    Meeting.cancelled_at,
+    Meeting.group_id,
+    WorkingGroup.name_es.label("group_name_es"),
+    WorkingGroup.name_en.label("group_name_en"),
+).outerjoin(WorkingGroup, WorkingGroup.id == Meeting.group_id)
+
+_ORGANISER_ROWS = (
+    select(MeetingOrganiser.meeting_id, Institution.acronym, Institution.name)
+    .join(Institution, Institution.id == MeetingOrganiser.institution_id)
+    .where(MeetingOrganiser.meeting_id.in_(bindparam("meeting_ids", expanding=True)))
+    .order_by(MeetingOrganiser.meeting_id, MeetingOrganiser.institution_id)
+)
+
+
+def calendar_page_rows(
+    session: Session,
+    user: User,
+    query: CalendarQuery,
+    *,
+    group: WorkingGroup | None = None,
+    now: datetime | None = None,
+) -> CalendarRows:
+    """`calendar_page` as rows, for the calendar's page (which shows and changes nothing
+    else): the same three statements (a count, the page, the organisers), no objects."""
+    conditions, order = _calendar(user, query, group, now or clock.now())
+    total, pages = _page_of(session, query, conditions)
+    meetings: list[Any] = list(
+        session.execute(
+            _CALENDAR_ROWS.where(*conditions)
+            .order_by(*order)
+            .limit(CalendarPage.page_size)
+            .offset((query.page - 1) * CalendarPage.page_size)
+        )
+    )
+    organisers: dict[int, list[str]] = {}
+    if meetings:
+        ids = [m.id for m in meetings]
+        for meeting_id, acronym, name in session.execute(_ORGANISER_ROWS, {"meeting_ids": ids}):
+            organisers.setdefault(meeting_id, []).append(acronym or name)
+    return CalendarRows(
+        query=query,
+        total=total,
+        pages=pages,
+        meetings=meetings,
+        months=by_month(meetings),
+        organisers=organisers,
+    )
+
+
+def by_month(meetings: list[Any]) -> list[tuple[date, list[Any]]]:
+    """Meetings (or rows) in order, grouped by the month they start in (in the coalition's
+    zone)."""
     zone = ZoneInfo(clock.zone_name())
-    months: list[tuple[date, list[Meeting]]] = []
+    months: list[tuple[date, list[Any]]] = []
     for meeting in meetings:
         local = _aware(meeting.starts_at).astimezone(zone)
         month = date(local.year, local.month, 1)

@@ -5,6 +5,7 @@ and the figures' CSV."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -21,7 +22,7 @@ from flask import (
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.exceptions import BadRequest
 
 from models import (
@@ -38,6 +39,7 @@ from ..core import clock
 from ..core.csv import csv_response
 from ..core.db import session as db_session
 from ..core.errors import DomainError, EditConflict
+from ..core.fields import render_label, render_widget
 from ..core.forms import (
     ActionForm,
     attach_error,
@@ -45,10 +47,17 @@ from ..core.forms import (
     control_characters,
     require_action_form,
 )
-from ..core.i18n import current_language
+from ..core.html import escape_each
+from ..core.i18n import (
+    current_language,
+    format_date_once,
+    format_decimal_once,
+    format_number_once,
+)
 from ..core.links import external_url
 from ..core.markdown import render_markdown
 from ..core.paging import page_number
+from ..core.url_patterns import url_pattern
 from ..directory import service as directory
 from ..groups import service as group_service
 from ..policy import authorize, can, public, require_visible
@@ -101,6 +110,156 @@ def local_time(moment: datetime) -> datetime:
     return as_utc(moment).astimezone(ZoneInfo(clock.zone_name()))
 
 
+# --- markup written in Python -----------------------------------------------------------------
+#
+# What the templates' macros and loops wrote (`meetings/_macros.html` was the macros), the same
+# text: a calendar's rows, a meeting's people and the figures' tables each cost more through
+# Jinja (an output, an escape and a `Context.call` per value, a generator step per statement)
+# than the rest of their page. Each is compared with the loop it replaced, kept verbatim in
+# tests/meetings/test_rows.py. Messages are the templates' (not escaped: `_()` in a template
+# marks its text safe as it is), with literal `_()` calls so that the catalogue finds them.
+
+
+def _when(starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> str:
+    starts, ends = as_utc(starts_at).astimezone(zone), as_utc(ends_at).astimezone(zone)
+    first, last = starts.date(), ends.date()
+    text = (
+        f'<time datetime="{starts.isoformat()}">{escape(format_date_once(first, "medium"))}, '
+        f'{starts.strftime("%H:%M")}</time>–<time datetime="{ends.isoformat()}">'
+    )
+    if last != first:
+        text += f"{escape(format_date_once(last, 'medium'))}, "
+    return f"{text}{ends.strftime('%H:%M')}</time>"
+
+
+@bp.app_template_global()
+def meeting_when(m: Any) -> Markup:
+    """When a meeting is, in the coalition's zone: "12 mar 2026, 10:00–12:00", or both ends
+    with their day when it spans days."""
+    return Markup(_when(m.starts_at, m.ends_at, ZoneInfo(clock.zone_name())))
+
+
+def _badge_texts() -> tuple[str, str, str, str]:
+    return (
+        f'<span class="badge text-bg-danger">{_("Cancelled")}</span>',
+        f'<span class="badge text-bg-info">{_("Coalition event")}</span>',
+        f'<span class="badge text-bg-light border">{_("Public")}</span>',
+        f'<span class="badge text-bg-light border">{_("Members only")}</span>',
+    )
+
+
+def _badges(m: Any, texts: tuple[str, str, str, str]) -> str:
+    cancelled, event, public, members = texts
+    in_group = m.group_id is not None
+    return (
+        f"{cancelled if m.cancelled_at else ''}\n  {'' if in_group else event}\n  "
+        f"{public if m.is_public else members if in_group else ''}"
+    )
+
+
+@bp.app_template_global()
+def meeting_badges(m: Any) -> Markup:
+    """A meeting's badges: cancelled, a coalition event, public or members only."""
+    return Markup(_badges(m, _badge_texts()))
+
+
+@bp.app_template_global()
+def calendar_rows(items: list[Any], organisers: dict[int, list[str]], lang: str) -> Markup:
+    """A calendar month's table rows (`queries.calendar_page_rows`' rows): the meeting, its
+    badges, when, who organises it (its group, or the organisers' acronyms) and where."""
+    zone = ZoneInfo(clock.zone_name())
+    badges = _badge_texts()
+    t_when, t_organised, t_where, t_online = _("When"), _("Organised by"), _("Where"), _("Online")
+    detail_url = url_pattern("meetings.detail", "meeting_id")
+    rows = []
+    for m in items:
+        if m.group_id is not None:
+            by = m.group_name_en if lang == "en" else m.group_name_es
+        else:
+            by = ", ".join(organisers.get(m.id, ()))
+        url, title, by, place = escape_each([detail_url(m.id), m.title, by, m.place or ""])
+        rows.append(
+            f'\n    <tr>\n      <td><a class="fw-semibold" href="{url}">{title}</a> '
+            f"{_badges(m, badges)}</td>\n"
+            f'      <td data-label="{t_when}">{_when(m.starts_at, m.ends_at, zone)}</td>\n'
+            f'      <td data-label="{t_organised}">{by}</td>\n'
+            f'      <td data-label="{t_where}">'
+            f"{place or (t_online if m.online_url else '—')}</td>\n    </tr>\n    "
+        )
+    return Markup("".join(rows))
+
+
+def _figure_cells(
+    f: meeting_queries.Figures, labels: tuple[str, str, str, str], indent: str
+) -> str:
+    meetings_held, participants, institutions, hours = escape_each(
+        [
+            format_number_once(f.meetings),
+            format_number_once(f.participants),
+            format_number_once(f.institutions),
+            format_decimal_once(f.hours, "#,##0.#"),
+        ]
+    )
+    t_meetings, t_participants, t_institutions, t_hours = labels
+    return (
+        f'{indent}<td data-label="{t_meetings}">{meetings_held}</td>\n'
+        f'{indent}<td data-label="{t_participants}">{participants}</td>\n'
+        f'{indent}<td data-label="{t_institutions}">{institutions}</td>\n'
+        f'{indent}<td data-label="{t_hours}">{hours}</td>\n'
+    )
+
+
+def _figure_labels() -> tuple[str, str, str, str]:
+    return _("Meetings held"), _("Participants"), _("Institutions"), _("Hours of dialogue")
+
+
+def _figure_years(years: list[int]) -> list[int | None]:
+    return [*years, None] if len(years) > 1 else list(years)
+
+
+@bp.app_template_global()
+def figures_rows(table: meeting_queries.FigureTable, years: list[int], key: object) -> Markup:
+    """The rows of a figures table (a group's page): a year's (and "all years") meetings,
+    participants, institutions and hours; `key` is a group's id (or "all")."""
+    labels, all_years = _figure_labels(), _("All years")
+    rows = []
+    for year in _figure_years(years):
+        f = table.get((key, year))  # type: ignore[arg-type]
+        if f:
+            rows.append(
+                f'\n  <tr>\n    <th scope="row">{all_years if year is None else year}</th>\n'
+                f"{_figure_cells(f, labels, '    ')}  </tr>\n  "
+            )
+    return Markup("".join(rows))
+
+
+@bp.app_template_global()
+def growth_figures_rows(
+    table: meeting_queries.FigureTable,
+    years: list[int],
+    columns: list[tuple[object, str]],
+) -> Markup:
+    """The growth dashboard's figures table: per year (and "all years"), a row per group,
+    the coalition's events and the whole coalition (`columns`: their keys and names)."""
+    labels, all_years = _figure_labels(), _("All years")
+    names = escape_each([name for _key, name in columns])
+    rows = []
+    for year in _figure_years(years):
+        shown = all_years if year is None else year
+        rows.append("\n      ")
+        for (key, _name), name in zip(columns, names, strict=True):
+            f = table.get((key, year))  # type: ignore[arg-type]
+            if f:
+                css = 'class="table-light fw-semibold"' if key == "all" else ""
+                rows.append(
+                    f'\n      <tr {css}>\n        <th scope="row">{shown} · {name}</th>\n'
+                    f"{_figure_cells(f, labels, '        ')}"
+                    "      </tr>\n      "
+                )
+        rows.append("\n    ")
+    return Markup("".join(rows))
+
+
 def load_meeting(meeting_id: int, *, page: bool = False) -> Meeting:
     """The meeting, 404 unless one may see it; `page`: for a page showing it (GET), without
     its people (`meeting_queries.load_meeting_page`)."""
@@ -135,20 +294,26 @@ def calendar():
 
 def _calendar_page(group: WorkingGroup | None, token: str | None = None) -> str:
     query = _calendar_query()
-    page = meeting_queries.calendar_page(db_session, current_user, query, group=group)
-    groups = group_service.list_groups() if group is None else []
-    filter_form = FilterForm(formdata=None, group=query.group or "")
-    lang = current_language()
-    filter_form.group.choices = choices(
-        [("", _("All groups and events")), ("events", _("Coalition events"))]
-        + [(g.slug, g.name(lang)) for g in groups]
-    )
+    page = meeting_queries.calendar_page_rows(db_session, current_user, query, group=group)
+    group_filter: tuple[Markup, Markup] | None = None
+    if group is None:
+        # The filter's label and select through the app's widgets (`core.fields`).
+        filter_form = FilterForm(formdata=None, group=query.group or "")
+        lang = current_language()
+        filter_form.group.choices = choices(
+            [("", _("All groups and events")), ("events", _("Coalition events"))]
+            + [(g.slug, g.name(lang)) for g in group_service.list_groups()]
+        )
+        group_filter = (
+            render_label(filter_form.group, "form-label small mb-1"),
+            render_widget(filter_form.group, class_="form-select form-select-sm"),
+        )
     feed = meetings.feed_of(current_user, group)
     return render_template(
         "meetings/calendar.html",
         group=group,
         page=page,
-        filter_form=filter_form,
+        group_filter=group_filter,
         feed=feed,
         feed_url=external_url("meetings.feed", token=token) if token else None,
         action_form=ActionForm(),
