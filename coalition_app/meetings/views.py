@@ -39,7 +39,7 @@ from ..core import clock
 from ..core.csv import csv_response
 from ..core.db import session as db_session
 from ..core.errors import DomainError, EditConflict
-from ..core.fields import render_label, render_widget
+from ..core.fields import hidden_tag, render_label, render_widget
 from ..core.forms import (
     ActionForm,
     attach_error,
@@ -75,6 +75,8 @@ from .forms import (
 from .ical import as_utc
 
 bp = Blueprint("meetings", __name__)
+# A form's hidden fields through the app's widgets (the same HTML as `form.hidden_tag()`).
+bp.add_app_template_global(hidden_tag, "hidden_tag")
 
 
 # What other features' pages include (a group's figures, the growth table, the home's next
@@ -187,6 +189,80 @@ def calendar_rows(items: list[Any], organisers: dict[int, list[str]], lang: str)
             f"{place or (t_online if m.online_url else '—')}</td>\n    </tr>\n    "
         )
     return Markup("".join(rows))
+
+
+def _answers() -> dict[str, str]:
+    return {"yes": _("Yes"), "maybe": _("Maybe"), "no": _("No")}
+
+
+@bp.app_template_global()
+def attendance_checks(rows: list[Any]) -> Markup:
+    """A meeting's list of people as the organisers' attendance checkboxes: each with the
+    institution they came for and their answer (`queries.attendance_rows`' rows)."""
+    if not rows:
+        return Markup(
+            f'\n        <p class="small text-body-secondary">{_("Nobody is on the list yet.")}'
+            "</p>\n        "
+        )
+    answers = _answers()
+    out = []
+    for a in rows:
+        name, came_for = escape_each([a.full_name, a.came_for_acronym or a.came_for_name])
+        answer = f" · {answers[a.rsvp.value]}" if a.rsvp else ""
+        person = int(a.person_id)
+        out.append(
+            '\n        <div class="form-check">\n          <input class="form-check-input" '
+            f'type="checkbox" name="attended" value="{person}" id="attended-{person}" '
+            f"{'checked' if a.attended else ''}>\n"
+            f'          <label class="form-check-label" for="attended-{person}">{name} '
+            f'<span class="text-body-secondary small">({came_for}{answer})</span></label>\n'
+            "        </div>\n        "
+        )
+    return Markup("".join(out))
+
+
+@bp.app_template_global()
+def attended_items(attended: list[Any]) -> Markup:
+    """Who came, as list items: their name and the institution they came for."""
+    values = escape_each(
+        [v for a in attended for v in (a.full_name, a.came_for_acronym or a.came_for_name)]
+    )
+    return Markup(
+        "".join(
+            [
+                f"<li>{name} ({came_for})</li>"
+                for name, came_for in zip(values[::2], values[1::2], strict=True)
+            ]
+        )
+    )
+
+
+@bp.app_template_global()
+def people_options(candidates: list[Any]) -> Markup:
+    """The people one may add to a meeting's list, as a datalist's options ("name <e-mail>")."""
+    values = escape_each([v for p in candidates for v in (p.full_name, p.email)])
+    return Markup(
+        "".join(
+            [
+                f'<option value="{name} &lt;{email}&gt;"></option>'
+                for name, email in zip(values[::2], values[1::2], strict=True)
+            ]
+        )
+    )
+
+
+@bp.app_template_global()
+def institution_options(institutions: list[Any]) -> Markup:
+    """The institutions an event's organisers are picked from, as a datalist's options."""
+    values = escape_each([v for i in institutions for v in (i.name, i.acronym or "")])
+    return Markup(
+        "".join(
+            [
+                f'<option value="{name}">{acronym}</option>'
+                for name, acronym in zip(values[::2], values[1::2], strict=True)
+            ]
+        )
+    )
 
 
 def _figure_cells(
@@ -618,8 +694,17 @@ def _detail_page(
         form.deliverable_id.choices = choices(
             [("", _("Choose a deliverable"))] + [(d.id, d.title) for d in deliverables]
         )
-    mine = next((a for a in rows if a.person_id == current_user.id), None)
-    counts = {r: sum(1 for a in rows if a.rsvp == r) for r in Rsvp}
+    # The answers counted, the viewer's row and who came, in one pass over the rows.
+    mine, me = None, current_user.id
+    counts = dict.fromkeys(Rsvp, 0)
+    attended = []
+    for a in rows:
+        if a.rsvp is not None:
+            counts[a.rsvp] += 1
+        if a.attended:
+            attended.append(a)
+        if a.person_id == me:
+            mine = a
     started = as_utc(meeting.starts_at) <= clock.now()
     return (
         render_template(
@@ -630,7 +715,7 @@ def _detail_page(
             mine=mine,
             counts=counts,
             rows=rows,
-            attended=[a for a in rows if a.attended],
+            attended=attended,
             started=started,
             action_form_empty=ActionForm(),
             attendance_form=attendance_form or AttendanceForm(formdata=None),

@@ -12,6 +12,7 @@ import pytest
 
 from coalition_app.meetings import views
 from coalition_app.meetings.queries import Figures
+from models import Rsvp
 
 # The macros of `meetings/_macros.html`, as they were.
 MACROS = """{# When a meeting is, in the coalition's zone: "12 mar 2026, 10:00–12:00", or both ends when it
@@ -214,3 +215,65 @@ def test_the_test_data_reach_every_branch():
     }
     assert {m.ends_at.day - m.starts_at.day for m in items} == {1}  # 16:00-18:00 local
     assert (items[2].ends_at - items[2].starts_at).seconds > 7 * 3600  # two local days
+
+
+# templates/meetings/detail.html's loops over a meeting's people, as they were.
+ANSWERS = """{% set answers = {"yes": _("Yes"), "maybe": _("Maybe"), "no": _("No")} %}"""
+CHECKS_LOOP = """        {% for a in rows %}
+        <div class="form-check">
+          <input class="form-check-input" type="checkbox" name="attended" value="{{ a.person_id }}" id="attended-{{ a.person_id }}" {% if a.attended %}checked{% endif %}>
+          <label class="form-check-label" for="attended-{{ a.person_id }}">{{ a.full_name }} <span class="text-body-secondary small">({{ a.came_for_acronym or a.came_for_name }}{% if a.rsvp %} · {{ answers[a.rsvp.value] }}{% endif %})</span></label>
+        </div>
+        {% else %}
+        <p class="small text-body-secondary">{{ _("Nobody is on the list yet.") }}</p>
+        {% endfor %}"""  # noqa: E501
+ATTENDED_LOOP = """{% for a in attended %}<li>{{ a.full_name }} ({{ a.came_for_acronym or a.came_for_name }})</li>{% endfor %}"""  # noqa: E501
+CANDIDATES_LOOP = """{% for p in candidates %}<option value="{{ p.full_name }} &lt;{{ p.email }}&gt;"></option>{% endfor %}"""  # noqa: E501
+# templates/meetings/form.html's organisers' picker, as it was.
+INSTITUTIONS_LOOP = """{% for i in institutions %}<option value="{{ i.name }}">{{ i.acronym or "" }}</option>{% endfor %}"""  # noqa: E501
+
+
+def _people() -> list[SimpleNamespace]:
+    return [
+        SimpleNamespace(
+            person_id=person_id,
+            full_name=name,
+            came_for_acronym=acronym,
+            came_for_name=institution,
+            rsvp=rsvp,
+            attended=attended,
+            email=f"p{person_id}@example.org",
+        )
+        for person_id, name, acronym, institution, rsvp, attended in [
+            (7, "Ana <b>López</b> & co", "UNAM", "Universidad", Rsvp.YES, True),
+            (12, "Beto", None, "Centro & <i>Datos</i>", Rsvp.MAYBE, False),
+            (3, "Carla", "", "Sin siglas", Rsvp.NO, True),
+            (40, "Dora", "A&B", "AB", None, False),
+        ]
+    ]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("count", [4, 1, 0])
+def test_a_meeting_s_people_are_the_template_s(app, language, count):
+    with app.test_request_context(headers={"Accept-Language": language}):
+        people = _people()[:count]
+        attended = [a for a in people if a.attended]
+        checks = _render(app, ANSWERS + CHECKS_LOOP, rows=people)
+        assert "        " + str(views.attendance_checks(people)) == checks
+        assert str(views.attended_items(attended)) == _render(app, ATTENDED_LOOP, attended=attended)
+        assert str(views.people_options(people)) == _render(app, CANDIDATES_LOOP, candidates=people)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_organisers_picker_is_the_template_s(app, language):
+    with app.test_request_context(headers={"Accept-Language": language}):
+        institutions = [
+            SimpleNamespace(name="Universidad & <b>Nacional</b>", acronym="UNAM"),
+            SimpleNamespace(name="Centro", acronym=None),
+            SimpleNamespace(name='Comillas "dobles"', acronym="<C>"),
+        ]
+        for some in (institutions, []):
+            assert str(views.institution_options(some)) == _render(
+                app, INSTITUTIONS_LOOP, institutions=some
+            )
