@@ -354,6 +354,24 @@ _MEETING_PAGE = (
     )
 )
 
+
+def load_meeting_head(session: Session, meeting_id: int) -> Meeting | None:
+    """The meeting with its group and organisers only, for an answer that reads its people
+    as rows (`attendance_rows`): the API's meeting."""
+    return session.scalar(_MEETING_HEAD, {"meeting_id": meeting_id})
+
+
+_MEETING_HEAD = (
+    select(Meeting)
+    .where(Meeting.id == bindparam("meeting_id"))
+    .options(
+        joinedload(Meeting.group),
+        selectinload(Meeting.organisers)
+        .joinedload(MeetingOrganiser.institution)
+        .options(*WITHOUT_PLACE),
+    )
+)
+
 #: Who may be invited, offered and assigned: the active people.
 ACTIVE_PERSON = User.is_active.is_(True)
 
@@ -373,6 +391,7 @@ _ATTENDANCE_ROWS = (
         MeetingAttendance.person_id,
         MeetingAttendance.rsvp,
         MeetingAttendance.attended,
+        MeetingAttendance.institution_id,
         User.full_name,
         # The institution they were invited or came for, and their own today.
         _CAME_FOR.acronym.label("came_for_acronym"),
