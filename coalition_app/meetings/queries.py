@@ -32,6 +32,7 @@ from models import (
     MeetingActionItem,
     MeetingAttendance,
     MeetingOrganiser,
+    Task,
     User,
     WorkingGroup,
 )
@@ -332,27 +333,50 @@ _MEETING = (
 
 
 def load_meeting_page(session: Session, meeting_id: int) -> Meeting | None:
-    """The meeting as `load_meeting`, without its people, for the pages that change
-    nothing: its page reads them as rows (`attendance_rows`), not as objects (three per person
-    invited); its form shows none of them."""
+    """The meeting and its group, for the pages that change nothing: they read its
+    organisers, people and action items as rows (`organiser_rows`, `attendance_rows`,
+    `action_item_rows`), not as objects (three per person invited)."""
     return session.scalar(_MEETING_PAGE, {"meeting_id": meeting_id})
 
 
 _MEETING_PAGE = (
-    select(Meeting)
-    .where(Meeting.id == bindparam("meeting_id"))
-    .options(
-        joinedload(Meeting.group),
-        selectinload(Meeting.organisers)
-        .joinedload(MeetingOrganiser.institution)
-        .options(*WITHOUT_PLACE),
-        # Each item names its assignee: with the people no longer loaded, in the same
-        # statement as the items (not one look-up per item).
-        selectinload(Meeting.action_items)
-        .joinedload(MeetingActionItem.assignee)
-        .lazyload(User.institution),
-    )
+    select(Meeting).where(Meeting.id == bindparam("meeting_id")).options(joinedload(Meeting.group))
 )
+
+_ORGANISERS_OF = (
+    select(MeetingOrganiser.institution_id, Institution.name)
+    .join(Institution, Institution.id == MeetingOrganiser.institution_id)
+    .where(MeetingOrganiser.meeting_id == bindparam("meeting_id"))
+    .order_by(MeetingOrganiser.institution_id)
+)
+
+
+def organiser_rows(session: Session, meeting: Meeting) -> list[Any]:
+    """The institutions organising the meeting (institution_id, name): one statement."""
+    return list(session.execute(_ORGANISERS_OF, {"meeting_id": meeting.id}))
+
+
+_ACTION_ITEMS_OF = (
+    select(
+        MeetingActionItem.id,
+        MeetingActionItem.text,
+        MeetingActionItem.due_on,
+        MeetingActionItem.assignee_id,
+        User.full_name.label("assignee_name"),
+        MeetingActionItem.task_id,
+        Task.title.label("task_title"),
+    )
+    .outerjoin(User, User.id == MeetingActionItem.assignee_id)
+    .outerjoin(Task, Task.id == MeetingActionItem.task_id)
+    .where(MeetingActionItem.meeting_id == bindparam("meeting_id"))
+    .order_by(MeetingActionItem.id)
+)
+
+
+def action_item_rows(session: Session, meeting: Meeting) -> list[Any]:
+    """The meeting's action items with their assignee's name and their task's title (in the
+    order they were added): one statement."""
+    return list(session.execute(_ACTION_ITEMS_OF, {"meeting_id": meeting.id}))
 
 
 def load_meeting_head(session: Session, meeting_id: int) -> Meeting | None:

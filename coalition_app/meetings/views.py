@@ -173,13 +173,17 @@ def calendar_rows(items: list[Any], organisers: dict[int, list[str]], lang: str)
     badges = _badge_texts()
     t_when, t_organised, t_where, t_online = _("When"), _("Organised by"), _("Where"), _("Online")
     detail_url = url_pattern("meetings.detail", "meeting_id")
-    rows = []
+    values = []
     for m in items:
         if m.group_id is not None:
             by = m.group_name_en if lang == "en" else m.group_name_es
         else:
             by = ", ".join(organisers.get(m.id, ()))
-        url, title, by, place = escape_each([detail_url(m.id), m.title, by, m.place or ""])
+        values += (detail_url(m.id), m.title, by, m.place or "")
+    escaped = escape_each(values)  # all the rows' values in one call
+    rows = []
+    for n, m in enumerate(items):
+        url, title, by, place = escaped[4 * n : 4 * n + 4]
         rows.append(
             f'\n    <tr>\n      <td><a class="fw-semibold" href="{url}">{title}</a> '
             f"{_badges(m, badges)}</td>\n"
@@ -205,9 +209,12 @@ def attendance_checks(rows: list[Any]) -> Markup:
             "</p>\n        "
         )
     answers = _answers()
+    escaped = escape_each(
+        [v for a in rows for v in (a.full_name, a.came_for_acronym or a.came_for_name)]
+    )
     out = []
-    for a in rows:
-        name, came_for = escape_each([a.full_name, a.came_for_acronym or a.came_for_name])
+    for n, a in enumerate(rows):
+        name, came_for = escaped[2 * n], escaped[2 * n + 1]
         answer = f" · {answers[a.rsvp.value]}" if a.rsvp else ""
         person = int(a.person_id)
         out.append(
@@ -265,28 +272,34 @@ def institution_options(institutions: list[Any]) -> Markup:
     )
 
 
-def _figure_cells(
-    f: meeting_queries.Figures, labels: tuple[str, str, str, str], indent: str
-) -> str:
-    meetings_held, participants, institutions, hours = escape_each(
+def _figure_cells(figures: list[meeting_queries.Figures], indent: str) -> list[str]:
+    """Each figure's four cells (meetings, participants, institutions, hours), their
+    numbers escaped in one call for the table."""
+    t_meetings, t_participants, t_institutions, t_hours = (
+        _("Meetings held"),
+        _("Participants"),
+        _("Institutions"),
+        _("Hours of dialogue"),
+    )
+    numbers = escape_each(
         [
-            format_number_once(f.meetings),
-            format_number_once(f.participants),
-            format_number_once(f.institutions),
-            format_decimal_once(f.hours, "#,##0.#"),
+            number
+            for f in figures
+            for number in (
+                format_number_once(f.meetings),
+                format_number_once(f.participants),
+                format_number_once(f.institutions),
+                format_decimal_once(f.hours, "#,##0.#"),
+            )
         ]
     )
-    t_meetings, t_participants, t_institutions, t_hours = labels
-    return (
-        f'{indent}<td data-label="{t_meetings}">{meetings_held}</td>\n'
-        f'{indent}<td data-label="{t_participants}">{participants}</td>\n'
-        f'{indent}<td data-label="{t_institutions}">{institutions}</td>\n'
-        f'{indent}<td data-label="{t_hours}">{hours}</td>\n'
-    )
-
-
-def _figure_labels() -> tuple[str, str, str, str]:
-    return _("Meetings held"), _("Participants"), _("Institutions"), _("Hours of dialogue")
+    return [
+        f'{indent}<td data-label="{t_meetings}">{numbers[n]}</td>\n'
+        f'{indent}<td data-label="{t_participants}">{numbers[n + 1]}</td>\n'
+        f'{indent}<td data-label="{t_institutions}">{numbers[n + 2]}</td>\n'
+        f'{indent}<td data-label="{t_hours}">{numbers[n + 3]}</td>\n'
+        for n in range(0, len(numbers), 4)
+    ]
 
 
 def _figure_years(years: list[int]) -> list[int | None]:
@@ -297,16 +310,22 @@ def _figure_years(years: list[int]) -> list[int | None]:
 def figures_rows(table: meeting_queries.FigureTable, years: list[int], key: object) -> Markup:
     """The rows of a figures table (a group's page): a year's (and "all years") meetings,
     participants, institutions and hours; `key` is a group's id (or "all")."""
-    labels, all_years = _figure_labels(), _("All years")
-    rows = []
-    for year in _figure_years(years):
-        f = table.get((key, year))  # type: ignore[arg-type]
-        if f:
-            rows.append(
+    all_years = _("All years")
+    shown = [
+        (year, f)
+        for year in _figure_years(years)
+        if (f := table.get((key, year)))  # type: ignore[arg-type]
+    ]
+    cells = _figure_cells([f for _year, f in shown], "    ")
+    return Markup(
+        "".join(
+            [
                 f'\n  <tr>\n    <th scope="row">{all_years if year is None else year}</th>\n'
-                f"{_figure_cells(f, labels, '    ')}  </tr>\n  "
-            )
-    return Markup("".join(rows))
+                f"{row_cells}  </tr>\n  "
+                for (year, _f), row_cells in zip(shown, cells, strict=True)
+            ]
+        )
+    )
 
 
 @bp.app_template_global()
@@ -317,21 +336,26 @@ def growth_figures_rows(
 ) -> Markup:
     """The growth dashboard's figures table: per year (and "all years"), a row per group,
     the coalition's events and the whole coalition (`columns`: their keys and names)."""
-    labels, all_years = _figure_labels(), _("All years")
+    all_years = _("All years")
     names = escape_each([name for _key, name in columns])
-    rows = []
+    # Per year: its rows' heads and figures (the years without any still write their gap).
+    per_year = []
     for year in _figure_years(years):
         shown = all_years if year is None else year
-        rows.append("\n      ")
+        found = []
         for (key, _name), name in zip(columns, names, strict=True):
             f = table.get((key, year))  # type: ignore[arg-type]
             if f:
                 css = 'class="table-light fw-semibold"' if key == "all" else ""
-                rows.append(
-                    f'\n      <tr {css}>\n        <th scope="row">{shown} · {name}</th>\n'
-                    f"{_figure_cells(f, labels, '        ')}"
-                    "      </tr>\n      "
+                found.append(
+                    (f'\n      <tr {css}>\n        <th scope="row">{shown} · {name}</th>\n', f)
                 )
+        per_year.append(found)
+    cells = iter(_figure_cells([f for found in per_year for _head, f in found], "        "))
+    rows = []
+    for found in per_year:
+        rows.append("\n      ")
+        rows += [f"{head}{next(cells)}      </tr>\n      " for head, _f in found]
         rows.append("\n    ")
     return Markup("".join(rows))
 
@@ -586,8 +610,9 @@ def _fill(form: MeetingForm, meeting: Meeting) -> None:
     form.agenda.data = meeting.agenda
     form.is_public.data = meeting.is_public
     form.version.data = meeting.version
-    for entry, organiser in zip(form.organisers.entries, meeting.organisers, strict=False):
-        entry.data = organiser.institution.name
+    organisers = meeting_queries.organiser_rows(db_session, meeting)
+    for entry, organiser in zip(form.organisers.entries, organisers, strict=False):
+        entry.data = organiser.name
 
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
@@ -664,6 +689,7 @@ def _detail_page(
 ) -> tuple[str, int]:
     manage = can(current_user, "manage_meeting", meeting)
     group = meeting.group
+    action_items = meeting_queries.action_item_rows(db_session, meeting)
     # The people as rows (names, acronyms): the page shows them and changes nothing.
     rows = meeting_queries.attendance_rows(db_session, meeting)
     people: list[tuple[int, str, str | None, str]] = []
@@ -689,7 +715,7 @@ def _detail_page(
         + [(pid, f"{name} ({acronym or place})") for pid, name, acronym, place in people]
     )
     task_forms = task_forms or {}
-    for item in meeting.action_items:
+    for item in action_items:
         form = task_forms.setdefault(item.id, MakeTaskForm(formdata=None, prefix=f"task-{item.id}"))
         form.deliverable_id.choices = choices(
             [("", _("Choose a deliverable"))] + [(d.id, d.title) for d in deliverables]
@@ -711,6 +737,8 @@ def _detail_page(
             "meetings/detail.html",
             meeting=meeting,
             group=group,
+            organisers=meeting_queries.organiser_rows(db_session, meeting),
+            action_items=action_items,
             manage=manage,
             mine=mine,
             counts=counts,
