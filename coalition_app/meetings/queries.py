@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from models import (
+    CalendarFeed,
     GroupChair,
     GroupMembership,
     Institution,
@@ -245,12 +246,13 @@ def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def upcoming_for(session: Session, user: User, limit: int = 5) -> list[Meeting]:
-    """The next meetings of the person (invited, or of their groups), not cancelled: one
-    statement (built once a day), and one for the groups."""
+def upcoming_for(session: Session, user: User, limit: int = 5) -> list[Any]:
+    """The next meetings of the person (invited, or of their groups), not cancelled, as rows
+    (id, title, starts_at, ends_at, group_id and the group's names): one statement (built
+    once a day)."""
     now = clock.now()
     return list(
-        session.scalars(
+        session.execute(
             _upcoming(now.date(), limit),
             {"now": now, "person_id": user.id, "institution_id": user.institution_id},
         )
@@ -258,16 +260,24 @@ def upcoming_for(session: Session, user: User, limit: int = 5) -> list[Meeting]:
 
 
 @functools.lru_cache(maxsize=4)
-def _upcoming(day: date, limit: int) -> Select[Any]:
+def _upcoming(day: date, limit: int) -> Select[*tuple[Any, ...]]:
     # Building the groups' `current_on` condition cost as much as running the statement.
     return (
-        select(Meeting)
+        select(
+            Meeting.id,
+            Meeting.title,
+            Meeting.starts_at,
+            Meeting.ends_at,
+            Meeting.group_id,
+            WorkingGroup.name_es.label("group_name_es"),
+            WorkingGroup.name_en.label("group_name_en"),
+        )
+        .outerjoin(WorkingGroup, WorkingGroup.id == Meeting.group_id)
         .where(
             Meeting.ends_at >= bindparam("now"),
             Meeting.cancelled_at.is_(None),
             _concerns(None, day),
         )
-        .options(joinedload(Meeting.group))
         .order_by(Meeting.starts_at, Meeting.id)
         .limit(limit)
     )
@@ -279,6 +289,25 @@ def _concerns(user: User | None, day: date) -> ColumnElement[bool]:
     person_id: Any = bindparam("person_id") if user is None else user.id
     invited = select(MeetingAttendance.meeting_id).where(MeetingAttendance.person_id == person_id)
     return or_(Meeting.id.in_(invited), Meeting.group_id.in_(member_groups(user, day)))
+
+
+_FEED_CREATED = {
+    # The person's own feed, or a group's.
+    False: select(CalendarFeed.created_at).where(
+        CalendarFeed.person_id == bindparam("person_id"), CalendarFeed.group_id.is_(None)
+    ),
+    True: select(CalendarFeed.created_at).where(
+        CalendarFeed.person_id == bindparam("person_id"),
+        CalendarFeed.group_id == bindparam("group_id"),
+    ),
+}
+
+
+def feed_created(session: Session, person: User, group: WorkingGroup | None) -> Any:
+    """`service.feed_of` as a row of when it was created (None: no feed), for the calendar's
+    page."""
+    parameters = {"person_id": person.id, "group_id": group.id if group else None}
+    return session.execute(_FEED_CREATED[group is not None], parameters).first()
 
 
 #: How far back a feed reaches (calendars keep what they already downloaded).

@@ -4,8 +4,9 @@ and the figures' CSV."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -49,6 +50,7 @@ from ..core.forms import (
 )
 from ..core.html import escape_each
 from ..core.i18n import (
+    DOMAIN,
     current_language,
     format_date_once,
     format_decimal_once,
@@ -75,6 +77,7 @@ from .forms import (
 from .ical import as_utc
 
 bp = Blueprint("meetings", __name__)
+T = TypeVar("T")
 # A form's hidden fields through the app's widgets (the same HTML as `form.hidden_tag()`).
 bp.add_app_template_global(hidden_tag, "hidden_tag")
 
@@ -96,7 +99,7 @@ def meeting_figure_groups() -> list[tuple[int, str]]:
 
 
 @bp.app_template_global()
-def upcoming_meetings() -> list[Meeting]:
+def upcoming_meetings() -> list[Any]:
     return meeting_queries.upcoming_for(db_session, current_user)
 
 
@@ -122,6 +125,22 @@ def local_time(moment: datetime) -> datetime:
 # marks its text safe as it is), with literal `_()` calls so that the catalogue finds them.
 
 
+def _per_catalogue(build: Callable[[], T]) -> Callable[[], T]:
+    """`build()`, which only translates messages, worked out once per catalogue (one per
+    language, kept for the process by Flask-Babel, re-read after `refresh()`): a row writer
+    called per month or per page asked for the same messages again."""
+    memo: dict[Any, T] = {}
+
+    def texts() -> T:
+        translations = DOMAIN.get_translations()
+        found = memo.get(translations)
+        if found is None:
+            found = memo[translations] = build()
+        return found
+
+    return texts
+
+
 def _when(starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> str:
     starts, ends = as_utc(starts_at).astimezone(zone), as_utc(ends_at).astimezone(zone)
     first, last = starts.date(), ends.date()
@@ -141,6 +160,7 @@ def meeting_when(m: Any) -> Markup:
     return Markup(_when(m.starts_at, m.ends_at, ZoneInfo(clock.zone_name())))
 
 
+@_per_catalogue
 def _badge_texts() -> tuple[str, str, str, str]:
     return (
         f'<span class="badge text-bg-danger">{_("Cancelled")}</span>',
@@ -165,13 +185,18 @@ def meeting_badges(m: Any) -> Markup:
     return Markup(_badges(m, _badge_texts()))
 
 
+@_per_catalogue
+def _calendar_labels() -> tuple[str, str, str, str]:
+    return _("When"), _("Organised by"), _("Where"), _("Online")
+
+
 @bp.app_template_global()
 def calendar_rows(items: list[Any], organisers: dict[int, list[str]], lang: str) -> Markup:
     """A calendar month's table rows (`queries.calendar_page_rows`' rows): the meeting, its
     badges, when, who organises it (its group, or the organisers' acronyms) and where."""
     zone = ZoneInfo(clock.zone_name())
     badges = _badge_texts()
-    t_when, t_organised, t_where, t_online = _("When"), _("Organised by"), _("Where"), _("Online")
+    t_when, t_organised, t_where, t_online = _calendar_labels()
     detail_url = url_pattern("meetings.detail", "meeting_id")
     values = []
     for m in items:
@@ -195,6 +220,35 @@ def calendar_rows(items: list[Any], organisers: dict[int, list[str]], lang: str)
     return Markup("".join(rows))
 
 
+@_per_catalogue
+def _event_text() -> str:
+    return _("Coalition event")
+
+
+@bp.app_template_global()
+def upcoming_items(items: list[Any], lang: str) -> Markup:
+    """The home's next meetings (`queries.upcoming_for`' rows), as list items: the meeting,
+    when and its group (or "Coalition event")."""
+    zone = ZoneInfo(clock.zone_name())
+    t_event = _event_text()
+    detail_url = url_pattern("meetings.detail", "meeting_id")
+    values = []
+    for m in items:
+        group = m.group_name_en if lang == "en" else m.group_name_es
+        values += (detail_url(m.id), m.title, group)
+    escaped = escape_each(values)
+    out = []
+    for n, m in enumerate(items):
+        url, title, group = escaped[3 * n : 3 * n + 3]
+        out.append(
+            f'\n    <li class="mb-1"><a href="{url}">{title}</a> '
+            f'<span class="small text-body-secondary">· {_when(m.starts_at, m.ends_at, zone)}'
+            f" · {t_event if m.group_id is None else group}</span></li>\n    "
+        )
+    return Markup("".join(out))
+
+
+@_per_catalogue
 def _answers() -> dict[str, str]:
     return {"yes": _("Yes"), "maybe": _("Maybe"), "no": _("No")}
 
@@ -272,15 +326,21 @@ def institution_options(institutions: list[Any]) -> Markup:
     )
 
 
-def _figure_cells(figures: list[meeting_queries.Figures], indent: str) -> list[str]:
-    """Each figure's four cells (meetings, participants, institutions, hours), their
-    numbers escaped in one call for the table."""
-    t_meetings, t_participants, t_institutions, t_hours = (
+@_per_catalogue
+def _figure_labels() -> tuple[str, str, str, str, str]:
+    return (
         _("Meetings held"),
         _("Participants"),
         _("Institutions"),
         _("Hours of dialogue"),
+        _("All years"),
     )
+
+
+def _figure_cells(figures: list[meeting_queries.Figures], indent: str) -> list[str]:
+    """Each figure's four cells (meetings, participants, institutions, hours), their
+    numbers escaped in one call for the table."""
+    t_meetings, t_participants, t_institutions, t_hours, _all_years = _figure_labels()
     numbers = escape_each(
         [
             number
@@ -310,7 +370,7 @@ def _figure_years(years: list[int]) -> list[int | None]:
 def figures_rows(table: meeting_queries.FigureTable, years: list[int], key: object) -> Markup:
     """The rows of a figures table (a group's page): a year's (and "all years") meetings,
     participants, institutions and hours; `key` is a group's id (or "all")."""
-    all_years = _("All years")
+    all_years = _figure_labels()[4]
     shown = [
         (year, f)
         for year in _figure_years(years)
@@ -336,7 +396,7 @@ def growth_figures_rows(
 ) -> Markup:
     """The growth dashboard's figures table: per year (and "all years"), a row per group,
     the coalition's events and the whole coalition (`columns`: their keys and names)."""
-    all_years = _("All years")
+    all_years = _figure_labels()[4]
     names = escape_each([name for _key, name in columns])
     # Per year: its rows' heads and figures (the years without any still write their gap).
     per_year = []
@@ -408,7 +468,7 @@ def _calendar_page(group: WorkingGroup | None, token: str | None = None) -> str:
             render_label(filter_form.group, "form-label small mb-1"),
             render_widget(filter_form.group, class_="form-select form-select-sm"),
         )
-    feed = meetings.feed_of(current_user, group)
+    feed = meeting_queries.feed_created(db_session, current_user, group)
     return render_template(
         "meetings/calendar.html",
         group=group,

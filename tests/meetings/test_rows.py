@@ -277,3 +277,17 @@ def test_the_organisers_picker_is_the_template_s(app, language):
             assert str(views.institution_options(some)) == _render(
                 app, INSTITUTIONS_LOOP, institutions=some
             )
+
+
+# templates/meetings/_upcoming.html's loop, as it was.
+UPCOMING_LOOP = """    {% for m in next_meetings %}
+    <li class="mb-1"><a href="{{ url_for('meetings.detail', meeting_id=m.id) }}">{{ m.title }}</a> <span class="small text-body-secondary">· {{ meeting_when(m) }} · {{ m.group.name(current_language()) if m.group else _("Coalition event") }}</span></li>
+    {% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_home_s_next_meetings_are_the_template_s(app, language):
+    with app.test_request_context(headers={"Accept-Language": language}):
+        for items in (_meetings(), []):
+            expected = _with_macros(app, UPCOMING_LOOP, next_meetings=items)
+            assert "    " + str(views.upcoming_items(items, language)) == expected
