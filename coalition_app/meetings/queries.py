@@ -490,6 +490,17 @@ def people_to_add_rows(session: Session, listed: set[int]) -> list[Any]:
     return [row for row in rows if row.id not in listed]
 
 
+_GROUP_NAMES = select(
+    WorkingGroup.id, WorkingGroup.slug, WorkingGroup.name_es, WorkingGroup.name_en
+).order_by(WorkingGroup.position)
+
+
+def group_names(session: Session) -> list[Any]:
+    """`groups.service.list_groups` as rows (id, slug and names), for the calendar's filter
+    and the figures' columns: one statement."""
+    return list(session.execute(_GROUP_NAMES))
+
+
 # --- figures --------------------------------------------------------------------------------
 
 

@@ -95,7 +95,10 @@ def meeting_figures(
 
 @bp.app_template_global()
 def meeting_figure_groups() -> list[tuple[int, str]]:
-    return [(g.id, g.name(current_language())) for g in group_service.list_groups()]
+    english = current_language() == "en"
+    return [
+        (g.id, g.name_en if english else g.name_es) for g in meeting_queries.group_names(db_session)
+    ]
 
 
 @bp.app_template_global()
@@ -462,7 +465,10 @@ def _calendar_page(group: WorkingGroup | None, token: str | None = None) -> str:
         lang = current_language()
         filter_form.group.choices = choices(
             [("", _("All groups and events")), ("events", _("Coalition events"))]
-            + [(g.slug, g.name(lang)) for g in group_service.list_groups()]
+            + [
+                (g.slug, g.name_en if lang == "en" else g.name_es)
+                for g in meeting_queries.group_names(db_session)
+            ]
         )
         group_filter = (
             render_label(filter_form.group, "form-label small mb-1"),
@@ -545,7 +551,7 @@ def figures_csv():
     """Meetings held, participants, institutions and hours, per group and year."""
     authorize(current_user, "view_coalition")
     table, years = meeting_queries.figures(db_session)
-    groups = group_service.list_groups()
+    groups = meeting_queries.group_names(db_session)
     rows: list[list[object]] = [
         ["group", "year", "meetings_held", "participants", "institutions", "hours"]
     ]
