@@ -34,12 +34,21 @@ REFUSED: Responses = {422: ("A rule was broken", None)}
 NO_GROUP: Responses = {404: ("No such group", None)}
 
 
-def _load(meeting_id: int):
-    meeting = queries.load_meeting(session, meeting_id)
+def _load(meeting_id: int, *, people: bool = True):
+    """The meeting, 404 unless one may see it; without `people`, without its attendance
+    (an answer reads it as rows: `_detail`)."""
+    load = queries.load_meeting if people else queries.load_meeting_head
+    meeting = load(session, meeting_id)
     if meeting is None:
         raise NotFound()
     require_visible(current_user, "view_meeting", meeting)
     return meeting
+
+
+def _detail(meeting) -> MeetingDetail:
+    """The meeting as the API shows it, its people read as rows (after any change, flushed
+    by the use case)."""
+    return MeetingDetail.of(meeting, queries.attendance_rows(session, meeting))
 
 
 def _list(group: WorkingGroup | None):
@@ -89,7 +98,7 @@ def group_meetings(slug: str):
     responses={200: ("The meeting", MeetingDetail), **NOT_FOUND},
 )
 def meeting(meeting_id: int):
-    return answer(MeetingDetail.of(_load(meeting_id)))
+    return answer(_detail(_load(meeting_id, people=False)))
 
 
 def _create(group: WorkingGroup | None):
@@ -115,7 +124,7 @@ def _create(group: WorkingGroup | None):
         scope=body.scope,
         confirmed_past=body.confirm_past,
     )
-    return answer(MeetingDetail.of(_load(created.id)), 201)
+    return answer(_detail(_load(created.id, people=False)), 201)
 
 
 def _create_spec(what: str, errors: Responses | None = None):
@@ -163,7 +172,7 @@ def answer_meeting(meeting_id: int):
     require_write_scope()
     body = parse_body(RsvpAnswer)
     meetings.answer(found, current_user, body.rsvp)
-    return answer(MeetingDetail.of(_load(found.id)))
+    return answer(_detail(found))
 
 
 @bp.put("/meetings/<int:meeting_id>/attendance")
@@ -187,4 +196,4 @@ def record_attendance(meeting_id: int):
         raise DomainError(_l("Someone in attended is not an active person."), field="attended")
     add: list[User] = sorted(added.values(), key=lambda p: p.id)
     meetings.record_attendance(found, current_user, came, add=add)
-    return answer(MeetingDetail.of(_load(found.id)))
+    return answer(_detail(found))

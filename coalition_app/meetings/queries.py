@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from models import (
+    CalendarFeed,
     GroupChair,
     GroupMembership,
     Institution,
@@ -32,6 +33,7 @@ from models import (
     MeetingActionItem,
     MeetingAttendance,
     MeetingOrganiser,
+    Task,
     User,
     WorkingGroup,
 )
@@ -102,16 +104,10 @@ class CalendarPage(Paged):
     months: list[tuple[date, list[Meeting]]] = field(default_factory=list)
 
 
-def calendar_page(
-    session: Session,
-    user: User,
-    query: CalendarQuery,
-    *,
-    group: WorkingGroup | None = None,
-    now: datetime | None = None,
-) -> CalendarPage:
-    """Two statements (a count and the page, with groups and organisers in a third)."""
-    now = now or clock.now()
+def _calendar(
+    user: User, query: CalendarQuery, group: WorkingGroup | None, now: datetime
+) -> tuple[list[ColumnElement[bool]], tuple[Any, ...]]:
+    """The conditions and order of a calendar's meetings."""
     day = now.date()
     conditions: list[ColumnElement[bool]] = [visible_to(user, day)]
     if group is not None:
@@ -124,12 +120,29 @@ def calendar_page(
         )
     if query.past:
         conditions.append(Meeting.ends_at < now)
-        order = (Meeting.starts_at.desc(), Meeting.id.desc())
-    else:
-        conditions.append(Meeting.ends_at >= now)
-        order = (Meeting.starts_at.asc(), Meeting.id.asc())
+        return conditions, (Meeting.starts_at.desc(), Meeting.id.desc())
+    conditions.append(Meeting.ends_at >= now)
+    return conditions, (Meeting.starts_at.asc(), Meeting.id.asc())
+
+
+def _page_of(
+    session: Session, query: CalendarQuery, conditions: list[ColumnElement[bool]]
+) -> tuple[int, int]:
     total = session.scalar(select(func.count()).select_from(Meeting).where(*conditions)) or 0
-    pages = max(1, -(-total // CalendarPage.page_size))
+    return total, max(1, -(-total // CalendarPage.page_size))
+
+
+def calendar_page(
+    session: Session,
+    user: User,
+    query: CalendarQuery,
+    *,
+    group: WorkingGroup | None = None,
+    now: datetime | None = None,
+) -> CalendarPage:
+    """Two statements (a count and the page, with groups and organisers in a third)."""
+    conditions, order = _calendar(user, query, group, now or clock.now())
+    total, pages = _page_of(session, query, conditions)
     meetings = list(
         session.scalars(
             _with_details(select(Meeting).where(*conditions))
@@ -143,10 +156,83 @@ def calendar_page(
     )
 
 
-def by_month(meetings: list[Meeting]) -> list[tuple[date, list[Meeting]]]:
-    """Meetings in order, grouped by the month they start in (in the coalition's zone)."""
+@dataclass
+class CalendarRows(Paged):
+    """A calendar's page as `CalendarPage` is, of rows (`calendar_page_rows`): each meeting's
+    columns and its group's names; `organisers`: each meeting's organisers' acronyms (or
+    names), in order."""
+
+    page_size: ClassVar[int] = CalendarPage.page_size
+    query: CalendarQuery
+    total: int
+    pages: int
+    meetings: list[Any]
+    months: list[tuple[date, list[Any]]]
+    organisers: dict[int, list[str]]
+
+
+_CALENDAR_ROWS = select(
+    Meeting.id,
+    Meeting.title,
+    Meeting.starts_at,
+    Meeting.ends_at,
+    Meeting.place,
+    Meeting.online_url,
+    Meeting.is_public,
+    Meeting.cancelled_at,
+    Meeting.group_id,
+    WorkingGroup.name_es.label("group_name_es"),
+    WorkingGroup.name_en.label("group_name_en"),
+).outerjoin(WorkingGroup, WorkingGroup.id == Meeting.group_id)
+
+_ORGANISER_ROWS = (
+    select(MeetingOrganiser.meeting_id, Institution.acronym, Institution.name)
+    .join(Institution, Institution.id == MeetingOrganiser.institution_id)
+    .where(MeetingOrganiser.meeting_id.in_(bindparam("meeting_ids", expanding=True)))
+    .order_by(MeetingOrganiser.meeting_id, MeetingOrganiser.institution_id)
+)
+
+
+def calendar_page_rows(
+    session: Session,
+    user: User,
+    query: CalendarQuery,
+    *,
+    group: WorkingGroup | None = None,
+    now: datetime | None = None,
+) -> CalendarRows:
+    """`calendar_page` as rows, for the calendar's page (which shows and changes nothing
+    else): the same three statements (a count, the page, the organisers), no objects."""
+    conditions, order = _calendar(user, query, group, now or clock.now())
+    total, pages = _page_of(session, query, conditions)
+    meetings: list[Any] = list(
+        session.execute(
+            _CALENDAR_ROWS.where(*conditions)
+            .order_by(*order)
+            .limit(CalendarPage.page_size)
+            .offset((query.page - 1) * CalendarPage.page_size)
+        )
+    )
+    organisers: dict[int, list[str]] = {}
+    if meetings:
+        ids = [m.id for m in meetings]
+        for meeting_id, acronym, name in session.execute(_ORGANISER_ROWS, {"meeting_ids": ids}):
+            organisers.setdefault(meeting_id, []).append(acronym or name)
+    return CalendarRows(
+        query=query,
+        total=total,
+        pages=pages,
+        meetings=meetings,
+        months=by_month(meetings),
+        organisers=organisers,
+    )
+
+
+def by_month(meetings: list[Any]) -> list[tuple[date, list[Any]]]:
+    """Meetings (or rows) in order, grouped by the month they start in (in the coalition's
+    zone)."""
     zone = ZoneInfo(clock.zone_name())
-    months: list[tuple[date, list[Meeting]]] = []
+    months: list[tuple[date, list[Any]]] = []
     for meeting in meetings:
         local = _aware(meeting.starts_at).astimezone(zone)
         month = date(local.year, local.month, 1)
@@ -160,12 +246,13 @@ def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def upcoming_for(session: Session, user: User, limit: int = 5) -> list[Meeting]:
-    """The next meetings of the person (invited, or of their groups), not cancelled: one
-    statement (built once a day), and one for the groups."""
+def upcoming_for(session: Session, user: User, limit: int = 5) -> list[Any]:
+    """The next meetings of the person (invited, or of their groups), not cancelled, as rows
+    (id, title, starts_at, ends_at, group_id and the group's names): one statement (built
+    once a day)."""
     now = clock.now()
     return list(
-        session.scalars(
+        session.execute(
             _upcoming(now.date(), limit),
             {"now": now, "person_id": user.id, "institution_id": user.institution_id},
         )
@@ -173,16 +260,24 @@ def upcoming_for(session: Session, user: User, limit: int = 5) -> list[Meeting]:
 
 
 @functools.lru_cache(maxsize=4)
-def _upcoming(day: date, limit: int) -> Select[Any]:
+def _upcoming(day: date, limit: int) -> Select[*tuple[Any, ...]]:
     # Building the groups' `current_on` condition cost as much as running the statement.
     return (
-        select(Meeting)
+        select(
+            Meeting.id,
+            Meeting.title,
+            Meeting.starts_at,
+            Meeting.ends_at,
+            Meeting.group_id,
+            WorkingGroup.name_es.label("group_name_es"),
+            WorkingGroup.name_en.label("group_name_en"),
+        )
+        .outerjoin(WorkingGroup, WorkingGroup.id == Meeting.group_id)
         .where(
             Meeting.ends_at >= bindparam("now"),
             Meeting.cancelled_at.is_(None),
             _concerns(None, day),
         )
-        .options(joinedload(Meeting.group))
         .order_by(Meeting.starts_at, Meeting.id)
         .limit(limit)
     )
@@ -194,6 +289,25 @@ def _concerns(user: User | None, day: date) -> ColumnElement[bool]:
     person_id: Any = bindparam("person_id") if user is None else user.id
     invited = select(MeetingAttendance.meeting_id).where(MeetingAttendance.person_id == person_id)
     return or_(Meeting.id.in_(invited), Meeting.group_id.in_(member_groups(user, day)))
+
+
+_FEED_CREATED = {
+    # The person's own feed, or a group's.
+    False: select(CalendarFeed.created_at).where(
+        CalendarFeed.person_id == bindparam("person_id"), CalendarFeed.group_id.is_(None)
+    ),
+    True: select(CalendarFeed.created_at).where(
+        CalendarFeed.person_id == bindparam("person_id"),
+        CalendarFeed.group_id == bindparam("group_id"),
+    ),
+}
+
+
+def feed_created(session: Session, person: User, group: WorkingGroup | None) -> Any:
+    """`service.feed_of` as a row of when it was created (None: no feed), for the calendar's
+    page."""
+    parameters = {"person_id": person.id, "group_id": group.id if group else None}
+    return session.execute(_FEED_CREATED[group is not None], parameters).first()
 
 
 #: How far back a feed reaches (calendars keep what they already downloaded).
@@ -248,13 +362,59 @@ _MEETING = (
 
 
 def load_meeting_page(session: Session, meeting_id: int) -> Meeting | None:
-    """The meeting as `load_meeting`, without its people, for the pages that change
-    nothing: its page reads them as rows (`attendance_rows`), not as objects (three per person
-    invited); its form shows none of them."""
+    """The meeting and its group, for the pages that change nothing: they read its
+    organisers, people and action items as rows (`organiser_rows`, `attendance_rows`,
+    `action_item_rows`), not as objects (three per person invited)."""
     return session.scalar(_MEETING_PAGE, {"meeting_id": meeting_id})
 
 
 _MEETING_PAGE = (
+    select(Meeting).where(Meeting.id == bindparam("meeting_id")).options(joinedload(Meeting.group))
+)
+
+_ORGANISERS_OF = (
+    select(MeetingOrganiser.institution_id, Institution.name)
+    .join(Institution, Institution.id == MeetingOrganiser.institution_id)
+    .where(MeetingOrganiser.meeting_id == bindparam("meeting_id"))
+    .order_by(MeetingOrganiser.institution_id)
+)
+
+
+def organiser_rows(session: Session, meeting: Meeting) -> list[Any]:
+    """The institutions organising the meeting (institution_id, name): one statement."""
+    return list(session.execute(_ORGANISERS_OF, {"meeting_id": meeting.id}))
+
+
+_ACTION_ITEMS_OF = (
+    select(
+        MeetingActionItem.id,
+        MeetingActionItem.text,
+        MeetingActionItem.due_on,
+        MeetingActionItem.assignee_id,
+        User.full_name.label("assignee_name"),
+        MeetingActionItem.task_id,
+        Task.title.label("task_title"),
+    )
+    .outerjoin(User, User.id == MeetingActionItem.assignee_id)
+    .outerjoin(Task, Task.id == MeetingActionItem.task_id)
+    .where(MeetingActionItem.meeting_id == bindparam("meeting_id"))
+    .order_by(MeetingActionItem.id)
+)
+
+
+def action_item_rows(session: Session, meeting: Meeting) -> list[Any]:
+    """The meeting's action items with their assignee's name and their task's title (in the
+    order they were added): one statement."""
+    return list(session.execute(_ACTION_ITEMS_OF, {"meeting_id": meeting.id}))
+
+
+def load_meeting_head(session: Session, meeting_id: int) -> Meeting | None:
+    """The meeting with its group and organisers only, for an answer that reads its people
+    as rows (`attendance_rows`): the API's meeting."""
+    return session.scalar(_MEETING_HEAD, {"meeting_id": meeting_id})
+
+
+_MEETING_HEAD = (
     select(Meeting)
     .where(Meeting.id == bindparam("meeting_id"))
     .options(
@@ -262,11 +422,6 @@ _MEETING_PAGE = (
         selectinload(Meeting.organisers)
         .joinedload(MeetingOrganiser.institution)
         .options(*WITHOUT_PLACE),
-        # Each item names its assignee: with the people no longer loaded, in the same
-        # statement as the items (not one look-up per item).
-        selectinload(Meeting.action_items)
-        .joinedload(MeetingActionItem.assignee)
-        .lazyload(User.institution),
     )
 )
 
@@ -289,6 +444,7 @@ _ATTENDANCE_ROWS = (
         MeetingAttendance.person_id,
         MeetingAttendance.rsvp,
         MeetingAttendance.attended,
+        MeetingAttendance.institution_id,
         User.full_name,
         # The institution they were invited or came for, and their own today.
         _CAME_FOR.acronym.label("came_for_acronym"),
@@ -332,6 +488,17 @@ def people_to_add_rows(session: Session, listed: set[int]) -> list[Any]:
         .order_by(User.full_name, User.id)
     )
     return [row for row in rows if row.id not in listed]
+
+
+_GROUP_NAMES = select(
+    WorkingGroup.id, WorkingGroup.slug, WorkingGroup.name_es, WorkingGroup.name_en
+).order_by(WorkingGroup.position)
+
+
+def group_names(session: Session) -> list[Any]:
+    """`groups.service.list_groups` as rows (id, slug and names), for the calendar's filter
+    and the figures' columns: one statement."""
+    return list(session.execute(_GROUP_NAMES))
 
 
 # --- figures --------------------------------------------------------------------------------

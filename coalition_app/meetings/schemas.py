@@ -5,17 +5,18 @@ attended. Times are RFC 3339 instants; the pages show them in the coalition's zo
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from pydantic import AfterValidator, AwareDatetime, Field
 
 from models import Meeting as MeetingRow
-from models import MeetingAttendance, MeetingKind, Rsvp
+from models import MeetingKind, Rsvp
 
 from ..api.helpers import no_control_characters
 from ..api.schemas import GroupRef, InstitutionRef, Key, PersonRef, Refusal, Schema, Timestamp
+from ..core.url_patterns import url_pattern
 from ..work.schemas import _web_address
 from . import service
 from .ical import as_utc
@@ -110,12 +111,6 @@ class Attendance(Schema):
     rsvp: Rsvp | None
     attended: bool
 
-    @classmethod
-    def of(cls, row: MeetingAttendance) -> Attendance:
-        person, institution = PersonRef.of(row.person), InstitutionRef.of(row.institution)
-        assert person is not None and institution is not None  # both always exist
-        return cls(person=person, institution=institution, rsvp=row.rsvp, attended=row.attended)
-
 
 class MeetingDetail(Meeting):
     """A meeting with its list of people (invited, answered, attended), by name."""
@@ -123,9 +118,24 @@ class MeetingDetail(Meeting):
     attendance: list[Attendance]
 
     @classmethod
-    def of(cls, meeting: MeetingRow) -> MeetingDetail:
-        rows = sorted(meeting.attendances, key=lambda a: (a.person.full_name.casefold(), a.id))
-        return cls(**Meeting.fields_of(meeting), attendance=[Attendance.of(a) for a in rows])
+    def of(cls, meeting: MeetingRow, people: list[Any]) -> MeetingDetail:
+        """`people`: `queries.attendance_rows(meeting)` (by name, then as they were added),
+        validated as plain values in one call (not a model built per person and ref)."""
+        institution_url = url_pattern("api.institution", "institution_id")
+        attendance = [
+            {
+                "person": {"id": a.person_id, "full_name": a.full_name},
+                "institution": {
+                    "id": a.institution_id,
+                    "name": a.came_for_name,
+                    "url": institution_url(a.institution_id),
+                },
+                "rsvp": a.rsvp,
+                "attended": a.attended,
+            }
+            for a in people
+        ]
+        return cls.model_validate({**Meeting.fields_of(meeting), "attendance": attendance})
 
 
 class MeetingList(Schema):

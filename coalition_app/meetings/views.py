@@ -4,7 +4,9 @@ and the figures' CSV."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -21,7 +23,7 @@ from flask import (
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.exceptions import BadRequest
 
 from models import (
@@ -38,6 +40,7 @@ from ..core import clock
 from ..core.csv import csv_response
 from ..core.db import session as db_session
 from ..core.errors import DomainError, EditConflict
+from ..core.fields import hidden_tag, render_label, render_widget
 from ..core.forms import (
     ActionForm,
     attach_error,
@@ -45,10 +48,18 @@ from ..core.forms import (
     control_characters,
     require_action_form,
 )
-from ..core.i18n import current_language
+from ..core.html import escape_each
+from ..core.i18n import (
+    DOMAIN,
+    current_language,
+    format_date_once,
+    format_decimal_once,
+    format_number_once,
+)
 from ..core.links import external_url
 from ..core.markdown import render_markdown
 from ..core.paging import page_number
+from ..core.url_patterns import url_pattern
 from ..directory import service as directory
 from ..groups import service as group_service
 from ..policy import authorize, can, public, require_visible
@@ -66,6 +77,9 @@ from .forms import (
 from .ical import as_utc
 
 bp = Blueprint("meetings", __name__)
+T = TypeVar("T")
+# A form's hidden fields through the app's widgets (the same HTML as `form.hidden_tag()`).
+bp.add_app_template_global(hidden_tag, "hidden_tag")
 
 
 # What other features' pages include (a group's figures, the growth table, the home's next
@@ -81,11 +95,14 @@ def meeting_figures(
 
 @bp.app_template_global()
 def meeting_figure_groups() -> list[tuple[int, str]]:
-    return [(g.id, g.name(current_language())) for g in group_service.list_groups()]
+    english = current_language() == "en"
+    return [
+        (g.id, g.name_en if english else g.name_es) for g in meeting_queries.group_names(db_session)
+    ]
 
 
 @bp.app_template_global()
-def upcoming_meetings() -> list[Meeting]:
+def upcoming_meetings() -> list[Any]:
     return meeting_queries.upcoming_for(db_session, current_user)
 
 
@@ -99,6 +116,311 @@ def meeting_text(text: str) -> Markup:
 def local_time(moment: datetime) -> datetime:
     """A stored instant in the coalition's zone (for the pages)."""
     return as_utc(moment).astimezone(ZoneInfo(clock.zone_name()))
+
+
+# --- markup written in Python -----------------------------------------------------------------
+#
+# What the templates' macros and loops wrote (`meetings/_macros.html` was the macros), the same
+# text: a calendar's rows, a meeting's people and the figures' tables each cost more through
+# Jinja (an output, an escape and a `Context.call` per value, a generator step per statement)
+# than the rest of their page. Each is compared with the loop it replaced, kept verbatim in
+# tests/meetings/test_rows.py. Messages are the templates' (not escaped: `_()` in a template
+# marks its text safe as it is), with literal `_()` calls so that the catalogue finds them.
+
+
+def _per_catalogue(build: Callable[[], T]) -> Callable[[], T]:
+    """`build()`, which only translates messages, worked out once per catalogue (one per
+    language, kept for the process by Flask-Babel, re-read after `refresh()`): a row writer
+    called per month or per page asked for the same messages again."""
+    memo: dict[Any, T] = {}
+
+    def texts() -> T:
+        translations = DOMAIN.get_translations()
+        found = memo.get(translations)
+        if found is None:
+            found = memo[translations] = build()
+        return found
+
+    return texts
+
+
+def _when(starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> str:
+    starts, ends = as_utc(starts_at).astimezone(zone), as_utc(ends_at).astimezone(zone)
+    first, last = starts.date(), ends.date()
+    text = (
+        f'<time datetime="{starts.isoformat()}">{escape(format_date_once(first, "medium"))}, '
+        f'{starts.strftime("%H:%M")}</time>–<time datetime="{ends.isoformat()}">'
+    )
+    if last != first:
+        text += f"{escape(format_date_once(last, 'medium'))}, "
+    return f"{text}{ends.strftime('%H:%M')}</time>"
+
+
+@bp.app_template_global()
+def meeting_when(m: Any) -> Markup:
+    """When a meeting is, in the coalition's zone: "12 mar 2026, 10:00–12:00", or both ends
+    with their day when it spans days."""
+    return Markup(_when(m.starts_at, m.ends_at, ZoneInfo(clock.zone_name())))
+
+
+@_per_catalogue
+def _badge_texts() -> tuple[str, str, str, str]:
+    return (
+        f'<span class="badge text-bg-danger">{_("Cancelled")}</span>',
+        f'<span class="badge text-bg-info">{_("Coalition event")}</span>',
+        f'<span class="badge text-bg-light border">{_("Public")}</span>',
+        f'<span class="badge text-bg-light border">{_("Members only")}</span>',
+    )
+
+
+def _badges(m: Any, texts: tuple[str, str, str, str]) -> str:
+    cancelled, event, public, members = texts
+    in_group = m.group_id is not None
+    return (
+        f"{cancelled if m.cancelled_at else ''}\n  {'' if in_group else event}\n  "
+        f"{public if m.is_public else members if in_group else ''}"
+    )
+
+
+@bp.app_template_global()
+def meeting_badges(m: Any) -> Markup:
+    """A meeting's badges: cancelled, a coalition event, public or members only."""
+    return Markup(_badges(m, _badge_texts()))
+
+
+@_per_catalogue
+def _calendar_labels() -> tuple[str, str, str, str]:
+    return _("When"), _("Organised by"), _("Where"), _("Online")
+
+
+@bp.app_template_global()
+def calendar_rows(items: list[Any], organisers: dict[int, list[str]], lang: str) -> Markup:
+    """A calendar month's table rows (`queries.calendar_page_rows`' rows): the meeting, its
+    badges, when, who organises it (its group, or the organisers' acronyms) and where."""
+    zone = ZoneInfo(clock.zone_name())
+    badges = _badge_texts()
+    t_when, t_organised, t_where, t_online = _calendar_labels()
+    detail_url = url_pattern("meetings.detail", "meeting_id")
+    values = []
+    for m in items:
+        if m.group_id is not None:
+            by = m.group_name_en if lang == "en" else m.group_name_es
+        else:
+            by = ", ".join(organisers.get(m.id, ()))
+        values += (detail_url(m.id), m.title, by, m.place or "")
+    escaped = escape_each(values)  # all the rows' values in one call
+    rows = []
+    for n, m in enumerate(items):
+        url, title, by, place = escaped[4 * n : 4 * n + 4]
+        rows.append(
+            f'\n    <tr>\n      <td><a class="fw-semibold" href="{url}">{title}</a> '
+            f"{_badges(m, badges)}</td>\n"
+            f'      <td data-label="{t_when}">{_when(m.starts_at, m.ends_at, zone)}</td>\n'
+            f'      <td data-label="{t_organised}">{by}</td>\n'
+            f'      <td data-label="{t_where}">'
+            f"{place or (t_online if m.online_url else '—')}</td>\n    </tr>\n    "
+        )
+    return Markup("".join(rows))
+
+
+@_per_catalogue
+def _event_text() -> str:
+    return _("Coalition event")
+
+
+@bp.app_template_global()
+def upcoming_items(items: list[Any], lang: str) -> Markup:
+    """The home's next meetings (`queries.upcoming_for`' rows), as list items: the meeting,
+    when and its group (or "Coalition event")."""
+    zone = ZoneInfo(clock.zone_name())
+    t_event = _event_text()
+    detail_url = url_pattern("meetings.detail", "meeting_id")
+    values = []
+    for m in items:
+        group = m.group_name_en if lang == "en" else m.group_name_es
+        values += (detail_url(m.id), m.title, group)
+    escaped = escape_each(values)
+    out = []
+    for n, m in enumerate(items):
+        url, title, group = escaped[3 * n : 3 * n + 3]
+        out.append(
+            f'\n    <li class="mb-1"><a href="{url}">{title}</a> '
+            f'<span class="small text-body-secondary">· {_when(m.starts_at, m.ends_at, zone)}'
+            f" · {t_event if m.group_id is None else group}</span></li>\n    "
+        )
+    return Markup("".join(out))
+
+
+@_per_catalogue
+def _answers() -> dict[str, str]:
+    return {"yes": _("Yes"), "maybe": _("Maybe"), "no": _("No")}
+
+
+@bp.app_template_global()
+def attendance_checks(rows: list[Any]) -> Markup:
+    """A meeting's list of people as the organisers' attendance checkboxes: each with the
+    institution they came for and their answer (`queries.attendance_rows`' rows)."""
+    if not rows:
+        return Markup(
+            f'\n        <p class="small text-body-secondary">{_("Nobody is on the list yet.")}'
+            "</p>\n        "
+        )
+    answers = _answers()
+    escaped = escape_each(
+        [v for a in rows for v in (a.full_name, a.came_for_acronym or a.came_for_name)]
+    )
+    out = []
+    for n, a in enumerate(rows):
+        name, came_for = escaped[2 * n], escaped[2 * n + 1]
+        answer = f" · {answers[a.rsvp.value]}" if a.rsvp else ""
+        person = int(a.person_id)
+        out.append(
+            '\n        <div class="form-check">\n          <input class="form-check-input" '
+            f'type="checkbox" name="attended" value="{person}" id="attended-{person}" '
+            f"{'checked' if a.attended else ''}>\n"
+            f'          <label class="form-check-label" for="attended-{person}">{name} '
+            f'<span class="text-body-secondary small">({came_for}{answer})</span></label>\n'
+            "        </div>\n        "
+        )
+    return Markup("".join(out))
+
+
+@bp.app_template_global()
+def attended_items(attended: list[Any]) -> Markup:
+    """Who came, as list items: their name and the institution they came for."""
+    values = escape_each(
+        [v for a in attended for v in (a.full_name, a.came_for_acronym or a.came_for_name)]
+    )
+    return Markup(
+        "".join(
+            [
+                f"<li>{name} ({came_for})</li>"
+                for name, came_for in zip(values[::2], values[1::2], strict=True)
+            ]
+        )
+    )
+
+
+@bp.app_template_global()
+def people_options(candidates: list[Any]) -> Markup:
+    """The people one may add to a meeting's list, as a datalist's options ("name <e-mail>")."""
+    values = escape_each([v for p in candidates for v in (p.full_name, p.email)])
+    return Markup(
+        "".join(
+            [
+                f'<option value="{name} &lt;{email}&gt;"></option>'
+                for name, email in zip(values[::2], values[1::2], strict=True)
+            ]
+        )
+    )
+
+
+@bp.app_template_global()
+def institution_options(institutions: list[Any]) -> Markup:
+    """The institutions an event's organisers are picked from, as a datalist's options."""
+    values = escape_each([v for i in institutions for v in (i.name, i.acronym or "")])
+    return Markup(
+        "".join(
+            [
+                f'<option value="{name}">{acronym}</option>'
+                for name, acronym in zip(values[::2], values[1::2], strict=True)
+            ]
+        )
+    )
+
+
+@_per_catalogue
+def _figure_labels() -> tuple[str, str, str, str, str]:
+    return (
+        _("Meetings held"),
+        _("Participants"),
+        _("Institutions"),
+        _("Hours of dialogue"),
+        _("All years"),
+    )
+
+
+def _figure_cells(figures: list[meeting_queries.Figures], indent: str) -> list[str]:
+    """Each figure's four cells (meetings, participants, institutions, hours), their
+    numbers escaped in one call for the table."""
+    t_meetings, t_participants, t_institutions, t_hours, _all_years = _figure_labels()
+    numbers = escape_each(
+        [
+            number
+            for f in figures
+            for number in (
+                format_number_once(f.meetings),
+                format_number_once(f.participants),
+                format_number_once(f.institutions),
+                format_decimal_once(f.hours, "#,##0.#"),
+            )
+        ]
+    )
+    return [
+        f'{indent}<td data-label="{t_meetings}">{numbers[n]}</td>\n'
+        f'{indent}<td data-label="{t_participants}">{numbers[n + 1]}</td>\n'
+        f'{indent}<td data-label="{t_institutions}">{numbers[n + 2]}</td>\n'
+        f'{indent}<td data-label="{t_hours}">{numbers[n + 3]}</td>\n'
+        for n in range(0, len(numbers), 4)
+    ]
+
+
+def _figure_years(years: list[int]) -> list[int | None]:
+    return [*years, None] if len(years) > 1 else list(years)
+
+
+@bp.app_template_global()
+def figures_rows(table: meeting_queries.FigureTable, years: list[int], key: object) -> Markup:
+    """The rows of a figures table (a group's page): a year's (and "all years") meetings,
+    participants, institutions and hours; `key` is a group's id (or "all")."""
+    all_years = _figure_labels()[4]
+    shown = [
+        (year, f)
+        for year in _figure_years(years)
+        if (f := table.get((key, year)))  # type: ignore[arg-type]
+    ]
+    cells = _figure_cells([f for _year, f in shown], "    ")
+    return Markup(
+        "".join(
+            [
+                f'\n  <tr>\n    <th scope="row">{all_years if year is None else year}</th>\n'
+                f"{row_cells}  </tr>\n  "
+                for (year, _f), row_cells in zip(shown, cells, strict=True)
+            ]
+        )
+    )
+
+
+@bp.app_template_global()
+def growth_figures_rows(
+    table: meeting_queries.FigureTable,
+    years: list[int],
+    columns: list[tuple[object, str]],
+) -> Markup:
+    """The growth dashboard's figures table: per year (and "all years"), a row per group,
+    the coalition's events and the whole coalition (`columns`: their keys and names)."""
+    all_years = _figure_labels()[4]
+    names = escape_each([name for _key, name in columns])
+    # Per year: its rows' heads and figures (the years without any still write their gap).
+    per_year = []
+    for year in _figure_years(years):
+        shown = all_years if year is None else year
+        found = []
+        for (key, _name), name in zip(columns, names, strict=True):
+            f = table.get((key, year))  # type: ignore[arg-type]
+            if f:
+                css = 'class="table-light fw-semibold"' if key == "all" else ""
+                found.append(
+                    (f'\n      <tr {css}>\n        <th scope="row">{shown} · {name}</th>\n', f)
+                )
+        per_year.append(found)
+    cells = iter(_figure_cells([f for found in per_year for _head, f in found], "        "))
+    rows = []
+    for found in per_year:
+        rows.append("\n      ")
+        rows += [f"{head}{next(cells)}      </tr>\n      " for head, _f in found]
+        rows.append("\n    ")
+    return Markup("".join(rows))
 
 
 def load_meeting(meeting_id: int, *, page: bool = False) -> Meeting:
@@ -135,20 +457,29 @@ def calendar():
 
 def _calendar_page(group: WorkingGroup | None, token: str | None = None) -> str:
     query = _calendar_query()
-    page = meeting_queries.calendar_page(db_session, current_user, query, group=group)
-    groups = group_service.list_groups() if group is None else []
-    filter_form = FilterForm(formdata=None, group=query.group or "")
-    lang = current_language()
-    filter_form.group.choices = choices(
-        [("", _("All groups and events")), ("events", _("Coalition events"))]
-        + [(g.slug, g.name(lang)) for g in groups]
-    )
-    feed = meetings.feed_of(current_user, group)
+    page = meeting_queries.calendar_page_rows(db_session, current_user, query, group=group)
+    group_filter: tuple[Markup, Markup] | None = None
+    if group is None:
+        # The filter's label and select through the app's widgets (`core.fields`).
+        filter_form = FilterForm(formdata=None, group=query.group or "")
+        lang = current_language()
+        filter_form.group.choices = choices(
+            [("", _("All groups and events")), ("events", _("Coalition events"))]
+            + [
+                (g.slug, g.name_en if lang == "en" else g.name_es)
+                for g in meeting_queries.group_names(db_session)
+            ]
+        )
+        group_filter = (
+            render_label(filter_form.group, "form-label small mb-1"),
+            render_widget(filter_form.group, class_="form-select form-select-sm"),
+        )
+    feed = meeting_queries.feed_created(db_session, current_user, group)
     return render_template(
         "meetings/calendar.html",
         group=group,
         page=page,
-        filter_form=filter_form,
+        group_filter=group_filter,
         feed=feed,
         feed_url=external_url("meetings.feed", token=token) if token else None,
         action_form=ActionForm(),
@@ -220,7 +551,7 @@ def figures_csv():
     """Meetings held, participants, institutions and hours, per group and year."""
     authorize(current_user, "view_coalition")
     table, years = meeting_queries.figures(db_session)
-    groups = group_service.list_groups()
+    groups = meeting_queries.group_names(db_session)
     rows: list[list[object]] = [
         ["group", "year", "meetings_held", "participants", "institutions", "hours"]
     ]
@@ -345,8 +676,9 @@ def _fill(form: MeetingForm, meeting: Meeting) -> None:
     form.agenda.data = meeting.agenda
     form.is_public.data = meeting.is_public
     form.version.data = meeting.version
-    for entry, organiser in zip(form.organisers.entries, meeting.organisers, strict=False):
-        entry.data = organiser.institution.name
+    organisers = meeting_queries.organiser_rows(db_session, meeting)
+    for entry, organiser in zip(form.organisers.entries, organisers, strict=False):
+        entry.data = organiser.name
 
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
@@ -423,6 +755,7 @@ def _detail_page(
 ) -> tuple[str, int]:
     manage = can(current_user, "manage_meeting", meeting)
     group = meeting.group
+    action_items = meeting_queries.action_item_rows(db_session, meeting)
     # The people as rows (names, acronyms): the page shows them and changes nothing.
     rows = meeting_queries.attendance_rows(db_session, meeting)
     people: list[tuple[int, str, str | None, str]] = []
@@ -448,24 +781,35 @@ def _detail_page(
         + [(pid, f"{name} ({acronym or place})") for pid, name, acronym, place in people]
     )
     task_forms = task_forms or {}
-    for item in meeting.action_items:
+    for item in action_items:
         form = task_forms.setdefault(item.id, MakeTaskForm(formdata=None, prefix=f"task-{item.id}"))
         form.deliverable_id.choices = choices(
             [("", _("Choose a deliverable"))] + [(d.id, d.title) for d in deliverables]
         )
-    mine = next((a for a in rows if a.person_id == current_user.id), None)
-    counts = {r: sum(1 for a in rows if a.rsvp == r) for r in Rsvp}
+    # The answers counted, the viewer's row and who came, in one pass over the rows.
+    mine, me = None, current_user.id
+    counts = dict.fromkeys(Rsvp, 0)
+    attended = []
+    for a in rows:
+        if a.rsvp is not None:
+            counts[a.rsvp] += 1
+        if a.attended:
+            attended.append(a)
+        if a.person_id == me:
+            mine = a
     started = as_utc(meeting.starts_at) <= clock.now()
     return (
         render_template(
             "meetings/detail.html",
             meeting=meeting,
             group=group,
+            organisers=meeting_queries.organiser_rows(db_session, meeting),
+            action_items=action_items,
             manage=manage,
             mine=mine,
             counts=counts,
             rows=rows,
-            attended=[a for a in rows if a.attended],
+            attended=attended,
             started=started,
             action_form_empty=ActionForm(),
             attendance_form=attendance_form or AttendanceForm(formdata=None),
