@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -18,7 +17,7 @@ from wtforms.validators import DataRequired, Email
 from models import TokenScope
 from models.people import FULL_NAME_MAX, PHONE_MAX, TITLE_MAX
 
-from ..core.forms import Limit, PlainText, choices, strip
+from ..core.forms import Form, Limit, PlainText, choices, strip
 
 
 def _email_field(**render_kw) -> EmailField:
@@ -34,7 +33,7 @@ def _email_field(**render_kw) -> EmailField:
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = _email_field(autofocus=True)
     password = PasswordField(
         _l("Password"),
@@ -45,7 +44,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     """A new password typed twice (the rules are checked by services.passwords)."""
 
     password = PasswordField(
@@ -68,7 +67,7 @@ class ChangePasswordForm(NewPasswordForm):
     )
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = _email_field()
 
 
@@ -76,7 +75,7 @@ class ResetPasswordForm(NewPasswordForm):
     pass
 
 
-class TwoFactorCodeForm(FlaskForm):
+class TwoFactorCodeForm(Form):
     """The second step of signing in: a code from the app, or a recovery code."""
 
     code = StringField(
@@ -90,7 +89,7 @@ class TwoFactorCodeForm(FlaskForm):
     )
 
 
-class EnableTwoFactorForm(FlaskForm):
+class EnableTwoFactorForm(Form):
     code = StringField(
         _l("Code from your app"),
         filters=[strip],
@@ -102,7 +101,7 @@ class EnableTwoFactorForm(FlaskForm):
     )
 
 
-class DisableTwoFactorForm(FlaskForm):
+class DisableTwoFactorForm(Form):
     password = PasswordField(
         _l("Current password"),
         validators=[DataRequired(_l("Enter your current password.")), Limit(1024)],
@@ -110,11 +109,11 @@ class DisableTwoFactorForm(FlaskForm):
     )
 
 
-class TwoFactorRequirementForm(FlaskForm):
+class TwoFactorRequirementForm(Form):
     required = BooleanField(_l("Require two-factor sign-in for coordinators and chairs"))
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(
         _l("Name"),
         description=_l("What the token is for, e.g. “Monthly report spreadsheet”."),
@@ -134,7 +133,7 @@ class TokenForm(FlaskForm):
     )
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     """Carries only the CSRF token."""
 
 
@@ -142,7 +141,7 @@ class RevokeForm(FlaskForm):
 LANGUAGE_NAMES = [("es", "Español"), ("en", "English")]
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     """What a person says of themselves; `version` is the profile version it was built from."""
 
     full_name = StringField(

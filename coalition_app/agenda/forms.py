@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -19,7 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import Answer, Chamber, EvidenceKind, PositionKind
 
-from ..core.forms import PlainText, choices, newlines, optional_id, strip
+from ..core.forms import Form, PlainText, choices, newlines, optional_id, strip
 from ..work.forms import PlainOptionsSelect
 
 TITLE_LIMIT = 200
@@ -27,7 +26,7 @@ TEXT_LIMIT = 20_000
 NOTE_LIMIT = 2_000
 
 
-class RecommendationForm(FlaskForm):
+class RecommendationForm(Form):
     title = StringField(
         _l("Title"), filters=[strip], validators=[DataRequired(), PlainText(TITLE_LIMIT)]
     )
@@ -45,12 +44,12 @@ class RecommendationForm(FlaskForm):
     version = HiddenField()
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     target = HiddenField(validators=[DataRequired()])
     version = HiddenField()
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(Form):
     #: "deliverable:12", "meeting:3", "consultation_statement:40" or "consultation_theme:2"
     #: (the kind and the id of what is cited).
     ref = SelectField(_l("What it answers"), validate_choice=False)
@@ -63,7 +62,7 @@ class EvidenceForm(FlaskForm):
         return (EvidenceKind(kind), ref_id) if ref_id and ref_id > 0 else None
 
 
-class AmendmentForm(FlaskForm):
+class AmendmentForm(Form):
     proposed_text = TextAreaField(
         _l("Proposed text"),
         filters=[strip, newlines],
@@ -77,7 +76,7 @@ class AmendmentForm(FlaskForm):
     )
 
 
-class DecideForm(FlaskForm):
+class DecideForm(Form):
     decision = HiddenField(validators=[DataRequired()])
     reason = TextAreaField(
         _l("Reason for rejecting"),
@@ -86,7 +85,7 @@ class DecideForm(FlaskForm):
     )
 
 
-class EditionForm(FlaskForm):
+class EditionForm(Form):
     note = TextAreaField(
         _l("Note on this edition (optional)"),
         filters=[strip, newlines],
@@ -94,7 +93,7 @@ class EditionForm(FlaskForm):
     )
 
 
-class InitiativeForm(FlaskForm):
+class InitiativeForm(Form):
     chamber = SelectField(
         _l("Chamber"),
         choices=choices(
@@ -125,7 +124,7 @@ class InitiativeForm(FlaskForm):
     )
 
 
-class PositionForm(FlaskForm):
+class PositionForm(Form):
     kind = SelectField(
         _l("Kind"),
         choices=choices(
@@ -154,11 +153,11 @@ class PositionForm(FlaskForm):
     version = HiddenField()
 
 
-class PositionMoveForm(FlaskForm):
+class PositionMoveForm(Form):
     target = HiddenField(validators=[DataRequired()])
 
 
-class EndorseForm(FlaskForm):
+class EndorseForm(Form):
     institution_id = SelectField(_l("On behalf of"), coerce=optional_id, validate_choice=False)
     answer = RadioField(
         _l("Answer"),
@@ -178,5 +177,5 @@ class EndorseForm(FlaskForm):
     )
 
 
-class EndorserForm(FlaskForm):
+class EndorserForm(Form):
     person_id = SelectField(_l("Person"), coerce=optional_id, validate_choice=False)

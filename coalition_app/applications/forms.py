@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,7 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from models.applications import MESSAGE_MAX, MOTIVATION_MAX
 
-from ..core.forms import PlainText, newlines, strip
+from ..core.forms import Form, PlainText, newlines, strip
 from ..work.forms import PlainOptionsSelect
 
 
@@ -37,7 +36,7 @@ def _group_id(value: object) -> int:
         return -1
 
 
-class ApplyForm(FlaskForm):
+class ApplyForm(Form):
     institution_name = StringField(
         _l("Institution's name"),
         filters=[strip],
@@ -97,7 +96,7 @@ class ApplyForm(FlaskForm):
     )
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     body = TextAreaField(
         _l("Your answer"),
         filters=[newlines, strip],
@@ -106,7 +105,7 @@ class AnswerForm(FlaskForm):
     )
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     version = HiddenField()
     joined_on = DateField(_l("Member from"), validators=[DataRequired(_l("Give a date."))])
     groups = CheckboxesField(_l("Groups to join"), coerce=_group_id)
@@ -125,7 +124,7 @@ class ApproveForm(FlaskForm):
     )
 
 
-class RequestInfoForm(FlaskForm):
+class RequestInfoForm(Form):
     version = HiddenField()
     body = TextAreaField(
         _l("What information is needed?"),
@@ -138,7 +137,7 @@ class RequestInfoForm(FlaskForm):
     )
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     version = HiddenField()
     reason = TextAreaField(
         _l("Reason (the applicant reads it)"),

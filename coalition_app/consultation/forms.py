@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -17,7 +16,7 @@ from wtforms.widgets import HiddenInput
 
 from models import ConsultationStatus
 
-from ..core.forms import PlainText, choices, newlines, optional_id, strip
+from ..core.forms import Form, PlainText, choices, newlines, optional_id, strip
 
 STATUS_LABELS = {
     ConsultationStatus.DRAFT: _l("Draft (only coordinators see it)"),
@@ -26,7 +25,7 @@ STATUS_LABELS = {
 }
 
 
-class ConsultationForm(FlaskForm):
+class ConsultationForm(Form):
     title = StringField(
         _l("Title"), filters=[strip], validators=[DataRequired(_l("Give a title.")), PlainText(200)]
     )
@@ -55,7 +54,7 @@ class ConsultationForm(FlaskForm):
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
-class StatementForm(FlaskForm):
+class StatementForm(Form):
     text_es = TextAreaField(
         _l("Statement (Spanish)"),
         filters=[strip, newlines],
@@ -72,7 +71,7 @@ class StatementForm(FlaskForm):
     allow_similar = BooleanField(_l("Add it anyway, even if a similar statement exists"))
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     text_es = TextAreaField(
         _l("Open question (Spanish)"),
         filters=[strip, newlines],
@@ -87,14 +86,14 @@ class QuestionForm(FlaskForm):
     )
 
 
-class ModerationForm(FlaskForm):
+class ModerationForm(Form):
     decision = HiddenField(validators=[InputRequired()])
     duplicate_of = SelectField(
         _l("Duplicate of"), coerce=optional_id, validate_choice=False, validators=[Optional()]
     )
 
 
-class FlagForm(FlaskForm):
+class FlagForm(Form):
     participant_id = IntegerField(
         _l("Participant number"),
         validators=[InputRequired(_l("Give the participant's number.")), NumberRange(min=1)],
@@ -103,7 +102,7 @@ class FlagForm(FlaskForm):
     flagged = HiddenField(default="yes")
 
 
-class ThemesForm(FlaskForm):
+class ThemesForm(Form):
     count = IntegerField(
         _l("Number of themes"),
         default=4,
@@ -111,35 +110,35 @@ class ThemesForm(FlaskForm):
     )
 
 
-class ThemeForm(FlaskForm):
+class ThemeForm(Form):
     name = StringField(
         _l("Name"), filters=[strip], validators=[DataRequired(_l("Give a name.")), PlainText(200)]
     )
     group_id = SelectField(_l("Working group"), coerce=optional_id, validate_choice=False)
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     into = SelectField(_l("Merge into"), coerce=optional_id, validate_choice=False)
 
 
 # --- participants ------------------------------------------------------------------------------
 
 
-class JoinForm(FlaskForm):
+class JoinForm(Form):
     consent = BooleanField(
         _l("I have read the privacy notice and agree to take part anonymously"),
         validators=[DataRequired(_l("Accept the privacy notice to take part."))],
     )
 
 
-class VoteForm(FlaskForm):
+class VoteForm(Form):
     # Hidden fields, never labelled: an explicit empty label spares every vote the loading
     # of WTForms' own catalogue, which a default label's translation costs once per request.
     statement = IntegerField("", widget=HiddenInput(), validators=[InputRequired()])
     vote = HiddenField("", validators=[InputRequired()])
 
 
-class ProposeForm(FlaskForm):
+class ProposeForm(Form):
     text = TextAreaField(
         _l("Your statement"),
         filters=[strip, newlines],
@@ -148,7 +147,7 @@ class ProposeForm(FlaskForm):
     )
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     text = TextAreaField(
         _l("Your answer"),
         filters=[strip, newlines],
@@ -157,7 +156,7 @@ class AnswerForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     sector = SelectField(_l("Sector"), validate_choice=False)
     state = SelectField(_l("State"), validate_choice=False)
     age_range = SelectField(_l("Age range"), validate_choice=False)
@@ -167,7 +166,7 @@ class ProfileForm(FlaskForm):
     )
 
 
-class EmailForm(FlaskForm):
+class EmailForm(Form):
     email = EmailField(
         _l("E-mail"),
         filters=[strip],

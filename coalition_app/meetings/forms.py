@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -23,7 +22,7 @@ from wtforms.widgets import HiddenInput
 
 from models import Rsvp
 
-from ..core.forms import PlainText, choices, newlines, optional_id, strip
+from ..core.forms import Form, PlainText, choices, newlines, optional_id, strip
 from ..work.forms import PlainOptionsSelect
 from .service import SCOPE_EVERYONE, SCOPE_NOBODY, SCOPE_ORGANISERS
 
@@ -35,7 +34,7 @@ def _multiline(limit: int) -> dict[str, Any]:
     return {"filters": [strip, newlines], "validators": [PlainText(limit, multiline=True)]}
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(Form):
     title = StringField(
         _l("Title"),
         filters=[strip],
@@ -94,14 +93,14 @@ class MeetingForm(FlaskForm):
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
-class RsvpForm(FlaskForm):
+class RsvpForm(Form):
     rsvp = SelectField(
         choices=choices([(r.value, r.value) for r in Rsvp]),
         validators=[DataRequired()],
     )
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(Form):
     """The checked people came; `add` names someone else who came (by e-mail or name)."""
 
     add = StringField(
@@ -112,13 +111,13 @@ class AttendanceForm(FlaskForm):
     )
 
 
-class MinutesForm(FlaskForm):
+class MinutesForm(Form):
     minutes = TextAreaField(_l("Minutes"), **_multiline(20000))
     decisions = TextAreaField(_l("Decisions"), **_multiline(10000))
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
-class ActionItemForm(FlaskForm):
+class ActionItemForm(Form):
     text = StringField(
         _l("What is to be done"),
         filters=[strip],
@@ -130,7 +129,7 @@ class ActionItemForm(FlaskForm):
     due_on = DateField(_l("Due date (optional)"), validators=[Optional()])
 
 
-class MakeTaskForm(FlaskForm):
+class MakeTaskForm(Form):
     deliverable_id = SelectField(
         _l("Deliverable"),
         coerce=optional_id,
@@ -140,7 +139,7 @@ class MakeTaskForm(FlaskForm):
     )
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     """The calendar's filter (a GET form: no CSRF token)."""
 
     class Meta:

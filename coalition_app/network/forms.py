@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
-from ..core.forms import PlainText, newlines, optional_id, strip
+from ..core.forms import Form, PlainText, newlines, optional_id, strip
 
 
-class IntroductionForm(FlaskForm):
+class IntroductionForm(Form):
     """One message to both institutions' focal points: a subject and the introduction."""
 
     subject = StringField(
@@ -29,7 +28,7 @@ class IntroductionForm(FlaskForm):
     )
 
 
-class IntroductionTaskForm(FlaskForm):
+class IntroductionTaskForm(Form):
     """Instead of the message: a task for a chair, on a deliverable of a group (one both
     institutions share, when they share any), to introduce them."""
 

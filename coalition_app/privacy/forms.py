@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired
 
@@ -11,10 +10,10 @@ from models import RightKind
 from models.people import FULL_NAME_MAX, PHONE_MAX, TITLE_MAX
 from models.privacy import REQUEST_DETAILS_MAX
 
-from ..core.forms import PlainText, choices, newlines, strip
+from ..core.forms import Form, PlainText, choices, newlines, strip
 
 
-class RequestForm(FlaskForm):
+class RequestForm(Form):
     kind = SelectField(
         _l("What do you ask for?"),
         choices=choices(
@@ -33,7 +32,7 @@ class RequestForm(FlaskForm):
     )
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     answer = TextAreaField(
         _l("Answer to the person"),
         filters=[newlines, strip],

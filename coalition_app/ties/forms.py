@@ -7,13 +7,12 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
 from models import TieKind
 
-from ..core.forms import PlainText, choices, newlines, strip
+from ..core.forms import Form, PlainText, choices, newlines, strip
 from ..core.labels import label
 from ..work.forms import VersionedForm
 from . import service
@@ -79,7 +78,7 @@ class TieForm(VersionedForm):
         )
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     """Confirm, or decline with an optional reason."""
 
     answer = HiddenField()
@@ -90,6 +89,6 @@ class AnswerForm(FlaskForm):
     )
 
 
-class EndTieForm(FlaskForm):
+class EndTieForm(Form):
     version = HiddenField()
     ends_on = DateField(_l("Ended on"), validators=[DataRequired(_l("Give the end date."))])
