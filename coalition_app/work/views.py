@@ -24,9 +24,11 @@ from ..groups import service as group_service
 from ..policy import personal
 from . import queries as work_queries
 from . import service as work_service
+from .choices import choice_list
 from .forms import DeliverableForm, FieldMerge, ProgressForm, ReviewForm, TaskForm
 
 bp = Blueprint("work", __name__)
+bp.add_app_template_global(choice_list)
 
 
 # --- helpers --------------------------------------------------------------------------------
