@@ -22,6 +22,7 @@ from ..core.errors import DomainError, EditConflict
 from ..core.forms import ActionForm, choices, require_action_form
 from ..groups import service as group_service
 from ..policy import personal
+from . import markup
 from . import queries as work_queries
 from . import service as work_service
 from .choices import choice_list
@@ -29,6 +30,7 @@ from .forms import DeliverableForm, FieldMerge, ProgressForm, ReviewForm, TaskFo
 
 bp = Blueprint("work", __name__)
 bp.add_app_template_global(choice_list)
+bp.add_app_template_global(markup.history_list, "work_history_list")
 
 
 # --- helpers --------------------------------------------------------------------------------
