@@ -102,6 +102,28 @@ def due(day: date | None, today: date, done: Any = False) -> Markup:
     )
 
 
+def work_item(
+    href: Any,
+    title: Any,
+    due_on: date | None,
+    today: date,
+    context: Any,
+    status: Any,
+    progress: Any,
+    class_: Any = "list-group-item",
+) -> Markup:
+    """The `work_item(...)` macro's HTML: a piece of work in a list (My work)."""
+    css, link, name, where = escape_each([class_, href, title, context])
+    return Markup(
+        f'\n<li class="{css}">\n'
+        '  <div class="d-flex justify-content-between gap-2 flex-wrap">\n'
+        f'    <a class="fw-semibold" href="{link}">{name}</a>\n'
+        f"    {due(due_on, today)}\n  </div>\n"
+        f'  <div class="small text-body-secondary mb-1">{where} · {status_badge(status)}</div>\n'
+        f"  {progress_bar(progress, title)}\n</li>\n"
+    )
+
+
 def _change_value(field: str, value: Any, texts: dict[str, str]) -> str:
     """The `change_value(field, value)` macro's text: one side of a change, escaped."""
     if value is None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from models import (
     DELIVERABLE_FLOW,
@@ -20,6 +25,7 @@ from .. import policy
 from ..core import clock
 from ..core.errors import DomainError, EditConflict
 from ..core.forms import ActionForm, choices, require_action_form
+from ..core.url_patterns import url_pattern
 from ..groups import service as group_service
 from ..policy import personal
 from . import markup
@@ -69,6 +75,44 @@ def _owner_choices(group):
         key=lambda choice: choice[1].casefold(),
     )
     return choices([("", _("— none —")), *members])
+
+
+@bp.app_template_global()
+def my_work_items(kind: str, items: Iterable[Any], today: date, lang: str) -> Markup:
+    """My work's list items, `kind` "review", "tasks" or "deliverables": the markup of the
+    template's loops over `work_item(...)` (`tests/work/test_my_work_rows.py` compares
+    them)."""
+    if kind == "tasks":
+        task_url = url_pattern("work.task", "task_id")
+        shown = [
+            markup.work_item(
+                task_url(task.id),
+                task.title,
+                task.due_on,
+                today,
+                f"{task.deliverable.title} · {task.deliverable.group.name(lang)}",
+                task.status,
+                task.progress,
+            )
+            for task in items
+        ]
+    else:
+        deliverable_url = url_pattern("work.deliverable", "deliverable_id")
+        review = kind == "review"
+        shown = [
+            markup.work_item(
+                deliverable_url(d.id) + "#review-heading" if review else deliverable_url(d.id),
+                d.title,
+                d.due_on,
+                today,
+                d.group.name(lang),
+                d.status,
+                d.progress,
+                "list-group-item px-0" if review else "list-group-item",
+            )
+            for d in items
+        ]
+    return Markup("".join(f"\n      {item}\n      " for item in shown))
 
 
 def _assignee_choices(group):
