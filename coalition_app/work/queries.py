@@ -15,6 +15,7 @@ from models import (
     Deliverable,
     GroupChair,
     GroupMembership,
+    Institution,
     ProgressUpdate,
     Task,
     User,
@@ -149,18 +150,25 @@ def current_memberships(group: WorkingGroup) -> list[GroupMembership]:
     return [m for m in group.memberships if m.current_on(day)]
 
 
-def eligible_assignees(group: WorkingGroup) -> list[User]:
-    """Active people of institutions that currently belong to the group."""
+# Names only, built once: not a User (and its institution) for each of the fifty people.
+_ASSIGNEE_ROWS = (
+    select(User.id, User.full_name, Institution.acronym, Institution.name)
+    .join(Institution, User.institution_id == Institution.id)
+    .where(
+        User.institution_id.in_(bindparam("institution_ids", expanding=True)),
+        User.is_active.is_(True),
+    )
+    .order_by(User.full_name)
+)
+
+
+def eligible_assignees(group: WorkingGroup) -> list[Any]:
+    """Active people of institutions that currently belong to the group, as rows of their
+    id, full name and their institution's acronym and name."""
     ids = current_member_institution_ids(group)
     if not ids:
         return []
-    return list(
-        session.scalars(
-            select(User)
-            .where(User.institution_id.in_(ids), User.is_active.is_(True))
-            .order_by(User.full_name)
-        )
-    )
+    return list(session.execute(_ASSIGNEE_ROWS, {"institution_ids": sorted(ids)}))
 
 
 # --- reading for pages ----------------------------------------------------------------------

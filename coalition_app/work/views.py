@@ -150,8 +150,8 @@ def _assignee_choices(group):
     return choices(
         [("", _("— unassigned —"))]
         + [
-            (u.id, f"{u.full_name} ({u.institution.acronym or u.institution.name})")
-            for u in work_queries.eligible_assignees(group)
+            (person_id, f"{full_name} ({acronym or name})")
+            for person_id, full_name, acronym, name in work_queries.eligible_assignees(group)
         ]
     )
 
