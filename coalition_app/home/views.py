@@ -27,7 +27,7 @@ from ..core.html import escape_each
 from ..core.i18n import LOCALE_SESSION_KEY, current_language
 from ..core.url_patterns import url_pattern
 from ..policy import authorize, public
-from ..work.markup import due, progress_bar, status_badge
+from ..work.markup import Pieces
 from .overview import coalition_overview
 
 bp = Blueprint("home", __name__)
@@ -61,6 +61,7 @@ def home_work_rows(deliverables: Iterable[Deliverable], today: date) -> Markup:
     language = current_language()
     deliverable_url = url_pattern("work.deliverable", "deliverable_id")
     group_urls: dict[str, str] = {}
+    pieces = Pieces()
     rows = []
     for deliverable in deliverables:
         group = deliverable.group
@@ -74,10 +75,10 @@ def home_work_rows(deliverables: Iterable[Deliverable], today: date) -> Markup:
             "\n    <tr>\n"
             f'      <td><a class="fw-semibold" href="{href}">{title}</a></td>\n'
             f'      <td data-label="{t_group}"><a href="{group_href}">{group_name}</a></td>\n'
-            f'      <td data-label="{t_due}">{due(deliverable.due_on, today)}</td>\n'
-            f'      <td data-label="{t_status}">{status_badge(deliverable.status)}</td>\n'
+            f'      <td data-label="{t_due}">{pieces.due(deliverable.due_on, today)}</td>\n'
+            f'      <td data-label="{t_status}">{pieces.status_badge(deliverable.status)}</td>\n'
             f'      <td data-label="{t_progress}" class="progress-cell">'
-            f"{progress_bar(deliverable.progress, deliverable.title)}</td>\n"
+            f"{pieces.progress_bar(deliverable.progress, deliverable.title)}</td>\n"
             "    </tr>\n    "
         )
     return Markup("".join(rows))

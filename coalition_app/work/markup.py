@@ -64,42 +64,69 @@ def _texts() -> dict[str, str]:
     return texts
 
 
+class Pieces:
+    """The three pieces for one request's rows: the messages and DUE_SOON_DAYS looked up
+    once, not once a piece (the text, escaped, as `str`)."""
+
+    __slots__ = ("texts", "within_days")
+
+    def __init__(self) -> None:
+        self.texts = _texts()
+        self.within_days: int = current_app.config["DUE_SOON_DAYS"]
+
+    def progress_bar(self, value: Any, title: Any) -> str:
+        # The message is the translator's text, not escaped; the title is (Markup's `%`).
+        name = self.texts["progress_of"] % {"title": escape(title)}
+        value = escape(value)
+        return (
+            f'\n<div class="progress" role="progressbar" aria-label="{name}" '
+            f'aria-valuenow="{value}" aria-valuemin="0" aria-valuemax="100">\n'
+            f'  <div class="progress-bar w-pct-{value}">{value}%</div>\n</div>\n'
+        )
+
+    def status_badge(self, status: Any) -> str:
+        key = f"badge:{status.value}"
+        badge = self.texts.get(key)
+        if badge is None:
+            value, text = escape_each([status.value, label(status)])
+            badge = self.texts[key] = (
+                f'\n<span class="badge status-badge status-{value}">{text}</span>\n'
+            )
+        return badge
+
+    def due(self, day: date | None, today: date, done: Any = False) -> str:
+        texts = self.texts
+        if not day:
+            return f'\n<span class="text-body-secondary">{texts["no_due_date"]}</span>\n'
+        state = due_state(day, today, self.within_days, done=done)
+        shown = escape(format_date_once(day, "medium"))
+        if state is None:
+            return f'\n\n  \n  <span class="text-nowrap ">{shown}</span>\n\n'
+        if state.value == "overdue":
+            return (
+                f'\n\n  \n  <span class="text-nowrap text-danger fw-semibold">{shown} · '
+                f"{texts['overdue']}</span>\n\n"
+            )
+        return (
+            f'\n\n  \n  <span class="text-nowrap ">{shown} · <span class="due-soon">'
+            f"{texts['due_soon']}</span></span>\n\n"
+        )
+
+
 def progress_bar(value: Any, title: Any) -> Markup:
     """The `progress_bar(value, title)` macro's HTML."""
-    name = Markup(_texts()["progress_of"]) % {"title": title}
-    value = escape(value)
-    return Markup(
-        f'\n<div class="progress" role="progressbar" aria-label="{name}" '
-        f'aria-valuenow="{value}" aria-valuemin="0" aria-valuemax="100">\n'
-        f'  <div class="progress-bar w-pct-{value}">{value}%</div>\n</div>\n'
-    )
+    return Markup(Pieces().progress_bar(value, title))
 
 
 def status_badge(status: Any) -> Markup:
     """The `status_badge(status)` macro's HTML."""
-    value, text = escape_each([status.value, label(status)])
-    return Markup(f'\n<span class="badge status-badge status-{value}">{text}</span>\n')
+    return Markup(Pieces().status_badge(status))
 
 
 def due(day: date | None, today: date, done: Any = False) -> Markup:
     """The `due(day, today, done=False)` macro's HTML: the date, and whether it is overdue or
     due soon (`models.work.due_state`, DUE_SOON_DAYS)."""
-    texts = _texts()
-    if not day:
-        return Markup(f'\n<span class="text-body-secondary">{texts["no_due_date"]}</span>\n')
-    state = due_state(day, today, current_app.config["DUE_SOON_DAYS"], done=done)
-    shown = escape(format_date_once(day, "medium"))
-    if state is None:
-        return Markup(f'\n\n  \n  <span class="text-nowrap ">{shown}</span>\n\n')
-    if state.value == "overdue":
-        return Markup(
-            f'\n\n  \n  <span class="text-nowrap text-danger fw-semibold">{shown} · '
-            f"{texts['overdue']}</span>\n\n"
-        )
-    return Markup(
-        f'\n\n  \n  <span class="text-nowrap ">{shown} · <span class="due-soon">'
-        f"{texts['due_soon']}</span></span>\n\n"
-    )
+    return Markup(Pieces().due(day, today, done))
 
 
 def work_item(
@@ -111,16 +138,19 @@ def work_item(
     status: Any,
     progress: Any,
     class_: Any = "list-group-item",
+    pieces: Pieces | None = None,
 ) -> Markup:
     """The `work_item(...)` macro's HTML: a piece of work in a list (My work)."""
+    pieces = pieces or Pieces()
     css, link, name, where = escape_each([class_, href, title, context])
     return Markup(
         f'\n<li class="{css}">\n'
         '  <div class="d-flex justify-content-between gap-2 flex-wrap">\n'
         f'    <a class="fw-semibold" href="{link}">{name}</a>\n'
-        f"    {due(due_on, today)}\n  </div>\n"
-        f'  <div class="small text-body-secondary mb-1">{where} · {status_badge(status)}</div>\n'
-        f"  {progress_bar(progress, title)}\n</li>\n"
+        f"    {pieces.due(due_on, today)}\n  </div>\n"
+        f'  <div class="small text-body-secondary mb-1">{where} · '
+        f"{pieces.status_badge(status)}</div>\n"
+        f"  {pieces.progress_bar(progress, title)}\n</li>\n"
     )
 
 

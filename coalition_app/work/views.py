@@ -86,6 +86,7 @@ def deliverable_task_rows(tasks: Iterable[Any], today: date) -> Markup:
         [_("Assignee"), _("Due"), _("Status"), _("Progress"), _("unassigned")]
     )
     task_url = url_pattern("work.task", "task_id")
+    pieces = markup.Pieces()
     rows = []
     for task in tasks:
         assignee = task.assignee
@@ -99,10 +100,10 @@ def deliverable_task_rows(tasks: Iterable[Any], today: date) -> Markup:
             f'\n          <tr id="task-{task_id}">\n'
             f'            <td><a href="{href}">{title}</a></td>\n'
             f'            <td data-label="{t_assignee}">{assignee_name}</td>\n'
-            f'            <td data-label="{t_due}">{markup.due(task.due_on, today, done)}</td>\n'
-            f'            <td data-label="{t_status}">{markup.status_badge(task.status)}</td>\n'
+            f'            <td data-label="{t_due}">{pieces.due(task.due_on, today, done)}</td>\n'
+            f'            <td data-label="{t_status}">{pieces.status_badge(task.status)}</td>\n'
             f'            <td class="w-25" data-label="{t_progress}">'
-            f"{markup.progress_bar(task.progress, task.title)}</td>\n"
+            f"{pieces.progress_bar(task.progress, task.title)}</td>\n"
             "          </tr>\n          "
         )
     return Markup("".join(rows))
@@ -113,6 +114,7 @@ def my_work_items(kind: str, items: Iterable[Any], today: date, lang: str) -> Ma
     """My work's list items, `kind` "review", "tasks" or "deliverables": the markup of the
     template's loops over `work_item(...)` (`tests/work/test_my_work_rows.py` compares
     them)."""
+    pieces = markup.Pieces()
     if kind == "tasks":
         task_url = url_pattern("work.task", "task_id")
         shown = [
@@ -124,6 +126,7 @@ def my_work_items(kind: str, items: Iterable[Any], today: date, lang: str) -> Ma
                 f"{task.deliverable.title} · {task.deliverable.group.name(lang)}",
                 task.status,
                 task.progress,
+                pieces=pieces,
             )
             for task in items
         ]
@@ -140,6 +143,7 @@ def my_work_items(kind: str, items: Iterable[Any], today: date, lang: str) -> Ma
                 d.status,
                 d.progress,
                 "list-group-item px-0" if review else "list-group-item",
+                pieces,
             )
             for d in items
         ]
