@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -28,7 +29,7 @@ from ..core.i18n import LOCALE_SESSION_KEY, current_language
 from ..core.url_patterns import url_pattern
 from ..policy import authorize, public
 from ..work.markup import Pieces
-from .overview import coalition_overview
+from .overview import GroupSummary, coalition_overview
 
 bp = Blueprint("home", __name__)
 
@@ -82,6 +83,73 @@ def home_work_rows(deliverables: Iterable[Deliverable], today: date) -> Markup:
             "    </tr>\n    "
         )
     return Markup("".join(rows))
+
+
+@bp.app_template_global()
+def home_group_items(groups: Iterable[GroupSummary], lang: str) -> Markup:
+    """The home page's working groups (leads, chairs, figures): the markup of the template's
+    loop (`tests/home/test_rows.py` compares them)."""
+    t_led, t_no_lead, t_chaired = escape_each(
+        [_("Led by"), _("No lead institution yet"), _("Chaired by")]
+    )
+    items = []
+    for summary in groups:
+        group = summary.group
+        href, name, leads, chairs = escape_each(
+            [
+                url_for("groups.detail", slug=group.slug),
+                group.name(lang),
+                ", ".join(map(str, summary.leads)),
+                ", ".join(map(str, summary.chairs)),
+            ]
+        )
+        led = f"{t_led} {leads}" if summary.leads else t_no_lead
+        chaired = f"<br>{t_chaired} {chairs}" if summary.chairs else ""
+        members, due_soon = escape_each(
+            [
+                ngettext("%(num)s institution", "%(num)s institutions", summary.member_count),
+                ngettext(
+                    "%(num)s deliverable due soon",
+                    "%(num)s deliverables due soon",
+                    summary.due_soon,
+                ),
+            ]
+        )
+        overdue = (
+            '<div class="text-danger-emphasis">'
+            + str(
+                escape(
+                    ngettext(
+                        "%(num)s deliverable overdue",
+                        "%(num)s deliverables overdue",
+                        summary.overdue,
+                    )
+                )
+            )
+            + "</div>"
+            if summary.overdue
+            else ""
+        )
+        items.append(
+            '\n          <li class="list-group-item px-0">\n'
+            '            <div class="d-flex flex-wrap justify-content-between align-items-start'
+            ' gap-2">\n'
+            "              <div>\n"
+            f'                <a class="fw-semibold" href="{href}">{name}</a>\n'
+            '                <div class="small text-body-secondary">\n'
+            f"                  {led}\n"
+            f"                  {chaired}\n"
+            "                </div>\n"
+            "              </div>\n"
+            '              <div class="text-sm-end small group-figures">\n'
+            f"                <div>{members}</div>\n"
+            f'                <div class="text-body-secondary">{due_soon}</div>\n'
+            f"                {overdue}\n"
+            "              </div>\n"
+            "            </div>\n"
+            "          </li>\n          "
+        )
+    return Markup("".join(items))
 
 
 @bp.post("/language/<code>")

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from coalition_app.home.views import home_work_rows
+from coalition_app.home.views import home_group_items, home_work_rows
 from models import WorkStatus
 
 # The template's loop this function replaces, as it was (in templates/home/index.html).
@@ -25,6 +25,24 @@ LOOP = """{% from "macros/work.html" import progress_bar, status_badge, due %}
       <td data-label="{{ t_progress }}" class="progress-cell">{{ progress_bar(deliverable.progress, deliverable.title) }}</td>
     </tr>
     {% endfor %}"""  # noqa: E501 (the template's lines as they were)
+GROUPS_LOOP = """          {% for summary in overview.groups %}
+          <li class="list-group-item px-0">
+            <div class="d-flex flex-wrap justify-content-between align-items-start gap-2">
+              <div>
+                <a class="fw-semibold" href="{{ url_for('groups.detail', slug=summary.group.slug) }}">{{ summary.group.name(lang) }}</a>
+                <div class="small text-body-secondary">
+                  {% if summary.leads %}{{ _("Led by") }} {{ summary.leads|join(", ") }}{% else %}{{ _("No lead institution yet") }}{% endif %}
+                  {% if summary.chairs %}<br>{{ _("Chaired by") }} {{ summary.chairs|join(", ") }}{% endif %}
+                </div>
+              </div>
+              <div class="text-sm-end small group-figures">
+                <div>{{ ngettext("%(num)s institution", "%(num)s institutions", summary.member_count) }}</div>
+                <div class="text-body-secondary">{{ ngettext("%(num)s deliverable due soon", "%(num)s deliverables due soon", summary.due_soon) }}</div>
+                {% if summary.overdue %}<div class="text-danger-emphasis">{{ ngettext("%(num)s deliverable overdue", "%(num)s deliverables overdue", summary.overdue) }}</div>{% endif %}
+              </div>
+            </div>
+          </li>
+          {% endfor %}"""  # noqa: E501 (the template's lines as they were)
 TODAY = date(2026, 6, 1)
 
 
@@ -57,3 +75,31 @@ def test_the_homes_rows_are_the_templates(app, language):
         )
         assert "\n    " + str(home_work_rows(deliverables, TODAY)) == expected
         assert str(home_work_rows([], TODAY)) == ""
+
+
+def _groups() -> list[SimpleNamespace]:
+    cases = [
+        (["AB", "C&D"], ["Ana <A>", "Beto"], 1, 0, 0),
+        ([], [], 0, 1, 1),
+        (["<X>", None], [], 5, 2, 3),
+        ([], ["Solo & Co."], 2, 0, 2),
+    ]
+    return [
+        SimpleNamespace(
+            group=SimpleNamespace(slug=f"g{n}", name=lambda lang, n=n: f"Group <{n}> & {lang}"),
+            leads=leads,
+            chairs=chairs,
+            member_count=members,
+            due_soon=due_soon,
+            overdue=overdue,
+        )
+        for n, (leads, chairs, members, due_soon, overdue) in enumerate(cases)
+    ]
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_the_homes_groups_are_the_templates(app, language):
+    with app.test_request_context(headers={"Accept-Language": language}):
+        overview = SimpleNamespace(groups=_groups())
+        expected = app.jinja_env.from_string(GROUPS_LOOP).render(overview=overview, lang=language)
+        assert "          " + str(home_group_items(overview.groups, language)) == expected
