@@ -27,14 +27,13 @@ from wtforms.widgets.core import FileInput, clean_key
 from .. import policy
 from ..comments.subjects import Kind, Subject, load_subject, subject_path
 from ..core.errors import DomainError, render_error
-from ..core.fields import html_attributes, render_label
+from ..core.fields import html_attributes
 from ..core.forms import ActionForm, attach_error, require_action_form
 from . import queries, storage
 from . import service as files
 from .forms import UploadForm
 
 bp = Blueprint("files", __name__)
-bp.add_app_template_global(render_label, "files_label")
 
 
 @bp.app_template_global()

@@ -45,10 +45,16 @@ def _render_home() -> str:
     overview = coalition_overview(
         clock.today(), due_within_days=current_app.config["DUE_SOON_DAYS"]
     )
-    return render_template("home/index.html", overview=overview)
+    # The rows' functions handed to the page, not app globals: each global costs every
+    # template import (Jinja compares the context's globals with the template's).
+    return render_template(
+        "home/index.html",
+        overview=overview,
+        home_work_rows=home_work_rows,
+        home_group_items=home_group_items,
+    )
 
 
-@bp.app_template_global()
 def home_work_rows(deliverables: Iterable[Deliverable], today: date) -> Markup:
     """The rows of the home page's tables of deliverables (overdue, due soon): the markup the
     template's loop wrote, written here because each row's due date, badge and bar were
@@ -85,7 +91,6 @@ def home_work_rows(deliverables: Iterable[Deliverable], today: date) -> Markup:
     return Markup("".join(rows))
 
 
-@bp.app_template_global()
 def home_group_items(groups: Iterable[GroupSummary], lang: str) -> Markup:
     """The home page's working groups (leads, chairs, figures): the markup of the template's
     loop (`tests/home/test_rows.py` compares them)."""

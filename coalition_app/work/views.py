@@ -36,7 +36,6 @@ from .choices import choice_list
 from .forms import DeliverableForm, FieldMerge, ProgressForm, ReviewForm, TaskForm
 
 bp = Blueprint("work", __name__)
-bp.add_app_template_global(choice_list)
 bp.add_app_template_global(markup.history_list, "work_history_list")
 
 
@@ -78,7 +77,6 @@ def _owner_choices(group):
     return choices([("", _("— none —")), *members])
 
 
-@bp.app_template_global()
 def deliverable_task_rows(tasks: Iterable[Any], today: date) -> Markup:
     """A deliverable's live tasks as table rows: the markup of the template's loop
     (`tests/work/test_task_rows.py` compares them)."""
@@ -109,7 +107,6 @@ def deliverable_task_rows(tasks: Iterable[Any], today: date) -> Markup:
     return Markup("".join(rows))
 
 
-@bp.app_template_global()
 def my_work_items(kind: str, items: Iterable[Any], today: date, lang: str) -> Markup:
     """My work's list items, `kind` "review", "tasks" or "deliverables": the markup of the
     template's loops over `work_item(...)` (`tests/work/test_my_work_rows.py` compares
@@ -227,6 +224,9 @@ def _render_deliverable(
         conflict=conflict,
         merges=merges or [],
         today=clock.today(),
+        # Handed to the page, not app globals: each global costs every template import.
+        choice_list=choice_list,
+        deliverable_task_rows=deliverable_task_rows,
     ), status
 
 
@@ -258,7 +258,10 @@ def _render_task(
 def my_work():
     today = clock.today()
     return render_template(
-        "work/my_work.html", work=work_queries.my_work(current_user, today), today=today
+        "work/my_work.html",
+        work=work_queries.my_work(current_user, today),
+        today=today,
+        my_work_items=my_work_items,
     )
 
 
