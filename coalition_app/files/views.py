@@ -3,6 +3,8 @@ object, as a download with `nosniff` and the type found in the content) and dele
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     Flask,
@@ -16,17 +18,50 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
+from wtforms import Field
+from wtforms.meta import DefaultMeta
+from wtforms.widgets.core import FileInput, clean_key
 
 from .. import policy
 from ..comments.subjects import Kind, Subject, load_subject, subject_path
 from ..core.errors import DomainError, render_error
+from ..core.fields import html_attributes
 from ..core.forms import ActionForm, attach_error, require_action_form
 from . import queries, storage
 from . import service as files
 from .forms import UploadForm
 
 bp = Blueprint("files", __name__)
+
+
+@bp.app_template_global()
+def file_input(f: Field, **kwargs: Any) -> Markup:
+    """`f(**kwargs)` for a file field, the same HTML without WTForms' attribute formatting
+    (core/fields.py writes the other widgets; a file input is only here, for now)."""
+    widget = f.widget
+    if (
+        type(widget).__call__ is not FileInput.__call__
+        or type(f).__call__ is not Field.__call__
+        or type(f.meta).render_field is not DefaultMeta.render_field
+    ):
+        return Markup(f(**kwargs))
+    attributes = {clean_key(k): v for k, v in kwargs.items()}
+    if f.render_kw is not None:
+        attributes = dict({clean_key(k): v for k, v in f.render_kw.items()}, **attributes)
+    attributes["value"] = False
+    if widget.multiple:
+        attributes["multiple"] = True
+    attributes.setdefault("id", f.id)
+    attributes.setdefault("type", widget.input_type)
+    flags = vars(f.flags)
+    for k in widget.validation_attrs:
+        if k in flags and k not in attributes:
+            value = flags[k]
+            attributes[k] = value() if callable(value) else value
+    return Markup(f"<input {html_attributes(dict(name=f.name, **attributes))}>")
+
 
 UPLOAD_ENDPOINTS = frozenset(
     {"files.upload_to_deliverable", "files.upload_to_task", "files.upload_to_meeting"}

@@ -11,6 +11,7 @@ from models import NotificationKind
 from ..account.views import safe_next_url
 from ..core.forms import ActionForm, require_action_form
 from ..policy import personal
+from ..work.choices import choice_list
 from . import service as notifications
 from .forms import EmailChoicesForm
 
@@ -49,6 +50,7 @@ def _render_inbox(email_form: EmailChoicesForm, status: int = 200):
         message=notifications.message,
         action_form=ActionForm(),
         email_form=email_form,
+        choice_list=choice_list,
     ), status
 
 

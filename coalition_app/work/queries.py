@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Date, Select, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -15,6 +15,7 @@ from models import (
     Deliverable,
     GroupChair,
     GroupMembership,
+    Institution,
     ProgressUpdate,
     Task,
     User,
@@ -67,24 +68,65 @@ _TASK = (
         joinedload(Task.updated_by).lazyload(User.institution),
     )
 )
-_HISTORY = (
-    select(ProgressUpdate)
-    .where(
-        (ProgressUpdate.deliverable_id == bindparam("deliverable_id"))
-        | ProgressUpdate.task_id.in_(bindparam("task_ids", expanding=True))
+
+
+class Person(NamedTuple):
+    full_name: str
+
+
+class TaskRef(NamedTuple):
+    id: int
+    title: str
+
+
+class HistoryEntry(NamedTuple):
+    """A progress update as the history list shows it (`work.markup.history_list`): a row,
+    not a ProgressUpdate with its author and task loaded as objects."""
+
+    id: int
+    created_at: datetime
+    changes: dict[str, Any]
+    note: str
+    evidence_url: str | None
+    author: Person | None
+    task: TaskRef | None
+
+
+_HISTORY_COLUMNS = (
+    select(
+        ProgressUpdate.id,
+        ProgressUpdate.created_at,
+        ProgressUpdate.changes,
+        ProgressUpdate.note,
+        ProgressUpdate.evidence_url,
+        User.full_name,
+        ProgressUpdate.task_id,
+        Task.title,
     )
-    .options(
-        joinedload(ProgressUpdate.author).lazyload(User.institution),
-        joinedload(ProgressUpdate.task),
-    )
+    .outerjoin(User, ProgressUpdate.author_id == User.id)
+    .outerjoin(Task, ProgressUpdate.task_id == Task.id)
     .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
 )
-_TASK_HISTORY = (
-    select(ProgressUpdate)
-    .where(ProgressUpdate.task_id == bindparam("task_id"))
-    .options(joinedload(ProgressUpdate.author).lazyload(User.institution))
-    .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
+_HISTORY = _HISTORY_COLUMNS.where(
+    (ProgressUpdate.deliverable_id == bindparam("deliverable_id"))
+    | ProgressUpdate.task_id.in_(bindparam("task_ids", expanding=True))
 )
+_TASK_HISTORY = _HISTORY_COLUMNS.where(ProgressUpdate.task_id == bindparam("task_id"))
+
+
+def _entries(rows: Iterable[Any]) -> list[HistoryEntry]:
+    return [
+        HistoryEntry(
+            update_id,
+            created_at,
+            changes,
+            note,
+            evidence_url,
+            None if author is None else Person(author),
+            None if task_id is None else TaskRef(task_id, title),
+        )
+        for update_id, created_at, changes, note, evidence_url, author, task_id, title in rows
+    ]
 
 
 def load_deliverable(deliverable_id: int, user: User) -> Deliverable:
@@ -103,14 +145,16 @@ def load_task(task_id: int, user: User) -> Task:
     return task
 
 
-def history(deliverable: Deliverable, user: User) -> list[ProgressUpdate]:
+def history(deliverable: Deliverable, user: User) -> list[HistoryEntry]:
     """The history of a deliverable and of the tasks of it `user` may see, oldest first.
 
     The same rule as the objects (`policy.can(user, "view_task", task)`): the notes and links
     of an archived task are not shown to whoever gets a 404 on the task itself.
     """
     task_ids = [task.id for task in deliverable.tasks if policy.can(user, "view_task", task)]
-    return list(session.scalars(_HISTORY, {"deliverable_id": deliverable.id, "task_ids": task_ids}))
+    return _entries(
+        session.execute(_HISTORY, {"deliverable_id": deliverable.id, "task_ids": task_ids})
+    )
 
 
 def live_updates(deliverable_ids: Iterable[int]) -> Select[ProgressUpdate]:
@@ -131,8 +175,8 @@ def live_updates(deliverable_ids: Iterable[int]) -> Select[ProgressUpdate]:
     )
 
 
-def task_history(task: Task) -> list[ProgressUpdate]:
-    return list(session.scalars(_TASK_HISTORY, {"task_id": task.id}))
+def task_history(task: Task) -> list[HistoryEntry]:
+    return _entries(session.execute(_TASK_HISTORY, {"task_id": task.id}))
 
 
 # --- who takes part ---
@@ -149,18 +193,25 @@ def current_memberships(group: WorkingGroup) -> list[GroupMembership]:
     return [m for m in group.memberships if m.current_on(day)]
 
 
-def eligible_assignees(group: WorkingGroup) -> list[User]:
-    """Active people of institutions that currently belong to the group."""
+# Names only, built once: not a User (and its institution) for each of the fifty people.
+_ASSIGNEE_ROWS = (
+    select(User.id, User.full_name, Institution.acronym, Institution.name)
+    .join(Institution, User.institution_id == Institution.id)
+    .where(
+        User.institution_id.in_(bindparam("institution_ids", expanding=True)),
+        User.is_active.is_(True),
+    )
+    .order_by(User.full_name)
+)
+
+
+def eligible_assignees(group: WorkingGroup) -> list[Any]:
+    """Active people of institutions that currently belong to the group, as rows of their
+    id, full name and their institution's acronym and name."""
     ids = current_member_institution_ids(group)
     if not ids:
         return []
-    return list(
-        session.scalars(
-            select(User)
-            .where(User.institution_id.in_(ids), User.is_active.is_(True))
-            .order_by(User.full_name)
-        )
-    )
+    return list(session.execute(_ASSIGNEE_ROWS, {"institution_ids": sorted(ids)}))
 
 
 # --- reading for pages ----------------------------------------------------------------------

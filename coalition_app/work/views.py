@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from models import (
     DELIVERABLE_FLOW,
@@ -20,13 +25,18 @@ from .. import policy
 from ..core import clock
 from ..core.errors import DomainError, EditConflict
 from ..core.forms import ActionForm, choices, require_action_form
+from ..core.html import escape_each
+from ..core.url_patterns import url_pattern
 from ..groups import service as group_service
 from ..policy import personal
+from . import markup
 from . import queries as work_queries
 from . import service as work_service
+from .choices import choice_list
 from .forms import DeliverableForm, FieldMerge, ProgressForm, ReviewForm, TaskForm
 
 bp = Blueprint("work", __name__)
+bp.add_app_template_global(markup.history_list, "work_history_list")
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -67,12 +77,82 @@ def _owner_choices(group):
     return choices([("", _("— none —")), *members])
 
 
+def deliverable_task_rows(tasks: Iterable[Any], today: date) -> Markup:
+    """A deliverable's live tasks as table rows: the markup of the template's loop
+    (`tests/work/test_task_rows.py` compares them)."""
+    t_assignee, t_due, t_status, t_progress, t_unassigned = escape_each(
+        [_("Assignee"), _("Due"), _("Status"), _("Progress"), _("unassigned")]
+    )
+    task_url = url_pattern("work.task", "task_id")
+    pieces = markup.Pieces()
+    rows = []
+    for task in tasks:
+        assignee = task.assignee
+        task_id, href, title, assignee_name = escape_each(
+            [task.id, task_url(task.id), task.title, assignee.full_name if assignee else ""]
+        )
+        if not assignee:
+            assignee_name = t_unassigned
+        done = task.status.value == "done"
+        rows.append(
+            f'\n          <tr id="task-{task_id}">\n'
+            f'            <td><a href="{href}">{title}</a></td>\n'
+            f'            <td data-label="{t_assignee}">{assignee_name}</td>\n'
+            f'            <td data-label="{t_due}">{pieces.due(task.due_on, today, done)}</td>\n'
+            f'            <td data-label="{t_status}">{pieces.status_badge(task.status)}</td>\n'
+            f'            <td class="w-25" data-label="{t_progress}">'
+            f"{pieces.progress_bar(task.progress, task.title)}</td>\n"
+            "          </tr>\n          "
+        )
+    return Markup("".join(rows))
+
+
+def my_work_items(kind: str, items: Iterable[Any], today: date, lang: str) -> Markup:
+    """My work's list items, `kind` "review", "tasks" or "deliverables": the markup of the
+    template's loops over `work_item(...)` (`tests/work/test_my_work_rows.py` compares
+    them)."""
+    pieces = markup.Pieces()
+    if kind == "tasks":
+        task_url = url_pattern("work.task", "task_id")
+        shown = [
+            markup.work_item(
+                task_url(task.id),
+                task.title,
+                task.due_on,
+                today,
+                f"{task.deliverable.title} · {task.deliverable.group.name(lang)}",
+                task.status,
+                task.progress,
+                pieces=pieces,
+            )
+            for task in items
+        ]
+    else:
+        deliverable_url = url_pattern("work.deliverable", "deliverable_id")
+        review = kind == "review"
+        shown = [
+            markup.work_item(
+                deliverable_url(d.id) + "#review-heading" if review else deliverable_url(d.id),
+                d.title,
+                d.due_on,
+                today,
+                d.group.name(lang),
+                d.status,
+                d.progress,
+                "list-group-item px-0" if review else "list-group-item",
+                pieces,
+            )
+            for d in items
+        ]
+    return Markup("".join(f"\n      {item}\n      " for item in shown))
+
+
 def _assignee_choices(group):
     return choices(
         [("", _("— unassigned —"))]
         + [
-            (u.id, f"{u.full_name} ({u.institution.acronym or u.institution.name})")
-            for u in work_queries.eligible_assignees(group)
+            (person_id, f"{full_name} ({acronym or name})")
+            for person_id, full_name, acronym, name in work_queries.eligible_assignees(group)
         ]
     )
 
@@ -144,6 +224,9 @@ def _render_deliverable(
         conflict=conflict,
         merges=merges or [],
         today=clock.today(),
+        # Handed to the page, not app globals: each global costs every template import.
+        choice_list=choice_list,
+        deliverable_task_rows=deliverable_task_rows,
     ), status
 
 
@@ -175,7 +258,10 @@ def _render_task(
 def my_work():
     today = clock.today()
     return render_template(
-        "work/my_work.html", work=work_queries.my_work(current_user, today), today=today
+        "work/my_work.html",
+        work=work_queries.my_work(current_user, today),
+        today=today,
+        my_work_items=my_work_items,
     )
 
 
