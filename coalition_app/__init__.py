@@ -108,9 +108,10 @@ def create_app(config: Config | None = None) -> Flask:
 
     app.jinja_env.globals["url_pattern"] = url_pattern
 
-    from .core.fields import form_field
+    from .core.fields import form_field, hidden_tag
 
     app.jinja_env.globals["form_field"] = form_field
+    app.jinja_env.globals["hidden_tag"] = hidden_tag  # `form.hidden_tag()`'s HTML
 
     from models import due_state
 

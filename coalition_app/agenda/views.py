@@ -30,11 +30,11 @@ from models import (
     User,
 )
 
-from ..applications.views import checkbox_options
 from ..core import clock
 from ..core.csv import csv_response
 from ..core.db import session
 from ..core.errors import DomainError, EditConflict
+from ..core.fields import choice_options
 from ..core.forms import attach_error, choices, require_action_form
 from ..core.html import escape_each
 from ..core.i18n import current_language, format_date_once
@@ -768,7 +768,7 @@ def _labels() -> dict[str, Any]:
 def initiative_checkboxes(field: SelectMultipleField) -> Markup:
     """A position form's initiatives, a checkbox each (`agenda/_position_form.html`): the
     markup of the template's loop through WTForms, which built a field per option."""
-    options = checkbox_options(field)
+    options = choice_options(field)
     if not options:
         return Markup(
             '\n    <p class="small text-body-secondary">'

@@ -12,7 +12,6 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 from wtforms import SelectMultipleField
-from wtforms.widgets import CheckboxInput
 
 from models import ApplicationStatus, Sector, State, WorkingGroup, utcnow
 
@@ -20,8 +19,8 @@ from ..core import clock
 from ..core.db import session
 from ..core.errors import DomainError
 from ..core.extensions import limiter
+from ..core.fields import choice_options
 from ..core.forms import attach_error, require_action_form
-from ..core.html import escape_each
 from ..core.i18n import current_language
 from ..policy import authorize, public
 from . import service as applications
@@ -65,38 +64,6 @@ def _reference_choices(form: ApplyForm | ApproveForm, language: str) -> None:
     form.groups.choices = [(group_id, name) for group_id, name in groups]
 
 
-def checkbox_options(field: SelectMultipleField) -> list[str]:
-    """Each option of a field of checkboxes as `{{ option(class_="form-check-input") }}
-    {{ option.label(class_="form-check-label") }}` writes it (WTForms built a field per
-    option and formatted each attribute; a field with attributes or validators of its own,
-    which its options would carry, is rendered by WTForms)."""
-    if (
-        field.render_kw
-        or field.validators
-        or type(field.option_widget).__call__ is not CheckboxInput.__call__
-    ):
-        return [
-            f"{option(class_='form-check-input')} {option.label(class_='form-check-label')}"
-            for option in field
-        ]
-    choices = list(field.iter_choices())
-    texts = escape_each(
-        [field.id, field.name]
-        + [value for choice in choices for value in (choice.value, choice.label or choice.value)]
-    )
-    field_id, name = texts[0], texts[1]
-    out = []
-    for at, choice in enumerate(choices):
-        value = texts[2 + 2 * at].replace('"', "&quot;")
-        checked = "checked " if choice.selected else ""
-        out.append(
-            f'<input {checked}class="form-check-input" id="{field_id}-{at}" name="{name}"'
-            f' type="checkbox" value="{value}"> <label class="form-check-label"'
-            f' for="{field_id}-{at}">{texts[3 + 2 * at]}</label>'
-        )
-    return out
-
-
 def apply_group_checkboxes(field: SelectMultipleField) -> Markup:
     """The application form's groups of interest (`applications/apply.html`)."""
     return Markup(
@@ -104,7 +71,7 @@ def apply_group_checkboxes(field: SelectMultipleField) -> Markup:
             [
                 f'\n          <div class="form-check">\n            {option}\n'
                 "          </div>\n          "
-                for option in checkbox_options(field)
+                for option in choice_options(field)
             ]
         )
     )
@@ -116,7 +83,7 @@ def review_group_checkboxes(field: SelectMultipleField) -> Markup:
         "".join(
             [
                 f'\n          <div class="form-check">{option}</div>\n          '
-                for option in checkbox_options(field)
+                for option in choice_options(field)
             ]
         )
     )

@@ -4,16 +4,15 @@ reason."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired
 
 from models.comments import BODY_MAX, REASON_MAX
 
-from ..core.forms import PlainText, newlines, strip
+from ..core.forms import Form, PlainText, newlines, strip
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     # Not "Comment": the review form on the same page has that label.
     body = TextAreaField(
         _l("Your message"),
@@ -37,7 +36,7 @@ class EditCommentForm(CommentForm):
             return None
 
 
-class HideForm(FlaskForm):
+class HideForm(Form):
     reason = StringField(
         _l("Reason"),
         filters=[strip],

@@ -14,7 +14,6 @@ from models import Comment
 
 from .. import policy
 from ..core.errors import DomainError, EditConflict
-from ..core.fields import hidden_tag
 from ..core.forms import ActionForm, attach_error, require_action_form
 from ..core.markdown import render_markdown
 from . import queries
@@ -26,10 +25,6 @@ bp = Blueprint("comments", __name__)
 
 
 # --- what the thread macro (templates/comments/_thread.html) asks -----------------------------
-
-# `form.hidden_tag()`'s HTML without WTForms' attribute formatting (core/fields.py), for the
-# comment thread and the work pages.
-bp.add_app_template_global(hidden_tag, "hidden_tag")
 
 
 @bp.app_template_global()

@@ -15,6 +15,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 from wtforms import Field
+from wtforms.fields.choices import SelectFieldBase
 from wtforms.fields.core import Label
 from wtforms.meta import DefaultMeta
 from wtforms.widgets.core import (
@@ -363,6 +364,87 @@ def render_widget(f: Field, **kwargs: Any) -> Markup:
     if type(f).__call__ is not Field.__call__ or type(f.meta).render_field not in _PLAIN_RENDERING:
         return Markup(f(**kwargs))
     return render_field(f, kwargs)
+
+
+# --- radio and checkbox lists ------------------------------------------------------------------
+
+_OPTION_WIDGETS = {CheckboxInput: CheckboxInput.__call__, RadioInput: RadioInput.__call__}
+
+
+def _plain_options(field: Any) -> bool:
+    """Whether the options are what `choice_options` writes: the stock iteration, option
+    class, option widget, label and rendering."""
+    widget = field.option_widget
+    return (
+        _OPTION_WIDGETS.get(type(widget)) is type(widget).__call__
+        and type(field).__iter__ is SelectFieldBase.__iter__
+        and type(field)._Option is SelectFieldBase._Option
+        and SelectFieldBase._Option.__call__ is Field.__call__
+        and type(field.meta).render_field in _PLAIN_RENDERING
+    )
+
+
+def choice_options(
+    field: Any, input_class: str = "form-check-input", label_class: str = "form-check-label"
+) -> list[str]:
+    """Each option of a radio or checkbox list (a `RadioField`, a `SelectMultipleField` of
+    checkboxes) as ``{{ option(class_=input_class) }} {{ option.label(class_=label_class) }}``
+    writes it, without WTForms' subfields: iterating the field builds a whole `Field` per
+    option (its flags, label and data processed), about 800 calls an option. Anything else
+    is rendered by WTForms."""
+    if not _plain_options(field):
+        return [
+            f"{option(class_=input_class)} {option.label(class_=label_class)}" for option in field
+        ]
+    # The option's flags: its validators' (the field's) and its widget's, as Field.__init__.
+    widget = field.option_widget
+    flags: dict[str, Any] = {}
+    for source in (*field.validators, widget):
+        flags.update(getattr(source, "field_flags", {}))
+    given = {clean_key(k): v for k, v in (field.render_kw or {}).items()}
+    given["class"] = input_class
+    for k in widget.validation_attrs:
+        if k in flags and k not in given:
+            value = flags[k]
+            given[k] = value() if callable(value) else value
+    choices = list(field._iter_choices_normalized())
+    texts = escape_each([choice.label or choice.value for choice in choices])
+    out = []
+    for i, (choice, text) in enumerate(zip(choices, texts, strict=True)):
+        attributes = dict(given)
+        option_id = f"{field.id}-{i}"
+        if choice.selected:
+            attributes.setdefault("checked", True)
+        attributes.setdefault("id", option_id)
+        attributes.setdefault("type", widget.input_type)
+        attributes.setdefault("value", str(choice.value))
+        attributes["name"] = field.name
+        label = html_attributes({"class_": label_class, "for": option_id})
+        out.append(f"<input {html_attributes(attributes)}> <label {label}>{text}</label>")
+    return out
+
+
+def choice_list(
+    field: Any,
+    indent: str,
+    input_class: str = "form-check-input",
+    label_class: str = "form-check-label",
+) -> Markup:
+    """The output of this template loop, `indent` being the spaces before its lines::
+
+    {% for option in field %}
+    <div class="form-check">{{ option(class_=input_class) }} {{ option.label(class_=label_class) }}</div>
+    {% endfor %}
+    """  # noqa: E501 (the loop as it was written)
+    before, after = f"\n{indent}", f"</div>\n{indent}"
+    return Markup(
+        "".join(
+            [
+                f'{before}<div class="form-check">{option}{after}'
+                for option in choice_options(field, input_class, label_class)
+            ]
+        )
+    )
 
 
 def render_label(f: Field, class_: str) -> Markup:

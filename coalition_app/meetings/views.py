@@ -40,7 +40,7 @@ from ..core import clock
 from ..core.csv import csv_response
 from ..core.db import session as db_session
 from ..core.errors import DomainError, EditConflict
-from ..core.fields import hidden_tag, render_label, render_widget
+from ..core.fields import render_label, render_widget
 from ..core.forms import (
     ActionForm,
     attach_error,
@@ -78,8 +78,6 @@ from .ical import as_utc
 
 bp = Blueprint("meetings", __name__)
 T = TypeVar("T")
-# A form's hidden fields through the app's widgets (the same HTML as `form.hidden_tag()`).
-bp.add_app_template_global(hidden_tag, "hidden_tag")
 
 
 # What other features' pages include (a group's figures, the growth table, the home's next

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..core.forms import Form
 
-class EmailChoicesForm(FlaskForm):
+
+class EmailChoicesForm(Form):
     email = SelectMultipleField(
         _l("E-mail me a copy when"),
         widget=ListWidget(prefix_label=False),

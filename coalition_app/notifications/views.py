@@ -9,9 +9,9 @@ from flask_login import current_user
 from models import NotificationKind
 
 from ..account.views import safe_next_url
+from ..core.fields import choice_list
 from ..core.forms import ActionForm, require_action_form
 from ..policy import personal
-from ..work.choices import choice_list
 from . import service as notifications
 from .forms import EmailChoicesForm
 

@@ -21,7 +21,6 @@ from typing import Any, ClassVar
 from flask import request
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
@@ -40,7 +39,7 @@ from wtforms.widgets import CheckboxInput, ListWidget, Select
 
 from models import ProgressMode, WorkStatus
 
-from ..core.forms import PlainText, choices, newlines, optional_id, strip
+from ..core.forms import Form, PlainText, choices, newlines, optional_id, strip
 from ..core.labels import label
 
 #: Where a conflicting field's choice is posted: ``keep-<field>`` = ``yours`` or ``theirs``.
@@ -80,7 +79,7 @@ class FieldMerge:
         return CHOICE_PREFIX + self.name
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(Form):
     """Carries the version the form was built from (optimistic locking) and, for the fields
     in `MERGED`, the values it was built from, so that a conflict can be merged."""
 

@@ -24,6 +24,7 @@ from models import (
 from .. import policy
 from ..core import clock
 from ..core.errors import DomainError, EditConflict
+from ..core.fields import choice_list
 from ..core.forms import ActionForm, choices, require_action_form
 from ..core.html import escape_each
 from ..core.url_patterns import url_pattern
@@ -32,7 +33,6 @@ from ..policy import personal
 from . import markup
 from . import queries as work_queries
 from . import service as work_service
-from .choices import choice_list
 from .forms import DeliverableForm, FieldMerge, ProgressForm, ReviewForm, TaskForm
 
 bp = Blueprint("work", __name__)

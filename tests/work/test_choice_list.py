@@ -1,4 +1,4 @@
-"""`work.choices.choice_list` writes what the templates' loop over a radio or checkbox list's
+"""`core.fields.choice_list` writes what the templates' loop over a radio or checkbox list's
 options wrote through WTForms' subfields, option for option."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from wtforms.validators import DataRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget, RadioInput
 
 from coalition_app.account.forms import ProfileForm, TokenForm
+from coalition_app.core.fields import choice_list
 from coalition_app.core.forms import choices as as_choices
 from coalition_app.notifications.forms import EmailChoicesForm
-from coalition_app.work.choices import choice_list
 from coalition_app.work.forms import ReviewForm
 
 # The loop of templates/notifications/inbox.html and templates/work/deliverable.html, as it was.
