@@ -11,7 +11,6 @@ from flask_babel import force_locale, format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, Select, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import NotFound
 
 from models import (
@@ -76,14 +75,40 @@ _ACTIVITY_COLUMNS = (
 )
 
 
+class MemberRow(NamedTuple):
+    """A membership row as the group page lists it: the institution's names, the row's role
+    and dates, and whether it makes the institution a current member that day (the rule's
+    SQL form, `GroupMembership.current_on`)."""
+
+    role: GroupRole
+    since: date
+    until: date | None
+    name: str
+    acronym: str | None
+    sector_slug: str
+    current: bool
+
+
+class ChairRow(NamedTuple):
+    """A chairship as the group page lists it: the person's and institution's names, the
+    dates, and whether the person chairs that day (`GroupChair.current_on`, in SQL)."""
+
+    since: date
+    until: date | None
+    full_name: str
+    institution_name: str
+    institution_acronym: str | None
+    current: bool
+
+
 @dataclass
 class GroupPage:
     group: WorkingGroup
-    leads: list[GroupMembership]
-    members_by_sector: list[tuple[Sector, list[GroupMembership]]]
-    past_leads: list[GroupMembership]
-    chairs: list[GroupChair]
-    past_chairs: list[GroupChair]
+    leads: list[MemberRow]
+    members_by_sector: list[tuple[Sector, list[MemberRow]]]
+    past_leads: list[MemberRow]
+    chairs: list[ChairRow]
+    past_chairs: list[ChairRow]
     deliverables: list[Deliverable]
     archived: list[Deliverable]
     activity: list[Activity]
@@ -154,10 +179,34 @@ def archived_deliverables(group: WorkingGroup) -> list[Deliverable]:
 # What the group page shows of the institutions and people it lists: their names, never
 # their sector or state objects (`Institution.sector` and `.state`, and `User.institution`,
 # load by default with every row; the page has the sectors already, by slug).
+_PAGE_DAY = bindparam("day", type_=Date)
 _PAGE_MEMBERSHIPS = (
-    select(GroupMembership)
+    select(
+        GroupMembership.role,
+        GroupMembership.since,
+        GroupMembership.until,
+        Institution.name,
+        Institution.acronym,
+        Institution.sector_slug,
+        GroupMembership.current_on(_PAGE_DAY).label("current"),  # type: ignore[arg-type]
+    )
+    .join(Institution, Institution.id == GroupMembership.institution_id)
     .where(GroupMembership.group_id == bindparam("group_id"))
-    .options(joinedload(GroupMembership.institution).options(*WITHOUT_PLACE))
+)
+# Every chairship of the group, oldest first (`queries.chair_history`'s order), as rows.
+_PAGE_CHAIRS = (
+    select(
+        GroupChair.since,
+        GroupChair.until,
+        User.full_name,
+        Institution.name,
+        Institution.acronym,
+        GroupChair.current_on(_PAGE_DAY).label("current"),  # type: ignore[arg-type]
+    )
+    .join(User, User.id == GroupChair.person_id)
+    .join(Institution, Institution.id == User.institution_id)
+    .where(GroupChair.group_id == bindparam("group_id"))
+    .order_by(GroupChair.since, GroupChair.id)
 )
 _PAGE_DELIVERABLES = (
     select(Deliverable)
@@ -189,21 +238,18 @@ def group_page(
     if group is None:
         group = find_group(slug)
     sectors = session.scalars(_SECTORS).all()
-    memberships = session.scalars(_PAGE_MEMBERSHIPS, {"group_id": group.id}).all()
-    # The group's collection is these rows (`GroupChair.current_on` reads it).
-    set_committed_value(group, "memberships", list(memberships))
-    current = [m for m in memberships if m.current_on(today)]
-    current.sort(key=lambda m: m.institution.name.casefold())
-    by_sector: dict[str, list[GroupMembership]] = defaultdict(list)
+    bound = {"group_id": group.id, "day": today}
+    memberships = [MemberRow(*row) for row in session.execute(_PAGE_MEMBERSHIPS, bound)]
+    current = [m for m in memberships if m.current]
+    current.sort(key=lambda m: m.name.casefold())
+    by_sector: dict[str, list[MemberRow]] = defaultdict(list)
     for membership in current:
-        by_sector[membership.institution.sector_slug].append(membership)
+        by_sector[membership.sector_slug].append(membership)
     past_leads = sorted(
-        (m for m in memberships if not m.is_open and m.role == GroupRole.LEAD),
+        (m for m in memberships if m.until is not None and m.role == GroupRole.LEAD),
         key=lambda m: m.since,
     )
-    from .queries import chair_history
-
-    chairships = chair_history(session, group)
+    chairships = [ChairRow(*row) for row in session.execute(_PAGE_CHAIRS, bound)]
     every_deliverable = session.scalars(_PAGE_DELIVERABLES, {"group_id": group.id}).all()
     deliverables = [d for d in every_deliverable if d.archived_at is None]
     live = {d.id for d in deliverables}
@@ -233,7 +279,7 @@ def group_page(
         leads=[m for m in current if m.role == GroupRole.LEAD],
         members_by_sector=[(s, by_sector[s.slug]) for s in sectors if by_sector.get(s.slug)],
         past_leads=past_leads,
-        chairs=[c for c in chairships if c.current_on(today)],
+        chairs=[c for c in chairships if c.current],
         past_chairs=[c for c in chairships if c.until is not None and c.until <= today],
         deliverables=deliverables,
         tasks=tasks,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -19,6 +20,7 @@ from ..core.db import session as db_session
 from ..core.errors import DomainError
 from ..core.forms import ActionForm, attach_error
 from ..core.forms import choices as select_choices
+from ..core.html import escape_each
 from ..core.i18n import current_language, format_date_once, format_datetime_once
 from ..core.labels import field_label, label, status_label_of
 from ..core.url_patterns import url_pattern
@@ -124,6 +126,8 @@ def group_activity(activity: list[group_service.Activity]) -> Markup:
     )
     task_url = url_pattern("work.task", "task_id")
     deliverable_url = url_pattern("work.deliverable", "deliverable_id")
+    # A change's badge, by field and values: the same moves come back entry after entry.
+    seen: dict[tuple[str, Any, Any], str] = {}
     entries = []
     for update in activity:
         author = t_someone if update.author_name is None else escape(update.author_name)
@@ -139,12 +143,19 @@ def group_activity(activity: list[group_service.Activity]) -> Markup:
             )
         else:
             what = ""
-        changes = "".join(
-            f'\n                <span class="badge text-bg-light">{escape(field_label(field))}: '
-            f"{_change_value(field, before)} → {_change_value(field, after)}</span>\n              "
-            for field, (before, after) in update.changes.items()
-            if field in ("status", "progress") and before is not None
-        )
+        badges = []
+        for field, pair in update.changes.items():
+            if field in ("status", "progress") and pair[0] is not None:
+                key = (field, pair[0], pair[1])
+                badge = seen.get(key)
+                if badge is None:
+                    badge = seen[key] = (
+                        '\n                <span class="badge text-bg-light">'
+                        f"{escape(field_label(field))}: {_change_value(field, pair[0])} → "
+                        f"{_change_value(field, pair[1])}</span>\n              "
+                    )
+                badges.append(badge)
+        changes = "".join(badges)
         note = f'<p class="mb-0 small note">{escape(update.note)}</p>' if update.note else ""
         entries.append(
             '\n          <li class="history-entry">\n'
@@ -158,6 +169,44 @@ def group_activity(activity: list[group_service.Activity]) -> Markup:
             "          </li>\n          "
         )
     return Markup("".join(entries))
+
+
+@bp.app_template_global()
+def open_task_rows(
+    tasks: list[group_service.TaskRow],
+    today: date,
+    due: Callable[..., Markup],
+    status_badge: Callable[..., Markup],
+) -> Markup:
+    """The group page's open tasks: the rows the template's loop wrote. `due` and
+    `status_badge` are the macros of `macros/work.html` (their markup stays written once),
+    called once per due date and per status: a row's values through the template, and a
+    macro call per cell, were most of the page's template."""
+    t_assignee, t_due, t_status = escape_each((_("Assignee"), _("Due"), _("Status")))
+    unassigned = _("unassigned")
+    task_url = url_pattern("work.task", "task_id")
+    dues: dict[date | None, str] = {}
+    badges: dict[Any, str] = {}
+    rows = []
+    for task in tasks:
+        due_text = dues.get(task.due_on)
+        if due_text is None:
+            due_text = dues[task.due_on] = str(due(task.due_on, today))
+        badge = badges.get(task.status)
+        if badge is None:
+            badge = badges[task.status] = str(status_badge(task.status))
+        title, assignee = escape_each(
+            (task.title, unassigned if task.assignee_name is None else task.assignee_name)
+        )
+        rows.append(
+            "\n            <tr>\n"
+            f'              <td><a href="{task_url(task.id)}">{title}</a></td>\n'
+            f'              <td data-label="{t_assignee}">{assignee}</td>\n'
+            f'              <td class="small" data-label="{t_due}">{due_text}</td>\n'
+            f'              <td data-label="{t_status}">{badge}</td>\n'
+            "            </tr>\n            "
+        )
+    return Markup("".join(rows))
 
 
 def _change_value(field: str, value: Any) -> Markup:

@@ -138,3 +138,42 @@ def test_the_people_rows_are_the_templates(app, signed_in):
     with app.test_request_context():
         expected = app.jinja_env.from_string(PEOPLE_LOOP).render(people=people, signed_in=signed_in)
         assert str(group_people_rows(people, signed_in=signed_in)).strip() == expected.strip()
+
+
+TASKS_LOOP = """
+        {% from "macros/work.html" import status_badge, due %}
+          {% set assignee_label, due_label, status_label, unassigned = _("Assignee"), _("Due"), _("Status"), _("unassigned") %}
+            {% for task in tasks %}
+            <tr>
+              <td><a href="{{ url_for('work.task', task_id=task.id) }}">{{ task.title }}</a></td>
+              <td data-label="{{ assignee_label }}">{{ task.assignee_name if task.assignee_name is not none else unassigned }}</td>
+              <td class="small" data-label="{{ due_label }}">{{ due(task.due_on, page.today) }}</td>
+              <td data-label="{{ status_label }}">{{ status_badge(task.status) }}</td>
+            </tr>
+            {% endfor %}
+"""  # noqa: E501 (the templates\' lines as they were)
+CALL_TASKS = """
+        {% from "macros/work.html" import status_badge, due %}
+          {{ open_task_rows(tasks, page.today, due, status_badge) }}
+"""
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_the_open_task_rows_are_the_templates(app, language):
+    from coalition_app.groups.service import TaskRow
+    from models import WorkStatus
+
+    today = date(2026, 12, 3)
+    tasks = [
+        TaskRow(1, 9, "Overdue <b> & co", date(2026, 11, 1), WorkStatus.IN_PROGRESS, "Ana <i>"),
+        TaskRow(2, 9, "Due soon", date(2026, 12, 5), WorkStatus.PLANNED, None),
+        TaskRow(3, 9, "Later", date(2027, 3, 1), WorkStatus.IN_REVIEW, "Bea & Co"),
+        TaskRow(4, 9, "No date", None, WorkStatus.PLANNED, "Carla"),
+        TaskRow(5, 9, "Same date again", date(2026, 11, 1), WorkStatus.IN_PROGRESS, ""),
+    ]
+    page = SimpleNamespace(today=today)
+    with app.test_request_context(headers={"Accept-Language": language}):
+        expected = app.jinja_env.from_string(TASKS_LOOP).render(tasks=tasks, page=page)
+        written = app.jinja_env.from_string(CALL_TASKS).render(tasks=tasks, page=page)
+    assert "overdue" in expected or "vencid" in expected
+    assert written.strip() == expected.strip()
