@@ -172,6 +172,64 @@ def group_activity(activity: list[group_service.Activity]) -> Markup:
 
 
 @bp.app_template_global()
+def deliverable_items(
+    page: group_service.GroupPage,
+    stale_after_weeks: int,
+    due: Callable[..., Markup],
+    status_badge: Callable[..., Markup],
+    progress_bar: Callable[..., Markup],
+) -> Markup:
+    """The group page's deliverables: the list items the template's loop wrote. `due`,
+    `status_badge` and `progress_bar` are the macros of `macros/work.html` (their markup
+    stays written once); a due date and a status are written once each."""
+    deliverable_url = url_pattern("work.deliverable", "deliverable_id")
+    owner = Markup(_("Owner: %(name)s"))
+    derived, by_hand = escape_each((_("progress derived from tasks"), _("progress set by hand")))
+    stale = (
+        '<span class="stale-flag"> · ⚠ '
+        f"{Markup(_('no update for %(weeks)s weeks')) % {'weeks': stale_after_weeks}}</span>"
+    )
+    dues: dict[tuple[date | None, bool], str] = {}
+    badges: dict[Any, str] = {}
+    items = []
+    for deliverable in page.deliverables:
+        done = deliverable.status.value == "done"
+        due_text = dues.get((deliverable.due_on, done))
+        if due_text is None:
+            due_text = dues[(deliverable.due_on, done)] = str(
+                due(deliverable.due_on, page.today, done)
+            )
+        badge = badges.get(deliverable.status)
+        if badge is None:
+            badge = badges[deliverable.status] = str(status_badge(deliverable.status))
+        institution = deliverable.owner_institution
+        owned = (
+            f" · {owner % {'name': institution.acronym or institution.name}}" if institution else ""
+        )
+        count = page.task_counts[deliverable.id]
+        tasks = Markup(ngettext("%(num)s task", "%(num)s tasks", count)) % {"num": count}
+        mode = derived if deliverable.progress_mode.value == "derived" else by_hand
+        items.append(
+            '\n          <li class="list-group-item px-0">\n'
+            '            <div class="d-flex justify-content-between flex-wrap gap-2">\n'
+            f'              <a class="fw-semibold" href="{deliverable_url(deliverable.id)}">'
+            f"{escape(deliverable.title)}</a>\n"
+            f'              <span class="small">{due_text}</span>\n'
+            "            </div>\n"
+            '            <div class="small text-body-secondary mb-1">\n'
+            f"              {badge}\n"
+            f"              {owned}\n"
+            f"              · {tasks}\n"
+            f"              · {mode}\n"
+            f"              {stale if deliverable.id in page.stale_ids else ''}\n"
+            "            </div>\n"
+            f"            {progress_bar(deliverable.progress, deliverable.title)}\n"
+            "          </li>\n          "
+        )
+    return Markup("".join(items))
+
+
+@bp.app_template_global()
 def open_task_rows(
     tasks: list[group_service.TaskRow],
     today: date,
@@ -207,6 +265,36 @@ def open_task_rows(
             "            </tr>\n            "
         )
     return Markup("".join(rows))
+
+
+@bp.app_template_global()
+def members_by_sector_list(
+    members_by_sector: list[tuple[Any, list[group_service.MemberRow]]], language: str
+) -> Markup:
+    """The group page's member institutions under their sectors: the markup the template's
+    loops wrote (a name and a badge per institution, a heading per sector)."""
+    if not members_by_sector:
+        return Markup(
+            '\n        <p class="text-body-secondary mb-0">'
+            f"{escape(_('No member institutions yet.'))}</p>\n        "
+        )
+    lead = f' <span class="badge text-bg-secondary">{escape(_("lead"))}</span>'
+    parts = []
+    for sector, members in members_by_sector:
+        slug, name, *names = escape_each(
+            [sector.slug, sector.name(language), *(m.name for m in members)]
+        )
+        items = "".join(
+            f"<li>{text}{lead if m.role == GroupRole.LEAD else ''}</li>"
+            for text, m in zip(names, members, strict=True)
+        )
+        parts.append(
+            f'\n        <h3 class="h6 mt-3"><span class="sector-dot sector-{slug}" '
+            f'aria-hidden="true"></span> {name} <span class="text-body-secondary">'
+            f"({len(members)})</span></h3>\n"
+            f'        <ul class="small mb-0">\n          {items}\n        </ul>\n        '
+        )
+    return Markup("".join(parts))
 
 
 def _change_value(field: str, value: Any) -> Markup:

@@ -177,3 +177,117 @@ def test_the_open_task_rows_are_the_templates(app, language):
         written = app.jinja_env.from_string(CALL_TASKS).render(tasks=tasks, page=page)
     assert "overdue" in expected or "vencid" in expected
     assert written.strip() == expected.strip()
+
+
+DELIVERABLES_LOOP = """{% from "macros/work.html" import progress_bar, status_badge, due %}
+          {% for deliverable in page.deliverables %}
+          <li class="list-group-item px-0">
+            <div class="d-flex justify-content-between flex-wrap gap-2">
+              <a class="fw-semibold" href="{{ url_for('work.deliverable', deliverable_id=deliverable.id) }}">{{ deliverable.title }}</a>
+              <span class="small">{{ due(deliverable.due_on, page.today, deliverable.status.value == "done") }}</span>
+            </div>
+            <div class="small text-body-secondary mb-1">
+              {{ status_badge(deliverable.status) }}
+              {% if deliverable.owner_institution %} · {{ _("Owner: %(name)s", name=deliverable.owner_institution.acronym or deliverable.owner_institution.name) }}{% endif %}
+              · {{ ngettext("%(num)s task", "%(num)s tasks", page.task_counts[deliverable.id]) }}
+              · {{ _("progress derived from tasks") if deliverable.progress_mode.value == "derived" else _("progress set by hand") }}
+              {% if deliverable.id in page.stale_ids %}<span class="stale-flag"> · ⚠ {{ _("no update for %(weeks)s weeks", weeks=config.STALE_AFTER_WEEKS) }}</span>{% endif %}
+            </div>
+            {{ progress_bar(deliverable.progress, deliverable.title) }}
+          </li>
+          {% endfor %}
+"""  # noqa: E501 (the templates\' lines as they were)
+CALL_DELIVERABLES = """{% from "macros/work.html" import progress_bar, status_badge, due %}
+          {{ deliverable_items(page, config.STALE_AFTER_WEEKS, due, status_badge, progress_bar) }}
+"""
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_the_deliverable_items_are_the_templates(app, language):
+    from models import ProgressMode, WorkStatus
+
+    def deliverable(id, title, due_on, status, owner, mode, progress):
+        return SimpleNamespace(
+            id=id,
+            title=title,
+            due_on=due_on,
+            status=status,
+            owner_institution=owner,
+            progress_mode=mode,
+            progress=progress,
+        )
+
+    page = SimpleNamespace(
+        today=date(2026, 12, 3),
+        deliverables=[
+            deliverable(
+                1,
+                "Guide <b> & co",
+                date(2026, 11, 1),
+                WorkStatus.IN_PROGRESS,
+                SimpleNamespace(acronym="A&B", name="Long"),
+                ProgressMode.DERIVED,
+                35,
+            ),
+            deliverable(
+                2,
+                "Done late",
+                date(2026, 11, 1),
+                WorkStatus.DONE,
+                SimpleNamespace(acronym=None, name="Uni <x>"),
+                ProgressMode.MANUAL,
+                100,
+            ),
+            deliverable(3, "No date", None, WorkStatus.PLANNED, None, ProgressMode.MANUAL, 0),
+            deliverable(
+                4, "Soon", date(2026, 12, 5), WorkStatus.IN_REVIEW, None, ProgressMode.DERIVED, 80
+            ),
+        ],
+        task_counts={1: 1, 2: 0, 3: 12, 4: 2},
+        stale_ids={1, 4},
+    )
+    with app.test_request_context(headers={"Accept-Language": language}):
+        expected = app.jinja_env.from_string(DELIVERABLES_LOOP).render(page=page)
+        written = app.jinja_env.from_string(CALL_DELIVERABLES).render(page=page)
+    assert "stale-flag" in expected and "A&amp;B" in expected
+    assert written.strip() == expected.strip()
+
+
+MEMBERS_BY_SECTOR_LOOP = """
+        {% for sector, memberships in page.members_by_sector %}
+        <h3 class="h6 mt-3"><span class="sector-dot sector-{{ sector.slug }}" aria-hidden="true"></span> {{ sector.name(lang) }} <span class="text-body-secondary">({{ memberships|length }})</span></h3>
+        <ul class="small mb-0">
+          {% for m in memberships %}<li>{{ m.name }}{% if m.role.value == "lead" %} <span class="badge text-bg-secondary">{{ _("lead") }}</span>{% endif %}</li>{% endfor %}
+        </ul>
+        {% else %}
+        <p class="text-body-secondary mb-0">{{ _("No member institutions yet.") }}</p>
+        {% endfor %}
+"""  # noqa: E501 (the templates\' lines as they were)
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+@pytest.mark.parametrize("empty", [False, True])
+def test_the_members_by_sector_are_the_templates(app, language, empty):
+    from coalition_app.groups.views import members_by_sector_list
+    from models import Sector
+
+    def row(name, role):
+        return SimpleNamespace(name=name, role=role)
+
+    sectors = [
+        (
+            Sector(slug="academia", name_es="Academia & <b>", name_en="Academia"),
+            [row("Uni <A> & co", GroupRole.LEAD), row("Otra", GroupRole.MEMBER)],
+        ),
+        (
+            Sector(slug="civil_society", name_es="Sociedad civil", name_en="Civil society"),
+            [row("Data Cívica", GroupRole.MEMBER)],
+        ),
+    ]
+    page = SimpleNamespace(members_by_sector=[] if empty else sectors)
+    with app.test_request_context(headers={"Accept-Language": language}):
+        expected = app.jinja_env.from_string(MEMBERS_BY_SECTOR_LOOP).render(
+            page=page, lang=language
+        )
+        written = str(members_by_sector_list(page.members_by_sector, language))
+    assert written.strip() == expected.strip()
