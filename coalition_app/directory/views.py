@@ -26,6 +26,7 @@ from ..core.csv_import import CsvImport
 from ..core.errors import DomainError, DomainErrors
 from ..core.forms import attach_error
 from ..core.forms import choices as select_choices
+from ..core.html import escape_each
 from ..core.i18n import current_language, format_date_once
 from ..core.labels import label
 from ..core.paging import page_number
@@ -49,10 +50,12 @@ def institution_options(institutions: Iterable[Any]) -> Markup:
     """The suggestions of an institution picker's `<datalist>`: one option per institution,
     its name as the value and its acronym as the hint. Written in one string: a picker
     offers every active member institution, and a template loop cost more per option."""
+    values = [value for i in institutions for value in (i.name, i.acronym or "")]
+    texts = escape_each(values)
     return Markup(
         "".join(
-            f'<option value="{escape(i.name)}">{escape(i.acronym or "")}</option>'
-            for i in institutions
+            f'<option value="{name}">{acronym}</option>'
+            for name, acronym in zip(texts[::2], texts[1::2], strict=True)
         )
     )
 
