@@ -9,6 +9,7 @@ a chair publishes a done deliverable, an institution's people choose to be liste
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -23,10 +24,12 @@ from flask import (
 from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from ..core import clock, privacy_notice
 from ..core.csv import csv_text
 from ..core.errors import DomainError, render_error
+from ..core.html import escape_each
 from ..core.links import absolute, external_url
 from ..directory.service import load_institution
 from ..policy import authorize
@@ -109,6 +112,62 @@ def members() -> Response:
         return render_template("public/members.html", page=queries.members(query, clock.today()))
 
     return cacheable(render)
+
+
+@bp.app_template_global()
+def public_member_rows(institutions: list[Any], language: str) -> Markup:
+    """The public directory's rows: the markup the template's loop wrote (a row's values
+    escaped in one call)."""
+    t_sector, t_state, t_since, t_website = escape_each(
+        (_("Sector"), _("Federal entity"), _("Member since"), _("Website"))
+    )
+    rows = []
+    for institution in institutions:
+        acronym = institution.acronym
+        website = institution.website
+        linked = bool(website and website.startswith(("https://", "http://")))
+        name, acronym_text, sector, state, address, shown = escape_each(
+            (
+                institution.name,
+                acronym or "",
+                institution.sector.name(language),
+                institution.state.name(language) if institution.state else "—",
+                website if linked else "",
+                website.split("://", 1)[1].rstrip("/") if linked else "",
+            )
+        )
+        rows.append(
+            "\n      <tr>\n"
+            f"        <td><strong>{name}</strong>"
+            + (
+                f' <span class="muted">({acronym_text})</span>'
+                if acronym and acronym != institution.name
+                else ""
+            )
+            + "</td>\n"
+            f'        <td data-label="{t_sector}">{sector}</td>\n'
+            f'        <td data-label="{t_state}">{state}</td>\n'
+            f'        <td class="num" data-label="{t_since}">{institution.joined_on.year}</td>\n'
+            f'        <td data-label="{t_website}">'
+            + (f'<a href="{address}" rel="noopener">{shown}</a>' if linked else "—")
+            + "</td>\n      </tr>\n    "
+        )
+    return Markup("".join(rows))
+
+
+@bp.app_template_global()
+def public_filter_options(items: list[Any], key: str, chosen: object, language: str) -> Markup:
+    """The public directory's filter options (sectors by slug, states by code), the chosen
+    one selected: one string (a template loop cost more per option)."""
+    values = [value for item in items for value in (getattr(item, key), item.name(language))]
+    texts = escape_each(values)
+    return Markup(
+        "".join(
+            f'<option value="{texts[2 * n]}"{" selected" if chosen == values[2 * n] else ""}>'
+            f"{texts[2 * n + 1]}</option>"
+            for n in range(len(items))
+        )
+    )
 
 
 @bp.get("/grupos/<slug>")

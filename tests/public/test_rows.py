@@ -1,0 +1,81 @@
+"""The public directory's lists written in Python (`public.views.public_member_rows`,
+`public_filter_options`) are the markup the template's loops wrote, for every kind of row and
+text to escape."""
+
+from __future__ import annotations
+
+from datetime import date
+from types import SimpleNamespace
+
+import pytest
+
+from coalition_app.public.views import public_filter_options, public_member_rows
+from models import Sector, State
+
+# The template's loops these functions replace, as they were.
+ROWS_LOOP = """
+    {% for institution in page.institutions %}
+      <tr>
+        <td><strong>{{ institution.name }}</strong>{% if institution.acronym and institution.acronym != institution.name %} <span class="muted">({{ institution.acronym }})</span>{% endif %}</td>
+        <td data-label="{{ _('Sector') }}">{{ institution.sector.name(lang) }}</td>
+        <td data-label="{{ _('Federal entity') }}">{{ institution.state.name(lang) if institution.state else "—" }}</td>
+        <td class="num" data-label="{{ _('Member since') }}">{{ institution.joined_on.year }}</td>
+        <td data-label="{{ _('Website') }}">{% if institution.website and institution.website.startswith(("https://", "http://")) %}<a href="{{ institution.website }}" rel="noopener">{{ institution.website.split("://", 1)[1].rstrip("/") }}</a>{% else %}—{% endif %}</td>
+      </tr>
+    {% endfor %}
+"""  # noqa: E501 (the template\'s lines as they were)
+SECTORS_LOOP = """{% for sector in page.sectors %}<option value="{{ sector.slug }}"{% if page.query.sector == sector.slug %} selected{% endif %}>{{ sector.name(lang) }}</option>{% endfor %}"""  # noqa: E501
+STATES_LOOP = """{% for state in page.states %}<option value="{{ state.code }}"{% if page.query.state == state.code %} selected{% endif %}>{{ state.name(lang) }}</option>{% endfor %}"""  # noqa: E501
+
+
+def _institution(name, acronym, website, state):
+    return SimpleNamespace(
+        name=name,
+        acronym=acronym,
+        website=website,
+        state=state,
+        sector=Sector(slug="academia", name_es="Academia & <b>", name_en="Academia"),
+        joined_on=date(2019, 4, 5),
+    )
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_the_public_member_rows_are_the_templates(app, language):
+    cdmx = State(code="MX-CMX", name_es="Ciudad de México", name_en="Mexico City")
+    institutions = [
+        _institution("Uni <A> & co", "U&A", "https://uni.example.org/a?b=1&c=<2>/", cdmx),
+        _institution("Same", "Same", "http://same.example.org", None),
+        _institution("No acronym", None, "ftp://files.example.org", cdmx),
+        _institution("Empty acronym", "", None, None),
+        _institution("Blank site", "B", "", cdmx),
+    ]
+    page = SimpleNamespace(institutions=institutions)
+    with app.test_request_context():
+        expected = app.jinja_env.from_string(ROWS_LOOP).render(page=page, lang=language)
+        written = str(public_member_rows(institutions, language))
+    assert "&amp;c=&lt;2&gt;" in expected
+    assert written.strip() == expected.strip()
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+@pytest.mark.parametrize("chosen", ["", "academia", "MX-CMX", "x<y>"])
+def test_the_public_filter_options_are_the_templates(app, language, chosen):
+    sectors = [
+        Sector(slug="academia", name_es="Academia & <b>", name_en="Academia"),
+        Sector(slug="x<y>", name_es="Otro", name_en="Other"),
+    ]
+    states = [
+        State(code="MX-CMX", name_es="Ciudad de México", name_en="Mexico City"),
+        State(code="MX-JAL", name_es="Jalisco", name_en="Jalisco & co"),
+    ]
+    page = SimpleNamespace(
+        sectors=sectors, states=states, query=SimpleNamespace(sector=chosen, state=chosen)
+    )
+    with app.test_request_context():
+        render = app.jinja_env.from_string
+        assert str(public_filter_options(sectors, "slug", chosen, language)) == render(
+            SECTORS_LOOP
+        ).render(page=page, lang=language)
+        assert str(public_filter_options(states, "code", chosen, language)) == render(
+            STATES_LOOP
+        ).render(page=page, lang=language)
