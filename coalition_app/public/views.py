@@ -30,7 +30,9 @@ from ..core import clock, privacy_notice
 from ..core.csv import csv_text
 from ..core.errors import DomainError, render_error
 from ..core.html import escape_each
+from ..core.i18n import format_date_once
 from ..core.links import absolute, external_url
+from ..core.url_patterns import url_pattern
 from ..directory.service import load_institution
 from ..policy import authorize
 from ..work.queries import load_deliverable
@@ -112,6 +114,35 @@ def members() -> Response:
         return render_template("public/members.html", page=queries.members(query, clock.today()))
 
     return cacheable(render)
+
+
+@bp.app_template_global()
+def public_event_items(meetings: list[Any], language: str) -> Markup:
+    """Public events in a list, each its dates in the coalition's zone, place and group: the
+    markup the template's include wrote per event (`public/_event_item.html`, as it was)."""
+    event_url = url_pattern("public.event", "meeting_id")
+    online = _("Online")
+    items = []
+    for meeting in meetings:
+        place = meeting.place or (online if meeting.online_url else "")
+        group = meeting.group
+        address, title, moment, day, hour, where, group_name = escape_each(
+            (
+                url_in(language, event_url(meeting.id)),
+                meeting.title,
+                queries.as_utc(meeting.starts_at).isoformat(),
+                format_date_once(meeting.starts_at, "full"),
+                format_time(meeting.starts_at, "short"),
+                place,
+                group.name(language) if group else "",
+            )
+        )
+        items.append(
+            f'<li>\n  <h3><a href="{address}">{title}</a></h3>\n'
+            f'  <div class="event-date"><time datetime="{moment}">{day}, {hour}</time></div>\n'
+            f'  <div class="muted">{where}{f" · {group_name}" if group else ""}</div>\n</li>'
+        )
+    return Markup("".join(items))
 
 
 @bp.app_template_global()

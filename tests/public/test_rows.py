@@ -4,12 +4,16 @@ text to escape."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from types import SimpleNamespace
 
 import pytest
 
-from coalition_app.public.views import public_filter_options, public_member_rows
+from coalition_app.public.views import (
+    public_event_items,
+    public_filter_options,
+    public_member_rows,
+)
 from models import Sector, State
 
 # The template's loops these functions replace, as they were.
@@ -79,3 +83,51 @@ def test_the_public_filter_options_are_the_templates(app, language, chosen):
         assert str(public_filter_options(states, "code", chosen, language)) == render(
             STATES_LOOP
         ).render(page=page, lang=language)
+
+
+# `public/_event_item.html` as it was, included once per event by the lists' loops.
+EVENT_ITEM = """{#- One public event in a list: its dates in the coalition's zone, place, organisers. -#}
+<li>
+  <h3><a href="{{ url_in(lang, url_for('public.event', meeting_id=meeting.id)) }}">{{ meeting.title }}</a></h3>
+  <div class="event-date"><time datetime="{{ iso_utc(meeting.starts_at) }}">{{ format_date(meeting.starts_at, "full") }}, {{ format_time(meeting.starts_at, "short") }}</time></div>
+  <div class="muted">
+    {%- if meeting.place %}{{ meeting.place }}{% elif meeting.online_url %}{{ _("Online") }}{% endif -%}
+    {%- if meeting.group %} · {{ meeting.group.name(lang) }}{% endif -%}
+  </div>
+</li>
+"""  # noqa: E501 (the template\'s lines as they were)
+EVENTS_LOOP = '{% for meeting in meetings %}{% include "public_event_item.html" %}{% endfor %}'
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+@pytest.mark.parametrize("query", ["", "?lang=en&x=1"])
+def test_the_public_event_items_are_the_templates(app, language, query):
+    from jinja2 import DictLoader
+
+    group = SimpleNamespace(name=lambda lang: "Ética <IA>" if lang == "es" else "AI & ethics")
+
+    def meeting(id, title, place, online_url, group):
+        return SimpleNamespace(
+            id=id,
+            title=title,
+            starts_at=datetime(2026, 12, 3, 17, 30),
+            place=place,
+            online_url=online_url,
+            group=group,
+        )
+
+    meetings = [
+        meeting(1, "Foro <b> & co", "Senado & <sala>", None, group),
+        meeting(2, "En línea", "", "https://meet.example.org", group),
+        meeting(3, "Sin lugar", None, None, None),
+        meeting(40, "Lugar y enlace", "Sala 1", "https://x.example.org", None),
+    ]
+    environment = app.jinja_env.overlay(loader=DictLoader({"public_event_item.html": EVENT_ITEM}))
+    with app.test_request_context(f"/eventos{query}", headers={"Accept-Language": language}):
+        app.update_template_context(context := {})
+        expected = environment.from_string(EVENTS_LOOP).render(
+            context, meetings=meetings, lang=language
+        )
+        written = str(public_event_items(meetings, language))
+    assert "Ética &lt;IA&gt;" in expected or "AI &amp; ethics" in expected
+    assert written == expected
