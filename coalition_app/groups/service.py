@@ -303,9 +303,9 @@ def institutions_outside(group: WorkingGroup, today: date) -> list[Institution]:
     return [i for i in candidates if i.id not in inside]
 
 
-def institution_names_outside(group: WorkingGroup, today: date) -> list[Any]:
-    """`institutions_outside` as rows of what the page offers (id, name, acronym, name_key)."""
-    inside = {m.institution_id for m in group.memberships if m.current_on(today)}
+def institution_names_outside(inside: set[int], today: date) -> list[Any]:
+    """`institutions_outside` as rows of what the page offers (id, name, acronym, name_key),
+    given the ids of the group's current institutions (`inside`)."""
     rows = session.execute(_ACTIVE_INSTITUTION_NAMES, {"today": today})
     return [row for row in rows if row.id not in inside]
 
@@ -452,24 +452,60 @@ def set_membership(
 # --- chairs (coordinators) ------------------------------------------------------------------
 
 
-def chair_candidates(group: WorkingGroup, today: date) -> list[User]:
-    """Active people of the group's current lead institutions: who may be named chair."""
-    lead_ids = {
-        m.institution_id
-        for m in group.memberships
-        if m.role == GroupRole.LEAD and m.current_on(today)
-    }
+def chair_candidates(lead_ids: set[int]) -> list[Any]:
+    """Active people of the group's current lead institutions (`lead_ids`): who may be named
+    chair, as rows (id, full_name, and their institution's acronym and name)."""
     if not lead_ids:
         return []
-    return list(session.scalars(_CHAIR_CANDIDATES, {"lead_ids": sorted(lead_ids)}))
+    return list(session.execute(_CHAIR_CANDIDATES, {"lead_ids": sorted(lead_ids)}))
 
 
 # Built once, the lead institutions bound at each call.
 _CHAIR_CANDIDATES = (
-    select(User)
+    select(User.id, User.full_name, Institution.acronym, Institution.name)
+    .join(Institution, Institution.id == User.institution_id)
     .where(User.institution_id.in_(bindparam("lead_ids", expanding=True)), User.is_active.is_(True))
-    .options(joinedload(User.institution).options(*WITHOUT_PLACE))
     .order_by(User.full_name, User.id)
+)
+
+
+class HistoryRow(NamedTuple):
+    """A membership row of a group as its coordinators' page lists it, with whether it makes
+    the institution a current member that day (`GroupMembership.current_on`, in SQL)."""
+
+    institution_id: int
+    name: str
+    acronym: str | None
+    name_key: str
+    role: GroupRole
+    since: date
+    until: date | None
+    current: bool
+
+
+def membership_history(group: WorkingGroup, today: date) -> list[HistoryRow]:
+    """Every membership row of the group, by institution name and start, as rows."""
+    rows = [
+        HistoryRow(*row)
+        for row in session.execute(_MEMBERSHIP_HISTORY, {"group_id": group.id, "day": today})
+    ]
+    rows.sort(key=lambda m: (m.name.casefold(), m.since))
+    return rows
+
+
+_MEMBERSHIP_HISTORY = (
+    select(
+        GroupMembership.institution_id,
+        Institution.name,
+        Institution.acronym,
+        Institution.name_key,
+        GroupMembership.role,
+        GroupMembership.since,
+        GroupMembership.until,
+        GroupMembership.current_on(_PAGE_DAY).label("current"),  # type: ignore[arg-type]
+    )
+    .join(Institution, Institution.id == GroupMembership.institution_id)
+    .where(GroupMembership.group_id == bindparam("group_id"))
 )
 
 

@@ -355,7 +355,9 @@ def digest(slug: str):
 
 @bp.route("/<slug>/members", methods=["GET", "POST"])
 def members(slug: str):
-    group = group_service.load_group(slug)
+    # A change reads the group's memberships as objects; the page itself, as rows.
+    load = group_service.load_group if request.method == "POST" else group_service.find_group
+    group = load(slug)
     authorize(current_user, "manage_coalition", group)
     today = clock.today()
     form = MembershipForm()
@@ -382,16 +384,10 @@ def members(slug: str):
     return _members_page(group, today, form=form), status
 
 
-def _institution_candidates(
-    group: WorkingGroup, today: date, *, to_show: bool = False
-) -> list[Any]:
-    """The group's current institutions and the active ones outside it, by name; `to_show`:
-    those outside as rows of their names (the page's suggestions), not objects."""
-    candidates: list[Any] = [m.institution for m in group.memberships if m.current_on(today)]
-    if to_show:
-        candidates += group_service.institution_names_outside(group, today)
-    else:
-        candidates += group_service.institutions_outside(group, today)
+def _institution_candidates(group: WorkingGroup, today: date) -> list[Institution]:
+    """The group's current institutions and the active ones outside it, by name."""
+    candidates = [m.institution for m in group.memberships if m.current_on(today)]
+    candidates += group_service.institutions_outside(group, today)
     candidates.sort(key=lambda i: i.name_key)
     return candidates
 
@@ -408,11 +404,15 @@ def _members_page(
         form = MembershipForm(formdata=None, since=today)
     if chair_form is None:
         chair_form = ChairForm(formdata=None, since=today)
+    history = group_service.membership_history(group, today)
+    current = [m for m in history if m.current]
     chair_form.person_id.choices = select_choices(
         [("", _("Choose a person"))]
         + [
-            (p.id, f"{p.full_name} ({p.institution.acronym or p.institution.name})")
-            for p in group_service.chair_candidates(group, today)
+            (p.id, f"{p.full_name} ({p.acronym or p.name})")
+            for p in group_service.chair_candidates(
+                {m.institution_id for m in current if m.role == GroupRole.LEAD}
+            )
         ]
     )
     chairs = group_queries.chair_history(db_session, group)
@@ -423,7 +423,12 @@ def _members_page(
     }
     if failed_end is not None:
         end_forms[failed_end[0]] = failed_end[1]
-    history = sorted(group.memberships, key=lambda m: (m.institution.name.casefold(), m.since))
+    # The page's suggestions: the group's current institutions and the active ones outside.
+    candidates: list[Any] = [*current]
+    candidates += group_service.institution_names_outside(
+        {m.institution_id for m in current}, today
+    )
+    candidates.sort(key=lambda i: i.name_key)
     return render_template(
         "groups/members.html",
         group=group,
@@ -433,29 +438,32 @@ def _members_page(
         chairs=chairs,
         end_forms=end_forms,
         today=today,
-        candidates=_institution_candidates(group, today, to_show=True),
+        candidates=candidates,
     )
 
 
-def membership_rows(history: list[GroupMembership]) -> Markup:
+def membership_rows(history: list[group_service.HistoryRow]) -> Markup:
     """The membership history's rows: the markup the template's loop wrote, written here
     because a row's dozen values through the template cost most of the table."""
-    t_role, t_from, t_until, t_current = (
-        escape(_("Role")),
-        escape(_("From")),
-        escape(_("Until")),
-        escape(_("current")),
+    t_role, t_from, t_until, t_current = escape_each(
+        (_("Role"), _("From"), _("Until"), _("current"))
     )
     rows = []
     for m in history:
-        until = escape(format_date_once(m.until, "medium")) if m.until else t_current
+        name, role, since, until = escape_each(
+            (
+                m.name,
+                label(m.role),
+                format_date_once(m.since, "medium"),
+                format_date_once(m.until, "medium") if m.until else "",
+            )
+        )
         rows.append(
             f'\n          <tr class="{"text-body-secondary" if m.until else ""}">\n'
-            f'            <td class="fw-semibold">{escape(m.institution.name)}</td>'
-            f'<td data-label="{t_role}">{escape(label(m.role))}</td>\n'
-            f'            <td data-label="{t_from}">{escape(format_date_once(m.since, "medium"))}'
-            "</td>\n"
-            f'            <td data-label="{t_until}">{until}</td>\n'
+            f'            <td class="fw-semibold">{name}</td>'
+            f'<td data-label="{t_role}">{role}</td>\n'
+            f'            <td data-label="{t_from}">{since}</td>\n'
+            f'            <td data-label="{t_until}">{until if m.until else t_current}</td>\n'
             "          </tr>\n          "
         )
     return Markup("".join(rows))

@@ -46,12 +46,14 @@ ACTIVITY_LOOP = """
 def test_the_membership_rows_are_the_templates(app, language):
     history = [
         SimpleNamespace(
+            name="Uni <A> & co",
             institution=SimpleNamespace(name="Uni <A> & co"),
             role=GroupRole.LEAD,
             since=date(2020, 1, 2),
             until=None,
         ),
         SimpleNamespace(
+            name="Other",
             institution=SimpleNamespace(name="Other"),
             role=GroupRole.MEMBER,
             since=date(2019, 5, 6),
