@@ -26,6 +26,7 @@ from models import TokenScope
 from ..core.db import session as db_session
 from ..core.errors import DomainError, EditConflict
 from ..core.extensions import limiter
+from ..core.fields import hidden_tag
 from ..core.forms import ActionForm, attach_error
 from ..core.i18n import LOCALE_SESSION_KEY
 from ..notifications import service as notifications
@@ -551,6 +552,7 @@ def _render_profile(form: ProfileForm, status: int = 200, **context):
         digests=notifications.digest_choices(user),
         action_form=ActionForm(formdata=None),
         conflict=context.get("conflict"),
+        hidden_tag=hidden_tag,
     )
     # Holds the phone and the session's forms: not kept by the browser or a proxy.
     return response, status, {"Cache-Control": "no-store"}
