@@ -20,8 +20,9 @@ from flask import (
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
+from sqlalchemy import bindparam, select
 
-from models import TokenScope
+from models import Institution, TokenScope
 
 from ..core.db import session as db_session
 from ..core.errors import DomainError, EditConflict
@@ -543,12 +544,19 @@ def _profile_form_for(user) -> ProfileForm:
     return form
 
 
+# The institution's name alone (its object would load with its sector and state).
+_INSTITUTION_NAME = select(Institution.name).where(Institution.id == bindparam("institution_id"))
+
+
 def _render_profile(form: ProfileForm, status: int = 200, **context):
     user = current_user._get_current_object()
     response = render_template(
         "account/profile.html",
         form=form,
         user=user,
+        institution_name=db_session.scalar(
+            _INSTITUTION_NAME, {"institution_id": user.institution_id}
+        ),
         digests=notifications.digest_choices(user),
         action_form=ActionForm(formdata=None),
         conflict=context.get("conflict"),
