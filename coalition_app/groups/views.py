@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from models import GroupChair, GroupMembership, GroupRole, Institution, User, WorkingGroup
+from models import GroupChair, GroupMembership, GroupRole, Institution, WorkingGroup
 
 from ..core import clock, page_cache
 from ..core.csv import csv_response
@@ -67,7 +67,7 @@ def _render_detail(group: WorkingGroup, digest: bool) -> str:
         },
     )
     manage = can(current_user, "manage_group", group)
-    people = group_queries.people_of(db_session, group, today)
+    people = group_queries.people_rows_of(db_session, group, today)
     return render_template(
         "groups/detail.html",
         group=group,
@@ -82,33 +82,33 @@ def _render_detail(group: WorkingGroup, digest: bool) -> str:
     )
 
 
-def group_people_rows(people: list[User], *, signed_in: bool) -> Markup:
-    """The group page's table of people: the markup the template's loop wrote, written here
-    because a row's values through the template cost more than the rest of the table.
-    Titles and phones are for signed-in members only."""
-    t_institution, t_title, t_phone = (
-        escape(_("Institution")),
-        escape(_("Title")),
-        escape(_("Phone")),
-    )
+def group_people_rows(people: list[Any], *, signed_in: bool) -> Markup:
+    """The group page's table of people (`queries.people_rows_of`): the markup the template's
+    loop wrote, written here because a row's values through the template cost more than the
+    rest of the table. Titles and phones are for signed-in members only."""
+    t_institution, t_title, t_phone = escape_each((_("Institution"), _("Title"), _("Phone")))
     profile_url = url_pattern("directory.profile", "institution_id")
     rows = []
     for p in people:
-        institution = p.institution
-        title = escape(p.title) if signed_in and p.title else "—"
-        phone = (
-            f'<a href="tel:{escape(p.phone)}">{escape(p.phone)}</a>'
-            if signed_in and p.phone
-            else "—"
+        shows_title = bool(signed_in and p.title)
+        shows_phone = bool(signed_in and p.phone)
+        name, address, institution, title, phone = escape_each(
+            (
+                p.full_name,
+                profile_url(p.institution_id),
+                p.acronym or p.institution_name,
+                p.title if shows_title else "—",
+                p.phone if shows_phone else "",
+            )
         )
+        phone_cell = f'<a href="tel:{phone}">{phone}</a>' if shows_phone else "—"
         rows.append(
             "\n          <tr>\n"
-            f"            <td>{escape(p.full_name)}</td>\n"
+            f"            <td>{name}</td>\n"
             f'            <td data-label="{t_institution}">'
-            f'<a href="{escape(profile_url(institution.id))}">'
-            f"{escape(institution.acronym or institution.name)}</a></td>\n"
+            f'<a href="{address}">{institution}</a></td>\n'
             f'            <td data-label="{t_title}">{title}</td>\n'
-            f'            <td data-label="{t_phone}">{phone}</td>\n'
+            f'            <td data-label="{t_phone}">{phone_cell}</td>\n'
             "          </tr>\n        "
         )
     return Markup("".join(rows))

@@ -164,6 +164,7 @@ def test_only_the_lead_rows_make_chairs(db_session, ethics):
 def test_the_group_page_rows_read_the_rule_as_the_objects_do(app, db_session, ethics):
     """The group page reads memberships and chairships as rows whose `current` is the rule's
     SQL form: the same answer as the objects' `current_on`, on each day around the changes."""
+    from coalition_app.groups.queries import people_of, people_rows_of
     from coalition_app.groups.service import group_page, membership_history
     from models import GroupChair, WorkingGroup
 
@@ -190,6 +191,10 @@ def test_the_group_page_rows_read_the_rule_as_the_objects_do(app, db_session, et
             # The coordinators' page's history rows (`membership_history`) read it alike.
             history = membership_history(group_row, day)
             assert sorted(m.name for m in history if m.current) == expected_members, day
+            # The page's people as rows: the same people, in the same order, as the objects.
+            assert [p.full_name for p in people_rows_of(db_session, group_row, day)] == [
+                p.full_name for p in people_of(db_session, group_row, day)
+            ], day
             chairs = db_session.scalars(
                 select(GroupChair).where(GroupChair.group_id == group_row.id)
             ).all()

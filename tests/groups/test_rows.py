@@ -127,12 +127,18 @@ def test_the_people_rows_are_the_templates(app, signed_in):
         SimpleNamespace(
             full_name="Ana <b>",
             institution=SimpleNamespace(id=3, acronym="A&B", name="Long"),
+            institution_id=3,
+            acronym="A&B",
+            institution_name="Long",
             title="Dr. <i>",
             phone="+52 55 <1>",
         ),
         SimpleNamespace(
             full_name="Bea",
             institution=SimpleNamespace(id=4, acronym=None, name="No acronym & co"),
+            institution_id=4,
+            acronym=None,
+            institution_name="No acronym & co",
             title="",
             phone=None,
         ),
