@@ -188,7 +188,7 @@ _PAGE_MEMBERSHIPS = (
         Institution.name,
         Institution.acronym,
         Institution.sector_slug,
-        GroupMembership.current_on(_PAGE_DAY).label("current"),  # type: ignore[arg-type]
+        GroupMembership.current_on(_PAGE_DAY).label("current"),  # type: ignore[arg-type,attr-defined]
     )
     .join(Institution, Institution.id == GroupMembership.institution_id)
     .where(GroupMembership.group_id == bindparam("group_id"))
@@ -201,7 +201,7 @@ _PAGE_CHAIRS = (
         User.full_name,
         Institution.name,
         Institution.acronym,
-        GroupChair.current_on(_PAGE_DAY).label("current"),  # type: ignore[arg-type]
+        GroupChair.current_on(_PAGE_DAY).label("current"),  # type: ignore[arg-type,attr-defined]
     )
     .join(User, User.id == GroupChair.person_id)
     .join(Institution, Institution.id == User.institution_id)
@@ -502,7 +502,7 @@ _MEMBERSHIP_HISTORY = (
         GroupMembership.role,
         GroupMembership.since,
         GroupMembership.until,
-        GroupMembership.current_on(_PAGE_DAY).label("current"),  # type: ignore[arg-type]
+        GroupMembership.current_on(_PAGE_DAY).label("current"),  # type: ignore[arg-type,attr-defined]
     )
     .join(Institution, Institution.id == GroupMembership.institution_id)
     .where(GroupMembership.group_id == bindparam("group_id"))
