@@ -146,6 +146,28 @@ def public_event_items(meetings: list[Any], language: str) -> Markup:
 
 
 @bp.app_template_global()
+def growth_bars(points: list[tuple[int, int]], width: int, height: int, high: int) -> Markup:
+    """The landing page's growth chart's bars and labels, one per year end: the markup the
+    template's loop wrote (its `round(1)` is Python's `round(x, 1)`)."""
+    step = width / len(points)
+    bars = []
+    for index, (year, count) in enumerate(points):
+        h = (height - 16) * count / high
+        middle = round(index * step + step / 2, 1)
+        bars.append(
+            "\n        \n"
+            f'        <rect class="bar-rect" x="{round(index * step + 4, 1)}" '
+            f'y="{round(height - h, 1)}" width="{round(step - 8, 1)}" height="{round(h, 1)}" '
+            'rx="2"/>\n'
+            f'        <text x="{middle}" y="{round(height - h - 4, 1)}" text-anchor="middle">'
+            f"{int(count)}</text>\n"
+            f'        <text x="{middle}" y="{height + 16}" text-anchor="middle">{int(year)}</text>'
+            "\n        "
+        )
+    return Markup("".join(bars))
+
+
+@bp.app_template_global()
 def public_member_rows(institutions: list[Any], language: str) -> Markup:
     """The public directory's rows: the markup the template's loop wrote (a row's values
     escaped in one call)."""

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from coalition_app.public.views import (
+    growth_bars,
     public_event_items,
     public_filter_options,
     public_member_rows,
@@ -131,3 +132,33 @@ def test_the_public_event_items_are_the_templates(app, language, query):
         written = str(public_event_items(meetings, language))
     assert "Ética &lt;IA&gt;" in expected or "AI &amp; ethics" in expected
     assert written == expected
+
+
+# The landing page's growth chart's loop, as it was.
+GROWTH_LOOP = """{% set width = 320 %}{% set height = 150 %}{% set step = width / (points | length) %}{% set high = growth_max or 1 %}
+        {% for year, count in points %}
+        {% set h = (height - 16) * count / high %}
+        <rect class="bar-rect" x="{{ (loop.index0 * step + 4) | round(1) }}" y="{{ (height - h) | round(1) }}" width="{{ (step - 8) | round(1) }}" height="{{ h | round(1) }}" rx="2"/>
+        <text x="{{ (loop.index0 * step + step / 2) | round(1) }}" y="{{ (height - h - 4) | round(1) }}" text-anchor="middle">{{ count }}</text>
+        <text x="{{ (loop.index0 * step + step / 2) | round(1) }}" y="{{ height + 16 }}" text-anchor="middle">{{ year }}</text>
+        {% endfor %}
+"""  # noqa: E501 (the template\'s lines as they were)
+
+
+@pytest.mark.parametrize(
+    "points",
+    [
+        [(2018, 3), (2019, 7), (2020, 7), (2021, 12), (2022, 15), (2023, 19), (2024, 0)],
+        [(2026, 1)],
+        [(2018, 0), (2019, 0), (2020, 0)],
+    ],
+)
+def test_the_growth_bars_are_the_templates(app, points):
+    growth_max = max(n for _year, n in points)
+    with app.test_request_context():
+        expected = app.jinja_env.from_string(GROWTH_LOOP).render(
+            points=points, growth_max=growth_max
+        )
+        written = str(growth_bars(points, 320, 150, growth_max or 1))
+    assert "bar-rect" in expected
+    assert written.strip() == expected.strip()
