@@ -20,12 +20,14 @@ from flask import (
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
+from sqlalchemy import bindparam, select
 
-from models import TokenScope
+from models import Institution, TokenScope
 
 from ..core.db import session as db_session
 from ..core.errors import DomainError, EditConflict
 from ..core.extensions import limiter
+from ..core.fields import hidden_tag
 from ..core.forms import ActionForm, attach_error
 from ..core.i18n import LOCALE_SESSION_KEY
 from ..notifications import service as notifications
@@ -542,15 +544,23 @@ def _profile_form_for(user) -> ProfileForm:
     return form
 
 
+# The institution's name alone (its object would load with its sector and state).
+_INSTITUTION_NAME = select(Institution.name).where(Institution.id == bindparam("institution_id"))
+
+
 def _render_profile(form: ProfileForm, status: int = 200, **context):
     user = current_user._get_current_object()
     response = render_template(
         "account/profile.html",
         form=form,
         user=user,
+        institution_name=db_session.scalar(
+            _INSTITUTION_NAME, {"institution_id": user.institution_id}
+        ),
         digests=notifications.digest_choices(user),
         action_form=ActionForm(formdata=None),
         conflict=context.get("conflict"),
+        hidden_tag=hidden_tag,
     )
     # Holds the phone and the session's forms: not kept by the browser or a proxy.
     return response, status, {"Cache-Control": "no-store"}

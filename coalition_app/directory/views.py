@@ -26,6 +26,7 @@ from ..core.csv_import import CsvImport
 from ..core.errors import DomainError, DomainErrors
 from ..core.forms import attach_error
 from ..core.forms import choices as select_choices
+from ..core.html import escape_each
 from ..core.i18n import current_language, format_date_once
 from ..core.labels import label
 from ..core.paging import page_number
@@ -49,10 +50,12 @@ def institution_options(institutions: Iterable[Any]) -> Markup:
     """The suggestions of an institution picker's `<datalist>`: one option per institution,
     its name as the value and its acronym as the hint. Written in one string: a picker
     offers every active member institution, and a template loop cost more per option."""
+    values = [value for i in institutions for value in (i.name, i.acronym or "")]
+    texts = escape_each(values)
     return Markup(
         "".join(
-            f'<option value="{escape(i.name)}">{escape(i.acronym or "")}</option>'
-            for i in institutions
+            f'<option value="{name}">{acronym}</option>'
+            for name, acronym in zip(texts[::2], texts[1::2], strict=True)
         )
     )
 
@@ -60,12 +63,13 @@ def institution_options(institutions: Iterable[Any]) -> Markup:
 def filter_options(items: Iterable[Any], key: str, chosen: object, lang: str) -> Markup:
     """A directory filter's options (sectors, states, groups: `key` is the attribute sent),
     the chosen one selected: one string (a template loop cost more per option)."""
+    items = list(items)
+    keys = [getattr(item, key) for item in items]
+    texts = escape_each([*keys, *(item.name(lang) for item in items)])
     return Markup(
         "".join(
-            f'<option value="{escape(getattr(item, key))}" '
-            f"{'selected' if chosen == getattr(item, key) else ''}>"
-            f"{escape(item.name(lang))}</option>"
-            for item in items
+            f'<option value="{value}" {"selected" if chosen == keys[n] else ""}>{name}</option>'
+            for n, (value, name) in enumerate(zip(texts, texts[len(keys) :], strict=False))
         )
     )
 
@@ -90,22 +94,30 @@ def directory_rows(page: directory.DirectoryPage, lang: str) -> Markup:
     former = f'<span class="badge text-bg-secondary">{t_former}</span>'
     rows = []
     for i in page.institutions:
-        name = escape(i.name)
+        address, name, acronym_text, slug, since = escape_each(
+            (
+                profile_url(i.id),
+                i.name,
+                i.acronym or "",
+                i.sector_slug,
+                format_date_once(i.joined_on, "medium"),
+            )
+        )
         acronym = (
-            f' <span class="text-body-secondary">({escape(i.acronym)})</span>'
+            f' <span class="text-body-secondary">({acronym_text})</span>'
             if i.acronym and i.acronym != i.name
             else ""
         )
         rows.append(
             "\n    <tr>\n"
-            f'      <td><a href="{escape(profile_url(i.id))}">{name}</a>{acronym}\n'
+            f'      <td><a href="{address}">{name}</a>{acronym}\n'
             f"        {founder if i.is_founder else ''}</td>\n"
             f'      <td data-label="{t_sector}">'
-            f'<span class="sector-dot sector-{escape(i.sector_slug)}" aria-hidden="true"></span>'
+            f'<span class="sector-dot sector-{slug}" aria-hidden="true"></span>'
             f" {sector_names[i.sector_slug]}</td>\n"
             f'      <td data-label="{t_state}">'
             f"{state_names[i.state_code] if i.state_code else '—'}</td>\n"
-            f'      <td data-label="{t_since}">{escape(format_date_once(i.joined_on, "medium"))}'
+            f'      <td data-label="{t_since}">{since}'
             "</td>\n"
             f'      <td data-label="{t_membership}">{active if i.active else former}</td>\n'
             "    </tr>\n    "

@@ -4,6 +4,7 @@ policy, two-factor sign-in, notifications, the pages and the API call."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, Date, bindparam, exists, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload
@@ -75,9 +76,15 @@ def people_of(session: Session, group: WorkingGroup, day: date) -> list[User]:
     return list(session.scalars(_PEOPLE_OF, {"group_id": group.id, "day": day}))
 
 
+def people_rows_of(session: Session, group: WorkingGroup, day: date) -> list[Any]:
+    """`people_of` as rows of what the group page shows of each (full_name, title, phone,
+    institution_id, acronym, institution_name), in the same order."""
+    return list(session.execute(_PEOPLE_ROWS_OF, {"group_id": group.id, "day": day}))
+
+
 # Built once (its `current_on` condition cost about as much to build as to run), the group
-# and the day bound at each call.
-_PEOPLE_OF = (
+# and the day bound at each call; the people as objects or as rows, the same condition.
+_PEOPLE_OF_SELECTION = (
     select(User)
     .join(User.institution)
     .where(
@@ -89,6 +96,14 @@ _PEOPLE_OF = (
             )
         ),
     )
-    .options(contains_eager(User.institution).options(*WITHOUT_PLACE))
     .order_by(Institution.name_key, User.full_name, User.id)
+)
+_PEOPLE_OF = _PEOPLE_OF_SELECTION.options(contains_eager(User.institution).options(*WITHOUT_PLACE))
+_PEOPLE_ROWS_OF = _PEOPLE_OF_SELECTION.with_only_columns(
+    User.full_name,
+    User.title,
+    User.phone,
+    Institution.id.label("institution_id"),
+    Institution.acronym,
+    Institution.name.label("institution_name"),
 )

@@ -11,7 +11,6 @@ from flask_babel import force_locale, format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, Select, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import NotFound
 
 from models import (
@@ -76,14 +75,40 @@ _ACTIVITY_COLUMNS = (
 )
 
 
+class MemberRow(NamedTuple):
+    """A membership row as the group page lists it: the institution's names, the row's role
+    and dates, and whether it makes the institution a current member that day (the rule's
+    SQL form, `GroupMembership.current_on`)."""
+
+    role: GroupRole
+    since: date
+    until: date | None
+    name: str
+    acronym: str | None
+    sector_slug: str
+    current: bool
+
+
+class ChairRow(NamedTuple):
+    """A chairship as the group page lists it: the person's and institution's names, the
+    dates, and whether the person chairs that day (`GroupChair.current_on`, in SQL)."""
+
+    since: date
+    until: date | None
+    full_name: str
+    institution_name: str
+    institution_acronym: str | None
+    current: bool
+
+
 @dataclass
 class GroupPage:
     group: WorkingGroup
-    leads: list[GroupMembership]
-    members_by_sector: list[tuple[Sector, list[GroupMembership]]]
-    past_leads: list[GroupMembership]
-    chairs: list[GroupChair]
-    past_chairs: list[GroupChair]
+    leads: list[MemberRow]
+    members_by_sector: list[tuple[Sector, list[MemberRow]]]
+    past_leads: list[MemberRow]
+    chairs: list[ChairRow]
+    past_chairs: list[ChairRow]
     deliverables: list[Deliverable]
     archived: list[Deliverable]
     activity: list[Activity]
@@ -154,10 +179,34 @@ def archived_deliverables(group: WorkingGroup) -> list[Deliverable]:
 # What the group page shows of the institutions and people it lists: their names, never
 # their sector or state objects (`Institution.sector` and `.state`, and `User.institution`,
 # load by default with every row; the page has the sectors already, by slug).
+_PAGE_DAY = bindparam("day", type_=Date)
 _PAGE_MEMBERSHIPS = (
-    select(GroupMembership)
+    select(
+        GroupMembership.role,
+        GroupMembership.since,
+        GroupMembership.until,
+        Institution.name,
+        Institution.acronym,
+        Institution.sector_slug,
+        GroupMembership.current_on(_PAGE_DAY).label("current"),  # type: ignore[arg-type,attr-defined]
+    )
+    .join(Institution, Institution.id == GroupMembership.institution_id)
     .where(GroupMembership.group_id == bindparam("group_id"))
-    .options(joinedload(GroupMembership.institution).options(*WITHOUT_PLACE))
+)
+# Every chairship of the group, oldest first (`queries.chair_history`'s order), as rows.
+_PAGE_CHAIRS = (
+    select(
+        GroupChair.since,
+        GroupChair.until,
+        User.full_name,
+        Institution.name,
+        Institution.acronym,
+        GroupChair.current_on(_PAGE_DAY).label("current"),  # type: ignore[arg-type,attr-defined]
+    )
+    .join(User, User.id == GroupChair.person_id)
+    .join(Institution, Institution.id == User.institution_id)
+    .where(GroupChair.group_id == bindparam("group_id"))
+    .order_by(GroupChair.since, GroupChair.id)
 )
 _PAGE_DELIVERABLES = (
     select(Deliverable)
@@ -189,21 +238,18 @@ def group_page(
     if group is None:
         group = find_group(slug)
     sectors = session.scalars(_SECTORS).all()
-    memberships = session.scalars(_PAGE_MEMBERSHIPS, {"group_id": group.id}).all()
-    # The group's collection is these rows (`GroupChair.current_on` reads it).
-    set_committed_value(group, "memberships", list(memberships))
-    current = [m for m in memberships if m.current_on(today)]
-    current.sort(key=lambda m: m.institution.name.casefold())
-    by_sector: dict[str, list[GroupMembership]] = defaultdict(list)
+    bound = {"group_id": group.id, "day": today}
+    memberships = [MemberRow(*row) for row in session.execute(_PAGE_MEMBERSHIPS, bound)]
+    current = [m for m in memberships if m.current]
+    current.sort(key=lambda m: m.name.casefold())
+    by_sector: dict[str, list[MemberRow]] = defaultdict(list)
     for membership in current:
-        by_sector[membership.institution.sector_slug].append(membership)
+        by_sector[membership.sector_slug].append(membership)
     past_leads = sorted(
-        (m for m in memberships if not m.is_open and m.role == GroupRole.LEAD),
+        (m for m in memberships if m.until is not None and m.role == GroupRole.LEAD),
         key=lambda m: m.since,
     )
-    from .queries import chair_history
-
-    chairships = chair_history(session, group)
+    chairships = [ChairRow(*row) for row in session.execute(_PAGE_CHAIRS, bound)]
     every_deliverable = session.scalars(_PAGE_DELIVERABLES, {"group_id": group.id}).all()
     deliverables = [d for d in every_deliverable if d.archived_at is None]
     live = {d.id for d in deliverables}
@@ -233,7 +279,7 @@ def group_page(
         leads=[m for m in current if m.role == GroupRole.LEAD],
         members_by_sector=[(s, by_sector[s.slug]) for s in sectors if by_sector.get(s.slug)],
         past_leads=past_leads,
-        chairs=[c for c in chairships if c.current_on(today)],
+        chairs=[c for c in chairships if c.current],
         past_chairs=[c for c in chairships if c.until is not None and c.until <= today],
         deliverables=deliverables,
         tasks=tasks,
@@ -257,9 +303,9 @@ def institutions_outside(group: WorkingGroup, today: date) -> list[Institution]:
     return [i for i in candidates if i.id not in inside]
 
 
-def institution_names_outside(group: WorkingGroup, today: date) -> list[Any]:
-    """`institutions_outside` as rows of what the page offers (id, name, acronym, name_key)."""
-    inside = {m.institution_id for m in group.memberships if m.current_on(today)}
+def institution_names_outside(inside: set[int], today: date) -> list[Any]:
+    """`institutions_outside` as rows of what the page offers (id, name, acronym, name_key),
+    given the ids of the group's current institutions (`inside`)."""
     rows = session.execute(_ACTIVE_INSTITUTION_NAMES, {"today": today})
     return [row for row in rows if row.id not in inside]
 
@@ -406,24 +452,60 @@ def set_membership(
 # --- chairs (coordinators) ------------------------------------------------------------------
 
 
-def chair_candidates(group: WorkingGroup, today: date) -> list[User]:
-    """Active people of the group's current lead institutions: who may be named chair."""
-    lead_ids = {
-        m.institution_id
-        for m in group.memberships
-        if m.role == GroupRole.LEAD and m.current_on(today)
-    }
+def chair_candidates(lead_ids: set[int]) -> list[Any]:
+    """Active people of the group's current lead institutions (`lead_ids`): who may be named
+    chair, as rows (id, full_name, and their institution's acronym and name)."""
     if not lead_ids:
         return []
-    return list(session.scalars(_CHAIR_CANDIDATES, {"lead_ids": sorted(lead_ids)}))
+    return list(session.execute(_CHAIR_CANDIDATES, {"lead_ids": sorted(lead_ids)}))
 
 
 # Built once, the lead institutions bound at each call.
 _CHAIR_CANDIDATES = (
-    select(User)
+    select(User.id, User.full_name, Institution.acronym, Institution.name)
+    .join(Institution, Institution.id == User.institution_id)
     .where(User.institution_id.in_(bindparam("lead_ids", expanding=True)), User.is_active.is_(True))
-    .options(joinedload(User.institution).options(*WITHOUT_PLACE))
     .order_by(User.full_name, User.id)
+)
+
+
+class HistoryRow(NamedTuple):
+    """A membership row of a group as its coordinators' page lists it, with whether it makes
+    the institution a current member that day (`GroupMembership.current_on`, in SQL)."""
+
+    institution_id: int
+    name: str
+    acronym: str | None
+    name_key: str
+    role: GroupRole
+    since: date
+    until: date | None
+    current: bool
+
+
+def membership_history(group: WorkingGroup, today: date) -> list[HistoryRow]:
+    """Every membership row of the group, by institution name and start, as rows."""
+    rows = [
+        HistoryRow(*row)
+        for row in session.execute(_MEMBERSHIP_HISTORY, {"group_id": group.id, "day": today})
+    ]
+    rows.sort(key=lambda m: (m.name.casefold(), m.since))
+    return rows
+
+
+_MEMBERSHIP_HISTORY = (
+    select(
+        GroupMembership.institution_id,
+        Institution.name,
+        Institution.acronym,
+        Institution.name_key,
+        GroupMembership.role,
+        GroupMembership.since,
+        GroupMembership.until,
+        GroupMembership.current_on(_PAGE_DAY).label("current"),  # type: ignore[arg-type,attr-defined]
+    )
+    .join(Institution, Institution.id == GroupMembership.institution_id)
+    .where(GroupMembership.group_id == bindparam("group_id"))
 )
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -11,7 +12,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from models import GroupChair, GroupMembership, GroupRole, Institution, User, WorkingGroup
+from models import GroupChair, GroupMembership, GroupRole, Institution, WorkingGroup
 
 from ..core import clock, page_cache
 from ..core.csv import csv_response
@@ -19,6 +20,7 @@ from ..core.db import session as db_session
 from ..core.errors import DomainError
 from ..core.forms import ActionForm, attach_error
 from ..core.forms import choices as select_choices
+from ..core.html import escape_each
 from ..core.i18n import current_language, format_date_once, format_datetime_once
 from ..core.labels import field_label, label, status_label_of
 from ..core.url_patterns import url_pattern
@@ -65,7 +67,7 @@ def _render_detail(group: WorkingGroup, digest: bool) -> str:
         },
     )
     manage = can(current_user, "manage_group", group)
-    people = group_queries.people_of(db_session, group, today)
+    people = group_queries.people_rows_of(db_session, group, today)
     return render_template(
         "groups/detail.html",
         group=group,
@@ -80,33 +82,33 @@ def _render_detail(group: WorkingGroup, digest: bool) -> str:
     )
 
 
-def group_people_rows(people: list[User], *, signed_in: bool) -> Markup:
-    """The group page's table of people: the markup the template's loop wrote, written here
-    because a row's values through the template cost more than the rest of the table.
-    Titles and phones are for signed-in members only."""
-    t_institution, t_title, t_phone = (
-        escape(_("Institution")),
-        escape(_("Title")),
-        escape(_("Phone")),
-    )
+def group_people_rows(people: list[Any], *, signed_in: bool) -> Markup:
+    """The group page's table of people (`queries.people_rows_of`): the markup the template's
+    loop wrote, written here because a row's values through the template cost more than the
+    rest of the table. Titles and phones are for signed-in members only."""
+    t_institution, t_title, t_phone = escape_each((_("Institution"), _("Title"), _("Phone")))
     profile_url = url_pattern("directory.profile", "institution_id")
     rows = []
     for p in people:
-        institution = p.institution
-        title = escape(p.title) if signed_in and p.title else "—"
-        phone = (
-            f'<a href="tel:{escape(p.phone)}">{escape(p.phone)}</a>'
-            if signed_in and p.phone
-            else "—"
+        shows_title = bool(signed_in and p.title)
+        shows_phone = bool(signed_in and p.phone)
+        name, address, institution, title, phone = escape_each(
+            (
+                p.full_name,
+                profile_url(p.institution_id),
+                p.acronym or p.institution_name,
+                p.title if shows_title else "—",
+                p.phone if shows_phone else "",
+            )
         )
+        phone_cell = f'<a href="tel:{phone}">{phone}</a>' if shows_phone else "—"
         rows.append(
             "\n          <tr>\n"
-            f"            <td>{escape(p.full_name)}</td>\n"
+            f"            <td>{name}</td>\n"
             f'            <td data-label="{t_institution}">'
-            f'<a href="{escape(profile_url(institution.id))}">'
-            f"{escape(institution.acronym or institution.name)}</a></td>\n"
+            f'<a href="{address}">{institution}</a></td>\n'
             f'            <td data-label="{t_title}">{title}</td>\n'
-            f'            <td data-label="{t_phone}">{phone}</td>\n'
+            f'            <td data-label="{t_phone}">{phone_cell}</td>\n'
             "          </tr>\n        "
         )
     return Markup("".join(rows))
@@ -124,6 +126,8 @@ def group_activity(activity: list[group_service.Activity]) -> Markup:
     )
     task_url = url_pattern("work.task", "task_id")
     deliverable_url = url_pattern("work.deliverable", "deliverable_id")
+    # A change's badge, by field and values: the same moves come back entry after entry.
+    seen: dict[tuple[str, Any, Any], str] = {}
     entries = []
     for update in activity:
         author = t_someone if update.author_name is None else escape(update.author_name)
@@ -139,12 +143,19 @@ def group_activity(activity: list[group_service.Activity]) -> Markup:
             )
         else:
             what = ""
-        changes = "".join(
-            f'\n                <span class="badge text-bg-light">{escape(field_label(field))}: '
-            f"{_change_value(field, before)} → {_change_value(field, after)}</span>\n              "
-            for field, (before, after) in update.changes.items()
-            if field in ("status", "progress") and before is not None
-        )
+        badges = []
+        for field, pair in update.changes.items():
+            if field in ("status", "progress") and pair[0] is not None:
+                key = (field, pair[0], pair[1])
+                badge = seen.get(key)
+                if badge is None:
+                    badge = seen[key] = (
+                        '\n                <span class="badge text-bg-light">'
+                        f"{escape(field_label(field))}: {_change_value(field, pair[0])} → "
+                        f"{_change_value(field, pair[1])}</span>\n              "
+                    )
+                badges.append(badge)
+        changes = "".join(badges)
         note = f'<p class="mb-0 small note">{escape(update.note)}</p>' if update.note else ""
         entries.append(
             '\n          <li class="history-entry">\n'
@@ -158,6 +169,132 @@ def group_activity(activity: list[group_service.Activity]) -> Markup:
             "          </li>\n          "
         )
     return Markup("".join(entries))
+
+
+@bp.app_template_global()
+def deliverable_items(
+    page: group_service.GroupPage,
+    stale_after_weeks: int,
+    due: Callable[..., Markup],
+    status_badge: Callable[..., Markup],
+    progress_bar: Callable[..., Markup],
+) -> Markup:
+    """The group page's deliverables: the list items the template's loop wrote. `due`,
+    `status_badge` and `progress_bar` are the macros of `macros/work.html` (their markup
+    stays written once); a due date and a status are written once each."""
+    deliverable_url = url_pattern("work.deliverable", "deliverable_id")
+    owner = Markup(_("Owner: %(name)s"))
+    derived, by_hand = escape_each((_("progress derived from tasks"), _("progress set by hand")))
+    stale = (
+        '<span class="stale-flag"> · ⚠ '
+        f"{Markup(_('no update for %(weeks)s weeks')) % {'weeks': stale_after_weeks}}</span>"
+    )
+    dues: dict[tuple[date | None, bool], str] = {}
+    badges: dict[Any, str] = {}
+    items = []
+    for deliverable in page.deliverables:
+        done = deliverable.status.value == "done"
+        due_text = dues.get((deliverable.due_on, done))
+        if due_text is None:
+            due_text = dues[(deliverable.due_on, done)] = str(
+                due(deliverable.due_on, page.today, done)
+            )
+        badge = badges.get(deliverable.status)
+        if badge is None:
+            badge = badges[deliverable.status] = str(status_badge(deliverable.status))
+        institution = deliverable.owner_institution
+        owned = (
+            f" · {owner % {'name': institution.acronym or institution.name}}" if institution else ""
+        )
+        count = page.task_counts[deliverable.id]
+        tasks = Markup(ngettext("%(num)s task", "%(num)s tasks", count)) % {"num": count}
+        mode = derived if deliverable.progress_mode.value == "derived" else by_hand
+        items.append(
+            '\n          <li class="list-group-item px-0">\n'
+            '            <div class="d-flex justify-content-between flex-wrap gap-2">\n'
+            f'              <a class="fw-semibold" href="{deliverable_url(deliverable.id)}">'
+            f"{escape(deliverable.title)}</a>\n"
+            f'              <span class="small">{due_text}</span>\n'
+            "            </div>\n"
+            '            <div class="small text-body-secondary mb-1">\n'
+            f"              {badge}\n"
+            f"              {owned}\n"
+            f"              · {tasks}\n"
+            f"              · {mode}\n"
+            f"              {stale if deliverable.id in page.stale_ids else ''}\n"
+            "            </div>\n"
+            f"            {progress_bar(deliverable.progress, deliverable.title)}\n"
+            "          </li>\n          "
+        )
+    return Markup("".join(items))
+
+
+@bp.app_template_global()
+def open_task_rows(
+    tasks: list[group_service.TaskRow],
+    today: date,
+    due: Callable[..., Markup],
+    status_badge: Callable[..., Markup],
+) -> Markup:
+    """The group page's open tasks: the rows the template's loop wrote. `due` and
+    `status_badge` are the macros of `macros/work.html` (their markup stays written once),
+    called once per due date and per status: a row's values through the template, and a
+    macro call per cell, were most of the page's template."""
+    t_assignee, t_due, t_status = escape_each((_("Assignee"), _("Due"), _("Status")))
+    unassigned = _("unassigned")
+    task_url = url_pattern("work.task", "task_id")
+    dues: dict[date | None, str] = {}
+    badges: dict[Any, str] = {}
+    rows = []
+    for task in tasks:
+        due_text = dues.get(task.due_on)
+        if due_text is None:
+            due_text = dues[task.due_on] = str(due(task.due_on, today))
+        badge = badges.get(task.status)
+        if badge is None:
+            badge = badges[task.status] = str(status_badge(task.status))
+        title, assignee = escape_each(
+            (task.title, unassigned if task.assignee_name is None else task.assignee_name)
+        )
+        rows.append(
+            "\n            <tr>\n"
+            f'              <td><a href="{task_url(task.id)}">{title}</a></td>\n'
+            f'              <td data-label="{t_assignee}">{assignee}</td>\n'
+            f'              <td class="small" data-label="{t_due}">{due_text}</td>\n'
+            f'              <td data-label="{t_status}">{badge}</td>\n'
+            "            </tr>\n            "
+        )
+    return Markup("".join(rows))
+
+
+@bp.app_template_global()
+def members_by_sector_list(
+    members_by_sector: list[tuple[Any, list[group_service.MemberRow]]], language: str
+) -> Markup:
+    """The group page's member institutions under their sectors: the markup the template's
+    loops wrote (a name and a badge per institution, a heading per sector)."""
+    if not members_by_sector:
+        return Markup(
+            '\n        <p class="text-body-secondary mb-0">'
+            f"{escape(_('No member institutions yet.'))}</p>\n        "
+        )
+    lead = f' <span class="badge text-bg-secondary">{escape(_("lead"))}</span>'
+    parts = []
+    for sector, members in members_by_sector:
+        slug, name, *names = escape_each(
+            [sector.slug, sector.name(language), *(m.name for m in members)]
+        )
+        items = "".join(
+            f"<li>{text}{lead if m.role == GroupRole.LEAD else ''}</li>"
+            for text, m in zip(names, members, strict=True)
+        )
+        parts.append(
+            f'\n        <h3 class="h6 mt-3"><span class="sector-dot sector-{slug}" '
+            f'aria-hidden="true"></span> {name} <span class="text-body-secondary">'
+            f"({len(members)})</span></h3>\n"
+            f'        <ul class="small mb-0">\n          {items}\n        </ul>\n        '
+        )
+    return Markup("".join(parts))
 
 
 def _change_value(field: str, value: Any) -> Markup:
@@ -218,7 +355,9 @@ def digest(slug: str):
 
 @bp.route("/<slug>/members", methods=["GET", "POST"])
 def members(slug: str):
-    group = group_service.load_group(slug)
+    # A change reads the group's memberships as objects; the page itself, as rows.
+    load = group_service.load_group if request.method == "POST" else group_service.find_group
+    group = load(slug)
     authorize(current_user, "manage_coalition", group)
     today = clock.today()
     form = MembershipForm()
@@ -245,16 +384,10 @@ def members(slug: str):
     return _members_page(group, today, form=form), status
 
 
-def _institution_candidates(
-    group: WorkingGroup, today: date, *, to_show: bool = False
-) -> list[Any]:
-    """The group's current institutions and the active ones outside it, by name; `to_show`:
-    those outside as rows of their names (the page's suggestions), not objects."""
-    candidates: list[Any] = [m.institution for m in group.memberships if m.current_on(today)]
-    if to_show:
-        candidates += group_service.institution_names_outside(group, today)
-    else:
-        candidates += group_service.institutions_outside(group, today)
+def _institution_candidates(group: WorkingGroup, today: date) -> list[Institution]:
+    """The group's current institutions and the active ones outside it, by name."""
+    candidates = [m.institution for m in group.memberships if m.current_on(today)]
+    candidates += group_service.institutions_outside(group, today)
     candidates.sort(key=lambda i: i.name_key)
     return candidates
 
@@ -271,11 +404,15 @@ def _members_page(
         form = MembershipForm(formdata=None, since=today)
     if chair_form is None:
         chair_form = ChairForm(formdata=None, since=today)
+    history = group_service.membership_history(group, today)
+    current = [m for m in history if m.current]
     chair_form.person_id.choices = select_choices(
         [("", _("Choose a person"))]
         + [
-            (p.id, f"{p.full_name} ({p.institution.acronym or p.institution.name})")
-            for p in group_service.chair_candidates(group, today)
+            (p.id, f"{p.full_name} ({p.acronym or p.name})")
+            for p in group_service.chair_candidates(
+                {m.institution_id for m in current if m.role == GroupRole.LEAD}
+            )
         ]
     )
     chairs = group_queries.chair_history(db_session, group)
@@ -286,7 +423,12 @@ def _members_page(
     }
     if failed_end is not None:
         end_forms[failed_end[0]] = failed_end[1]
-    history = sorted(group.memberships, key=lambda m: (m.institution.name.casefold(), m.since))
+    # The page's suggestions: the group's current institutions and the active ones outside.
+    candidates: list[Any] = [*current]
+    candidates += group_service.institution_names_outside(
+        {m.institution_id for m in current}, today
+    )
+    candidates.sort(key=lambda i: i.name_key)
     return render_template(
         "groups/members.html",
         group=group,
@@ -296,29 +438,32 @@ def _members_page(
         chairs=chairs,
         end_forms=end_forms,
         today=today,
-        candidates=_institution_candidates(group, today, to_show=True),
+        candidates=candidates,
     )
 
 
-def membership_rows(history: list[GroupMembership]) -> Markup:
+def membership_rows(history: list[group_service.HistoryRow]) -> Markup:
     """The membership history's rows: the markup the template's loop wrote, written here
     because a row's dozen values through the template cost most of the table."""
-    t_role, t_from, t_until, t_current = (
-        escape(_("Role")),
-        escape(_("From")),
-        escape(_("Until")),
-        escape(_("current")),
+    t_role, t_from, t_until, t_current = escape_each(
+        (_("Role"), _("From"), _("Until"), _("current"))
     )
     rows = []
     for m in history:
-        until = escape(format_date_once(m.until, "medium")) if m.until else t_current
+        name, role, since, until = escape_each(
+            (
+                m.name,
+                label(m.role),
+                format_date_once(m.since, "medium"),
+                format_date_once(m.until, "medium") if m.until else "",
+            )
+        )
         rows.append(
             f'\n          <tr class="{"text-body-secondary" if m.until else ""}">\n'
-            f'            <td class="fw-semibold">{escape(m.institution.name)}</td>'
-            f'<td data-label="{t_role}">{escape(label(m.role))}</td>\n'
-            f'            <td data-label="{t_from}">{escape(format_date_once(m.since, "medium"))}'
-            "</td>\n"
-            f'            <td data-label="{t_until}">{until}</td>\n'
+            f'            <td class="fw-semibold">{name}</td>'
+            f'<td data-label="{t_role}">{role}</td>\n'
+            f'            <td data-label="{t_from}">{since}</td>\n'
+            f'            <td data-label="{t_until}">{until if m.until else t_current}</td>\n'
             "          </tr>\n          "
         )
     return Markup("".join(rows))

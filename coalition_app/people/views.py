@@ -3,6 +3,7 @@ public page where an invitation is accepted."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -20,7 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import Date, bindparam, select
 from werkzeug.exceptions import Gone, NotFound
 
 from models import Institution, Role, utcnow
@@ -33,6 +34,7 @@ from ..core import clock
 from ..core.db import session as db_session
 from ..core.errors import DomainError
 from ..core.forms import ActionForm, attach_error
+from ..core.html import escape_each
 from ..core.labels import label
 from ..core.url_patterns import url_pattern
 from ..directory import service as directory
@@ -70,14 +72,15 @@ class Invitable(NamedTuple):
 def _invitable() -> list[Invitable]:
     """The institutions someone may be invited to: the coalition's active members (rows, not
     objects: the picker offers every one of them)."""
-    return [
-        Invitable(*row)
-        for row in db_session.execute(
-            select(Institution.id, Institution.name, Institution.name_key, Institution.acronym)
-            .where(Institution.active_on(clock.today()))
-            .order_by(Institution.name_key)
-        )
-    ]
+    return [Invitable(*row) for row in db_session.execute(_INVITABLE, {"day": clock.today()})]
+
+
+# Built once, the day bound at each call.
+_INVITABLE = (
+    select(Institution.id, Institution.name, Institution.name_key, Institution.acronym)
+    .where(Institution.active_on(bindparam("day", type_=Date)))  # type: ignore[arg-type]
+    .order_by(Institution.name_key)
+)
 
 
 def institution_filter_options(institutions: list[tuple[int, str]], chosen: int | None) -> Markup:
@@ -90,6 +93,15 @@ def institution_filter_options(institutions: list[tuple[int, str]], chosen: int 
             for key, name in institutions
         )
     )
+
+
+def _plain(address_of: Callable[[int], str]) -> Callable[[int], str]:
+    """A row's address (`url_pattern`) as `{{ }}` writes it: the same text, as long as the
+    fixed parts need no escaping, which is checked once here."""
+    sample = address_of(1)
+    if str(escape(sample)) != sample:
+        return lambda key: str(escape(address_of(key)))
+    return address_of
 
 
 def person_rows(people: list[Any], roles: list[Role], back: str, csrf: str) -> Markup:
@@ -110,11 +122,15 @@ def person_rows(people: list[Any], roles: list[Role], back: str, csrf: str) -> M
         escape(_("Reactivate")),
         escape(_("End all sessions")),
     )
-    role_of = Markup(escape(_("Role of %(name)s")))
-    profile_url = url_pattern("directory.profile", "institution_id")
-    set_role_url = url_pattern("people.set_role", "user_id")
-    set_active_url = url_pattern("people.set_active", "user_id")
-    end_sessions_url = url_pattern("people.end_sessions", "user_id")
+    # "Role of %(name)s" around a name: its two sides, the name escaped with the row's values.
+    role_before, role_after = str(Markup(escape(_("Role of %(name)s"))) % {"name": "\x00"}).split(
+        "\x00"
+    )
+    # The addresses' fixed parts have nothing to escape (checked once); a row's key is a number.
+    profile_url = _plain(url_pattern("directory.profile", "institution_id"))
+    set_role_url = _plain(url_pattern("people.set_role", "user_id"))
+    set_active_url = _plain(url_pattern("people.set_active", "user_id"))
+    end_sessions_url = _plain(url_pattern("people.end_sessions", "user_id"))
     hidden = (
         f'              <input type="hidden" name="csrf_token" value="{escape(csrf)}">\n'
         f'              <input type="hidden" name="next" value="{escape(back)}">\n'
@@ -131,6 +147,7 @@ def person_rows(people: list[Any], roles: list[Role], back: str, csrf: str) -> M
     rows = []
     for p in people:
         key = int(p.id)
+        name, email, label_text = escape_each((p.full_name, p.email, p.institution_label))
         greyed = "" if p.is_active else "text-body-secondary"
         if p.is_active:
             account = (
@@ -139,7 +156,7 @@ def person_rows(people: list[Any], roles: list[Role], back: str, csrf: str) -> M
                 f"{t_deactivate}</button>\n"
             )
             sessions = (
-                f'\n            <form method="post" action="{escape(end_sessions_url(key))}"'
+                f'\n            <form method="post" action="{end_sessions_url(key)}"'
                 ' class="m-0 mt-1">\n'
                 f"{hidden}"
                 f'              <button type="submit" class="btn btn-sm btn-link p-0">{t_end}'
@@ -157,17 +174,17 @@ def person_rows(people: list[Any], roles: list[Role], back: str, csrf: str) -> M
             sessions = ""
         rows.append(
             f'\n        <tr id="person-{key}" class="{greyed}">\n'
-            f'          <td class="fw-semibold">{escape(p.full_name)}</td>\n'
+            f'          <td class="fw-semibold">{name}</td>\n'
             f'          <td class="small text-break" data-label="{t_email}">'
-            f"{escape(p.email)}</td>\n"
+            f"{email}</td>\n"
             f'          <td class="small" data-label="{t_institution}"><a href="'
-            f'{escape(profile_url(p.institution_id))}">{escape(p.institution_label)}</a></td>\n'
+            f'{profile_url(p.institution_id)}">{label_text}</a></td>\n'
             f'          <td data-label="{t_role}">\n'
-            f'            <form method="post" action="{escape(set_role_url(key))}"'
+            f'            <form method="post" action="{set_role_url(key)}"'
             ' class="d-flex gap-1 m-0">\n'
             f"{hidden}"
             f'              <label class="visually-hidden" for="role-{key}">'
-            f"{role_of % {'name': p.full_name}}</label>\n"
+            f"{role_before}{name}{role_after}</label>\n"
             '              <select class="form-select form-select-sm" name="role"'
             f' id="role-{key}">\n'
             f"                {options[p.role]}\n"
@@ -177,7 +194,7 @@ def person_rows(people: list[Any], roles: list[Role], back: str, csrf: str) -> M
             "            </form>\n"
             "          </td>\n"
             f'          <td data-label="{t_account}">\n'
-            f'            <form method="post" action="{escape(set_active_url(key))}" class="m-0">\n'
+            f'            <form method="post" action="{set_active_url(key)}" class="m-0">\n'
             f"{hidden}"
             "              \n"
             f"{account}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -103,12 +104,18 @@ def use_address_language() -> None:
         session[LOCALE_SESSION_KEY] = lang
 
 
+@lru_cache(maxsize=16)
+def _language_query(lang: str) -> str:
+    # The same few languages on every link of every page: encoded once each.
+    return f"?{urlencode({'lang': lang})}"
+
+
 def url_in(lang: str | None, path: str | None = None, **args: str) -> str:
     """This page's address (or `path`) in `lang` (None: without a language, negotiated)."""
     if not args and not request.args:
         # The usual case, a page without a query string (a page writes some twenty links):
         # its language is the only value.
-        return (path or request.path) + (f"?{urlencode({'lang': lang})}" if lang else "")
+        return (path or request.path) + (_language_query(lang) if lang else "")
     values = {k: v for k, v in request.args.items(multi=False) if k != "lang"}
     values.update(args)
     if lang is not None:

@@ -9,6 +9,7 @@ a chair publishes a done deliverable, an institution's people choose to be liste
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -23,11 +24,15 @@ from flask import (
 from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from ..core import clock, privacy_notice
 from ..core.csv import csv_text
 from ..core.errors import DomainError, render_error
+from ..core.html import escape_each
+from ..core.i18n import format_date_once
 from ..core.links import absolute, external_url
+from ..core.url_patterns import url_pattern
 from ..directory.service import load_institution
 from ..policy import authorize
 from ..work.queries import load_deliverable
@@ -109,6 +114,113 @@ def members() -> Response:
         return render_template("public/members.html", page=queries.members(query, clock.today()))
 
     return cacheable(render)
+
+
+@bp.app_template_global()
+def public_event_items(meetings: list[Any], language: str) -> Markup:
+    """Public events in a list, each its dates in the coalition's zone, place and group: the
+    markup the template's include wrote per event (`public/_event_item.html`, as it was)."""
+    event_url = url_pattern("public.event", "meeting_id")
+    online = _("Online")
+    items = []
+    for meeting in meetings:
+        place = meeting.place or (online if meeting.online_url else "")
+        group = meeting.group
+        address, title, moment, day, hour, where, group_name = escape_each(
+            (
+                url_in(language, event_url(meeting.id)),
+                meeting.title,
+                queries.as_utc(meeting.starts_at).isoformat(),
+                format_date_once(meeting.starts_at, "full"),
+                format_time(meeting.starts_at, "short"),
+                place,
+                group.name(language) if group else "",
+            )
+        )
+        items.append(
+            f'<li>\n  <h3><a href="{address}">{title}</a></h3>\n'
+            f'  <div class="event-date"><time datetime="{moment}">{day}, {hour}</time></div>\n'
+            f'  <div class="muted">{where}{f" · {group_name}" if group else ""}</div>\n</li>'
+        )
+    return Markup("".join(items))
+
+
+@bp.app_template_global()
+def growth_bars(points: list[tuple[int, int]], width: int, height: int, high: int) -> Markup:
+    """The landing page's growth chart's bars and labels, one per year end: the markup the
+    template's loop wrote (its `round(1)` is Python's `round(x, 1)`)."""
+    step = width / len(points)
+    bars = []
+    for index, (year, count) in enumerate(points):
+        h = (height - 16) * count / high
+        middle = round(index * step + step / 2, 1)
+        bars.append(
+            "\n        \n"
+            f'        <rect class="bar-rect" x="{round(index * step + 4, 1)}" '
+            f'y="{round(height - h, 1)}" width="{round(step - 8, 1)}" height="{round(h, 1)}" '
+            'rx="2"/>\n'
+            f'        <text x="{middle}" y="{round(height - h - 4, 1)}" text-anchor="middle">'
+            f"{int(count)}</text>\n"
+            f'        <text x="{middle}" y="{height + 16}" text-anchor="middle">{int(year)}</text>'
+            "\n        "
+        )
+    return Markup("".join(bars))
+
+
+@bp.app_template_global()
+def public_member_rows(institutions: list[Any], language: str) -> Markup:
+    """The public directory's rows: the markup the template's loop wrote (a row's values
+    escaped in one call)."""
+    t_sector, t_state, t_since, t_website = escape_each(
+        (_("Sector"), _("Federal entity"), _("Member since"), _("Website"))
+    )
+    rows = []
+    for institution in institutions:
+        acronym = institution.acronym
+        website = institution.website
+        linked = bool(website and website.startswith(("https://", "http://")))
+        name, acronym_text, sector, state, address, shown = escape_each(
+            (
+                institution.name,
+                acronym or "",
+                institution.sector.name(language),
+                institution.state.name(language) if institution.state else "—",
+                website if linked else "",
+                website.split("://", 1)[1].rstrip("/") if linked else "",
+            )
+        )
+        rows.append(
+            "\n      <tr>\n"
+            f"        <td><strong>{name}</strong>"
+            + (
+                f' <span class="muted">({acronym_text})</span>'
+                if acronym and acronym != institution.name
+                else ""
+            )
+            + "</td>\n"
+            f'        <td data-label="{t_sector}">{sector}</td>\n'
+            f'        <td data-label="{t_state}">{state}</td>\n'
+            f'        <td class="num" data-label="{t_since}">{institution.joined_on.year}</td>\n'
+            f'        <td data-label="{t_website}">'
+            + (f'<a href="{address}" rel="noopener">{shown}</a>' if linked else "—")
+            + "</td>\n      </tr>\n    "
+        )
+    return Markup("".join(rows))
+
+
+@bp.app_template_global()
+def public_filter_options(items: list[Any], key: str, chosen: object, language: str) -> Markup:
+    """The public directory's filter options (sectors by slug, states by code), the chosen
+    one selected: one string (a template loop cost more per option)."""
+    values = [value for item in items for value in (getattr(item, key), item.name(language))]
+    texts = escape_each(values)
+    return Markup(
+        "".join(
+            f'<option value="{texts[2 * n]}"{" selected" if chosen == values[2 * n] else ""}>'
+            f"{texts[2 * n + 1]}</option>"
+            for n in range(len(items))
+        )
+    )
 
 
 @bp.get("/grupos/<slug>")

@@ -159,3 +159,49 @@ def test_only_the_lead_rows_make_chairs(db_session, ethics):
     assert not policy.is_chair(ethics["worker"], group)
     assert policy.is_group_member(ethics["worker"], group)
     assert GroupRole.LEAD.value == "lead"
+
+
+def test_the_group_page_rows_read_the_rule_as_the_objects_do(app, db_session, ethics):
+    """The group page reads memberships and chairships as rows whose `current` is the rule's
+    SQL form: the same answer as the objects' `current_on`, on each day around the changes."""
+    from coalition_app.groups.queries import people_of, people_rows_of
+    from coalition_app.groups.service import group_page, membership_history
+    from models import GroupChair, WorkingGroup
+
+    today = clock.today()
+    _leave_coalition(db_session, ethics["lead"], today + timedelta(days=2))
+    ended = db_session.scalars(
+        select(GroupMembership).where(GroupMembership.institution_id == ethics["member"].id)
+    ).one()
+    ended.until = today + timedelta(days=4)
+    db_session.commit()
+    seen = set()
+    for offset in range(-1, 7):
+        day = today + timedelta(days=offset)
+        with app.test_request_context():
+            page = group_page("etica-x", day)
+            group_row = db_session.scalars(
+                select(WorkingGroup).where(WorkingGroup.slug == "etica-x")
+            ).one()
+            expected_members = sorted(
+                m.institution.name for m in group_row.memberships if m.current_on(day)
+            )
+            shown = sorted(m.name for _sector, rows in page.members_by_sector for m in rows)
+            assert shown == expected_members, day
+            # The coordinators' page's history rows (`membership_history`) read it alike.
+            history = membership_history(group_row, day)
+            assert sorted(m.name for m in history if m.current) == expected_members, day
+            # The page's people as rows: the same people, in the same order, as the objects.
+            assert [p.full_name for p in people_rows_of(db_session, group_row, day)] == [
+                p.full_name for p in people_of(db_session, group_row, day)
+            ], day
+            chairs = db_session.scalars(
+                select(GroupChair).where(GroupChair.group_id == group_row.id)
+            ).all()
+            assert [c.full_name for c in page.chairs] == [
+                c.person.full_name for c in chairs if c.current_on(day)
+            ], day
+            seen.add((len(shown), len(page.chairs)))
+        db_session.expire_all()
+    # Everyone with the chair, then the lead gone (and its chair with it), then the member.
+    assert seen == {(3, 1), (2, 0), (1, 0)}, seen
