@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import DataRequired
 
-from ..core.forms import PlainText, optional_id, strip
+from ..core.forms import Form, PlainText, optional_id, strip
 
 
-class InstitutionForm(FlaskForm):
+class InstitutionForm(Form):
     name = StringField(
         _l("Name"),
         filters=[strip],
@@ -27,13 +26,13 @@ class InstitutionForm(FlaskForm):
     source = StringField(_l("Source"), filters=[strip], validators=[PlainText(1000)])
 
 
-class EndMembershipForm(FlaskForm):
+class EndMembershipForm(Form):
     left_on = DateField(
         _l("Member until"), validators=[DataRequired(_l("Give the end date (YYYY-MM-DD)."))]
     )
 
 
-class FocalPointForm(FlaskForm):
+class FocalPointForm(Form):
     """Name the institution's focal point: one of its active people, or nobody."""
 
     person_id = SelectField(_l("Focal point"), coerce=optional_id, validate_choice=False)

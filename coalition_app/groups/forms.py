@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -16,11 +15,11 @@ from wtforms.widgets import HiddenInput
 
 from models import GroupRole
 
-from ..core.forms import PlainText, choices, newlines, optional_id, strip
+from ..core.forms import Form, PlainText, choices, newlines, optional_id, strip
 from ..work.forms import PlainOptionsSelect
 
 
-class MembershipForm(FlaskForm):
+class MembershipForm(Form):
     """Add an institution to a group, change its role, or take it out (role "none"), from a
     date the coordinator picks (today unless changed).
 
@@ -54,7 +53,7 @@ class MembershipForm(FlaskForm):
             raise ValidationError(_l("Choose an institution."))
 
 
-class ChairForm(FlaskForm):
+class ChairForm(Form):
     """Name a chair: a person of one of the group's current lead institutions, from a day."""
 
     person_id = SelectField(
@@ -72,7 +71,7 @@ class ChairForm(FlaskForm):
     )
 
 
-class EndChairForm(FlaskForm):
+class EndChairForm(Form):
     """End a chairship: `until` is the first day the person no longer chairs."""
 
     until = DateField(
@@ -81,7 +80,7 @@ class EndChairForm(FlaskForm):
     )
 
 
-class DigestForm(FlaskForm):
+class DigestForm(Form):
     subscribed = HiddenField()
 
 
@@ -90,7 +89,7 @@ EMAIL_SUBJECT_MAX = 150
 EMAIL_MESSAGE_MAX = 5000
 
 
-class GroupEmailForm(FlaskForm):
+class GroupEmailForm(Form):
     """A chair's (or coordinator's) e-mail to every person of the group's institutions."""
 
     subject = StringField(

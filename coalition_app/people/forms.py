@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -18,10 +17,10 @@ from wtforms.widgets import HiddenInput
 
 from models import Role
 
-from ..core.forms import Limit, PlainText, choices, strip
+from ..core.forms import Form, Limit, PlainText, choices, strip
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     full_name = StringField(
         _l("Full name"),
         filters=[strip],
@@ -58,7 +57,7 @@ class InviteForm(FlaskForm):
             raise ValidationError(_l("Choose an institution."))
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(
         _l("Role"),
         choices=choices(
@@ -67,7 +66,7 @@ class RoleForm(FlaskForm):
     )
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(Form):
     password = PasswordField(
         _l("Password"),
         validators=[

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField
 from wtforms.validators import DataRequired
 
-from ..core.forms import choices
+from ..core.forms import Form, choices
 
 
-class ListingForm(FlaskForm):
+class ListingForm(Form):
     listed = RadioField(
         _l("On the public site"),
         choices=choices([("yes", _l("Listed publicly")), ("no", _l("Not listed"))]),
@@ -18,6 +17,6 @@ class ListingForm(FlaskForm):
     )
 
 
-class PublishForm(FlaskForm):
+class PublishForm(Form):
     #: "publish" or "withdraw".
     action = HiddenField(validators=[DataRequired()])
