@@ -313,20 +313,6 @@ def people_options(candidates: list[Any]) -> Markup:
     )
 
 
-@bp.app_template_global()
-def institution_options(institutions: list[Any]) -> Markup:
-    """The institutions an event's organisers are picked from, as a datalist's options."""
-    values = escape_each([v for i in institutions for v in (i.name, i.acronym or "")])
-    return Markup(
-        "".join(
-            [
-                f'<option value="{name}">{acronym}</option>'
-                for name, acronym in zip(values[::2], values[1::2], strict=True)
-            ]
-        )
-    )
-
-
 @_per_catalogue
 def _figure_labels() -> tuple[str, str, str, str, str]:
     return (

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from coalition_app.directory.views import institution_options
 from coalition_app.meetings import views
 from coalition_app.meetings.queries import Figures
 from models import Rsvp
@@ -267,6 +268,7 @@ def test_a_meeting_s_people_are_the_template_s(app, language, count):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_organisers_picker_is_the_template_s(app, language):
+    """The directory's `institution_options`, the one app-wide picker writer."""
     with app.test_request_context(headers={"Accept-Language": language}):
         institutions = [
             SimpleNamespace(name="Universidad & <b>Nacional</b>", acronym="UNAM"),
@@ -274,7 +276,7 @@ def test_the_organisers_picker_is_the_template_s(app, language):
             SimpleNamespace(name='Comillas "dobles"', acronym="<C>"),
         ]
         for some in (institutions, []):
-            assert str(views.institution_options(some)) == _render(
+            assert str(institution_options(some)) == _render(
                 app, INSTITUTIONS_LOOP, institutions=some
             )
 
