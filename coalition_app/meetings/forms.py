@@ -20,8 +20,6 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Optional
 from wtforms.widgets import HiddenInput
 
-from models import Rsvp
-
 from ..core.forms import Form, PlainText, choices, newlines, optional_id, strip
 from ..work.forms import PlainOptionsSelect
 from .service import SCOPE_EVERYONE, SCOPE_NOBODY, SCOPE_ORGANISERS
@@ -91,13 +89,6 @@ class MeetingForm(Form):
         validate_choice=False,
     )
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
-
-
-class RsvpForm(Form):
-    rsvp = SelectField(
-        choices=choices([(r.value, r.value) for r in Rsvp]),
-        validators=[DataRequired()],
-    )
 
 
 class AttendanceForm(Form):
