@@ -50,7 +50,7 @@ from ..core.errors import DomainError, EditConflict, render_error
 from ..core.extensions import csrf, limiter
 from ..core.forms import attach_error, choices
 from ..core.html import escape_each
-from ..core.i18n import current_language, format_datetime_once
+from ..core.i18n import current_language, datetime_formatter
 from ..core.url_patterns import url_pattern
 from ..policy import authorize, can, public
 from ..public.site import public_page
@@ -431,13 +431,14 @@ def pending_cards(
     alike_text = Markup(_("%(percent)s%% alike"))
     moderate_url = url_pattern("consultation.moderate", "statement_id", slug=slug)
     token = escape(csrf_token_value) if csrf_token_value else ""
+    moment_text = datetime_formatter("short")
     out = []
     for s in pending:
         number = s.id
         prefix = f"m{number}"
         when = proposed % {
             "number": s.proposed_by_id,
-            "date": format_datetime_once(s.created_at, "short"),
+            "date": moment_text(s.created_at),
         }
         error = errors.get(s.id)
         error_html = (

@@ -185,6 +185,17 @@ def format_datetime_once(value: datetime | None = None, format: str | None = Non
     return _moment(value, format, get_locale(), get_timezone())
 
 
+def datetime_formatter(format: str | None = None) -> Callable[[datetime], str]:  # noqa: A002
+    """`format_datetime_once(moment, format)` for the moments of one list: the language and the
+    viewer's zone looked up once, not for every moment (each look-up cost about 35 calls)."""
+    locale, zone = get_locale(), get_timezone()
+
+    def formatted(moment: datetime) -> str:
+        return _moment(moment, format, locale, zone)
+
+    return formatted
+
+
 @lru_cache(maxsize=8192)
 def _moment(moment: datetime, pattern: str | None, locale: Locale, zone: Any) -> str:
     # Only reached with this request's locale and zone, which Flask-Babel reads itself.

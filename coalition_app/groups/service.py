@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any, NamedTuple
 
 from flask_babel import force_locale, format_date
@@ -73,6 +74,21 @@ _ACTIVITY_COLUMNS = (
     ProgressUpdate.changes,
     ProgressUpdate.note,
 )
+
+
+@cache
+def _page_activity() -> Select[Any]:
+    """The group page's latest updates (`live_updates`), bound as "deliverable_ids" and
+    "activity_limit": built on the first page, not on every one (about 500 calls). Late,
+    because the work part's queries import this part's."""
+    from ..work.queries import LIVE_UPDATES
+
+    return (
+        LIVE_UPDATES.with_only_columns(*_ACTIVITY_COLUMNS)
+        .outerjoin(User, User.id == ProgressUpdate.author_id)
+        .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())
+        .limit(bindparam("activity_limit"))
+    )
 
 
 class MemberRow(NamedTuple):
@@ -259,7 +275,7 @@ def group_page(
         if row.deliverable_id in live:
             tasks.append(TaskRow(*row))
             task_counts[row.deliverable_id] += 1
-    from ..work.queries import live_updates, stale_deliverables
+    from ..work.queries import stale_deliverables
 
     # The activity is in the part every viewer shares (`groups/_detail_body.html`, cached):
     # nothing archived, which only the group's managers may see (on its own pages). Rows of
@@ -267,11 +283,8 @@ def group_page(
     activity = [
         Activity(*row)
         for row in session.execute(
-            live_updates(d.id for d in deliverables)
-            .with_only_columns(*_ACTIVITY_COLUMNS)
-            .outerjoin(User, User.id == ProgressUpdate.author_id)
-            .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())
-            .limit(activity_limit)
+            _page_activity(),
+            {"deliverable_ids": sorted(live), "activity_limit": activity_limit},
         )
     ]
     return GroupPage(

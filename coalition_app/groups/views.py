@@ -21,7 +21,7 @@ from ..core.errors import DomainError
 from ..core.forms import ActionForm, attach_error
 from ..core.forms import choices as select_choices
 from ..core.html import escape_each
-from ..core.i18n import current_language, format_date_once, format_datetime_once
+from ..core.i18n import current_language, datetime_formatter, format_date_once
 from ..core.labels import field_label, label, status_label_of
 from ..core.url_patterns import url_pattern
 from ..directory import service as directory
@@ -126,6 +126,7 @@ def group_activity(activity: list[group_service.Activity]) -> Markup:
     )
     task_url = url_pattern("work.task", "task_id")
     deliverable_url = url_pattern("work.deliverable", "deliverable_id")
+    moment_text = datetime_formatter("medium")
     # A change's badge, by field and values: the same moves come back entry after entry.
     seen: dict[tuple[str, Any, Any], str] = {}
     entries = []
@@ -161,7 +162,7 @@ def group_activity(activity: list[group_service.Activity]) -> Markup:
             '\n          <li class="history-entry">\n'
             '            <div class="small text-body-secondary">'
             f'<time datetime="{escape(update.created_at.isoformat())}">'
-            f"{escape(format_datetime_once(update.created_at, 'medium'))}</time></div>\n"
+            f"{escape(moment_text(update.created_at))}</time></div>\n"
             "            <div>\n"
             f'              <span class="fw-semibold">{author}</span>\n'
             f"              {what}\n              {changes}\n            </div>\n"

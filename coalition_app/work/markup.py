@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 from models import TieStatus, WorkStatus, due_state
 
 from ..core.html import escape_each
-from ..core.i18n import DOMAIN, format_date_once, format_datetime_once
+from ..core.i18n import DOMAIN, datetime_formatter, format_date_once
 from ..core.labels import FIELD_LABELS, field_label, label, status_label_of
 from ..core.url_patterns import url_pattern
 
@@ -185,6 +185,7 @@ def history_list(updates: Iterable[Any], show_task: Any = False) -> Markup:
     if not updates:
         return Markup(f'\n\n<p class="text-body-secondary mb-0">{texts["no_history"]}</p>\n\n')
     task_url = url_pattern("work.task", "task_id") if show_task else None
+    moment_text = datetime_formatter("medium")
     entries = ['\n\n<ol class="history list-unstyled mb-0">\n  ']
     for update in updates:
         author = update.author
@@ -193,7 +194,7 @@ def history_list(updates: Iterable[Any], show_task: Any = False) -> Markup:
             [
                 update.id,
                 update.created_at.isoformat(),
-                format_datetime_once(update.created_at, "medium"),
+                moment_text(update.created_at),
                 author.full_name if author else "",
                 update.note or "",
                 update.evidence_url or "",

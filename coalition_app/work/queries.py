@@ -157,6 +157,23 @@ def history(deliverable: Deliverable, user: User) -> list[HistoryEntry]:
     )
 
 
+# What an update is about: its deliverable, or its task's.
+_SUBJECT = func.coalesce(ProgressUpdate.deliverable_id, Task.deliverable_id)
+
+# `live_updates` with the deliverables' ids bound as "deliverable_ids": built once, not for
+# every group page (building it cost about 400 calls).
+LIVE_UPDATES = (
+    select(ProgressUpdate)
+    .outerjoin(Task, ProgressUpdate.task_id == Task.id)
+    .join(Deliverable, Deliverable.id == _SUBJECT)
+    .where(
+        _SUBJECT.in_(bindparam("deliverable_ids", expanding=True)),
+        Deliverable.archived_at.is_(None),
+        Task.archived_at.is_(None),
+    )
+)
+
+
 def live_updates(deliverable_ids: Iterable[int]) -> Select[ProgressUpdate]:
     """The updates on these deliverables and their tasks that whoever may see the group may
     see: neither the task nor its deliverable archived (the policy's `view_task` and
@@ -165,14 +182,7 @@ def live_updates(deliverable_ids: Iterable[int]) -> Select[ProgressUpdate]:
     For what every viewer shares (the group page's cached activity, the weekly digest):
     archived work is left out of them entirely; its managers see it on its own pages.
     """
-    ids = list(deliverable_ids) or [-1]
-    subject = func.coalesce(ProgressUpdate.deliverable_id, Task.deliverable_id)
-    return (
-        select(ProgressUpdate)
-        .outerjoin(Task, ProgressUpdate.task_id == Task.id)
-        .join(Deliverable, Deliverable.id == subject)
-        .where(subject.in_(ids), Deliverable.archived_at.is_(None), Task.archived_at.is_(None))
-    )
+    return LIVE_UPDATES.params(deliverable_ids=list(deliverable_ids))
 
 
 def task_history(task: Task) -> list[HistoryEntry]:
@@ -308,15 +318,16 @@ def last_activity(deliverable_ids: Iterable[int]) -> dict[int, Any]:
     ids = list(deliverable_ids)
     if not ids:
         return {}
-    subject = func.coalesce(ProgressUpdate.deliverable_id, Task.deliverable_id)
-    rows = session.execute(
-        select(subject, func.max(ProgressUpdate.created_at))
-        .select_from(ProgressUpdate)
-        .outerjoin(Task, ProgressUpdate.task_id == Task.id)
-        .where(subject.in_(ids))
-        .group_by(subject)
-    ).all()
-    return dict(rows)
+    return dict(session.execute(_LAST_ACTIVITY, {"deliverable_ids": ids}).all())
+
+
+_LAST_ACTIVITY = (
+    select(_SUBJECT, func.max(ProgressUpdate.created_at))
+    .select_from(ProgressUpdate)
+    .outerjoin(Task, ProgressUpdate.task_id == Task.id)
+    .where(_SUBJECT.in_(bindparam("deliverable_ids", expanding=True)))
+    .group_by(_SUBJECT)
+)
 
 
 def stale_deliverables(deliverables: Iterable[Deliverable], weeks: int, now: datetime) -> set[int]:

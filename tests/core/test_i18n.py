@@ -308,8 +308,9 @@ def test_messages_follow_force_locale_inside_a_request(app):
 
 
 def test_memoised_moments_follow_the_language_and_the_zone(app):
-    """The templates' `format_datetime` is memoised: the same moment reads differently in
-    another language and in another zone, as Flask-Babel's own reads it."""
+    """The templates' `format_datetime` is memoised, and so is a list's `datetime_formatter`:
+    the same moment reads differently in another language and in another zone, as
+    Flask-Babel's own reads it."""
     from datetime import UTC, datetime
 
     import flask_babel
@@ -333,6 +334,8 @@ def test_memoised_moments_follow_the_language_and_the_zone(app):
                             text = i18n.format_datetime_once(value, pattern)
                             assert text == flask_babel.format_datetime(value, pattern)
                             assert i18n.format_datetime_once(value, pattern) == text  # remembered
+                            # A list's formatter: the language and zone it was made in.
+                            assert i18n.datetime_formatter(pattern)(value) == text
                     seen.add(i18n.format_datetime_once(moment, "short"))
     # Mexico City and UTC, each in two languages.
     assert seen == {
