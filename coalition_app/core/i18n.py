@@ -159,6 +159,17 @@ def format_decimal_once(number: Any, format: str | None = None) -> str:  # noqa:
     return _decimal(number, format, get_locale())
 
 
+def number_formatter(format: str | None = None) -> Callable[[Any], str]:  # noqa: A002
+    """`format_decimal_once(number, format)` for the numbers of one table: the language looked
+    up once, not for every number (each look-up cost about ten calls)."""
+    locale = get_locale()
+
+    def formatted(number: Any) -> str:
+        return _decimal(number, format, locale)
+
+    return formatted
+
+
 def format_date_once(value: date | datetime | None = None, format: str | None = None) -> str:  # noqa: A002
     """`flask_babel.format_date`, memoised for dates (a moment depends on the zone: as is)."""
     if type(value) is not date:

@@ -53,8 +53,7 @@ from ..core.i18n import (
     DOMAIN,
     current_language,
     format_date_once,
-    format_decimal_once,
-    format_number_once,
+    number_formatter,
 )
 from ..core.links import external_url
 from ..core.markdown import render_markdown
@@ -328,15 +327,16 @@ def _figure_cells(figures: list[meeting_queries.Figures], indent: str) -> list[s
     """Each figure's four cells (meetings, participants, institutions, hours), their
     numbers escaped in one call for the table."""
     t_meetings, t_participants, t_institutions, t_hours, _all_years = _figure_labels()
+    count, hours = number_formatter(), number_formatter("#,##0.#")
     numbers = escape_each(
         [
             number
             for f in figures
             for number in (
-                format_number_once(f.meetings),
-                format_number_once(f.participants),
-                format_number_once(f.institutions),
-                format_decimal_once(f.hours, "#,##0.#"),
+                count(f.meetings),
+                count(f.participants),
+                count(f.institutions),
+                hours(f.hours),
             )
         ]
     )

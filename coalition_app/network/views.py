@@ -45,7 +45,7 @@ from ..core.db import session as db_session
 from ..core.errors import DomainError
 from ..core.forms import attach_error, choices
 from ..core.html import escape_each
-from ..core.i18n import current_language, format_decimal_once, format_number_once
+from ..core.i18n import current_language, number_formatter
 from ..core.labels import label, translated_texts
 from ..policy import authorize, can
 from . import cache as network_cache
@@ -299,10 +299,11 @@ def mixing_rows(matrix: dict[str, dict[str, int]], sector_names: dict[str, str])
                 peak = links
     values: list[Any] = []
     widths = []
+    number = number_formatter()
     for sector, row in matrix.items():
         values += (sector, sector_names.get(sector, sector))
         for links in row.values():
-            values += (math.ceil(9 * links / peak) if peak else 0, format_number_once(links))
+            values += (math.ceil(9 * links / peak) if peak else 0, number(links))
         widths.append(len(row))
     texts = escape_each(values)
     parts: list[str] = []
@@ -326,21 +327,26 @@ def over_time_rows(rows: list[dict[str, Any]], labels: list[str]) -> Markup:
     """The network's year ends as the template loop wrote them (four formats, a rounding and
     some fifteen outputs a row). `labels`: the cells' headings for narrow screens."""
     institutions, density, largest, cross = labels
+    number, density_text, percent = (
+        number_formatter(),
+        number_formatter("0.000"),
+        number_formatter("0"),
+    )
     values: list[Any] = []
     for row in rows:
         share = row["cross_sector_share"]
         values += (
             row["label"],
             institutions,
-            format_number_once(row["node_count"]),
+            number(row["node_count"]),
             density,
-            format_decimal_once(row["density"], "0.000"),
+            density_text(row["density"]),
             largest,
-            format_number_once(row["largest_component_size"]),
+            number(row["largest_component_size"]),
             cross,
         )
         if share is not None:
-            values += (int(round(100 * share)), format_decimal_once(100 * share, "0"))
+            values += (int(round(100 * share)), percent(100 * share))
     texts = escape_each(values)
     parts: list[str] = []
     at = 0

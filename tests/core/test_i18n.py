@@ -292,9 +292,16 @@ def test_the_templates_memoised_numbers_and_dates_read_as_flask_babels(app, lang
             assert i18n.format_decimal_once(number, "#,##0.#") == flask_babel.format_decimal(
                 number, "#,##0.#"
             )
+            # A table's formatters, made for the request's language.
+            assert i18n.number_formatter()(number) == flask_babel.format_number(number)
+            assert i18n.number_formatter("0.000")(number) == flask_babel.format_decimal(
+                number, "0.000"
+            )
         for pattern in (None, "short", "medium", "long", "d MMM"):
             day = date(2026, 3, 4)
             assert i18n.format_date_once(day, pattern) == flask_babel.format_date(day, pattern)
+            if pattern is not None:  # a table's formatter names its pattern ("medium" unsaid)
+                assert i18n.date_formatter(pattern)(day) == flask_babel.format_date(day, pattern)
 
 
 def test_messages_follow_force_locale_inside_a_request(app):
