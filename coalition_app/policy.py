@@ -49,6 +49,7 @@ from models import (
 )
 
 from .core import clock
+from .groups.queries import current_roles
 
 # Status moves a member may make on a deliverable of their group; chairs may make any move
 # that the workflow allows (models.work.DELIVERABLE_FLOW). A move the workflow never allows
@@ -78,13 +79,8 @@ def declared_access(view: Callable[..., object] | None) -> str | None:
     return getattr(view, "access", None)
 
 
-def _current_roles(user: User, group: WorkingGroup) -> set[GroupRole]:
-    day = clock.today()
-    return {
-        membership.role
-        for membership in group.memberships
-        if membership.institution_id == user.institution_id and membership.current_on(day)
-    }
+def _current_roles(user: User, group: WorkingGroup) -> frozenset[GroupRole]:
+    return current_roles(group, user.institution_id, clock.today())
 
 
 def is_chair(user: User, group: WorkingGroup) -> bool:

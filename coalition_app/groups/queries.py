@@ -6,14 +6,102 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, bindparam, exists, select
-from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload
+from flask import g, has_request_context
+from sqlalchemy import ColumnElement, Date, bindparam, event, exists, select
+from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload, object_session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models import GroupChair, GroupMembership, Institution, User, WorkingGroup
 
 #: Options for an institution loaded to show its name: without the sector and state that
 #: every Institution otherwise joins (lazy="joined" in models/); read them and they load.
 WITHOUT_PLACE = (lazyload(Institution.sector), lazyload(Institution.state))
+
+
+# Who holds which role in a group on a day (`GroupMembership.current_on`): what the policy
+# asks of a group whose memberships were not loaded. Built once.
+_CURRENT_ROLES = select(GroupMembership.institution_id, GroupMembership.role).where(
+    GroupMembership.group_id == bindparam("group_id"),
+    GroupMembership.current_on(bindparam("day", type_=Date)),  # type: ignore[arg-type]
+)
+#: In flask.g: {(group id, day): {institution id: roles}} read this request, until a flush.
+_ROLES_READ = "group_roles_read"
+
+
+def current_roles(group: WorkingGroup, institution_id: int, day: date) -> frozenset[Any]:
+    """The roles `institution_id` holds in `group` on `day` (`GroupMembership.current_on`).
+
+    From the group's memberships when they are loaded (with what the session holds but has not
+    written yet); else from one query of the group's current roles as plain rows, remembered
+    for the request until the next flush. A page asks for each task, file and comment whether
+    the viewer belongs (and the mention picker, for each person): loading every membership
+    and its institution as objects for that cost more than the rest of a deliverable's page."""
+    if "memberships" not in group.__dict__:
+        session = object_session(group)
+        if session is not None:
+            return _roles_by_institution(session, group.id, day).get(institution_id, frozenset())
+    return frozenset(
+        m.role
+        for m in group.memberships
+        if m.institution_id == institution_id and m.current_on(day)
+    )
+
+
+def _roles_by_institution(session: Session, group_id: int, day: date) -> dict[int, frozenset[Any]]:
+    key = (group_id, day)
+    read: dict[tuple[int, date], dict[int, frozenset[Any]]] = (
+        g.setdefault(_ROLES_READ, {}) if has_request_context() else {}
+    )
+    if key not in read:
+        roles: dict[int, set[Any]] = {}
+        for institution_id, role in session.execute(
+            _CURRENT_ROLES, {"group_id": group_id, "day": day}
+        ):
+            roles.setdefault(institution_id, set()).add(role)
+        read[key] = {i: frozenset(r) for i, r in roles.items()}
+    return read[key]
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_roles_read(_session: Session, _context: Any) -> None:
+    # A membership written in this request may change what was read.
+    if has_request_context():
+        g.pop(_ROLES_READ, None)
+
+
+# A group's memberships with their institutions, and institutions alone (for memberships
+# loaded without them): built once.
+_MEMBERSHIPS = (
+    select(GroupMembership)
+    .where(GroupMembership.group_id == bindparam("group_id"))
+    .options(joinedload(GroupMembership.institution).options(*WITHOUT_PLACE))
+    .order_by(GroupMembership.id)
+)
+_INSTITUTIONS = (
+    select(Institution)
+    .where(Institution.id.in_(bindparam("ids", expanding=True)))
+    .options(*WITHOUT_PLACE)
+)
+
+
+def memberships_with_institutions(group: WorkingGroup) -> list[GroupMembership]:
+    """The group's memberships with their institutions loaded (what `current_on` reads of
+    each): one query, none when a loader brought them already."""
+    session = object_session(group)
+    if session is None:
+        return group.memberships
+    if "memberships" not in group.__dict__:
+        loaded = list(session.scalars(_MEMBERSHIPS, {"group_id": group.id}))
+        set_committed_value(group, "memberships", loaded)
+        return group.memberships
+    memberships = group.memberships
+    missing = [m.institution_id for m in memberships if "institution" not in m.__dict__]
+    if missing:
+        found = {i.id: i for i in session.scalars(_INSTITUTIONS, {"ids": missing})}
+        for membership in memberships:
+            if "institution" not in membership.__dict__:
+                set_committed_value(membership, "institution", found[membership.institution_id])
+    return memberships
 
 
 def chairs_of(session: Session, group: WorkingGroup, day: date) -> list[User]:

@@ -26,7 +26,7 @@ from models import (
 from .. import policy
 from ..core import clock
 from ..core.db import session
-from ..groups.queries import WITHOUT_PLACE
+from ..groups.queries import WITHOUT_PLACE, memberships_with_institutions
 
 if TYPE_CHECKING:
     from sqlalchemy.orm.strategy_options import _AbstractLoad
@@ -48,12 +48,14 @@ def _group_options() -> _AbstractLoad:
 
 # The pages of a deliverable and of a task (and their comments' and files' routes) start
 # with these: built once (building a statement with its loader options cost more than
-# running it), the id bound at each call.
+# running it), the id bound at each call. Not the group's memberships: the policy asks for
+# the viewer's institution's roles alone (`groups.queries.current_roles`), and what lists
+# the members loads them with their institutions (`current_memberships`).
 _DELIVERABLE = (
     select(Deliverable)
     .where(Deliverable.id == bindparam("deliverable_id"))
     .options(
-        joinedload(Deliverable.group).options(_group_options()),
+        joinedload(Deliverable.group),
         joinedload(Deliverable.owner_institution).options(*WITHOUT_PLACE),
         joinedload(Deliverable.updated_by).lazyload(User.institution),
         selectinload(Deliverable.tasks).joinedload(Task.assignee).lazyload(User.institution),
@@ -63,7 +65,7 @@ _TASK = (
     select(Task)
     .where(Task.id == bindparam("task_id"))
     .options(
-        joinedload(Task.deliverable).joinedload(Deliverable.group).options(_group_options()),
+        joinedload(Task.deliverable).joinedload(Deliverable.group),
         joinedload(Task.assignee).lazyload(User.institution),
         joinedload(Task.updated_by).lazyload(User.institution),
     )
@@ -195,12 +197,12 @@ def task_history(task: Task) -> list[HistoryEntry]:
 def current_member_institution_ids(group: WorkingGroup) -> set[int]:
     """The institutions that currently belong to the group (`GroupMembership.current_on`)."""
     day = clock.today()
-    return {m.institution_id for m in group.memberships if m.current_on(day)}
+    return {m.institution_id for m in memberships_with_institutions(group) if m.current_on(day)}
 
 
 def current_memberships(group: WorkingGroup) -> list[GroupMembership]:
     day = clock.today()
-    return [m for m in group.memberships if m.current_on(day)]
+    return [m for m in memberships_with_institutions(group) if m.current_on(day)]
 
 
 # Names only, built once: not a User (and its institution) for each of the fifty people.

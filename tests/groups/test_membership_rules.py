@@ -12,7 +12,7 @@ from sqlalchemy import select
 from coalition_app.core import clock
 from coalition_app.core.db import unit_of_work
 from models import Deliverable, GroupMembership, GroupRole, Institution, Role, Task, WorkStatus
-from tests.helpers import sign_in
+from tests.helpers import count_statements, sign_in
 
 
 @pytest.fixture
@@ -205,3 +205,88 @@ def test_the_group_page_rows_read_the_rule_as_the_objects_do(app, db_session, et
         db_session.expire_all()
     # Everyone with the chair, then the lead gone (and its chair with it), then the member.
     assert seen == {(3, 1), (2, 0), (1, 0)}, seen
+
+
+def test_the_policy_reads_the_roles_the_same_whether_the_memberships_are_loaded_or_not(
+    app, db_session, ethics
+):
+    """`groups.queries.current_roles`: from the loaded memberships, or one query of the group's
+    current roles when they are not (the deliverable and task pages load none)."""
+    from coalition_app.groups.queries import current_roles
+
+    today = clock.today()
+    _leave_coalition(db_session, ethics["lead"])
+    ids = [ethics["lead"].id, ethics["member"].id, ethics["group"].id]
+    with app.test_request_context():
+        db_session.expunge_all()
+        group = db_session.get(type(ethics["group"]), ids[2])
+        assert "memberships" not in group.__dict__
+        from_sql = {i: current_roles(group, i, today) for i in ids[:2]}
+        assert "memberships" not in group.__dict__  # the query loaded no objects
+        group.memberships  # noqa: B018 (loads them)
+        from_objects = {i: current_roles(group, i, today) for i in ids[:2]}
+    assert from_sql == from_objects == {ids[0]: frozenset(), ids[1]: {GroupRole.MEMBER}}
+
+
+def test_the_roles_read_in_a_request_are_read_again_after_a_flush(
+    app, db_session, ethics, make_institution
+):
+    from coalition_app.groups.queries import current_roles
+
+    today = clock.today()
+    newcomer = make_institution()
+    group_id = ethics["group"].id
+    with app.test_request_context(), count_statements(db_session.get_bind()) as statements:
+        db_session.expunge_all()
+        group = db_session.get(type(ethics["group"]), group_id)
+        assert current_roles(group, newcomer.id, today) == frozenset()
+        before = statements.count
+        assert current_roles(group, ethics["member"].id, today) == {GroupRole.MEMBER}
+        assert statements.count == before  # one query for the whole group, kept
+        db_session.add(
+            GroupMembership(
+                group_id=group_id,
+                institution_id=newcomer.id,
+                role=GroupRole.MEMBER,
+                since=today - timedelta(days=1),
+            )
+        )
+        db_session.flush()
+        assert current_roles(group, newcomer.id, today) == {GroupRole.MEMBER}
+        db_session.rollback()
+
+
+def test_a_deliverable_page_loads_no_membership_objects_for_the_policy(
+    app, client, db_session, ethics, make_user, make_institution
+):
+    """The member's rights on every task row, file and comment come from the roles query,
+    not from the group's memberships and their institutions loaded as objects."""
+    from sqlalchemy import event
+
+    loaded: list[object] = []
+
+    def on_load(_session, instance):
+        if isinstance(instance, GroupMembership):
+            loaded.append(instance)
+
+    sign_in(client, ethics["worker"].email)
+    event.listen(db_session, "loaded_as_persistent", on_load)
+    try:
+        page = client.get(f"/deliverables/{ethics['deliverable'].id}")
+        task_page = client.get(f"/tasks/{ethics['task'].id}")
+    finally:
+        event.remove(db_session, "loaded_as_persistent", on_load)
+    assert page.status_code == task_page.status_code == 200
+    assert loaded == []
+    # and the policy still answered: the member may record progress on both
+    deliverable_form = f'action="/deliverables/{ethics["deliverable"].id}/progress"'
+    task_form = f'action="/tasks/{ethics["task"].id}/progress"'
+    assert deliverable_form in page.get_data(as_text=True)
+    assert task_form in task_page.get_data(as_text=True)
+    # someone whose institution is not in the group may not
+    outsider = make_user(institution=make_institution())
+    client.post("/logout")
+    sign_in(client, outsider.email)
+    assert deliverable_form not in client.get(f"/deliverables/{ethics['deliverable'].id}").get_data(
+        as_text=True
+    )
