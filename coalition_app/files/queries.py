@@ -19,7 +19,7 @@ def load_attachment(attachment_id: int, user: User) -> Attachment:
     attachment = session.scalar(
         select(Attachment)
         .where(Attachment.id == attachment_id)
-        .options(joinedload(Attachment.uploaded_by))
+        .options(joinedload(Attachment.uploaded_by).lazyload(User.institution))
     )
     if attachment is None:
         policy.require_visible(user, "view_attachment", None)
@@ -28,14 +28,16 @@ def load_attachment(attachment_id: int, user: User) -> Attachment:
     return attachment
 
 
-# Built once per kind of subject (building a statement cost more than running it).
+# Built once per kind of subject (building a statement cost more than running it). Who
+# uploaded each file is shown by name: not their institution with its sector and state, which
+# a User otherwise joins (four objects more for each file).
 _FILES = {
     kind: select(Attachment)
     .where(
         subject_column(Attachment, kind) == bindparam("subject_id"),
         Attachment.deleted_at.is_(None),
     )
-    .options(joinedload(Attachment.uploaded_by))
+    .options(joinedload(Attachment.uploaded_by).lazyload(User.institution))
     .order_by(Attachment.uploaded_at, Attachment.id)
     for kind in ATTACHMENT_KINDS
 }
