@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import g, has_request_context
 from sqlalchemy import ColumnElement, Date, bindparam, event, exists, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload, object_session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -24,8 +23,9 @@ _CURRENT_ROLES = select(GroupMembership.institution_id, GroupMembership.role).wh
     GroupMembership.group_id == bindparam("group_id"),
     GroupMembership.current_on(bindparam("day", type_=Date)),  # type: ignore[arg-type]
 )
-#: In flask.g: {(group id, day): {institution id: roles}} read this request, until a flush.
-_ROLES_READ = "group_roles_read"
+#: In the session's info: {(group id, day): {institution id: roles}} read in it, until it
+#: writes or its transaction ends (a request's session lives for the request).
+_ROLES_READ = "coalition.group_roles_read"
 
 
 def current_roles(group: WorkingGroup, institution_id: int, day: date) -> frozenset[Any]:
@@ -33,9 +33,10 @@ def current_roles(group: WorkingGroup, institution_id: int, day: date) -> frozen
 
     From the group's memberships when they are loaded (with what the session holds but has not
     written yet); else from one query of the group's current roles as plain rows, remembered
-    for the request until the next flush. A page asks for each task, file and comment whether
-    the viewer belongs (and the mention picker, for each person): loading every membership
-    and its institution as objects for that cost more than the rest of a deliverable's page."""
+    in the session until it writes or its transaction ends. A page asks for each task, file
+    and comment whether the viewer belongs (and the mention picker, for each person): loading
+    every membership and its institution as objects for that cost more than the rest of a
+    deliverable's page."""
     if "memberships" not in group.__dict__:
         session = object_session(group)
         if session is not None:
@@ -49,8 +50,8 @@ def current_roles(group: WorkingGroup, institution_id: int, day: date) -> frozen
 
 def _roles_by_institution(session: Session, group_id: int, day: date) -> dict[int, frozenset[Any]]:
     key = (group_id, day)
-    read: dict[tuple[int, date], dict[int, frozenset[Any]]] = (
-        g.setdefault(_ROLES_READ, {}) if has_request_context() else {}
+    read: dict[tuple[int, date], dict[int, frozenset[Any]]] = session.info.setdefault(
+        _ROLES_READ, {}
     )
     if key not in read:
         roles: dict[int, set[Any]] = {}
@@ -63,10 +64,16 @@ def _roles_by_institution(session: Session, group_id: int, day: date) -> dict[in
 
 
 @event.listens_for(Session, "after_flush")
-def _forget_roles_read(_session: Session, _context: Any) -> None:
-    # A membership written in this request may change what was read.
-    if has_request_context():
-        g.pop(_ROLES_READ, None)
+def _forget_roles_written(session: Session, _context: Any) -> None:
+    # A membership just written may change what was read.
+    session.info.pop(_ROLES_READ, None)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_roles_read(session: Session, *_args: Any) -> None:
+    # The next transaction reads what other servers have committed since.
+    session.info.pop(_ROLES_READ, None)
 
 
 # A group's memberships with their institutions, and institutions alone (for memberships
