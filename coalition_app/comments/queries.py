@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import cast
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 from werkzeug.exceptions import NotFound
@@ -14,6 +14,7 @@ from models import Comment, CommentMention, Institution, Role, User
 
 from .. import policy
 from ..core.db import session
+from ..core.html import escape_each
 from ..groups.queries import WITHOUT_PLACE
 from .subjects import KINDS, Subject, kind_of, subject_column
 
@@ -130,15 +131,22 @@ class _Reader:
 def mention_options(subject: Subject) -> Markup:
     """The mention picker's `<option>`s: the people `mentionable(subject)` gives (the same
     rule, asked of each), with their institution's acronym or name, as one string (the
-    thread's new-comment form and each edit form show it). One query, plain rows."""
-    action = policy.VIEW_ACTIONS[type(subject)]
+    thread's new-comment form and each edit form show it). One query, plain rows; the rule
+    asked directly (every reader is signed in and active: `policy.can`'s own checks), and the
+    names escaped in one call (two calls a person were a third of the picker)."""
+    rule = policy.RULES[policy.VIEW_ACTIONS[type(subject)]]
+    shown = [
+        (name, acronym or institution)
+        for person_id, role, institution_id, name, acronym, institution in session.execute(
+            _PICKER_ROWS
+        )
+        if rule(cast(User, _Reader(person_id, role, institution_id)), subject)
+    ]
+    texts = escape_each(text for person in shown for text in person)
     return Markup(
         "".join(
-            f'<option value="{escape(name)}">{escape(acronym or institution)}</option>'
-            for person_id, role, institution_id, name, acronym, institution in session.execute(
-                _PICKER_ROWS
-            )
-            if policy.can(cast(User, _Reader(person_id, role, institution_id)), action, subject)
+            f'<option value="{name}">{label}</option>'
+            for name, label in zip(texts[::2], texts[1::2], strict=True)
         )
     )
 
