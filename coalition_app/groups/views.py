@@ -43,9 +43,11 @@ def index():
 
 @bp.get("/<slug>")
 def detail(slug: str):
-    group = group_service.find_group(slug)
+    found = notifications.group_with_digest_preference(slug, current_user)
+    if found is None:
+        abort(404)
+    group, digest = found
     authorize(current_user, "view_group", group)
-    digest = notifications.digest_preference(current_user, group)
     # Served from the cache while nothing it shows has changed (coalition_app/page_cache).
     return page_cache.render_page((digest,), lambda: _render_detail(group, digest))
 

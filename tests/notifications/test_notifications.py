@@ -185,6 +185,21 @@ def test_digest_choice_per_group_is_respected(app, client, db_session, team):
     assert recipients == sorted([team["chair"].email, team["outsider"].email])
 
 
+def test_the_group_page_shows_each_person_s_digest_choice(app, client, team):
+    """Read with the group in one statement (`group_with_digest_preference`): the default
+    follows the institution's membership; a choice, once made, wins; no group is a 404."""
+    stop = '<input type="hidden" name="subscribed" value="no">'
+    start = '<input type="hidden" name="subscribed" value="yes">'
+    sign_in(client, team["person"].email)
+    assert stop in client.get("/groups/datos").get_data(as_text=True)  # a member: gets it
+    client.post("/groups/datos/digest", data={"subscribed": "no"})
+    assert start in client.get("/groups/datos").get_data(as_text=True)
+    assert client.get("/groups/no-such-group").status_code == 404
+    outsider = app.test_client()
+    sign_in(outsider, team["outsider"].email)
+    assert start in outsider.get("/groups/datos").get_data(as_text=True)  # not in the group
+
+
 def test_cli_commands_for_cron(app, team):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["send-reminders", "--date", TODAY.isoformat()])
