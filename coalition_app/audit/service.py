@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from models import AuditEvent, User
@@ -20,6 +20,13 @@ from .sentences import describe
 #: Each event's actor, joined for their name and e-mail; not the actor's institution (with
 #: its sector and state), which no list of events shows.
 _WITH_ACTOR = joinedload(AuditEvent.actor).lazyload(User.institution)
+# The latest events (the people page's), built once, the limit bound at each call.
+_RECENT = (
+    select(AuditEvent)
+    .options(_WITH_ACTOR)
+    .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    .limit(bindparam("limit"))
+)
 
 #: Asks `search` for the last page, whatever it is.
 LAST_PAGE = 2**62
@@ -46,14 +53,7 @@ def record(
 
 
 def recent(limit: int = 25) -> list[AuditEvent]:
-    return list(
-        session.scalars(
-            select(AuditEvent)
-            .options(_WITH_ACTOR)
-            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-            .limit(limit)
-        )
-    )
+    return list(session.scalars(_RECENT, {"limit": limit}))
 
 
 def _plain(value: Any) -> Any:

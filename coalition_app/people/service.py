@@ -12,7 +12,7 @@ from typing import Any, cast
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
 from sqlalchemy.engine import CursorResult, Row
 from sqlalchemy.orm import joinedload, lazyload
 from werkzeug.exceptions import BadRequest, Gone, NotFound
@@ -162,23 +162,26 @@ def people_page(query: PeopleQuery) -> PeoplePage:
 def pending_invitations(now: datetime) -> list[Invitation]:
     """Invitations whose link still works (not used, withdrawn or expired), with who sent
     them, newest first."""
-    return list(
-        session.scalars(
-            select(Invitation)
-            .where(
-                Invitation.used_at.is_(None),
-                Invitation.revoked_at.is_(None),
-                Invitation.expires_at > now,
-            )
-            # Who sent each, by name; not the institution invited to (with its sector and
-            # state) nor the sender's, which the list does not show.
-            .options(
-                lazyload(Invitation.institution),
-                joinedload(Invitation.created_by).lazyload(User.institution),
-            )
-            .order_by(Invitation.created_at.desc(), Invitation.id.desc())
-        )
+    return list(session.scalars(_PENDING_INVITATIONS, {"now": now}))
+
+
+# Built once, the moment bound at each call (building it with its options cost more than
+# running it).
+_PENDING_INVITATIONS = (
+    select(Invitation)
+    .where(
+        Invitation.used_at.is_(None),
+        Invitation.revoked_at.is_(None),
+        Invitation.expires_at > bindparam("now"),
     )
+    # Who sent each, by name; not the institution invited to (with its sector and state)
+    # nor the sender's, which the list does not show.
+    .options(
+        lazyload(Invitation.institution),
+        joinedload(Invitation.created_by).lazyload(User.institution),
+    )
+    .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+)
 
 
 def load_invitation(invitation_id: int) -> Invitation:
