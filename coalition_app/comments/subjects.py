@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
 from models import (
     Attachment,
     Comment,
     Deliverable,
-    GroupMembership,
     Meeting,
     Recommendation,
     Task,
@@ -44,18 +43,25 @@ def kind_of(subject: Subject) -> Kind:
     return "task" if isinstance(subject, Task) else "meeting"
 
 
+# Built once, the id bound at each call. A subject's group with its chairs (who moderate);
+# not its memberships: whether someone belongs is the policy's query of the group's roles
+# (`groups.queries.current_roles`), one for the request, not every membership and
+# institution (with its sector and state) as objects.
+_MEETING = (
+    select(Meeting)
+    .where(Meeting.id == bindparam("subject_id"))
+    .options(joinedload(Meeting.group).selectinload(WorkingGroup.chairs))
+)
+_RECOMMENDATION = (
+    select(Recommendation)
+    .where(Recommendation.id == bindparam("subject_id"))
+    .options(joinedload(Recommendation.group).selectinload(WorkingGroup.chairs))
+)
+
+
 def load_meeting(meeting_id: int, user: User) -> Meeting:
     """A meeting, 404 unless `user` may see it (the policy's `view_meeting`)."""
-    meeting = session.scalar(
-        select(Meeting)
-        .where(Meeting.id == meeting_id)
-        .options(
-            joinedload(Meeting.group).options(
-                selectinload(WorkingGroup.memberships).joinedload(GroupMembership.institution),
-                selectinload(WorkingGroup.chairs),
-            )
-        )
-    )
+    meeting = session.scalar(_MEETING, {"subject_id": meeting_id})
     if meeting is None:
         # Asked all the same (the answer is no): every answer of these routes is the policy's.
         policy.require_visible(user, "view_subject", None)
@@ -66,11 +72,7 @@ def load_meeting(meeting_id: int, user: User) -> Meeting:
 
 def load_recommendation(recommendation_id: int, user: User) -> Recommendation:
     """A recommendation with its group (its chairs moderate), 404 unless `user` may see it."""
-    rec = session.scalar(
-        select(Recommendation)
-        .where(Recommendation.id == recommendation_id)
-        .options(joinedload(Recommendation.group).selectinload(WorkingGroup.chairs))
-    )
+    rec = session.scalar(_RECOMMENDATION, {"subject_id": recommendation_id})
     if rec is None:
         policy.require_visible(user, "view_subject", None)
         raise NotFound()  # never reached

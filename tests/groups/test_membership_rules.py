@@ -290,3 +290,47 @@ def test_a_deliverable_page_loads_no_membership_objects_for_the_policy(
     assert deliverable_form not in client.get(f"/deliverables/{ethics['deliverable'].id}").get_data(
         as_text=True
     )
+
+
+def test_a_members_only_meeting_s_comments_and_files_answer_by_the_roles_query(
+    app, client, db_session, ethics, make_user, make_institution
+):
+    """`comments.subjects.load_meeting` loads the group's chairs, not its memberships: the
+    policy's roles query says who belongs (a member sees the thread; an outsider gets 404)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import event
+
+    from models import Meeting
+
+    start = datetime(2026, 12, 10, 16, 0, tzinfo=UTC)
+    meeting = Meeting(
+        group_id=ethics["group"].id,
+        title="Sesión interna",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        created_by_id=ethics["chair"].id,
+    )
+    db_session.add(meeting)
+    db_session.commit()
+    outsider = make_user(institution=make_institution())
+    loaded: list[object] = []
+
+    def on_load(_session, instance):
+        if isinstance(instance, GroupMembership):
+            loaded.append(instance)
+
+    event.listen(db_session, "loaded_as_persistent", on_load)
+    try:
+        answers = {
+            who: [
+                client.get(f"/api/v1/meetings/{meeting.id}/{part}", headers=_token(app, person))
+                for part in ("comments", "files")
+            ]
+            for who, person in (("member", ethics["worker"]), ("outsider", outsider))
+        }
+    finally:
+        event.remove(db_session, "loaded_as_persistent", on_load)
+    assert [a.status_code for a in answers["member"]] == [200, 200]
+    assert [a.status_code for a in answers["outsider"]] == [404, 404]
+    assert loaded == []
