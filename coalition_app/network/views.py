@@ -7,8 +7,8 @@ cached document as `/network.json` (`serve_json`).
 from __future__ import annotations
 
 import math
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import (
@@ -27,8 +27,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select, tuple_
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy import bindparam, func, select, tuple_
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from models import (
     Deliverable,
@@ -389,27 +389,61 @@ def page():
     )
 
 
-def _introductions_of(summary) -> tuple[dict[tuple[int, int], Introduction], list[Introduction]]:
-    """The last introduction of each suggested pair, and the latest ones (two statements)."""
-    pairs = [(s["u"], s["v"]) for s in (summary or {}).get("introductions", [])]
-    last: dict[tuple[int, int], Introduction] = {}
-    if pairs:
-        rows = db_session.scalars(
-            select(Introduction)
-            .where(tuple_(Introduction.institution_a_id, Introduction.institution_b_id).in_(pairs))
-            .order_by(Introduction.introduced_at)
-        ).all()
-        last = {(row.institution_a_id, row.institution_b_id): row for row in rows}
-    recent = db_session.scalars(
-        select(Introduction)
-        .options(
-            selectinload(Introduction.institution_a),
-            selectinload(Introduction.institution_b),
+class RecentIntroduction(NamedTuple):
+    """One of the latest introductions, as the page lists it: a row, not an Introduction
+    with its two institutions (each with its sector and state) loaded as objects."""
+
+    first: str
+    second: str
+    introduced_at: datetime
+    to_people: bool
+    task_id: int | None
+
+
+_FIRST, _SECOND = aliased(Institution), aliased(Institution)
+# Built once (the pairs bound as an expanding list of tuples, the limit as a number).
+_LAST_INTRODUCED = (
+    select(
+        Introduction.institution_a_id,
+        Introduction.institution_b_id,
+        func.max(Introduction.introduced_at),
+    )
+    .where(
+        tuple_(Introduction.institution_a_id, Introduction.institution_b_id).in_(
+            bindparam("pairs", expanding=True)
         )
-        .order_by(Introduction.introduced_at.desc(), Introduction.id.desc())
-        .limit(5)
-    ).all()
-    return last, list(recent)
+    )
+    .group_by(Introduction.institution_a_id, Introduction.institution_b_id)
+)
+_RECENT_INTRODUCTIONS = (
+    select(
+        _FIRST.name,
+        _SECOND.name,
+        Introduction.introduced_at,
+        Introduction.to_people,
+        Introduction.task_id,
+    )
+    .join(_FIRST, _FIRST.id == Introduction.institution_a_id)
+    .join(_SECOND, _SECOND.id == Introduction.institution_b_id)
+    .order_by(Introduction.introduced_at.desc(), Introduction.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
+def _introductions_of(summary) -> tuple[dict[tuple[int, int], datetime], list[RecentIntroduction]]:
+    """When each suggested pair was last introduced, and the latest introductions (two
+    statements, plain rows)."""
+    pairs = [(s["u"], s["v"]) for s in (summary or {}).get("introductions", [])]
+    last: dict[tuple[int, int], datetime] = {}
+    if pairs:
+        last = {
+            (first, second): when
+            for first, second, when in db_session.execute(_LAST_INTRODUCED, {"pairs": pairs})
+        }
+    recent = [
+        RecentIntroduction(*row) for row in db_session.execute(_RECENT_INTRODUCTIONS, {"limit": 5})
+    ]
+    return last, recent
 
 
 def _render_page(as_of: date, snapshot) -> str:

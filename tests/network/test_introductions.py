@@ -91,6 +91,9 @@ def test_the_page_offers_introduce_and_the_sent_introduction_is_remembered(
     html = client.get("/network").get_data(as_text=True)
     assert "Presentadas el" in html and "Presentar de nuevo" in html
     assert "Presentaciones recientes" in html
+    recent = html.split('id="recent-introductions"')[1].split("</ul>")[0]
+    first, second = (pair["a"], pair["b"]) if pair["a"].id == a else (pair["b"], pair["a"])
+    assert f"{first.name} y {second.name}" in recent and recent.count("<li>") == 1
 
 
 def test_an_institution_nobody_can_be_written_to_is_refused_next_to_the_message(
