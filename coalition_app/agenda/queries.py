@@ -158,17 +158,21 @@ def load_amendment(amendment_id: int) -> Amendment:
     return amendment
 
 
-def load_position(position_id: int) -> Position:
-    position = session.scalar(
-        select(Position)
-        .where(Position.id == _id_or_404(position_id))
-        .options(
-            selectinload(Position.initiatives),
-            selectinload(Position.versions)
-            .joinedload(PositionVersion.author)
-            .lazyload(User.institution),
-        )
+# `load_position`'s statement, built once (bound per call).
+_POSITION = (
+    select(Position)
+    .where(Position.id == bindparam("id"))
+    .options(
+        selectinload(Position.initiatives),
+        selectinload(Position.versions)
+        .joinedload(PositionVersion.author)
+        .lazyload(User.institution),
     )
+)
+
+
+def load_position(position_id: int) -> Position:
+    position = session.scalar(_POSITION, {"id": _id_or_404(position_id)})
     if position is None:
         raise NotFound()
     return position
@@ -298,7 +302,10 @@ def voz_unica(answers: Iterable[tuple[str, Answer]], sector_slugs: Iterable[str]
 
 
 def _sectors() -> list[Sector]:
-    return list(session.scalars(select(Sector).order_by(Sector.position, Sector.slug)))
+    return list(session.scalars(_SECTORS))
+
+
+_SECTORS = select(Sector).order_by(Sector.position, Sector.slug)  # built once
 
 
 def _tally_of(endorsements: list[Endorsement], sectors: list[Sector]) -> Tally:

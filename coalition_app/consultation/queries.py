@@ -41,7 +41,11 @@ from ..policy import authorize, require_visible
 
 
 def consultation_by_slug(session: Session, slug: str) -> Consultation | None:
-    return session.scalar(select(Consultation).where(Consultation.slug == slug))
+    return session.scalar(_BY_SLUG, {"slug": slug})
+
+
+# Built once: every consultation page starts with it.
+_BY_SLUG = select(Consultation).where(Consultation.slug == bindparam("slug"))
 
 
 def load_consultation(session: Session, user: User | None, slug: str) -> Consultation:

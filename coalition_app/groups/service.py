@@ -183,13 +183,15 @@ def find_group(slug: str) -> WorkingGroup:
 
 def archived_deliverables(group: WorkingGroup) -> list[Deliverable]:
     """The group's archived deliverables, most recently archived first (for its managers)."""
-    return list(
-        session.scalars(
-            select(Deliverable)
-            .where(Deliverable.group_id == group.id, Deliverable.archived_at.is_not(None))
-            .order_by(Deliverable.archived_at.desc(), Deliverable.id)
-        )
-    )
+    return list(session.scalars(_ARCHIVED, {"group_id": group.id}))
+
+
+# Built once (the group page asks for its managers on every view).
+_ARCHIVED = (
+    select(Deliverable)
+    .where(Deliverable.group_id == bindparam("group_id"), Deliverable.archived_at.is_not(None))
+    .order_by(Deliverable.archived_at.desc(), Deliverable.id)
+)
 
 
 # What the group page shows of the institutions and people it lists: their names, never
