@@ -280,27 +280,32 @@ class Events:
 
 PAST_SHOWN = 50
 
+# The public pages' statements, built once (the day's start and the limits bound per call):
+# building them with their loader options cost more than running them.
+_UPCOMING = (
+    _public_events().where(Meeting.ends_at >= bindparam("start")).order_by(Meeting.starts_at)
+)
+_UPCOMING_SOME = _UPCOMING.limit(bindparam("limit"))
+_PAST = (
+    _public_events()
+    .where(Meeting.ends_at < bindparam("start"))
+    .order_by(Meeting.starts_at.desc())
+    .limit(PAST_SHOWN)
+)
+_EVENT = _public_events(organisers=True).where(Meeting.id == bindparam("meeting_id"))
+
 
 def events(today: date, upcoming_limit: int | None = None) -> Events:
     """Public events: upcoming first (soonest first; an event ending today is upcoming),
     then the latest past ones."""
-    start = day_start_utc(today)
-    upcoming = _public_events().where(Meeting.ends_at >= start).order_by(Meeting.starts_at)
+    start = {"start": day_start_utc(today)}
     if upcoming_limit is not None:
-        return Events(list(session.scalars(upcoming.limit(upcoming_limit))), [])
-    past = (
-        _public_events()
-        .where(Meeting.ends_at < start)
-        .order_by(Meeting.starts_at.desc())
-        .limit(PAST_SHOWN)
-    )
-    return Events(list(session.scalars(upcoming)), list(session.scalars(past)))
+        return Events(list(session.scalars(_UPCOMING_SOME, {**start, "limit": upcoming_limit})), [])
+    return Events(list(session.scalars(_UPCOMING, start)), list(session.scalars(_PAST, start)))
 
 
 def public_event(meeting_id: int) -> Meeting:
-    meeting: Meeting | None = session.scalar(
-        _public_events(organisers=True).where(Meeting.id == meeting_id)
-    )
+    meeting: Meeting | None = session.scalar(_EVENT, {"meeting_id": meeting_id})
     if meeting is None:
         raise NotFound()
     return meeting
