@@ -46,27 +46,33 @@ class Recipients:
     fallback: bool
 
 
+# The first active people of institutions (bound as "ids"), by name: built once.
+_RANK = (
+    func.row_number()
+    .over(partition_by=User.institution_id, order_by=(User.full_name, User.id))
+    .label("rank")
+)
+_RANKED = (
+    select(User.id, _RANK)
+    .where(User.institution_id.in_(bindparam("ids", expanding=True)), User.is_active)
+    .subquery()
+)
+_FALLBACK_PEOPLE = (
+    select(User)
+    .join(_RANKED, _RANKED.c.id == User.id)
+    .where(_RANKED.c.rank <= PEOPLE_FALLBACK_LIMIT)
+    .options(lazyload(User.institution))
+    .order_by(User.full_name, User.id)
+)
+
+
 def recipients_of(*institutions: Institution) -> list[Recipients]:
     """Each institution's focal point or, lacking an active one, its first active people
     (by name): one statement for all of those, whatever their number."""
     lacking = [i.id for i in institutions if i.focal_point is None or not i.focal_point.is_active]
     people: dict[int, list[User]] = {i: [] for i in lacking}
     if lacking:
-        rank = (
-            func.row_number()
-            .over(partition_by=User.institution_id, order_by=(User.full_name, User.id))
-            .label("rank")
-        )
-        ranked = (
-            select(User.id, rank).where(User.institution_id.in_(lacking), User.is_active).subquery()
-        )
-        for person in session.scalars(
-            select(User)
-            .join(ranked, ranked.c.id == User.id)
-            .where(ranked.c.rank <= PEOPLE_FALLBACK_LIMIT)
-            .options(lazyload(User.institution))
-            .order_by(User.full_name, User.id)
-        ):
+        for person in session.scalars(_FALLBACK_PEOPLE, {"ids": lacking}):
             people[person.institution_id].append(person)
     return [
         Recipients(i, people[i.id], fallback=True)

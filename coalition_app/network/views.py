@@ -499,20 +499,24 @@ def _render_page(as_of: date, snapshot) -> str:
     )
 
 
+# Built once, the two ids bound.
+_PAIR = (
+    select(Institution)
+    .where(Institution.id.in_(bindparam("ids", expanding=True)))
+    .options(
+        lazyload(Institution.sector),
+        lazyload(Institution.state),
+        joinedload(Institution.focal_point).lazyload(User.institution),
+    )
+)
+
+
 def _pair(first_id: int, second_id: int) -> tuple[Institution, Institution]:
     """Both institutions and their focal points in one statement (whom the message goes to);
     their sector and state, which nothing here shows, are not joined."""
     if first_id == second_id:
         abort(404)
-    found = db_session.scalars(
-        select(Institution)
-        .where(Institution.id.in_([first_id, second_id]))
-        .options(
-            lazyload(Institution.sector),
-            lazyload(Institution.state),
-            joinedload(Institution.focal_point).lazyload(User.institution),
-        )
-    ).all()
+    found = db_session.scalars(_PAIR, {"ids": [first_id, second_id]}).all()
     if len(found) != 2:
         abort(404)
     return introductions.ordered(found[0], found[1])
