@@ -390,6 +390,24 @@ class EvidenceItem:
     title_en: str | None = None
 
 
+# Evidence's deliverables (titles and progress: plain rows, not objects) and meetings with
+# how many attended: built once, the ids bound as expanding lists.
+_EVIDENCE_DELIVERABLES = select(Deliverable.id, Deliverable.title, Deliverable.progress).where(
+    Deliverable.id.in_(bindparam("ids", expanding=True))
+)
+_ATTENDED = (
+    select(MeetingAttendance.meeting_id, func.count().label("n"))
+    .where(MeetingAttendance.attended.is_(True))
+    .group_by(MeetingAttendance.meeting_id)
+    .subquery()
+)
+_EVIDENCE_MEETINGS = (
+    select(Meeting, func.coalesce(_ATTENDED.c.n, 0))
+    .outerjoin(_ATTENDED, _ATTENDED.c.meeting_id == Meeting.id)
+    .where(Meeting.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def evidence_items(recs: Iterable[Recommendation]) -> dict[int, list[EvidenceItem]]:
     """{recommendation id: its evidence with figures}, in at most four queries (and the
     consultation results cache's, once per consultation cited)."""
@@ -405,30 +423,13 @@ def evidence_items(recs: Iterable[Recommendation]) -> dict[int, list[EvidenceIte
     meeting_ids = {e.ref_id for e in rows if e.kind == EvidenceKind.MEETING}
     # Their titles and progress: plain rows, not deliverables built as objects.
     deliverables = (
-        {
-            d.id: d
-            for d in session.execute(
-                select(Deliverable.id, Deliverable.title, Deliverable.progress).where(
-                    Deliverable.id.in_(deliverable_ids)
-                )
-            )
-        }
+        {d.id: d for d in session.execute(_EVIDENCE_DELIVERABLES, {"ids": list(deliverable_ids)})}
         if deliverable_ids
         else {}
     )
     meetings: dict[int, tuple[Meeting, int]] = {}
     if meeting_ids:
-        attended = (
-            select(MeetingAttendance.meeting_id, func.count().label("n"))
-            .where(MeetingAttendance.attended.is_(True))
-            .group_by(MeetingAttendance.meeting_id)
-            .subquery()
-        )
-        for meeting, count in session.execute(
-            select(Meeting, func.coalesce(attended.c.n, 0))
-            .outerjoin(attended, attended.c.meeting_id == Meeting.id)
-            .where(Meeting.id.in_(meeting_ids))
-        ):
+        for meeting, count in session.execute(_EVIDENCE_MEETINGS, {"ids": list(meeting_ids)}):
             meetings[meeting.id] = (meeting, int(count))
     result: dict[int, list[EvidenceItem]] = {}
     for rec in recs:

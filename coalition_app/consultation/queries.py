@@ -66,6 +66,13 @@ def public_consultation(session: Session, slug: str) -> Consultation:
 
 def listed(session: Session, include_drafts: bool) -> list[Row[Any]]:
     """Consultations with their statement and participant counts (one statement)."""
+    return list(session.execute(_listed_query(include_drafts)).all())
+
+
+@cache
+def _listed_query(include_drafts: bool) -> Select[Any]:
+    """`listed`'s statement, built once for each audience (building it cost more than
+    running it)."""
     statements = (
         select(func.count())
         .where(
@@ -98,7 +105,7 @@ def listed(session: Session, include_drafts: bool) -> list[Row[Any]]:
     ).order_by(Consultation.opens_on.desc(), Consultation.id.desc())
     if not include_drafts:
         query = query.where(Consultation.status != ConsultationStatus.DRAFT)
-    return list(session.execute(query).all())
+    return query
 
 
 @cache
