@@ -136,48 +136,43 @@ def statement_rows(session: Session, consultation: Consultation) -> list[Row[Any
 
 
 def pending_count(session: Session, consultation: Consultation) -> int:
-    return int(
-        session.scalar(
-            select(func.count()).where(
-                ConsultationStatement.consultation_id == consultation.id,
-                ConsultationStatement.status == StatementStatus.PENDING,
-            )
-        )
-        or 0
-    )
+    return int(session.scalar(_PENDING_COUNT, {"consultation_id": consultation.id}) or 0)
 
 
 def pending_statements(session: Session, consultation: Consultation) -> list[ConsultationStatement]:
-    return list(
-        session.scalars(
-            select(ConsultationStatement)
-            .where(
-                ConsultationStatement.consultation_id == consultation.id,
-                ConsultationStatement.status == StatementStatus.PENDING,
-            )
-            .order_by(ConsultationStatement.created_at, ConsultationStatement.id)
-        )
-    )
+    return list(session.scalars(_PENDING, {"consultation_id": consultation.id}))
 
 
 def flagged_participants(session: Session, consultation: Consultation) -> list[Row[Any]]:
     """Flagged participants with the votes they cast (left out of the figures)."""
-    votes = (
-        select(func.count())
-        .where(ConsultationVote.participant_id == ConsultationParticipant.id)
-        .correlate(ConsultationParticipant)
-        .scalar_subquery()
+    return list(session.execute(_FLAGGED, {"consultation_id": consultation.id}).all())
+
+
+# The moderation and management pages' statements: built once, the consultation bound.
+_IS_PENDING = (
+    ConsultationStatement.consultation_id == bindparam("consultation_id"),
+    ConsultationStatement.status == StatementStatus.PENDING,
+)
+_PENDING_COUNT = select(func.count()).where(*_IS_PENDING)
+_PENDING = (
+    select(ConsultationStatement)
+    .where(*_IS_PENDING)
+    .order_by(ConsultationStatement.created_at, ConsultationStatement.id)
+)
+_VOTES_CAST = (
+    select(func.count())
+    .where(ConsultationVote.participant_id == ConsultationParticipant.id)
+    .correlate(ConsultationParticipant)
+    .scalar_subquery()
+)
+_FLAGGED = (
+    select(ConsultationParticipant, _VOTES_CAST.label("votes"))
+    .where(
+        ConsultationParticipant.consultation_id == bindparam("consultation_id"),
+        ConsultationParticipant.flagged_at.is_not(None),
     )
-    return list(
-        session.execute(
-            select(ConsultationParticipant, votes.label("votes"))
-            .where(
-                ConsultationParticipant.consultation_id == consultation.id,
-                ConsultationParticipant.flagged_at.is_not(None),
-            )
-            .order_by(ConsultationParticipant.flagged_at.desc())
-        ).all()
-    )
+    .order_by(ConsultationParticipant.flagged_at.desc())
+)
 
 
 def participant(
