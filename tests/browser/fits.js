@@ -28,12 +28,23 @@
     canvas.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
     return canvas.measureText(text).width;
   };
+  // The lines an element's contents take: boxes that overlap vertically are one line (a
+  // badge's padded pill beside its link's words starts a few pixels higher, on the same line).
   const lines = (el) => {
     const range = document.createRange();
     range.selectNodeContents(el);
-    const tops = new Set();
-    for (const r of range.getClientRects()) if (r.width > 1) tops.add(Math.round(r.top / 4));
-    return tops.size;
+    const rows = [];  // [top, bottom] of each line found
+    for (const r of range.getClientRects()) {
+      if (r.width <= 1) continue;
+      const row = rows.find(([top, bottom]) => r.top < bottom - 2 && r.bottom > top + 2);
+      if (row) {
+        row[0] = Math.min(row[0], r.top);
+        row[1] = Math.max(row[1], r.bottom);
+      } else {
+        rows.push([r.top, r.bottom]);
+      }
+    }
+    return rows.length;
   };
   const SELECTOR = 'a, button, input:not([type=hidden]), select, textarea, label, th, summary, '
     + '.nav-link, .navbar-text .badge';

@@ -307,6 +307,33 @@ def test_directory_filters_wait_behind_a_toggle_on_phones(sessions):
         expect(toggle).to_be_hidden()
 
 
+def test_an_unread_badge_in_the_navigation_is_no_second_line(sessions):
+    """The header's unread badge (a padded pill beside "Inbox") is on the link's line; a link
+    whose words really wrap is still reported. Shown on every page of whoever has unread
+    notices, which the seeded people do not: the badge is put in as the header writes it."""
+    page = sessions("chair@example.org", "es")
+    page.set_viewport_size({"width": WIDTHS[0], "height": HEIGHT})
+    page.goto("/")
+    page.evaluate(
+        """() => {
+          const inbox = document.querySelector('header a.nav-link[href="/inbox"]');
+          inbox.insertAdjacentHTML('beforeend', '<span class="badge rounded-pill text-bg-warning'
+            + ' ms-1" id="unread-count">12<span class="visually-hidden"> sin leer</span></span>');
+        }"""
+    )
+    settle(page)
+    assert page.evaluate(CHECK) == []
+    page.evaluate(
+        """() => {
+          const inbox = document.querySelector('header a.nav-link[href="/inbox"]');
+          inbox.style.whiteSpace = 'normal';
+          inbox.style.width = '3em';
+          inbox.style.display = 'inline-block';
+        }"""
+    )
+    assert any("wraps onto 2 lines" in problem for problem in page.evaluate(CHECK))
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_collapsed_menu_fits_a_phone_when_opened(sessions, lang):
     page = sessions(COORDINATOR, lang)
