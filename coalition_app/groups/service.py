@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 from flask_babel import force_locale, format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Select, bindparam, select
+from sqlalchemy import Date, Row, Select, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import NotFound
 
@@ -181,14 +181,15 @@ def find_group(slug: str) -> WorkingGroup:
     return group
 
 
-def archived_deliverables(group: WorkingGroup) -> list[Deliverable]:
-    """The group's archived deliverables, most recently archived first (for its managers)."""
-    return list(session.scalars(_ARCHIVED, {"group_id": group.id}))
+def archived_deliverables(group: WorkingGroup) -> list[Row[Any]]:
+    """The group's archived deliverables (`id`, `title`), most recently archived first (for
+    its managers): rows, which is all the page shows of them."""
+    return list(session.execute(_ARCHIVED, {"group_id": group.id}))
 
 
 # Built once (the group page asks for its managers on every view).
 _ARCHIVED = (
-    select(Deliverable)
+    select(Deliverable.id, Deliverable.title)
     .where(Deliverable.group_id == bindparam("group_id"), Deliverable.archived_at.is_not(None))
     .order_by(Deliverable.archived_at.desc(), Deliverable.id)
 )

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import Date, Select, bindparam, func, select
+from sqlalchemy import Date, Row, Select, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import NotFound
 
@@ -351,17 +351,26 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def tasks_left_behind(group: WorkingGroup) -> list[Task]:
+def tasks_left_behind(group: WorkingGroup) -> list[Row[Any]]:
     """Open tasks of the group whose assignee's institution no longer belongs to it: they can
-    no longer record progress on them, so the chair reassigns them."""
-    return list(session.scalars(_LEFT_BEHIND, {"group_id": group.id, "today": clock.today()}))
+    no longer record progress on them, so the chair reassigns them. Rows (`id`, `title`,
+    `assignee`, and their institution's `acronym` and name, `institution`): all the page
+    shows."""
+    return list(session.execute(_LEFT_BEHIND, {"group_id": group.id, "today": clock.today()}))
 
 
 # Built once, the group and the day bound at each call.
 _LEFT_BEHIND = (
-    select(Task)
+    select(
+        Task.id,
+        Task.title,
+        User.full_name.label("assignee"),
+        Institution.acronym,
+        Institution.name.label("institution"),
+    )
     .join(Task.deliverable)
     .join(User, Task.assignee_id == User.id)
+    .join(Institution, User.institution_id == Institution.id)
     .where(
         Deliverable.group_id == bindparam("group_id"),
         Deliverable.archived_at.is_(None),
@@ -374,6 +383,5 @@ _LEFT_BEHIND = (
             )
         ),
     )
-    .options(joinedload(Task.assignee).joinedload(User.institution).options(*WITHOUT_PLACE))
     .order_by(Task.due_on.is_(None), Task.due_on, Task.id)
 )

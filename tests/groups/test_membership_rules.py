@@ -114,6 +114,12 @@ def test_people_of_an_institution_out_of_the_group_cannot_record_progress(
     sign_in(chair, ethics["chair"].email)
     page = chair.get("/groups/etica-x").get_data(as_text=True)
     assert "Tareas por reasignar" in page and "Borrador" in page
+    # Linked to its edit form, with whom it is assigned to and their institution's acronym.
+    worker, member = ethics["worker"], ethics["member"]
+    assert (
+        f'<a href="/tasks/{task_id}/edit">Borrador</a> · {worker.full_name} ({member.acronym})'
+        in page
+    )
 
 
 def test_ending_a_coalition_membership_closes_the_group_memberships(client, db_session, ethics):

@@ -431,6 +431,10 @@ def test_archive_is_soft_and_restorable(client, db_session, world):
     )
     group_page = client.get("/groups/grupo-a").get_data(as_text=True)
     assert "Entregables archivados" in group_page
+    archived = group_page.split('id="archived-heading"')[1]
+    title = world["deliverable"].title
+    assert f'<a href="/deliverables/{deliverable_id}">{title}</a>' in archived
+    assert f'action="/deliverables/{deliverable_id}/restore"' in archived
     client.post(f"/deliverables/{deliverable_id}/restore")
     db_session.expire_all()
     assert db_session.get(Deliverable, deliverable_id).archived_at is None
