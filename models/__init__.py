@@ -42,7 +42,7 @@ from .consultation import (
     ConsultationVote,
     StatementStatus,
 )
-from .directory import OUTSIDE_MEXICO, Institution, Sector, State
+from .directory import OUTSIDE_MEXICO, SECTORS_IN_ORDER, Institution, Sector, State
 from .files import Attachment
 from .groups import GroupChair, GroupMembership, GroupRole, WorkingGroup
 from .meetings import (
@@ -151,6 +151,7 @@ __all__ = [
     "RecoveryCode",
     "Role",
     "Rsvp",
+    "SECTORS_IN_ORDER",
     "Sector",
     "SiteSetting",
     "StatementStatus",

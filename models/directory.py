@@ -43,6 +43,11 @@ class Sector(Base):
         return f"<Sector {self.slug}>"
 
 
+#: Every sector in the coalition's order (its position, then its slug): the one statement the
+#: pages, forms and API list the sectors with, built once.
+SECTORS_IN_ORDER = select(Sector).order_by(Sector.position, Sector.slug)
+
+
 class State(Base):
     """A federal entity by its ISO 3166-2 code, or OUTSIDE_MEXICO."""
 

@@ -18,6 +18,7 @@ from werkzeug.exceptions import NotFound
 
 from models import (
     PAGES,
+    SECTORS_IN_ORDER,
     AgendaEdition,
     Amendment,
     Answer,
@@ -302,10 +303,7 @@ def voz_unica(answers: Iterable[tuple[str, Answer]], sector_slugs: Iterable[str]
 
 
 def _sectors() -> list[Sector]:
-    return list(session.scalars(_SECTORS))
-
-
-_SECTORS = select(Sector).order_by(Sector.position, Sector.slug)  # built once
+    return list(session.scalars(SECTORS_IN_ORDER))
 
 
 def _tally_of(endorsements: list[Endorsement], sectors: list[Sector]) -> Tally:

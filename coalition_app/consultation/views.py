@@ -31,12 +31,12 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from models import (
+    SECTORS_IN_ORDER,
     ConsultationParticipant,
     ConsultationQuestion,
     ConsultationStatement,
     ConsultationStatus,
     ConsultationTheme,
-    Sector,
     State,
     WorkingGroup,
 )
@@ -718,10 +718,7 @@ def merge_theme(slug: str, theme_id: int):
 
 def _names():
     language = current_language()
-    sectors = {
-        s.slug: s.name(language)
-        for s in db_session.scalars(select(Sector).order_by(Sector.position))
-    }
+    sectors = {s.slug: s.name(language) for s in db_session.scalars(SECTORS_IN_ORDER)}
     states = {s.code: s.name(language) for s in db_session.scalars(select(State))}
     groups = {g.id: g.name(language) for g in db_session.scalars(select(WorkingGroup))}
     return sectors, states, groups
@@ -1245,10 +1242,7 @@ def _profile_form(participant, formdata=True) -> ProfileForm:
     form = ProfileForm() if formdata else ProfileForm(formdata=None)
     form.sector.choices = choices(
         [("", _("Prefer not to say"))]
-        + [
-            (s.slug, s.name(language))
-            for s in db_session.scalars(select(Sector).order_by(Sector.position))
-        ]
+        + [(s.slug, s.name(language)) for s in db_session.scalars(SECTORS_IN_ORDER)]
     )
     form.state.choices = choices(
         [("", _("Prefer not to say"))]

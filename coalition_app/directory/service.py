@@ -26,6 +26,7 @@ from sqlalchemy.orm import QueryableAttribute, joinedload, lazyload
 from werkzeug.exceptions import BadRequest, NotFound
 
 from models import (
+    SECTORS_IN_ORDER,
     Basis,
     Deliverable,
     GroupMembership,
@@ -174,7 +175,7 @@ def in_directory_order(statement: SelectT, query: DirectoryQuery) -> SelectT:
 
 def directory_page(query: DirectoryQuery, today: date) -> DirectoryPage:
     """One page of the directory in a fixed number of queries (five), whatever the data."""
-    sectors = list(session.scalars(select(Sector).order_by(Sector.position)))
+    sectors = list(session.scalars(SECTORS_IN_ORDER))
     states = list(session.scalars(select(State).order_by(State.name_es)))
     groups = list(session.scalars(select(WorkingGroup).order_by(WorkingGroup.position)))
     if query.sector and query.sector not in {s.slug for s in sectors}:
@@ -415,7 +416,7 @@ class ReferenceSets:
     @classmethod
     def load(cls) -> ReferenceSets:
         refs = cls()
-        for sector in session.scalars(select(Sector).order_by(Sector.position)):
+        for sector in session.scalars(SECTORS_IN_ORDER):
             refs.sectors.add(sector.slug)
             refs.sector_labels[sector.slug] = (sector.name_es, sector.name_en)
             for written in (sector.slug, sector.name_es, sector.name_en):
@@ -648,6 +649,6 @@ def picked_institution(written: str, candidates: Sequence[CandidateT], field: st
 
 def reference_lists() -> tuple[list[Sector], list[State]]:
     return (
-        list(session.scalars(select(Sector).order_by(Sector.position))),
+        list(session.scalars(SECTORS_IN_ORDER)),
         list(session.scalars(select(State).order_by(State.name_es))),
     )

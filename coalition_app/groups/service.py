@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import NotFound
 
 from models import (
+    SECTORS_IN_ORDER,
     Basis,
     Deliverable,
     GroupChair,
@@ -241,7 +242,6 @@ _PAGE_TASKS = (
     .outerjoin(User, User.id == Task.assignee_id)
     .where(Deliverable.group_id == bindparam("group_id"), Task.archived_at.is_(None))
 )
-_SECTORS = select(Sector).order_by(Sector.position)
 
 
 def group_page(
@@ -256,7 +256,7 @@ def group_page(
     that slug, when the caller has it already: one statement fewer)."""
     if group is None:
         group = find_group(slug)
-    sectors = session.scalars(_SECTORS).all()
+    sectors = session.scalars(SECTORS_IN_ORDER).all()
     bound = {"group_id": group.id, "day": today}
     memberships = [MemberRow(*row) for row in session.execute(_PAGE_MEMBERSHIPS, bound)]
     current = [m for m in memberships if m.current]

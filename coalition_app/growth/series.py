@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Select, select
 
-from models import GroupMembership, Institution, Sector, State, WorkingGroup
+from models import SECTORS_IN_ORDER, GroupMembership, Institution, Sector, State, WorkingGroup
 
 from ..core.db import session
 
@@ -195,7 +195,7 @@ def load(today: date) -> GrowthData:
         today=today,
         rows=rows,
         group_rows=group_rows,
-        sectors=list(session.scalars(_SECTORS)),
+        sectors=list(session.scalars(SECTORS_IN_ORDER)),
         states=list(session.scalars(_STATES)),
         groups=list(session.scalars(_GROUPS)),
     )
@@ -222,6 +222,5 @@ def _group_rows(today: date) -> Select[str, str]:
     )
 
 
-_SECTORS = select(Sector).order_by(Sector.position)
 _STATES = select(State).order_by(State.name_es)
 _GROUPS = select(WorkingGroup).order_by(WorkingGroup.position)

@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from models import (
+    SECTORS_IN_ORDER,
     Deliverable,
     DueState,
     GroupChair,
@@ -62,7 +63,7 @@ def _statements(today: date, due_within_days: int) -> dict[str, Select[Any]]:
         "by_sector": select(Institution.sector_slug, func.count())
         .where(active)
         .group_by(Institution.sector_slug),
-        "sectors": select(Sector).order_by(Sector.position),
+        "sectors": SECTORS_IN_ORDER,
         "founders": select(func.count())
         .select_from(Institution)
         .where(active, Institution.is_founder),

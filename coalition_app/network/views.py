@@ -31,10 +31,10 @@ from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from models import (
+    SECTORS_IN_ORDER,
     Deliverable,
     Institution,
     Introduction,
-    Sector,
     TieKind,
     User,
     WorkingGroup,
@@ -449,7 +449,7 @@ def _introductions_of(summary) -> tuple[dict[tuple[int, int], datetime], list[Re
 def _render_page(as_of: date, snapshot) -> str:
     lang = current_language()
     introduced, recent_introductions = _introductions_of(snapshot.summary if snapshot else None)
-    sectors = db_session.scalars(select(Sector).order_by(Sector.position, Sector.slug)).all()
+    sectors = db_session.scalars(SECTORS_IN_ORDER).all()
     groups = db_session.scalars(
         select(WorkingGroup).order_by(WorkingGroup.position, WorkingGroup.slug)
     ).all()

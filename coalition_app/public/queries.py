@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased, selectinload
 from werkzeug.exceptions import BadRequest, NotFound
 
 from models import (
+    SECTORS_IN_ORDER,
     Deliverable,
     GroupChair,
     GroupMembership,
@@ -87,7 +88,7 @@ class Figures:
 
 def figures(today: date) -> Figures:
     rows = _listed_rows()
-    sectors = list(session.scalars(select(Sector).order_by(Sector.position)))
+    sectors = list(session.scalars(SECTORS_IN_ORDER))
     states = list(session.scalars(select(State).order_by(State.name_es)))
     by_code = {s.code: s for s in states}
     sector_counts = growth.breakdown(rows, today, "sector")
@@ -143,7 +144,7 @@ class Members:
 
 def members(query: MemberQuery, today: date) -> Members:
     """Listed member institutions matching `query`, by name (three queries)."""
-    sectors = list(session.scalars(select(Sector).order_by(Sector.position)))
+    sectors = list(session.scalars(SECTORS_IN_ORDER))
     states = list(session.scalars(select(State).order_by(State.name_es)))
     if query.sector and query.sector not in {s.slug for s in sectors}:
         raise BadRequest()
